@@ -1,0 +1,147 @@
+//===- AttentionOps.td - Attention ops ---------------------*- tablegen -*-===//
+
+#ifndef HYBRID_ATTENTION_OPS_TD
+#define HYBRID_ATTENTION_OPS_TD
+
+include "hybrid/Dialect/Hybrid/IR/HybridAttrs.td"
+
+def Hybrid_AttentionOp : Hybrid_Op<"attention"> {
+  let summary = "Scaled dot-product attention with a structured mask";
+  let description = [{
+    Multi-head attention over `query [B, H, Sq, D]`, `key [B, Hkv, Sk, D]` and
+    `value [B, Hkv, Sk, Dv]`, giving `[B, H, Sq, Dv]`. Query head `h` uses
+    key/value head `h / (H / Hkv)` (grouped-query attention; `H` must be a
+    multiple of `Hkv`). For query row `r` (absolute position `i = q_offset +
+    r`) and key `j`:
+
+    ```
+    s[r, j] = scale · (q[r] · k[j])                 scale defaults to 1/√D
+    s[r, j] = softcap · tanh(s[r, j] / softcap)     if softcap is set (Gemma 2)
+    s[r, j] = s[r, j] + bias[r, j]                  if bias is given
+    s[r, j] = -inf                                  if mask hides j from i
+    out[r]  = Σ_j softmax_j(s[r, :]) · v[j]         softmax in f32
+    ```
+
+    The softcap is applied before the mask and the bias, as in HF's Gemma 2.
+    `bias` is an additive `[B|1, H|1, Sq|1, Sk|1]` tensor, broadcast to `[B,
+    H, Sq, Sk]` (key padding masks, ALiBi). A row with no visible key gives
+    zeros (the FlashAttention convention). `q_offset` is the absolute position
+    of the first query, for keys that include a cache or memory.
+
+    Example (Gemma 2 local layer, 8 query heads over 4 kv heads):
+
+    ```mlir
+    %o = hybrid.attention %q, %k, %v {
+           mask = #hybrid.mask<causal, window = 4096>,
+           scale = 6.250000e-02 : f32, softcap = 5.000000e+01 : f32}
+         : (tensor<1x8x128x256xf32>, tensor<1x4x128x256xf32>,
+            tensor<1x4x128x256xf32>) -> tensor<1x8x128x256xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$query,
+    Hybrid_FloatTensor:$key,
+    Hybrid_FloatTensor:$value,
+    Optional<Hybrid_FloatTensor>:$bias,
+    Hybrid_MaskAttr:$mask,
+    OptionalAttr<F32Attr>:$scale,
+    OptionalAttr<F32Attr>:$softcap,
+    DefaultValuedAttr<Hybrid_I64Attr, "0">:$q_offset
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`bias` `(` $bias^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+  let extraClassDeclaration = [{
+    /// The scale applied to q·k: the attribute, or 1/√head_dim by default.
+    double getEffectiveScale();
+  }];
+}
+
+def Hybrid_RelAttentionOp : Hybrid_Op<"rel_attention"> {
+  let summary = "Transformer-XL relative-position attention over memory";
+  let description = [{
+    Transformer-XL attention (HF `RelPartialLearnableMultiHeadAttn`) of
+    `query [B, H, Sq, D]` over `key [B, H, Sk, D]` and `value [B, H, Sk, Dv]`,
+    where the keys are the segment memory (`M = Sk − Sq` rows) followed by the
+    current segment, so query row `i` sits at absolute position `M + i`.
+    `pos [H, Sk, D]` is the projected relative embedding `r_net(R)` split
+    into heads, with row `m` encoding relative distance `Sk − 1 − m` (HF's
+    `pos_seq = [klen−1, …, 0]`). `content_bias [H, D]` is `u` (`r_w_bias`) and
+    `position_bias [H, D]` is `v` (`r_r_bias`).
+
+    ```
+    AC[i, j]  = (q[i] + u) · k[j]                         terms (a) + (c)
+    BD[i, j]  = (q[i] + v) · pos[j + Sq − 1 − i]          terms (b) + (d), the
+                                                          relative shift: distance M + i − j
+    s[i, j]   = scale · (AC + BD)                         scale defaults to 1/√D
+    out[i]    = Σ_j softmax_j(s[i, :] masked) · v[j]
+    ```
+
+    The mask must be causal (BD is only defined for `j ≤ M + i`) and is read
+    with `q_offset = M`. HF's `same_length` is `window = mem_len`.
+
+    ```mlir
+    %o = hybrid.rel_attention %q, %k, %v, %r, %u, %w {mask = #hybrid.mask<causal>}
+         : (tensor<1x4x8x16xf32>, tensor<1x4x24x16xf32>, tensor<1x4x24x16xf32>,
+            tensor<4x24x16xf32>, tensor<4x16xf32>, tensor<4x16xf32>)
+         -> tensor<1x4x8x16xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$query,
+    Hybrid_FloatTensor:$key,
+    Hybrid_FloatTensor:$value,
+    Hybrid_FloatTensor:$pos,
+    Hybrid_FloatTensor:$content_bias,
+    Hybrid_FloatTensor:$position_bias,
+    Hybrid_MaskAttr:$mask,
+    OptionalAttr<F32Attr>:$scale
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $pos `,` $content_bias `,` $position_bias
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_LinearAttentionOp : Hybrid_Op<"linear_attention"> {
+  let summary = "Kernelized (linear) attention with the elu+1 feature map";
+  let description = [{
+    Linear attention (Katharopoulos et al.) of `query [B, H, S, D]` over
+    `key [B, Hkv, S, D]` and `value [B, Hkv, S, Dv]` (grouped as in
+    `hybrid.attention`), with `φ(x) = elu(x) + 1`:
+
+    ```
+    out[i] = Σ_{j∈V(i)} (φ(q_i)·φ(k_j)) v_j  /  (Σ_{j∈V(i)} φ(q_i)·φ(k_j) + eps)
+    ```
+
+    where `V(i)` is `j ≤ i` for `#hybrid.mask<causal>` (computed as a running
+    state `S_i = Σ_{j≤i} φ(k_j) v_jᵀ`, `z_i = Σ_{j≤i} φ(k_j)`, so the cost is
+    linear in S) and every j for `#hybrid.mask<none>`. No other mask is allowed.
+
+    ```mlir
+    %o = hybrid.linear_attention %q, %k, %v {mask = #hybrid.mask<causal>}
+         : (tensor<2x4x64x32xf32>, tensor<2x4x64x32xf32>, tensor<2x4x64x32xf32>)
+         -> tensor<2x4x64x32xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$query,
+    Hybrid_FloatTensor:$key,
+    Hybrid_FloatTensor:$value,
+    Hybrid_MaskAttr:$mask,
+    DefaultValuedAttr<F32Attr, "1.0e-6">:$eps
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // HYBRID_ATTENTION_OPS_TD

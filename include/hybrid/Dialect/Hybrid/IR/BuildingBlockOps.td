@@ -1,0 +1,214 @@
+//===- BuildingBlockOps.td - Layers around the mixers ------*- tablegen -*-===//
+//
+// Projections, embeddings, norms, positional rotation, MLPs and activations:
+// enough that every supported model is expressed in the dialect alone.
+// Residual additions use `arith.addf` on tensors.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_BUILDING_BLOCK_OPS_TD
+#define HYBRID_BUILDING_BLOCK_OPS_TD
+
+include "hybrid/Dialect/Hybrid/IR/HybridAttrs.td"
+
+def Hybrid_LinearOp : Hybrid_Op<"linear"> {
+  let summary = "Affine projection y = x Wᵀ + b";
+  let description = [{
+    `input [..., In]`, `weight [Out, In]` (PyTorch layout), optional
+    `bias [Out]`; the result is `[..., Out]` with `y = x Wᵀ + b`.
+
+    ```mlir
+    %y = hybrid.linear %x, %w bias(%b)
+       : (tensor<2x16x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<2x16x128xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$input,
+    Hybrid_FloatTensor:$weight,
+    Optional<Hybrid_FloatTensor>:$bias
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` `(` $bias^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_EmbeddingOp : Hybrid_Op<"embedding"> {
+  let summary = "Token embedding lookup, optionally scaled";
+  let description = [{
+    `out[..., :] = table[ids[...], :] · scale` for integer `ids [...]` and
+    `table [V, D]`; the result is `[..., D]`. Gemma scales by `√D` (the
+    normaliser rounded to the table's element type). An id outside `[0, V)`
+    is a runtime error in the reference evaluator and the runtime.
+
+    ```mlir
+    %h = hybrid.embedding %ids, %table {scale = 4.800000e+01 : f32}
+       : (tensor<1x16xi64>, tensor<256x2304xf32>) -> tensor<1x16x2304xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_IndexTensor:$ids,
+    Hybrid_FloatTensor:$table,
+    OptionalAttr<F32Attr>:$scale
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Hybrid_RMSNormOp : Hybrid_Op<"rms_norm", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "RMS normalisation, plain (w·x̂) or Gemma ((1+w)·x̂) form";
+  let description = [{
+    Over the last dimension D of `input [..., D]` with `weight [D]`:
+
+    ```
+    x̂ = x · rsqrt(mean(x², −1) + eps)          computed in f32
+    y = w · x̂          (Mamba, Jamba, Falcon-H1: cast to the input type, then scaled)
+    y = (1 + w) · x̂    with unit_offset (Gemma: scaled in f32, then cast)
+    ```
+
+    ```mlir
+    %y = hybrid.rms_norm %x, %w {eps = 9.99999997E-7 : f32, unit_offset}
+       : tensor<1x16x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$input,
+    Hybrid_FloatTensor:$weight,
+    DefaultValuedAttr<F32Attr, "1.0e-6">:$eps,
+    UnitAttr:$unit_offset
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_LayerNormOp : Hybrid_Op<"layer_norm", [AttrSizedOperandSegments,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "Layer normalisation over the last dimension";
+  let description = [{
+    `y = (x − μ) / sqrt(var + eps) · weight + bias` over the last dimension D
+    of `input [..., D]`, with the biased variance; `weight [D]` and
+    `bias [D]` are optional (1 and 0 when absent).
+
+    ```mlir
+    %y = hybrid.layer_norm %x weight(%g) bias(%b) {eps = 9.99999974E-6 : f32}
+       : (tensor<1x16x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<1x16x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$input,
+    Optional<Hybrid_FloatTensor>:$weight,
+    Optional<Hybrid_FloatTensor>:$bias,
+    DefaultValuedAttr<F32Attr, "1.0e-5">:$eps
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`weight` `(` $weight^ `)`)? (`bias` `(` $bias^ `)`)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_RopeOp : Hybrid_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rotary position embedding";
+  let description = [{
+    Rotates `input [B, H, S, D]` (D even) by position. The position of row
+    `s` is `positions[b, s]` when the optional integer `positions [B, S]` is
+    given, else `position_offset + s`. With `f_k = theta^(−2k/D)`,
+    `c = cos(pos·f_k)` and `s = sin(pos·f_k)` (computed in f32), for
+    `k < D/2`:
+
+    ```
+    half-split (HF, default):  y[k]      = x[k]·c − x[k + D/2]·s
+                               y[k + D/2] = x[k + D/2]·c + x[k]·s
+    interleaved:               y[2k]     = x[2k]·c − x[2k+1]·s
+                               y[2k+1]   = x[2k+1]·c + x[2k]·s
+    ```
+
+    ```mlir
+    %q2 = hybrid.rope %q {theta = 1.000000e+04 : f32} : tensor<1x8x16x64xf32> -> tensor<1x8x16x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$input,
+    Optional<Hybrid_IndexTensor>:$positions,
+    DefaultValuedAttr<F32Attr, "10000.0">:$theta,
+    DefaultValuedAttr<Hybrid_I64Attr, "0">:$position_offset,
+    UnitAttr:$interleaved
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input (`positions` `(` $positions^ `:` type($positions) `)`)? attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_GatedMLPOp : Hybrid_Op<"gated_mlp"> {
+  let summary = "Gated MLP: down(act(gate x) ⊙ up x)";
+  let description = [{
+    `input [..., D]`, `gate [I, D]`, `up [I, D]`, `down [D, I]`, no biases:
+    `y = (act(x gateᵀ) ⊙ (x upᵀ)) downᵀ`, with `activation` `silu` (SwiGLU;
+    Llama, Jamba, Mamba-2 hybrids) or `gelu_tanh` (GeGLU; Gemma 2).
+
+    ```mlir
+    %y = hybrid.gated_mlp %x, %g, %u, %d {activation = #hybrid.act<gelu_tanh>}
+       : (tensor<1x16x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>,
+          tensor<64x256xf32>) -> tensor<1x16x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$input,
+    Hybrid_FloatTensor:$gate,
+    Hybrid_FloatTensor:$up,
+    Hybrid_FloatTensor:$down,
+    DefaultValuedAttr<Hybrid_ActivationAttr, "::mlir::hybrid::Activation::silu">:$activation
+  );
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gate `,` $up `,` $down attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_ActivationOp : Hybrid_Op<"activation", [
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "An elementwise activation function";
+  let description = [{
+    Applies `kind` (see `#hybrid.act`) to every element of `input`.
+
+    ```mlir
+    %y = hybrid.activation %x {kind = #hybrid.act<gelu_tanh>} : tensor<1x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Hybrid_FloatTensor:$input, Hybrid_ActivationAttr:$kind);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+}
+
+def Hybrid_SoftcapOp : Hybrid_Op<"softcap", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Soft capping: cap · tanh(x / cap)";
+  let description = [{
+    `y = cap · tanh(x / cap)` elementwise, `cap > 0` (Gemma 2's final logits
+    use 30).
+
+    ```mlir
+    %z = hybrid.softcap %logits {cap = 3.000000e+01 : f32} : tensor<1x16x256xf32>
+    ```
+  }];
+  let arguments = (ins Hybrid_FloatTensor:$input, F32Attr:$cap);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+#endif // HYBRID_BUILDING_BLOCK_OPS_TD

@@ -1,0 +1,112 @@
+//===- ScanOps.td - State-space scan ops -------------------*- tablegen -*-===//
+
+#ifndef HYBRID_SCAN_OPS_TD
+#define HYBRID_SCAN_OPS_TD
+
+include "hybrid/Dialect/Hybrid/IR/HybridAttrs.td"
+
+def Hybrid_SelectiveScanOp : Hybrid_Op<"selective_scan", [AttrSizedOperandSegments]> {
+  let summary = "Mamba-1 selective scan";
+  let description = [{
+    The selective state-space scan of Mamba-1 (`selective_scan_ref`), on
+    `x [B, L, E]`, `delta [B, L, E]`, `A [E, N]` (already `−exp(A_log)`),
+    `B [B, L, N]` and `C [B, L, N]` (shared by all E channels), with optional
+    skip `D [E]`, gate `z [B, L, E]`, `delta_bias [E]` and
+    `initial_state [B, E, N]` (zeros when absent):
+
+    ```
+    Δ[t, e]   = delta[t, e] + delta_bias[e]       then softplus if delta_softplus
+    h[t, e, n] = exp(Δ[t, e] · A[e, n]) · h[t−1, e, n] + Δ[t, e] · B[t, n] · x[t, e]
+    y[t, e]   = Σ_n h[t, e, n] · C[t, n] + D[e] · x[t, e]
+    y[t, e]   = y[t, e] · silu(z[t, e])           if z is given
+    ```
+
+    The discretisation is ZOH for A and Euler for B (no `(exp(ΔA) − 1)/A`
+    factor), as in the reference. Results: `y [B, L, E]` and the state after
+    the last step, `final_state [B, E, N]`, for decoding. The recurrence runs
+    in f32.
+
+    ```mlir
+    %y, %h = hybrid.selective_scan %x, %dt, %A, %B, %C D(%D) z(%z)
+               delta_bias(%db) {delta_softplus}
+           : (tensor<1x64x32xf32>, tensor<1x64x32xf32>, tensor<32x16xf32>,
+              tensor<1x64x16xf32>, tensor<1x64x16xf32>, tensor<32xf32>,
+              tensor<1x64x32xf32>, tensor<32xf32>)
+           -> (tensor<1x64x32xf32>, tensor<1x32x16xf32>)
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$x,
+    Hybrid_FloatTensor:$delta,
+    Hybrid_FloatTensor:$A,
+    Hybrid_FloatTensor:$B,
+    Hybrid_FloatTensor:$C,
+    Optional<Hybrid_FloatTensor>:$D,
+    Optional<Hybrid_FloatTensor>:$z,
+    Optional<Hybrid_FloatTensor>:$delta_bias,
+    Optional<Hybrid_FloatTensor>:$initial_state,
+    UnitAttr:$delta_softplus
+  );
+  let results = (outs Hybrid_FloatTensor:$y, Hybrid_FloatTensor:$final_state);
+  let assemblyFormat = [{
+    $x `,` $delta `,` $A `,` $B `,` $C (`D` `(` $D^ `)`)? (`z` `(` $z^ `)`)?
+    (`delta_bias` `(` $delta_bias^ `)`)? (`init` `(` $initial_state^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_SSDScanOp : Hybrid_Op<"ssd_scan", [AttrSizedOperandSegments]> {
+  let summary = "Mamba-2 state-space-dual (SSD) scan";
+  let description = [{
+    The Mamba-2 scan (`ssd_minimal`, `mamba_chunk_scan_combined`) over H heads
+    of P channels: `x [B, L, H, P]`, `dt [B, L, H]`, scalar-per-head
+    `A [H]` (already `−exp(A_log)`), grouped `B [B, L, G, N]` and
+    `C [B, L, G, N]` (head h uses group `h / (H / G)`), optional `D [H]`,
+    gate `z [B, L, H, P]`, `dt_bias [H]` and `initial_state [B, H, P, N]`:
+
+    ```
+    Δ[t, h]      = dt[t, h] + dt_bias[h], then softplus if dt_softplus,
+                   then clamped to [dt_min, dt_max] when those are set
+    s[t, h, p, n] = exp(Δ[t, h] · A[h]) · s[t−1, h, p, n] + Δ[t, h] · x[t, h, p] · B[t, g(h), n]
+    y[t, h, p]   = Σ_n s[t, h, p, n] · C[t, g(h), n] + D[h] · x[t, h, p]
+    y[t, h, p]   = y[t, h, p] · silu(z[t, h, p])    if z is given
+    ```
+
+    `chunk_size` (default 256) is the block length of the chunked
+    (quadratic-within, linear-across) evaluation; it does not change the
+    result. Results: `y [B, L, H, P]` and `final_state [B, H, P, N]`.
+
+    ```mlir
+    %y, %s = hybrid.ssd_scan %x, %dt, %A, %B, %C D(%D) dt_bias(%db)
+               {dt_softplus, chunk_size = 64 : i64}
+           : (tensor<1x128x8x16xf32>, tensor<1x128x8xf32>, tensor<8xf32>,
+              tensor<1x128x2x32xf32>, tensor<1x128x2x32xf32>, tensor<8xf32>,
+              tensor<8xf32>) -> (tensor<1x128x8x16xf32>, tensor<1x8x16x32xf32>)
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$x,
+    Hybrid_FloatTensor:$dt,
+    Hybrid_FloatTensor:$A,
+    Hybrid_FloatTensor:$B,
+    Hybrid_FloatTensor:$C,
+    Optional<Hybrid_FloatTensor>:$D,
+    Optional<Hybrid_FloatTensor>:$z,
+    Optional<Hybrid_FloatTensor>:$dt_bias,
+    Optional<Hybrid_FloatTensor>:$initial_state,
+    UnitAttr:$dt_softplus,
+    DefaultValuedAttr<Hybrid_I64Attr, "256">:$chunk_size,
+    OptionalAttr<F32Attr>:$dt_min,
+    OptionalAttr<F32Attr>:$dt_max
+  );
+  let results = (outs Hybrid_FloatTensor:$y, Hybrid_FloatTensor:$final_state);
+  let assemblyFormat = [{
+    $x `,` $dt `,` $A `,` $B `,` $C (`D` `(` $D^ `)`)? (`z` `(` $z^ `)`)?
+    (`dt_bias` `(` $dt_bias^ `)`)? (`init` `(` $initial_state^ `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // HYBRID_SCAN_OPS_TD

@@ -1,0 +1,252 @@
+//===- AttentionOps.cpp - Attention ops: verifiers, canonicalization ------===//
+
+#include "ShapeChecks.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::detail;
+
+namespace {
+bool isStatic(int64_t size) { return !ShapedType::isDynamic(size); }
+
+/// Query heads must be a whole multiple of key/value heads (GQA).
+LogicalResult checkHeadGrouping(Operation *op, int64_t heads,
+                                int64_t kvHeads) {
+  if (!isStatic(heads) || !isStatic(kvHeads))
+    return success();
+  if (kvHeads == 0 || heads % kvHeads != 0)
+    return op->emitOpError() << "query heads (" << heads
+                             << ") must be a multiple of key/value heads ("
+                             << kvHeads << ")";
+  return success();
+}
+
+/// Every global token must be a position the op actually has.
+LogicalResult checkGlobalsInRange(Operation *op, MaskAttr mask,
+                                  int64_t qOffset, int64_t querySeq,
+                                  int64_t keySeq) {
+  if (mask.getGlobalTokens().empty() || !isStatic(querySeq) ||
+      !isStatic(keySeq))
+    return success();
+  int64_t positions = std::max(qOffset + querySeq, keySeq);
+  int64_t last = mask.getGlobalTokens().back();
+  if (last >= positions)
+    return op->emitOpError() << "global token " << last << " is outside the "
+                             << positions << " positions of this op";
+  return success();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+double AttentionOp::getEffectiveScale() {
+  if (std::optional<APFloat> scale = getScale())
+    return scale->convertToDouble();
+  return 1.0 / std::sqrt(static_cast<double>(dimOf(getQuery(), 3)));
+}
+
+LogicalResult AttentionOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "query", getQuery(),
+                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
+                         anyDim("head_dim")})))
+    return failure();
+  int64_t batch = dimOf(getQuery(), 0), heads = dimOf(getQuery(), 1),
+          querySeq = dimOf(getQuery(), 2), headDim = dimOf(getQuery(), 3);
+  if (failed(checkShape(op, "key", getKey(),
+                        {{batch, "batch", "query"},
+                         anyDim("kv_heads"),
+                         anyDim("seq"),
+                         {headDim, "head_dim", "query"}})))
+    return failure();
+  int64_t kvHeads = dimOf(getKey(), 1), keySeq = dimOf(getKey(), 2);
+  if (failed(checkShape(op, "value", getValue(),
+                        {{batch, "batch", "query"},
+                         {kvHeads, "kv_heads", "key"},
+                         {keySeq, "seq", "key"},
+                         anyDim("value_dim")})) ||
+      failed(checkHeadGrouping(op, heads, kvHeads)) ||
+      failed(checkShape(op, "result", getResult(),
+                        {{batch, "batch", "query"},
+                         {heads, "heads", "query"},
+                         {querySeq, "seq", "query"},
+                         {dimOf(getValue(), 3), "value_dim", "value"}})))
+    return failure();
+
+  if (Value bias = getBias()) {
+    if (failed(checkShape(op, "bias", bias,
+                          {anyDim("batch"), anyDim("heads"), anyDim("query_seq"),
+                           anyDim("key_seq")})))
+      return failure();
+    const int64_t full[4] = {batch, heads, querySeq, keySeq};
+    const char *names[4] = {"batch", "heads", "query_seq", "key_seq"};
+    for (int64_t d = 0; d < 4; ++d) {
+      int64_t size = dimOf(bias, d);
+      if (isStatic(size) && size != 1 && isStatic(full[d]) && size != full[d])
+        return emitOpError() << "'bias' dim " << d << " (" << names[d]
+                             << ") is " << size << ", expected 1 or "
+                             << full[d];
+    }
+  }
+  if (failed(checkSameElementType(op, {{"query", getQuery()},
+                                       {"key", getKey()},
+                                       {"value", getValue()},
+                                       {"bias", getBias()},
+                                       {"result", getResult()}})) ||
+      failed(checkPositive(op, "scale", getScale())) ||
+      failed(checkPositive(op, "softcap", getSoftcap())))
+    return failure();
+  if (getQOffset() < 0)
+    return emitOpError() << "'q_offset' must be >= 0, got " << getQOffset();
+  return checkGlobalsInRange(op, getMask(), getQOffset(), querySeq, keySeq);
+}
+
+namespace {
+/// Replaces a mask that hides nothing within the op's static extent by
+/// `none` (e.g. causal attention of one decoded token over its cache), and
+/// drops a window no query can reach past. Later passes then emit no mask
+/// code at all.
+struct SimplifyAttentionMask : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    int64_t querySeq = dimOf(op.getQuery(), 2), keySeq = dimOf(op.getKey(), 2);
+    if (!isStatic(querySeq) || !isStatic(keySeq))
+      return failure();
+    MaskSpec spec = op.getMask().getSpec();
+    if (spec.kind == MaskKind::None)
+      return failure();
+    const int64_t q0 = op.getQOffset(), q1 = q0 + querySeq;
+
+    MaskSpec simpler = spec;
+    if (spec.classifyTile(q0, q1, 0, keySeq) == TileClass::Full)
+      simpler = MaskSpec::none();
+    else if (spec.kind == MaskKind::Causal && spec.window >= q1)
+      simpler = MaskSpec::causal();
+    if (simpler == spec)
+      return failure();
+    rewriter.modifyOpInPlace(op, [&] {
+      op.setMaskAttr(MaskAttr::get(op.getContext(), simpler));
+    });
+    return success();
+  }
+};
+} // namespace
+
+void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<SimplifyAttentionMask>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// RelAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RelAttentionOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "query", getQuery(),
+                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
+                         anyDim("head_dim")})))
+    return failure();
+  int64_t batch = dimOf(getQuery(), 0), heads = dimOf(getQuery(), 1),
+          querySeq = dimOf(getQuery(), 2), headDim = dimOf(getQuery(), 3);
+  if (failed(checkShape(op, "key", getKey(),
+                        {{batch, "batch", "query"},
+                         {heads, "heads", "query"},
+                         anyDim("key_seq"),
+                         {headDim, "head_dim", "query"}})))
+    return failure();
+  int64_t keySeq = dimOf(getKey(), 2);
+  if (failed(checkShape(op, "value", getValue(),
+                        {{batch, "batch", "query"},
+                         {heads, "heads", "query"},
+                         {keySeq, "key_seq", "key"},
+                         anyDim("value_dim")})) ||
+      failed(checkShape(op, "pos", getPos(),
+                        {{heads, "heads", "query"},
+                         {keySeq, "key_seq", "key"},
+                         {headDim, "head_dim", "query"}})) ||
+      failed(checkShape(op, "content_bias", getContentBias(),
+                        {{heads, "heads", "query"},
+                         {headDim, "head_dim", "query"}})) ||
+      failed(checkShape(op, "position_bias", getPositionBias(),
+                        {{heads, "heads", "query"},
+                         {headDim, "head_dim", "query"}})) ||
+      failed(checkShape(op, "result", getResult(),
+                        {{batch, "batch", "query"},
+                         {heads, "heads", "query"},
+                         {querySeq, "seq", "query"},
+                         {dimOf(getValue(), 3), "value_dim", "value"}})) ||
+      failed(checkSameElementType(op, {{"query", getQuery()},
+                                       {"key", getKey()},
+                                       {"value", getValue()},
+                                       {"pos", getPos()},
+                                       {"content_bias", getContentBias()},
+                                       {"position_bias", getPositionBias()},
+                                       {"result", getResult()}})) ||
+      failed(checkPositive(op, "scale", getScale())))
+    return failure();
+  if (isStatic(querySeq) && isStatic(keySeq) && keySeq < querySeq)
+    return emitOpError() << "keys (" << keySeq
+                         << ") must include the queries (" << querySeq
+                         << "): memory is prepended to the segment";
+  if (getMask().getKind() != MaskKind::Causal)
+    return emitOpError() << "needs a causal mask (the relative shift is only "
+                            "defined for keys at or before the query), got "
+                         << getMask();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LinearAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearAttentionOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "query", getQuery(),
+                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
+                         anyDim("head_dim")})))
+    return failure();
+  int64_t batch = dimOf(getQuery(), 0), heads = dimOf(getQuery(), 1),
+          seq = dimOf(getQuery(), 2), headDim = dimOf(getQuery(), 3);
+  if (failed(checkShape(op, "key", getKey(),
+                        {{batch, "batch", "query"},
+                         anyDim("kv_heads"),
+                         {seq, "seq", "query"},
+                         {headDim, "head_dim", "query"}})))
+    return failure();
+  int64_t kvHeads = dimOf(getKey(), 1);
+  if (failed(checkShape(op, "value", getValue(),
+                        {{batch, "batch", "query"},
+                         {kvHeads, "kv_heads", "key"},
+                         {seq, "seq", "query"},
+                         anyDim("value_dim")})) ||
+      failed(checkHeadGrouping(op, heads, kvHeads)) ||
+      failed(checkShape(op, "result", getResult(),
+                        {{batch, "batch", "query"},
+                         {heads, "heads", "query"},
+                         {seq, "seq", "query"},
+                         {dimOf(getValue(), 3), "value_dim", "value"}})) ||
+      failed(checkSameElementType(op, {{"query", getQuery()},
+                                       {"key", getKey()},
+                                       {"value", getValue()},
+                                       {"result", getResult()}})) ||
+      failed(checkPositive(op, "eps", getEps(), /*allowZero=*/true)))
+    return failure();
+  MaskAttr mask = getMask();
+  bool supported = mask.getKind() == MaskKind::None ||
+                   (mask.getKind() == MaskKind::Causal && mask.getWindow() == 0);
+  if (!supported)
+    return emitOpError() << "supports only #hybrid.mask<none> or "
+                            "#hybrid.mask<causal>, got "
+                         << mask;
+  return success();
+}

@@ -1,0 +1,166 @@
+//===- BuildingBlockOps.cpp - Projections, norms, MLPs: verifiers, folds --===//
+
+#include "ShapeChecks.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::detail;
+
+namespace {
+/// `input [..., D]` -> result `[..., out]`: the leading dims are carried over.
+LogicalResult checkLeadingDimsKept(Operation *op, Value input, Value result,
+                                   int64_t outLast, StringRef outWhat,
+                                   StringRef outSource) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  SmallVector<Dim> dims;
+  for (int64_t d = 0; d + 1 < inputType.getRank(); ++d)
+    dims.push_back({inputType.getDimSize(d), "leading", "input"});
+  dims.push_back({outLast, outWhat, outSource});
+  return checkShape(op, "result", result, dims);
+}
+} // namespace
+
+LogicalResult LinearOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> in = checkTrailingDim(op, "input", getInput(), "in");
+  if (failed(in) ||
+      failed(checkShape(op, "weight", getWeight(),
+                        {anyDim("out"), {*in, "in", "input"}})))
+    return failure();
+  int64_t out = dimOf(getWeight(), 0);
+  const Dim o[1] = {{out, "out", "weight"}};
+  if ((getBias() && failed(checkShape(op, "bias", getBias(), o))) ||
+      failed(checkLeadingDimsKept(op, getInput(), getResult(), out, "out",
+                                  "weight")))
+    return failure();
+  return checkSameElementType(op, {{"input", getInput()},
+                                   {"weight", getWeight()},
+                                   {"bias", getBias()},
+                                   {"result", getResult()}});
+}
+
+LogicalResult EmbeddingOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "table", getTable(),
+                        {anyDim("vocab"), anyDim("hidden")})))
+    return failure();
+  auto idsType = cast<RankedTensorType>(getIds().getType());
+  SmallVector<Dim> dims;
+  for (int64_t size : idsType.getShape())
+    dims.push_back({size, "index", "ids"});
+  dims.push_back({dimOf(getTable(), 1), "hidden", "table"});
+  if (failed(checkShape(op, "result", getResult(), dims)) ||
+      failed(checkSameElementType(
+          op, {{"table", getTable()}, {"result", getResult()}})))
+    return failure();
+  if (std::optional<APFloat> scale = getScale())
+    if (!std::isfinite(scale->convertToDouble()))
+      return emitOpError() << "'scale' must be finite";
+  return success();
+}
+
+OpFoldResult EmbeddingOp::fold(FoldAdaptor) {
+  // A unit scale is no scale: drop it so later passes see one form.
+  std::optional<APFloat> scale = getScale();
+  if (!scale || !scale->isExactlyValue(1.0))
+    return {};
+  removeScaleAttr();
+  return getResult();
+}
+
+LogicalResult RMSNormOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> hidden =
+      checkTrailingDim(op, "input", getInput(), "hidden");
+  const Dim d[1] = {{hidden.value_or(0), "hidden", "input"}};
+  if (failed(hidden) || failed(checkShape(op, "weight", getWeight(), d)) ||
+      failed(checkPositive(op, "eps", getEps(), /*allowZero=*/true)))
+    return failure();
+  return checkSameElementType(
+      op, {{"input", getInput()}, {"weight", getWeight()}});
+}
+
+LogicalResult LayerNormOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> hidden =
+      checkTrailingDim(op, "input", getInput(), "hidden");
+  if (failed(hidden))
+    return failure();
+  const Dim d[1] = {{*hidden, "hidden", "input"}};
+  if ((getWeight() && failed(checkShape(op, "weight", getWeight(), d))) ||
+      (getBias() && failed(checkShape(op, "bias", getBias(), d))) ||
+      failed(checkPositive(op, "eps", getEps(), /*allowZero=*/true)))
+    return failure();
+  return checkSameElementType(op, {{"input", getInput()},
+                                   {"weight", getWeight()},
+                                   {"bias", getBias()}});
+}
+
+LogicalResult RopeOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "input", getInput(),
+                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
+                         anyDim("head_dim")})))
+    return failure();
+  int64_t headDim = dimOf(getInput(), 3);
+  if (!ShapedType::isDynamic(headDim) && headDim % 2 != 0)
+    return emitOpError() << "head_dim must be even to rotate pairs, got "
+                         << headDim;
+  if (getPositions() &&
+      failed(checkShape(op, "positions", getPositions(),
+                        {{dimOf(getInput(), 0), "batch", "input"},
+                         {dimOf(getInput(), 2), "seq", "input"}})))
+    return failure();
+  if (getPositions() && getPositionOffset() != 0)
+    return emitOpError() << "'position_offset' is only used without "
+                            "'positions'; fold it into the positions";
+  if (getPositionOffset() < 0)
+    return emitOpError() << "'position_offset' must be >= 0, got "
+                         << getPositionOffset();
+  return checkPositive(op, "theta", getTheta());
+}
+
+LogicalResult GatedMLPOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> hidden =
+      checkTrailingDim(op, "input", getInput(), "hidden");
+  if (failed(hidden) ||
+      failed(checkShape(op, "gate", getGate(),
+                        {anyDim("intermediate"), {*hidden, "hidden", "input"}})))
+    return failure();
+  int64_t intermediate = dimOf(getGate(), 0);
+  if (failed(checkShape(op, "up", getUp(),
+                        {{intermediate, "intermediate", "gate"},
+                         {*hidden, "hidden", "input"}})) ||
+      failed(checkShape(op, "down", getDown(),
+                        {{*hidden, "hidden", "input"},
+                         {intermediate, "intermediate", "gate"}})))
+    return failure();
+  if (getResult().getType() != getInput().getType())
+    return emitOpError() << "result type " << getResult().getType()
+                         << " must equal the input type "
+                         << getInput().getType();
+  Activation act = getActivation();
+  if (act != Activation::silu && act != Activation::gelu_tanh &&
+      act != Activation::gelu)
+    return emitOpError() << "supports activation silu, gelu or gelu_tanh, "
+                            "got "
+                         << stringifyActivation(act);
+  return checkSameElementType(op, {{"input", getInput()},
+                                   {"gate", getGate()},
+                                   {"up", getUp()},
+                                   {"down", getDown()}});
+}
+
+OpFoldResult ActivationOp::fold(FoldAdaptor) {
+  if (getKind() == Activation::identity)
+    return getInput();
+  return {};
+}
+
+LogicalResult SoftcapOp::verify() {
+  return checkPositive(getOperation(), "cap", getCap());
+}

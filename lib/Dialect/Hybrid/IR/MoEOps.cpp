@@ -1,0 +1,52 @@
+//===- MoEOps.cpp - Mixture-of-experts ops: verifiers ---------------------===//
+
+#include "ShapeChecks.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::detail;
+
+LogicalResult MoEOp::verify() {
+  Operation *op = getOperation();
+  FailureOr<int64_t> hidden = checkTrailingDim(op, "input", getInput(), "hidden");
+  if (failed(hidden) ||
+      failed(checkShape(op, "router", getRouter(),
+                        {anyDim("experts"), {*hidden, "hidden", "input"}})))
+    return failure();
+  int64_t experts = dimOf(getRouter(), 0);
+  if (failed(checkShape(op, "gate", getGate(),
+                        {{experts, "experts", "router"},
+                         anyDim("intermediate"),
+                         {*hidden, "hidden", "input"}})))
+    return failure();
+  int64_t intermediate = dimOf(getGate(), 1);
+  if (failed(checkShape(op, "up", getUp(),
+                        {{experts, "experts", "router"},
+                         {intermediate, "intermediate", "gate"},
+                         {*hidden, "hidden", "input"}})) ||
+      failed(checkShape(op, "down", getDown(),
+                        {{experts, "experts", "router"},
+                         {*hidden, "hidden", "input"},
+                         {intermediate, "intermediate", "gate"}})))
+    return failure();
+  if (getResult().getType() != getInput().getType())
+    return emitOpError() << "result type " << getResult().getType()
+                         << " must equal the input type "
+                         << getInput().getType();
+  int64_t topK = getTopK();
+  if (topK < 1 || (!ShapedType::isDynamic(experts) && topK > experts))
+    return emitOpError() << "'top_k' must be in [1, experts = " << experts
+                         << "], got " << topK;
+  Activation act = getActivation();
+  if (act != Activation::silu && act != Activation::gelu_tanh &&
+      act != Activation::gelu)
+    return emitOpError() << "supports expert activation silu, gelu or "
+                            "gelu_tanh, got "
+                         << stringifyActivation(act);
+  return checkSameElementType(op, {{"input", getInput()},
+                                   {"router", getRouter()},
+                                   {"gate", getGate()},
+                                   {"up", getUp()},
+                                   {"down", getDown()}});
+}
