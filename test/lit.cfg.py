@@ -1,0 +1,28 @@
+# -*- Python -*-
+# lit configuration of hybrid-mlir: FileCheck tests of the IR and tools, and
+# (in Unit/) the GoogleTest binaries, all run by one `check-hybrid`.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "HYBRID"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.hybrid_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%hybrid_src_root", config.hybrid_src_root))
+config.substitutions.append(("%hybrid_obj_root", config.hybrid_obj_root))
+config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.hybrid_tools_dir, config.llvm_tools_dir]
+tools = [ToolSubst("hybrid-opt", unresolved="fatal")]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
