@@ -157,3 +157,14 @@ func.func @multi_step_and_act_stay(%x: tensor<1x4x8xf32>, %w: tensor<8x8xf32>, %
   }
   return %a, %b : tensor<1x4x8xf32>, tensor<1x4x8xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func @merge_of_split_folds
+// CHECK-SAME: (%[[X:.+]]: tensor<1x16x64xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @merge_of_split_folds(%x: tensor<1x16x64xf32>) -> tensor<1x16x64xf32> {
+  %h = hybrid.split_heads %x {heads = 4} : tensor<1x16x64xf32> -> tensor<1x4x16x16xf32>
+  %y = hybrid.merge_heads %h : tensor<1x4x16x16xf32> -> tensor<1x16x64xf32>
+  return %y : tensor<1x16x64xf32>
+}

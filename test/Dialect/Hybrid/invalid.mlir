@@ -1247,6 +1247,70 @@ func.func @rope_theta(%x: tensor<1x2x4x8xf32>) {
 
 // -----
 
+func.func @split_heads_rank(%x: tensor<16x64xf32>) {
+  // expected-error @+1 {{'input' must have rank 3 [batch, seq, hidden], got rank 2}}
+  %y = hybrid.split_heads %x {heads = 4} : tensor<16x64xf32> -> tensor<1x4x16x16xf32>
+  return
+}
+
+// -----
+
+func.func @split_heads_heads(%x: tensor<1x16x64xf32>) {
+  // expected-error @+1 {{'heads' must be >= 1, got 0}}
+  %y = hybrid.split_heads %x {heads = 0} : tensor<1x16x64xf32> -> tensor<1x4x16x16xf32>
+  return
+}
+
+// -----
+
+func.func @split_heads_divisible(%x: tensor<1x16x64xf32>) {
+  // expected-error @+1 {{hidden size (64) must be a multiple of heads (3)}}
+  %y = hybrid.split_heads %x {heads = 3} : tensor<1x16x64xf32> -> tensor<1x3x16x21xf32>
+  return
+}
+
+// -----
+
+func.func @split_heads_result(%x: tensor<1x16x64xf32>) {
+  // expected-error @+1 {{'result' dim 3 (head_dim) is 8, expected 16 (from 'hidden / heads')}}
+  %y = hybrid.split_heads %x {heads = 4} : tensor<1x16x64xf32> -> tensor<1x4x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @split_heads_element_type(%x: tensor<1x16x64xf32>) {
+  // expected-error @+1 {{'result' has element type 'f16', expected 'f32' (from 'input')}}
+  %y = hybrid.split_heads %x {heads = 4} : tensor<1x16x64xf32> -> tensor<1x4x16x16xf16>
+  return
+}
+
+// -----
+
+func.func @merge_heads_rank(%x: tensor<4x16x16xf32>) {
+  // expected-error @+1 {{'input' must have rank 4 [batch, heads, seq, head_dim], got rank 3}}
+  %y = hybrid.merge_heads %x : tensor<4x16x16xf32> -> tensor<1x16x64xf32>
+  return
+}
+
+// -----
+
+func.func @merge_heads_result(%x: tensor<1x4x16x16xf32>) {
+  // expected-error @+1 {{'result' dim 2 (hidden) is 32, expected 64 (from 'heads x head_dim')}}
+  %y = hybrid.merge_heads %x : tensor<1x4x16x16xf32> -> tensor<1x16x32xf32>
+  return
+}
+
+// -----
+
+func.func @merge_heads_element_type(%x: tensor<1x4x16x16xf32>) {
+  // expected-error @+1 {{'result' has element type 'bf16', expected 'f32' (from 'input')}}
+  %y = hybrid.merge_heads %x : tensor<1x4x16x16xf32> -> tensor<1x16x64xbf16>
+  return
+}
+
+// -----
+
 func.func @gated_mlp_input_rank(%x: tensor<f32>, %g: tensor<16x8xf32>, %d: tensor<8x16xf32>) {
   // expected-error @+1 {{'input' must have rank >= 1 [..., hidden], got 'tensor<f32>'}}
   %y = hybrid.gated_mlp %x, %g, %g, %d : (tensor<f32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32>) -> tensor<f32>

@@ -178,8 +178,12 @@ func.func @building_blocks(%ids: tensor<1x16xi64>, %table: tensor<256x64xf32>, %
   %n4 = hybrid.layer_norm %n3 {eps = 1.0e-12 : f32} : (tensor<1x16x64xf32>) -> tensor<1x16x64xf32>
   // CHECK: hybrid.linear %{{.*}}, %{{.*}} bias(%{{.*}}) :
   %p = hybrid.linear %n4, %proj bias(%pb) : (tensor<1x16x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<1x16x128xf32>
+  // CHECK: hybrid.split_heads %{{.*}} {heads = 4 : i64} : tensor<1x16x64xf32> -> tensor<1x4x16x16xf32>
+  %sh = hybrid.split_heads %n4 {heads = 4} : tensor<1x16x64xf32> -> tensor<1x4x16x16xf32>
+  // CHECK: hybrid.merge_heads %{{.*}} : tensor<1x4x16x16xf32> -> tensor<1x16x64xf32>
+  %mh = hybrid.merge_heads %sh : tensor<1x4x16x16xf32> -> tensor<1x16x64xf32>
   // CHECK: hybrid.gated_mlp {{.*}} {activation = #hybrid.act<gelu_tanh>}
-  %m = hybrid.gated_mlp %n4, %g, %u, %d {activation = #hybrid.act<gelu_tanh>}
+  %m = hybrid.gated_mlp %mh, %g, %u, %d {activation = #hybrid.act<gelu_tanh>}
       : (tensor<1x16x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<1x16x64xf32>
   // CHECK: hybrid.activation %{{.*}} {kind = #hybrid.act<quick_gelu>} : tensor<1x16x64xf32>
   %a = hybrid.activation %m {kind = #hybrid.act<quick_gelu>} : tensor<1x16x64xf32>

@@ -123,6 +123,59 @@ LogicalResult RopeOp::verify() {
   return checkPositive(op, "theta", getTheta());
 }
 
+LogicalResult SplitHeadsOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "input", getInput(),
+                        {anyDim("batch"), anyDim("seq"), anyDim("hidden")})))
+    return failure();
+  int64_t heads = getHeads(), hidden = dimOf(getInput(), 2);
+  if (heads < 1)
+    return emitOpError() << "'heads' must be >= 1, got " << heads;
+  int64_t headDim = ShapedType::kDynamic;
+  if (!ShapedType::isDynamic(hidden)) {
+    if (hidden % heads != 0)
+      return emitOpError() << "hidden size (" << hidden
+                           << ") must be a multiple of heads (" << heads
+                           << ")";
+    headDim = hidden / heads;
+  }
+  if (failed(checkShape(op, "result", getResult(),
+                        {{dimOf(getInput(), 0), "batch", "input"},
+                         {heads, "heads", "heads attribute"},
+                         {dimOf(getInput(), 1), "seq", "input"},
+                         {headDim, "head_dim", "hidden / heads"}})))
+    return failure();
+  return checkSameElementType(
+      op, {{"input", getInput()}, {"result", getResult()}});
+}
+
+LogicalResult MergeHeadsOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "input", getInput(),
+                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
+                         anyDim("head_dim")})))
+    return failure();
+  int64_t heads = dimOf(getInput(), 1), headDim = dimOf(getInput(), 3);
+  int64_t hidden = ShapedType::isDynamic(heads) || ShapedType::isDynamic(headDim)
+                       ? ShapedType::kDynamic
+                       : heads * headDim;
+  if (failed(checkShape(op, "result", getResult(),
+                        {{dimOf(getInput(), 0), "batch", "input"},
+                         {dimOf(getInput(), 2), "seq", "input"},
+                         {hidden, "hidden", "heads x head_dim"}})))
+    return failure();
+  return checkSameElementType(
+      op, {{"input", getInput()}, {"result", getResult()}});
+}
+
+OpFoldResult MergeHeadsOp::fold(FoldAdaptor) {
+  // merge_heads(split_heads(x)) is x.
+  if (auto split = getInput().getDefiningOp<SplitHeadsOp>())
+    if (split.getInput().getType() == getType())
+      return split.getInput();
+  return {};
+}
+
 LogicalResult GatedMLPOp::verify() {
   Operation *op = getOperation();
   FailureOr<int64_t> hidden =

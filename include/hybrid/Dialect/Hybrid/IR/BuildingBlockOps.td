@@ -152,6 +152,42 @@ def Hybrid_RopeOp : Hybrid_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
   let hasVerifier = 1;
 }
 
+def Hybrid_SplitHeadsOp : Hybrid_Op<"split_heads"> {
+  let summary = "[B, S, H·D] → [B, H, S, D]";
+  let description = [{
+    Splits the last dimension of `input [B, S, H·D]` into `heads` heads of
+    size D and moves the head dimension in front of the sequence:
+    `out[b, h, s, d] = in[b, s, h·D + d]`. This is PyTorch's
+    `x.view(B, S, H, D).transpose(1, 2)`, the layout attention ops take.
+
+    ```mlir
+    %q = hybrid.split_heads %x {heads = 4 : i64} : tensor<1x16x64xf32> -> tensor<1x4x16x16xf32>
+    ```
+  }];
+  let arguments = (ins Hybrid_FloatTensor:$input, Hybrid_I64Attr:$heads);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Hybrid_MergeHeadsOp : Hybrid_Op<"merge_heads"> {
+  let summary = "[B, H, S, D] → [B, S, H·D]";
+  let description = [{
+    The inverse of `hybrid.split_heads`: `out[b, s, h·D + d] = in[b, h, s, d]`
+    (PyTorch's `x.transpose(1, 2).reshape(B, S, H·D)`), applied to attention
+    outputs before the output projection.
+
+    ```mlir
+    %y = hybrid.merge_heads %o : tensor<1x4x16x16xf32> -> tensor<1x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Hybrid_FloatTensor:$input);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Hybrid_GatedMLPOp : Hybrid_Op<"gated_mlp"> {
   let summary = "Gated MLP: down(act(gate x) ⊙ up x)";
   let description = [{
