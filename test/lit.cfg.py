@@ -11,7 +11,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "HYBRID"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.hybrid_obj_root, "test")
 
@@ -22,6 +22,9 @@ config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+# `not` and `count` are substituted verbatim, so their directory must be on PATH.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.hybrid_tools_dir, append_path=True)
 
 tool_dirs = [config.hybrid_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("hybrid-opt", unresolved="fatal")]

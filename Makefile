@@ -1,0 +1,37 @@
+# The two commands of the README:
+#   make run    install what is missing, build, run the built-in example
+#   make test   install what is missing, build, run every test (lit + GoogleTest)
+
+BUILD    ?= build
+JOBS     ?= 2
+LLVM     ?= /usr/lib/llvm-22
+BUILD_TYPE ?= Release
+
+.PHONY: run test build deps configure docs clean
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -G Ninja -S . -B $(BUILD) \
+	  -DMLIR_DIR=$(LLVM)/lib/cmake/mlir \
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	ninja -C $(BUILD) -j$(JOBS)
+
+run: build
+	@scripts/run-example.sh $(BUILD)
+
+test: build
+	ninja -C $(BUILD) -j$(JOBS) check-hybrid
+
+# Refreshes the committed dialect reference from the ODS definitions.
+docs: configure
+	ninja -C $(BUILD) HybridDialectDocGen
+	cp $(BUILD)/docs/Dialects/HybridDialect.md docs/HybridDialect.md
+
+clean:
+	rm -rf $(BUILD)
