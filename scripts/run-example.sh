@@ -3,6 +3,7 @@
 # model written in the hybrid dialect, canonicalize it, check that the printed
 # IR parses back to the same text, and say what was verified.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 build=${1:-build}
 example=${2:-examples/jamba_block.mlir}
