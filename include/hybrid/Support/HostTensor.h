@@ -1,0 +1,62 @@
+//===- HostTensor.h - Dense tensors in host memory --------------*- C++ -*-===//
+//
+// The value the reference evaluator computes on and the runtime reads and
+// writes: a row-major tensor of f32 or integers (i32/i64, held as int64).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_SUPPORT_HOSTTENSOR_H
+#define HYBRID_SUPPORT_HOSTTENSOR_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::hybrid {
+
+enum class DType { F32, I32, I64 };
+
+const char *stringifyDType(DType dtype);
+
+class HostTensor {
+public:
+  HostTensor() = default;
+  static HostTensor zeros(std::vector<int64_t> shape, DType dtype = DType::F32);
+  static HostTensor fromFloats(std::vector<int64_t> shape,
+                               std::vector<float> values);
+  static HostTensor fromInts(std::vector<int64_t> shape,
+                             std::vector<int64_t> values,
+                             DType dtype = DType::I64);
+
+  DType dtype() const { return type; }
+  bool isFloat() const { return type == DType::F32; }
+  const std::vector<int64_t> &shape() const { return dims; }
+  int64_t rank() const { return static_cast<int64_t>(dims.size()); }
+  int64_t dim(int64_t d) const { return dims[d < 0 ? d + rank() : d]; }
+  int64_t numel() const;
+
+  /// Element storage: `floats()` for F32, `ints()` for I32 and I64.
+  float *floats() { return f32.data(); }
+  const float *floats() const { return f32.data(); }
+  int64_t *ints() { return i64.data(); }
+  const int64_t *ints() const { return i64.data(); }
+
+  /// The same elements under another shape with as many elements.
+  HostTensor reshaped(std::vector<int64_t> shape) const;
+
+  /// "2x3xf32", the spelling of MLIR tensor types and of error messages.
+  std::string typeString() const;
+
+private:
+  DType type = DType::F32;
+  std::vector<int64_t> dims;
+  std::vector<float> f32;
+  std::vector<int64_t> i64;
+};
+
+/// Product of the dimensions.
+int64_t numElements(const std::vector<int64_t> &shape);
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_SUPPORT_HOSTTENSOR_H

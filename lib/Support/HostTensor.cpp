@@ -1,0 +1,72 @@
+//===- HostTensor.cpp - Dense tensors in host memory ----------------------===//
+
+#include "hybrid/Support/HostTensor.h"
+
+#include <cassert>
+
+using namespace mlir::hybrid;
+
+const char *mlir::hybrid::stringifyDType(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return "f32";
+  case DType::I32:
+    return "i32";
+  case DType::I64:
+    return "i64";
+  }
+  return "?";
+}
+
+int64_t mlir::hybrid::numElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+HostTensor HostTensor::zeros(std::vector<int64_t> shape, DType dtype) {
+  HostTensor t;
+  t.type = dtype;
+  t.dims = std::move(shape);
+  if (dtype == DType::F32)
+    t.f32.assign(numElements(t.dims), 0.0f);
+  else
+    t.i64.assign(numElements(t.dims), 0);
+  return t;
+}
+
+HostTensor HostTensor::fromFloats(std::vector<int64_t> shape,
+                                  std::vector<float> values) {
+  assert(numElements(shape) == static_cast<int64_t>(values.size()));
+  HostTensor t;
+  t.dims = std::move(shape);
+  t.f32 = std::move(values);
+  return t;
+}
+
+HostTensor HostTensor::fromInts(std::vector<int64_t> shape,
+                                std::vector<int64_t> values, DType dtype) {
+  assert(numElements(shape) == static_cast<int64_t>(values.size()));
+  HostTensor t;
+  t.type = dtype;
+  t.dims = std::move(shape);
+  t.i64 = std::move(values);
+  return t;
+}
+
+int64_t HostTensor::numel() const { return numElements(dims); }
+
+HostTensor HostTensor::reshaped(std::vector<int64_t> shape) const {
+  assert(numElements(shape) == numel());
+  HostTensor t = *this;
+  t.dims = std::move(shape);
+  return t;
+}
+
+std::string HostTensor::typeString() const {
+  std::string text;
+  for (int64_t d : dims)
+    text += std::to_string(d) + "x";
+  return text + stringifyDType(type);
+}

@@ -1,0 +1,247 @@
+//===- Npy.cpp - Reading and writing .npy files ---------------------------===//
+
+#include "hybrid/Support/Npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace mlir::hybrid;
+
+namespace {
+
+float halfToFloat(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exponent = (h >> 10) & 0x1f,
+           mantissa = h & 0x3ff, bits;
+  if (exponent == 0) {
+    if (mantissa == 0) {
+      bits = sign;
+    } else { // Subnormal: renormalise.
+      exponent = 127 - 15 + 1;
+      while (!(mantissa & 0x400)) {
+        mantissa <<= 1;
+        --exponent;
+      }
+      bits = sign | (exponent << 23) | ((mantissa & 0x3ff) << 13);
+    }
+  } else if (exponent == 31) {
+    bits = sign | 0x7f800000u | (mantissa << 13);
+  } else {
+    bits = sign | ((exponent - 15 + 127) << 23) | (mantissa << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+float bfloat16ToFloat(uint16_t b) {
+  uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
+/// The value of `key` in the header dictionary, e.g. 'descr': '<f4'.
+bool findValue(const std::string &header, const std::string &key,
+               std::string &value) {
+  size_t at = header.find("'" + key + "'");
+  if (at == std::string::npos)
+    return false;
+  at = header.find(':', at);
+  if (at == std::string::npos)
+    return false;
+  ++at;
+  while (at < header.size() && header[at] == ' ')
+    ++at;
+  if (at >= header.size())
+    return false;
+  size_t end;
+  if (header[at] == '\'') {
+    end = header.find('\'', at + 1);
+    if (end == std::string::npos)
+      return false;
+    value = header.substr(at + 1, end - at - 1);
+  } else if (header[at] == '(') {
+    end = header.find(')', at);
+    if (end == std::string::npos)
+      return false;
+    value = header.substr(at + 1, end - at - 1);
+  } else {
+    end = header.find_first_of(",}", at);
+    value = header.substr(at, end - at);
+  }
+  return true;
+}
+
+bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    size_t first = item.find_first_not_of(" ");
+    if (first == std::string::npos)
+      continue;
+    char *end = nullptr;
+    long long dim = std::strtoll(item.c_str() + first, &end, 10);
+    if (end == item.c_str() + first || dim < 0)
+      return false;
+    shape.push_back(dim);
+  }
+  return true;
+}
+
+} // namespace
+
+bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
+                            HostTensor &tensor, std::string &error) {
+  auto fail = [&](const std::string &problem) {
+    error = name + ": " + problem;
+    return false;
+  };
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    return fail("not a .npy file (missing the \\x93NUMPY magic)");
+  unsigned major = static_cast<unsigned char>(bytes[6]);
+  size_t headerLength, headerStart;
+  if (major == 1) {
+    headerLength = static_cast<unsigned char>(bytes[8]) |
+                   static_cast<unsigned char>(bytes[9]) << 8;
+    headerStart = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12)
+      return fail("truncated .npy header");
+    headerLength = 0;
+    for (int n = 3; n >= 0; --n)
+      headerLength = headerLength << 8 | static_cast<unsigned char>(bytes[8 + n]);
+    headerStart = 12;
+  } else {
+    return fail("unsupported .npy format version " + std::to_string(major));
+  }
+  if (bytes.size() < headerStart + headerLength)
+    return fail("truncated .npy header");
+  std::string header = bytes.substr(headerStart, headerLength);
+
+  std::string descr, fortran, shapeText;
+  if (!findValue(header, "descr", descr) ||
+      !findValue(header, "fortran_order", fortran) ||
+      !findValue(header, "shape", shapeText))
+    return fail("malformed .npy header: " + header);
+  if (fortran.find("True") != std::string::npos)
+    return fail("Fortran-ordered arrays are not supported; save a C-ordered "
+                "array (numpy.ascontiguousarray)");
+  std::vector<int64_t> shape;
+  if (!parseShape(shapeText, shape))
+    return fail("malformed shape (" + shapeText + ") in the .npy header");
+
+  // '<' little-endian, '|' not applicable, '=' native (little on x86).
+  if (!descr.empty() && descr[0] == '>')
+    return fail("big-endian dtype '" + descr + "' is not supported");
+  std::string kind = descr.size() > 1 && (descr[0] == '<' || descr[0] == '|' ||
+                                          descr[0] == '=')
+                         ? descr.substr(1)
+                         : descr;
+  int64_t count = numElements(shape);
+  size_t elementSize;
+  if (kind == "f4" || kind == "i4")
+    elementSize = 4;
+  else if (kind == "i8")
+    elementSize = 8;
+  else if (kind == "f2" || kind == "V2" || kind == "bfloat16")
+    elementSize = 2;
+  else
+    return fail("unsupported dtype '" + descr +
+                "'; expected float32, float16, bfloat16, int32 or int64");
+  const size_t dataStart = headerStart + headerLength;
+  if (bytes.size() - dataStart < count * elementSize)
+    return fail("truncated data: " + std::to_string(count) + " elements of " +
+                std::to_string(elementSize) + " bytes need " +
+                std::to_string(count * elementSize) + " bytes, the file has " +
+                std::to_string(bytes.size() - dataStart));
+  const char *data = bytes.data() + dataStart;
+
+  if (kind == "f4") {
+    std::vector<float> values(count);
+    std::memcpy(values.data(), data, count * 4);
+    tensor = HostTensor::fromFloats(shape, std::move(values));
+  } else if (kind == "f2" || kind == "V2" || kind == "bfloat16") {
+    std::vector<float> values(count);
+    for (int64_t n = 0; n < count; ++n) {
+      uint16_t bits;
+      std::memcpy(&bits, data + 2 * n, 2);
+      values[n] = kind == "f2" ? halfToFloat(bits) : bfloat16ToFloat(bits);
+    }
+    tensor = HostTensor::fromFloats(shape, std::move(values));
+  } else if (kind == "i4") {
+    std::vector<int64_t> values(count);
+    for (int64_t n = 0; n < count; ++n) {
+      int32_t v;
+      std::memcpy(&v, data + 4 * n, 4);
+      values[n] = v;
+    }
+    tensor = HostTensor::fromInts(shape, std::move(values), DType::I32);
+  } else {
+    std::vector<int64_t> values(count);
+    std::memcpy(values.data(), data, count * 8);
+    tensor = HostTensor::fromInts(shape, std::move(values), DType::I64);
+  }
+  return true;
+}
+
+bool mlir::hybrid::readNpy(const std::string &path, HostTensor &tensor,
+                           std::string &error) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    error = path + ": cannot open file";
+    return false;
+  }
+  std::stringstream contents;
+  contents << file.rdbuf();
+  return parseNpy(contents.str(), path, tensor, error);
+}
+
+bool mlir::hybrid::writeNpy(const std::string &path, const HostTensor &tensor,
+                            std::string &error) {
+  std::string descr = tensor.dtype() == DType::F32   ? "<f4"
+                      : tensor.dtype() == DType::I32 ? "<i4"
+                                                     : "<i8";
+  std::string shape;
+  for (int64_t d : tensor.shape())
+    shape += std::to_string(d) + ", ";
+  if (tensor.rank() > 1)
+    shape.erase(shape.size() - 2); // "2, 3" rather than "2, 3, "
+  else if (tensor.rank() == 1)
+    shape.erase(shape.size() - 1); // "(4,)"
+  std::string header = "{'descr': '" + descr +
+                       "', 'fortran_order': False, 'shape': (" + shape +
+                       "), }";
+  // Pad so that the data starts at a multiple of 64 bytes.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+
+  std::ofstream file(path, std::ios::binary);
+  if (!file) {
+    error = path + ": cannot open file for writing";
+    return false;
+  }
+  file.write("\x93NUMPY\x01\x00", 8);
+  uint16_t length = static_cast<uint16_t>(header.size());
+  char lengthBytes[2] = {static_cast<char>(length & 0xff),
+                         static_cast<char>(length >> 8)};
+  file.write(lengthBytes, 2);
+  file.write(header.data(), header.size());
+  int64_t count = tensor.numel();
+  if (tensor.dtype() == DType::F32) {
+    file.write(reinterpret_cast<const char *>(tensor.floats()), count * 4);
+  } else if (tensor.dtype() == DType::I32) {
+    for (int64_t n = 0; n < count; ++n) {
+      int32_t v = static_cast<int32_t>(tensor.ints()[n]);
+      file.write(reinterpret_cast<const char *>(&v), 4);
+    }
+  } else {
+    file.write(reinterpret_cast<const char *>(tensor.ints()), count * 8);
+  }
+  if (!file) {
+    error = path + ": write failed";
+    return false;
+  }
+  return true;
+}

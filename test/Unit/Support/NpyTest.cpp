@@ -1,0 +1,116 @@
+//===- NpyTest.cpp - .npy reading and writing -----------------------------===//
+
+#include "hybrid/Support/Npy.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+using namespace mlir::hybrid;
+
+namespace {
+
+/// A version-1.0 .npy image with the given header dictionary and data.
+std::string npyImage(const std::string &dict, const std::string &data) {
+  std::string header = dict;
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  return bytes + header + data;
+}
+
+std::string tempPath(const char *name) {
+  return std::string(::testing::TempDir()) + "/" + name;
+}
+
+TEST(Npy, RoundTripsEveryWrittenType) {
+  std::string error;
+  HostTensor f = HostTensor::fromFloats({2, 3}, {1, -2.5f, 3, 4, 5, 6e-8f});
+  HostTensor i32 = HostTensor::fromInts({4}, {1, -2, 3, 2147483647}, DType::I32);
+  HostTensor i64 = HostTensor::fromInts({1, 2}, {-(1ll << 40), 7}, DType::I64);
+  HostTensor scalar = HostTensor::fromFloats({}, {42});
+  for (const HostTensor &t : {f, i32, i64, scalar}) {
+    std::string path = tempPath("roundtrip.npy");
+    ASSERT_TRUE(writeNpy(path, t, error)) << error;
+    HostTensor back;
+    ASSERT_TRUE(readNpy(path, back, error)) << error;
+    EXPECT_EQ(back.typeString(), t.typeString());
+    if (t.isFloat())
+      EXPECT_EQ(0, std::memcmp(back.floats(), t.floats(), 4 * t.numel()));
+    else
+      EXPECT_EQ(0, std::memcmp(back.ints(), t.ints(), 8 * t.numel()));
+    std::remove(path.c_str());
+  }
+}
+
+TEST(Npy, ReadsHalfAndBfloat16AsFloat) {
+  // f16: 1.0 = 0x3c00, -2.0 = 0xc000, 2^-24 (smallest subnormal) = 0x0001.
+  const char half[] = {0x00, 0x3c, 0x00, static_cast<char>(0xc0), 0x01, 0x00};
+  HostTensor t;
+  std::string error;
+  ASSERT_TRUE(parseNpy(npyImage("{'descr': '<f2', 'fortran_order': False, "
+                                "'shape': (3,), }",
+                                std::string(half, 6)),
+                       "half", t, error))
+      << error;
+  EXPECT_EQ(t.floats()[0], 1.0f);
+  EXPECT_EQ(t.floats()[1], -2.0f);
+  EXPECT_EQ(t.floats()[2], std::ldexp(1.0f, -24));
+  // bf16 (ml_dtypes saves it as 2-byte void): 1.5 = 0x3fc0.
+  const char bf16[] = {static_cast<char>(0xc0), 0x3f};
+  ASSERT_TRUE(parseNpy(npyImage("{'descr': '|V2', 'fortran_order': False, "
+                                "'shape': (1, 1), }",
+                                std::string(bf16, 2)),
+                       "bf16", t, error))
+      << error;
+  EXPECT_EQ(t.typeString(), "1x1xf32");
+  EXPECT_EQ(t.floats()[0], 1.5f);
+}
+
+struct BadCase {
+  const char *what;
+  std::string bytes;
+  const char *message;
+};
+
+TEST(Npy, RejectsBadFilesWithAClearMessage) {
+  const std::string dict = "'fortran_order': False, 'shape': (2,), }";
+  std::vector<BadCase> cases = {
+      {"not npy", "hello world, not numpy", "not a .npy file"},
+      {"float64", npyImage("{'descr': '<f8', " + dict, std::string(16, '\0')),
+       "unsupported dtype '<f8'; expected float32, float16, bfloat16, int32 "
+       "or int64"},
+      {"big endian", npyImage("{'descr': '>f4', " + dict, std::string(8, '\0')),
+       "big-endian dtype '>f4' is not supported"},
+      {"fortran",
+       npyImage("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }",
+                std::string(8, '\0')),
+       "Fortran-ordered arrays are not supported"},
+      {"truncated", npyImage("{'descr': '<f4', " + dict, std::string(5, '\0')),
+       "truncated data: 2 elements of 4 bytes need 8 bytes, the file has 5"},
+      {"no shape", npyImage("{'descr': '<f4', 'fortran_order': False, }", ""),
+       "malformed .npy header"},
+  };
+  for (const BadCase &c : cases) {
+    HostTensor t;
+    std::string error;
+    EXPECT_FALSE(parseNpy(c.bytes, "x.npy", t, error)) << c.what;
+    EXPECT_NE(error.find(c.message), std::string::npos)
+        << c.what << ": got '" << error << "'";
+    EXPECT_EQ(error.rfind("x.npy: ", 0), 0u) << "names the file: " << error;
+  }
+}
+
+TEST(Npy, MissingFileIsAnError) {
+  HostTensor t;
+  std::string error;
+  EXPECT_FALSE(readNpy("/nonexistent/dir/file.npy", t, error));
+  EXPECT_EQ(error, "/nonexistent/dir/file.npy: cannot open file");
+}
+
+} // namespace
