@@ -1,0 +1,160 @@
+//===- Reference.h - The reference evaluator of the hybrid ops --*- C++ -*-===//
+//
+// Plain, obviously-correct C++ implementations of every hybrid op on host
+// tensors, following shared/reference/MATH.md. They are the oracle that
+// compiled code is compared against: direct loops in the order the math is
+// written, sums in double, no tiling and no cleverness (linear attention is
+// computed as the O(S²) sum, not the running state; the SSD scan as the
+// recurrence, not the chunked form), so that a fast path that takes a
+// shortcut is checked against one that does not.
+//
+// Inputs are assumed to have the shapes the op's verifier accepts; the
+// interpreter verifies the IR before it calls these. The only runtime error
+// (a token id outside the vocabulary) is reported through `error`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_REFERENCE_REFERENCE_H
+#define HYBRID_REFERENCE_REFERENCE_H
+
+#include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
+#include "hybrid/Support/HostTensor.h"
+#include "hybrid/Support/Mask.h"
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace mlir::hybrid::reference {
+
+/// The activation function of `#hybrid.act<kind>` applied to one value.
+double activate(Activation kind, double x);
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+struct AttentionParams {
+  MaskSpec mask;
+  double scale = 1.0;
+  std::optional<double> softcap;
+  int64_t qOffset = 0;
+};
+
+/// hybrid.attention; `bias` may be null.
+HostTensor attention(const HostTensor &query, const HostTensor &key,
+                     const HostTensor &value, const HostTensor *bias,
+                     const AttentionParams &params);
+
+/// hybrid.rel_attention (Transformer-XL).
+HostTensor relAttention(const HostTensor &query, const HostTensor &key,
+                        const HostTensor &value, const HostTensor &pos,
+                        const HostTensor &contentBias,
+                        const HostTensor &positionBias, const MaskSpec &mask,
+                        double scale);
+
+/// hybrid.linear_attention, as the direct O(S²) sum.
+HostTensor linearAttention(const HostTensor &query, const HostTensor &key,
+                           const HostTensor &value, bool causal, double eps);
+
+//===----------------------------------------------------------------------===//
+// Scans and convolutions
+//===----------------------------------------------------------------------===//
+
+struct ScanResult {
+  HostTensor y;
+  HostTensor finalState;
+};
+
+struct SelectiveScanInputs {
+  const HostTensor *x = nullptr, *delta = nullptr, *A = nullptr, *B = nullptr,
+                   *C = nullptr;
+  const HostTensor *D = nullptr, *z = nullptr, *deltaBias = nullptr,
+                   *initialState = nullptr;
+  bool deltaSoftplus = false;
+};
+ScanResult selectiveScan(const SelectiveScanInputs &in);
+
+struct SSDScanInputs {
+  const HostTensor *x = nullptr, *dt = nullptr, *A = nullptr, *B = nullptr,
+                   *C = nullptr;
+  const HostTensor *D = nullptr, *z = nullptr, *dtBias = nullptr,
+                   *initialState = nullptr;
+  bool dtSoftplus = false;
+  std::optional<double> dtMin, dtMax;
+};
+ScanResult ssdScan(const SSDScanInputs &in);
+
+/// hybrid.causal_conv1d; `bias` and `state` may be null.
+ScanResult causalConv1d(const HostTensor &input, const HostTensor &weight,
+                        const HostTensor *bias, const HostTensor *state,
+                        Activation activation);
+
+struct Conv2DParams {
+  std::array<int64_t, 2> strides = {1, 1}, padding = {0, 0},
+                         dilations = {1, 1};
+  int64_t groups = 1;
+};
+HostTensor conv2d(const HostTensor &input, const HostTensor &weight,
+                  const HostTensor *bias, const Conv2DParams &params);
+
+//===----------------------------------------------------------------------===//
+// Memory, experts, recurrence
+//===----------------------------------------------------------------------===//
+
+HostTensor memoryRead(const HostTensor &memory, const HostTensor &keys,
+                      const HostTensor &strength, double eps);
+
+HostTensor memoryWrite(const HostTensor &memory, const HostTensor &keys,
+                       const HostTensor &strength, const HostTensor &erase,
+                       const HostTensor &add, const HostTensor *gate,
+                       double eps);
+
+HostTensor moe(const HostTensor &input, const HostTensor &router,
+               const HostTensor &gate, const HostTensor &up,
+               const HostTensor &down, int64_t topK, bool normalizeTopK,
+               Activation activation);
+
+/// One application of a recurrent_depth body: from the state and the step
+/// number, the next state and (under ACT) the halting probabilities [B, S].
+/// Returns false with `error` set if the body fails.
+using DepthBody = std::function<bool(const HostTensor &state, int64_t step,
+                                     HostTensor &next, HostTensor *halting,
+                                     std::string &error)>;
+
+/// hybrid.recurrent_depth: `maxSteps` fixed steps, or ACT when
+/// `haltThreshold` is set.
+bool recurrentDepth(const HostTensor &init, int64_t maxSteps,
+                    std::optional<double> haltThreshold, const DepthBody &body,
+                    HostTensor &result, std::string &error);
+
+//===----------------------------------------------------------------------===//
+// Building blocks
+//===----------------------------------------------------------------------===//
+
+HostTensor linear(const HostTensor &input, const HostTensor &weight,
+                  const HostTensor *bias);
+
+/// Returns false with `error` naming the id when one is outside the table.
+bool embedding(const HostTensor &ids, const HostTensor &table,
+               std::optional<double> scale, HostTensor &result,
+               std::string &error);
+
+HostTensor rmsNorm(const HostTensor &input, const HostTensor &weight,
+                   double eps, bool unitOffset);
+HostTensor layerNorm(const HostTensor &input, const HostTensor *weight,
+                     const HostTensor *bias, double eps);
+HostTensor rope(const HostTensor &input, const HostTensor *positions,
+                double theta, int64_t positionOffset, bool interleaved);
+HostTensor splitHeads(const HostTensor &input, int64_t heads);
+HostTensor mergeHeads(const HostTensor &input);
+HostTensor gatedMlp(const HostTensor &input, const HostTensor &gate,
+                    const HostTensor &up, const HostTensor &down,
+                    Activation activation);
+HostTensor activation(const HostTensor &input, Activation kind);
+HostTensor softcap(const HostTensor &input, double cap);
+
+} // namespace mlir::hybrid::reference
+
+#endif // HYBRID_REFERENCE_REFERENCE_H

@@ -1,0 +1,112 @@
+//===- Scans.cpp - Reference Mamba-1 and Mamba-2 scans --------------------===//
+//
+// Both scans run as the plain recurrence over time, in double.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hybrid/Reference/Reference.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::reference;
+
+namespace {
+double softplus(double x) { return x > 20 ? x : std::log1p(std::exp(x)); }
+double silu(double x) { return x / (1.0 + std::exp(-x)); }
+} // namespace
+
+ScanResult reference::selectiveScan(const SelectiveScanInputs &in) {
+  const HostTensor &x = *in.x;
+  const int64_t batch = x.dim(0), seq = x.dim(1), channels = x.dim(2),
+                state = in.A->dim(1);
+  ScanResult result{HostTensor::zeros({batch, seq, channels}),
+                    HostTensor::zeros({batch, channels, state})};
+  std::vector<double> h(channels * state);
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t e = 0; e < channels * state; ++e)
+      h[e] = in.initialState ? in.initialState->floats()[b * channels * state + e]
+                             : 0.0;
+    for (int64_t t = 0; t < seq; ++t) {
+      const int64_t row = (b * seq + t) * channels;
+      const float *Bt = in.B->floats() + (b * seq + t) * state;
+      const float *Ct = in.C->floats() + (b * seq + t) * state;
+      for (int64_t e = 0; e < channels; ++e) {
+        double dt = in.delta->floats()[row + e];
+        if (in.deltaBias)
+          dt += in.deltaBias->floats()[e];
+        if (in.deltaSoftplus)
+          dt = softplus(dt);
+        const double xv = x.floats()[row + e];
+        double y = 0;
+        for (int64_t n = 0; n < state; ++n) {
+          double &hn = h[e * state + n];
+          hn = std::exp(dt * in.A->floats()[e * state + n]) * hn +
+               dt * Bt[n] * xv;
+          y += hn * Ct[n];
+        }
+        if (in.D)
+          y += in.D->floats()[e] * xv;
+        if (in.z)
+          y *= silu(in.z->floats()[row + e]);
+        result.y.floats()[row + e] = static_cast<float>(y);
+      }
+    }
+    for (int64_t e = 0; e < channels * state; ++e)
+      result.finalState.floats()[b * channels * state + e] =
+          static_cast<float>(h[e]);
+  }
+  return result;
+}
+
+ScanResult reference::ssdScan(const SSDScanInputs &in) {
+  const HostTensor &x = *in.x;
+  const int64_t batch = x.dim(0), seq = x.dim(1), heads = x.dim(2),
+                headDim = x.dim(3), groups = in.B->dim(2),
+                state = in.B->dim(3);
+  const int64_t headsPerGroup = heads / groups;
+  ScanResult result{HostTensor::zeros({batch, seq, heads, headDim}),
+                    HostTensor::zeros({batch, heads, headDim, state})};
+  const int64_t stateSize = heads * headDim * state;
+  std::vector<double> s(stateSize);
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t n = 0; n < stateSize; ++n)
+      s[n] = in.initialState ? in.initialState->floats()[b * stateSize + n]
+                             : 0.0;
+    for (int64_t t = 0; t < seq; ++t)
+      for (int64_t h = 0; h < heads; ++h) {
+        double dt = in.dt->floats()[(b * seq + t) * heads + h];
+        if (in.dtBias)
+          dt += in.dtBias->floats()[h];
+        if (in.dtSoftplus)
+          dt = softplus(dt);
+        if (in.dtMin)
+          dt = std::max(dt, *in.dtMin);
+        if (in.dtMax)
+          dt = std::min(dt, *in.dtMax);
+        const double decay = std::exp(dt * in.A->floats()[h]);
+        const int64_t g = h / headsPerGroup;
+        const float *Bt = in.B->floats() + ((b * seq + t) * groups + g) * state;
+        const float *Ct = in.C->floats() + ((b * seq + t) * groups + g) * state;
+        for (int64_t p = 0; p < headDim; ++p) {
+          const int64_t xi = ((b * seq + t) * heads + h) * headDim + p;
+          const double xv = x.floats()[xi];
+          double y = 0;
+          for (int64_t n = 0; n < state; ++n) {
+            double &sn = s[(h * headDim + p) * state + n];
+            sn = decay * sn + dt * xv * Bt[n];
+            y += sn * Ct[n];
+          }
+          if (in.D)
+            y += in.D->floats()[h] * xv;
+          if (in.z)
+            y *= silu(in.z->floats()[xi]);
+          result.y.floats()[xi] = static_cast<float>(y);
+        }
+      }
+    for (int64_t n = 0; n < stateSize; ++n)
+      result.finalState.floats()[b * stateSize + n] = static_cast<float>(s[n]);
+  }
+  return result;
+}
