@@ -27,5 +27,8 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.hybrid_tools_dir, append_path=True)
 
 tool_dirs = [config.hybrid_tools_dir, config.llvm_tools_dir]
-tools = [ToolSubst("hybrid-opt", unresolved="fatal")]
+tools = [
+    ToolSubst("hybrid-opt", unresolved="fatal"),
+    ToolSubst("hybrid-run", unresolved="fatal"),
+]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

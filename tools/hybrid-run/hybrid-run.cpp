@@ -1,0 +1,338 @@
+//===- hybrid-run.cpp - Run a function written in the hybrid dialect ------===//
+//
+//   hybrid-run FILE.mlir --function=NAME --input=@a.npy --input=2x3xf32=1,2,...
+//              [--output=@out.npy] [--target=reference] [--benchmark=N]
+//
+// Inputs are .npy files (@path) or inline values in iree-run-module's syntax
+// (SHAPExTYPE=v,v,... or a single value to splat). Each is checked against
+// the function's signature; outputs go to .npy files or are printed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
+#include "hybrid/Reference/Interpreter.h"
+#include "hybrid/Support/Npy.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <sstream>
+#include <random>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+namespace {
+
+enum class Target { Reference, CPU };
+
+llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
+                                     llvm::cl::desc("<input .mlir file>"),
+                                     llvm::cl::Required);
+llvm::cl::opt<std::string>
+    functionName("function",
+                 llvm::cl::desc("Function to run (default: the only one)"));
+llvm::cl::list<std::string>
+    inputs("input", llvm::cl::desc("An argument: @file.npy or SHAPExTYPE=values"));
+llvm::cl::list<std::string>
+    outputs("output", llvm::cl::desc("Where a result goes: @file.npy (the "
+                                     "results without one are printed)"));
+llvm::cl::opt<Target> target(
+    "target", llvm::cl::desc("Where to run"), llvm::cl::init(Target::Reference),
+    llvm::cl::values(
+        clEnumValN(Target::Reference, "reference",
+                   "the C++ reference evaluator (the oracle)"),
+        clEnumValN(Target::CPU, "cpu", "compiled CPU code (not built yet)")));
+llvm::cl::opt<unsigned> benchmark("benchmark",
+                                  llvm::cl::desc("Time N runs and report"),
+                                  llvm::cl::init(0));
+llvm::cl::opt<int> randomInputs(
+    "random-inputs",
+    llvm::cl::desc("Fill the arguments not given with --input from this seed: "
+                   "floats uniform in [-1, 1), integers in [0, 8)"),
+    llvm::cl::init(-1));
+
+int fail(const std::string &message) {
+  llvm::errs() << "hybrid-run: error: " << message << "\n";
+  return 1;
+}
+
+std::string typeToString(Type type) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  type.print(os);
+  return text;
+}
+
+/// Parses "2x3xf32=1,2,3,4,5,6" (or a single value, splatted).
+bool parseInline(const std::string &text, HostTensor &tensor,
+                 std::string &error) {
+  size_t equals = text.find('=');
+  if (equals == std::string::npos) {
+    error = "'" + text + "' is neither @file.npy nor SHAPExTYPE=values";
+    return false;
+  }
+  std::string typeText = text.substr(0, equals);
+  std::vector<int64_t> shape;
+  size_t start = 0;
+  std::string elementType;
+  while (true) {
+    size_t x = typeText.find('x', start);
+    std::string part = typeText.substr(start, x - start);
+    if (x == std::string::npos || !std::isdigit(part.empty() ? 'a' : part[0])) {
+      elementType = typeText.substr(start);
+      break;
+    }
+    shape.push_back(std::stoll(part));
+    start = x + 1;
+  }
+  DType dtype;
+  if (elementType == "f32" || elementType == "f16" || elementType == "bf16")
+    dtype = DType::F32;
+  else if (elementType == "i32")
+    dtype = DType::I32;
+  else if (elementType == "i64")
+    dtype = DType::I64;
+  else {
+    error = "unsupported element type '" + elementType + "' in '" + typeText +
+            "'; expected f32, f16, bf16, i32 or i64";
+    return false;
+  }
+  std::vector<double> values;
+  std::string rest = text.substr(equals + 1);
+  for (char &c : rest)
+    if (c == ',' || c == '[' || c == ']')
+      c = ' ';
+  std::istringstream stream(rest);
+  double v;
+  while (stream >> v)
+    values.push_back(v);
+  if (!stream.eof()) {
+    error = "cannot parse the values of '" + typeText + "'";
+    return false;
+  }
+  int64_t count = numElements(shape);
+  if (values.size() == 1)
+    values.assign(count, values[0]);
+  if (static_cast<int64_t>(values.size()) != count) {
+    error = "'" + typeText + "' needs " + std::to_string(count) +
+            " values, got " + std::to_string(values.size());
+    return false;
+  }
+  if (dtype == DType::F32)
+    tensor = HostTensor::fromFloats(shape, {values.begin(), values.end()});
+  else
+    tensor = HostTensor::fromInts(shape, {values.begin(), values.end()}, dtype);
+  return true;
+}
+
+/// Checks a runtime value against the declared argument type.
+bool checkArgument(unsigned index, Type type, const HostTensor &value,
+                   const std::string &source, std::string &error) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  std::string prefix = "argument " + std::to_string(index) + " (" +
+                       typeToString(type) + ") from " + source + ": ";
+  if (!tensorType) {
+    error = prefix + "only ranked tensor arguments are supported";
+    return false;
+  }
+  bool wantFloat = isa<FloatType>(tensorType.getElementType());
+  if (wantFloat != value.isFloat()) {
+    error = prefix + "expected " + (wantFloat ? "floating-point" : "integer") +
+            " elements, got " + stringifyDType(value.dtype());
+    return false;
+  }
+  if (tensorType.getRank() != value.rank()) {
+    error = prefix + "expected rank " + std::to_string(tensorType.getRank()) +
+            ", got " + value.typeString();
+    return false;
+  }
+  for (int64_t d = 0; d < value.rank(); ++d)
+    if (!tensorType.isDynamicDim(d) && tensorType.getDimSize(d) != value.dim(d)) {
+      error = prefix + "dim " + std::to_string(d) + " is " +
+              std::to_string(value.dim(d)) + ", expected " +
+              std::to_string(tensorType.getDimSize(d)) + " (got " +
+              value.typeString() + ")";
+      return false;
+    }
+  return true;
+}
+
+HostTensor randomTensor(RankedTensorType type, std::mt19937 &rng) {
+  std::vector<int64_t> shape;
+  for (int64_t d : type.getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? 1 : d);
+  if (isa<FloatType>(type.getElementType())) {
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<float> values(numElements(shape));
+    for (float &v : values)
+      v = dist(rng);
+    return HostTensor::fromFloats(shape, std::move(values));
+  }
+  std::uniform_int_distribution<int64_t> dist(0, 7);
+  std::vector<int64_t> values(numElements(shape));
+  for (int64_t &v : values)
+    v = dist(rng);
+  return HostTensor::fromInts(shape, std::move(values),
+                              type.getElementType().isInteger(32) ? DType::I32
+                                                                  : DType::I64);
+}
+
+/// iree-run-module's format: 2x3xf32=[1 2 3][4 5 6].
+void printTensor(const HostTensor &t, llvm::raw_ostream &os) {
+  os << t.typeString() << "=";
+  const int64_t count = t.numel(), limit = 1024;
+  std::vector<int64_t> strides(t.rank(), 1);
+  for (int64_t d = t.rank() - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * t.dim(d + 1);
+  for (int64_t n = 0; n < std::min(count, limit); ++n) {
+    for (int64_t d = 0; d + 1 < t.rank(); ++d)
+      if (n % strides[d] == 0)
+        os << "[";
+    if (n % (t.rank() ? t.dim(-1) : 1) != 0)
+      os << " ";
+    if (t.isFloat())
+      os << llvm::format("%g", t.floats()[n]);
+    else
+      os << t.ints()[n];
+    for (int64_t d = 0; d + 1 < t.rank(); ++d)
+      if ((n + 1) % strides[d] == 0)
+        os << "]";
+  }
+  if (count > limit)
+    os << "... (" << count << " elements, " << count - limit
+       << " not shown; use --output=@file.npy)";
+  os << "\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv, "hybrid-mlir runner: runs a function of a .mlir file\n");
+
+  DialectRegistry registry;
+  registry.insert<HybridDialect, arith::ArithDialect, func::FuncDialect,
+                  tensor::TensorDialect>();
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  std::string openError;
+  auto file = mlir::openInputFile(inputFile, &openError);
+  if (!file)
+    return fail(openError);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  // Parsing also verifies: invalid IR has been reported above.
+  if (!module)
+    return fail(inputFile + " is not valid IR (see the errors above)");
+
+  // Find the function.
+  std::vector<func::FuncOp> candidates;
+  module->walk([&](func::FuncOp f) {
+    if (!f.isExternal() && (functionName.empty() || f.getName() == functionName))
+      candidates.push_back(f);
+  });
+  if (candidates.size() != 1) {
+    std::string names;
+    module->walk([&](func::FuncOp f) { names += " @" + f.getName().str(); });
+    if (candidates.empty() && !functionName.empty())
+      return fail("no function named '" + functionName + "' in " + inputFile +
+                  "; it has:" + names);
+    return fail(inputFile + " has several functions; pick one with "
+                            "--function=NAME:" + names);
+  }
+  func::FuncOp func = candidates.front();
+  if (target == Target::CPU)
+    return fail("the cpu target is not available yet; run with "
+                "--target=reference");
+
+  // Arguments.
+  const unsigned numArgs = func.getNumArguments();
+  if (inputs.size() > numArgs ||
+      (inputs.size() < numArgs && randomInputs < 0))
+    return fail("@" + func.getName().str() + " takes " +
+                std::to_string(numArgs) + " argument(s), got " +
+                std::to_string(inputs.size()) + " --input" +
+                (randomInputs < 0 ? " (or fill the rest with --random-inputs=SEED)"
+                                  : ""));
+  std::vector<HostTensor> args;
+  std::mt19937 rng(randomInputs < 0 ? 0 : randomInputs);
+  for (unsigned i = 0; i < numArgs; ++i) {
+    HostTensor value;
+    std::string error, source;
+    if (i < inputs.size()) {
+      const std::string &spec = inputs[i];
+      bool ok = !spec.empty() && spec[0] == '@'
+                    ? readNpy(spec.substr(1), value, error)
+                    : parseInline(spec, value, error);
+      if (!ok)
+        return fail("argument " + std::to_string(i) + ": " + error);
+      source = spec[0] == '@' ? spec.substr(1) : "--input=" + spec;
+    } else {
+      auto type = dyn_cast<RankedTensorType>(func.getArgumentTypes()[i]);
+      if (!type)
+        return fail("argument " + std::to_string(i) +
+                    ": only ranked tensor arguments are supported");
+      value = randomTensor(type, rng);
+      source = "--random-inputs";
+    }
+    if (!checkArgument(i, func.getArgumentTypes()[i], value, source, error))
+      return fail(error);
+    args.push_back(std::move(value));
+  }
+  if (outputs.size() > func.getNumResults())
+    return fail("@" + func.getName().str() + " has " +
+                std::to_string(func.getNumResults()) + " result(s), got " +
+                std::to_string(outputs.size()) + " --output");
+
+  // Run.
+  std::vector<HostTensor> results;
+  std::string error;
+  auto start = std::chrono::steady_clock::now();
+  if (!reference::interpret(func, args, results, error))
+    return fail(error);
+  double firstSeconds = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+  if (benchmark > 0) {
+    start = std::chrono::steady_clock::now();
+    for (unsigned n = 0; n < benchmark; ++n)
+      if (!reference::interpret(func, args, results, error))
+        return fail(error);
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    llvm::outs() << llvm::format(
+        "benchmark: @%s on reference: %u runs, %.3f ms per run (first run "
+        "%.3f ms)\n",
+        func.getName().str().c_str(), unsigned(benchmark),
+        1e3 * seconds / benchmark, 1e3 * firstSeconds);
+  }
+
+  for (size_t r = 0; r < results.size(); ++r) {
+    if (r < outputs.size()) {
+      const std::string &spec = outputs[r];
+      if (spec.empty() || spec[0] != '@')
+        return fail("--output=" + spec + ": expected @file.npy");
+      if (!writeNpy(spec.substr(1), results[r], error))
+        return fail(error);
+      continue;
+    }
+    llvm::outs() << "result[" << r << "]: ";
+    printTensor(results[r], llvm::outs());
+  }
+  return 0;
+}
