@@ -1,12 +1,14 @@
 //===- hybrid-opt.cpp - mlir-opt for the hybrid dialect -------------------===//
 //
 // Registers only what the project uses, so the tool links quickly: the hybrid
-// dialect, the upstream dialects its IR is written with, and the generic
-// transforms (canonicalize, cse, ...).
+// dialect and its conversions, the CPU pipeline with the upstream dialects it
+// lowers through, and the generic transforms (canonicalize, cse, ...).
 //
 //===----------------------------------------------------------------------===//
 
+#include "hybrid/Conversion/Passes.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
+#include "hybrid/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -17,10 +19,11 @@
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
+  mlir::hybrid::registerHybridConversionPasses();
+  mlir::hybrid::registerCPUPipeline();
 
   mlir::DialectRegistry registry;
-  registry.insert<mlir::hybrid::HybridDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  mlir::hybrid::registerCPUPipelineDialects(registry);
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "hybrid-mlir optimizer driver\n", registry));
 }

@@ -10,7 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
+#include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
+#include "hybrid/Runtime/JitModule.h"
 #include "hybrid/Support/Npy.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -53,7 +55,9 @@ llvm::cl::opt<Target> target(
     llvm::cl::values(
         clEnumValN(Target::Reference, "reference",
                    "the C++ reference evaluator (the oracle)"),
-        clEnumValN(Target::CPU, "cpu", "compiled CPU code (not built yet)")));
+        clEnumValN(Target::CPU, "cpu",
+                   "compiled for this CPU through hybrid-cpu-pipeline and run "
+                   "by the JIT")));
 llvm::cl::opt<unsigned> benchmark("benchmark",
                                   llvm::cl::desc("Time N runs and report"),
                                   llvm::cl::init(0));
@@ -224,8 +228,7 @@ int main(int argc, char **argv) {
       argc, argv, "hybrid-mlir runner: runs a function of a .mlir file\n");
 
   DialectRegistry registry;
-  registry.insert<HybridDialect, arith::ArithDialect, func::FuncDialect,
-                  tensor::TensorDialect>();
+  registerCPUPipelineDialects(registry);
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   std::string openError;
@@ -255,9 +258,6 @@ int main(int argc, char **argv) {
                             "--function=NAME:" + names);
   }
   func::FuncOp func = candidates.front();
-  if (target == Target::CPU)
-    return fail("the cpu target is not available yet; run with "
-                "--target=reference");
 
   // Arguments.
   const unsigned numArgs = func.getNumArguments();
@@ -298,28 +298,48 @@ int main(int argc, char **argv) {
                 std::to_string(func.getNumResults()) + " result(s), got " +
                 std::to_string(outputs.size()) + " --output");
 
-  // Run.
-  std::vector<HostTensor> results;
+  // Compile (cpu) and run.
+  std::unique_ptr<JitModule> jit;
   std::string error;
-  auto start = std::chrono::steady_clock::now();
-  if (!reference::interpret(func, args, results, error))
+  auto now = [] { return std::chrono::steady_clock::now(); };
+  auto seconds = [](auto from, auto to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
+  if (target == Target::CPU) {
+    auto start = now();
+    // Compile only the function asked for: the others need not lower.
+    OwningOpRef<ModuleOp> lowered = module->clone();
+    for (auto other :
+         llvm::make_early_inc_range(lowered->getOps<func::FuncOp>()))
+      if (other.getName() != func.getName() && other.isPublic())
+        other.erase();
+    jit = JitModule::compile(*lowered, error);
+    if (!jit)
+      return fail(error);
+    if (benchmark > 0)
+      llvm::outs() << llvm::format("compile: %.1f ms\n",
+                                   1e3 * seconds(start, now()));
+  }
+  std::string funcName = func.getName().str();
+  auto runOnce = [&](std::vector<HostTensor> &out) {
+    return jit ? jit->run(funcName, args, out, error)
+               : reference::interpret(func, args, out, error);
+  };
+  std::vector<HostTensor> results;
+  auto start = now();
+  if (!runOnce(results))
     return fail(error);
-  double firstSeconds = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - start)
-                            .count();
+  double firstSeconds = seconds(start, now());
   if (benchmark > 0) {
-    start = std::chrono::steady_clock::now();
+    start = now();
     for (unsigned n = 0; n < benchmark; ++n)
-      if (!reference::interpret(func, args, results, error))
+      if (!runOnce(results))
         return fail(error);
-    double seconds = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
     llvm::outs() << llvm::format(
-        "benchmark: @%s on reference: %u runs, %.3f ms per run (first run "
-        "%.3f ms)\n",
-        func.getName().str().c_str(), unsigned(benchmark),
-        1e3 * seconds / benchmark, 1e3 * firstSeconds);
+        "benchmark: @%s on %s: %u runs, %.3f ms per run (first run %.3f ms)\n",
+        funcName.c_str(), target == Target::CPU ? "cpu" : "reference",
+        unsigned(benchmark), 1e3 * seconds(start, now()) / benchmark,
+        1e3 * firstSeconds);
   }
 
   for (size_t r = 0; r < results.size(); ++r) {

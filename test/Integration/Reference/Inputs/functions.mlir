@@ -11,3 +11,8 @@ func.func @unsupported(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = arith.negf %x : tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = hybrid.activation %x {kind = #hybrid.act<relu>} : tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

@@ -1,0 +1,40 @@
+//===- Pipelines.h - The hybrid-mlir compilation pipelines ------*- C++ -*-===//
+//
+// One builder per target, shared by hybrid-opt (as a named pipeline) and the
+// driver/JIT, so the two can never drift apart.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_PIPELINES_PIPELINES_H
+#define HYBRID_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir {
+class DialectRegistry;
+class OpPassManager;
+namespace hybrid {
+
+struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
+  Option<bool> lowerToLLVM{
+      *this, "lower-to-llvm",
+      llvm::cl::desc("Run the pipeline to the LLVM dialect (false: stop "
+                     "after convert-hybrid-to-linalg and fusion)"),
+      llvm::cl::init(true)};
+};
+
+/// hybrid (tensors) → linalg/scf → bufferized memrefs with results as out
+/// parameters and C interfaces (`_mlir_ciface_NAME(inputs..., outputs...)`)
+/// → LLVM dialect.
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options);
+
+/// Registers `hybrid-cpu-pipeline` with the pass registry.
+void registerCPUPipeline();
+
+/// The dialects, interfaces and external models the CPU pipeline needs.
+void registerCPUPipelineDialects(DialectRegistry &registry);
+
+} // namespace hybrid
+} // namespace mlir
+
+#endif // HYBRID_PIPELINES_PIPELINES_H

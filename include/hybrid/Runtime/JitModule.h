@@ -1,0 +1,63 @@
+//===- JitModule.h - Compile hybrid IR for the host and run it --*- C++ -*-===//
+//
+// Compiles a module through the CPU pipeline (the same builder hybrid-opt
+// registers as hybrid-cpu-pipeline) and JITs it with MLIR's ExecutionEngine.
+// Functions are called through their C interface with results as
+// caller-allocated out parameters, so no buffer crosses the boundary with
+// unclear ownership.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_RUNTIME_JITMODULE_H
+#define HYBRID_RUNTIME_JITMODULE_H
+
+#include "hybrid/Support/HostTensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+namespace hybrid {
+
+/// Shape and element type of one argument or result.
+struct TensorSignature {
+  std::vector<int64_t> shape;
+  DType dtype = DType::F32;
+};
+
+struct FunctionSignature {
+  std::vector<TensorSignature> args, results;
+};
+
+class JitModule {
+public:
+  ~JitModule();
+
+  /// Compiles `module` (it is lowered in place). Every public function must
+  /// take and return static-shaped tensors of f32, i32 or i64. Returns null
+  /// with `error` set on failure; diagnostics also go to the context.
+  static std::unique_ptr<JitModule> compile(ModuleOp module,
+                                            std::string &error);
+
+  /// The signature of a compiled function, or null.
+  const FunctionSignature *signature(llvm::StringRef name) const;
+
+  /// Runs `name` on `args` (checked against the signature).
+  bool run(llvm::StringRef name, const std::vector<HostTensor> &args,
+           std::vector<HostTensor> &results, std::string &error);
+
+private:
+  JitModule() = default;
+  std::unique_ptr<ExecutionEngine> engine;
+  llvm::StringMap<FunctionSignature> signatures;
+};
+
+} // namespace hybrid
+} // namespace mlir
+
+#endif // HYBRID_RUNTIME_JITMODULE_H

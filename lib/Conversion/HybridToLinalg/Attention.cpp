@@ -1,0 +1,297 @@
+//===- Attention.cpp - Lowering attention, relative and linear ------------===//
+//
+// The unfused baseline: scores, softcap, bias and mask, softmax, weighted
+// sum, each a linalg.generic. The mask is index arithmetic derived from the
+// #hybrid.mask structure (no N×N tensor), and a row with no visible key
+// gives zeros.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::lowering;
+
+namespace {
+
+AffineExpr dim(MLIRContext *ctx, unsigned d) { return getAffineDimExpr(d, ctx); }
+
+/// softmax over keys of `scores [B, H, Sq, Sk]` (masked entries -inf) times
+/// `value [B, Hkv, Sk, Dv]` → [B, H, Sq, Dv]; zero rows where nothing is
+/// visible.
+Value softmaxTimesValues(OpBuilder &b, Location loc, Value scores, Value value,
+                         int64_t group) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType st = tensorType(scores);
+  Type t = st.getElementType();
+  const int64_t batch = st.getDimSize(0), heads = st.getDimSize(1),
+                querySeq = st.getDimSize(2),
+                valueDim = tensorType(value).getDimSize(3);
+  AffineMap rows4 = projection(ctx, 4, {0, 1, 2});
+  AffineMap id4 = b.getMultiDimIdentityMap(4);
+
+  Value maxInit = filledTensor(b, loc, {batch, heads, querySeq}, t,
+                               -std::numeric_limits<double>::infinity());
+  Value rowMax = generic(b, loc, scores, maxInit, {id4, rows4}, "pppr",
+                         [](OpBuilder &nb, Location nl, ValueRange a) {
+                           return arith::MaximumFOp::create(nb, nl, a[0], a[1])
+                               .getResult();
+                         });
+  // exp(s - m), with m = 0 for rows that see nothing (all -inf → 0).
+  Value expInit = tensor::EmptyOp::create(b, loc, st.getShape(), t);
+  Value probs = generic(
+      b, loc, {scores, rowMax}, expInit, {id4, rows4, id4}, "pppp",
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value ninf = floatConstant(nb, nl, t, -INFINITY);
+        Value empty = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                            a[1], ninf);
+        Value m = arith::SelectOp::create(nb, nl, empty,
+                                          floatConstant(nb, nl, t, 0.0), a[1]);
+        return math::ExpOp::create(nb, nl,
+                                   arith::SubFOp::create(nb, nl, a[0], m))
+            .getResult();
+      });
+  Value sumInit = filledTensor(b, loc, {batch, heads, querySeq}, t, 0.0);
+  Value rowSum = generic(b, loc, probs, sumInit, {id4, rows4}, "pppr",
+                         [](OpBuilder &nb, Location nl, ValueRange a) {
+                           return arith::AddFOp::create(nb, nl, a[0], a[1])
+                               .getResult();
+                         });
+  // acc[b, h, i, e] = Σ_j p[b, h, i, j] · v[b, h / group, j, e].
+  Value accInit = filledTensor(b, loc, {batch, heads, querySeq, valueDim}, t, 0.0);
+  AffineMap pMap = affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)});
+  AffineMap vMap = affineMap(
+      ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4), dim(ctx, 3)});
+  Value acc = generic(b, loc, {probs, value}, accInit,
+                      {pMap, vMap, projection(ctx, 5, {0, 1, 2, 3})}, "ppppr",
+                      [](OpBuilder &nb, Location nl, ValueRange a) {
+                        Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
+                        return arith::AddFOp::create(nb, nl, a[2], prod).getResult();
+                      });
+  Value outInit = tensor::EmptyOp::create(b, loc, tensorType(acc).getShape(), t);
+  return generic(b, loc, {acc, rowSum}, outInit, {id4, rows4, id4}, "pppp",
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value zero = floatConstant(nb, nl, t, 0.0);
+                   Value any = arith::CmpFOp::create(
+                       nb, nl, arith::CmpFPredicate::OGT, a[1], zero);
+                   Value div = arith::DivFOp::create(nb, nl, a[0], a[1]);
+                   return arith::SelectOp::create(nb, nl, any, div, zero)
+                       .getResult();
+                 });
+}
+
+/// Applies scale, softcap, bias and mask to raw q·k scores in place of a new
+/// tensor. `biasValue` may be null.
+Value finishScores(OpBuilder &b, Location loc, Value raw, double scale,
+                   std::optional<double> softcap, Value biasValue,
+                   const MaskSpec &mask, int64_t qOffset) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType st = tensorType(raw);
+  Type t = st.getElementType();
+  SmallVector<Value> inputs{raw};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(4)};
+  if (biasValue) {
+    // Broadcast [B|1, H|1, Sq|1, Sk|1].
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < 4; ++d)
+      exprs.push_back(tensorType(biasValue).getDimSize(d) == 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : dim(ctx, d));
+    inputs.push_back(biasValue);
+    maps.push_back(affineMap(ctx, 4, exprs));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(4));
+  Value init = tensor::EmptyOp::create(b, loc, st.getShape(), t);
+  return generic(
+      b, loc, inputs, init, maps, "pppp",
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value s = arith::MulFOp::create(nb, nl, a[0], floatConstant(nb, nl, t, scale));
+        if (softcap) {
+          Value inner = arith::MulFOp::create(nb, nl, s,
+                                              floatConstant(nb, nl, t, 1 / *softcap));
+          s = arith::MulFOp::create(nb, nl, math::TanhOp::create(nb, nl, inner),
+                                    floatConstant(nb, nl, t, *softcap));
+        }
+        if (biasValue)
+          s = arith::AddFOp::create(nb, nl, s, a[1]);
+        if (mask.kind == MaskKind::None)
+          return s;
+        Value i = arith::AddIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, 2),
+                                        indexConstant(nb, nl, qOffset));
+        Value j = linalg::IndexOp::create(nb, nl, 3);
+        Value visible = maskVisible(nb, nl, mask, i, j);
+        return arith::SelectOp::create(nb, nl, visible, s,
+                                       floatConstant(nb, nl, t, -INFINITY))
+            .getResult();
+      });
+}
+
+struct LowerAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey());
+    Type t = qt.getElementType();
+    const int64_t group = qt.getDimSize(1) / kt.getDimSize(1);
+    Value init = filledTensor(rewriter, loc,
+                              {qt.getDimSize(0), qt.getDimSize(1),
+                               qt.getDimSize(2), kt.getDimSize(2)},
+                              t, 0.0);
+    // raw[b, h, i, j] = Σ_d q[b, h, i, d] · k[b, h / group, j, d].
+    AffineMap qMap = projection(ctx, 5, {0, 1, 2, 4});
+    AffineMap kMap = affineMap(
+        ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)});
+    Value raw = generic(rewriter, loc, {op.getQuery(), op.getKey()}, init,
+                        {qMap, kMap, projection(ctx, 5, {0, 1, 2, 3})}, "ppppr",
+                        [](OpBuilder &b, Location l, ValueRange a) {
+                          Value prod = arith::MulFOp::create(b, l, a[0], a[1]);
+                          return arith::AddFOp::create(b, l, a[2], prod).getResult();
+                        });
+    std::optional<double> softcap;
+    if (op.getSoftcap())
+      softcap = op.getSoftcap()->convertToDouble();
+    Value scores = finishScores(rewriter, loc, raw, op.getEffectiveScale(),
+                                softcap, op.getBias(), op.getMask().getSpec(),
+                                op.getQOffset());
+    rewriter.replaceOp(op, softmaxTimesValues(rewriter, loc, scores,
+                                              op.getValue(), group));
+    return success();
+  }
+};
+
+struct LowerRelAttention : OpRewritePattern<RelAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RelAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey());
+    Type t = qt.getElementType();
+    const int64_t querySeq = qt.getDimSize(2), keySeq = kt.getDimSize(2);
+    const double scale = op.getScale()
+                             ? op.getScale()->convertToDouble()
+                             : 1.0 / std::sqrt(double(qt.getDimSize(3)));
+    Value pos = op.getPos();
+    Value init = filledTensor(
+        rewriter, loc, {qt.getDimSize(0), qt.getDimSize(1), querySeq, keySeq}, t, 0.0);
+    // raw[b,h,i,j] = Σ_d (q+u)·k + (q+v)·pos[h, j + Sq - 1 - i, d]; the row
+    // is clamped for the (masked) keys after the query.
+    Value raw = generic(
+        rewriter, loc,
+        {op.getQuery(), op.getKey(), op.getContentBias(), op.getPositionBias()},
+        init,
+        {projection(ctx, 5, {0, 1, 2, 4}), projection(ctx, 5, {0, 1, 3, 4}),
+         projection(ctx, 5, {1, 4}), projection(ctx, 5, {1, 4}),
+         projection(ctx, 5, {0, 1, 2, 3})},
+        "ppppr", [&](OpBuilder &b, Location l, ValueRange a) {
+          Value h = linalg::IndexOp::create(b, l, 1);
+          Value i = linalg::IndexOp::create(b, l, 2);
+          Value j = linalg::IndexOp::create(b, l, 3);
+          Value d = linalg::IndexOp::create(b, l, 4);
+          Value m = arith::SubIOp::create(
+              b, l, arith::AddIOp::create(b, l, j, indexConstant(b, l, querySeq - 1)), i);
+          m = arith::MinSIOp::create(b, l, m, indexConstant(b, l, keySeq - 1));
+          Value r = tensor::ExtractOp::create(b, l, pos, ValueRange{h, m, d});
+          Value ac = arith::MulFOp::create(
+              b, l, arith::AddFOp::create(b, l, a[0], a[2]), a[1]);
+          Value bd = arith::MulFOp::create(
+              b, l, arith::AddFOp::create(b, l, a[0], a[3]), r);
+          return arith::AddFOp::create(b, l, a[4],
+                                       arith::AddFOp::create(b, l, ac, bd))
+              .getResult();
+        });
+    Value scores = finishScores(rewriter, loc, raw, scale, std::nullopt, {},
+                                op.getMask().getSpec(), keySeq - querySeq);
+    rewriter.replaceOp(op, softmaxTimesValues(rewriter, loc, scores,
+                                              op.getValue(), 1));
+    return success();
+  }
+};
+
+struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearAttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey());
+    Type t = qt.getElementType();
+    const int64_t batch = qt.getDimSize(0), heads = qt.getDimSize(1),
+                  seq = qt.getDimSize(2),
+                  valueDim = tensorType(op.getValue()).getDimSize(3);
+    const int64_t group = heads / kt.getDimSize(1);
+    const bool causal = op.getMask().getKind() == MaskKind::Causal;
+    const double eps = op.getEps().convertToDouble();
+    // w[b,h,i,j] = φ(q_i)·φ(k_j), zero for hidden keys.
+    Value init = filledTensor(rewriter, loc, {batch, heads, seq, seq}, t, 0.0);
+    AffineMap kMap = affineMap(
+        ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)});
+    Value weights = generic(
+        rewriter, loc, {op.getQuery(), op.getKey()}, init,
+        {projection(ctx, 5, {0, 1, 2, 4}), kMap, projection(ctx, 5, {0, 1, 2, 3})},
+        "ppppr", [&](OpBuilder &b, Location l, ValueRange a) {
+          Value fq = activate(b, l, Activation::elu_plus_one, a[0]);
+          Value fk = activate(b, l, Activation::elu_plus_one, a[1]);
+          Value term = arith::MulFOp::create(b, l, fq, fk);
+          if (causal) {
+            Value visible = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::sle, linalg::IndexOp::create(b, l, 3),
+                linalg::IndexOp::create(b, l, 2));
+            term = arith::SelectOp::create(b, l, visible, term,
+                                           floatConstant(b, l, t, 0.0));
+          }
+          return arith::AddFOp::create(b, l, a[2], term).getResult();
+        });
+    AffineMap id4 = rewriter.getMultiDimIdentityMap(4);
+    AffineMap rows4 = projection(ctx, 4, {0, 1, 2});
+    Value normInit = filledTensor(rewriter, loc, {batch, heads, seq}, t, 0.0);
+    Value norm = generic(rewriter, loc, weights, normInit, {id4, rows4}, "pppr",
+                         [](OpBuilder &b, Location l, ValueRange a) {
+                           return arith::AddFOp::create(b, l, a[0], a[1]).getResult();
+                         });
+    Value accInit = filledTensor(rewriter, loc, {batch, heads, seq, valueDim}, t, 0.0);
+    AffineMap vMap = affineMap(
+        ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4), dim(ctx, 3)});
+    Value acc = generic(
+        rewriter, loc, {weights, op.getValue()}, accInit,
+        {projection(ctx, 5, {0, 1, 2, 4}), vMap, projection(ctx, 5, {0, 1, 2, 3})},
+        "ppppr", [](OpBuilder &b, Location l, ValueRange a) {
+          Value prod = arith::MulFOp::create(b, l, a[0], a[1]);
+          return arith::AddFOp::create(b, l, a[2], prod).getResult();
+        });
+    Value outInit = tensor::EmptyOp::create(rewriter, loc,
+                                            tensorType(acc).getShape(), t);
+    rewriter.replaceOp(
+        op, generic(rewriter, loc, {acc, norm}, outInit, {id4, rows4, id4}, "pppp",
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value denom = arith::AddFOp::create(
+                          b, l, a[1], floatConstant(b, l, t, eps));
+                      return arith::DivFOp::create(b, l, a[0], denom).getResult();
+                    }));
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateAttentionLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerAttention, LowerRelAttention, LowerLinearAttention>(
+      patterns.getContext());
+}

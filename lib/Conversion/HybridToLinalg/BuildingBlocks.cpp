@@ -1,0 +1,414 @@
+//===- BuildingBlocks.cpp - Lowering projections, norms, MLPs -------------===//
+
+#include "LoweringUtils.h"
+#include "Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::lowering;
+
+namespace {
+
+/// Maps of a row-wise reduction over the last dim of a rank-`rank` tensor:
+/// the input (identity) and the per-row result (last dim dropped).
+SmallVector<AffineMap> rowReductionMaps(MLIRContext *ctx, int64_t rank) {
+  SmallVector<unsigned> leading;
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    leading.push_back(d);
+  return {AffineMap::getMultiDimIdentityMap(rank, ctx),
+          projection(ctx, rank, leading)};
+}
+
+/// Σ over the last dim of f(x): [..., D] -> [...].
+Value rowSum(OpBuilder &b, Location loc, Value x, Value rowBroadcast,
+             function_ref<Value(OpBuilder &, Location, Value, Value)> f) {
+  RankedTensorType type = tensorType(x);
+  const int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  Value init = filledTensor(b, loc, type.getShape().drop_back(),
+                            type.getElementType(), 0.0);
+  SmallVector<AffineMap> maps = rowReductionMaps(ctx, rank);
+  SmallVector<Value> inputs{x};
+  if (rowBroadcast) {
+    inputs.push_back(rowBroadcast);
+    maps.insert(maps.begin() + 1, maps.back());
+  }
+  std::string kinds(rank - 1, 'p');
+  kinds += 'r';
+  return generic(b, loc, inputs, init, maps, kinds,
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   Value term = f(nb, nl, args[0],
+                                  rowBroadcast ? args[1] : Value());
+                   return arith::AddFOp::create(nb, nl, args.back(), term)
+                       .getResult();
+                 });
+}
+
+/// Elementwise over [..., D] with per-row values [...] and per-column
+/// values [D] broadcast in.
+Value rowwise(OpBuilder &b, Location loc, Value x, ValueRange perRow,
+              ValueRange perColumn, BodyBuilder body) {
+  RankedTensorType type = tensorType(x);
+  const int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> inputs{x};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
+  for (Value v : perRow) {
+    inputs.push_back(v);
+    maps.push_back(rowReductionMaps(ctx, rank)[1]);
+  }
+  for (Value v : perColumn) {
+    inputs.push_back(v);
+    maps.push_back(projection(ctx, rank, {unsigned(rank - 1)}));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType());
+  return generic(b, loc, inputs, init, maps, std::string(rank, 'p'),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   return body(nb, nl, args.drop_back());
+                 });
+}
+
+struct LowerActivation : OpRewritePattern<ActivationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ActivationOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), op.getInput(),
+                        [&](OpBuilder &b, Location loc, ValueRange args) {
+                          return activate(b, loc, op.getKind(), args[0]);
+                        }));
+    return success();
+  }
+};
+
+struct LowerSoftcap : OpRewritePattern<SoftcapOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftcapOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    const double cap = op.getCap().convertToDouble();
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), op.getInput(),
+                        [&](OpBuilder &b, Location loc, ValueRange args) {
+                          Type t = args[0].getType();
+                          Value scaled = arith::MulFOp::create(
+                              b, loc, args[0], floatConstant(b, loc, t, 1 / cap));
+                          Value tanh = math::TanhOp::create(b, loc, scaled);
+                          return arith::MulFOp::create(
+                                     b, loc, tanh, floatConstant(b, loc, t, cap))
+                              .getResult();
+                        }));
+    return success();
+  }
+};
+
+struct LowerLinear : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    rewriter.replaceOp(op, linearLayer(rewriter, op.getLoc(), op.getInput(),
+                                       op.getWeight(), op.getBias()));
+    return success();
+  }
+};
+
+struct LowerGatedMLP : OpRewritePattern<GatedMLPOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GatedMLPOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    Value gate = linearLayer(rewriter, loc, op.getInput(), op.getGate(), {});
+    Value up = linearLayer(rewriter, loc, op.getInput(), op.getUp(), {});
+    Value hidden = elementwise(
+        rewriter, loc, {gate, up},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value act = activate(b, l, op.getActivation(), args[0]);
+          return arith::MulFOp::create(b, l, act, args[1]).getResult();
+        });
+    rewriter.replaceOp(op, linearLayer(rewriter, loc, hidden, op.getDown(), {}));
+    return success();
+  }
+};
+
+struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EmbeddingOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    RankedTensorType outType = cast<RankedTensorType>(op.getType());
+    const int64_t rank = outType.getRank(),
+                  vocab = tensorType(op.getTable()).getDimSize(0);
+    SmallVector<unsigned> idDims;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      idDims.push_back(d);
+    Value init = tensor::EmptyOp::create(rewriter, loc, outType.getShape(),
+                                         outType.getElementType());
+    std::optional<double> scale;
+    if (op.getScale())
+      scale = op.getScale()->convertToDouble();
+    Value table = op.getTable();
+    Value result = generic(
+        rewriter, loc, op.getIds(), init,
+        {projection(getContext(), rank, idDims),
+         rewriter.getMultiDimIdentityMap(rank)},
+        std::string(rank, 'p'),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          // Ids are validated by the runtime; clamping keeps a bad id from
+          // reading outside the table.
+          Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          id = arith::MaxSIOp::create(b, l, id, indexConstant(b, l, 0));
+          id = arith::MinSIOp::create(b, l, id, indexConstant(b, l, vocab - 1));
+          Value d = linalg::IndexOp::create(b, l, rank - 1);
+          Value v = tensor::ExtractOp::create(b, l, table, ValueRange{id, d});
+          if (!scale)
+            return v;
+          return arith::MulFOp::create(
+                     b, l, v, floatConstant(b, l, v.getType(), *scale))
+              .getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerRMSNorm : OpRewritePattern<RMSNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RMSNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    const int64_t hidden = tensorType(op.getInput()).getShape().back();
+    const double eps = op.getEps().convertToDouble();
+    const bool unitOffset = op.getUnitOffset();
+    Value sumSquares = rowSum(rewriter, loc, op.getInput(), {},
+                              [](OpBuilder &b, Location l, Value x, Value) {
+                                return arith::MulFOp::create(b, l, x, x)
+                                    .getResult();
+                              });
+    Value result = rowwise(
+        rewriter, loc, op.getInput(), sumSquares, op.getWeight(),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Type t = args[0].getType();
+          Value mean = arith::MulFOp::create(
+              b, l, args[1], floatConstant(b, l, t, 1.0 / hidden));
+          Value inv = math::RsqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, mean, floatConstant(b, l, t, eps)));
+          Value w = args[2];
+          if (unitOffset)
+            w = arith::AddFOp::create(b, l, w, floatConstant(b, l, t, 1.0));
+          return arith::MulFOp::create(
+                     b, l, arith::MulFOp::create(b, l, args[0], inv), w)
+              .getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    RankedTensorType type = tensorType(op.getInput());
+    Type t = type.getElementType();
+    const int64_t hidden = type.getShape().back();
+    const double eps = op.getEps().convertToDouble();
+    Value sum = rowSum(rewriter, loc, op.getInput(), {},
+                       [](OpBuilder &, Location, Value x, Value) { return x; });
+    Value mean = elementwise(rewriter, loc, sum,
+                             [&](OpBuilder &b, Location l, ValueRange args) {
+                               return arith::MulFOp::create(
+                                          b, l, args[0],
+                                          floatConstant(b, l, t, 1.0 / hidden))
+                                   .getResult();
+                             });
+    Value sumSq = rowSum(rewriter, loc, op.getInput(), mean,
+                         [](OpBuilder &b, Location l, Value x, Value m) {
+                           Value d = arith::SubFOp::create(b, l, x, m);
+                           return arith::MulFOp::create(b, l, d, d).getResult();
+                         });
+    SmallVector<Value> columns;
+    if (op.getWeight())
+      columns.push_back(op.getWeight());
+    if (op.getBias())
+      columns.push_back(op.getBias());
+    const bool hasWeight = bool(op.getWeight()), hasBias = bool(op.getBias());
+    Value result = rowwise(
+        rewriter, loc, op.getInput(), {mean, sumSq}, columns,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value centred = arith::SubFOp::create(b, l, args[0], args[1]);
+          Value var = arith::MulFOp::create(b, l, args[2],
+                                            floatConstant(b, l, t, 1.0 / hidden));
+          Value inv = math::RsqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, var, floatConstant(b, l, t, eps)));
+          Value y = arith::MulFOp::create(b, l, centred, inv);
+          unsigned next = 3;
+          if (hasWeight)
+            y = arith::MulFOp::create(b, l, y, args[next++]);
+          if (hasBias)
+            y = arith::AddFOp::create(b, l, y, args[next++]);
+          return y;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerRope : OpRewritePattern<RopeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RopeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    RankedTensorType type = tensorType(op.getInput());
+    Type t = type.getElementType();
+    const int64_t headDim = type.getDimSize(3), half = headDim / 2;
+    const double logTheta = std::log(op.getTheta().convertToDouble());
+    const int64_t offset = op.getPositionOffset();
+    const bool interleaved = op.getInterleaved();
+    Value input = op.getInput(), positions = op.getPositions();
+    MLIRContext *ctx = getContext();
+
+    SmallVector<Value> inputs{input};
+    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(4)};
+    if (positions) {
+      inputs.push_back(positions);
+      maps.push_back(projection(ctx, 4, {0, 2}));
+    }
+    maps.push_back(rewriter.getMultiDimIdentityMap(4));
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), t);
+    Value result = generic(
+        rewriter, loc, inputs, init, maps, "pppp",
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value bIdx = linalg::IndexOp::create(b, l, 0);
+          Value hIdx = linalg::IndexOp::create(b, l, 1);
+          Value sIdx = linalg::IndexOp::create(b, l, 2);
+          Value d = linalg::IndexOp::create(b, l, 3);
+          Value pos;
+          if (positions) {
+            pos = arith::SIToFPOp::create(b, l, t, args[1]);
+          } else {
+            Value p = arith::AddIOp::create(b, l, sIdx, indexConstant(b, l, offset));
+            pos = arith::SIToFPOp::create(
+                b, l, t, arith::IndexCastOp::create(b, l, b.getI64Type(), p));
+          }
+          // Pair index k, partner element and sign of the rotation.
+          Value two = indexConstant(b, l, 2), halfC = indexConstant(b, l, half);
+          Value k, partner, first;
+          if (interleaved) {
+            k = arith::DivUIOp::create(b, l, d, two);
+            Value rem = arith::RemUIOp::create(b, l, d, two);
+            first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, rem,
+                                          indexConstant(b, l, 0));
+            partner = arith::SelectOp::create(
+                b, l, first, arith::AddIOp::create(b, l, d, indexConstant(b, l, 1)),
+                arith::SubIOp::create(b, l, d, indexConstant(b, l, 1)));
+          } else {
+            first = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, d, halfC);
+            k = arith::SelectOp::create(b, l, first, d,
+                                        arith::SubIOp::create(b, l, d, halfC));
+            partner = arith::SelectOp::create(
+                b, l, first, arith::AddIOp::create(b, l, d, halfC),
+                arith::SubIOp::create(b, l, d, halfC));
+          }
+          // inv_freq = θ^(-2k/D) = exp(-2k·ln θ / D).
+          Value kf = arith::SIToFPOp::create(
+              b, l, t, arith::IndexCastOp::create(b, l, b.getI64Type(), k));
+          Value freq = math::ExpOp::create(
+              b, l,
+              arith::MulFOp::create(b, l, kf,
+                                    floatConstant(b, l, t, -2.0 * logTheta / headDim)));
+          Value angle = arith::MulFOp::create(b, l, pos, freq);
+          Value cos = math::CosOp::create(b, l, angle);
+          Value sin = math::SinOp::create(b, l, angle);
+          Value other = tensor::ExtractOp::create(
+              b, l, input, ValueRange{bIdx, hIdx, sIdx, partner});
+          // First of a pair: x·c − x'·s; second: x·c + x'·s.
+          Value signedOther = arith::SelectOp::create(
+              b, l, first, arith::NegFOp::create(b, l, other), other);
+          return arith::AddFOp::create(
+                     b, l, arith::MulFOp::create(b, l, args[0], cos),
+                     arith::MulFOp::create(b, l, signedOther, sin))
+              .getResult();
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LowerSplitHeads : OpRewritePattern<SplitHeadsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SplitHeadsOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    RankedTensorType in = tensorType(op.getInput());
+    RankedTensorType out = cast<RankedTensorType>(op.getType());
+    auto expanded = RankedTensorType::get(
+        {in.getDimSize(0), in.getDimSize(1), out.getDimSize(1), out.getDimSize(3)},
+        in.getElementType());
+    Value e = tensor::ExpandShapeOp::create(
+        rewriter, loc, expanded, op.getInput(),
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    Value init = tensor::EmptyOp::create(rewriter, loc, out.getShape(),
+                                         out.getElementType());
+    rewriter.replaceOp(
+        op, linalg::TransposeOp::create(rewriter, loc, e, init,
+                                        ArrayRef<int64_t>{0, 2, 1, 3})
+                .getResult()[0]);
+    return success();
+  }
+};
+
+struct LowerMergeHeads : OpRewritePattern<MergeHeadsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MergeHeadsOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    RankedTensorType in = tensorType(op.getInput());
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc,
+        {in.getDimSize(0), in.getDimSize(2), in.getDimSize(1), in.getDimSize(3)},
+        in.getElementType());
+    Value t = linalg::TransposeOp::create(rewriter, loc, op.getInput(), init,
+                                          ArrayRef<int64_t>{0, 2, 1, 3})
+                  .getResult()[0];
+    rewriter.replaceOp(op, tensor::CollapseShapeOp::create(
+                               rewriter, loc, op.getType(), t,
+                               SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}));
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateBuildingBlockLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerActivation, LowerSoftcap, LowerLinear, LowerGatedMLP,
+               LowerEmbedding, LowerRMSNorm, LowerLayerNorm, LowerRope,
+               LowerSplitHeads, LowerMergeHeads>(patterns.getContext());
+}

@@ -1,0 +1,61 @@
+//===- ConvertHybridToLinalg.cpp - The convert-hybrid-to-linalg pass ------===//
+
+#include "hybrid/Conversion/HybridToLinalg/HybridToLinalg.h"
+#include "hybrid/Conversion/Passes.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
+
+#include "Patterns.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::hybrid {
+#define GEN_PASS_DEF_CONVERTHYBRIDTOLINALG
+#include "hybrid/Conversion/Passes.h.inc"
+} // namespace mlir::hybrid
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+void mlir::hybrid::populateHybridToLinalgPatterns(RewritePatternSet &patterns) {
+  lowering::populateAttentionLoweringPatterns(patterns);
+  lowering::populateBuildingBlockLoweringPatterns(patterns);
+  lowering::populateConvLoweringPatterns(patterns);
+  lowering::populateMemoryLoweringPatterns(patterns);
+  lowering::populateMoELoweringPatterns(patterns);
+  lowering::populateRecurrenceLoweringPatterns(patterns);
+  lowering::populateScanLoweringPatterns(patterns);
+}
+
+namespace {
+struct ConvertHybridToLinalgPass
+    : hybrid::impl::ConvertHybridToLinalgBase<ConvertHybridToLinalgPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateHybridToLinalgPatterns(patterns);
+    // Folding is left to the canonicalizer that follows in the pipeline.
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+    // Every hybrid op must be gone; name the first that is not.
+    WalkResult left = getOperation()->walk([](Operation *op) {
+      if (isa<HybridDialect>(op->getDialect())) {
+        op->emitError() << "could not be lowered to linalg"
+                        << (llvm::any_of(op->getOperandTypes(),
+                                         [](Type t) {
+                                           auto s = dyn_cast<ShapedType>(t);
+                                           return s && !s.hasStaticShape();
+                                         })
+                                ? " (dynamic shapes are not supported yet)"
+                                : "");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,71 @@
+//===- LoweringUtils.h - Helpers of the hybrid-to-linalg lowering -*- C++ -*-//
+//
+// Every lowering pattern builds linalg.generic ops on static-shaped tensors;
+// these helpers keep each pattern to the math it implements.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_LIB_CONVERSION_HYBRIDTOLINALG_LOWERINGUTILS_H
+#define HYBRID_LIB_CONVERSION_HYBRIDTOLINALG_LOWERINGUTILS_H
+
+#include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::hybrid::lowering {
+
+using BodyBuilder =
+    function_ref<Value(OpBuilder &b, Location loc, ValueRange args)>;
+
+RankedTensorType tensorType(Value value);
+
+/// Fails the match unless every operand and result has a static shape.
+LogicalResult requireStaticShapes(Operation *op, PatternRewriter &rewriter);
+
+Value floatConstant(OpBuilder &b, Location loc, Type type, double value);
+Value indexConstant(OpBuilder &b, Location loc, int64_t value);
+
+/// A tensor of `shape` filled with `value`.
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                   Type elementType, double value);
+
+/// `(d0, ..., dn-1) -> (exprs)`.
+AffineMap affineMap(MLIRContext *ctx, unsigned numDims,
+                    ArrayRef<AffineExpr> exprs);
+/// `(d0, ..., dn-1) -> (d[dims[0]], ...)`.
+AffineMap projection(MLIRContext *ctx, unsigned numDims,
+                     ArrayRef<unsigned> dims);
+
+/// Iterator types from a string: 'p' parallel, 'r' reduction.
+SmallVector<utils::IteratorType> iterators(StringRef kinds);
+
+/// A linalg.generic with one result: `body` receives the scalars of the
+/// inputs and of `init` and returns the value to yield.
+Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
+              ArrayRef<AffineMap> maps, StringRef kinds, BodyBuilder body);
+
+/// An elementwise map of same-shaped tensors into a new tensor.
+Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                  BodyBuilder body);
+
+/// `x[..., K] · w[N, K]ᵀ` (+ `bias[N]`) → `[..., N]`: the linear layer.
+Value linearLayer(OpBuilder &b, Location loc, Value x, Value w, Value bias);
+
+/// The activation function on a scalar.
+Value activate(OpBuilder &b, Location loc, Activation kind, Value x);
+
+/// 1 / (1 + exp(-x)) and x·σ(x) on a scalar.
+Value sigmoid(OpBuilder &b, Location loc, Value x);
+Value silu(OpBuilder &b, Location loc, Value x);
+/// log(1 + exp(x)), returning x itself above 20 as PyTorch does.
+Value softplus(OpBuilder &b, Location loc, Value x);
+
+/// Whether the query at absolute position `i` sees key `j` (index values),
+/// emitted as comparisons from the structure of `mask`.
+Value maskVisible(OpBuilder &b, Location loc, const MaskSpec &mask, Value i,
+                  Value j);
+
+} // namespace mlir::hybrid::lowering
+
+#endif // HYBRID_LIB_CONVERSION_HYBRIDTOLINALG_LOWERINGUTILS_H

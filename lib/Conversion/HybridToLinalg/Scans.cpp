@@ -1,0 +1,263 @@
+//===- Scans.cpp - Lowering the Mamba-1 and Mamba-2 scans -----------------===//
+//
+// An scf.for over time carries the state as a tensor; each step is a
+// linalg.generic over (batch, channels, state) that vectorises across
+// channels and state, followed by the reduction over the state for y.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::lowering;
+
+namespace {
+
+/// Row `t` of a [B, L, rest...] tensor, with the time dimension dropped.
+Value timeStep(OpBuilder &b, Location loc, Value tensor, Value t) {
+  RankedTensorType type = tensorType(tensor);
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[1] = t;
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  SmallVector<int64_t> reduced;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    sizes.push_back(b.getIndexAttr(d == 1 ? 1 : type.getDimSize(d)));
+    if (d != 1)
+      reduced.push_back(type.getDimSize(d));
+  }
+  auto resultType = RankedTensorType::get(reduced, type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, resultType, tensor, offsets,
+                                        sizes, strides);
+}
+
+/// Writes `row` (time dimension dropped) into row `t` of `into`.
+Value insertTimeStep(OpBuilder &b, Location loc, Value row, Value into,
+                     Value t) {
+  RankedTensorType type = tensorType(into);
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0));
+  offsets[1] = t;
+  SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(b.getIndexAttr(d == 1 ? 1 : type.getDimSize(d)));
+  return tensor::InsertSliceOp::create(b, loc, row, into, offsets, sizes,
+                                       strides);
+}
+
+/// Step sizes for every (b, t, channel): delta + bias, softplus, clamp.
+Value stepSizes(OpBuilder &b, Location loc, Value delta, Value bias,
+                bool softplusOn, std::optional<double> lo,
+                std::optional<double> hi) {
+  RankedTensorType type = tensorType(delta);
+  const int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> inputs{delta};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
+  if (bias) {
+    inputs.push_back(bias);
+    maps.push_back(projection(ctx, rank, {unsigned(rank - 1)}));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType());
+  return generic(b, loc, inputs, init, maps, std::string(rank, 'p'),
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value dt = a[0];
+                   if (bias)
+                     dt = arith::AddFOp::create(nb, nl, dt, a[1]);
+                   if (softplusOn)
+                     dt = softplus(nb, nl, dt);
+                   Type t = dt.getType();
+                   if (lo)
+                     dt = arith::MaximumFOp::create(nb, nl, dt,
+                                                    floatConstant(nb, nl, t, *lo));
+                   if (hi)
+                     dt = arith::MinimumFOp::create(nb, nl, dt,
+                                                    floatConstant(nb, nl, t, *hi));
+                   return dt;
+                 });
+}
+
+/// y·silu(z) and D·x, applied to one step's output [B, rest...].
+Value finishOutput(OpBuilder &b, Location loc, Value y, Value x, Value D,
+                   Value z, unsigned channelDim) {
+  RankedTensorType type = tensorType(y);
+  const int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> inputs{y, x};
+  SmallVector<AffineMap> maps(2, b.getMultiDimIdentityMap(rank));
+  if (D) {
+    inputs.push_back(D);
+    maps.push_back(projection(ctx, rank, {channelDim}));
+  }
+  if (z) {
+    inputs.push_back(z);
+    maps.push_back(b.getMultiDimIdentityMap(rank));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType());
+  return generic(b, loc, inputs, init, maps, std::string(rank, 'p'),
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value out = a[0];
+                   unsigned next = 2;
+                   if (D)
+                     out = arith::AddFOp::create(
+                         nb, nl, out, arith::MulFOp::create(nb, nl, a[next++], a[1]));
+                   if (z)
+                     out = arith::MulFOp::create(nb, nl, out, silu(nb, nl, a[next++]));
+                   return out;
+                 });
+}
+
+struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SelectiveScanOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType xt = tensorType(op.getX());
+    Type t = xt.getElementType();
+    const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
+                  channels = xt.getDimSize(2),
+                  state = tensorType(op.getA()).getDimSize(1);
+    Value dt = stepSizes(rewriter, loc, op.getDelta(), op.getDeltaBias(),
+                         op.getDeltaSoftplus(), std::nullopt, std::nullopt);
+    Value h0 = op.getInitialState()
+                   ? op.getInitialState()
+                   : filledTensor(rewriter, loc, {batch, channels, state}, t, 0.0);
+    Value y0 = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
+    Value A = op.getA(), x = op.getX(), B = op.getB(), C = op.getC(),
+          D = op.getD(), z = op.getZ();
+    auto loop = scf::ForOp::create(
+        rewriter, loc, indexConstant(rewriter, loc, 0),
+        indexConstant(rewriter, loc, seq), indexConstant(rewriter, loc, 1),
+        ValueRange{h0, y0},
+        [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
+          Value dtT = timeStep(b, l, dt, step), xT = timeStep(b, l, x, step),
+                bT = timeStep(b, l, B, step), cT = timeStep(b, l, C, step);
+          // h[b,e,n] = exp(Δ·A[e,n])·h + Δ·B[b,n]·x[b,e]
+          Value hInit = tensor::EmptyOp::create(b, l, {batch, channels, state}, t);
+          Value h = generic(
+              b, l, {iter[0], dtT, A, bT, xT}, hInit,
+              {projection(ctx, 3, {0, 1, 2}), projection(ctx, 3, {0, 1}),
+               projection(ctx, 3, {1, 2}), projection(ctx, 3, {0, 2}),
+               projection(ctx, 3, {0, 1}), projection(ctx, 3, {0, 1, 2})},
+              "ppp", [](OpBuilder &nb, Location nl, ValueRange a) {
+                Value decay = math::ExpOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, a[1], a[2]));
+                Value input = arith::MulFOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, a[1], a[3]), a[4]);
+                return arith::AddFOp::create(
+                           nb, nl, arith::MulFOp::create(nb, nl, decay, a[0]), input)
+                    .getResult();
+              });
+          // y[b,e] = Σ_n h[b,e,n]·C[b,n]
+          Value yInit = filledTensor(b, l, {batch, channels}, t, 0.0);
+          Value yT = generic(
+              b, l, {h, cT}, yInit,
+              {projection(ctx, 3, {0, 1, 2}), projection(ctx, 3, {0, 2}),
+               projection(ctx, 3, {0, 1})},
+              "ppr", [](OpBuilder &nb, Location nl, ValueRange a) {
+                return arith::AddFOp::create(
+                           nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
+                    .getResult();
+              });
+          Value zT = z ? timeStep(b, l, z, step) : Value();
+          yT = finishOutput(b, l, yT, xT, D, zT, 1);
+          scf::YieldOp::create(b, l,
+                               ValueRange{h, insertTimeStep(b, l, yT, iter[1], step)});
+        });
+    rewriter.replaceOp(op, {loop.getResult(1), loop.getResult(0)});
+    return success();
+  }
+};
+
+struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SSDScanOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType xt = tensorType(op.getX());
+    Type t = xt.getElementType();
+    const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
+                  heads = xt.getDimSize(2), headDim = xt.getDimSize(3),
+                  groups = tensorType(op.getB()).getDimSize(2),
+                  state = tensorType(op.getB()).getDimSize(3);
+    const int64_t headsPerGroup = heads / groups;
+    std::optional<double> lo, hi;
+    if (op.getDtMin())
+      lo = op.getDtMin()->convertToDouble();
+    if (op.getDtMax())
+      hi = op.getDtMax()->convertToDouble();
+    Value dt = stepSizes(rewriter, loc, op.getDt(), op.getDtBias(),
+                         op.getDtSoftplus(), lo, hi);
+    Value s0 = op.getInitialState()
+                   ? op.getInitialState()
+                   : filledTensor(rewriter, loc, {batch, heads, headDim, state}, t, 0.0);
+    Value y0 = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
+    Value A = op.getA(), x = op.getX(), B = op.getB(), C = op.getC(),
+          D = op.getD(), z = op.getZ();
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+               d3 = getAffineDimExpr(3, ctx);
+    AffineMap groupMap = affineMap(ctx, 4, {d0, d1.floorDiv(headsPerGroup), d3});
+    auto loop = scf::ForOp::create(
+        rewriter, loc, indexConstant(rewriter, loc, 0),
+        indexConstant(rewriter, loc, seq), indexConstant(rewriter, loc, 1),
+        ValueRange{s0, y0},
+        [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
+          Value dtT = timeStep(b, l, dt, step), xT = timeStep(b, l, x, step),
+                bT = timeStep(b, l, B, step), cT = timeStep(b, l, C, step);
+          // s[b,h,p,n] = exp(Δ[b,h]·A[h])·s + Δ[b,h]·x[b,h,p]·B[b,g(h),n]
+          Value sInit =
+              tensor::EmptyOp::create(b, l, {batch, heads, headDim, state}, t);
+          Value s = generic(
+              b, l, {iter[0], dtT, A, xT, bT}, sInit,
+              {projection(ctx, 4, {0, 1, 2, 3}), projection(ctx, 4, {0, 1}),
+               projection(ctx, 4, {1}), projection(ctx, 4, {0, 1, 2}), groupMap,
+               projection(ctx, 4, {0, 1, 2, 3})},
+              "pppp", [](OpBuilder &nb, Location nl, ValueRange a) {
+                Value decay = math::ExpOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, a[1], a[2]));
+                Value input = arith::MulFOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, a[1], a[3]), a[4]);
+                return arith::AddFOp::create(
+                           nb, nl, arith::MulFOp::create(nb, nl, decay, a[0]), input)
+                    .getResult();
+              });
+          Value yInit = filledTensor(b, l, {batch, heads, headDim}, t, 0.0);
+          Value yT = generic(
+              b, l, {s, cT}, yInit,
+              {projection(ctx, 4, {0, 1, 2, 3}), groupMap,
+               projection(ctx, 4, {0, 1, 2})},
+              "pppr", [](OpBuilder &nb, Location nl, ValueRange a) {
+                return arith::AddFOp::create(
+                           nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
+                    .getResult();
+              });
+          Value zT = z ? timeStep(b, l, z, step) : Value();
+          yT = finishOutput(b, l, yT, xT, D, zT, 1);
+          scf::YieldOp::create(b, l,
+                               ValueRange{s, insertTimeStep(b, l, yT, iter[1], step)});
+        });
+    rewriter.replaceOp(op, {loop.getResult(1), loop.getResult(0)});
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateScanLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerSelectiveScan, LowerSSDScan>(patterns.getContext());
+}

@@ -1,0 +1,207 @@
+//===- JitModule.cpp - Compile hybrid IR for the host and run it ----------===//
+
+#include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+JitModule::~JitModule() = default;
+
+namespace {
+
+bool recordSignature(func::FuncOp func, FunctionSignature &signature,
+                     std::string &error) {
+  auto convert = [&](Type type, const char *what, unsigned index,
+                     TensorSignature &out) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    std::string prefix = "@" + func.getName().str() + " " + what + " " +
+                         std::to_string(index) + ": ";
+    if (!tensor || !tensor.hasStaticShape()) {
+      error = prefix + "the cpu target needs tensors of static shape";
+      return false;
+    }
+    Type element = tensor.getElementType();
+    if (element.isF32())
+      out.dtype = DType::F32;
+    else if (element.isInteger(32))
+      out.dtype = DType::I32;
+    else if (element.isInteger(64))
+      out.dtype = DType::I64;
+    else {
+      error = prefix + "the cpu target supports f32, i32 and i64 elements";
+      return false;
+    }
+    out.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    return true;
+  };
+  FunctionType type = func.getFunctionType();
+  signature.args.resize(type.getNumInputs());
+  signature.results.resize(type.getNumResults());
+  for (unsigned i = 0; i < type.getNumInputs(); ++i)
+    if (!convert(type.getInput(i), "argument", i, signature.args[i]))
+      return false;
+  for (unsigned i = 0; i < type.getNumResults(); ++i)
+    if (!convert(type.getResult(i), "result", i, signature.results[i]))
+      return false;
+  return true;
+}
+
+/// A memref descriptor {allocated, aligned, offset, sizes[R], strides[R]} over
+/// a contiguous buffer, laid out as the C interface expects.
+std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
+  std::vector<int64_t> d;
+  d.push_back(reinterpret_cast<int64_t>(data));
+  d.push_back(reinterpret_cast<int64_t>(data));
+  d.push_back(0);
+  for (int64_t s : shape)
+    d.push_back(s);
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  d.insert(d.end(), strides.begin(), strides.end());
+  return d;
+}
+
+/// Host storage in the element width the compiled code reads and writes.
+struct Buffer {
+  std::vector<float> f32;
+  std::vector<int32_t> i32;
+  std::vector<int64_t> i64;
+  void *data(DType dtype) {
+    return dtype == DType::F32   ? static_cast<void *>(f32.data())
+           : dtype == DType::I32 ? static_cast<void *>(i32.data())
+                                 : static_cast<void *>(i64.data());
+  }
+};
+
+} // namespace
+
+std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
+                                              std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+
+  std::unique_ptr<JitModule> jit(new JitModule());
+  bool ok = true;
+  module.walk([&](func::FuncOp func) {
+    if (!ok || !func.isPublic() || func.isExternal())
+      return;
+    ok = recordSignature(func, jit->signatures[func.getName()], error);
+  });
+  if (!ok)
+    return nullptr;
+
+  PassManager pm(module.getContext());
+  buildCPUPipeline(pm, CPUPipelineOptions());
+  if (failed(pm.run(module))) {
+    error = "the cpu pipeline failed (see the errors above)";
+    return nullptr;
+  }
+
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(
+      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  auto engine = ExecutionEngine::create(module, options);
+  if (!engine) {
+    error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+    return nullptr;
+  }
+  jit->engine = std::move(*engine);
+  return jit;
+}
+
+const FunctionSignature *JitModule::signature(llvm::StringRef name) const {
+  auto it = signatures.find(name);
+  return it == signatures.end() ? nullptr : &it->second;
+}
+
+bool JitModule::run(llvm::StringRef name, const std::vector<HostTensor> &args,
+                    std::vector<HostTensor> &results, std::string &error) {
+  const FunctionSignature *sig = signature(name);
+  if (!sig) {
+    error = "no compiled function named '" + name.str() + "'";
+    return false;
+  }
+  if (args.size() != sig->args.size()) {
+    error = "@" + name.str() + " takes " + std::to_string(sig->args.size()) +
+            " argument(s), got " + std::to_string(args.size());
+    return false;
+  }
+  const size_t numArgs = sig->args.size(), numResults = sig->results.size();
+  std::vector<Buffer> buffers(numArgs + numResults);
+  std::vector<std::vector<int64_t>> descriptors;
+  for (size_t i = 0; i < numArgs; ++i) {
+    const TensorSignature &want = sig->args[i];
+    const HostTensor &arg = args[i];
+    if (arg.shape() != want.shape || arg.isFloat() != (want.dtype == DType::F32)) {
+      error = "@" + name.str() + " argument " + std::to_string(i) + ": got " +
+              arg.typeString() + ", expected " +
+              HostTensor::zeros(want.shape, want.dtype).typeString();
+      return false;
+    }
+    // Copies: the compiled code may update its inputs in place.
+    Buffer &buffer = buffers[i];
+    if (want.dtype == DType::F32)
+      buffer.f32.assign(arg.floats(), arg.floats() + arg.numel());
+    else if (want.dtype == DType::I32)
+      buffer.i32.assign(arg.ints(), arg.ints() + arg.numel());
+    else
+      buffer.i64.assign(arg.ints(), arg.ints() + arg.numel());
+    descriptors.push_back(descriptor(buffer.data(want.dtype), want.shape));
+  }
+  for (size_t r = 0; r < numResults; ++r) {
+    const TensorSignature &out = sig->results[r];
+    Buffer &buffer = buffers[numArgs + r];
+    int64_t count = numElements(out.shape);
+    if (out.dtype == DType::F32)
+      buffer.f32.assign(count, 0.0f);
+    else if (out.dtype == DType::I32)
+      buffer.i32.assign(count, 0);
+    else
+      buffer.i64.assign(count, 0);
+    descriptors.push_back(descriptor(buffer.data(out.dtype), out.shape));
+  }
+  // The packed interface takes a pointer to each argument: here, a pointer
+  // to the pointer to each descriptor.
+  std::vector<void *> descriptorPointers, packed;
+  for (auto &d : descriptors)
+    descriptorPointers.push_back(d.data());
+  for (auto &p : descriptorPointers)
+    packed.push_back(&p);
+  if (llvm::Error err =
+          engine->invokePacked(("_mlir_ciface_" + name).str(), packed)) {
+    error = "calling @" + name.str() + " failed: " + llvm::toString(std::move(err));
+    return false;
+  }
+  results.clear();
+  for (size_t r = 0; r < numResults; ++r) {
+    const TensorSignature &out = sig->results[r];
+    Buffer &buffer = buffers[numArgs + r];
+    if (out.dtype == DType::F32)
+      results.push_back(HostTensor::fromFloats(out.shape, buffer.f32));
+    else if (out.dtype == DType::I32)
+      results.push_back(HostTensor::fromInts(
+          out.shape, {buffer.i32.begin(), buffer.i32.end()}, DType::I32));
+    else
+      results.push_back(HostTensor::fromInts(out.shape, buffer.i64, DType::I64));
+  }
+  return true;
+}
