@@ -1,0 +1,316 @@
+//===- DifferentialTest.cpp - Every op, compiled vs reference -------------===//
+//
+// The grid of the CPU issue: seq 1, 2, 17, 128, 300; windows 1, 3, 64 and
+// beyond the sequence; causal and not; GQA ratios 1, 2, 4; global tokens at
+// the start, middle and end; softcap; q_offset > 0; odd sizes; scans with and
+// without initial state and gate; MoE top-1/top-2; ACT halting at different
+// steps. Tolerance 1e-4 of the output's scale (fp32 compiled code against a
+// double-accumulating reference; MATH.md §9).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Differential.h"
+
+using namespace mlir::hybrid::testing;
+
+namespace {
+
+std::string attentionSource(int64_t b, int64_t h, int64_t hkv, int64_t sq,
+                            int64_t sk, int64_t d, int64_t dv,
+                            const std::string &mask, const std::string &attrs,
+                            bool bias = false) {
+  std::string biasArg = bias ? ", %bias: tensor<{B}x1x1x{SK}xf32>" : "";
+  std::string biasUse = bias ? " bias(%bias)" : "";
+  std::string biasType = bias ? ", tensor<{B}x1x1x{SK}xf32>" : "";
+  return format(
+      "func.func @f(%q: tensor<{B}x{H}x{SQ}x{D}xf32>, %k: tensor<{B}x{HKV}x{SK}x{D}xf32>,"
+      " %v: tensor<{B}x{HKV}x{SK}x{DV}xf32>" + biasArg + ") -> tensor<{B}x{H}x{SQ}x{DV}xf32> {\n"
+      "  %o = hybrid.attention %q, %k, %v" + biasUse + " {mask = #hybrid.mask<{MASK}>{ATTRS}}\n"
+      "      : (tensor<{B}x{H}x{SQ}x{D}xf32>, tensor<{B}x{HKV}x{SK}x{D}xf32>,"
+      " tensor<{B}x{HKV}x{SK}x{DV}xf32>" + biasType + ") -> tensor<{B}x{H}x{SQ}x{DV}xf32>\n"
+      "  return %o : tensor<{B}x{H}x{SQ}x{DV}xf32>\n}\n",
+      {{"B", std::to_string(b)}, {"H", std::to_string(h)},
+       {"HKV", std::to_string(hkv)}, {"SQ", std::to_string(sq)},
+       {"SK", std::to_string(sk)}, {"D", std::to_string(d)},
+       {"DV", std::to_string(dv)}, {"MASK", mask}, {"ATTRS", attrs}});
+}
+
+TEST(Differential, AttentionSequenceLengths) {
+  for (int64_t seq : {1, 2, 17, 128, 300})
+    EXPECT_TRUE(matchesReference(
+        attentionSource(1, 2, 2, seq, seq, 16, 16, "causal", ""), "f", seq))
+        << "seq " << seq;
+}
+
+TEST(Differential, AttentionMasks) {
+  const int64_t seq = 37;
+  for (std::string mask :
+       {"none", "causal", "causal, window = 1", "causal, window = 3",
+        "causal, window = 64", "local = 2", "local = 3, global = [0]",
+        "local = 3, global = [18]", "local = 3, global = [36]",
+        "local = 1, global = [0, 18, 36]"})
+    EXPECT_TRUE(matchesReference(
+        attentionSource(2, 2, 2, seq, seq, 8, 8, mask, ""), "f", 7))
+        << mask;
+}
+
+TEST(Differential, AttentionAllGlobal) {
+  std::string all;
+  for (int i = 0; i < 9; ++i)
+    all += (i ? ", " : "") + std::to_string(i);
+  EXPECT_TRUE(matchesReference(
+      attentionSource(1, 1, 1, 9, 9, 4, 4, "local = 0, global = [" + all + "]", ""),
+      "f", 3));
+}
+
+TEST(Differential, AttentionGroupedQueryRatios) {
+  for (int64_t kvHeads : {4, 2, 1})
+    EXPECT_TRUE(matchesReference(
+        attentionSource(1, 4, kvHeads, 17, 17, 8, 8, "causal, window = 5", ""),
+        "f", 11))
+        << "kv heads " << kvHeads;
+}
+
+TEST(Differential, AttentionSoftcapScaleBiasOddSizes) {
+  EXPECT_TRUE(matchesReference(
+      attentionSource(1, 2, 1, 13, 13, 7, 5, "causal",
+                      ", softcap = 2.0 : f32, scale = 1.5 : f32"),
+      "f", 5));
+  EXPECT_TRUE(matchesReference(
+      attentionSource(2, 3, 3, 11, 11, 5, 3, "none", "", /*bias=*/true), "f", 6));
+}
+
+TEST(Differential, AttentionQueryOffset) {
+  // Three new queries at positions 17..19 over 20 cached keys.
+  for (std::string mask : {"causal", "causal, window = 4", "local = 2, global = [1]"})
+    EXPECT_TRUE(matchesReference(
+        attentionSource(1, 2, 1, 3, 20, 8, 8, mask, ", q_offset = 17"), "f", 9))
+        << mask;
+}
+
+TEST(Differential, RelAttention) {
+  for (std::string mask : {"causal", "causal, window = 8"})
+    EXPECT_TRUE(matchesReference(
+        format("func.func @f(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x12x8xf32>,"
+               " %v: tensor<1x2x12x6xf32>, %r: tensor<2x12x8xf32>, %u: tensor<2x8xf32>,"
+               " %w: tensor<2x8xf32>) -> tensor<1x2x5x6xf32> {\n"
+               "  %o = hybrid.rel_attention %q, %k, %v, %r, %u, %w {mask = #hybrid.mask<{M}>}\n"
+               "      : (tensor<1x2x5x8xf32>, tensor<1x2x12x8xf32>, tensor<1x2x12x6xf32>,"
+               " tensor<2x12x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<1x2x5x6xf32>\n"
+               "  return %o : tensor<1x2x5x6xf32>\n}\n",
+               {{"M", mask}}),
+        "f", 4))
+        << mask;
+}
+
+TEST(Differential, LinearAttention) {
+  for (auto [seq, mask] : {std::pair<int, const char *>{1, "causal"},
+                           {17, "causal"}, {64, "causal"}, {17, "none"}})
+    EXPECT_TRUE(matchesReference(
+        format("func.func @f(%q: tensor<1x4x{S}x6xf32>, %k: tensor<1x2x{S}x6xf32>,"
+               " %v: tensor<1x2x{S}x5xf32>) -> tensor<1x4x{S}x5xf32> {\n"
+               "  %o = hybrid.linear_attention %q, %k, %v {mask = #hybrid.mask<{M}>}\n"
+               "      : (tensor<1x4x{S}x6xf32>, tensor<1x2x{S}x6xf32>, tensor<1x2x{S}x5xf32>)"
+               " -> tensor<1x4x{S}x5xf32>\n"
+               "  return %o : tensor<1x4x{S}x5xf32>\n}\n",
+               {{"S", std::to_string(seq)}, {"M", mask}}),
+        "f", seq))
+        << seq << " " << mask;
+}
+
+TEST(Differential, SelectiveScan) {
+  for (int64_t seq : {1, 2, 17, 128})
+    for (bool full : {false, true}) {
+      std::string source = format(
+          full ? "func.func @f(%x: tensor<2x{L}x13xf32>, %dt: tensor<2x{L}x13xf32>,"
+                 " %A: tensor<13x4xf32>, %B: tensor<2x{L}x4xf32>, %C: tensor<2x{L}x4xf32>,"
+                 " %D: tensor<13xf32>, %z: tensor<2x{L}x13xf32>, %db: tensor<13xf32>,"
+                 " %h0: tensor<2x13x4xf32>) -> (tensor<2x{L}x13xf32>, tensor<2x13x4xf32>) {\n"
+                 "  %y, %h = hybrid.selective_scan %x, %dt, %A, %B, %C D(%D) z(%z)"
+                 " delta_bias(%db) init(%h0) {delta_softplus}\n"
+                 "      : (tensor<2x{L}x13xf32>, tensor<2x{L}x13xf32>, tensor<13x4xf32>,"
+                 " tensor<2x{L}x4xf32>, tensor<2x{L}x4xf32>, tensor<13xf32>,"
+                 " tensor<2x{L}x13xf32>, tensor<13xf32>, tensor<2x13x4xf32>)"
+                 " -> (tensor<2x{L}x13xf32>, tensor<2x13x4xf32>)\n"
+                 "  return %y, %h : tensor<2x{L}x13xf32>, tensor<2x13x4xf32>\n}\n"
+               : "func.func @f(%x: tensor<2x{L}x13xf32>, %dt: tensor<2x{L}x13xf32>,"
+                 " %A: tensor<13x4xf32>, %B: tensor<2x{L}x4xf32>, %C: tensor<2x{L}x4xf32>)"
+                 " -> (tensor<2x{L}x13xf32>, tensor<2x13x4xf32>) {\n"
+                 "  %y, %h = hybrid.selective_scan %x, %dt, %A, %B, %C\n"
+                 "      : (tensor<2x{L}x13xf32>, tensor<2x{L}x13xf32>, tensor<13x4xf32>,"
+                 " tensor<2x{L}x4xf32>, tensor<2x{L}x4xf32>)"
+                 " -> (tensor<2x{L}x13xf32>, tensor<2x13x4xf32>)\n"
+                 "  return %y, %h : tensor<2x{L}x13xf32>, tensor<2x13x4xf32>\n}\n",
+          {{"L", std::to_string(seq)}});
+      // A = -exp(A_log) is negative; Δ positive without softplus.
+      EXPECT_TRUE(matchesReference(source, "f", seq,
+                                   {{1, {0.0, 0.5}}, {2, {-1.0, -0.1}}}))
+          << "seq " << seq << (full ? " with D, z, bias, state" : "");
+    }
+}
+
+TEST(Differential, SSDScan) {
+  for (int64_t seq : {1, 17, 64})
+    for (int64_t groups : {1, 2}) {
+      std::string source = format(
+          "func.func @f(%x: tensor<1x{L}x4x3xf32>, %dt: tensor<1x{L}x4xf32>,"
+          " %A: tensor<4xf32>, %B: tensor<1x{L}x{G}x5xf32>, %C: tensor<1x{L}x{G}x5xf32>,"
+          " %D: tensor<4xf32>, %z: tensor<1x{L}x4x3xf32>, %db: tensor<4xf32>,"
+          " %s0: tensor<1x4x3x5xf32>) -> (tensor<1x{L}x4x3xf32>, tensor<1x4x3x5xf32>) {\n"
+          "  %y, %s = hybrid.ssd_scan %x, %dt, %A, %B, %C D(%D) z(%z) dt_bias(%db) init(%s0)"
+          " {dt_softplus, dt_min = 0.05 : f32, dt_max = 1.5 : f32}\n"
+          "      : (tensor<1x{L}x4x3xf32>, tensor<1x{L}x4xf32>, tensor<4xf32>,"
+          " tensor<1x{L}x{G}x5xf32>, tensor<1x{L}x{G}x5xf32>, tensor<4xf32>,"
+          " tensor<1x{L}x4x3xf32>, tensor<4xf32>, tensor<1x4x3x5xf32>)"
+          " -> (tensor<1x{L}x4x3xf32>, tensor<1x4x3x5xf32>)\n"
+          "  return %y, %s : tensor<1x{L}x4x3xf32>, tensor<1x4x3x5xf32>\n}\n",
+          {{"L", std::to_string(seq)}, {"G", std::to_string(groups)}});
+      EXPECT_TRUE(matchesReference(source, "f", seq, {{2, {-1.0, -0.1}}}))
+          << "seq " << seq << " groups " << groups;
+    }
+}
+
+TEST(Differential, CausalConv1D) {
+  for (int64_t kernel : {2, 4})
+    for (int64_t seq : {1, 3, 17})
+      for (bool withState : {false, true}) {
+        std::string stateArg = withState ? ", %s0: tensor<2x5x{KM1}xf32>" : "";
+        std::string stateUse = withState ? " state(%s0)" : "";
+        std::string stateType = withState ? ", tensor<2x5x{KM1}xf32>" : "";
+        std::string source = format(
+            "func.func @f(%x: tensor<2x{L}x5xf32>, %w: tensor<5x{K}xf32>,"
+            " %b: tensor<5xf32>" + stateArg + ") -> (tensor<2x{L}x5xf32>, tensor<2x5x{KM1}xf32>) {\n"
+            "  %y, %s = hybrid.causal_conv1d %x, %w bias(%b)" + stateUse +
+            " {activation = #hybrid.act<silu>}\n"
+            "      : (tensor<2x{L}x5xf32>, tensor<5x{K}xf32>, tensor<5xf32>" + stateType +
+            ") -> (tensor<2x{L}x5xf32>, tensor<2x5x{KM1}xf32>)\n"
+            "  return %y, %s : tensor<2x{L}x5xf32>, tensor<2x5x{KM1}xf32>\n}\n",
+            {{"L", std::to_string(seq)}, {"K", std::to_string(kernel)},
+             {"KM1", std::to_string(kernel - 1)}});
+        EXPECT_TRUE(matchesReference(source, "f", seq + kernel))
+            << "kernel " << kernel << " seq " << seq << (withState ? " state" : "");
+      }
+}
+
+TEST(Differential, Conv2D) {
+  struct Case {
+    const char *in, *w, *out, *attrs;
+  };
+  for (Case c : {Case{"1x3x8x8", "4x3x3x3", "1x4x6x6", ""},
+                 Case{"1x3x16x16", "8x3x7x7", "1x8x4x4",
+                      "{strides = array<i64: 4, 4>, padding = array<i64: 2, 2>}"},
+                 Case{"2x6x9x9", "6x1x3x3", "2x6x5x5",
+                      "{strides = array<i64: 2, 2>, padding = array<i64: 1, 1>, groups = 6 : i64}"},
+                 Case{"1x4x9x7", "6x2x3x2", "1x6x5x6",
+                      "{dilations = array<i64: 2, 1>, groups = 2 : i64}"}}) {
+    std::string source = format(
+        "func.func @f(%x: tensor<{IN}xf32>, %w: tensor<{W}xf32>, %b: tensor<{C}xf32>)"
+        " -> tensor<{OUT}xf32> {\n"
+        "  %y = hybrid.conv2d %x, %w bias(%b) {ATTRS}"
+        " : (tensor<{IN}xf32>, tensor<{W}xf32>, tensor<{C}xf32>) -> tensor<{OUT}xf32>\n"
+        "  return %y : tensor<{OUT}xf32>\n}\n",
+        {{"IN", c.in}, {"W", c.w}, {"OUT", c.out}, {"ATTRS", c.attrs},
+         {"C", std::string(c.w).substr(0, std::string(c.w).find('x'))}});
+    EXPECT_TRUE(matchesReference(source, "f", 2)) << c.in << " * " << c.w;
+  }
+}
+
+TEST(Differential, Memory) {
+  for (bool gate : {false, true}) {
+    std::string source = format(
+        "func.func @f(%m: tensor<2x5x7xf32>, %k: tensor<2x3x7xf32>, %s: tensor<2x3xf32>,"
+        " %e: tensor<2x3x7xf32>, %a: tensor<2x3x7xf32>{GA}) -> (tensor<2x3x7xf32>, tensor<2x5x7xf32>) {\n"
+        "  %r = hybrid.memory_read %m, %k, %s"
+        " : (tensor<2x5x7xf32>, tensor<2x3x7xf32>, tensor<2x3xf32>) -> tensor<2x3x7xf32>\n"
+        "  %w = hybrid.memory_write %m, %k, %s, %e, %a{GU}"
+        " : (tensor<2x5x7xf32>, tensor<2x3x7xf32>, tensor<2x3xf32>, tensor<2x3x7xf32>,"
+        " tensor<2x3x7xf32>{GT}) -> tensor<2x5x7xf32>\n"
+        "  return %r, %w : tensor<2x3x7xf32>, tensor<2x5x7xf32>\n}\n",
+        {{"GA", gate ? ", %g: tensor<2x3xf32>" : ""},
+         {"GU", gate ? " gate(%g)" : ""},
+         {"GT", gate ? ", tensor<2x3xf32>" : ""}});
+    EXPECT_TRUE(matchesReference(source, "f", 8,
+                                 {{2, {0.0, 5.0}}, {3, {0.0, 1.0}}, {5, {0.0, 1.0}}}))
+        << (gate ? "gated" : "ungated");
+  }
+}
+
+TEST(Differential, MixtureOfExperts) {
+  for (int topK : {1, 2})
+    for (std::string extra : {"", ", normalize_top_k", ", activation = #hybrid.act<gelu_tanh>"}) {
+      std::string source = format(
+          "func.func @f(%x: tensor<1x9x6xf32>, %r: tensor<4x6xf32>, %g: tensor<4x5x6xf32>,"
+          " %u: tensor<4x5x6xf32>, %d: tensor<4x6x5xf32>) -> tensor<1x9x6xf32> {\n"
+          "  %y = hybrid.moe %x, %r, %g, %u, %d {top_k = {K} : i64{X}}\n"
+          "      : (tensor<1x9x6xf32>, tensor<4x6xf32>, tensor<4x5x6xf32>, tensor<4x5x6xf32>,"
+          " tensor<4x6x5xf32>) -> tensor<1x9x6xf32>\n"
+          "  return %y : tensor<1x9x6xf32>\n}\n",
+          {{"K", std::to_string(topK)}, {"X", extra}});
+      // A strong router spreads 9 tokens unevenly over 4 experts.
+      EXPECT_TRUE(matchesReference(source, "f", 13, {{1, {-3.0, 3.0}}}))
+          << "top " << topK << extra;
+    }
+}
+
+TEST(Differential, RecurrentDepthFixedAndAdaptive) {
+  std::string fixed =
+      "func.func @f(%x: tensor<1x4x6xf32>, %w: tensor<6x6xf32>) -> tensor<1x4x6xf32> {\n"
+      "  %y = hybrid.recurrent_depth %x max_steps = 3 : tensor<1x4x6xf32> {\n"
+      "  ^bb0(%s: tensor<1x4x6xf32>, %step: index):\n"
+      "    %l = hybrid.linear %s, %w : (tensor<1x4x6xf32>, tensor<6x6xf32>) -> tensor<1x4x6xf32>\n"
+      "    %n = hybrid.activation %l {kind = #hybrid.act<tanh>} : tensor<1x4x6xf32>\n"
+      "    hybrid.yield %n : tensor<1x4x6xf32>\n  }\n"
+      "  return %y : tensor<1x4x6xf32>\n}\n";
+  EXPECT_TRUE(matchesReference(fixed, "f", 1));
+  // Halting probabilities from the state: positions halt at different steps.
+  std::string act =
+      "func.func @f(%x: tensor<2x5x6xf32>, %w: tensor<6x6xf32>, %wh: tensor<1x6xf32>)"
+      " -> tensor<2x5x6xf32> {\n"
+      "  %y = hybrid.recurrent_depth %x max_steps = 5 halt_threshold = 0.99 : tensor<2x5x6xf32> {\n"
+      "  ^bb0(%s: tensor<2x5x6xf32>, %step: index):\n"
+      "    %h = hybrid.linear %s, %wh : (tensor<2x5x6xf32>, tensor<1x6xf32>) -> tensor<2x5x1xf32>\n"
+      "    %p3 = hybrid.activation %h {kind = #hybrid.act<sigmoid>} : tensor<2x5x1xf32>\n"
+      "    %p = tensor.collapse_shape %p3 [[0], [1, 2]] : tensor<2x5x1xf32> into tensor<2x5xf32>\n"
+      "    %l = hybrid.linear %s, %w : (tensor<2x5x6xf32>, tensor<6x6xf32>) -> tensor<2x5x6xf32>\n"
+      "    %n = hybrid.activation %l {kind = #hybrid.act<tanh>} : tensor<2x5x6xf32>\n"
+      "    hybrid.yield %n, %p : tensor<2x5x6xf32>, tensor<2x5xf32>\n  }\n"
+      "  return %y : tensor<2x5x6xf32>\n}\n";
+  for (unsigned seed : {1u, 2u, 3u})
+    EXPECT_TRUE(matchesReference(act, "f", seed, {{2, {-4.0, 4.0}}})) << seed;
+}
+
+TEST(Differential, BuildingBlocks) {
+  std::string source =
+      "func.func @f(%ids: tensor<2x7xi32>, %t: tensor<11x12xf32>, %w: tensor<12xf32>,"
+      " %bias: tensor<12xf32>, %p: tensor<5x12xf32>, %pb: tensor<5xf32>,"
+      " %g: tensor<9x12xf32>, %u: tensor<9x12xf32>, %d: tensor<12x9xf32>, %pos: tensor<2x7xi64>)"
+      " -> (tensor<2x7x5xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>) {\n"
+      "  %h = hybrid.embedding %ids, %t {scale = 1.5 : f32} : (tensor<2x7xi32>, tensor<11x12xf32>) -> tensor<2x7x12xf32>\n"
+      "  %n1 = hybrid.rms_norm %h, %w {unit_offset} : tensor<2x7x12xf32>, tensor<12xf32>\n"
+      "  %n2 = hybrid.layer_norm %n1 weight(%w) bias(%bias) : (tensor<2x7x12xf32>, tensor<12xf32>, tensor<12xf32>) -> tensor<2x7x12xf32>\n"
+      "  %n3 = hybrid.layer_norm %h : (tensor<2x7x12xf32>) -> tensor<2x7x12xf32>\n"
+      "  %lin = hybrid.linear %n2, %p bias(%pb) : (tensor<2x7x12xf32>, tensor<5x12xf32>, tensor<5xf32>) -> tensor<2x7x5xf32>\n"
+      "  %m = hybrid.gated_mlp %n2, %g, %u, %d {activation = #hybrid.act<gelu_tanh>}"
+      " : (tensor<2x7x12xf32>, tensor<9x12xf32>, tensor<9x12xf32>, tensor<12x9xf32>) -> tensor<2x7x12xf32>\n"
+      "  %sh = hybrid.split_heads %m {heads = 3} : tensor<2x7x12xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %r1 = hybrid.rope %sh {theta = 100.0 : f32, position_offset = 5 : i64} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %r2 = hybrid.rope %r1 positions(%pos : tensor<2x7xi64>) {interleaved} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %mh = hybrid.merge_heads %r2 : tensor<2x3x7x4xf32> -> tensor<2x7x12xf32>\n"
+      "  %c = hybrid.softcap %mh {cap = 0.5 : f32} : tensor<2x7x12xf32>\n"
+      "  return %lin, %c, %n3, %n1 : tensor<2x7x5xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>\n}\n";
+  EXPECT_TRUE(matchesReference(source, "f", 21, {{0, {0, 11}}, {9, {0, 60}}}));
+}
+
+TEST(Differential, EveryActivation) {
+  for (std::string kind : {"identity", "relu", "gelu", "gelu_tanh", "quick_gelu",
+                           "silu", "sigmoid", "tanh", "softplus", "elu_plus_one"})
+    EXPECT_TRUE(matchesReference(
+        format("func.func @f(%x: tensor<3x17xf32>) -> tensor<3x17xf32> {\n"
+               "  %y = hybrid.activation %x {kind = #hybrid.act<{K}>} : tensor<3x17xf32>\n"
+               "  return %y : tensor<3x17xf32>\n}\n",
+               {{"K", kind}}),
+        "f", 4, {{0, {-25.0, 25.0}}}))
+        << kind;
+}
+
+} // namespace
