@@ -30,5 +30,6 @@ tool_dirs = [config.hybrid_tools_dir, config.llvm_tools_dir]
 tools = [
     ToolSubst("hybrid-opt", unresolved="fatal"),
     ToolSubst("hybrid-run", unresolved="fatal"),
+    ToolSubst("hybrid-compile", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -29,6 +29,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cmath>
 #include <sstream>
 #include <random>
 
@@ -61,6 +62,14 @@ llvm::cl::opt<Target> target(
 llvm::cl::opt<unsigned> benchmark("benchmark",
                                   llvm::cl::desc("Time N runs and report"),
                                   llvm::cl::init(0));
+llvm::cl::list<std::string> expectedOutputs(
+    "expected-output",
+    llvm::cl::desc("Check result i against @file.npy instead of printing it"));
+llvm::cl::opt<double> tolerance(
+    "tolerance",
+    llvm::cl::desc("For --expected-output: max |actual - expected| relative "
+                   "to max(1, max |expected|)"),
+    llvm::cl::init(1e-4));
 llvm::cl::opt<int> randomInputs(
     "random-inputs",
     llvm::cl::desc("Fill the arguments not given with --input from this seed: "
@@ -191,6 +200,43 @@ HostTensor randomTensor(RankedTensorType type, std::mt19937 &rng) {
   return HostTensor::fromInts(shape, std::move(values),
                               type.getElementType().isInteger(32) ? DType::I32
                                                                   : DType::I64);
+}
+
+/// Compares a result with an expected tensor; sets `error` on mismatch.
+bool matchesExpected(size_t index, const HostTensor &actual,
+                     const HostTensor &expected, std::string &error) {
+  std::string prefix = "result " + std::to_string(index) + ": ";
+  if (actual.shape() != expected.shape() ||
+      actual.isFloat() != expected.isFloat()) {
+    error = prefix + "got " + actual.typeString() + ", expected " +
+            expected.typeString();
+    return false;
+  }
+  double scale = 1.0, worst = 0.0;
+  int64_t worstAt = 0;
+  for (int64_t n = 0; n < expected.numel(); ++n)
+    scale = std::max(scale, std::abs(double(expected.isFloat()
+                                                ? expected.floats()[n]
+                                                : expected.ints()[n])));
+  for (int64_t n = 0; n < expected.numel(); ++n) {
+    double a = actual.isFloat() ? actual.floats()[n] : actual.ints()[n];
+    double e = expected.isFloat() ? expected.floats()[n] : expected.ints()[n];
+    double diff = std::abs(a - e);
+    if (!(diff <= worst)) { // NaN counts as the worst
+      worst = std::isnan(diff) ? INFINITY : diff;
+      worstAt = n;
+    }
+  }
+  if (worst > tolerance * scale) {
+    error = prefix + "element " + std::to_string(worstAt) + " differs by " +
+            std::to_string(worst) + ", more than the tolerance " +
+            std::to_string(tolerance * scale);
+    return false;
+  }
+  llvm::outs() << "result[" << index << "]: " << actual.typeString()
+               << " matches the expected output (max difference "
+               << llvm::format("%.3g", worst) << ")\n";
+  return true;
 }
 
 /// iree-run-module's format: 2x3xf32=[1 2 3][4 5 6].
@@ -342,7 +388,26 @@ int main(int argc, char **argv) {
         1e3 * firstSeconds);
   }
 
+  if (expectedOutputs.size() > results.size())
+    return fail("@" + funcName + " has " + std::to_string(results.size()) +
+                " result(s), got " + std::to_string(expectedOutputs.size()) +
+                " --expected-output");
+  bool allMatch = true;
+  for (size_t r = 0; r < expectedOutputs.size(); ++r) {
+    const std::string &spec = expectedOutputs[r];
+    HostTensor expected;
+    if (spec.empty() || spec[0] != '@')
+      return fail("--expected-output=" + spec + ": expected @file.npy");
+    if (!readNpy(spec.substr(1), expected, error))
+      return fail(error);
+    if (!matchesExpected(r, results[r], expected, error)) {
+      llvm::errs() << "hybrid-run: error: " << error << "\n";
+      allMatch = false;
+    }
+  }
   for (size_t r = 0; r < results.size(); ++r) {
+    if (r < expectedOutputs.size())
+      continue;
     if (r < outputs.size()) {
       const std::string &spec = outputs[r];
       if (spec.empty() || spec[0] != '@')
@@ -354,5 +419,5 @@ int main(int argc, char **argv) {
     llvm::outs() << "result[" << r << "]: ";
     printTensor(results[r], llvm::outs());
   }
-  return 0;
+  return allMatch ? 0 : 1;
 }

@@ -1,0 +1,41 @@
+//===- HostCodegen.h - LLVM IR, objects and shared libraries -----*- C++ -*-===//
+//
+// Ahead-of-time code generation for the host CPU from a module already in
+// the LLVM dialect (the end of hybrid-cpu-pipeline): LLVM IR optimised at O3
+// for the host's CPU and features, a position-independent object file, and a
+// shared library linked with the system C compiler driver.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_TARGET_HOSTCODEGEN_H
+#define HYBRID_TARGET_HOSTCODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace mlir::hybrid {
+
+/// Translates `module` (LLVM dialect) to LLVM IR for the host, optimised at
+/// O3. Returns null with `error` set on failure.
+std::unique_ptr<llvm::Module> translateForHost(ModuleOp module,
+                                               llvm::LLVMContext &context,
+                                               std::string &error);
+
+/// Writes `module` as a position-independent object file for the host.
+bool emitHostObject(llvm::Module &module, const std::string &path,
+                    std::string &error);
+
+/// Links `objectPath` into the shared library `libraryPath` with `cc`.
+bool linkSharedLibrary(const std::string &objectPath,
+                       const std::string &libraryPath, std::string &error);
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_TARGET_HOSTCODEGEN_H

@@ -1,0 +1,79 @@
+// The IR convert-hybrid-to-linalg produces, one case per op family.
+// RUN: hybrid-opt %s -convert-hybrid-to-linalg -split-input-file -verify-diagnostics | FileCheck %s
+
+// Attention: scores contraction with the kv head as h floordiv 4 (GQA), the
+// window mask as index comparisons (no N×N tensor), softmax, weighted sum.
+// CHECK-DAG: #[[$KV:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 floordiv 4, d3, d4)>
+// CHECK-LABEL: func @attention
+// CHECK-NOT: hybrid.
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: linalg.index 2
+// CHECK: arith.cmpi sle
+// CHECK: arith.cmpi slt
+// CHECK: arith.select {{.*}} : f32
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: arith.divf
+func.func @attention(%q: tensor<1x8x4x16xf32>, %k: tensor<1x2x4x16xf32>) -> tensor<1x8x4x16xf32> {
+  %o = hybrid.attention %q, %k, %k {mask = #hybrid.mask<causal, window = 2>}
+      : (tensor<1x8x4x16xf32>, tensor<1x2x4x16xf32>, tensor<1x2x4x16xf32>) -> tensor<1x8x4x16xf32>
+  return %o : tensor<1x8x4x16xf32>
+}
+
+// -----
+
+// The selective scan: a loop over time carrying the state, each step a
+// generic over (batch, channels, state) and a reduction over the state.
+// CHECK-LABEL: func @scan
+// CHECK: %[[Y:.+]]:2 = scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<1x8x4xf32>, tensor<1x5x8xf32>)
+// CHECK: tensor.extract_slice {{.*}} : tensor<1x5x8xf32> to tensor<1x8xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel"]
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: tensor.insert_slice
+// CHECK: return %[[Y]]#1, %[[Y]]#0
+func.func @scan(%x: tensor<1x5x8xf32>, %A: tensor<8x4xf32>, %B: tensor<1x5x4xf32>)
+    -> (tensor<1x5x8xf32>, tensor<1x8x4xf32>) {
+  %y, %h = hybrid.selective_scan %x, %x, %A, %B, %B
+      : (tensor<1x5x8xf32>, tensor<1x5x8xf32>, tensor<8x4xf32>, tensor<1x5x4xf32>, tensor<1x5x4xf32>)
+      -> (tensor<1x5x8xf32>, tensor<1x8x4xf32>)
+  return %y, %h : tensor<1x5x8xf32>, tensor<1x8x4xf32>
+}
+
+// -----
+
+// conv2d with groups: one generic whose input channel is (o floordiv 3)·2 + c.
+// CHECK-DAG: #[[$IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 3) * 2 + d4, d2 * 2 + d5, d3 * 2 + d6)>
+// CHECK-LABEL: func @conv
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 1, 1] [1, 4, 6, 6]
+// CHECK: linalg.generic {indexing_maps = [#[[$IN]], {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+func.func @conv(%x: tensor<1x4x6x6xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x3x3xf32> {
+  %y = hybrid.conv2d %x, %w {strides = array<i64: 2, 2>, padding = array<i64: 1, 1>, groups = 2 : i64}
+      : (tensor<1x4x6x6xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x3x3xf32>
+  return %y : tensor<1x6x3x3xf32>
+}
+
+// -----
+
+// ACT: max_steps guarded steps; the body is copied into the loop.
+// CHECK-LABEL: func @act
+// CHECK: scf.for {{.*}} -> (tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>)
+// CHECK: tensor.extract %{{.*}}[] : tensor<i1>
+// CHECK: scf.if
+// CHECK: linalg.generic
+func.func @act(%x: tensor<1x2x4xf32>, %p: tensor<1x2xf32>) -> tensor<1x2x4xf32> {
+  %y = hybrid.recurrent_depth %x max_steps = 3 halt_threshold = 0.9 : tensor<1x2x4xf32> {
+  ^bb0(%s: tensor<1x2x4xf32>, %step: index):
+    %n = hybrid.activation %s {kind = #hybrid.act<tanh>} : tensor<1x2x4xf32>
+    hybrid.yield %n, %p : tensor<1x2x4xf32>, tensor<1x2xf32>
+  }
+  return %y : tensor<1x2x4xf32>
+}
+
+// -----
+
+func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{could not be lowered to linalg (dynamic shapes are not supported yet)}}
+  %y = hybrid.activation %x {kind = #hybrid.act<relu>} : tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

@@ -1,0 +1,135 @@
+//===- hybrid-compile.cpp - The hybrid-mlir compiler driver ---------------===//
+//
+//   hybrid-compile INPUT -o OUT --emit=hybrid|linalg|llvm|obj|shared-lib
+//                  [--target=cpu|cuda]
+//
+// Writes one stage of the CPU pipeline: the verified, canonicalized hybrid
+// IR; the linalg/scf IR after convert-hybrid-to-linalg and fusion; LLVM IR
+// optimised for this CPU; a PIC object; or a shared library. Every public
+// function is exported as `_mlir_ciface_NAME(inputs..., outputs...)`, each
+// argument a pointer to a memref descriptor (see examples/aot/).
+//
+//===----------------------------------------------------------------------===//
+
+#include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Target/HostCodegen.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+namespace {
+
+enum class Emit { Hybrid, Linalg, LLVM, Obj, SharedLib };
+enum class Target { CPU, CUDA };
+
+llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
+                                     llvm::cl::desc("<input .mlir>"),
+                                     llvm::cl::Required);
+llvm::cl::opt<std::string> outputFile("o", llvm::cl::desc("Output file"),
+                                      llvm::cl::value_desc("path"),
+                                      llvm::cl::init("-"));
+llvm::cl::opt<Emit> emit(
+    "emit", llvm::cl::desc("What to write"), llvm::cl::Required,
+    llvm::cl::values(
+        clEnumValN(Emit::Hybrid, "hybrid", "verified, canonicalized hybrid IR"),
+        clEnumValN(Emit::Linalg, "linalg", "after convert-hybrid-to-linalg"),
+        clEnumValN(Emit::LLVM, "llvm", "LLVM IR optimised for this CPU"),
+        clEnumValN(Emit::Obj, "obj", "an object file for this CPU"),
+        clEnumValN(Emit::SharedLib, "shared-lib", "a shared library")));
+llvm::cl::opt<Target> target(
+    "target", llvm::cl::desc("Target"), llvm::cl::init(Target::CPU),
+    llvm::cl::values(clEnumValN(Target::CPU, "cpu", "this CPU"),
+                     clEnumValN(Target::CUDA, "cuda", "NVIDIA GPUs (not built yet)")));
+
+int fail(const std::string &message) {
+  llvm::errs() << "hybrid-compile: error: " << message << "\n";
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  llvm::cl::ParseCommandLineOptions(argc, argv,
+                                    "hybrid-mlir compiler driver\n");
+  if (target == Target::CUDA)
+    return fail("the cuda target is not built yet; use --target=cpu");
+  if (!llvm::StringRef(inputFile).ends_with(".mlir"))
+    return fail(inputFile + ": expected a .mlir file (model descriptions "
+                            "and config.json are not supported yet)");
+  if ((emit == Emit::Obj || emit == Emit::SharedLib) && outputFile == "-")
+    return fail("--emit=obj and --emit=shared-lib need -o FILE");
+
+  DialectRegistry registry;
+  registerCPUPipelineDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  std::string error;
+  auto file = openInputFile(inputFile, &error);
+  if (!file)
+    return fail(error);
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail(inputFile + " is not valid IR (see the errors above)");
+
+  PassManager pm(&context);
+  if (emit == Emit::Hybrid) {
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    CPUPipelineOptions options;
+    options.lowerToLLVM = emit != Emit::Linalg;
+    buildCPUPipeline(pm, options);
+  }
+  if (failed(pm.run(*module)))
+    return fail("compilation failed (see the errors above)");
+
+  if (emit == Emit::Hybrid || emit == Emit::Linalg) {
+    auto out = openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    module->print(out->os());
+    out->keep();
+    return 0;
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateForHost(*module, llvmContext, error);
+  if (!llvmModule)
+    return fail(error);
+  if (emit == Emit::LLVM) {
+    auto out = openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    llvmModule->print(out->os(), nullptr);
+    out->keep();
+    return 0;
+  }
+  if (emit == Emit::Obj)
+    return emitHostObject(*llvmModule, outputFile, error) ? 0 : fail(error);
+
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("hybrid", "o", objectPath))
+    return fail("cannot create a temporary object file: " + ec.message());
+  bool ok = emitHostObject(*llvmModule, objectPath.str().str(), error) &&
+            linkSharedLibrary(objectPath.str().str(), outputFile, error);
+  llvm::sys::fs::remove(objectPath);
+  return ok ? 0 : fail(error);
+}
