@@ -31,5 +31,6 @@ tools = [
     ToolSubst("hybrid-opt", unresolved="fatal"),
     ToolSubst("hybrid-run", unresolved="fatal"),
     ToolSubst("hybrid-compile", unresolved="fatal"),
+    ToolSubst("hybrid-bench", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -9,9 +9,12 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <cstring>
+#include <functional>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -115,9 +118,27 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
 
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  // The optimiser needs this CPU's target machine: without it LLVM's
+  // vectorisers see no vector registers.
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder) {
+    error = "cannot detect the host: " +
+            llvm::toString(machineBuilder.takeError());
+    return nullptr;
+  }
+  auto machine = machineBuilder->createTargetMachine();
+  if (!machine) {
+    error = "cannot create a target machine for the host: " +
+            llvm::toString(machine.takeError());
+    return nullptr;
+  }
+  jit->targetMachine = std::move(*machine);
+  // `transformer` is a function_ref: the function must outlive create().
+  std::function<llvm::Error(llvm::Module *)> optimize =
+      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
+                                jit->targetMachine.get());
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(
-      /*optLevel=*/3, /*sizeLevel=*/0, /*targetMachine=*/nullptr);
+  options.transformer = optimize;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, options);
   if (!engine) {

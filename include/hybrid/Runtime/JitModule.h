@@ -20,6 +20,10 @@
 #include <string>
 #include <vector>
 
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
 namespace mlir {
 class ExecutionEngine;
 namespace hybrid {
@@ -53,6 +57,7 @@ public:
 
 private:
   JitModule() = default;
+  std::unique_ptr<llvm::TargetMachine> targetMachine;
   std::unique_ptr<ExecutionEngine> engine;
   llvm::StringMap<FunctionSignature> signatures;
 };
