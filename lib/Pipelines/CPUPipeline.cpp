@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -27,6 +28,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -92,6 +94,24 @@ struct NoAliasArgumentsPass
   }
 };
 
+/// Replaces exp, tanh, erf, log1p, ... by MLIR's f32 polynomial approximations:
+/// plain arithmetic that LLVM vectorises, where libm calls would keep every
+/// softmax, gate and scan step scalar. Accurate to a few ulp in f32.
+struct ApproximateMathPass
+    : PassWrapper<ApproximateMathPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ApproximateMathPass)
+  StringRef getArgument() const override { return "hybrid-approximate-math"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect, math::MathDialect, vector::VectorDialect>();
+  }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateMathPolynomialApproximationPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
 /// Rewrites memref.copy as linalg.copy, which lowers to plain loops: strided
 /// copies (scan outputs written a time step at a time) would otherwise call
 /// `memrefCopy` from MLIR's runner utils, a runtime library that neither the
@@ -127,6 +147,7 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   if (!options.lowerToLLVM)
     return;
 
+  pm.addPass(std::make_unique<ApproximateMathPass>());
   pm.addPass(std::make_unique<EmitCInterfacePass>());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;

@@ -66,13 +66,14 @@ Value softmaxTimesValues(OpBuilder &b, Location loc, Value scores, Value value,
                            return arith::AddFOp::create(nb, nl, a[0], a[1])
                                .getResult();
                          });
-  // acc[b, h, i, e] = Σ_j p[b, h, i, j] · v[b, h / group, j, e].
+  // acc[b, h, i, e] = Σ_j p[b, h, i, j] · v[b, h / group, j, e], with dims
+  // (b, h, i, j, e): the value row is innermost and contiguous.
   Value accInit = filledTensor(b, loc, {batch, heads, querySeq, valueDim}, t, 0.0);
-  AffineMap pMap = affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1), dim(ctx, 2), dim(ctx, 4)});
+  AffineMap pMap = projection(ctx, 5, {0, 1, 2, 3});
   AffineMap vMap = affineMap(
-      ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4), dim(ctx, 3)});
+      ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)});
   Value acc = generic(b, loc, {probs, value}, accInit,
-                      {pMap, vMap, projection(ctx, 5, {0, 1, 2, 3})}, "ppppr",
+                      {pMap, vMap, projection(ctx, 5, {0, 1, 2, 4})}, "ppprp",
                       [](OpBuilder &nb, Location nl, ValueRange a) {
                         Value prod = arith::MulFOp::create(nb, nl, a[0], a[1]);
                         return arith::AddFOp::create(nb, nl, a[2], prod).getResult();
@@ -267,12 +268,13 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
                            return arith::AddFOp::create(b, l, a[0], a[1]).getResult();
                          });
     Value accInit = filledTensor(rewriter, loc, {batch, heads, seq, valueDim}, t, 0.0);
+    // dims (b, h, i, j, e): the value row innermost, as in softmax · V.
     AffineMap vMap = affineMap(
-        ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4), dim(ctx, 3)});
+        ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)});
     Value acc = generic(
         rewriter, loc, {weights, op.getValue()}, accInit,
-        {projection(ctx, 5, {0, 1, 2, 4}), vMap, projection(ctx, 5, {0, 1, 2, 3})},
-        "ppppr", [](OpBuilder &b, Location l, ValueRange a) {
+        {projection(ctx, 5, {0, 1, 2, 3}), vMap, projection(ctx, 5, {0, 1, 2, 4})},
+        "ppprp", [](OpBuilder &b, Location l, ValueRange a) {
           Value prod = arith::MulFOp::create(b, l, a[0], a[1]);
           return arith::AddFOp::create(b, l, a[2], prod).getResult();
         });

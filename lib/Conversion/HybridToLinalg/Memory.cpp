@@ -109,12 +109,13 @@ struct LowerMemoryRead : OpRewritePattern<MemoryReadOp> {
                          op.getStrength(), op.getEps().convertToDouble());
     RankedTensorType out = cast<RankedTensorType>(op.getType());
     Value init = filledTensor(rewriter, loc, out.getShape(), out.getElementType(), 0.0);
-    // out[b,s,d] = Σ_n w[b,s,n]·M[b,n,d], dims (b, s, d, n).
+    // out[b,s,d] = Σ_n w[b,s,n]·M[b,n,d], dims (b, s, n, d): the memory
+    // row innermost and contiguous.
     rewriter.replaceOp(
         op, generic(rewriter, loc, {w, op.getMemory()}, init,
-                    {projection(ctx, 4, {0, 1, 3}), projection(ctx, 4, {0, 3, 2}),
-                     projection(ctx, 4, {0, 1, 2})},
-                    "pppr", addMul));
+                    {projection(ctx, 4, {0, 1, 2}), projection(ctx, 4, {0, 2, 3}),
+                     projection(ctx, 4, {0, 1, 3})},
+                    "pprp", addMul));
     return success();
   }
 };

@@ -144,20 +144,20 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
         [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
           Value dtT = timeStep(b, l, dt, step), xT = timeStep(b, l, x, step),
                 bT = timeStep(b, l, B, step), cT = timeStep(b, l, C, step);
-          // h[b,e,n] = exp(Δ·A[e,n])·h + Δ·B[b,n]·x[b,e]
-          Value hInit = tensor::EmptyOp::create(b, l, {batch, channels, state}, t);
+          // h[b,e,n] = exp(Δ·A[e,n])·h + Δ·B[b,n]·x[b,e], updated in place:
+          // the state is the generic's init, so one buffer serves every step.
           Value h = generic(
-              b, l, {iter[0], dtT, A, bT, xT}, hInit,
-              {projection(ctx, 3, {0, 1, 2}), projection(ctx, 3, {0, 1}),
-               projection(ctx, 3, {1, 2}), projection(ctx, 3, {0, 2}),
-               projection(ctx, 3, {0, 1}), projection(ctx, 3, {0, 1, 2})},
+              b, l, {dtT, A, bT, xT}, iter[0],
+              {projection(ctx, 3, {0, 1}), projection(ctx, 3, {1, 2}),
+               projection(ctx, 3, {0, 2}), projection(ctx, 3, {0, 1}),
+               projection(ctx, 3, {0, 1, 2})},
               "ppp", [](OpBuilder &nb, Location nl, ValueRange a) {
                 Value decay = math::ExpOp::create(
-                    nb, nl, arith::MulFOp::create(nb, nl, a[1], a[2]));
+                    nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]));
                 Value input = arith::MulFOp::create(
-                    nb, nl, arith::MulFOp::create(nb, nl, a[1], a[3]), a[4]);
+                    nb, nl, arith::MulFOp::create(nb, nl, a[0], a[2]), a[3]);
                 return arith::AddFOp::create(
-                           nb, nl, arith::MulFOp::create(nb, nl, decay, a[0]), input)
+                           nb, nl, arith::MulFOp::create(nb, nl, decay, a[4]), input)
                     .getResult();
               });
           // y[b,e] = Σ_n h[b,e,n]·C[b,n]
@@ -219,21 +219,20 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
         [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
           Value dtT = timeStep(b, l, dt, step), xT = timeStep(b, l, x, step),
                 bT = timeStep(b, l, B, step), cT = timeStep(b, l, C, step);
-          // s[b,h,p,n] = exp(Δ[b,h]·A[h])·s + Δ[b,h]·x[b,h,p]·B[b,g(h),n]
-          Value sInit =
-              tensor::EmptyOp::create(b, l, {batch, heads, headDim, state}, t);
+          // s[b,h,p,n] = exp(Δ[b,h]·A[h])·s + Δ[b,h]·x[b,h,p]·B[b,g(h),n],
+          // updated in place like the Mamba-1 state.
           Value s = generic(
-              b, l, {iter[0], dtT, A, xT, bT}, sInit,
-              {projection(ctx, 4, {0, 1, 2, 3}), projection(ctx, 4, {0, 1}),
-               projection(ctx, 4, {1}), projection(ctx, 4, {0, 1, 2}), groupMap,
+              b, l, {dtT, A, xT, bT}, iter[0],
+              {projection(ctx, 4, {0, 1}), projection(ctx, 4, {1}),
+               projection(ctx, 4, {0, 1, 2}), groupMap,
                projection(ctx, 4, {0, 1, 2, 3})},
               "pppp", [](OpBuilder &nb, Location nl, ValueRange a) {
                 Value decay = math::ExpOp::create(
-                    nb, nl, arith::MulFOp::create(nb, nl, a[1], a[2]));
+                    nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]));
                 Value input = arith::MulFOp::create(
-                    nb, nl, arith::MulFOp::create(nb, nl, a[1], a[3]), a[4]);
+                    nb, nl, arith::MulFOp::create(nb, nl, a[0], a[2]), a[3]);
                 return arith::AddFOp::create(
-                           nb, nl, arith::MulFOp::create(nb, nl, decay, a[0]), input)
+                           nb, nl, arith::MulFOp::create(nb, nl, decay, a[4]), input)
                     .getResult();
               });
           Value yInit = filledTensor(b, l, {batch, heads, headDim}, t, 0.0);
