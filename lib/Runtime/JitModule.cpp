@@ -1,20 +1,23 @@
 //===- JitModule.cpp - Compile hybrid IR for the host and run it ----------===//
+//
+// The JIT is LLVM's ORC LLJIT over the same optimised host module that
+// hybrid-compile writes ahead of time, so JIT and AOT code are identical.
+// MLIR's ExecutionEngine is not used: Debian's static build of it links the
+// shared libMLIR.so, which would put two copies of MLIR in one process.
+//
+//===----------------------------------------------------------------------===//
 
 #include "hybrid/Runtime/JitModule.h"
 #include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Target/HostCodegen.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/Target/TargetMachine.h"
-
-#include <cstring>
-#include <functional>
+#include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
+#include "llvm/ExecutionEngine/Orc/ThreadSafeModule.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -60,6 +63,29 @@ bool recordSignature(func::FuncOp func, FunctionSignature &signature,
   return true;
 }
 
+/// Adds `void _hybrid_packed_NAME(void **descriptors)`, which calls
+/// `_mlir_ciface_NAME(descriptors[0], descriptors[1], ...)`: one entry
+/// signature for every function, whatever its arity.
+std::string addPackedEntry(llvm::Module &module, llvm::StringRef name) {
+  llvm::Function *callee = module.getFunction(("_mlir_ciface_" + name).str());
+  if (!callee)
+    return "";
+  llvm::LLVMContext &ctx = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(ctx);
+  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
+  std::string entryName = ("_hybrid_packed_" + name).str();
+  auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+                                       entryName, module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
+  llvm::SmallVector<llvm::Value *> args;
+  for (unsigned i = 0; i < callee->arg_size(); ++i)
+    args.push_back(b.CreateLoad(
+        ptr, b.CreateConstGEP1_64(ptr, entry->getArg(0), i)));
+  b.CreateCall(callee, args);
+  b.CreateRetVoid();
+  return entryName;
+}
+
 /// A memref descriptor {allocated, aligned, offset, sizes[R], strides[R]} over
 /// a contiguous buffer, laid out as the C interface expects.
 std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
@@ -92,13 +118,6 @@ struct Buffer {
 
 std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
                                               std::string &error) {
-  static bool initialized = [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    return true;
-  }();
-  (void)initialized;
-
   std::unique_ptr<JitModule> jit(new JitModule());
   bool ok = true;
   module.walk([&](func::FuncOp func) {
@@ -116,36 +135,46 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     return nullptr;
   }
 
-  registerBuiltinDialectTranslation(*module.getContext());
-  registerLLVMDialectTranslation(*module.getContext());
-  // The optimiser needs this CPU's target machine: without it LLVM's
-  // vectorisers see no vector registers.
-  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!machineBuilder) {
-    error = "cannot detect the host: " +
-            llvm::toString(machineBuilder.takeError());
+  auto llvmContext = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateForHost(module, *llvmContext, error);
+  if (!llvmModule)
+    return nullptr;
+  llvm::StringMap<std::string> entryNames;
+  for (auto &entry : jit->signatures)
+    entryNames[entry.getKey()] = addPackedEntry(*llvmModule, entry.getKey());
+
+  auto lljit = llvm::orc::LLJITBuilder().create();
+  if (!lljit) {
+    error = "cannot start the JIT: " + llvm::toString(lljit.takeError());
     return nullptr;
   }
-  auto machine = machineBuilder->createTargetMachine();
-  if (!machine) {
-    error = "cannot create a target machine for the host: " +
-            llvm::toString(machine.takeError());
+  // libm (expf, ...) and libc (malloc, free, memcpy) come from this process.
+  auto processSymbols =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+          (*lljit)->getDataLayout().getGlobalPrefix());
+  if (!processSymbols) {
+    error = llvm::toString(processSymbols.takeError());
     return nullptr;
   }
-  jit->targetMachine = std::move(*machine);
-  // `transformer` is a function_ref: the function must outlive create().
-  std::function<llvm::Error(llvm::Module *)> optimize =
-      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
-                                jit->targetMachine.get());
-  ExecutionEngineOptions options;
-  options.transformer = optimize;
-  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
-  auto engine = ExecutionEngine::create(module, options);
-  if (!engine) {
-    error = "JIT compilation failed: " + llvm::toString(engine.takeError());
+  (*lljit)->getMainJITDylib().addGenerator(std::move(*processSymbols));
+  if (llvm::Error err = (*lljit)->addIRModule(llvm::orc::ThreadSafeModule(
+          std::move(llvmModule), std::move(llvmContext)))) {
+    error = "JIT compilation failed: " + llvm::toString(std::move(err));
     return nullptr;
   }
-  jit->engine = std::move(*engine);
+  for (auto &entry : entryNames) {
+    if (entry.getValue().empty())
+      continue;
+    auto address = (*lljit)->lookup(entry.getValue());
+    if (!address) {
+      error = "JIT compilation of @" + entry.getKey().str() +
+              " failed: " + llvm::toString(address.takeError());
+      return nullptr;
+    }
+    jit->entries[entry.getKey()] = address->toPtr<void (*)(void **)>();
+  }
+  jit->engine = std::move(*lljit);
   return jit;
 }
 
@@ -157,7 +186,8 @@ const FunctionSignature *JitModule::signature(llvm::StringRef name) const {
 bool JitModule::run(llvm::StringRef name, const std::vector<HostTensor> &args,
                     std::vector<HostTensor> &results, std::string &error) {
   const FunctionSignature *sig = signature(name);
-  if (!sig) {
+  auto entry = entries.find(name);
+  if (!sig || entry == entries.end()) {
     error = "no compiled function named '" + name.str() + "'";
     return false;
   }
@@ -200,18 +230,11 @@ bool JitModule::run(llvm::StringRef name, const std::vector<HostTensor> &args,
       buffer.i64.assign(count, 0);
     descriptors.push_back(descriptor(buffer.data(out.dtype), out.shape));
   }
-  // The packed interface takes a pointer to each argument: here, a pointer
-  // to the pointer to each descriptor.
-  std::vector<void *> descriptorPointers, packed;
+  std::vector<void *> pointers;
   for (auto &d : descriptors)
-    descriptorPointers.push_back(d.data());
-  for (auto &p : descriptorPointers)
-    packed.push_back(&p);
-  if (llvm::Error err =
-          engine->invokePacked(("_mlir_ciface_" + name).str(), packed)) {
-    error = "calling @" + name.str() + " failed: " + llvm::toString(std::move(err));
-    return false;
-  }
+    pointers.push_back(d.data());
+  entry->second(pointers.data());
+
   results.clear();
   for (size_t r = 0; r < numResults; ++r) {
     const TensorSignature &out = sig->results[r];

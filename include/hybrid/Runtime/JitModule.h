@@ -1,7 +1,8 @@
 //===- JitModule.h - Compile hybrid IR for the host and run it --*- C++ -*-===//
 //
 // Compiles a module through the CPU pipeline (the same builder hybrid-opt
-// registers as hybrid-cpu-pipeline) and JITs it with MLIR's ExecutionEngine.
+// registers as hybrid-cpu-pipeline) and JITs it with LLVM's ORC LLJIT, from
+// the same optimised host module that hybrid-compile writes ahead of time.
 // Functions are called through their C interface with results as
 // caller-allocated out parameters, so no buffer crosses the boundary with
 // unclear ownership.
@@ -20,12 +21,11 @@
 #include <string>
 #include <vector>
 
-namespace llvm {
-class TargetMachine;
-} // namespace llvm
+namespace llvm::orc {
+class LLJIT;
+} // namespace llvm::orc
 
 namespace mlir {
-class ExecutionEngine;
 namespace hybrid {
 
 /// Shape and element type of one argument or result.
@@ -57,9 +57,10 @@ public:
 
 private:
   JitModule() = default;
-  std::unique_ptr<llvm::TargetMachine> targetMachine;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::unique_ptr<llvm::orc::LLJIT> engine;
   llvm::StringMap<FunctionSignature> signatures;
+  /// `_hybrid_packed_NAME(void **descriptors)` of each function.
+  llvm::StringMap<void (*)(void **)> entries;
 };
 
 } // namespace hybrid
