@@ -3,6 +3,7 @@
 #include "hybrid/Conversion/Passes.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Target/CPUTarget.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
@@ -16,12 +17,14 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -112,6 +115,73 @@ struct ApproximateMathPass
   }
 };
 
+/// Cache-blocks large matmul-like contractions (one reduction, innermost, at
+/// least two parallel dims): the two innermost parallel dims and the
+/// reduction are tiled so that the three tiles fit in half of L2, the
+/// innermost parallel tile a multiple of the vector width. Sizes come from
+/// the CPU target (vector width, L2 size), not from literals.
+struct TileContractionsPass
+    : PassWrapper<TileContractionsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(TileContractionsPass)
+  StringRef getArgument() const override { return "hybrid-tile-contractions"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<scf::SCFDialect, tensor::TensorDialect>();
+  }
+  void runOnOperation() override {
+    CPUTarget target = CPUTarget::host();
+    SmallVector<linalg::GenericOp> candidates;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op.getNumReductionLoops() == 1 && op.getNumParallelLoops() >= 2 &&
+          op.getNumDpsInputs() >= 2 &&
+          op.hasPureTensorSemantics() && op.getStaticLoopRanges().size() > 0 &&
+          !llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
+        candidates.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : candidates) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+      int64_t volume = 1;
+      for (int64_t r : ranges)
+        volume *= r;
+      if (volume < (int64_t(1) << 22))
+        continue;
+      // The two innermost parallel dims (m, n) and the reduction (k).
+      SmallVector<unsigned> parallel;
+      unsigned k = 0;
+      for (unsigned d = 0; d < kinds.size(); ++d)
+        (kinds[d] == utils::IteratorType::parallel ? (void)parallel.push_back(d)
+                                                   : (void)(k = d));
+      unsigned n = parallel.back(), m = parallel[parallel.size() - 2];
+      const int64_t lanes = target.lanes(), budget = target.l2Bytes / 2 / 4;
+      // Matmul-like only: the reduction is the innermost loop (contiguous
+      // operands, vectorised with reassociation) and long enough to block.
+      // Attention's short head-dim reductions lose from it (measured).
+      if (k != kinds.size() - 1 || ranges[k] < 8 * lanes)
+        continue;
+      int64_t tk = std::min<int64_t>(ranges[k], 256);
+      int64_t tn = std::min<int64_t>(ranges[n], 8 * lanes);
+      int64_t tm = std::max<int64_t>(
+          1, std::min<int64_t>(ranges[m], (budget - tn * tk) / (tk + tn)));
+      SmallVector<OpFoldResult> sizes(kinds.size(), rewriter.getIndexAttr(1));
+      for (unsigned d = 0; d < kinds.size(); ++d)
+        if (d != m && d != n && d != k && kinds[d] == utils::IteratorType::parallel)
+          sizes[d] = rewriter.getIndexAttr(1);
+      sizes[m] = rewriter.getIndexAttr(tm);
+      sizes[n] = rewriter.getIndexAttr(tn);
+      sizes[k] = rewriter.getIndexAttr(tk);
+      scf::SCFTilingOptions options;
+      options.setTileSizes(sizes);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        continue;
+      rewriter.replaceOp(op, tiled->replacements);
+    }
+  }
+};
+
 /// Rewrites memref.copy as linalg.copy, which lowers to plain loops: strided
 /// copies (scan outputs written a time step at a time) would otherwise call
 /// `memrefCopy` from MLIR's runner utils, a runtime library that neither the
@@ -144,6 +214,8 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(std::make_unique<ReassociateReductionsPass>());
+  pm.addPass(std::make_unique<TileContractionsPass>());
+  pm.addPass(createCanonicalizerPass());
   if (!options.lowerToLLVM)
     return;
 
@@ -197,6 +269,7 @@ void mlir::hybrid::registerCPUPipelineDialects(DialectRegistry &registry) {
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerTilingInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
 }

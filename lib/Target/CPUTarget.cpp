@@ -1,0 +1,26 @@
+//===- CPUTarget.cpp - What the code generator knows about a CPU ----------===//
+
+#include "hybrid/Target/CPUTarget.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <unistd.h>
+
+using namespace mlir::hybrid;
+
+CPUTarget CPUTarget::host() {
+  CPUTarget target;
+  auto features = llvm::sys::getHostCPUFeatures();
+  auto has = [&](const char *name) {
+    auto it = features.find(name);
+    return it != features.end() && it->second;
+  };
+  target.vectorBits = has("avx512f") ? 512 : has("avx") ? 256 : 128;
+  // sysconf answers 0 or -1 where the kernel does not say; keep the defaults.
+  if (long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE); l1 > 0)
+    target.l1Bytes = l1;
+  if (long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE); l2 > 0)
+    target.l2Bytes = l2;
+  return target;
+}
