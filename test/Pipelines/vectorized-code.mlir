@@ -1,0 +1,23 @@
+// The code the CPU pipeline emits is vectorised (not scalar loops): the
+// contraction uses vector FMAs and the softmax a vectorised exp
+// approximation. The vector width is the host's (16 x float on AVX-512).
+// RUN: rm -rf %t && mkdir -p %t && hybrid-compile %s --emit=llvm -o %t/out.ll
+// RUN: FileCheck %s --check-prefix=MATMUL < %t/out.ll
+// RUN: FileCheck %s --check-prefix=SOFTMAX < %t/out.ll
+// MATMUL-LABEL: define void @matmul(
+// MATMUL: fmul reassoc contract <{{[0-9]+}} x float>
+// MATMUL-LABEL: define void @_mlir_ciface_matmul(
+// SOFTMAX-LABEL: define void @softmax(
+// SOFTMAX-NOT: call {{.*}}@expf
+// SOFTMAX: fmul {{.*}}<{{[0-9]+}} x float>
+// SOFTMAX-NOT: call {{.*}}@expf
+// SOFTMAX-LABEL: define void @_mlir_ciface_softmax(
+func.func @matmul(%x: tensor<64x256xf32>, %w: tensor<128x256xf32>) -> tensor<64x128xf32> {
+  %y = hybrid.linear %x, %w : (tensor<64x256xf32>, tensor<128x256xf32>) -> tensor<64x128xf32>
+  return %y : tensor<64x128xf32>
+}
+func.func @softmax(%q: tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32> {
+  %o = hybrid.attention %q, %q, %q {mask = #hybrid.mask<causal>}
+      : (tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) -> tensor<1x2x64x32xf32>
+  return %o : tensor<1x2x64x32xf32>
+}
