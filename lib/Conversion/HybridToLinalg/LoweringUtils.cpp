@@ -93,31 +93,51 @@ Value lowering::elementwise(OpBuilder &b, Location loc, ValueRange inputs,
                  });
 }
 
+namespace {
+/// {0..rank-2}, {rank-1}: the leading dims and the last.
+SmallVector<ReassociationIndices> rowGroups(int64_t rank) {
+  SmallVector<ReassociationIndices> groups(2);
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    groups[0].push_back(d);
+  groups[1].push_back(rank - 1);
+  return groups;
+}
+} // namespace
+
+Value lowering::collapseToRows(OpBuilder &b, Location loc, Value x) {
+  RankedTensorType type = tensorType(x);
+  const int64_t rank = type.getRank();
+  if (rank == 2)
+    return x;
+  if (rank == 1)
+    return tensor::ExpandShapeOp::create(
+        b, loc,
+        RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
+        x, SmallVector<ReassociationIndices>{{0, 1}});
+  return tensor::CollapseShapeOp::create(b, loc, x, rowGroups(rank));
+}
+
+Value lowering::expandFromRows(OpBuilder &b, Location loc, Value rows,
+                               RankedTensorType like) {
+  const int64_t rank = like.getRank();
+  if (rank == 2 && tensorType(rows).getDimSize(0) == like.getDimSize(0))
+    return rows;
+  SmallVector<int64_t> shape(like.getShape());
+  shape.back() = tensorType(rows).getDimSize(1);
+  auto type = RankedTensorType::get(shape, like.getElementType());
+  if (rank == 1)
+    return tensor::CollapseShapeOp::create(
+        b, loc, type, rows, SmallVector<ReassociationIndices>{{0, 1}});
+  return tensor::ExpandShapeOp::create(b, loc, type, rows, rowGroups(rank));
+}
+
 Value lowering::linearLayer(OpBuilder &b, Location loc, Value x, Value w,
                             Value bias) {
-  RankedTensorType xType = tensorType(x);
-  Type elementType = xType.getElementType();
-  const int64_t rank = xType.getRank(), in = xType.getShape().back(),
-                out = tensorType(w).getDimSize(0);
-  const int64_t rows = xType.getNumElements() / in;
   MLIRContext *ctx = b.getContext();
-
-  // [..., K] -> [M, K].
-  Value x2 = x;
-  if (rank != 2) {
-    SmallVector<ReassociationIndices> groups(2);
-    for (int64_t d = 0; d + 1 < rank; ++d)
-      groups[0].push_back(d);
-    groups[1].push_back(rank - 1);
-    if (rank == 1)
-      groups = {{0}};
-    x2 = rank == 1 ? tensor::ExpandShapeOp::create(
-                         b, loc, RankedTensorType::get({1, in}, elementType),
-                         x, SmallVector<ReassociationIndices>{{0, 1}})
-                         .getResult()
-                   : tensor::CollapseShapeOp::create(b, loc, x, groups)
-                         .getResult();
-  }
+  Value x2 = collapseToRows(b, loc, x);
+  Type elementType = tensorType(x).getElementType();
+  const int64_t rows = tensorType(x2).getDimSize(0),
+                out = tensorType(w).getDimSize(0);
 
   // The accumulator starts at the bias (or zero).
   Value init;
@@ -139,21 +159,7 @@ Value lowering::linearLayer(OpBuilder &b, Location loc, Value x, Value w,
         Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
         return arith::AddFOp::create(nb, nl, args[2], product).getResult();
       });
-
-  // [M, N] -> [..., N].
-  SmallVector<int64_t> outShape(xType.getShape());
-  outShape.back() = out;
-  if (rank == 2)
-    return y2;
-  auto outType = RankedTensorType::get(outShape, elementType);
-  if (rank == 1)
-    return tensor::CollapseShapeOp::create(
-        b, loc, outType, y2, SmallVector<ReassociationIndices>{{0, 1}});
-  SmallVector<ReassociationIndices> groups(2);
-  for (int64_t d = 0; d + 1 < rank; ++d)
-    groups[0].push_back(d);
-  groups[1].push_back(rank - 1);
-  return tensor::ExpandShapeOp::create(b, loc, outType, y2, groups);
+  return expandFromRows(b, loc, y2, tensorType(x));
 }
 
 Value lowering::sigmoid(OpBuilder &b, Location loc, Value x) {

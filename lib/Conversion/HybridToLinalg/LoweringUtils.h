@@ -49,6 +49,13 @@ Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init,
 Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
                   BodyBuilder body);
 
+/// `[..., D]` as `[rows, D]` (a reshape; rank 1 gains a unit row dim).
+Value collapseToRows(OpBuilder &b, Location loc, Value x);
+/// The inverse for a result `[rows, N]` of an input shaped `like`:
+/// `[..., N]` with the leading dims of `like`.
+Value expandFromRows(OpBuilder &b, Location loc, Value rows,
+                     RankedTensorType like);
+
 /// `x[..., K] · w[N, K]ᵀ` (+ `bias[N]`) → `[..., N]`: the linear layer.
 Value linearLayer(OpBuilder &b, Location loc, Value x, Value w, Value bias);
 

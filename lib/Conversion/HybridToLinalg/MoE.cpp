@@ -38,20 +38,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
     AffineMap te = projection(ctx, 2, {0, 1}), tOnly = projection(ctx, 2, {0});
 
     // Tokens as rows: [T, D].
-    Value x = op.getInput();
-    if (inType.getRank() != 2) {
-      auto flat = RankedTensorType::get({tokens, hidden}, t);
-      SmallVector<ReassociationIndices> groups(2);
-      for (int64_t d = 0; d + 1 < inType.getRank(); ++d)
-        groups[0].push_back(d);
-      groups[1].push_back(inType.getRank() - 1);
-      x = inType.getRank() == 1
-              ? tensor::ExpandShapeOp::create(rewriter, loc, flat, x,
-                                              SmallVector<ReassociationIndices>{{0, 1}})
-                    .getResult()
-              : tensor::CollapseShapeOp::create(rewriter, loc, flat, x, groups)
-                    .getResult();
-    }
+    Value x = collapseToRows(rewriter, loc, op.getInput());
 
     // Router probabilities p[t, e] = softmax over all experts.
     Value logits = linearLayer(rewriter, loc, x, op.getRouter(), {});
@@ -177,18 +164,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
               b, l, a[0], arith::MulFOp::create(b, l, a[1], a[2]));
           return arith::AddFOp::create(b, l, a[3], term).getResult();
         });
-    if (inType.getRank() != 2) {
-      SmallVector<ReassociationIndices> groups(2);
-      for (int64_t d = 0; d + 1 < inType.getRank(); ++d)
-        groups[0].push_back(d);
-      groups[1].push_back(inType.getRank() - 1);
-      out = inType.getRank() == 1
-                ? tensor::CollapseShapeOp::create(rewriter, loc, inType, out,
-                                                  SmallVector<ReassociationIndices>{{0, 1}})
-                      .getResult()
-                : tensor::ExpandShapeOp::create(rewriter, loc, inType, out, groups)
-                      .getResult();
-    }
+    out = expandFromRows(rewriter, loc, out, inType);
     rewriter.replaceOp(op, out);
     return success();
   }

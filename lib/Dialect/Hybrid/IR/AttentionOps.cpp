@@ -12,7 +12,6 @@ using namespace mlir::hybrid;
 using namespace mlir::hybrid::detail;
 
 namespace {
-bool isStatic(int64_t size) { return !ShapedType::isDynamic(size); }
 
 /// Query heads must be a whole multiple of key/value heads (GQA).
 LogicalResult checkHeadGrouping(Operation *op, int64_t heads,

@@ -192,16 +192,9 @@ LogicalResult GatedMLPOp::verify() {
                         {{*hidden, "hidden", "input"},
                          {intermediate, "intermediate", "gate"}})))
     return failure();
-  if (getResult().getType() != getInput().getType())
-    return emitOpError() << "result type " << getResult().getType()
-                         << " must equal the input type "
-                         << getInput().getType();
-  Activation act = getActivation();
-  if (act != Activation::silu && act != Activation::gelu_tanh &&
-      act != Activation::gelu)
-    return emitOpError() << "supports activation silu, gelu or gelu_tanh, "
-                            "got "
-                         << stringifyActivation(act);
+  if (failed(checkResultIsInputType(op, getInput(), getResult())) ||
+      failed(checkGatedActivation(op, getActivation(), "activation")))
+    return failure();
   return checkSameElementType(op, {{"input", getInput()},
                                    {"gate", getGate()},
                                    {"up", getUp()},

@@ -7,10 +7,6 @@ using namespace mlir;
 using namespace mlir::hybrid;
 using namespace mlir::hybrid::detail;
 
-namespace {
-bool isStatic(int64_t size) { return !ShapedType::isDynamic(size); }
-} // namespace
-
 LogicalResult CausalConv1DOp::verify() {
   Operation *op = getOperation();
   if (failed(checkShape(op, "input", getInput(),

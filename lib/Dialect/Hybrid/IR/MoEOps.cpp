@@ -30,20 +30,14 @@ LogicalResult MoEOp::verify() {
                          {*hidden, "hidden", "input"},
                          {intermediate, "intermediate", "gate"}})))
     return failure();
-  if (getResult().getType() != getInput().getType())
-    return emitOpError() << "result type " << getResult().getType()
-                         << " must equal the input type "
-                         << getInput().getType();
+  if (failed(checkResultIsInputType(op, getInput(), getResult())))
+    return failure();
   int64_t topK = getTopK();
   if (topK < 1 || (!ShapedType::isDynamic(experts) && topK > experts))
     return emitOpError() << "'top_k' must be in [1, experts = " << experts
                          << "], got " << topK;
-  Activation act = getActivation();
-  if (act != Activation::silu && act != Activation::gelu_tanh &&
-      act != Activation::gelu)
-    return emitOpError() << "supports expert activation silu, gelu or "
-                            "gelu_tanh, got "
-                         << stringifyActivation(act);
+  if (failed(checkGatedActivation(op, getActivation(), "expert activation")))
+    return failure();
   return checkSameElementType(op, {{"input", getInput()},
                                    {"router", getRouter()},
                                    {"gate", getGate()},

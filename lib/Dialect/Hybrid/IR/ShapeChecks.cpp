@@ -81,6 +81,26 @@ LogicalResult mlir::hybrid::detail::checkSameElementType(
   return success();
 }
 
+LogicalResult mlir::hybrid::detail::checkResultIsInputType(Operation *op,
+                                                           Value input,
+                                                           Value result) {
+  if (result.getType() == input.getType())
+    return success();
+  return op->emitOpError() << "result type " << result.getType()
+                           << " must equal the input type " << input.getType();
+}
+
+LogicalResult mlir::hybrid::detail::checkGatedActivation(Operation *op,
+                                                         Activation activation,
+                                                         StringRef what) {
+  if (activation == Activation::silu || activation == Activation::gelu_tanh ||
+      activation == Activation::gelu)
+    return success();
+  return op->emitOpError() << "supports " << what
+                           << " silu, gelu or gelu_tanh, got "
+                           << stringifyActivation(activation);
+}
+
 std::string mlir::hybrid::detail::formatNumber(double value) {
   char text[32];
   std::snprintf(text, sizeof(text), "%g", value);

@@ -12,6 +12,8 @@
 #ifndef HYBRID_LIB_DIALECT_HYBRID_IR_SHAPECHECKS_H
 #define HYBRID_LIB_DIALECT_HYBRID_IR_SHAPECHECKS_H
 
+#include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
@@ -32,6 +34,9 @@ struct Dim {
 /// A dimension with no constraint, only a name for the rank message.
 inline Dim anyDim(StringRef what) { return {ShapedType::kDynamic, what}; }
 
+/// Whether a dimension size is known.
+inline bool isStatic(int64_t size) { return !ShapedType::isDynamic(size); }
+
 /// The size of dimension `d` of `value` (kDynamic when unknown).
 int64_t dimOf(Value value, int64_t d);
 
@@ -49,6 +54,13 @@ FailureOr<int64_t> checkTrailingDim(Operation *op, StringRef name, Value value,
 LogicalResult
 checkSameElementType(Operation *op,
                      ArrayRef<std::pair<StringRef, Value>> namedValues);
+
+/// Ops of the form [..., D] -> [..., D]: the result type is the input's.
+LogicalResult checkResultIsInputType(Operation *op, Value input, Value result);
+
+/// The activation of a gated MLP or an MoE expert: silu, gelu or gelu_tanh.
+LogicalResult checkGatedActivation(Operation *op, Activation activation,
+                                   StringRef what);
 
 /// A float for a diagnostic, as a person writes it ("1.5", not "1.500000e+00").
 std::string formatNumber(double value);
