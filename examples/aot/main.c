@@ -1,7 +1,8 @@
-/* Calls a function compiled ahead of time by hybrid-compile.
+/* Calls a function compiled ahead of time by hybrid-compile. Valid C and C++.
  *
  *   hybrid-compile examples/aot/layer.mlir --emit=shared-lib -o liblayer.so
  *   cc examples/aot/main.c -o layer-demo -L. -llayer -lm -Wl,-rpath,.
+ *   c++ -x c++ examples/aot/main.c -o layer-demo ...     (the same, as C++)
  *   ./layer-demo [DIR]     # DIR: also write x, wq, norm, out as .npy files
  *
  * Every public function is exported as _mlir_ciface_NAME(inputs..., outputs...)
@@ -22,6 +23,9 @@ typedef MEMREF(1) MemRef1;
 typedef MEMREF(2) MemRef2;
 typedef MEMREF(3) MemRef3;
 
+#ifdef __cplusplus
+extern "C"
+#endif
 void _mlir_ciface_layer(MemRef3 *x, MemRef2 *wq, MemRef1 *norm, MemRef3 *out);
 
 /* A float32 .npy file (format 1.0), for checking against hybrid-run. */
