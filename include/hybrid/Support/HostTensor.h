@@ -54,6 +54,10 @@ private:
   std::vector<int64_t> i64;
 };
 
+/// IEEE half and bfloat16 bit patterns as f32 (exact).
+float halfToFloat(uint16_t bits);
+float bfloat16ToFloat(uint16_t bits);
+
 /// Product of the dimensions.
 int64_t numElements(const std::vector<int64_t> &shape);
 

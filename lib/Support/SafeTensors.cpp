@@ -1,0 +1,175 @@
+//===- SafeTensors.cpp - Reading .safetensors checkpoints -----------------===//
+
+#include "hybrid/Support/SafeTensors.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cstring>
+
+using namespace mlir::hybrid;
+
+SafeTensors::~SafeTensors() = default;
+
+std::string mlir::hybrid::formatShape(const std::vector<int64_t> &shape) {
+  std::string text = "[";
+  for (size_t d = 0; d < shape.size(); ++d)
+    text += (d ? ", " : "") + std::to_string(shape[d]);
+  return text + "]";
+}
+
+namespace {
+int64_t bytesPerElement(const std::string &dtype) {
+  if (dtype == "F32" || dtype == "I32" || dtype == "U32")
+    return 4;
+  if (dtype == "F16" || dtype == "BF16" || dtype == "I16" || dtype == "U16")
+    return 2;
+  if (dtype == "F64" || dtype == "I64" || dtype == "U64")
+    return 8;
+  if (dtype == "I8" || dtype == "U8" || dtype == "BOOL" || dtype == "F8_E4M3" ||
+      dtype == "F8_E5M2")
+    return 1;
+  return 0;
+}
+
+} // namespace
+
+std::unique_ptr<SafeTensors> SafeTensors::open(const std::string &path,
+                                               std::string &error) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = path + ": cannot open file (" + buffer.getError().message() + ")";
+    return nullptr;
+  }
+  return parse(std::move(*buffer), path, error);
+}
+
+std::unique_ptr<SafeTensors>
+SafeTensors::parse(std::unique_ptr<llvm::MemoryBuffer> bytes,
+                   const std::string &name, std::string &error) {
+  auto fail = [&](const std::string &problem) {
+    error = name + ": " + problem;
+    return nullptr;
+  };
+  const uint64_t size = bytes->getBufferSize();
+  if (size < 8)
+    return fail("not a safetensors file (shorter than its 8-byte header length)");
+  uint64_t headerLength = 0;
+  for (int i = 7; i >= 0; --i)
+    headerLength = headerLength << 8 |
+                   static_cast<unsigned char>(bytes->getBufferStart()[i]);
+  if (headerLength > size - 8)
+    return fail("header length " + std::to_string(headerLength) +
+                " runs past the end of the file (" + std::to_string(size) +
+                " bytes)");
+  llvm::StringRef headerText(bytes->getBufferStart() + 8, headerLength);
+  llvm::Expected<llvm::json::Value> header = llvm::json::parse(headerText);
+  if (!header)
+    return fail("malformed JSON header: " + llvm::toString(header.takeError()));
+  const llvm::json::Object *object = header->getAsObject();
+  if (!object)
+    return fail("the JSON header is not an object");
+
+  std::unique_ptr<SafeTensors> file(new SafeTensors());
+  file->path = name;
+  file->dataStart = 8 + headerLength;
+  const uint64_t dataSize = size - file->dataStart;
+  for (const auto &[key, value] : *object) {
+    std::string tensorName = key.str();
+    if (tensorName == "__metadata__") {
+      if (const llvm::json::Object *meta = value.getAsObject())
+        for (const auto &[metaKey, metaValue] : *meta)
+          if (std::optional<llvm::StringRef> text = metaValue.getAsString())
+            file->meta[metaKey.str()] = text->str();
+      continue;
+    }
+    auto bad = [&](const std::string &problem) {
+      return fail("tensor '" + tensorName + "': " + problem);
+    };
+    const llvm::json::Object *info = value.getAsObject();
+    if (!info)
+      return bad("its entry is not an object");
+    Entry entry;
+    std::optional<llvm::StringRef> dtype = info->getString("dtype");
+    const llvm::json::Array *shape = info->getArray("shape");
+    const llvm::json::Array *offsets = info->getArray("data_offsets");
+    if (!dtype || !shape || !offsets || offsets->size() != 2)
+      return bad("needs 'dtype', 'shape' and two 'data_offsets'");
+    entry.dtype = dtype->str();
+    for (const llvm::json::Value &dim : *shape) {
+      std::optional<int64_t> d = dim.getAsInteger();
+      if (!d || *d < 0)
+        return bad("shape entries must be non-negative integers");
+      entry.shape.push_back(*d);
+    }
+    std::optional<int64_t> begin = (*offsets)[0].getAsInteger(),
+                           end = (*offsets)[1].getAsInteger();
+    if (!begin || !end || *begin < 0 || *end < *begin)
+      return bad("data_offsets must be two increasing non-negative integers");
+    entry.begin = *begin;
+    entry.end = *end;
+    if (entry.end > dataSize)
+      return bad("data_offsets [" + std::to_string(entry.begin) + ", " +
+                 std::to_string(entry.end) + ") run past the " +
+                 std::to_string(dataSize) + " bytes of data");
+    int64_t width = bytesPerElement(entry.dtype);
+    if (width == 0)
+      return bad("unknown dtype '" + entry.dtype + "'");
+    uint64_t expected = uint64_t(numElements(entry.shape)) * width;
+    if (entry.end - entry.begin != expected)
+      return bad("holds " + std::to_string(entry.end - entry.begin) +
+                 " bytes, but " + entry.dtype + " " + formatShape(entry.shape) +
+                 " needs " + std::to_string(expected));
+    file->entries[tensorName] = std::move(entry);
+  }
+  file->buffer = std::move(bytes);
+  return file;
+}
+
+std::vector<std::string> SafeTensors::names() const {
+  std::vector<std::string> result;
+  for (const auto &entry : entries)
+    result.push_back(entry.first);
+  return result;
+}
+
+const SafeTensors::Entry *SafeTensors::find(const std::string &name) const {
+  auto it = entries.find(name);
+  return it == entries.end() ? nullptr : &it->second;
+}
+
+bool SafeTensors::read(const std::string &name, HostTensor &tensor,
+                       std::string &error,
+                       const std::vector<int64_t> &expectedShape) const {
+  const Entry *entry = find(name);
+  if (!entry) {
+    error = path + ": missing weight '" + name + "'";
+    return false;
+  }
+  if (!expectedShape.empty() && entry->shape != expectedShape) {
+    error = path + ": weight '" + name + "' has shape " +
+            formatShape(entry->shape) + ", expected " +
+            formatShape(expectedShape);
+    return false;
+  }
+  const char *data = buffer->getBufferStart() + dataStart + entry->begin;
+  const int64_t count = numElements(entry->shape);
+  std::vector<float> values(count);
+  if (entry->dtype == "F32") {
+    std::memcpy(values.data(), data, count * 4);
+  } else if (entry->dtype == "F16" || entry->dtype == "BF16") {
+    for (int64_t n = 0; n < count; ++n) {
+      uint16_t bits;
+      std::memcpy(&bits, data + 2 * n, 2);
+      values[n] = entry->dtype == "F16" ? halfToFloat(bits)
+                                         : bfloat16ToFloat(bits);
+    }
+  } else {
+    error = path + ": weight '" + name + "' has dtype " + entry->dtype +
+            "; expected F32, F16 or BF16";
+    return false;
+  }
+  tensor = HostTensor::fromFloats(entry->shape, std::move(values));
+  return true;
+}
