@@ -1,7 +1,8 @@
 //===- hybrid-run.cpp - Run a function written in the hybrid dialect ------===//
 //
 //   hybrid-run FILE.mlir --function=NAME --input=@a.npy --input=2x3xf32=1,2,...
-//              [--output=@out.npy] [--target=reference] [--benchmark=N]
+//              [--weights=model.safetensors] [--output=@out.npy]
+//              [--target=reference|cpu] [--benchmark=N]
 //
 // Inputs are .npy files (@path) or inline values in iree-run-module's syntax
 // (SHAPExTYPE=v,v,... or a single value to splat). Each is checked against
@@ -14,6 +15,7 @@
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/JitModule.h"
 #include "hybrid/Support/Npy.h"
+#include "hybrid/Support/SafeTensors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -48,6 +50,10 @@ llvm::cl::opt<std::string>
                  llvm::cl::desc("Function to run (default: the only one)"));
 llvm::cl::list<std::string>
     inputs("input", llvm::cl::desc("An argument: @file.npy or SHAPExTYPE=values"));
+llvm::cl::opt<std::string> weightsFile(
+    "weights",
+    llvm::cl::desc("A .safetensors checkpoint: arguments marked "
+                   "{hybrid.weight = \"NAME\"} are read from it"));
 llvm::cl::list<std::string>
     outputs("output", llvm::cl::desc("Where a result goes: @file.npy (the "
                                      "results without one are printed)"));
@@ -305,22 +311,52 @@ int main(int argc, char **argv) {
   }
   func::FuncOp func = candidates.front();
 
-  // Arguments.
+  // Arguments: those marked {hybrid.weight = "NAME"} come from --weights,
+  // the others from --input in order (or --random-inputs).
   const unsigned numArgs = func.getNumArguments();
-  if (inputs.size() > numArgs ||
-      (inputs.size() < numArgs && randomInputs < 0))
+  std::vector<std::string> weightNames(numArgs);
+  unsigned numWeights = 0;
+  for (unsigned i = 0; i < numArgs; ++i)
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
+      weightNames[i] = name.str();
+      ++numWeights;
+    }
+  std::unique_ptr<SafeTensors> checkpoint;
+  std::string error;
+  if (!weightsFile.empty()) {
+    checkpoint = SafeTensors::open(weightsFile, error);
+    if (!checkpoint)
+      return fail(error);
+  } else if (numWeights > 0 && randomInputs < 0) {
+    return fail("@" + func.getName().str() + " reads " +
+                std::to_string(numWeights) +
+                " weight(s) from a checkpoint: pass --weights=FILE.safetensors "
+                "(or --random-inputs=SEED)");
+  }
+  const unsigned numPlain = numArgs - (checkpoint ? numWeights : 0);
+  if (inputs.size() > numPlain ||
+      (inputs.size() < numPlain && randomInputs < 0))
     return fail("@" + func.getName().str() + " takes " +
-                std::to_string(numArgs) + " argument(s), got " +
+                std::to_string(numPlain) + " argument(s), got " +
                 std::to_string(inputs.size()) + " --input" +
                 (randomInputs < 0 ? " (or fill the rest with --random-inputs=SEED)"
                                   : ""));
   std::vector<HostTensor> args;
   std::mt19937 rng(randomInputs < 0 ? 0 : randomInputs);
+  unsigned nextInput = 0;
   for (unsigned i = 0; i < numArgs; ++i) {
     HostTensor value;
-    std::string error, source;
-    if (i < inputs.size()) {
-      const std::string &spec = inputs[i];
+    std::string source;
+    auto type = dyn_cast<RankedTensorType>(func.getArgumentTypes()[i]);
+    if (checkpoint && !weightNames[i].empty()) {
+      std::vector<int64_t> shape;
+      if (type && type.hasStaticShape())
+        shape.assign(type.getShape().begin(), type.getShape().end());
+      if (!checkpoint->read(weightNames[i], value, error, shape))
+        return fail(error);
+      source = weightsFile + ":" + weightNames[i];
+    } else if (nextInput < inputs.size()) {
+      const std::string &spec = inputs[nextInput++];
       bool ok = !spec.empty() && spec[0] == '@'
                     ? readNpy(spec.substr(1), value, error)
                     : parseInline(spec, value, error);
@@ -328,7 +364,6 @@ int main(int argc, char **argv) {
         return fail("argument " + std::to_string(i) + ": " + error);
       source = spec[0] == '@' ? spec.substr(1) : "--input=" + spec;
     } else {
-      auto type = dyn_cast<RankedTensorType>(func.getArgumentTypes()[i]);
       if (!type)
         return fail("argument " + std::to_string(i) +
                     ": only ranked tensor arguments are supported");
@@ -346,7 +381,6 @@ int main(int argc, char **argv) {
 
   // Compile (cpu) and run.
   std::unique_ptr<JitModule> jit;
-  std::string error;
   auto now = [] { return std::chrono::steady_clock::now(); };
   auto seconds = [](auto from, auto to) {
     return std::chrono::duration<double>(to - from).count();
