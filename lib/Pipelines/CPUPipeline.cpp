@@ -206,7 +206,12 @@ struct CopiesToLoopsPass
 void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createConvertHybridToLinalg());
+  // Attention tiles: a vector of queries against four vectors of keys.
+  CPUTarget target = CPUTarget::host();
+  ConvertHybridToLinalgOptions lowering;
+  lowering.attentionQueryTile = target.lanes();
+  lowering.attentionKeyTile = 4 * target.lanes();
+  pm.addPass(createConvertHybridToLinalg(lowering));
   // Residual additions and gates are arith ops on tensors.
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());

@@ -91,6 +91,25 @@ bool mlir::hybrid::emitHostObject(llvm::Module &module, const std::string &path,
   return true;
 }
 
+bool mlir::hybrid::emitHostObjectToBuffer(llvm::Module &module,
+                                          std::string &object,
+                                          std::string &error) {
+  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(error);
+  if (!machine)
+    return false;
+  llvm::SmallVector<char, 0> bytes;
+  llvm::raw_svector_ostream out(bytes);
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, out, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile)) {
+    error = "the host target cannot emit object files";
+    return false;
+  }
+  passes.run(module);
+  object.assign(bytes.begin(), bytes.end());
+  return true;
+}
+
 bool mlir::hybrid::linkSharedLibrary(const std::string &objectPath,
                                      const std::string &libraryPath,
                                      std::string &error) {

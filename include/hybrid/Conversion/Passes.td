@@ -14,8 +14,18 @@ def ConvertHybridToLinalg : Pass<"convert-hybrid-to-linalg", "ModuleOp"> {
     loops over tensors. Attention is the unfused form (scores, mask, softmax,
     weighted sum); the mask is emitted as index arithmetic from the
     `#hybrid.mask` structure, never as a materialised N×N tensor.
+    Attention with more than one key tile and no bias becomes tiled online
+    softmax (FlashAttention) that skips the key tiles the mask hides
+    entirely and tests the mask only on partial tiles; set
+    attention-query-tile=0 for the unfused form everywhere.
     Requires static shapes.
   }];
+  let options = [
+    Option<"attentionQueryTile", "attention-query-tile", "int64_t", "16",
+           "Query rows per attention tile (0: unfused attention)">,
+    Option<"attentionKeyTile", "attention-key-tile", "int64_t", "64",
+           "Keys per attention tile">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",

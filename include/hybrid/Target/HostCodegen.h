@@ -32,6 +32,10 @@ std::unique_ptr<llvm::Module> translateForHost(ModuleOp module,
 bool emitHostObject(llvm::Module &module, const std::string &path,
                     std::string &error);
 
+/// Compiles `module` to an object file image in memory.
+bool emitHostObjectToBuffer(llvm::Module &module, std::string &object,
+                            std::string &error);
+
 /// Links `objectPath` into the shared library `libraryPath` with `cc`.
 bool linkSharedLibrary(const std::string &objectPath,
                        const std::string &libraryPath, std::string &error);

@@ -137,11 +137,22 @@ Value finishScores(OpBuilder &b, Location loc, Value raw, double scale,
 }
 
 struct LowerAttention : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerAttention(MLIRContext *ctx, const HybridToLinalgOptions &options)
+      : OpRewritePattern(ctx), options(options) {}
+  HybridToLinalgOptions options;
+
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
+    if (options.attentionQueryTile > 0) {
+      FailureOr<Value> flash = lowerFlashAttention(
+          rewriter, op, options.attentionQueryTile, options.attentionKeyTile);
+      if (succeeded(flash)) {
+        rewriter.replaceOp(op, *flash);
+        return success();
+      }
+    }
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey());
@@ -293,7 +304,8 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
 
 } // namespace
 
-void lowering::populateAttentionLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerAttention, LowerRelAttention, LowerLinearAttention>(
-      patterns.getContext());
+void lowering::populateAttentionLoweringPatterns(
+    RewritePatternSet &patterns, const HybridToLinalgOptions &options) {
+  patterns.add<LowerAttention>(patterns.getContext(), options);
+  patterns.add<LowerRelAttention, LowerLinearAttention>(patterns.getContext());
 }

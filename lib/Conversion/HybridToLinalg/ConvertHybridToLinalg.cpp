@@ -17,8 +17,9 @@ namespace mlir::hybrid {
 using namespace mlir;
 using namespace mlir::hybrid;
 
-void mlir::hybrid::populateHybridToLinalgPatterns(RewritePatternSet &patterns) {
-  lowering::populateAttentionLoweringPatterns(patterns);
+void mlir::hybrid::populateHybridToLinalgPatterns(
+    RewritePatternSet &patterns, const HybridToLinalgOptions &options) {
+  lowering::populateAttentionLoweringPatterns(patterns, options);
   lowering::populateBuildingBlockLoweringPatterns(patterns);
   lowering::populateConvLoweringPatterns(patterns);
   lowering::populateMemoryLoweringPatterns(patterns);
@@ -30,9 +31,13 @@ void mlir::hybrid::populateHybridToLinalgPatterns(RewritePatternSet &patterns) {
 namespace {
 struct ConvertHybridToLinalgPass
     : hybrid::impl::ConvertHybridToLinalgBase<ConvertHybridToLinalgPass> {
+  using ConvertHybridToLinalgBase::ConvertHybridToLinalgBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateHybridToLinalgPatterns(patterns);
+    HybridToLinalgOptions options;
+    options.attentionQueryTile = attentionQueryTile;
+    options.attentionKeyTile = attentionKeyTile;
+    populateHybridToLinalgPatterns(patterns, options);
     // Folding is left to the canonicalizer that follows in the pipeline.
     GreedyRewriteConfig config;
     config.enableFolding(false);

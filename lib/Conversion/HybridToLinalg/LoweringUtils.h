@@ -73,6 +73,12 @@ Value softplus(OpBuilder &b, Location loc, Value x);
 Value maskVisible(OpBuilder &b, Location loc, const MaskSpec &mask, Value i,
                   Value j);
 
+/// Attention as tiled online softmax with mask-driven tile skipping
+/// (FlashAttention.cpp); fails where it does not apply (a bias operand, or a
+/// single key tile), leaving the unfused form.
+FailureOr<Value> lowerFlashAttention(PatternRewriter &rewriter, AttentionOp op,
+                                     int64_t queryTile, int64_t keyTile);
+
 } // namespace mlir::hybrid::lowering
 
 #endif // HYBRID_LIB_CONVERSION_HYBRIDTOLINALG_LOWERINGUTILS_H

@@ -3,10 +3,13 @@
 #ifndef HYBRID_LIB_CONVERSION_HYBRIDTOLINALG_PATTERNS_H
 #define HYBRID_LIB_CONVERSION_HYBRIDTOLINALG_PATTERNS_H
 
+#include "hybrid/Conversion/HybridToLinalg/HybridToLinalg.h"
+
 namespace mlir {
 class RewritePatternSet;
 namespace hybrid::lowering {
-void populateAttentionLoweringPatterns(RewritePatternSet &patterns);
+void populateAttentionLoweringPatterns(RewritePatternSet &patterns,
+                                       const HybridToLinalgOptions &options);
 void populateBuildingBlockLoweringPatterns(RewritePatternSet &patterns);
 void populateConvLoweringPatterns(RewritePatternSet &patterns);
 void populateMemoryLoweringPatterns(RewritePatternSet &patterns);

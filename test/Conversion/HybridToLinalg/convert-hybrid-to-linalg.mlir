@@ -77,3 +77,4 @@ func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %y = hybrid.activation %x {kind = #hybrid.act<relu>} : tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+

@@ -54,6 +54,26 @@ TEST(Differential, AttentionMasks) {
         << mask;
 }
 
+TEST(Differential, AttentionMasksTiled) {
+  // Long enough for the tiled (FlashAttention) form with mask-driven tile
+  // skipping; 150 is no multiple of the tiles, so both axes are padded.
+  const int64_t seq = 150;
+  for (std::string mask :
+       {"none", "causal", "causal, window = 1", "causal, window = 3",
+        "causal, window = 64", "causal, window = 100", "local = 5",
+        "local = 3, global = [0]", "local = 3, global = [75]",
+        "local = 3, global = [149]", "local = 1, global = [0, 70, 149]"})
+    EXPECT_TRUE(matchesReference(
+        attentionSource(1, 2, 1, seq, seq, 8, 8, mask, ", softcap = 3.0 : f32"),
+        "f", 12))
+        << mask;
+  // Queries at positions 130..199 over 200 keys (a prefill continuing a cache).
+  for (std::string mask : {"causal", "causal, window = 40", "local = 9, global = [3]"})
+    EXPECT_TRUE(matchesReference(
+        attentionSource(1, 4, 2, 70, 200, 8, 8, mask, ", q_offset = 130"), "f", 14))
+        << mask << " with q_offset";
+}
+
 TEST(Differential, AttentionAllGlobal) {
   std::string all;
   for (int i = 0; i < 9; ++i)
