@@ -5,6 +5,7 @@
 #include "hybrid/Reference/Reference.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/DenseMap.h"
@@ -60,6 +61,7 @@ public:
 private:
   bool step(Operation &op, std::string &error);
   bool elementwise(Operation &op, double (*fn)(double, double));
+  bool unary(Operation &op, double (*fn)(double));
   bool extractSlice(tensor::ExtractSliceOp op, std::string &error);
   bool constant(arith::ConstantOp op, std::string &error);
 
@@ -104,6 +106,14 @@ bool Interpreter::elementwise(Operation &op, double (*fn)(double, double)) {
   HostTensor out = a;
   for (int64_t n = 0; n < out.numel(); ++n)
     out.floats()[n] = static_cast<float>(fn(a.floats()[n], b.floats()[n]));
+  set(op.getResult(0), std::move(out));
+  return true;
+}
+
+bool Interpreter::unary(Operation &op, double (*fn)(double)) {
+  HostTensor out = get(op.getOperand(0));
+  for (int64_t n = 0; n < out.numel(); ++n)
+    out.floats()[n] = static_cast<float>(fn(out.floats()[n]));
   set(op.getResult(0), std::move(out));
   return true;
 }
@@ -387,6 +397,21 @@ bool Interpreter::step(Operation &op, std::string &error) {
             return elementwise(*o, [](double a, double b) {
               return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
             });
+          })
+          .Case([&](arith::NegFOp o) {
+            return unary(*o, [](double x) { return -x; });
+          })
+          .Case([&](math::ExpOp o) {
+            return unary(*o, [](double x) { return std::exp(x); });
+          })
+          .Case([&](math::LogOp o) {
+            return unary(*o, [](double x) { return std::log(x); });
+          })
+          .Case([&](math::TanhOp o) {
+            return unary(*o, [](double x) { return std::tanh(x); });
+          })
+          .Case([&](math::SqrtOp o) {
+            return unary(*o, [](double x) { return std::sqrt(x); });
           })
           .Case([&](arith::ConstantOp o) { return constant(o, opError); })
           .Case([&](arith::AddIOp o) {

@@ -3,8 +3,9 @@
 // Executes a func.func written in the hybrid dialect op by op with the
 // reference implementations, so any function can be checked without
 // compiling it. Besides the hybrid ops it understands the upstream ops that
-// models are written with: elementwise arith on tensors, index arithmetic,
-// constants, and tensor.extract_slice / expand_shape / collapse_shape.
+// models are written with: elementwise arith and math (negf, exp, log, tanh,
+// sqrt) on tensors, index arithmetic, constants, and tensor.extract_slice /
+// expand_shape / collapse_shape.
 // Floats of every width are computed as f32 (in double inside the ops).
 //
 //===----------------------------------------------------------------------===//

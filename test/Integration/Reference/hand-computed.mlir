@@ -61,3 +61,13 @@ func.func @recurrence(%x: tensor<1x1x1xf32>) -> tensor<1x1x1xf32> {
   }
   return %y : tensor<1x1x1xf32>
 }
+
+// Derived weights as importers write them: A = -exp(A_log), on both targets.
+// RUN: hybrid-run %s --function=derived --input=2xf32=0,0.6931472 | FileCheck %s --check-prefix=DERIVED
+// RUN: hybrid-run %s --function=derived --input=2xf32=0,0.6931472 --target=cpu | FileCheck %s --check-prefix=DERIVED
+// DERIVED: result[0]: 2xf32=-1 -2
+func.func @derived(%a_log: tensor<2xf32>) -> tensor<2xf32> {
+  %e = math.exp %a_log : tensor<2xf32>
+  %a = arith.negf %e : tensor<2xf32>
+  return %a : tensor<2xf32>
+}
