@@ -39,15 +39,27 @@ using namespace mlir::hybrid;
 
 namespace {
 /// Marks every public function for a C-callable `_mlir_ciface_` wrapper:
-/// the entry points of the JIT and of emitted objects.
+/// the entry points of the JIT and of emitted objects. Argument attributes
+/// of the hybrid dialect (hybrid.weight, hybrid.input) are runtime metadata,
+/// read before compilation; they are dropped here so that LLVM never sees them.
 struct EmitCInterfacePass
     : PassWrapper<EmitCInterfacePass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EmitCInterfacePass)
   StringRef getArgument() const override { return "hybrid-emit-c-interface"; }
   void runOnOperation() override {
     getOperation().walk([](func::FuncOp f) {
-      if (f.isPublic() && !f.isExternal())
-        f->setAttr("llvm.emit_c_interface", UnitAttr::get(f.getContext()));
+      if (!f.isPublic() || f.isExternal())
+        return;
+      f->setAttr("llvm.emit_c_interface", UnitAttr::get(f.getContext()));
+      for (unsigned i = 0; i < f.getNumArguments(); ++i) {
+        SmallVector<StringAttr> names;
+        for (NamedAttribute attr : f.getArgAttrDict(i) ? f.getArgAttrDict(i).getValue()
+                                                         : ArrayRef<NamedAttribute>())
+          if (attr.getName().strref().starts_with("hybrid."))
+            names.push_back(attr.getName());
+        for (StringAttr name : names)
+          f.removeArgAttr(i, name);
+      }
     });
   }
 };

@@ -4,6 +4,7 @@
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
 
@@ -125,6 +126,47 @@ SafeTensors::parse(std::unique_ptr<llvm::MemoryBuffer> bytes,
   }
   file->buffer = std::move(bytes);
   return file;
+}
+
+bool SafeTensors::write(
+    const std::string &path,
+    const std::vector<std::pair<std::string, HostTensor>> &tensors,
+    std::string &error) {
+  llvm::json::Object header;
+  header["__metadata__"] = llvm::json::Object{{"format", "pt"}};
+  uint64_t offset = 0;
+  for (const auto &[name, tensor] : tensors) {
+    if (!tensor.isFloat()) {
+      error = path + ": tensor '" + name + "' is not f32";
+      return false;
+    }
+    llvm::json::Array shape;
+    for (int64_t d : tensor.shape())
+      shape.push_back(d);
+    uint64_t bytes = 4 * uint64_t(tensor.numel());
+    header[name] = llvm::json::Object{
+        {"dtype", "F32"},
+        {"shape", std::move(shape)},
+        {"data_offsets", llvm::json::Array{offset, offset + bytes}}};
+    offset += bytes;
+  }
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(header));
+  text.append((8 - text.size() % 8) % 8, ' ');
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec);
+  if (ec) {
+    error = path + ": cannot open file for writing (" + ec.message() + ")";
+    return false;
+  }
+  uint64_t length = text.size();
+  for (int i = 0; i < 8; ++i)
+    out << static_cast<char>((length >> (8 * i)) & 0xff);
+  out << text;
+  for (const auto &entry : tensors)
+    out.write(reinterpret_cast<const char *>(entry.second.floats()),
+              4 * entry.second.numel());
+  return true;
 }
 
 std::vector<std::string> SafeTensors::names() const {

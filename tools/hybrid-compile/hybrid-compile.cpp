@@ -1,7 +1,10 @@
 //===- hybrid-compile.cpp - The hybrid-mlir compiler driver ---------------===//
 //
 //   hybrid-compile INPUT -o OUT --emit=hybrid|linalg|llvm|obj|shared-lib
-//                  [--target=cpu|cuda]
+//                  [--target=cpu|cuda] [--batch=B --seq-len=S]
+//
+// INPUT is a .mlir file or a model's config.json (imported as @forward for
+// token ids of shape [B, S]).
 //
 // Writes one stage of the CPU pipeline: the verified, canonicalized hybrid
 // IR; the linalg/scf IR after convert-hybrid-to-linalg and fusion; LLVM IR
@@ -11,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
 
@@ -55,6 +59,13 @@ llvm::cl::opt<Target> target(
     llvm::cl::values(clEnumValN(Target::CPU, "cpu", "this CPU"),
                      clEnumValN(Target::CUDA, "cuda", "NVIDIA GPUs (not built yet)")));
 
+llvm::cl::opt<int64_t> batchSize("batch",
+                                  llvm::cl::desc("Model input batch (config.json)"),
+                                  llvm::cl::init(1));
+llvm::cl::opt<int64_t> seqLen("seq-len",
+                              llvm::cl::desc("Model input length (config.json)"),
+                              llvm::cl::init(8));
+
 int fail(const std::string &message) {
   llvm::errs() << "hybrid-compile: error: " << message << "\n";
   return 1;
@@ -68,9 +79,9 @@ int main(int argc, char **argv) {
                                     "hybrid-mlir compiler driver\n");
   if (target == Target::CUDA)
     return fail("the cuda target is not built yet; use --target=cpu");
-  if (!llvm::StringRef(inputFile).ends_with(".mlir"))
-    return fail(inputFile + ": expected a .mlir file (model descriptions "
-                            "and config.json are not supported yet)");
+  const bool isModel = llvm::StringRef(inputFile).ends_with(".json");
+  if (!isModel && !llvm::StringRef(inputFile).ends_with(".mlir"))
+    return fail(inputFile + ": expected a .mlir file or a model's config.json");
   if ((emit == Emit::Obj || emit == Emit::SharedLib) && outputFile == "-")
     return fail("--emit=obj and --emit=shared-lib need -o FILE");
 
@@ -84,9 +95,17 @@ int main(int argc, char **argv) {
     return fail(error);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  if (!module)
-    return fail(inputFile + " is not valid IR (see the errors above)");
+  OwningOpRef<ModuleOp> module;
+  if (isModel) {
+    ModelInfo info;
+    module = importModel(&context, inputFile, {batchSize, seqLen}, info, error);
+    if (!module)
+      return fail(error);
+  } else {
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    if (!module)
+      return fail(inputFile + " is not valid IR (see the errors above)");
+  }
 
   PassManager pm(&context);
   if (emit == Emit::Hybrid) {

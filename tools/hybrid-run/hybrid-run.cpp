@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
+#include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/JitModule.h"
@@ -22,6 +23,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
@@ -42,9 +44,25 @@ namespace {
 
 enum class Target { Reference, CPU };
 
-llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
-                                     llvm::cl::desc("<input .mlir file>"),
-                                     llvm::cl::Required);
+llvm::cl::opt<std::string> inputFile(
+    llvm::cl::Positional,
+    llvm::cl::desc("<input .mlir file, or a model's config.json>"),
+    llvm::cl::Required);
+llvm::cl::opt<int> randomWeights(
+    "random-weights",
+    llvm::cl::desc("Fill the weights (arguments marked hybrid.weight) from "
+                   "this seed instead of --weights"),
+    llvm::cl::init(-1));
+llvm::cl::opt<std::string> saveWeights(
+    "save-weights",
+    llvm::cl::desc("Write the weights used (e.g. --random-weights) to this "
+                   ".safetensors file under their names"));
+llvm::cl::opt<int64_t> batchSize(
+    "batch", llvm::cl::desc("Model input batch when the ids are random"),
+    llvm::cl::init(1));
+llvm::cl::opt<int64_t> seqLen(
+    "seq-len", llvm::cl::desc("Model input length when the ids are random"),
+    llvm::cl::init(8));
 llvm::cl::opt<std::string>
     functionName("function",
                  llvm::cl::desc("Function to run (default: the only one)"));
@@ -245,6 +263,24 @@ bool matchesExpected(size_t index, const HostTensor &actual,
   return true;
 }
 
+/// A random weight: norms near 1, A_log like HF's log(1..N), others small,
+/// so that a model with random weights stays numerically tame.
+HostTensor randomWeight(const std::string &name, RankedTensorType type,
+                        std::mt19937 &rng) {
+  std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+  llvm::StringRef n(name);
+  float lo = -0.2f, hi = 0.2f;
+  if (n.ends_with("norm.weight") || n.ends_with("norm_f.weight"))
+    lo = 0.9f, hi = 1.1f;
+  else if (n.ends_with("A_log"))
+    lo = 0.0f, hi = 2.0f;
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> values(numElements(shape));
+  for (float &v : values)
+    v = dist(rng);
+  return HostTensor::fromFloats(shape, std::move(values));
+}
+
 /// iree-run-module's format: 2x3xf32=[1 2 3][4 5 6].
 void printTensor(const HostTensor &t, llvm::raw_ostream &os) {
   os << t.typeString() << "=";
@@ -289,10 +325,37 @@ int main(int argc, char **argv) {
     return fail(openError);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
-  // Parsing also verifies: invalid IR has been reported above.
-  if (!module)
-    return fail(inputFile + " is not valid IR (see the errors above)");
+  OwningOpRef<ModuleOp> module;
+  ModelInfo modelInfo;
+  if (llvm::StringRef(inputFile).ends_with(".json")) {
+    // A model description: build @forward for the shape of the ids.
+    ModelInputShape shape{batchSize, seqLen};
+    if (!inputs.empty()) {
+      HostTensor ids;
+      std::string idsError;
+      const std::string &spec = inputs[0];
+      bool ok = !spec.empty() && spec[0] == '@'
+                    ? readNpy(spec.substr(1), ids, idsError)
+                    : parseInline(spec, ids, idsError);
+      if (!ok)
+        return fail("input ids: " + idsError);
+      if (ids.isFloat() || ids.rank() != 2)
+        return fail("input ids must be int32 or int64 [batch, seq], got " +
+                    ids.typeString());
+      shape = {ids.dim(0), ids.dim(1)};
+    }
+    std::string importError;
+    module = importModel(&context, inputFile, shape, modelInfo, importError);
+    if (!module)
+      return fail(importError);
+    if (failed(verify(*module)))
+      return fail("the model imported from " + inputFile + " does not verify");
+  } else {
+    module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+    // Parsing also verifies: invalid IR has been reported above.
+    if (!module)
+      return fail(inputFile + " is not valid IR (see the errors above)");
+  }
 
   // Find the function.
   std::vector<func::FuncOp> candidates;
@@ -327,13 +390,14 @@ int main(int argc, char **argv) {
     checkpoint = SafeTensors::open(weightsFile, error);
     if (!checkpoint)
       return fail(error);
-  } else if (numWeights > 0 && randomInputs < 0) {
+  } else if (numWeights > 0 && randomInputs < 0 && randomWeights < 0) {
     return fail("@" + func.getName().str() + " reads " +
                 std::to_string(numWeights) +
                 " weight(s) from a checkpoint: pass --weights=FILE.safetensors "
-                "(or --random-inputs=SEED)");
+                "(or --random-weights=SEED)");
   }
-  const unsigned numPlain = numArgs - (checkpoint ? numWeights : 0);
+  const bool weightsElsewhere = checkpoint || randomWeights >= 0;
+  const unsigned numPlain = numArgs - (weightsElsewhere ? numWeights : 0);
   if (inputs.size() > numPlain ||
       (inputs.size() < numPlain && randomInputs < 0))
     return fail("@" + func.getName().str() + " takes " +
@@ -343,6 +407,7 @@ int main(int argc, char **argv) {
                                   : ""));
   std::vector<HostTensor> args;
   std::mt19937 rng(randomInputs < 0 ? 0 : randomInputs);
+  std::mt19937 weightRng(randomWeights < 0 ? 0 : randomWeights);
   unsigned nextInput = 0;
   for (unsigned i = 0; i < numArgs; ++i) {
     HostTensor value;
@@ -355,6 +420,11 @@ int main(int argc, char **argv) {
       if (!checkpoint->read(weightNames[i], value, error, shape))
         return fail(error);
       source = weightsFile + ":" + weightNames[i];
+    } else if (randomWeights >= 0 && !weightNames[i].empty()) {
+      if (!type || !type.hasStaticShape())
+        return fail("weight '" + weightNames[i] + "' needs a static shape");
+      value = randomWeight(weightNames[i], type, weightRng);
+      source = "--random-weights";
     } else if (nextInput < inputs.size()) {
       const std::string &spec = inputs[nextInput++];
       bool ok = !spec.empty() && spec[0] == '@'
@@ -374,6 +444,22 @@ int main(int argc, char **argv) {
       return fail(error);
     args.push_back(std::move(value));
   }
+  if (!saveWeights.empty()) {
+    std::vector<std::pair<std::string, HostTensor>> named;
+    for (unsigned i = 0; i < numArgs; ++i)
+      if (!weightNames[i].empty())
+        named.push_back({weightNames[i], args[i]});
+    if (!SafeTensors::write(saveWeights, named, error))
+      return fail(error);
+  }
+  if (modelInfo.vocabSize > 0 && !args.empty() && !args[0].isFloat())
+    for (int64_t n = 0; n < args[0].numel(); ++n) {
+      int64_t id = args[0].ints()[n];
+      if (id < 0 || id >= modelInfo.vocabSize)
+        return fail("token id " + std::to_string(id) + " at position " +
+                    std::to_string(n) + " is outside the vocabulary [0, " +
+                    std::to_string(modelInfo.vocabSize) + ")");
+    }
   if (outputs.size() > func.getNumResults())
     return fail("@" + func.getName().str() + " has " +
                 std::to_string(func.getNumResults()) + " result(s), got " +

@@ -43,6 +43,11 @@ public:
                                             const std::string &name,
                                             std::string &error);
 
+  /// Writes F32 tensors under their names (HF's layout, 8-byte aligned data).
+  static bool write(const std::string &path,
+                    const std::vector<std::pair<std::string, HostTensor>> &tensors,
+                    std::string &error);
+
   /// Tensor names, sorted.
   std::vector<std::string> names() const;
   /// The entry of `name`, or null.

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 
 using namespace mlir::hybrid;
@@ -130,4 +131,24 @@ TEST(SafeTensors, MissingFileIsAnError) {
   EXPECT_EQ(error.rfind("/nonexistent/model.safetensors: cannot open file", 0), 0u) << error;
 }
 
+} // namespace
+
+namespace {
+TEST(SafeTensors, WriteThenReadRoundTrips) {
+  std::string path = std::string(::testing::TempDir()) + "/roundtrip.safetensors";
+  HostTensor a = HostTensor::fromFloats({2, 3}, {1, 2, 3, 4, 5, -6.5f});
+  HostTensor b = HostTensor::fromFloats({1}, {42});
+  std::string error;
+  ASSERT_TRUE(SafeTensors::write(path, {{"layer.a", a}, {"b", b}}, error)) << error;
+  auto file = SafeTensors::open(path, error);
+  ASSERT_TRUE(file) << error;
+  EXPECT_EQ(file->names(), (std::vector<std::string>{"b", "layer.a"}));
+  EXPECT_EQ(file->metadata().at("format"), "pt");
+  HostTensor back;
+  ASSERT_TRUE(file->read("layer.a", back, error, {2, 3})) << error;
+  EXPECT_EQ(0, std::memcmp(back.floats(), a.floats(), 6 * 4));
+  ASSERT_TRUE(file->read("b", back, error)) << error;
+  EXPECT_EQ(back.floats()[0], 42.0f);
+  std::remove(path.c_str());
+}
 } // namespace

@@ -1,0 +1,49 @@
+//===- Frontend.h - Model descriptions to hybrid IR -------------*- C++ -*-===//
+//
+// Imports a model description into the hybrid dialect: one
+//   func.func @forward(%input_ids: tensor<BxSxi64>, %w0 {hybrid.weight = "..."},
+//                      ...) -> tensor<BxSxVxf32>
+// for the whole forward pass, embedding to logits. Weights are arguments
+// carrying their checkpoint names, so `hybrid-run --weights=model.safetensors`
+// binds a Hugging Face checkpoint unchanged.
+//
+// Supported today: Hugging Face config.json with model_type "mamba".
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_FRONTEND_FRONTEND_H
+#define HYBRID_FRONTEND_FRONTEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::hybrid {
+
+/// The static shape of the token ids the function is built for.
+struct ModelInputShape {
+  int64_t batch = 1;
+  int64_t seq = 1;
+};
+
+/// What an importer learned about the model besides its IR.
+struct ModelInfo {
+  std::string modelType;
+  int64_t vocabSize = 0;
+};
+
+/// Imports the model described by the JSON file at `path`. Returns null with
+/// `error` set: malformed JSON (with line and column), an unknown
+/// `model_type` (listing the supported ones), a bad field value.
+OwningOpRef<ModuleOp> importModel(MLIRContext *context, const std::string &path,
+                                  const ModelInputShape &shape, ModelInfo &info,
+                                  std::string &error);
+
+/// The Hugging Face model types importModel understands.
+const std::vector<std::string> &supportedModelTypes();
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_FRONTEND_FRONTEND_H

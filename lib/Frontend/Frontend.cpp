@@ -1,0 +1,54 @@
+//===- Frontend.cpp - Model descriptions to hybrid IR ---------------------===//
+
+#include "hybrid/Frontend/Frontend.h"
+#include "Importers.h"
+
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+
+const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
+  static const std::vector<std::string> types = {"mamba"};
+  return types;
+}
+
+OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
+                                                const std::string &path,
+                                                const ModelInputShape &shape,
+                                                ModelInfo &info,
+                                                std::string &error) {
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!file) {
+    error = path + ": cannot open file (" + file.getError().message() + ")";
+    return nullptr;
+  }
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*file)->getBuffer());
+  if (!json) {
+    // llvm::json reports "[line:column, byte=N]: what".
+    error = path + ": malformed JSON " + llvm::toString(json.takeError());
+    return nullptr;
+  }
+  const llvm::json::Object *object = json->getAsObject();
+  if (!object) {
+    error = path + ": expected a JSON object";
+    return nullptr;
+  }
+  std::optional<llvm::StringRef> modelType = object->getString("model_type");
+  std::string supported;
+  for (const std::string &type : supportedModelTypes())
+    supported += (supported.empty() ? "" : ", ") + type;
+  if (!modelType) {
+    error = path + ": no 'model_type' (supported: " + supported + ")";
+    return nullptr;
+  }
+  info.modelType = modelType->str();
+  HuggingFaceConfig config(*object, path);
+  if (*modelType == "mamba")
+    return importMamba(context, config, shape, info, error);
+  error = path + ": unknown model_type '" + modelType->str() +
+          "' (supported: " + supported + ")";
+  return nullptr;
+}

@@ -1,0 +1,67 @@
+//===- HuggingFaceConfig.cpp - Reading fields of a config.json ------------===//
+
+#include "HuggingFaceConfig.h"
+
+using namespace mlir::hybrid::frontend;
+
+bool HuggingFaceConfig::fail(const char *key, const std::string &expected) {
+  std::string got;
+  llvm::raw_string_ostream os(got);
+  os << *object.get(key);
+  error = path + ": '" + key + "' must be " + expected + ", got " + got;
+  return false;
+}
+
+bool HuggingFaceConfig::positive(const char *key, int64_t fallback,
+                                 int64_t &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value) {
+    out = fallback;
+    return true;
+  }
+  std::optional<int64_t> v = value->getAsInteger();
+  if (!v || *v < 1)
+    return fail(key, "a positive integer");
+  out = *v;
+  return true;
+}
+
+bool HuggingFaceConfig::number(const char *key, double fallback, double &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value) {
+    out = fallback;
+    return true;
+  }
+  std::optional<double> v = value->getAsNumber();
+  if (!v)
+    return fail(key, "a number");
+  out = *v;
+  return true;
+}
+
+bool HuggingFaceConfig::boolean(const char *key, bool fallback, bool &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value) {
+    out = fallback;
+    return true;
+  }
+  std::optional<bool> v = value->getAsBoolean();
+  if (!v)
+    return fail(key, "true or false");
+  out = *v;
+  return true;
+}
+
+bool HuggingFaceConfig::string(const char *key, const std::string &fallback,
+                               std::string &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value) {
+    out = fallback;
+    return true;
+  }
+  std::optional<llvm::StringRef> v = value->getAsString();
+  if (!v)
+    return fail(key, "a string");
+  out = v->str();
+  return true;
+}

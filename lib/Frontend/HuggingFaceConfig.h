@@ -1,0 +1,41 @@
+//===- HuggingFaceConfig.h - Reading fields of a config.json ----*- C++ -*-===//
+//
+// Typed access to an HF config.json with HF's defaults for absent keys and
+// errors naming the key: "config.json: 'hidden_size' must be a positive
+// integer, got "wide"".
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_LIB_FRONTEND_HUGGINGFACECONFIG_H
+#define HYBRID_LIB_FRONTEND_HUGGINGFACECONFIG_H
+
+#include "llvm/Support/JSON.h"
+
+#include <string>
+
+namespace mlir::hybrid::frontend {
+
+class HuggingFaceConfig {
+public:
+  HuggingFaceConfig(const llvm::json::Object &object, std::string path)
+      : object(object), path(std::move(path)) {}
+
+  /// A positive integer (or `fallback` when absent).
+  bool positive(const char *key, int64_t fallback, int64_t &out);
+  bool number(const char *key, double fallback, double &out);
+  bool boolean(const char *key, bool fallback, bool &out);
+  bool string(const char *key, const std::string &fallback, std::string &out);
+  /// Whether `key` is present.
+  bool has(const char *key) const { return object.get(key) != nullptr; }
+
+  std::string error;
+
+private:
+  bool fail(const char *key, const std::string &expected);
+  const llvm::json::Object &object;
+  std::string path;
+};
+
+} // namespace mlir::hybrid::frontend
+
+#endif // HYBRID_LIB_FRONTEND_HUGGINGFACECONFIG_H

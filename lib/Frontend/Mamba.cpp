@@ -1,0 +1,109 @@
+//===- Mamba.cpp - Hugging Face MambaForCausalLM --------------------------===//
+//
+// HF transformers' modeling_mamba.py (MambaMixer.slow_forward, MambaBlock,
+// MambaModel, MambaForCausalLM) and configuration_mamba.py defaults, read
+// from transformers 4.46: use_bias=False, use_conv_bias=True, expand=2,
+// conv_kernel=4, state_size=16, time_step_rank="auto" = ceil(hidden/16),
+// layer_norm_epsilon=1e-5, tie_word_embeddings=True. MATH.md §1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importers.h"
+#include "ModelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+
+OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
+                                            HuggingFaceConfig &config,
+                                            const ModelInputShape &shape,
+                                            ModelInfo &info,
+                                            std::string &error) {
+  int64_t hidden, layers, vocab, state, kernel;
+  double expand, eps;
+  bool useBias, useConvBias, tied;
+  std::string act;
+  if (!config.positive("hidden_size", 768, hidden) ||
+      !config.positive("num_hidden_layers", 32, layers) ||
+      !config.positive("vocab_size", 50280, vocab) ||
+      !config.positive("state_size", 16, state) ||
+      !config.positive("conv_kernel", 4, kernel) ||
+      !config.number("expand", 2, expand) ||
+      !config.number("layer_norm_epsilon", 1e-5, eps) ||
+      !config.boolean("use_bias", false, useBias) ||
+      !config.boolean("use_conv_bias", true, useConvBias) ||
+      !config.boolean("tie_word_embeddings", true, tied) ||
+      !config.string("hidden_act", "silu", act)) {
+    error = config.error;
+    return nullptr;
+  }
+  if (act != "silu") {
+    error = "mamba: hidden_act '" + act + "' is not supported (HF's Mamba uses silu)";
+    return nullptr;
+  }
+  const int64_t inner = int64_t(expand * hidden);
+  int64_t rank = (hidden + 15) / 16; // "auto"
+  std::string rankText;
+  if (config.has("time_step_rank") &&
+      !config.string("time_step_rank", "auto", rankText) &&
+      !config.positive("time_step_rank", rank, rank)) {
+    error = config.error;
+    return nullptr;
+  }
+  info.vocabSize = vocab;
+
+  ModelBuilder m(context, shape.batch, shape.seq);
+  OpBuilder &b = m.b;
+  Location loc = m.loc;
+  Type f32 = b.getF32Type();
+  auto tensor = [&](ArrayRef<int64_t> dims) { return RankedTensorType::get(dims, f32); };
+  const int64_t B = shape.batch, S = shape.seq;
+
+  Value embeddings = m.weight("backbone.embeddings.weight", {vocab, hidden});
+  Value h = EmbeddingOp::create(b, loc, tensor({B, S, hidden}), m.ids(), embeddings,
+                                /*scale=*/FloatAttr());
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string p = "backbone.layers." + std::to_string(i) + ".";
+    // h = h + Mixer(RMSNorm(h))
+    Value n = m.rmsNorm(h, p + "norm.weight", eps);
+    Value xz = m.linear(n, p + "mixer.in_proj", 2 * inner, useBias);
+    Value x = m.lastDimSlice(xz, 0, inner), z = m.lastDimSlice(xz, inner, inner);
+    // conv1d.weight is [E, 1, K] in the checkpoint.
+    Value convW3 = m.weight(p + "mixer.conv1d.weight", {inner, 1, kernel});
+    Value convW = tensor::CollapseShapeOp::create(
+        b, loc, tensor({inner, kernel}), convW3,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    Value convB = useConvBias ? m.weight(p + "mixer.conv1d.bias", {inner}) : Value();
+    auto conv = CausalConv1DOp::create(b, loc, tensor({B, S, inner}),
+                                       tensor({B, inner, kernel - 1}), x, convW,
+                                       convB, /*state=*/Value(), Activation::silu);
+    Value xc = conv.getResult();
+    Value dbc = m.linear(xc, p + "mixer.x_proj", rank + 2 * state, false);
+    Value dt = m.lastDimSlice(dbc, 0, rank);
+    Value bs = m.lastDimSlice(dbc, rank, state);
+    Value cs = m.lastDimSlice(dbc, rank + state, state);
+    // Δ = softplus(dt_proj(dt)): the projection here, its bias in the scan.
+    Value delta = LinearOp::create(b, loc, tensor({B, S, inner}), dt,
+                                   m.weight(p + "mixer.dt_proj.weight", {inner, rank}),
+                                   Value());
+    Value deltaBias = m.weight(p + "mixer.dt_proj.bias", {inner});
+    // A = -exp(A_log)
+    Value aLog = m.weight(p + "mixer.A_log", {inner, state});
+    Value a = arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
+    Value d = m.weight(p + "mixer.D", {inner});
+    auto scan = SelectiveScanOp::create(
+        b, loc, tensor({B, S, inner}), tensor({B, inner, state}), xc, delta, a, bs,
+        cs, d, z, deltaBias, /*initial_state=*/Value(), /*delta_softplus=*/true);
+    Value out = m.linear(scan.getY(), p + "mixer.out_proj", hidden, useBias);
+    h = m.add(h, out);
+  }
+  Value normed = m.rmsNorm(h, "backbone.norm_f.weight", eps);
+  Value head = tied ? embeddings : m.weight("lm_head.weight", {vocab, hidden});
+  Value logits = LinearOp::create(b, loc, tensor({B, S, vocab}), normed, head, Value());
+  return m.finish(logits);
+}

@@ -1,0 +1,84 @@
+//===- ModelBuilder.cpp - Building a whole-model function -----------------===//
+
+#include "ModelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+
+ArrayRef<int64_t> frontend::shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
+}
+
+ModelBuilder::ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq)
+    : b(context), loc(UnknownLoc::get(context)), batch(batch), seq(seq) {
+  // Ops are built directly, not parsed: their dialects must be loaded.
+  context->loadDialect<HybridDialect, arith::ArithDialect, func::FuncDialect,
+                       math::MathDialect, tensor::TensorDialect>();
+  module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  auto idsType = RankedTensorType::get({batch, seq}, b.getI64Type());
+  func = func::FuncOp::create(b, loc, "forward",
+                              b.getFunctionType({idsType}, {}));
+  func.setArgAttr(0, "hybrid.input", b.getStringAttr("input_ids"));
+  b.setInsertionPointToStart(func.addEntryBlock());
+}
+
+Value ModelBuilder::weight(const std::string &name, ArrayRef<int64_t> shape) {
+  auto it = weights.find(name);
+  if (it != weights.end())
+    return it->second;
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  unsigned index = func.getNumArguments();
+  if (failed(func.insertArgument(
+          index, type,
+          b.getDictionaryAttr(b.getNamedAttr("hybrid.weight", b.getStringAttr(name))),
+          loc)))
+    return {};
+  Value arg = func.getArgument(index);
+  weights[name] = arg;
+  return arg;
+}
+
+Value ModelBuilder::linear(Value x, const std::string &name, int64_t out,
+                           bool bias) {
+  ArrayRef<int64_t> in = shapeOf(x);
+  Value w = weight(name + ".weight", {out, in.back()});
+  Value bv = bias ? weight(name + ".bias", {out}) : Value();
+  SmallVector<int64_t> shape(in);
+  shape.back() = out;
+  return LinearOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()),
+                          x, w, bv);
+}
+
+Value ModelBuilder::rmsNorm(Value x, const std::string &name, double eps) {
+  Value w = weight(name, {shapeOf(x).back()});
+  return RMSNormOp::create(b, loc, x.getType(), x, w, b.getF32FloatAttr(eps),
+                           /*unit_offset=*/nullptr);
+}
+
+Value ModelBuilder::lastDimSlice(Value x, int64_t offset, int64_t size) {
+  ArrayRef<int64_t> shape = shapeOf(x);
+  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)), sizes,
+      strides(shape.size(), b.getIndexAttr(1));
+  for (int64_t d : shape)
+    sizes.push_back(b.getIndexAttr(d));
+  offsets.back() = b.getIndexAttr(offset);
+  sizes.back() = b.getIndexAttr(size);
+  return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+}
+
+Value ModelBuilder::add(Value x, Value y) {
+  return arith::AddFOp::create(b, loc, x, y);
+}
+
+OwningOpRef<ModuleOp> ModelBuilder::finish(Value result) {
+  func::ReturnOp::create(b, loc, result);
+  func.setFunctionType(b.getFunctionType(
+      func.getBody().front().getArgumentTypes(), {result.getType()}));
+  return std::move(module);
+}

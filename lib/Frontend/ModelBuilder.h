@@ -1,0 +1,57 @@
+//===- ModelBuilder.h - Building a whole-model function ---------*- C++ -*-===//
+//
+// Shared by the importers: a func.func @forward whose arguments are the token
+// ids followed by the weights, each added on first use with its checkpoint
+// name, and the layer-building shorthands every architecture needs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_LIB_FRONTEND_MODELBUILDER_H
+#define HYBRID_LIB_FRONTEND_MODELBUILDER_H
+
+#include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace mlir::hybrid::frontend {
+
+class ModelBuilder {
+public:
+  ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq);
+
+  /// The token ids, [batch, seq] i64.
+  Value ids() { return func.getArgument(0); }
+  /// The weight `name` of `shape` (f32), an argument added on first use.
+  Value weight(const std::string &name, ArrayRef<int64_t> shape);
+
+  /// x Wᵀ (+ b) with W = `name`.weight [out, in] and, with `bias`,
+  /// b = `name`.bias [out].
+  Value linear(Value x, const std::string &name, int64_t out, bool bias);
+  /// RMSNorm over the last dim with weight `name` (plain w·x̂ form).
+  Value rmsNorm(Value x, const std::string &name, double eps);
+  /// Elements [offset, offset + size) of the last dim.
+  Value lastDimSlice(Value x, int64_t offset, int64_t size);
+  Value add(Value a, Value b);
+
+  /// Returns the module with `@forward` returning `result`.
+  OwningOpRef<ModuleOp> finish(Value result);
+
+  OpBuilder b;
+  Location loc;
+  const int64_t batch, seq;
+
+private:
+  OwningOpRef<ModuleOp> module;
+  func::FuncOp func;
+  llvm::StringMap<Value> weights;
+};
+
+/// Shape of a tensor value.
+ArrayRef<int64_t> shapeOf(Value value);
+
+} // namespace mlir::hybrid::frontend
+
+#endif // HYBRID_LIB_FRONTEND_MODELBUILDER_H
