@@ -69,28 +69,6 @@ mlir::hybrid::translateForHost(ModuleOp module, llvm::LLVMContext &context,
   return llvmModule;
 }
 
-bool mlir::hybrid::emitHostObject(llvm::Module &module, const std::string &path,
-                                  std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(error);
-  if (!machine)
-    return false;
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
-  if (ec) {
-    error = path + ": " + ec.message();
-    return false;
-  }
-  llvm::legacy::PassManager passes;
-  if (machine->addPassesToEmitFile(passes, out, nullptr,
-                                   llvm::CodeGenFileType::ObjectFile)) {
-    error = "the host target cannot emit object files";
-    return false;
-  }
-  passes.run(module);
-  out.flush();
-  return true;
-}
-
 bool mlir::hybrid::emitHostObjectToBuffer(llvm::Module &module,
                                           std::string &object,
                                           std::string &error) {
@@ -107,6 +85,21 @@ bool mlir::hybrid::emitHostObjectToBuffer(llvm::Module &module,
   }
   passes.run(module);
   object.assign(bytes.begin(), bytes.end());
+  return true;
+}
+
+bool mlir::hybrid::emitHostObject(llvm::Module &module, const std::string &path,
+                                  std::string &error) {
+  std::string object;
+  if (!emitHostObjectToBuffer(module, object, error))
+    return false;
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = path + ": " + ec.message();
+    return false;
+  }
+  out << object;
   return true;
 }
 
