@@ -11,7 +11,7 @@ using namespace mlir::hybrid;
 using namespace mlir::hybrid::frontend;
 
 const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
-  static const std::vector<std::string> types = {"mamba"};
+  static const std::vector<std::string> types = {"gemma2", "mamba"};
   return types;
 }
 
@@ -48,6 +48,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
   HuggingFaceConfig config(*object, path);
   if (*modelType == "mamba")
     return importMamba(context, config, shape, info, error);
+  if (*modelType == "gemma2")
+    return importGemma2(context, config, shape, info, error);
   error = path + ": unknown model_type '" + modelType->str() +
           "' (supported: " + supported + ")";
   return nullptr;

@@ -65,3 +65,39 @@ bool HuggingFaceConfig::string(const char *key, const std::string &fallback,
   out = v->str();
   return true;
 }
+
+bool HuggingFaceConfig::optionalNumber(const char *key,
+                                       std::optional<double> fallback,
+                                       std::optional<double> &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value) {
+    out = fallback;
+    return true;
+  }
+  if (value->kind() == llvm::json::Value::Null) {
+    out = std::nullopt;
+    return true;
+  }
+  std::optional<double> v = value->getAsNumber();
+  if (!v)
+    return fail(key, "a number or null");
+  out = *v;
+  return true;
+}
+
+bool HuggingFaceConfig::strings(const char *key, std::vector<std::string> &out) {
+  out.clear();
+  const llvm::json::Value *value = object.get(key);
+  if (!value)
+    return true;
+  const llvm::json::Array *array = value->getAsArray();
+  if (!array)
+    return fail(key, "an array of strings");
+  for (const llvm::json::Value &item : *array) {
+    std::optional<llvm::StringRef> text = item.getAsString();
+    if (!text)
+      return fail(key, "an array of strings");
+    out.push_back(text->str());
+  }
+  return true;
+}

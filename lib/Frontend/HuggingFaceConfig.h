@@ -11,7 +11,9 @@
 
 #include "llvm/Support/JSON.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::hybrid::frontend {
 
@@ -25,6 +27,11 @@ public:
   bool number(const char *key, double fallback, double &out);
   bool boolean(const char *key, bool fallback, bool &out);
   bool string(const char *key, const std::string &fallback, std::string &out);
+  /// A number that may be null (absent: `fallback`).
+  bool optionalNumber(const char *key, std::optional<double> fallback,
+                      std::optional<double> &out);
+  /// An array of strings; absent: empty.
+  bool strings(const char *key, std::vector<std::string> &out);
   /// Whether `key` is present.
   bool has(const char *key) const { return object.get(key) != nullptr; }
 

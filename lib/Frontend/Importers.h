@@ -8,6 +8,10 @@
 
 namespace mlir::hybrid::frontend {
 
+OwningOpRef<ModuleOp> importGemma2(MLIRContext *context, HuggingFaceConfig &config,
+                                   const ModelInputShape &shape, ModelInfo &info,
+                                   std::string &error);
+
 OwningOpRef<ModuleOp> importMamba(MLIRContext *context, HuggingFaceConfig &config,
                                   const ModelInputShape &shape, ModelInfo &info,
                                   std::string &error);

@@ -55,10 +55,11 @@ Value ModelBuilder::linear(Value x, const std::string &name, int64_t out,
                           x, w, bv);
 }
 
-Value ModelBuilder::rmsNorm(Value x, const std::string &name, double eps) {
+Value ModelBuilder::rmsNorm(Value x, const std::string &name, double eps,
+                            bool unitOffset) {
   Value w = weight(name, {shapeOf(x).back()});
   return RMSNormOp::create(b, loc, x.getType(), x, w, b.getF32FloatAttr(eps),
-                           /*unit_offset=*/nullptr);
+                           unitOffset ? b.getUnitAttr() : UnitAttr());
 }
 
 Value ModelBuilder::lastDimSlice(Value x, int64_t offset, int64_t size) {

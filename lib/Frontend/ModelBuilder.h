@@ -30,8 +30,10 @@ public:
   /// x Wᵀ (+ b) with W = `name`.weight [out, in] and, with `bias`,
   /// b = `name`.bias [out].
   Value linear(Value x, const std::string &name, int64_t out, bool bias);
-  /// RMSNorm over the last dim with weight `name` (plain w·x̂ form).
-  Value rmsNorm(Value x, const std::string &name, double eps);
+  /// RMSNorm over the last dim with weight `name`: w·x̂, or (1 + w)·x̂
+  /// with `unitOffset` (Gemma).
+  Value rmsNorm(Value x, const std::string &name, double eps,
+                bool unitOffset = false);
   /// Elements [offset, offset + size) of the last dim.
   Value lastDimSlice(Value x, int64_t offset, int64_t size);
   Value add(Value a, Value b);

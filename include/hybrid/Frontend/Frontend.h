@@ -7,7 +7,8 @@
 // carrying their checkpoint names, so `hybrid-run --weights=model.safetensors`
 // binds a Hugging Face checkpoint unchanged.
 //
-// Supported today: Hugging Face config.json with model_type "mamba".
+// Supported today: Hugging Face config.json with model_type "mamba" or
+// "gemma2".
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,127 @@
+//===- Gemma2.cpp - Hugging Face Gemma2ForCausalLM ------------------------===//
+//
+// HF transformers' modeling_gemma2.py and configuration_gemma2.py (4.46),
+// MATH.md §4: embedding × √hidden (rounded to f32); layers alternate sliding
+// (even layers, or `layer_types`) and global causal attention; pre- and
+// post-norms around attention and MLP, all (1 + w) RMSNorms; GQA with RoPE
+// on q and k, scores × query_pre_attn_scalar^-½, softcap before the mask;
+// GeGLU MLP; final norm, tied head, final logit softcap.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importers.h"
+#include "ModelBuilder.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+
+OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
+                                             HuggingFaceConfig &config,
+                                             const ModelInputShape &shape,
+                                             ModelInfo &info,
+                                             std::string &error) {
+  int64_t hidden, inter, layers, heads, kvHeads, headDim, vocab, window;
+  double eps, theta, scalar;
+  std::optional<double> attnCap, finalCap;
+  bool bias, tied;
+  std::string act;
+  std::vector<std::string> layerTypes;
+  if (!config.positive("hidden_size", 3072, hidden) ||
+      !config.positive("intermediate_size", 24576, inter) ||
+      !config.positive("num_hidden_layers", 28, layers) ||
+      !config.positive("num_attention_heads", 16, heads) ||
+      !config.positive("num_key_value_heads", 16, kvHeads) ||
+      !config.positive("head_dim", 256, headDim) ||
+      !config.positive("vocab_size", 256000, vocab) ||
+      !config.positive("sliding_window", 4096, window) ||
+      !config.number("rms_norm_eps", 1e-6, eps) ||
+      !config.number("rope_theta", 10000.0, theta) ||
+      !config.number("query_pre_attn_scalar", 224, scalar) ||
+      !config.optionalNumber("attn_logit_softcapping", 50.0, attnCap) ||
+      !config.optionalNumber("final_logit_softcapping", 30.0, finalCap) ||
+      !config.boolean("attention_bias", false, bias) ||
+      !config.boolean("tie_word_embeddings", true, tied) ||
+      !config.string("hidden_activation", "gelu_pytorch_tanh", act) ||
+      !config.strings("layer_types", layerTypes)) {
+    error = config.error;
+    return nullptr;
+  }
+  if (act != "gelu_pytorch_tanh") {
+    error = "gemma2: hidden_activation '" + act +
+            "' is not supported (Gemma 2 uses gelu_pytorch_tanh)";
+    return nullptr;
+  }
+  if (heads % kvHeads != 0) {
+    error = "gemma2: num_attention_heads (" + std::to_string(heads) +
+            ") must be a multiple of num_key_value_heads (" +
+            std::to_string(kvHeads) + ")";
+    return nullptr;
+  }
+  if (!layerTypes.empty() && int64_t(layerTypes.size()) != layers) {
+    error = "gemma2: 'layer_types' has " + std::to_string(layerTypes.size()) +
+            " entries for " + std::to_string(layers) + " layers";
+    return nullptr;
+  }
+  info.vocabSize = vocab;
+
+  ModelBuilder m(context, shape.batch, shape.seq);
+  OpBuilder &b = m.b;
+  Location loc = m.loc;
+  Type f32 = b.getF32Type();
+  auto tensor = [&](ArrayRef<int64_t> dims) { return RankedTensorType::get(dims, f32); };
+  const int64_t B = shape.batch, S = shape.seq;
+
+  Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
+  Value h = EmbeddingOp::create(b, loc, tensor({B, S, hidden}), m.ids(), embed,
+                                b.getF32FloatAttr(float(std::sqrt(double(hidden)))));
+  auto heads4 = [&](Value flat, int64_t n) {
+    return SplitHeadsOp::create(b, loc, tensor({B, n, S, headDim}), flat,
+                                b.getI64IntegerAttr(n))
+        .getResult();
+  };
+  auto rope = [&](Value x) {
+    return RopeOp::create(b, loc, x.getType(), x, Value(), b.getF32FloatAttr(theta),
+                          b.getI64IntegerAttr(0))
+        .getResult();
+  };
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    bool sliding = layerTypes.empty() ? i % 2 == 0
+                                      : layerTypes[i] == "sliding_attention";
+    if (!layerTypes.empty() && !sliding && layerTypes[i] != "full_attention") {
+      error = "gemma2: layer_types[" + std::to_string(i) + "] is '" + layerTypes[i] +
+              "'; expected sliding_attention or full_attention";
+      return nullptr;
+    }
+    Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps, true);
+    Value q = rope(heads4(m.linear(n, p + "self_attn.q_proj", heads * headDim, bias), heads));
+    Value k = rope(heads4(m.linear(n, p + "self_attn.k_proj", kvHeads * headDim, bias), kvHeads));
+    Value v = heads4(m.linear(n, p + "self_attn.v_proj", kvHeads * headDim, bias), kvHeads);
+    MaskAttr mask = MaskAttr::get(context, sliding ? MaskSpec::causal(window)
+                                                   : MaskSpec::causal());
+    Value o = AttentionOp::create(
+        b, loc, tensor({B, heads, S, headDim}), q, k, v, Value(), mask,
+        b.getF32FloatAttr(1.0 / std::sqrt(scalar)),
+        attnCap ? b.getF32FloatAttr(*attnCap) : FloatAttr(), b.getI64IntegerAttr(0));
+    Value merged = MergeHeadsOp::create(b, loc, tensor({B, S, heads * headDim}), o);
+    Value attn = m.linear(merged, p + "self_attn.o_proj", hidden, bias);
+    h = m.add(h, m.rmsNorm(attn, p + "post_attention_layernorm.weight", eps, true));
+    Value f = m.rmsNorm(h, p + "pre_feedforward_layernorm.weight", eps, true);
+    Value mlp = GatedMLPOp::create(
+        b, loc, f.getType(), f, m.weight(p + "mlp.gate_proj.weight", {inter, hidden}),
+        m.weight(p + "mlp.up_proj.weight", {inter, hidden}),
+        m.weight(p + "mlp.down_proj.weight", {hidden, inter}),
+        ActivationAttr::get(context, Activation::gelu_tanh));
+    h = m.add(h, m.rmsNorm(mlp, p + "post_feedforward_layernorm.weight", eps, true));
+  }
+  Value normed = m.rmsNorm(h, "model.norm.weight", eps, true);
+  Value head = tied ? embed : m.weight("lm_head.weight", {vocab, hidden});
+  Value logits = LinearOp::create(b, loc, tensor({B, S, vocab}), normed, head, Value());
+  if (finalCap)
+    logits = SoftcapOp::create(b, loc, logits.getType(), logits,
+                               b.getF32FloatAttr(*finalCap));
+  return m.finish(logits);
+}
