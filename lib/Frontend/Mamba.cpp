@@ -19,6 +19,50 @@ using namespace mlir;
 using namespace mlir::hybrid;
 using namespace mlir::hybrid::frontend;
 
+Value frontend::buildMambaMixer(ModelBuilder &m, Value n,
+                                const MambaMixerConfig &c, const std::string &p,
+                                int64_t hidden) {
+  OpBuilder &b = m.b;
+  Location loc = m.loc;
+  Type f32 = b.getF32Type();
+  auto tensor = [&](ArrayRef<int64_t> dims) { return RankedTensorType::get(dims, f32); };
+  const int64_t B = m.batch, S = m.seq;
+  Value xz = m.linear(n, p + "in_proj", 2 * c.inner, c.projBias);
+  Value x = m.lastDimSlice(xz, 0, c.inner), z = m.lastDimSlice(xz, c.inner, c.inner);
+  // conv1d.weight is [E, 1, K] in the checkpoint.
+  Value convW3 = m.weight(p + "conv1d.weight", {c.inner, 1, c.kernel});
+  Value convW = tensor::CollapseShapeOp::create(
+      b, loc, tensor({c.inner, c.kernel}), convW3,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  Value convB = c.convBias ? m.weight(p + "conv1d.bias", {c.inner}) : Value();
+  auto conv = CausalConv1DOp::create(b, loc, tensor({B, S, c.inner}),
+                                     tensor({B, c.inner, c.kernel - 1}), x, convW,
+                                     convB, /*state=*/Value(), Activation::silu);
+  Value xc = conv.getResult();
+  Value dbc = m.linear(xc, p + "x_proj", c.rank + 2 * c.state, false);
+  Value dt = m.lastDimSlice(dbc, 0, c.rank);
+  Value bs = m.lastDimSlice(dbc, c.rank, c.state);
+  Value cs = m.lastDimSlice(dbc, c.rank + c.state, c.state);
+  if (c.innerNorms) {
+    dt = m.rmsNorm(dt, p + "dt_layernorm.weight", c.normEps);
+    bs = m.rmsNorm(bs, p + "b_layernorm.weight", c.normEps);
+    cs = m.rmsNorm(cs, p + "c_layernorm.weight", c.normEps);
+  }
+  // Δ = softplus(dt_proj(dt)): the projection here, its bias in the scan.
+  Value delta = LinearOp::create(b, loc, tensor({B, S, c.inner}), dt,
+                                 m.weight(p + "dt_proj.weight", {c.inner, c.rank}),
+                                 Value());
+  Value deltaBias = m.weight(p + "dt_proj.bias", {c.inner});
+  // A = -exp(A_log)
+  Value aLog = m.weight(p + "A_log", {c.inner, c.state});
+  Value a = arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
+  Value d = m.weight(p + "D", {c.inner});
+  auto scan = SelectiveScanOp::create(
+      b, loc, tensor({B, S, c.inner}), tensor({B, c.inner, c.state}), xc, delta, a,
+      bs, cs, d, z, deltaBias, /*initial_state=*/Value(), /*delta_softplus=*/true);
+  return m.linear(scan.getY(), p + "out_proj", hidden, c.projBias);
+}
+
 OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
                                             HuggingFaceConfig &config,
                                             const ModelInputShape &shape,
@@ -67,40 +111,12 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   Value embeddings = m.weight("backbone.embeddings.weight", {vocab, hidden});
   Value h = EmbeddingOp::create(b, loc, tensor({B, S, hidden}), m.ids(), embeddings,
                                 /*scale=*/FloatAttr());
+  MambaMixerConfig mixer{inner, state, kernel, rank, useBias, useConvBias};
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "backbone.layers." + std::to_string(i) + ".";
     // h = h + Mixer(RMSNorm(h))
     Value n = m.rmsNorm(h, p + "norm.weight", eps);
-    Value xz = m.linear(n, p + "mixer.in_proj", 2 * inner, useBias);
-    Value x = m.lastDimSlice(xz, 0, inner), z = m.lastDimSlice(xz, inner, inner);
-    // conv1d.weight is [E, 1, K] in the checkpoint.
-    Value convW3 = m.weight(p + "mixer.conv1d.weight", {inner, 1, kernel});
-    Value convW = tensor::CollapseShapeOp::create(
-        b, loc, tensor({inner, kernel}), convW3,
-        SmallVector<ReassociationIndices>{{0}, {1, 2}});
-    Value convB = useConvBias ? m.weight(p + "mixer.conv1d.bias", {inner}) : Value();
-    auto conv = CausalConv1DOp::create(b, loc, tensor({B, S, inner}),
-                                       tensor({B, inner, kernel - 1}), x, convW,
-                                       convB, /*state=*/Value(), Activation::silu);
-    Value xc = conv.getResult();
-    Value dbc = m.linear(xc, p + "mixer.x_proj", rank + 2 * state, false);
-    Value dt = m.lastDimSlice(dbc, 0, rank);
-    Value bs = m.lastDimSlice(dbc, rank, state);
-    Value cs = m.lastDimSlice(dbc, rank + state, state);
-    // Δ = softplus(dt_proj(dt)): the projection here, its bias in the scan.
-    Value delta = LinearOp::create(b, loc, tensor({B, S, inner}), dt,
-                                   m.weight(p + "mixer.dt_proj.weight", {inner, rank}),
-                                   Value());
-    Value deltaBias = m.weight(p + "mixer.dt_proj.bias", {inner});
-    // A = -exp(A_log)
-    Value aLog = m.weight(p + "mixer.A_log", {inner, state});
-    Value a = arith::NegFOp::create(b, loc, math::ExpOp::create(b, loc, aLog));
-    Value d = m.weight(p + "mixer.D", {inner});
-    auto scan = SelectiveScanOp::create(
-        b, loc, tensor({B, S, inner}), tensor({B, inner, state}), xc, delta, a, bs,
-        cs, d, z, deltaBias, /*initial_state=*/Value(), /*delta_softplus=*/true);
-    Value out = m.linear(scan.getY(), p + "mixer.out_proj", hidden, useBias);
-    h = m.add(h, out);
+    h = m.add(h, buildMambaMixer(m, n, mixer, p + "mixer.", hidden));
   }
   Value normed = m.rmsNorm(h, "backbone.norm_f.weight", eps);
   Value head = tied ? embeddings : m.weight("lm_head.weight", {vocab, hidden});

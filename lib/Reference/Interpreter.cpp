@@ -64,6 +64,7 @@ private:
   bool unary(Operation &op, double (*fn)(double));
   bool extractSlice(tensor::ExtractSliceOp op, std::string &error);
   bool constant(arith::ConstantOp op, std::string &error);
+  bool concat(tensor::ConcatOp op);
 
   const HostTensor &get(Value value) { return tensors.find(value)->second; }
   const HostTensor *getOptional(Value value) {
@@ -115,6 +116,31 @@ bool Interpreter::unary(Operation &op, double (*fn)(double)) {
   for (int64_t n = 0; n < out.numel(); ++n)
     out.floats()[n] = static_cast<float>(fn(out.floats()[n]));
   set(op.getResult(0), std::move(out));
+  return true;
+}
+
+bool Interpreter::concat(tensor::ConcatOp op) {
+  // Row-major: for every index of the dims before `dim`, the inputs' blocks
+  // follow one another.
+  const int64_t dim = op.getDim();
+  std::vector<int64_t> shape = shapeOf(op.getType());
+  int64_t outer = 1;
+  for (int64_t d = 0; d < dim; ++d)
+    outer *= shape[d];
+  HostTensor out = HostTensor::zeros(shape, get(op.getInputs()[0]).dtype());
+  int64_t at = 0;
+  for (int64_t o = 0; o < outer; ++o)
+    for (Value input : op.getInputs()) {
+      const HostTensor &in = get(input);
+      const int64_t block = in.numel() / outer;
+      for (int64_t n = 0; n < block; ++n, ++at) {
+        if (in.isFloat())
+          out.floats()[at] = in.floats()[o * block + n];
+        else
+          out.ints()[at] = in.ints()[o * block + n];
+      }
+    }
+  set(op.getResult(), std::move(out));
   return true;
 }
 
@@ -429,6 +455,7 @@ bool Interpreter::step(Operation &op, std::string &error) {
           .Case([&](tensor::ExtractSliceOp o) {
             return extractSlice(o, opError);
           })
+          .Case([&](tensor::ConcatOp o) { return concat(o); })
           .Case([&](tensor::ExpandShapeOp o) {
             set(o, get(o.getSrc()).reshaped(shapeOf(o.getType())));
             return true;

@@ -5,7 +5,7 @@
 // compiling it. Besides the hybrid ops it understands the upstream ops that
 // models are written with: elementwise arith and math (negf, exp, log, tanh,
 // sqrt) on tensors, index arithmetic, constants, and tensor.extract_slice /
-// expand_shape / collapse_shape.
+// concat / expand_shape / collapse_shape.
 // Floats of every width are computed as f32 (in double inside the ops).
 //
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,173 @@
+//===- Jamba.cpp - Hugging Face JambaForCausalLM --------------------------===//
+//
+// HF transformers' modeling_jamba.py and configuration_jamba.py (4.46),
+// MATH.md §3: layer i is attention iff i % attn_layer_period ==
+// attn_layer_offset, else Mamba (with RMSNorms on Δ, B and C); its FFN is a
+// top-k MoE iff i % expert_layer_period == expert_layer_offset (and
+// num_experts > 1), else a SwiGLU MLP. Attention is causal GQA without
+// positional encoding, scaled by 1/√head_dim. The router is a softmax over
+// all experts, top-k, without renormalisation. Experts are separate tensors
+// in the checkpoint (feed_forward.experts.{e}.gate_proj.weight, ...); the IR
+// stacks them with tensor.concat for hybrid.moe.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importers.h"
+#include "ModelBuilder.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+
+namespace {
+/// `experts.{e}.<name>.weight` [rows, cols] for every e, stacked [E, rows, cols].
+Value stackedExperts(ModelBuilder &m, const std::string &prefix,
+                     const std::string &name, int64_t experts, int64_t rows,
+                     int64_t cols) {
+  SmallVector<Value> parts;
+  auto one = RankedTensorType::get({1, rows, cols}, m.b.getF32Type());
+  for (int64_t e = 0; e < experts; ++e) {
+    Value w = m.weight(prefix + "experts." + std::to_string(e) + "." + name + ".weight",
+                       {rows, cols});
+    parts.push_back(tensor::ExpandShapeOp::create(
+        m.b, m.loc, one, w, SmallVector<ReassociationIndices>{{0, 1}, {2}}));
+  }
+  return tensor::ConcatOp::create(m.b, m.loc, /*dim=*/0, parts);
+}
+} // namespace
+
+OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
+                                            HuggingFaceConfig &config,
+                                            const ModelInputShape &shape,
+                                            ModelInfo &info,
+                                            std::string &error) {
+  int64_t vocab, hidden, inter, layers, heads, kvHeads, topK, experts;
+  int64_t expertPeriod, expertOffset, attnPeriod, attnOffset, state, kernel;
+  double eps, expand;
+  std::optional<double> window;
+  bool convBias, projBias, tied;
+  std::string act;
+  if (!config.positive("vocab_size", 65536, vocab) ||
+      !config.positive("hidden_size", 4096, hidden) ||
+      !config.positive("intermediate_size", 14336, inter) ||
+      !config.positive("num_hidden_layers", 32, layers) ||
+      !config.positive("num_attention_heads", 32, heads) ||
+      !config.positive("num_key_value_heads", 8, kvHeads) ||
+      !config.positive("num_experts_per_tok", 2, topK) ||
+      !config.positive("num_experts", 16, experts) ||
+      !config.positive("expert_layer_period", 2, expertPeriod) ||
+      !config.positive("attn_layer_period", 8, attnPeriod) ||
+      !config.positive("mamba_d_state", 16, state) ||
+      !config.positive("mamba_d_conv", 4, kernel) ||
+      !config.number("mamba_expand", 2, expand) ||
+      !config.number("rms_norm_eps", 1e-6, eps) ||
+      !config.optionalNumber("sliding_window", std::nullopt, window) ||
+      !config.boolean("mamba_conv_bias", true, convBias) ||
+      !config.boolean("mamba_proj_bias", false, projBias) ||
+      !config.boolean("tie_word_embeddings", false, tied) ||
+      !config.string("hidden_act", "silu", act)) {
+    error = config.error;
+    return nullptr;
+  }
+  // Offsets may be 0, so they are read as numbers.
+  double expertOffsetValue, attnOffsetValue;
+  if (!config.number("expert_layer_offset", 1, expertOffsetValue) ||
+      !config.number("attn_layer_offset", 4, attnOffsetValue)) {
+    error = config.error;
+    return nullptr;
+  }
+  expertOffset = int64_t(expertOffsetValue);
+  attnOffset = int64_t(attnOffsetValue);
+  auto fail = [&](const std::string &message) {
+    error = "jamba: " + message;
+    return nullptr;
+  };
+  if (act != "silu")
+    return fail("hidden_act '" + act + "' is not supported (Jamba uses silu)");
+  if (attnOffset < 0 || attnOffset >= attnPeriod)
+    return fail("attn_layer_offset (" + std::to_string(attnOffset) +
+                ") must be in [0, attn_layer_period = " + std::to_string(attnPeriod) + ")");
+  if (expertOffset < 0 || expertOffset >= expertPeriod)
+    return fail("expert_layer_offset (" + std::to_string(expertOffset) +
+                ") must be in [0, expert_layer_period = " + std::to_string(expertPeriod) + ")");
+  if (heads % kvHeads != 0 || hidden % heads != 0)
+    return fail("hidden_size (" + std::to_string(hidden) + "), num_attention_heads (" +
+                std::to_string(heads) + ") and num_key_value_heads (" +
+                std::to_string(kvHeads) + ") do not divide");
+  if (topK > experts)
+    return fail("num_experts_per_tok (" + std::to_string(topK) +
+                ") exceeds num_experts (" + std::to_string(experts) + ")");
+  int64_t rank = (hidden + 15) / 16; // mamba_dt_rank "auto"
+  std::string rankText;
+  if (config.has("mamba_dt_rank") &&
+      !config.string("mamba_dt_rank", "auto", rankText) &&
+      !config.positive("mamba_dt_rank", rank, rank)) {
+    error = config.error;
+    return nullptr;
+  }
+  info.vocabSize = vocab;
+
+  ModelBuilder m(context, shape.batch, shape.seq);
+  OpBuilder &b = m.b;
+  Location loc = m.loc;
+  Type f32 = b.getF32Type();
+  auto tensor = [&](ArrayRef<int64_t> dims) { return RankedTensorType::get(dims, f32); };
+  const int64_t B = shape.batch, S = shape.seq, headDim = hidden / heads;
+  MambaMixerConfig mixer{int64_t(expand * hidden), state, kernel, rank, projBias,
+                         convBias, /*innerNorms=*/true, eps};
+  MaskAttr mask = MaskAttr::get(
+      context, window ? MaskSpec::causal(int64_t(*window)) : MaskSpec::causal());
+
+  Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
+  Value h = EmbeddingOp::create(b, loc, tensor({B, S, hidden}), m.ids(), embed,
+                                FloatAttr());
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps);
+    Value mix;
+    if (i % attnPeriod == attnOffset) {
+      auto split = [&](Value flat, int64_t count) {
+        return SplitHeadsOp::create(b, loc, tensor({B, count, S, headDim}), flat,
+                                    b.getI64IntegerAttr(count))
+            .getResult();
+      };
+      Value q = split(m.linear(n, p + "self_attn.q_proj", heads * headDim, false), heads);
+      Value k = split(m.linear(n, p + "self_attn.k_proj", kvHeads * headDim, false), kvHeads);
+      Value v = split(m.linear(n, p + "self_attn.v_proj", kvHeads * headDim, false), kvHeads);
+      Value o = AttentionOp::create(b, loc, tensor({B, heads, S, headDim}), q, k, v,
+                                    Value(), mask, FloatAttr(), FloatAttr(),
+                                    b.getI64IntegerAttr(0));
+      Value merged = MergeHeadsOp::create(b, loc, tensor({B, S, hidden}), o);
+      mix = m.linear(merged, p + "self_attn.o_proj", hidden, false);
+    } else {
+      mix = buildMambaMixer(m, n, mixer, p + "mamba.", hidden);
+    }
+    h = m.add(h, mix);
+    Value f = m.rmsNorm(h, p + "pre_ff_layernorm.weight", eps);
+    const std::string ff = p + "feed_forward.";
+    Value out;
+    if (experts > 1 && i % expertPeriod == expertOffset) {
+      out = MoEOp::create(b, loc, f.getType(), f,
+                          m.weight(ff + "router.weight", {experts, hidden}),
+                          stackedExperts(m, ff, "gate_proj", experts, inter, hidden),
+                          stackedExperts(m, ff, "up_proj", experts, inter, hidden),
+                          stackedExperts(m, ff, "down_proj", experts, hidden, inter),
+                          b.getI64IntegerAttr(topK), /*normalize_top_k=*/UnitAttr(),
+                          ActivationAttr::get(context, Activation::silu));
+    } else {
+      out = GatedMLPOp::create(b, loc, f.getType(), f,
+                               m.weight(ff + "gate_proj.weight", {inter, hidden}),
+                               m.weight(ff + "up_proj.weight", {inter, hidden}),
+                               m.weight(ff + "down_proj.weight", {hidden, inter}),
+                               ActivationAttr::get(context, Activation::silu));
+    }
+    h = m.add(h, out);
+  }
+  Value normed = m.rmsNorm(h, "model.final_layernorm.weight", eps);
+  Value head = tied ? embed : m.weight("lm_head.weight", {vocab, hidden});
+  return m.finish(LinearOp::create(b, loc, tensor({B, S, vocab}), normed, head, Value()));
+}
