@@ -57,6 +57,9 @@ llvm::cl::opt<std::string> saveWeights(
     "save-weights",
     llvm::cl::desc("Write the weights used (e.g. --random-weights) to this "
                    ".safetensors file under their names"));
+llvm::cl::opt<bool> verbose(
+    "verbose", llvm::cl::desc("Report import, compile and run times"),
+    llvm::cl::init(false));
 llvm::cl::opt<int64_t> batchSize(
     "batch", llvm::cl::desc("Model input batch when the ids are random"),
     llvm::cl::init(1));
@@ -345,9 +348,18 @@ int main(int argc, char **argv) {
       shape = {ids.dim(0), ids.dim(1)};
     }
     std::string importError;
+    auto importStart = std::chrono::steady_clock::now();
     module = importModel(&context, inputFile, shape, modelInfo, importError);
     if (!module)
       return fail(importError);
+    if (verbose)
+      llvm::errs() << llvm::format(
+          "hybrid-run: imported %s (%s, ids %lldx%lld) in %.1f ms\n",
+          inputFile.c_str(), modelInfo.modelType.c_str(), (long long)shape.batch,
+          (long long)shape.seq,
+          std::chrono::duration<double, std::milli>(
+              std::chrono::steady_clock::now() - importStart)
+              .count());
     if (failed(verify(*module)))
       return fail("the model imported from " + inputFile + " does not verify");
   } else {
@@ -472,6 +484,12 @@ int main(int argc, char **argv) {
     return std::chrono::duration<double>(to - from).count();
   };
   if (target == Target::CPU) {
+    // A progress line: compiling a whole model takes seconds.
+    unsigned numOps = 0;
+    func.walk([&](Operation *) { ++numOps; });
+    if (verbose || numOps > 200)
+      llvm::errs() << "hybrid-run: compiling @" << func.getName() << " ("
+                   << numOps << " ops) for this CPU...\n";
     auto start = now();
     // Compile only the function asked for: the others need not lower.
     OwningOpRef<ModuleOp> lowered = module->clone();
@@ -485,6 +503,9 @@ int main(int argc, char **argv) {
     if (benchmark > 0)
       llvm::outs() << llvm::format("compile: %.1f ms\n",
                                    1e3 * seconds(start, now()));
+    else if (verbose)
+      llvm::errs() << llvm::format("hybrid-run: compiled in %.1f ms\n",
+                                   1e3 * seconds(start, now()));
   }
   std::string funcName = func.getName().str();
   auto runOnce = [&](std::vector<HostTensor> &out) {
@@ -496,6 +517,11 @@ int main(int argc, char **argv) {
   if (!runOnce(results))
     return fail(error);
   double firstSeconds = seconds(start, now());
+  if (verbose)
+    llvm::errs() << llvm::format("hybrid-run: ran @%s on %s in %.2f ms\n",
+                                 funcName.c_str(),
+                                 target == Target::CPU ? "cpu" : "reference",
+                                 1e3 * firstSeconds);
   if (benchmark > 0) {
     start = now();
     for (unsigned n = 0; n < benchmark; ++n)
