@@ -70,18 +70,12 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
   ModelBuilder m(context, shape.batch, shape.seq);
   OpBuilder &b = m.b;
   Location loc = m.loc;
-  Type f32 = b.getF32Type();
-  auto tensor = [&](ArrayRef<int64_t> dims) { return RankedTensorType::get(dims, f32); };
+  auto tensor = [&](ArrayRef<int64_t> dims) { return m.f32(dims); };
   const int64_t B = shape.batch, S = shape.seq;
 
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
-  Value h = EmbeddingOp::create(b, loc, tensor({B, S, hidden}), m.ids(), embed,
-                                b.getF32FloatAttr(float(std::sqrt(double(hidden)))));
-  auto heads4 = [&](Value flat, int64_t n) {
-    return SplitHeadsOp::create(b, loc, tensor({B, n, S, headDim}), flat,
-                                b.getI64IntegerAttr(n))
-        .getResult();
-  };
+  Value h = m.embed(embed, float(std::sqrt(double(hidden))));
+  auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
   auto rope = [&](Value x) {
     return RopeOp::create(b, loc, x.getType(), x, Value(), b.getF32FloatAttr(theta),
                           b.getI64IntegerAttr(0))

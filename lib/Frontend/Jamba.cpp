@@ -114,8 +114,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
   ModelBuilder m(context, shape.batch, shape.seq);
   OpBuilder &b = m.b;
   Location loc = m.loc;
-  Type f32 = b.getF32Type();
-  auto tensor = [&](ArrayRef<int64_t> dims) { return RankedTensorType::get(dims, f32); };
+  auto tensor = [&](ArrayRef<int64_t> dims) { return m.f32(dims); };
   const int64_t B = shape.batch, S = shape.seq, headDim = hidden / heads;
   MambaMixerConfig mixer{int64_t(expand * hidden), state, kernel, rank, projBias,
                          convBias, /*innerNorms=*/true, eps};
@@ -123,17 +122,14 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
       context, window ? MaskSpec::causal(int64_t(*window)) : MaskSpec::causal());
 
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
-  Value h = EmbeddingOp::create(b, loc, tensor({B, S, hidden}), m.ids(), embed,
-                                FloatAttr());
+  Value h = m.embed(embed);
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps);
     Value mix;
     if (i % attnPeriod == attnOffset) {
       auto split = [&](Value flat, int64_t count) {
-        return SplitHeadsOp::create(b, loc, tensor({B, count, S, headDim}), flat,
-                                    b.getI64IntegerAttr(count))
-            .getResult();
+        return m.splitHeads(flat, count, headDim);
       };
       Value q = split(m.linear(n, p + "self_attn.q_proj", heads * headDim, false), heads);
       Value k = split(m.linear(n, p + "self_attn.k_proj", kvHeads * headDim, false), kvHeads);

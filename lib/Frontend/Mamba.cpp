@@ -24,8 +24,7 @@ Value frontend::buildMambaMixer(ModelBuilder &m, Value n,
                                 int64_t hidden) {
   OpBuilder &b = m.b;
   Location loc = m.loc;
-  Type f32 = b.getF32Type();
-  auto tensor = [&](ArrayRef<int64_t> dims) { return RankedTensorType::get(dims, f32); };
+  auto tensor = [&](ArrayRef<int64_t> dims) { return m.f32(dims); };
   const int64_t B = m.batch, S = m.seq;
   Value xz = m.linear(n, p + "in_proj", 2 * c.inner, c.projBias);
   Value x = m.lastDimSlice(xz, 0, c.inner), z = m.lastDimSlice(xz, c.inner, c.inner);
@@ -102,15 +101,8 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   info.vocabSize = vocab;
 
   ModelBuilder m(context, shape.batch, shape.seq);
-  OpBuilder &b = m.b;
-  Location loc = m.loc;
-  Type f32 = b.getF32Type();
-  auto tensor = [&](ArrayRef<int64_t> dims) { return RankedTensorType::get(dims, f32); };
-  const int64_t B = shape.batch, S = shape.seq;
-
   Value embeddings = m.weight("backbone.embeddings.weight", {vocab, hidden});
-  Value h = EmbeddingOp::create(b, loc, tensor({B, S, hidden}), m.ids(), embeddings,
-                                /*scale=*/FloatAttr());
+  Value h = m.embed(embeddings);
   MambaMixerConfig mixer{inner, state, kernel, rank, useBias, useConvBias};
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "backbone.layers." + std::to_string(i) + ".";
@@ -120,6 +112,6 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   }
   Value normed = m.rmsNorm(h, "backbone.norm_f.weight", eps);
   Value head = tied ? embeddings : m.weight("lm_head.weight", {vocab, hidden});
-  Value logits = LinearOp::create(b, loc, tensor({B, S, vocab}), normed, head, Value());
-  return m.finish(logits);
+  return m.finish(LinearOp::create(m.b, m.loc, m.f32({m.batch, m.seq, vocab}),
+                                   normed, head, Value()));
 }

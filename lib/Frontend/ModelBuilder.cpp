@@ -77,6 +77,20 @@ Value ModelBuilder::add(Value x, Value y) {
   return arith::AddFOp::create(b, loc, x, y);
 }
 
+RankedTensorType ModelBuilder::f32(ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, b.getF32Type());
+}
+
+Value ModelBuilder::splitHeads(Value flat, int64_t heads, int64_t headDim) {
+  return SplitHeadsOp::create(b, loc, f32({batch, heads, seq, headDim}), flat,
+                              b.getI64IntegerAttr(heads));
+}
+
+Value ModelBuilder::embed(Value table, std::optional<float> scale) {
+  return EmbeddingOp::create(b, loc, f32({batch, seq, shapeOf(table)[1]}), ids(),
+                             table, scale ? b.getF32FloatAttr(*scale) : FloatAttr());
+}
+
 OwningOpRef<ModuleOp> ModelBuilder::finish(Value result) {
   func::ReturnOp::create(b, loc, result);
   func.setFunctionType(b.getFunctionType(

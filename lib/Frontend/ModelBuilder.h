@@ -16,6 +16,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <optional>
+
 namespace mlir::hybrid::frontend {
 
 class ModelBuilder {
@@ -37,6 +39,12 @@ public:
   /// Elements [offset, offset + size) of the last dim.
   Value lastDimSlice(Value x, int64_t offset, int64_t size);
   Value add(Value a, Value b);
+  /// An f32 tensor type.
+  RankedTensorType f32(ArrayRef<int64_t> shape);
+  /// [B, S, heads·headDim] → [B, heads, S, headDim].
+  Value splitHeads(Value flat, int64_t heads, int64_t headDim);
+  /// The token embedding `name` [vocab, hidden], optionally scaled.
+  Value embed(Value table, std::optional<float> scale = std::nullopt);
 
   /// Returns the module with `@forward` returning `result`.
   OwningOpRef<ModuleOp> finish(Value result);
