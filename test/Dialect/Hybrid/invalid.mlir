@@ -184,6 +184,18 @@ func.func @attention_global_out_of_range(%q: tensor<1x1x32x8xf32>) -> tensor<1x1
 
 // -----
 
+// Relative attention has one key head per query head: no GQA grouping.
+func.func @rel_attention_key_heads(%q: tensor<1x2x4x8xf32>, %k: tensor<1x1x6x8xf32>, %r: tensor<2x6x8xf32>,
+    %u: tensor<2x8xf32>) -> tensor<1x2x4x8xf32> {
+  // expected-error @+1 {{'key' dim 1 (heads) is 1, expected 2 (from 'query')}}
+  %o = hybrid.rel_attention %q, %k, %k, %r, %u, %u {mask = #hybrid.mask<causal>}
+      : (tensor<1x2x4x8xf32>, tensor<1x1x6x8xf32>, tensor<1x1x6x8xf32>, tensor<2x6x8xf32>,
+         tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<1x2x4x8xf32>
+  return %o : tensor<1x2x4x8xf32>
+}
+
+// -----
+
 func.func @rel_attention_pos(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x6x8xf32>, %r: tensor<2x5x8xf32>,
     %u: tensor<2x8xf32>) -> tensor<1x2x4x8xf32> {
   // expected-error @+1 {{'pos' dim 1 (key_seq) is 5, expected 6 (from 'key')}}

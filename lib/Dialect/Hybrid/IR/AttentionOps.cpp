@@ -25,6 +25,63 @@ LogicalResult checkHeadGrouping(Operation *op, int64_t heads,
   return success();
 }
 
+/// The sizes the query, key and value of an attention op fix.
+struct QueryKeyValueDims {
+  int64_t batch, heads, querySeq, headDim, kvHeads, keySeq;
+};
+
+/// How an attention op's key relates to its query: key/value may have fewer
+/// heads than the query (grouped, GQA) and their sequence may be the query's
+/// own or a separate one called `keySeqName`.
+struct KeyLayout {
+  bool groupedHeads;
+  bool keySeqIsQuerySeq;
+  StringRef keySeqName = "seq";
+};
+
+/// Checks the [batch, heads, seq, head_dim] query, the key and value laid
+/// out as `layout` says, and the [batch, heads, query seq, value_dim] result
+/// that every attention op shares.
+FailureOr<QueryKeyValueDims>
+checkQueryKeyValue(Operation *op, Value query, Value key, Value value,
+                   Value result, KeyLayout layout) {
+  if (failed(checkShape(op, "query", query,
+                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
+                         anyDim("head_dim")})))
+    return failure();
+  QueryKeyValueDims d;
+  d.batch = dimOf(query, 0);
+  d.heads = dimOf(query, 1);
+  d.querySeq = dimOf(query, 2);
+  d.headDim = dimOf(query, 3);
+  Dim queryHeads{d.heads, "heads", "query"};
+  Dim querySeq{d.querySeq, "seq", "query"};
+  if (failed(checkShape(op, "key", key,
+                        {{d.batch, "batch", "query"},
+                         layout.groupedHeads ? anyDim("kv_heads") : queryHeads,
+                         layout.keySeqIsQuerySeq ? querySeq
+                                                 : anyDim(layout.keySeqName),
+                         {d.headDim, "head_dim", "query"}})))
+    return failure();
+  d.kvHeads = dimOf(key, 1);
+  d.keySeq = dimOf(key, 2);
+  Dim keyHeads{d.kvHeads, "kv_heads", "key"};
+  Dim keySeq{d.keySeq, layout.keySeqName, "key"};
+  if (failed(checkShape(op, "value", value,
+                        {{d.batch, "batch", "query"},
+                         layout.groupedHeads ? keyHeads : queryHeads,
+                         layout.keySeqIsQuerySeq ? querySeq : keySeq,
+                         anyDim("value_dim")})) ||
+      failed(checkHeadGrouping(op, d.heads, d.kvHeads)) ||
+      failed(checkShape(op, "result", result,
+                        {{d.batch, "batch", "query"},
+                         queryHeads,
+                         querySeq,
+                         {dimOf(value, 3), "value_dim", "value"}})))
+    return failure();
+  return d;
+}
+
 /// Every global token must be a position the op actually has.
 LogicalResult checkGlobalsInRange(Operation *op, MaskAttr mask,
                                   int64_t qOffset, int64_t querySeq,
@@ -53,31 +110,13 @@ double AttentionOp::getEffectiveScale() {
 
 LogicalResult AttentionOp::verify() {
   Operation *op = getOperation();
-  if (failed(checkShape(op, "query", getQuery(),
-                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
-                         anyDim("head_dim")})))
+  FailureOr<QueryKeyValueDims> dims = checkQueryKeyValue(
+      op, getQuery(), getKey(), getValue(), getResult(),
+      {/*groupedHeads=*/true, /*keySeqIsQuerySeq=*/false});
+  if (failed(dims))
     return failure();
-  int64_t batch = dimOf(getQuery(), 0), heads = dimOf(getQuery(), 1),
-          querySeq = dimOf(getQuery(), 2), headDim = dimOf(getQuery(), 3);
-  if (failed(checkShape(op, "key", getKey(),
-                        {{batch, "batch", "query"},
-                         anyDim("kv_heads"),
-                         anyDim("seq"),
-                         {headDim, "head_dim", "query"}})))
-    return failure();
-  int64_t kvHeads = dimOf(getKey(), 1), keySeq = dimOf(getKey(), 2);
-  if (failed(checkShape(op, "value", getValue(),
-                        {{batch, "batch", "query"},
-                         {kvHeads, "kv_heads", "key"},
-                         {keySeq, "seq", "key"},
-                         anyDim("value_dim")})) ||
-      failed(checkHeadGrouping(op, heads, kvHeads)) ||
-      failed(checkShape(op, "result", getResult(),
-                        {{batch, "batch", "query"},
-                         {heads, "heads", "query"},
-                         {querySeq, "seq", "query"},
-                         {dimOf(getValue(), 3), "value_dim", "value"}})))
-    return failure();
+  const int64_t batch = dims->batch, heads = dims->heads,
+                querySeq = dims->querySeq, keySeq = dims->keySeq;
 
   if (Value bias = getBias()) {
     if (failed(checkShape(op, "bias", bias,
@@ -151,25 +190,14 @@ void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
 
 LogicalResult RelAttentionOp::verify() {
   Operation *op = getOperation();
-  if (failed(checkShape(op, "query", getQuery(),
-                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
-                         anyDim("head_dim")})))
+  FailureOr<QueryKeyValueDims> dims = checkQueryKeyValue(
+      op, getQuery(), getKey(), getValue(), getResult(),
+      {/*groupedHeads=*/false, /*keySeqIsQuerySeq=*/false, "key_seq"});
+  if (failed(dims))
     return failure();
-  int64_t batch = dimOf(getQuery(), 0), heads = dimOf(getQuery(), 1),
-          querySeq = dimOf(getQuery(), 2), headDim = dimOf(getQuery(), 3);
-  if (failed(checkShape(op, "key", getKey(),
-                        {{batch, "batch", "query"},
-                         {heads, "heads", "query"},
-                         anyDim("key_seq"),
-                         {headDim, "head_dim", "query"}})))
-    return failure();
-  int64_t keySeq = dimOf(getKey(), 2);
-  if (failed(checkShape(op, "value", getValue(),
-                        {{batch, "batch", "query"},
-                         {heads, "heads", "query"},
-                         {keySeq, "key_seq", "key"},
-                         anyDim("value_dim")})) ||
-      failed(checkShape(op, "pos", getPos(),
+  const int64_t heads = dims->heads, querySeq = dims->querySeq,
+                headDim = dims->headDim, keySeq = dims->keySeq;
+  if (failed(checkShape(op, "pos", getPos(),
                         {{heads, "heads", "query"},
                          {keySeq, "key_seq", "key"},
                          {headDim, "head_dim", "query"}})) ||
@@ -179,11 +207,6 @@ LogicalResult RelAttentionOp::verify() {
       failed(checkShape(op, "position_bias", getPositionBias(),
                         {{heads, "heads", "query"},
                          {headDim, "head_dim", "query"}})) ||
-      failed(checkShape(op, "result", getResult(),
-                        {{batch, "batch", "query"},
-                         {heads, "heads", "query"},
-                         {querySeq, "seq", "query"},
-                         {dimOf(getValue(), 3), "value_dim", "value"}})) ||
       failed(checkSameElementType(op, {{"query", getQuery()},
                                        {"key", getKey()},
                                        {"value", getValue()},
@@ -210,30 +233,10 @@ LogicalResult RelAttentionOp::verify() {
 
 LogicalResult LinearAttentionOp::verify() {
   Operation *op = getOperation();
-  if (failed(checkShape(op, "query", getQuery(),
-                        {anyDim("batch"), anyDim("heads"), anyDim("seq"),
-                         anyDim("head_dim")})))
-    return failure();
-  int64_t batch = dimOf(getQuery(), 0), heads = dimOf(getQuery(), 1),
-          seq = dimOf(getQuery(), 2), headDim = dimOf(getQuery(), 3);
-  if (failed(checkShape(op, "key", getKey(),
-                        {{batch, "batch", "query"},
-                         anyDim("kv_heads"),
-                         {seq, "seq", "query"},
-                         {headDim, "head_dim", "query"}})))
-    return failure();
-  int64_t kvHeads = dimOf(getKey(), 1);
-  if (failed(checkShape(op, "value", getValue(),
-                        {{batch, "batch", "query"},
-                         {kvHeads, "kv_heads", "key"},
-                         {seq, "seq", "query"},
-                         anyDim("value_dim")})) ||
-      failed(checkHeadGrouping(op, heads, kvHeads)) ||
-      failed(checkShape(op, "result", getResult(),
-                        {{batch, "batch", "query"},
-                         {heads, "heads", "query"},
-                         {seq, "seq", "query"},
-                         {dimOf(getValue(), 3), "value_dim", "value"}})) ||
+  if (failed(checkQueryKeyValue(op, getQuery(), getKey(), getValue(),
+                                getResult(),
+                                {/*groupedHeads=*/true,
+                                 /*keySeqIsQuerySeq=*/true})) ||
       failed(checkSameElementType(op, {{"query", getQuery()},
                                        {"key", getKey()},
                                        {"value", getValue()},
