@@ -106,26 +106,22 @@ struct LowerRecurrentDepth : OpRewritePattern<RecurrentDepthOp> {
                                  maps, "pp", fn);
                 };
                 auto terms = [&](OpBuilder &nb, Location nl, Value hpV, Value pV) {
+                  // 1.0 where `lhs pred rhs` holds, else 0.0.
+                  auto indicator = [&](arith::CmpFPredicate pred, Value lhs,
+                                       Value rhs) -> Value {
+                    return arith::UIToFPOp::create(
+                        nb, nl, t, arith::CmpFOp::create(nb, nl, pred, lhs, rhs));
+                  };
                   Value c1 = floatConstant(nb, nl, t, 1.0);
-                  Value run0 = arith::UIToFPOp::create(
-                      nb, nl, t,
-                      arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLT, hpV, c1));
+                  Value thetaC = floatConstant(nb, nl, t, theta);
+                  Value run0 = indicator(arith::CmpFPredicate::OLT, hpV, c1);
                   Value sum = arith::AddFOp::create(
                       nb, nl, hpV, arith::MulFOp::create(nb, nl, pV, run0));
-                  Value thetaC = floatConstant(nb, nl, t, theta);
                   Value halted = arith::MulFOp::create(
-                      nb, nl,
-                      arith::UIToFPOp::create(
-                          nb, nl, t,
-                          arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, sum,
-                                                thetaC)),
+                      nb, nl, indicator(arith::CmpFPredicate::OGT, sum, thetaC),
                       run0);
                   Value run = arith::MulFOp::create(
-                      nb, nl,
-                      arith::UIToFPOp::create(
-                          nb, nl, t,
-                          arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OLE, sum,
-                                                thetaC)),
+                      nb, nl, indicator(arith::CmpFPredicate::OLE, sum, thetaC),
                       run0);
                   Value hp1 = arith::AddFOp::create(
                       nb, nl, hpV, arith::MulFOp::create(nb, nl, pV, run));
