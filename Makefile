@@ -7,10 +7,14 @@ JOBS     ?= 2
 LLVM     ?= /usr/lib/llvm-22
 BUILD_TYPE ?= Release
 
-.PHONY: run test build deps configure docs clean
+.PHONY: run test build deps hf-reference configure docs clean
 
 deps:
 	@scripts/install-deps.sh
+
+# Optional: HF's PyTorch models, the oracle of hf-compare.test.
+hf-reference:
+	@scripts/install-hf-reference.sh
 
 $(BUILD)/build.ninja:
 	cmake -G Ninja -S . -B $(BUILD) \
@@ -25,7 +29,7 @@ build: configure
 run: build
 	@scripts/run-example.sh $(BUILD)
 
-test: build
+test: build hf-reference
 	ninja -C $(BUILD) -j$(JOBS) check-hybrid
 
 # Refreshes the committed dialect reference from the ODS definitions.

@@ -34,3 +34,15 @@ tools = [
     ToolSubst("hybrid-bench", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Hugging Face's PyTorch models, when scripts/install-hf-reference.sh (or the
+# HYBRID_HF_PYTHON environment variable) provides a Python that has them.
+import subprocess
+
+hf_python = os.environ.get("HYBRID_HF_PYTHON") or os.path.join(
+    config.hybrid_src_root, ".venv-hf", "bin", "python")
+if os.path.exists(hf_python) and subprocess.run(
+        [hf_python, "-c", "import torch, transformers"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("hf-transformers")
+    config.substitutions.append(("%hf_python", hf_python))

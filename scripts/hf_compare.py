@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Compare hybrid-run with Hugging Face's own PyTorch models.
+
+For each model type: build a tiny random model with HF's classes, write it
+with `save_pretrained` (config.json + model.safetensors, exactly what HF
+writes), run HF's forward in fp32 on random token ids, run
+`hybrid-run DIR/config.json --weights=DIR/model.safetensors` on the same ids
+(both targets), and compare: max |ours - HF| must be <= 1e-4 * max |HF|.
+
+Needs torch and transformers (`pip install torch transformers==4.46.3
+safetensors numpy`); the lit test that calls it is skipped when they are
+missing. Usage: hf_compare.py HYBRID_RUN WORKDIR [model_type ...]
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import transformers as tf
+
+TOLERANCE = 1e-4  # relative to max |HF logits|: fp32 summation-order noise
+
+
+def mamba():
+    cfg = tf.MambaConfig(vocab_size=96, hidden_size=32, state_size=8,
+                         num_hidden_layers=2, expand=2, conv_kernel=4,
+                         time_step_rank="auto", use_mambapy=False)
+    return tf.MambaForCausalLM(cfg)
+
+
+def gemma2():
+    cfg = tf.Gemma2Config(vocab_size=96, hidden_size=32, intermediate_size=64,
+                          num_hidden_layers=3, num_attention_heads=4,
+                          num_key_value_heads=2, head_dim=8, sliding_window=4,
+                          query_pre_attn_scalar=16, attn_logit_softcapping=5.0,
+                          final_logit_softcapping=3.0)
+    return tf.Gemma2ForCausalLM(cfg)
+
+
+def jamba():
+    cfg = tf.JambaConfig(vocab_size=96, hidden_size=32, intermediate_size=48,
+                         num_hidden_layers=4, num_attention_heads=4,
+                         num_key_value_heads=2, num_experts=4,
+                         num_experts_per_tok=2, expert_layer_period=2,
+                         expert_layer_offset=1, attn_layer_period=2,
+                         attn_layer_offset=1, mamba_d_state=8, mamba_d_conv=4,
+                         mamba_expand=2, use_mamba_kernels=False,
+                         tie_word_embeddings=False)
+    return tf.JambaForCausalLM(cfg)
+
+
+def mamba_bias():
+    cfg = tf.MambaConfig(vocab_size=64, hidden_size=16, state_size=4,
+                         num_hidden_layers=1, expand=3, conv_kernel=3,
+                         time_step_rank=3, use_bias=True, use_conv_bias=True,
+                         tie_word_embeddings=False, use_mambapy=False)
+    return tf.MambaForCausalLM(cfg)
+
+
+def jamba_dense():
+    # Attention first, top-1 routing, MoE every layer, tied head.
+    cfg = tf.JambaConfig(vocab_size=64, hidden_size=16, intermediate_size=24,
+                         num_hidden_layers=3, num_attention_heads=2,
+                         num_key_value_heads=1, num_experts=3,
+                         num_experts_per_tok=1, expert_layer_period=1,
+                         expert_layer_offset=0, attn_layer_period=3,
+                         attn_layer_offset=0, mamba_d_state=4, mamba_d_conv=2,
+                         mamba_expand=2, mamba_dt_rank=5,
+                         use_mamba_kernels=False, tie_word_embeddings=True)
+    return tf.JambaForCausalLM(cfg)
+
+
+# name -> (builder, dtype the checkpoint is written in)
+MODELS = {
+    "mamba": (mamba, torch.float32),
+    "mamba-bias-bf16": (mamba_bias, torch.bfloat16),
+    "gemma2": (gemma2, torch.float32),
+    "gemma2-f16": (gemma2, torch.float16),
+    "jamba": (jamba, torch.float32),
+    "jamba-dense": (jamba_dense, torch.float32),
+}
+
+
+def perturb(model, seed):
+    """HF initialises norms to 1 and biases to 0; random values make every
+    weight matter, so a wrong offset or a dropped bias shows."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("A_log") or name.endswith(".D"):
+                continue  # keep the SSM stable: A = -exp(A_log) < 0
+            p.add_(0.2 * torch.randn(p.shape, generator=g))
+
+
+def compare(hybrid_run, workdir, model_type, seq=11, batch=2):
+    torch.manual_seed(0)
+    build, dtype = MODELS[model_type]
+    model = build().eval()
+    perturb(model, 1)
+    out = os.path.join(workdir, model_type)
+    model.to(dtype).save_pretrained(out, safe_serialization=True)
+    # HF's reference: its own loader reading the checkpoint back in fp32.
+    model = type(model).from_pretrained(out, torch_dtype=torch.float32).eval()
+    ids = torch.randint(0, model.config.vocab_size, (batch, seq), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        ref = model(ids).logits.float().numpy()
+    np.save(os.path.join(out, "ids.npy"), ids.numpy().astype(np.int64))
+    scale = float(np.abs(ref).max())
+    ok = True
+    for target in ("reference", "cpu"):
+        got_path = os.path.join(out, f"logits-{target}.npy")
+        subprocess.run([hybrid_run, os.path.join(out, "config.json"),
+                        "--weights=" + os.path.join(out, "model.safetensors"),
+                        "--input=@" + os.path.join(out, "ids.npy"),
+                        "--output=@" + got_path, "--target=" + target],
+                       check=True, stdout=subprocess.DEVNULL)
+        got = np.load(got_path)
+        if got.shape != ref.shape:
+            print(f"{model_type} {target}: shape {got.shape} != HF {ref.shape}")
+            ok = False
+            continue
+        err = float(np.abs(got - ref).max())
+        passed = err <= TOLERANCE * scale
+        ok &= passed
+        print(f"{model_type} {target}: max |ours - HF| = {err:.3g} "
+              f"(logit scale {scale:.3g}, relative {err / scale:.2e}) "
+              f"{'OK' if passed else 'MISMATCH'}")
+    return ok
+
+
+def main():
+    hybrid_run, workdir = sys.argv[1], sys.argv[2]
+    types = sys.argv[3:] or list(MODELS)
+    os.makedirs(workdir, exist_ok=True)
+    results = [compare(hybrid_run, workdir, t) for t in types]
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()
