@@ -160,3 +160,17 @@ HostTensor reference::linearAttention(const HostTensor &q, const HostTensor &k,
       }
   return out;
 }
+
+HostTensor reference::maskBias(const HostTensor &globals, const MaskSpec &mask) {
+  const int64_t batch = globals.dim(0), seq = globals.dim(1);
+  HostTensor out = HostTensor::zeros({batch, 1, seq, seq});
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t i = 0; i < seq; ++i)
+      for (int64_t j = 0; j < seq; ++j) {
+        bool visible = mask.isVisible(i, j) || globals.ints()[b * seq + i] != 0 ||
+                       globals.ints()[b * seq + j] != 0;
+        out.floats()[(b * seq + i) * seq + j] =
+            visible ? 0.0f : -std::numeric_limits<float>::infinity();
+      }
+  return out;
+}

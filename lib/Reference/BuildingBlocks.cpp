@@ -189,3 +189,15 @@ HostTensor reference::softcap(const HostTensor &input, double cap) {
     out.floats()[n] = static_cast<float>(cap * std::tanh(out.floats()[n] / cap));
   return out;
 }
+
+HostTensor reference::selectTokens(const HostTensor &flags,
+                                   const HostTensor &onTrue,
+                                   const HostTensor &onFalse) {
+  HostTensor out = onFalse;
+  const int64_t features = onTrue.dim(2);
+  for (int64_t token = 0; token < flags.numel(); ++token)
+    if (flags.ints()[token] != 0)
+      for (int64_t e = 0; e < features; ++e)
+        out.floats()[token * features + e] = onTrue.floats()[token * features + e];
+  return out;
+}

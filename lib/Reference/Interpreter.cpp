@@ -403,6 +403,15 @@ bool Interpreter::step(Operation &op, std::string &error) {
             set(o, activation(get(o.getInput()), o.getKind()));
             return true;
           })
+          .Case([&](MaskBiasOp o) {
+            set(o, maskBias(get(o.getGlobals()), o.getMask().getSpec()));
+            return true;
+          })
+          .Case([&](SelectTokensOp o) {
+            set(o, selectTokens(get(o.getFlags()), get(o.getOnTrue()),
+                                get(o.getOnFalse())));
+            return true;
+          })
           .Case([&](SoftcapOp o) {
             set(o, softcap(get(o.getInput()), o.getCap().convertToDouble()));
             return true;

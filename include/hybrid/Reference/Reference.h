@@ -47,6 +47,10 @@ HostTensor attention(const HostTensor &query, const HostTensor &key,
                      const HostTensor &value, const HostTensor *bias,
                      const AttentionParams &params);
 
+/// hybrid.mask_bias: 0 where `mask` or a global flag (`globals [B, S]`,
+/// nonzero) shows key j to query i, else -inf; [B, 1, S, S].
+HostTensor maskBias(const HostTensor &globals, const MaskSpec &mask);
+
 /// hybrid.rel_attention (Transformer-XL).
 HostTensor relAttention(const HostTensor &query, const HostTensor &key,
                         const HostTensor &value, const HostTensor &pos,
@@ -154,6 +158,11 @@ HostTensor gatedMlp(const HostTensor &input, const HostTensor &gate,
                     Activation activation);
 HostTensor activation(const HostTensor &input, Activation kind);
 HostTensor softcap(const HostTensor &input, double cap);
+
+/// hybrid.select_tokens: row [b, s] of `onTrue` where flags[b, s] ≠ 0, else
+/// of `onFalse`.
+HostTensor selectTokens(const HostTensor &flags, const HostTensor &onTrue,
+                        const HostTensor &onFalse);
 
 } // namespace mlir::hybrid::reference
 

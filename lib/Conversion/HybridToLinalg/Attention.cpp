@@ -302,10 +302,54 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
   }
 };
 
+/// bias[b, 0, i, j] = 0 where the mask or either token's global flag shows
+/// j to i, else -inf: one generic reading the flags of row and column.
+struct LowerMaskBias : OpRewritePattern<MaskBiasOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MaskBiasOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    MLIRContext *ctx = getContext();
+    Location loc = op.getLoc();
+    RankedTensorType rt = op.getType();
+    Type t = rt.getElementType();
+    Value init = tensor::EmptyOp::create(rewriter, loc, rt.getShape(), t);
+    const MaskSpec mask = op.getMask().getSpec();
+    Value bias = generic(
+        rewriter, loc, {op.getGlobals(), op.getGlobals()}, init,
+        {projection(ctx, 4, {0, 2}), projection(ctx, 4, {0, 3}),
+         rewriter.getMultiDimIdentityMap(4)},
+        "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value zero = arith::ConstantOp::create(
+              nb, nl, nb.getIntegerAttr(a[0].getType(), 0));
+          Value rowGlobal = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ne,
+                                                  a[0], zero);
+          Value columnGlobal = arith::CmpIOp::create(
+              nb, nl, arith::CmpIPredicate::ne, a[1], zero);
+          Value visible = arith::OrIOp::create(nb, nl, rowGlobal, columnGlobal);
+          if (mask.kind != MaskKind::None)
+            visible = arith::OrIOp::create(
+                nb, nl, visible,
+                maskVisible(nb, nl, mask, linalg::IndexOp::create(nb, nl, 2),
+                            linalg::IndexOp::create(nb, nl, 3)));
+          else
+            visible = arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true));
+          return arith::SelectOp::create(nb, nl, visible,
+                                         floatConstant(nb, nl, t, 0.0),
+                                         floatConstant(nb, nl, t, -INFINITY))
+              .getResult();
+        });
+    rewriter.replaceOp(op, bias);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateAttentionLoweringPatterns(
     RewritePatternSet &patterns, const HybridToLinalgOptions &options) {
   patterns.add<LowerAttention>(patterns.getContext(), options);
-  patterns.add<LowerRelAttention, LowerLinearAttention>(patterns.getContext());
+  patterns.add<LowerRelAttention, LowerLinearAttention, LowerMaskBias>(
+      patterns.getContext());
 }

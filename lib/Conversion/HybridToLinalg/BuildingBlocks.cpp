@@ -405,10 +405,38 @@ struct LowerMergeHeads : OpRewritePattern<MergeHeadsOp> {
   }
 };
 
+struct LowerSelectTokens : OpRewritePattern<SelectTokensOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SelectTokensOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    MLIRContext *ctx = getContext();
+    Location loc = op.getLoc();
+    RankedTensorType rt = op.getType();
+    Value init = tensor::EmptyOp::create(rewriter, loc, rt.getShape(),
+                                         rt.getElementType());
+    AffineMap id3 = rewriter.getMultiDimIdentityMap(3);
+    rewriter.replaceOp(
+        op, generic(rewriter, loc, {op.getFlags(), op.getOnTrue(), op.getOnFalse()},
+                    init, {projection(ctx, 3, {0, 1}), id3, id3, id3}, "ppp",
+                    [](OpBuilder &nb, Location nl, ValueRange a) {
+                      Value zero = arith::ConstantOp::create(
+                          nb, nl, nb.getIntegerAttr(a[0].getType(), 0));
+                      Value set = arith::CmpIOp::create(
+                          nb, nl, arith::CmpIPredicate::ne, a[0], zero);
+                      return arith::SelectOp::create(nb, nl, set, a[1], a[2])
+                          .getResult();
+                    }));
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateBuildingBlockLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerActivation, LowerSoftcap, LowerLinear, LowerGatedMLP,
                LowerEmbedding, LowerRMSNorm, LowerLayerNorm, LowerRope,
-               LowerSplitHeads, LowerMergeHeads>(patterns.getContext());
+               LowerSplitHeads, LowerMergeHeads, LowerSelectTokens>(
+      patterns.getContext());
 }

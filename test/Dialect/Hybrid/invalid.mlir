@@ -1394,3 +1394,43 @@ func.func @softcap_cap(%x: tensor<4xf32>) {
   %y = hybrid.softcap %x {cap = -30.0 : f32} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @mask_bias_rank(%g: tensor<16xi64>) {
+  // expected-error @+1 {{'globals' must have rank 2 [batch, seq], got rank 1}}
+  %b = hybrid.mask_bias %g {mask = #hybrid.mask<local = 2>} : tensor<16xi64> -> tensor<1x1x16x16xf32>
+  return
+}
+
+// -----
+
+func.func @mask_bias_result(%g: tensor<1x16xi64>) {
+  // expected-error @+1 {{'result' dim 3 (key_seq) is 8, expected 16 (from 'globals')}}
+  %b = hybrid.mask_bias %g {mask = #hybrid.mask<local = 2>} : tensor<1x16xi64> -> tensor<1x1x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @mask_bias_heads(%g: tensor<1x16xi64>) {
+  // expected-error @+1 {{'result' dim 1 (heads) is 2, expected 1}}
+  %b = hybrid.mask_bias %g {mask = #hybrid.mask<local = 2>} : tensor<1x16xi64> -> tensor<1x2x16x16xf32>
+  return
+}
+
+// -----
+
+func.func @select_tokens_flags(%g: tensor<2x3x16xi64>, %a: tensor<2x16x8xf32>) {
+  // expected-error @+1 {{'flags' must have rank 2 [batch, seq], got rank 3}}
+  %o = hybrid.select_tokens %g, %a, %a : tensor<2x3x16xi64>, tensor<2x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @select_tokens_seq(%g: tensor<2x15xi64>, %a: tensor<2x16x8xf32>) {
+  // expected-error @+1 {{'on_true' dim 1 (seq) is 16, expected 15 (from 'flags')}}
+  %o = hybrid.select_tokens %g, %a, %a : tensor<2x15xi64>, tensor<2x16x8xf32>
+  return
+}

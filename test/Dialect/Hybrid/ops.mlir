@@ -195,3 +195,13 @@ func.func @building_blocks(%ids: tensor<1x16xi64>, %table: tensor<256x64xf32>, %
   %r2 = hybrid.rope %q positions(%pos : tensor<1x16xi32>) {interleaved} : tensor<1x4x16x16xf32> -> tensor<1x4x16x16xf32>
   return %p, %c, %r1, %r2 : tensor<1x16x128xf32>, tensor<1x16x64xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16x16xf32>
 }
+
+// CHECK-LABEL: func.func @longformer_pieces
+func.func @longformer_pieces(%g: tensor<2x16xi64>, %a: tensor<2x16x8xf32>, %b: tensor<2x16x8xf32>)
+    -> (tensor<2x1x16x16xf32>, tensor<2x16x8xf32>) {
+  // CHECK: hybrid.mask_bias %{{.*}} {mask = #hybrid.mask<local = 2>} : tensor<2x16xi64> -> tensor<2x1x16x16xf32>
+  %bias = hybrid.mask_bias %g {mask = #hybrid.mask<local = 2>} : tensor<2x16xi64> -> tensor<2x1x16x16xf32>
+  // CHECK: hybrid.select_tokens %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x16xi64>, tensor<2x16x8xf32>
+  %o = hybrid.select_tokens %g, %a, %b : tensor<2x16xi64>, tensor<2x16x8xf32>
+  return %bias, %o : tensor<2x1x16x16xf32>, tensor<2x16x8xf32>
+}

@@ -210,4 +210,26 @@ TEST(ReferenceLinearAttention, NonCausalRowsAreEqualForEqualQueries) {
       EXPECT_NEAR(out.floats()[i * 2 + b], out.floats()[b], 1e-6);
 }
 
+TEST(ReferenceMaskBias, LocalBandPlusRuntimeGlobals) {
+  // seq 5, radius 1, token 3 global: row 3 and column 3 are open, the rest
+  // is the band |i - j| <= 1. Written out by hand.
+  HostTensor g = HostTensor::fromInts({1, 5}, {0, 0, 0, 7, 0});
+  HostTensor bias = maskBias(g, MaskSpec::local(1));
+  const char *expected[5] = {"11010", "11110", "01110", "11111", "00011"};
+  for (int64_t i = 0; i < 5; ++i)
+    for (int64_t j = 0; j < 5; ++j)
+      EXPECT_EQ(bias.floats()[i * 5 + j],
+                expected[i][j] == '1' ? 0.0f : -INFINITY)
+          << "i=" << i << " j=" << j;
+}
+
+TEST(ReferenceSelectTokens, PicksRowsByFlag) {
+  HostTensor flags = HostTensor::fromInts({1, 3}, {0, 1, 0});
+  HostTensor a = HostTensor::fromFloats({1, 3, 2}, {1, 2, 3, 4, 5, 6});
+  HostTensor b = HostTensor::fromFloats({1, 3, 2}, {-1, -2, -3, -4, -5, -6});
+  HostTensor out = selectTokens(flags, a, b);
+  EXPECT_EQ(std::vector<float>(out.floats(), out.floats() + 6),
+            (std::vector<float>{-1, -2, 3, 4, -5, -6}));
+}
+
 } // namespace

@@ -321,6 +321,24 @@ TEST(Differential, BuildingBlocks) {
   EXPECT_TRUE(matchesReference(source, "f", 21, {{0, {0, 11}}, {9, {0, 60}}}));
 }
 
+TEST(Differential, LongformerGlobalTokens) {
+  // Runtime global flags (about half the tokens) through mask_bias, the attention's
+  // bias path and select_tokens, as the Longformer importer uses them.
+  std::string source =
+      "func.func @f(%g: tensor<2x13xi64>, %q: tensor<2x2x13x4xf32>, %k: tensor<2x2x13x4xf32>,"
+      " %v: tensor<2x2x13x4xf32>, %other: tensor<2x13x8xf32>)"
+      " -> (tensor<2x1x13x13xf32>, tensor<2x13x8xf32>) {\n"
+      "  %bias = hybrid.mask_bias %g {mask = #hybrid.mask<local = 2>} : tensor<2x13xi64> -> tensor<2x1x13x13xf32>\n"
+      "  %o = hybrid.attention %q, %k, %v bias(%bias) {mask = #hybrid.mask<none>}"
+      " : (tensor<2x2x13x4xf32>, tensor<2x2x13x4xf32>, tensor<2x2x13x4xf32>, tensor<2x1x13x13xf32>) -> tensor<2x2x13x4xf32>\n"
+      "  %m = hybrid.merge_heads %o : tensor<2x2x13x4xf32> -> tensor<2x13x8xf32>\n"
+      "  %s = hybrid.select_tokens %g, %other, %m : tensor<2x13xi64>, tensor<2x13x8xf32>\n"
+      "  %open = math.exp %bias : tensor<2x1x13x13xf32>\n" // 0/-inf -> 1/0, comparable
+      "  return %open, %s : tensor<2x1x13x13xf32>, tensor<2x13x8xf32>\n}\n";
+  for (unsigned seed : {3u, 4u, 5u})
+    EXPECT_TRUE(matchesReference(source, "f", seed, {{0, {0, 2}}}));
+}
+
 TEST(Differential, EveryActivation) {
   for (std::string kind : {"identity", "relu", "gelu", "gelu_tanh", "quick_gelu",
                            "silu", "sigmoid", "tanh", "softplus", "elu_plus_one"})

@@ -252,3 +252,16 @@ LogicalResult LinearAttentionOp::verify() {
                          << mask;
   return success();
 }
+
+LogicalResult MaskBiasOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "globals", getGlobals(),
+                        {anyDim("batch"), anyDim("seq")})))
+    return failure();
+  const int64_t batch = dimOf(getGlobals(), 0), seq = dimOf(getGlobals(), 1);
+  return checkShape(op, "result", getResult(),
+                    {{batch, "batch", "globals"},
+                     {1, "heads"},
+                     {seq, "query_seq", "globals"},
+                     {seq, "key_seq", "globals"}});
+}

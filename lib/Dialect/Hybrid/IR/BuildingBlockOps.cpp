@@ -210,3 +210,13 @@ OpFoldResult ActivationOp::fold(FoldAdaptor) {
 LogicalResult SoftcapOp::verify() {
   return checkPositive(getOperation(), "cap", getCap());
 }
+
+LogicalResult SelectTokensOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "flags", getFlags(), {anyDim("batch"), anyDim("seq")})))
+    return failure();
+  return checkShape(op, "on_true", getOnTrue(),
+                    {{dimOf(getFlags(), 0), "batch", "flags"},
+                     {dimOf(getFlags(), 1), "seq", "flags"},
+                     anyDim("features")});
+}

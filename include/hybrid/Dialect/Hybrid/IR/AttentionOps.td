@@ -144,4 +144,31 @@ def Hybrid_LinearAttentionOp : Hybrid_Op<"linear_attention"> {
   let hasVerifier = 1;
 }
 
+def Hybrid_MaskBiasOp : Hybrid_Op<"mask_bias"> {
+  let summary = "A #hybrid.mask with per-token global flags as an additive bias";
+  let description = [{
+    Materialises `mask` together with a runtime `globals [B, S]` flag tensor
+    (nonzero = global token) as the additive bias `hybrid.attention` takes:
+
+    ```
+    result[b, 0, i, j] = 0      if mask shows j to i, or globals[b, i] ≠ 0,
+                                or globals[b, j] ≠ 0
+                       = -inf   otherwise
+    ```
+
+    This is Longformer's `global_attention_mask`: a global token sees every
+    token and every token sees it (the static form is `#hybrid.mask<local =
+    w, global = [...]>`; this one lets the positions come with the input).
+
+    ```mlir
+    %bias = hybrid.mask_bias %global_attention_mask {mask = #hybrid.mask<local = 2>}
+          : tensor<1x16xi64> -> tensor<1x1x16x16xf32>
+    ```
+  }];
+  let arguments = (ins Hybrid_IndexTensor:$globals, Hybrid_MaskAttr:$mask);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = "$globals attr-dict `:` type($globals) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // HYBRID_ATTENTION_OPS_TD

@@ -247,4 +247,26 @@ def Hybrid_SoftcapOp : Hybrid_Op<"softcap", [AllTypesMatch<["input", "result"]>]
   let hasVerifier = 1;
 }
 
+def Hybrid_SelectTokensOp : Hybrid_Op<"select_tokens",
+    [AllTypesMatch<["on_true", "on_false", "result"]>]> {
+  let summary = "Per-token choice between two [B, S, E] tensors";
+  let description = [{
+    `result[b, s, :] = flags[b, s] ≠ 0 ? on_true[b, s, :] : on_false[b, s, :]`.
+    Longformer overwrites the attention output of its global tokens with that
+    of the separate global projections this way.
+
+    ```mlir
+    %o = hybrid.select_tokens %global_attention_mask, %global, %local
+       : tensor<1x16xi64>, tensor<1x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Hybrid_IndexTensor:$flags, Hybrid_FloatTensor:$on_true,
+                       Hybrid_FloatTensor:$on_false);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $flags `,` $on_true `,` $on_false attr-dict `:` type($flags) `,` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // HYBRID_BUILDING_BLOCK_OPS_TD
