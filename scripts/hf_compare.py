@@ -72,14 +72,33 @@ def jamba_dense():
     return tf.JambaForCausalLM(cfg)
 
 
-# name -> (builder, dtype the checkpoint is written in)
+def longformer_config(**extra):
+    return tf.LongformerConfig(vocab_size=64, hidden_size=16,
+                               intermediate_size=32, num_hidden_layers=2,
+                               num_attention_heads=2, attention_window=[4, 6],
+                               max_position_embeddings=48, **extra)
+
+
+def longformer():
+    return tf.LongformerModel(longformer_config())
+
+
+def longformer_mlm():
+    return tf.LongformerForMaskedLM(longformer_config(hidden_act="gelu_new"))
+
+
+# name -> (builder, dtype the checkpoint is written in, global token columns
+# or None for a model without a global_attention_mask input)
 MODELS = {
-    "mamba": (mamba, torch.float32),
-    "mamba-bias-bf16": (mamba_bias, torch.bfloat16),
-    "gemma2": (gemma2, torch.float32),
-    "gemma2-f16": (gemma2, torch.float16),
-    "jamba": (jamba, torch.float32),
-    "jamba-dense": (jamba_dense, torch.float32),
+    "mamba": (mamba, torch.float32, None),
+    "mamba-bias-bf16": (mamba_bias, torch.bfloat16, None),
+    "gemma2": (gemma2, torch.float32, None),
+    "gemma2-f16": (gemma2, torch.float16, None),
+    "jamba": (jamba, torch.float32, None),
+    "jamba-dense": (jamba_dense, torch.float32, None),
+    "longformer": (longformer, torch.float32, []),
+    "longformer-global": (longformer, torch.float32, [0, 7]),
+    "longformer-mlm-global-bf16": (longformer_mlm, torch.bfloat16, [3]),
 }
 
 
@@ -96,25 +115,37 @@ def perturb(model, seed):
 
 def compare(hybrid_run, workdir, model_type, seq=11, batch=2):
     torch.manual_seed(0)
-    build, dtype = MODELS[model_type]
+    build, dtype, global_columns = MODELS[model_type]
     model = build().eval()
     perturb(model, 1)
     out = os.path.join(workdir, model_type)
     model.to(dtype).save_pretrained(out, safe_serialization=True)
     # HF's reference: its own loader reading the checkpoint back in fp32.
     model = type(model).from_pretrained(out, torch_dtype=torch.float32).eval()
-    ids = torch.randint(0, model.config.vocab_size, (batch, seq), generator=torch.Generator().manual_seed(2))
-    with torch.no_grad():
-        ref = model(ids).logits.float().numpy()
+    # Longformer: no padding token in the ids (its positions skip them).
+    low = 2 if global_columns is not None else 0
+    ids = torch.randint(low, model.config.vocab_size, (batch, seq),
+                        generator=torch.Generator().manual_seed(2))
     np.save(os.path.join(out, "ids.npy"), ids.numpy().astype(np.int64))
+    inputs = ["--input=@" + os.path.join(out, "ids.npy")]
+    kwargs = {}
+    if global_columns:
+        mask = torch.zeros((batch, seq), dtype=torch.long)
+        mask[0, global_columns] = 1  # row 1 of the batch has none
+        np.save(os.path.join(out, "global.npy"), mask.numpy())
+        inputs.append("--input=@" + os.path.join(out, "global.npy"))
+        kwargs["global_attention_mask"] = mask
+    with torch.no_grad():
+        result = model(ids, **kwargs)
+    ref = (result.logits if hasattr(result, "logits")
+           else result.last_hidden_state).float().numpy()
     scale = float(np.abs(ref).max())
     ok = True
     for target in ("reference", "cpu"):
         got_path = os.path.join(out, f"logits-{target}.npy")
         subprocess.run([hybrid_run, os.path.join(out, "config.json"),
                         "--weights=" + os.path.join(out, "model.safetensors"),
-                        "--input=@" + os.path.join(out, "ids.npy"),
-                        "--output=@" + got_path, "--target=" + target],
+                        *inputs, "--output=@" + got_path, "--target=" + target],
                        check=True, stdout=subprocess.DEVNULL)
         got = np.load(got_path)
         if got.shape != ref.shape:

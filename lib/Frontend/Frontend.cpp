@@ -11,7 +11,7 @@ using namespace mlir::hybrid;
 using namespace mlir::hybrid::frontend;
 
 const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
-  static const std::vector<std::string> types = {"gemma2", "jamba", "mamba"};
+  static const std::vector<std::string> types = {"gemma2", "jamba", "longformer", "mamba"};
   return types;
 }
 
@@ -52,6 +52,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     return importGemma2(context, config, shape, info, error);
   if (*modelType == "jamba")
     return importJamba(context, config, shape, info, error);
+  if (*modelType == "longformer")
+    return importLongformer(context, config, shape, info, error);
   error = path + ": unknown model_type '" + modelType->str() +
           "' (supported: " + supported + ")";
   return nullptr;

@@ -101,3 +101,29 @@ bool HuggingFaceConfig::strings(const char *key, std::vector<std::string> &out) 
   }
   return true;
 }
+
+bool HuggingFaceConfig::perLayer(const char *key, int64_t fallback,
+                                 int64_t count, std::vector<int64_t> &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value || value->getAsInteger()) {
+    int64_t one;
+    if (!positive(key, fallback, one))
+      return false;
+    out.assign(count, one);
+    return true;
+  }
+  const llvm::json::Array *array = value->getAsArray();
+  const std::string expected = "a positive integer or a list of " +
+                               std::to_string(count) +
+                               " positive integers (one per layer)";
+  if (!array || int64_t(array->size()) != count)
+    return fail(key, expected);
+  out.clear();
+  for (const llvm::json::Value &item : *array) {
+    std::optional<int64_t> v = item.getAsInteger();
+    if (!v || *v < 1)
+      return fail(key, expected);
+    out.push_back(*v);
+  }
+  return true;
+}

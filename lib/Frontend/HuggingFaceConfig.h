@@ -32,6 +32,10 @@ public:
                       std::optional<double> &out);
   /// An array of strings; absent: empty.
   bool strings(const char *key, std::vector<std::string> &out);
+  /// A positive integer or an array of `count` positive integers (one per
+  /// layer, like Longformer's attention_window); absent: `fallback` each.
+  bool perLayer(const char *key, int64_t fallback, int64_t count,
+                std::vector<int64_t> &out);
   /// Whether `key` is present.
   bool has(const char *key) const { return object.get(key) != nullptr; }
 

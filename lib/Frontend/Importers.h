@@ -32,6 +32,10 @@ OwningOpRef<ModuleOp> importGemma2(MLIRContext *context, HuggingFaceConfig &conf
                                    const ModelInputShape &shape, ModelInfo &info,
                                    std::string &error);
 
+OwningOpRef<ModuleOp> importLongformer(MLIRContext *context,
+                                       HuggingFaceConfig &config,
+                                       const ModelInputShape &shape,
+                                       ModelInfo &info, std::string &error);
 OwningOpRef<ModuleOp> importMamba(MLIRContext *context, HuggingFaceConfig &config,
                                   const ModelInputShape &shape, ModelInfo &info,
                                   std::string &error);

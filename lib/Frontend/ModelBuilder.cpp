@@ -28,6 +28,23 @@ ModelBuilder::ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq)
   b.setInsertionPointToStart(func.addEntryBlock());
 }
 
+Value ModelBuilder::optionalTokenInput(const std::string &name) {
+  // Inputs come before every weight: insert after the ids and earlier inputs.
+  unsigned index = 1;
+  while (index < func.getNumArguments() &&
+         func.getArgAttr(index, "hybrid.input"))
+    ++index;
+  auto type = RankedTensorType::get({batch, seq}, b.getI64Type());
+  if (failed(func.insertArgument(
+          index, type,
+          b.getDictionaryAttr({b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
+                               b.getNamedAttr("hybrid.zeros_by_default",
+                                              b.getUnitAttr())}),
+          loc)))
+    return {};
+  return func.getArgument(index);
+}
+
 Value ModelBuilder::weight(const std::string &name, ArrayRef<int64_t> shape) {
   auto it = weights.find(name);
   if (it != weights.end())
@@ -60,6 +77,12 @@ Value ModelBuilder::rmsNorm(Value x, const std::string &name, double eps,
   Value w = weight(name, {shapeOf(x).back()});
   return RMSNormOp::create(b, loc, x.getType(), x, w, b.getF32FloatAttr(eps),
                            unitOffset ? b.getUnitAttr() : UnitAttr());
+}
+
+Value ModelBuilder::layerNorm(Value x, const std::string &name, double eps) {
+  int64_t hidden = shapeOf(x).back();
+  return LayerNormOp::create(b, loc, x.getType(), x, weight(name + ".weight", {hidden}),
+                             weight(name + ".bias", {hidden}), b.getF32FloatAttr(eps));
 }
 
 Value ModelBuilder::lastDimSlice(Value x, int64_t offset, int64_t size) {

@@ -26,6 +26,10 @@ public:
 
   /// The token ids, [batch, seq] i64.
   Value ids() { return func.getArgument(0); }
+  /// A second [batch, seq] i64 input after the ids (Longformer's
+  /// global_attention_mask); hybrid-run fills it with zeros when the user
+  /// gives none.
+  Value optionalTokenInput(const std::string &name);
   /// The weight `name` of `shape` (f32), an argument added on first use.
   Value weight(const std::string &name, ArrayRef<int64_t> shape);
 
@@ -36,6 +40,8 @@ public:
   /// with `unitOffset` (Gemma).
   Value rmsNorm(Value x, const std::string &name, double eps,
                 bool unitOffset = false);
+  /// LayerNorm over the last dim with `name`.weight and `name`.bias.
+  Value layerNorm(Value x, const std::string &name, double eps);
   /// Elements [offset, offset + size) of the last dim.
   Value lastDimSlice(Value x, int64_t offset, int64_t size);
   Value add(Value a, Value b);

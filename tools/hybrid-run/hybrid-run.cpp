@@ -410,8 +410,14 @@ int main(int argc, char **argv) {
   }
   const bool weightsElsewhere = checkpoint || randomWeights >= 0;
   const unsigned numPlain = numArgs - (weightsElsewhere ? numWeights : 0);
+  // Inputs marked hybrid.zeros_by_default (Longformer's
+  // global_attention_mask) may be left out.
+  unsigned numOptional = 0;
+  for (unsigned i = 0; i < numArgs; ++i)
+    if (func.getArgAttr(i, "hybrid.zeros_by_default"))
+      ++numOptional;
   if (inputs.size() > numPlain ||
-      (inputs.size() < numPlain && randomInputs < 0))
+      (inputs.size() + numOptional < numPlain && randomInputs < 0))
     return fail("@" + func.getName().str() + " takes " +
                 std::to_string(numPlain) + " argument(s), got " +
                 std::to_string(inputs.size()) + " --input" +
@@ -445,6 +451,16 @@ int main(int argc, char **argv) {
       if (!ok)
         return fail("argument " + std::to_string(i) + ": " + error);
       source = spec[0] == '@' ? spec.substr(1) : "--input=" + spec;
+    } else if (func.getArgAttr(i, "hybrid.zeros_by_default") && type &&
+               type.hasStaticShape()) {
+      value = HostTensor::zeros(
+          std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+          DType::I64);
+      source = "zeros";
+      if (verbose)
+        if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.input"))
+          llvm::errs() << "hybrid-run: " << name.getValue()
+                       << " not given: all zeros\n";
     } else {
       if (!type)
         return fail("argument " + std::to_string(i) +
@@ -471,6 +487,12 @@ int main(int argc, char **argv) {
         return fail("token id " + std::to_string(id) + " at position " +
                     std::to_string(n) + " is outside the vocabulary [0, " +
                     std::to_string(modelInfo.vocabSize) + ")");
+      if (id == modelInfo.paddingTokenId)
+        return fail("token id " + std::to_string(id) + " at position " +
+                    std::to_string(n) + " is the padding token; " +
+                    modelInfo.modelType +
+                    " positions skip padding, which needs an attention_mask "
+                    "input (not supported): remove padding from the ids");
     }
   if (outputs.size() > func.getNumResults())
     return fail("@" + func.getName().str() + " has " +

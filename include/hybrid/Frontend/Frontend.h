@@ -7,8 +7,9 @@
 // carrying their checkpoint names, so `hybrid-run --weights=model.safetensors`
 // binds a Hugging Face checkpoint unchanged.
 //
-// Supported today: Hugging Face config.json with model_type "mamba" or
-// "gemma2".
+// Supported: Hugging Face config.json with model_type "mamba", "gemma2",
+// "jamba" or "longformer". Longformer takes a second input,
+// global_attention_mask [batch, seq] (zeros when omitted).
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,6 +34,9 @@ struct ModelInputShape {
 struct ModelInfo {
   std::string modelType;
   int64_t vocabSize = 0;
+  /// Token ids equal to this are refused (-1: none): Longformer's position
+  /// ids skip padding tokens, which only an attention_mask input could place.
+  int64_t paddingTokenId = -1;
 };
 
 /// Imports the model described by the JSON file at `path`. Returns null with

@@ -1,0 +1,180 @@
+//===- Longformer.cpp - Hugging Face LongformerModel / ForMaskedLM --------===//
+//
+// HF transformers' modeling_longformer.py and configuration_longformer.py
+// (4.46), MATH.md §5. RoBERTa embeddings (word + position + token type 0,
+// LayerNorm; positions start at pad_token_id + 1); post-LN layers whose
+// self-attention is a band of one-sided radius attention_window[l] / 2 plus
+// the global tokens of the `global_attention_mask` input: every token sees
+// them, and their own rows are recomputed with the separate *_global
+// projections over the whole sequence. HF pads the input to a multiple of the
+// window with masked pad tokens; masked keys change nothing, so the band over
+// the unpadded sequence gives the same result.
+//
+// A checkpoint written from LongformerForMaskedLM (config.architectures)
+// names its weights "longformer.…" and yields MLM logits; one written from
+// LongformerModel yields the final hidden states.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importers.h"
+#include "ModelBuilder.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+
+namespace {
+
+/// HF's ACT2FN names for the activations the dialect has.
+std::optional<Activation> hiddenActivation(const std::string &name) {
+  if (name == "gelu")
+    return Activation::gelu;
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh")
+    return Activation::gelu_tanh;
+  if (name == "relu")
+    return Activation::relu;
+  if (name == "quick_gelu")
+    return Activation::quick_gelu;
+  return std::nullopt;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
+                                                 HuggingFaceConfig &config,
+                                                 const ModelInputShape &shape,
+                                                 ModelInfo &info,
+                                                 std::string &error) {
+  auto fail = [&](const std::string &message) {
+    error = "longformer: " + message;
+    return nullptr;
+  };
+  int64_t hidden, inter, layers, heads, vocab, maxPositions, typeVocab, pad;
+  double eps;
+  bool tied;
+  std::string act;
+  std::vector<std::string> architectures;
+  std::vector<int64_t> windows;
+  if (!config.positive("hidden_size", 768, hidden) ||
+      !config.positive("intermediate_size", 3072, inter) ||
+      !config.positive("num_hidden_layers", 12, layers) ||
+      !config.positive("num_attention_heads", 12, heads) ||
+      !config.positive("vocab_size", 30522, vocab) ||
+      !config.positive("max_position_embeddings", 512, maxPositions) ||
+      !config.positive("type_vocab_size", 2, typeVocab) ||
+      !config.number("layer_norm_eps", 1e-12, eps) ||
+      !config.boolean("tie_word_embeddings", true, tied) ||
+      !config.string("hidden_act", "gelu", act) ||
+      !config.strings("architectures", architectures) ||
+      !config.perLayer("attention_window", 512, layers, windows)) {
+    error = config.error;
+    return nullptr;
+  }
+  // pad_token_id may be 0, which positive() rejects.
+  double padNumber;
+  if (!config.number("pad_token_id", 1, padNumber)) {
+    error = config.error;
+    return nullptr;
+  }
+  pad = int64_t(padNumber);
+  std::optional<Activation> activation = hiddenActivation(act);
+  if (!activation)
+    return fail("hidden_act '" + act +
+                "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu, "
+                "quick_gelu)");
+  if (hidden % heads != 0)
+    return fail("hidden_size (" + std::to_string(hidden) +
+                ") must be a multiple of num_attention_heads (" +
+                std::to_string(heads) + ")");
+  for (auto [l, w] : llvm::enumerate(windows))
+    if (w % 2 != 0)
+      return fail("attention_window[" + std::to_string(l) + "] is " +
+                  std::to_string(w) + "; HF requires an even window");
+  if (pad + shape.seq >= maxPositions)
+    return fail(std::to_string(shape.seq) + " tokens need position ids up to " +
+                std::to_string(pad + shape.seq) +
+                " but max_position_embeddings is " +
+                std::to_string(maxPositions));
+  const bool maskedLM = llvm::is_contained(architectures, "LongformerForMaskedLM");
+  info.vocabSize = vocab;
+  info.paddingTokenId = pad;
+
+  ModelBuilder m(context, shape.batch, shape.seq);
+  OpBuilder &b = m.b;
+  Location loc = m.loc;
+  const int64_t B = shape.batch, S = shape.seq, headDim = hidden / heads;
+  const std::string pre = maskedLM ? "longformer." : "";
+  Value globals = m.optionalTokenInput("global_attention_mask");
+
+  // Embeddings. Without padding tokens in the ids (refused by the runner),
+  // HF's position ids are pad + 1 + i and every token type is 0.
+  auto constantIds = [&](auto valueAt) {
+    std::vector<int64_t> values(B * S);
+    for (int64_t n = 0; n < B * S; ++n)
+      values[n] = valueAt(n % S);
+    auto type = RankedTensorType::get({B, S}, b.getI64Type());
+    return arith::ConstantOp::create(b, loc, type,
+                                     DenseElementsAttr::get(type, ArrayRef(values)))
+        .getResult();
+  };
+  auto lookup = [&](Value ids, const std::string &table, int64_t rows) {
+    return EmbeddingOp::create(b, loc, m.f32({B, S, hidden}), ids,
+                               m.weight(table, {rows, hidden}), FloatAttr())
+        .getResult();
+  };
+  Value words = m.weight(pre + "embeddings.word_embeddings.weight", {vocab, hidden});
+  Value h = m.embed(words);
+  h = m.add(h, lookup(constantIds([&](int64_t i) { return pad + 1 + i; }),
+                      pre + "embeddings.position_embeddings.weight", maxPositions));
+  h = m.add(h, lookup(constantIds([](int64_t) { return int64_t(0); }),
+                      pre + "embeddings.token_type_embeddings.weight", typeVocab));
+  h = m.layerNorm(h, pre + "embeddings.LayerNorm", eps);
+
+  auto activate = [&](Value x) {
+    return ActivationOp::create(b, loc, x.getType(), x,
+                                ActivationAttr::get(context, *activation))
+        .getResult();
+  };
+  const FloatAttr scale = b.getF32FloatAttr(1.0 / std::sqrt(double(headDim)));
+  auto attention = [&](Value x, const std::string &p, const std::string &suffix,
+                       Value bias) {
+    auto project = [&](const char *name) {
+      return m.splitHeads(m.linear(x, p + name + suffix, hidden, true), heads,
+                          headDim);
+    };
+    Value o = AttentionOp::create(b, loc, m.f32({B, heads, S, headDim}),
+                                  project("query"), project("key"),
+                                  project("value"), bias,
+                                  MaskAttr::get(context, MaskSpec::none()), scale,
+                                  FloatAttr(), b.getI64IntegerAttr(0));
+    return MergeHeadsOp::create(b, loc, m.f32({B, S, hidden}), o).getResult();
+  };
+  for (int64_t l = 0; l < layers; ++l) {
+    const std::string p = pre + "encoder.layer." + std::to_string(l) + ".";
+    Value bias = MaskBiasOp::create(
+        b, loc, m.f32({B, 1, S, S}), globals,
+        MaskAttr::get(context, MaskSpec::local(windows[l] / 2)));
+    Value local = attention(h, p + "attention.self.", "", bias);
+    Value global = attention(h, p + "attention.self.", "_global", Value());
+    Value mixed = SelectTokensOp::create(b, loc, local.getType(), globals, global, local);
+    Value a = m.layerNorm(m.add(m.linear(mixed, p + "attention.output.dense", hidden, true), h),
+                          p + "attention.output.LayerNorm", eps);
+    Value f = activate(m.linear(a, p + "intermediate.dense", inter, true));
+    h = m.layerNorm(m.add(m.linear(f, p + "output.dense", hidden, true), a),
+                    p + "output.LayerNorm", eps);
+  }
+  if (!maskedLM)
+    return m.finish(h);
+  // LongformerLMHead: dense, exact GELU, LayerNorm, decoder with lm_head.bias.
+  Value x = ActivationOp::create(
+      b, loc, h.getType(), m.linear(h, "lm_head.dense", hidden, true),
+      ActivationAttr::get(context, Activation::gelu));
+  x = m.layerNorm(x, "lm_head.layer_norm", eps);
+  Value decoder = tied ? words : m.weight("lm_head.decoder.weight", {vocab, hidden});
+  return m.finish(LinearOp::create(b, loc, m.f32({B, S, vocab}), x, decoder,
+                                   m.weight("lm_head.bias", {vocab})));
+}
