@@ -16,9 +16,13 @@ import os
 import subprocess
 import sys
 
+import json
+import re
+
 import numpy as np
 import torch
 import transformers as tf
+from safetensors.torch import load_file, save_file
 
 TOLERANCE = 1e-4  # relative to max |HF logits|: fp32 summation-order noise
 
@@ -102,6 +106,118 @@ MODELS = {
 }
 
 
+# The same models in our own format (docs/model-format.md): the description,
+# and how HF's tensor names map to ours. Running it on the renamed weights
+# must give HF's logits too, which checks the JSON importer's semantics
+# (norm placements, patterns, MoE, softcaps, RoPE) against HF's code.
+def mamba_json(cfg):
+    return {"format": "hybrid-model", "vocab_size": cfg.vocab_size,
+            "hidden_size": cfg.hidden_size, "norm": "rms",
+            "norm_eps": cfg.layer_norm_epsilon,
+            "num_layers": cfg.num_hidden_layers,
+            "pattern": [{"mixer": {"type": "mamba", "state": cfg.state_size,
+                                   "conv_kernel": cfg.conv_kernel,
+                                   "expand": cfg.expand}}]}
+
+
+MAMBA_NAMES = [(r"backbone\.embeddings\.", "embed."),
+               (r"backbone\.norm_f\.", "final_norm."),
+               (r"backbone\.layers\.(\d+)\.norm\.", r"layers.\1.mixer_norm."),
+               (r"backbone\.layers\.", "layers.")]
+
+
+def gemma2_json(cfg):
+    def layer(window):
+        mixer = {"type": "attention", "heads": cfg.num_attention_heads,
+                 "kv_heads": cfg.num_key_value_heads, "head_dim": cfg.head_dim,
+                 "mask": "causal", "softcap": cfg.attn_logit_softcapping,
+                 "rope_theta": cfg.rope_theta,
+                 "scale": cfg.query_pre_attn_scalar ** -0.5}
+        if window:
+            mixer["window"] = window
+        return {"norm": "sandwich", "mixer": mixer,
+                "ffn": {"type": "gated_mlp", "intermediate": cfg.intermediate_size,
+                        "activation": "gelu_tanh"}}
+    return {"format": "hybrid-model", "vocab_size": cfg.vocab_size,
+            "hidden_size": cfg.hidden_size, "embedding_scale": "sqrt_hidden",
+            "norm": "rms_unit_offset", "norm_eps": cfg.rms_norm_eps,
+            "num_layers": cfg.num_hidden_layers,
+            "pattern": [layer(cfg.sliding_window), layer(None)],
+            "final_softcap": cfg.final_logit_softcapping}
+
+
+GEMMA2_NAMES = [(r"model\.embed_tokens\.", "embed."), (r"model\.norm\.", "final_norm."),
+                (r"\.input_layernorm\.", ".mixer_norm."),
+                (r"\.post_attention_layernorm\.", ".mixer_post_norm."),
+                (r"\.pre_feedforward_layernorm\.", ".ffn_norm."),
+                (r"\.post_feedforward_layernorm\.", ".ffn_post_norm."),
+                (r"\.self_attn\.", ".mixer."), (r"\.mlp\.", ".ffn."),
+                (r"model\.layers\.", "layers.")]
+
+
+def jamba_json(cfg):
+    pattern = []
+    for i in range(cfg.attn_layer_period * cfg.expert_layer_period):
+        if i % cfg.attn_layer_period == cfg.attn_layer_offset:
+            mixer = {"type": "attention", "heads": cfg.num_attention_heads,
+                     "kv_heads": cfg.num_key_value_heads, "mask": "causal"}
+        else:
+            mixer = {"type": "mamba", "state": cfg.mamba_d_state,
+                     "conv_kernel": cfg.mamba_d_conv, "expand": cfg.mamba_expand,
+                     "dt_rank": cfg.mamba_dt_rank, "bias": cfg.mamba_proj_bias,
+                     "conv_bias": cfg.mamba_conv_bias, "inner_norms": True}
+        if i % cfg.expert_layer_period == cfg.expert_layer_offset:
+            ffn = {"type": "moe", "experts": cfg.num_experts,
+                   "top_k": cfg.num_experts_per_tok,
+                   "intermediate": cfg.intermediate_size}
+        else:
+            ffn = {"type": "gated_mlp", "intermediate": cfg.intermediate_size}
+        pattern.append({"mixer": mixer, "ffn": ffn})
+    return {"format": "hybrid-model", "vocab_size": cfg.vocab_size,
+            "hidden_size": cfg.hidden_size, "norm": "rms",
+            "norm_eps": cfg.rms_norm_eps, "num_layers": cfg.num_hidden_layers,
+            "pattern": pattern, "tie_embeddings": cfg.tie_word_embeddings}
+
+
+JAMBA_NAMES = [(r"model\.embed_tokens\.", "embed."),
+               (r"model\.final_layernorm\.", "final_norm."),
+               (r"\.input_layernorm\.", ".mixer_norm."),
+               (r"\.pre_ff_layernorm\.", ".ffn_norm."),
+               (r"\.self_attn\.", ".mixer."), (r"\.mamba\.", ".mixer."),
+               (r"\.feed_forward\.", ".ffn."), (r"model\.layers\.", "layers.")]
+
+
+def stack_experts(tensors):
+    """HF's experts.E.gate_proj.weight → our stacked experts.gate_proj."""
+    out, stacks = {}, {}
+    for name, t in tensors.items():
+        m = re.match(r"(.*)\.experts\.(\d+)\.(\w+)\.weight$", name)
+        if m:
+            stacks.setdefault(f"{m[1]}.experts.{m[3]}", {})[int(m[2])] = t
+        else:
+            out[name] = t
+    for name, parts in stacks.items():
+        out[name] = torch.stack([parts[e] for e in sorted(parts)])
+    return out
+
+
+AS_JSON = {"mamba": (mamba_json, MAMBA_NAMES), "gemma2": (gemma2_json, GEMMA2_NAMES),
+           "jamba": (jamba_json, JAMBA_NAMES)}
+
+
+def write_as_json(model_type, cfg, out):
+    """Writes model.json + weights.safetensors of our format beside HF's."""
+    describe, names = AS_JSON[model_type]
+    with open(os.path.join(out, "model.json"), "w") as f:
+        json.dump(describe(cfg), f, indent=1)
+    renamed = {}
+    for name, t in load_file(os.path.join(out, "model.safetensors")).items():
+        for pattern, replacement in names:
+            name = re.sub(pattern, replacement, name)
+        renamed[name] = t.float().contiguous()
+    save_file(stack_experts(renamed), os.path.join(out, "weights.safetensors"))
+
+
 def perturb(model, seed):
     """HF initialises norms to 1 and biases to 0; random values make every
     weight matter, so a wrong offset or a dropped bias shows."""
@@ -140,22 +256,27 @@ def compare(hybrid_run, workdir, model_type, seq=11, batch=2):
     ref = (result.logits if hasattr(result, "logits")
            else result.last_hidden_state).float().numpy()
     scale = float(np.abs(ref).max())
+    runs = [("", "config.json", "model.safetensors", t) for t in ("reference", "cpu")]
+    if model_type in AS_JSON:
+        write_as_json(model_type, model.config, out)
+        runs += [("-as-json", "model.json", "weights.safetensors", t)
+                 for t in ("reference", "cpu")]
     ok = True
-    for target in ("reference", "cpu"):
-        got_path = os.path.join(out, f"logits-{target}.npy")
-        subprocess.run([hybrid_run, os.path.join(out, "config.json"),
-                        "--weights=" + os.path.join(out, "model.safetensors"),
+    for variant, description, weights, target in runs:
+        got_path = os.path.join(out, f"logits{variant}-{target}.npy")
+        subprocess.run([hybrid_run, os.path.join(out, description),
+                        "--weights=" + os.path.join(out, weights),
                         *inputs, "--output=@" + got_path, "--target=" + target],
                        check=True, stdout=subprocess.DEVNULL)
         got = np.load(got_path)
         if got.shape != ref.shape:
-            print(f"{model_type} {target}: shape {got.shape} != HF {ref.shape}")
+            print(f"{model_type}{variant} {target}: shape {got.shape} != HF {ref.shape}")
             ok = False
             continue
         err = float(np.abs(got - ref).max())
         passed = err <= TOLERANCE * scale
         ok &= passed
-        print(f"{model_type} {target}: max |ours - HF| = {err:.3g} "
+        print(f"{model_type}{variant} {target}: max |ours - HF| = {err:.3g} "
               f"(logit scale {scale:.3g}, relative {err / scale:.2e}) "
               f"{'OK' if passed else 'MISMATCH'}")
     return ok

@@ -36,12 +36,17 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     error = path + ": expected a JSON object";
     return nullptr;
   }
+  if (object->get("format")) {
+    info.modelType = "hybrid-model";
+    return importHybridModel(context, *object, path, shape, info, error);
+  }
   std::optional<llvm::StringRef> modelType = object->getString("model_type");
   std::string supported;
   for (const std::string &type : supportedModelTypes())
     supported += (supported.empty() ? "" : ", ") + type;
   if (!modelType) {
-    error = path + ": no 'model_type' (supported: " + supported + ")";
+    error = path + ": no 'model_type' (supported: " + supported +
+            ") and no \"format\": \"hybrid-model\" (docs/model-format.md)";
     return nullptr;
   }
   info.modelType = modelType->str();

@@ -81,8 +81,11 @@ Value ModelBuilder::rmsNorm(Value x, const std::string &name, double eps,
 
 Value ModelBuilder::layerNorm(Value x, const std::string &name, double eps) {
   int64_t hidden = shapeOf(x).back();
-  return LayerNormOp::create(b, loc, x.getType(), x, weight(name + ".weight", {hidden}),
-                             weight(name + ".bias", {hidden}), b.getF32FloatAttr(eps));
+  // Named locals: argument order (weight before bias) must not depend on
+  // the compiler's evaluation order.
+  Value w = weight(name + ".weight", {hidden});
+  Value bias = weight(name + ".bias", {hidden});
+  return LayerNormOp::create(b, loc, x.getType(), x, w, bias, b.getF32FloatAttr(eps));
 }
 
 Value ModelBuilder::lastDimSlice(Value x, int64_t offset, int64_t size) {

@@ -1,0 +1,474 @@
+//===- HybridModel.cpp - The project's own JSON model format --------------===//
+//
+// docs/model-format.md: a stack of layers, each a token mixer (attention,
+// Mamba, linear attention, causal conv, or several in parallel) and an FFN
+// (gated MLP, MLP, MoE) with pre-, post- or sandwich norms, optionally
+// applied repeatedly with shared weights (depth recurrence, with ACT). Every
+// field is read through JsonFields, so a bad or unknown one is reported with
+// its JSON path. Weight names are documented in docs/model-format.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importers.h"
+#include "JsonFields.h"
+#include "ModelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+using llvm::json::Array;
+using llvm::json::Object;
+
+namespace {
+
+const std::vector<std::string> kActivations = {"silu", "gelu", "gelu_tanh",
+                                               "relu", "quick_gelu"};
+
+Activation activationNamed(const std::string &name) {
+  if (name == "silu")
+    return Activation::silu;
+  if (name == "gelu")
+    return Activation::gelu;
+  if (name == "gelu_tanh")
+    return Activation::gelu_tanh;
+  if (name == "quick_gelu")
+    return Activation::quick_gelu;
+  return Activation::relu;
+}
+
+class HybridModelImporter {
+public:
+  HybridModelImporter(ModelBuilder &m, std::string &error)
+      : m(m), b(m.b), loc(m.loc), context(b.getContext()), error(error) {}
+
+  bool importTop(const Object &top, Value &logits, int64_t &vocabOut);
+
+private:
+  Value norm(Value x, const std::string &name);
+  bool layer(const Object &object, const std::string &path,
+             const std::string &prefix, Value h, Value &out);
+  bool mixer(const Object &object, const std::string &path,
+             const std::string &prefix, Value x, Value &out);
+  bool attention(JsonFields &f, const std::string &prefix, Value x, Value &out);
+  bool mamba(JsonFields &f, const std::string &prefix, Value x, Value &out);
+  bool linearAttention(JsonFields &f, const std::string &prefix, Value x,
+                       Value &out);
+  bool conv(JsonFields &f, const std::string &prefix, Value x, Value &out);
+  bool parallel(JsonFields &f, const std::string &prefix, Value x, Value &out);
+  bool ffn(const Object &object, const std::string &path,
+           const std::string &prefix, Value x, Value &out);
+  bool stack(const Array *layers, const Array *pattern, int64_t numLayers,
+             Value h, Value &out);
+
+  ModelBuilder &m;
+  OpBuilder &b;
+  Location loc;
+  MLIRContext *context;
+  std::string &error;
+  int64_t hidden = 0;
+  std::string normKind;
+  double normEps = 1e-5;
+};
+
+Value HybridModelImporter::norm(Value x, const std::string &name) {
+  if (normKind == "layer")
+    return m.layerNorm(x, name, normEps);
+  return m.rmsNorm(x, name + ".weight", normEps, normKind == "rms_unit_offset");
+}
+
+bool HybridModelImporter::attention(JsonFields &f, const std::string &prefix,
+                                    Value x, Value &out) {
+  int64_t heads, kvHeads, headDim, window = 0, radius = 0;
+  std::string mask;
+  std::optional<double> softcap, ropeTheta, scale;
+  bool bias;
+  if (!f.integer("heads", std::nullopt, heads) ||
+      !f.integer("kv_heads", heads, kvHeads) ||
+      !f.integer("head_dim", hidden / heads, headDim) ||
+      !f.choice("mask", {"causal", "none", "local"}, std::string("causal"), mask) ||
+      !f.optionalPositive("softcap", softcap) ||
+      !f.optionalPositive("rope_theta", ropeTheta) ||
+      !f.optionalPositive("scale", scale) || !f.boolean("bias", false, bias))
+    return false;
+  if (heads % kvHeads != 0)
+    return f.fail(f.pathOf("kv_heads"), "must divide heads (" +
+                                            std::to_string(heads) + "), got " +
+                                            std::to_string(kvHeads));
+  if (headDim < 1)
+    return f.fail(f.pathOf("heads"), "leaves no head_dim for hidden_size " +
+                                         std::to_string(hidden));
+  MaskSpec spec = MaskSpec::causal();
+  if (mask == "causal") {
+    if (!f.integer("window", int64_t(0), window, 1)) // absent: unbounded
+      return false;
+    spec = MaskSpec::causal(window);
+  } else if (mask == "local") {
+    const Array *globals;
+    if (!f.integer("radius", std::nullopt, radius, 0) ||
+        !f.array("globals", false, globals))
+      return false;
+    std::vector<int64_t> positions;
+    for (size_t g = 0; globals && g < globals->size(); ++g) {
+      std::optional<int64_t> at = (*globals)[g].getAsInteger();
+      if (!at || *at < 0)
+        return f.fail(indexPath(f.pathOf("globals"), g),
+                      "must be a token position >= 0");
+      positions.push_back(*at);
+    }
+    spec = MaskSpec::local(radius, positions);
+  } else {
+    spec = MaskSpec::none();
+  }
+  auto project = [&](const char *name, int64_t count) {
+    Value flat = m.linear(x, prefix + name, count * headDim, bias);
+    Value split = m.splitHeads(flat, count, headDim);
+    if (ropeTheta && name[0] != 'v')
+      split = RopeOp::create(b, loc, split.getType(), split, Value(),
+                             b.getF32FloatAttr(*ropeTheta), b.getI64IntegerAttr(0));
+    return split;
+  };
+  Value q = project("q_proj", heads), k = project("k_proj", kvHeads),
+        v = project("v_proj", kvHeads);
+  Value o = AttentionOp::create(
+      b, loc, m.f32({m.batch, heads, m.seq, headDim}), q, k, v, Value(),
+      MaskAttr::get(context, spec), scale ? b.getF32FloatAttr(*scale) : FloatAttr(),
+      softcap ? b.getF32FloatAttr(*softcap) : FloatAttr(), b.getI64IntegerAttr(0));
+  Value merged = MergeHeadsOp::create(b, loc, m.f32({m.batch, m.seq, heads * headDim}), o);
+  out = m.linear(merged, prefix + "o_proj", hidden, bias);
+  return true;
+}
+
+bool HybridModelImporter::mamba(JsonFields &f, const std::string &prefix,
+                                Value x, Value &out) {
+  int64_t state, kernel, expand, rank = (hidden + 15) / 16;
+  bool bias, convBias, innerNorms;
+  if (!f.integer("state", int64_t(16), state) ||
+      !f.integer("conv_kernel", int64_t(4), kernel) ||
+      !f.integer("expand", int64_t(2), expand) ||
+      !f.boolean("bias", false, bias) || !f.boolean("conv_bias", true, convBias) ||
+      !f.boolean("inner_norms", false, innerNorms))
+    return false;
+  std::string autoRank;
+  if (!f.choice("dt_rank", {"auto"}, std::string("auto"), autoRank)) {
+    // Not "auto": an integer.
+    error.clear();
+    if (!f.integer("dt_rank", std::nullopt, rank))
+      return f.fail(f.pathOf("dt_rank"), "must be \"auto\" or an integer >= 1");
+  }
+  MambaMixerConfig config{expand * hidden, state, kernel,     rank,
+                          bias,            convBias, innerNorms, normEps};
+  out = buildMambaMixer(m, x, config, prefix, hidden);
+  return true;
+}
+
+bool HybridModelImporter::linearAttention(JsonFields &f,
+                                          const std::string &prefix, Value x,
+                                          Value &out) {
+  int64_t heads;
+  bool causal;
+  if (!f.integer("heads", std::nullopt, heads) || !f.boolean("causal", true, causal))
+    return false;
+  if (hidden % heads != 0)
+    return f.fail(f.pathOf("heads"), "must divide hidden_size (" +
+                                         std::to_string(hidden) + "), got " +
+                                         std::to_string(heads));
+  const int64_t headDim = hidden / heads;
+  auto project = [&](const char *name) {
+    return m.splitHeads(m.linear(x, prefix + name, hidden, false), heads, headDim);
+  };
+  Value o = LinearAttentionOp::create(
+      b, loc, m.f32({m.batch, heads, m.seq, headDim}), project("q_proj"),
+      project("k_proj"), project("v_proj"),
+      MaskAttr::get(context, causal ? MaskSpec::causal() : MaskSpec::none()),
+      b.getF32FloatAttr(1e-6));
+  Value merged = MergeHeadsOp::create(b, loc, m.f32({m.batch, m.seq, hidden}), o);
+  out = m.linear(merged, prefix + "o_proj", hidden, false);
+  return true;
+}
+
+bool HybridModelImporter::conv(JsonFields &f, const std::string &prefix,
+                               Value x, Value &out) {
+  int64_t kernel;
+  if (!f.integer("kernel", int64_t(4), kernel))
+    return false;
+  auto conv = CausalConv1DOp::create(
+      b, loc, TypeRange{x.getType(), m.f32({m.batch, hidden, kernel - 1})}, x,
+      m.weight(prefix + "conv.weight", {hidden, kernel}),
+      m.weight(prefix + "conv.bias", {hidden}), Value(),
+      ActivationAttr::get(context, Activation::silu));
+  out = m.linear(conv.getResult(), prefix + "out_proj", hidden, false);
+  return true;
+}
+
+bool HybridModelImporter::parallel(JsonFields &f, const std::string &prefix,
+                                   Value x, Value &out) {
+  const Array *mixers;
+  std::string combine;
+  if (!f.array("mixers", true, mixers) ||
+      !f.choice("combine", {"sum", "mean"}, std::string("sum"), combine))
+    return false;
+  if (mixers->size() < 2)
+    return f.fail(f.pathOf("mixers"), "needs at least 2 mixers");
+  for (size_t k = 0; k < mixers->size(); ++k) {
+    const std::string path = indexPath(f.pathOf("mixers"), k);
+    const Object *inner = (*mixers)[k].getAsObject();
+    if (!inner)
+      return f.fail(path, "must be an object");
+    Value part;
+    if (!mixer(*inner, path, prefix + std::to_string(k) + ".", x, part))
+      return false;
+    out = out ? m.add(out, part) : part;
+  }
+  if (combine == "mean") {
+    auto type = cast<RankedTensorType>(out.getType());
+    Value scale = arith::ConstantOp::create(
+        b, loc, type,
+        DenseElementsAttr::get(type, b.getF32FloatAttr(1.0f / mixers->size())));
+    out = arith::MulFOp::create(b, loc, out, scale);
+  }
+  return true;
+}
+
+bool HybridModelImporter::mixer(const Object &object, const std::string &path,
+                                const std::string &prefix, Value x, Value &out) {
+  JsonFields f(object, path, error);
+  std::string type;
+  if (!f.choice("type", {"attention", "mamba", "linear_attention", "conv", "parallel"},
+                std::nullopt, type))
+    return false;
+  bool ok = type == "attention"          ? attention(f, prefix, x, out)
+            : type == "mamba"            ? mamba(f, prefix, x, out)
+            : type == "linear_attention" ? linearAttention(f, prefix, x, out)
+            : type == "conv"             ? conv(f, prefix, x, out)
+                                         : parallel(f, prefix, x, out);
+  return ok && f.noOtherFields();
+}
+
+bool HybridModelImporter::ffn(const Object &object, const std::string &path,
+                              const std::string &prefix, Value x, Value &out) {
+  JsonFields f(object, path, error);
+  std::string type, act;
+  int64_t inter;
+  if (!f.choice("type", {"gated_mlp", "mlp", "moe"}, std::nullopt, type) ||
+      !f.integer("intermediate", std::nullopt, inter) ||
+      !f.choice("activation", kActivations,
+                std::string(type == "mlp" ? "gelu" : "silu"), act))
+    return false;
+  ActivationAttr activation = ActivationAttr::get(context, activationNamed(act));
+  if (type == "mlp") {
+    bool bias;
+    if (!f.boolean("bias", true, bias))
+      return false;
+    Value up = m.linear(x, prefix + "fc1", inter, bias);
+    up = ActivationOp::create(b, loc, up.getType(), up, activation);
+    out = m.linear(up, prefix + "fc2", hidden, bias);
+    return f.noOtherFields();
+  }
+  if (act != "silu" && act != "gelu" && act != "gelu_tanh")
+    return f.fail(f.pathOf("activation"),
+                  "a gated FFN takes silu, gelu or gelu_tanh, got \"" + act + "\"");
+  if (type == "gated_mlp") {
+    out = GatedMLPOp::create(b, loc, x.getType(), x,
+                             m.weight(prefix + "gate_proj.weight", {inter, hidden}),
+                             m.weight(prefix + "up_proj.weight", {inter, hidden}),
+                             m.weight(prefix + "down_proj.weight", {hidden, inter}),
+                             activation);
+    return f.noOtherFields();
+  }
+  int64_t experts, topK;
+  bool renormalize;
+  if (!f.integer("experts", std::nullopt, experts) ||
+      !f.integer("top_k", int64_t(2), topK) ||
+      !f.boolean("renormalize", false, renormalize))
+    return false;
+  if (topK > experts)
+    return f.fail(f.pathOf("top_k"), "must be <= experts (" +
+                                         std::to_string(experts) + "), got " +
+                                         std::to_string(topK));
+  out = MoEOp::create(b, loc, x.getType(), x,
+                      m.weight(prefix + "router.weight", {experts, hidden}),
+                      m.weight(prefix + "experts.gate_proj", {experts, inter, hidden}),
+                      m.weight(prefix + "experts.up_proj", {experts, inter, hidden}),
+                      m.weight(prefix + "experts.down_proj", {experts, hidden, inter}),
+                      b.getI64IntegerAttr(topK),
+                      renormalize ? b.getUnitAttr() : UnitAttr(), activation);
+  return f.noOtherFields();
+}
+
+bool HybridModelImporter::layer(const Object &object, const std::string &path,
+                                const std::string &prefix, Value h, Value &out) {
+  JsonFields f(object, path, error);
+  const Object *mixerObject, *ffnObject;
+  std::string placement;
+  if (!f.nested("mixer", true, mixerObject) || !f.nested("ffn", false, ffnObject) ||
+      !f.choice("norm", {"pre", "post", "sandwich"}, std::string("pre"), placement) ||
+      !f.noOtherFields())
+    return false;
+  // pre:      h + F(norm(h));  post: norm(h + F(h));  sandwich: h + norm'(F(norm(h)))
+  auto sublayer = [&](const std::string &name, auto build) -> bool {
+    const std::string n = prefix + name + "_norm";
+    Value in = placement == "post" ? h : norm(h, n);
+    Value y;
+    if (!build(in, y))
+      return false;
+    if (placement == "sandwich")
+      y = norm(y, prefix + name + "_post_norm");
+    h = m.add(h, y);
+    if (placement == "post")
+      h = norm(h, n);
+    return true;
+  };
+  if (!sublayer("mixer", [&](Value in, Value &y) {
+        return mixer(*mixerObject, f.pathOf("mixer"), prefix + "mixer.", in, y);
+      }))
+    return false;
+  if (ffnObject && !sublayer("ffn", [&](Value in, Value &y) {
+        return ffn(*ffnObject, f.pathOf("ffn"), prefix + "ffn.", in, y);
+      }))
+    return false;
+  out = h;
+  return true;
+}
+
+bool HybridModelImporter::stack(const Array *layers, const Array *pattern,
+                                int64_t numLayers, Value h, Value &out) {
+  for (int64_t i = 0; i < numLayers; ++i) {
+    const Array &list = layers ? *layers : *pattern;
+    const size_t at = layers ? size_t(i) : size_t(i) % pattern->size();
+    const std::string path = indexPath(layers ? "layers" : "pattern", at);
+    const Object *object = list[at].getAsObject();
+    if (!object) {
+      error = path + ": must be an object";
+      return false;
+    }
+    if (!layer(*object, path, "layers." + std::to_string(i) + ".", h, h))
+      return false;
+  }
+  out = h;
+  return true;
+}
+
+bool HybridModelImporter::importTop(const Object &top, Value &logits,
+                                    int64_t &vocabOut) {
+  JsonFields f(top, "", error);
+  int64_t vocab, numLayers = 0;
+  const Array *layers, *pattern;
+  const Object *recurrence;
+  bool finalNorm, tied;
+  std::optional<double> finalSoftcap;
+  std::string format;
+  f.touch("name");
+  if (!f.choice("format", {"hybrid-model"}, std::nullopt, format) ||
+      !f.integer("vocab_size", std::nullopt, vocab) ||
+      !f.integer("hidden_size", std::nullopt, hidden) ||
+      !f.choice("norm", {"rms", "rms_unit_offset", "layer"}, std::string("rms"), normKind) ||
+      !f.positiveNumber("norm_eps", 1e-5, normEps) ||
+      !f.array("layers", false, layers) || !f.array("pattern", false, pattern) ||
+      !f.nested("recurrence", false, recurrence) ||
+      !f.boolean("final_norm", true, finalNorm) ||
+      !f.boolean("tie_embeddings", true, tied) ||
+      !f.optionalPositive("final_softcap", finalSoftcap))
+    return false;
+  if (!layers == !pattern)
+    return f.fail(layers ? "pattern" : "layers",
+                  layers ? "give either 'layers' or 'pattern', not both"
+                         : "required: a list of 'layers' or a 'pattern'");
+  if (pattern) {
+    if (pattern->empty())
+      return f.fail("pattern", "must not be empty");
+    if (!f.integer("num_layers", std::nullopt, numLayers))
+      return false;
+  } else {
+    if (layers->empty())
+      return f.fail("layers", "must not be empty");
+    numLayers = int64_t(layers->size());
+  }
+  double embeddingScale = 1.0;
+  if (const llvm::json::Value *scale = top.get("embedding_scale");
+      scale && scale->getAsString() && *scale->getAsString() == "sqrt_hidden") {
+    f.touch("embedding_scale");
+    embeddingScale = std::sqrt(double(hidden));
+  } else if (!f.positiveNumber("embedding_scale", 1.0, embeddingScale)) {
+    error += " (or \"sqrt_hidden\")";
+    return false;
+  }
+  if (!f.noOtherFields())
+    return false;
+  vocabOut = vocab;
+
+  Value embed = m.weight("embed.weight", {vocab, hidden});
+  Value h = m.embed(embed, embeddingScale == 1.0
+                               ? std::nullopt
+                               : std::optional<float>(float(embeddingScale)));
+  if (!recurrence) {
+    if (!stack(layers, pattern, numLayers, h, h))
+      return false;
+  } else {
+    // Universal Transformer: the stack is one block applied `steps` times
+    // with shared weights, optionally with ACT halting.
+    JsonFields r(*recurrence, "recurrence", error);
+    int64_t steps;
+    std::optional<double> threshold;
+    if (!r.integer("steps", std::nullopt, steps) ||
+        !r.optionalPositive("halt_threshold", threshold) || !r.noOtherFields())
+      return false;
+    if (threshold && *threshold >= 1.0)
+      return r.fail("recurrence.halt_threshold", "must be < 1");
+    auto depth = RecurrentDepthOp::create(
+        b, loc, h.getType(), h, b.getI64IntegerAttr(steps),
+        threshold ? b.getF32FloatAttr(*threshold) : FloatAttr());
+    Block *body = new Block();
+    depth.getBody().push_back(body);
+    Value state = body->addArgument(h.getType(), loc);
+    body->addArgument(b.getIndexType(), loc);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(body);
+    Value next;
+    if (!stack(layers, pattern, numLayers, state, next))
+      return false;
+    SmallVector<Value> yielded{next};
+    if (threshold) {
+      // p = sigmoid(halt(state)) per position, from the step's input as in
+      // tensor2tensor.
+      Value logit = m.linear(state, "recurrence.halt", 1, true);
+      Value p = ActivationOp::create(b, loc, logit.getType(), logit,
+                                     ActivationAttr::get(context, Activation::sigmoid));
+      yielded.push_back(tensor::CollapseShapeOp::create(
+          b, loc, m.f32({m.batch, m.seq}), p,
+          SmallVector<ReassociationIndices>{{0}, {1, 2}}));
+    }
+    YieldOp::create(b, loc, yielded);
+    h = depth.getResult();
+  }
+  if (finalNorm)
+    h = norm(h, "final_norm");
+  Value head = tied ? embed : m.weight("lm_head.weight", {vocab, hidden});
+  logits = LinearOp::create(b, loc, m.f32({m.batch, m.seq, vocab}), h, head, Value());
+  if (finalSoftcap)
+    logits = SoftcapOp::create(b, loc, logits.getType(), logits,
+                               b.getF32FloatAttr(*finalSoftcap));
+  return true;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> frontend::importHybridModel(MLIRContext *context,
+                                                  const Object &top,
+                                                  const std::string &path,
+                                                  const ModelInputShape &shape,
+                                                  ModelInfo &info,
+                                                  std::string &error) {
+  ModelBuilder m(context, shape.batch, shape.seq);
+  HybridModelImporter importer(m, error);
+  Value logits;
+  if (!importer.importTop(top, logits, info.vocabSize)) {
+    error = path + ": " + error;
+    return nullptr;
+  }
+  return m.finish(logits);
+}
