@@ -282,11 +282,90 @@ def compare(hybrid_run, workdir, model_type, seq=11, batch=2):
     return ok
 
 
+def transfo_xl(hybrid_run, workdir, seq=6, batch=2):
+    """HF's (deprecated) TransfoXLModel against our rel_attention format over
+    two segments: HF starts from mem_len zero rows of memory (init_mems), so
+    ours gets zero memory inputs, then each carries its own memory on."""
+    # transformers 4.46's deprecated TXL calls arange(...).type_as(dtype=...),
+    # which newer torch rejects; give type_as that meaning for this model.
+    type_as = torch.Tensor.type_as
+    torch.Tensor.type_as = lambda self, other=None, dtype=None: (
+        self.to(dtype) if other is None else type_as(self, other))
+    torch.manual_seed(0)
+    cfg = tf.TransfoXLConfig(vocab_size=64, cutoffs=[], d_model=16, d_embed=16,
+                             n_head=2, d_head=8, d_inner=32, n_layer=2,
+                             mem_len=8, same_length=False, clamp_len=-1,
+                             div_val=1, adaptive=False)
+    model = tf.TransfoXLModel(cfg).eval()
+    perturb(model, 1)
+    out = os.path.join(workdir, "transfo-xl")
+    os.makedirs(out, exist_ok=True)
+    names = [(r"word_emb\.emb_layers\.0\.", "embed."),
+             (r"\.dec_attn\.layer_norm\.", ".mixer_norm."),
+             (r"\.dec_attn\.", ".mixer."), (r"\.pos_ff\.CoreNet\.0\.", ".ffn.fc1."),
+             (r"\.pos_ff\.CoreNet\.3\.", ".ffn.fc2."),
+             (r"\.pos_ff\.layer_norm\.", ".ffn_norm.")]
+    weights = {}
+    for name, t in model.state_dict().items():
+        if name == "pos_emb.inv_freq":
+            continue
+        for pattern, replacement in names:
+            name = re.sub(pattern, replacement, name)
+        weights[name] = t.float().contiguous()
+    save_file(weights, os.path.join(out, "weights.safetensors"))
+    description = {"format": "hybrid-model", "vocab_size": 64, "hidden_size": 16,
+                   "embedding_scale": "sqrt_hidden", "norm": "layer",
+                   "norm_eps": cfg.layer_norm_epsilon, "memory_length": cfg.mem_len,
+                   "num_layers": cfg.n_layer,
+                   "pattern": [{"norm": "post",
+                                "mixer": {"type": "rel_attention", "heads": 2, "head_dim": 8},
+                                "ffn": {"type": "mlp", "intermediate": 32,
+                                        "activation": "relu"}}],
+                   "final_norm": False, "output": "hidden_states"}
+    with open(os.path.join(out, "model.json"), "w") as f:
+        json.dump(description, f, indent=1)
+    g = torch.Generator().manual_seed(2)
+    mems_hf = None
+    mems_ours = [np.zeros((batch, cfg.mem_len, 16), np.float32)] * cfg.n_layer
+    ok = True
+    for segment in range(2):
+        ids = torch.randint(0, 64, (batch, seq), generator=g)
+        with torch.no_grad():
+            result = model(ids, mems=mems_hf)
+        ref, mems_hf = result.last_hidden_state.numpy(), result.mems
+        prefix = os.path.join(out, f"segment{segment}")
+        np.save(prefix + "-ids.npy", ids.numpy().astype(np.int64))
+        inputs = ["--input=@" + prefix + "-ids.npy"]
+        for l, mem in enumerate(mems_ours):
+            np.save(f"{prefix}-mem{l}.npy", mem)
+            inputs.append(f"--input=@{prefix}-mem{l}.npy")
+        outputs = [f"--output=@{prefix}-hidden.npy"] + [
+            f"--output=@{prefix}-newmem{l}.npy" for l in range(cfg.n_layer)]
+        subprocess.run([hybrid_run, os.path.join(out, "model.json"),
+                        "--weights=" + os.path.join(out, "weights.safetensors"),
+                        *inputs, *outputs, "--target=cpu"],
+                       check=True, stdout=subprocess.DEVNULL)
+        got = np.load(prefix + "-hidden.npy")
+        mems_ours = [np.load(f"{prefix}-newmem{l}.npy") for l in range(cfg.n_layer)]
+        # HF's memory is time-major (mem_len, batch, d).
+        mem_err = max(float(np.abs(mems_ours[l] - mems_hf[l].numpy().transpose(1, 0, 2)).max())
+                      for l in range(cfg.n_layer))
+        scale = float(np.abs(ref).max())
+        err = float(np.abs(got - ref).max())
+        passed = err <= TOLERANCE * scale and mem_err <= TOLERANCE * scale
+        ok &= passed
+        print(f"transfo-xl-as-json segment {segment} cpu: max |ours - HF| = {err:.3g} "
+              f"(scale {scale:.3g}, relative {err / scale:.2e}; memory {mem_err:.3g}) "
+              f"{'OK' if passed else 'MISMATCH'}")
+    return ok
+
+
 def main():
     hybrid_run, workdir = sys.argv[1], sys.argv[2]
-    types = sys.argv[3:] or list(MODELS)
+    types = sys.argv[3:] or list(MODELS) + ["transfo-xl"]
     os.makedirs(workdir, exist_ok=True)
-    results = [compare(hybrid_run, workdir, t) for t in types]
+    results = [transfo_xl(hybrid_run, workdir) if t == "transfo-xl"
+               else compare(hybrid_run, workdir, t) for t in types]
     sys.exit(0 if all(results) else 1)
 
 

@@ -55,6 +55,8 @@ private:
   bool mixer(const Object &object, const std::string &path,
              const std::string &prefix, Value x, Value &out);
   bool attention(JsonFields &f, const std::string &prefix, Value x, Value &out);
+  bool relAttention(JsonFields &f, const std::string &prefix, Value x,
+                    Value &out);
   bool mamba(JsonFields &f, const std::string &prefix, Value x, Value &out);
   bool linearAttention(JsonFields &f, const std::string &prefix, Value x,
                        Value &out);
@@ -73,6 +75,14 @@ private:
   int64_t hidden = 0;
   std::string normKind;
   double normEps = 1e-5;
+  /// Transformer-XL: rows of memory given (m) and kept (memory_length).
+  int64_t memoryRows = 0, memoryLength = 0;
+  /// The carried memory of each rel_attention layer, returned after logits.
+  std::vector<Value> newMemories;
+
+public:
+  void setMemoryRows(int64_t rows) { memoryRows = rows; }
+  ArrayRef<Value> memories() const { return newMemories; }
 };
 
 Value HybridModelImporter::norm(Value x, const std::string &name) {
@@ -140,6 +150,62 @@ bool HybridModelImporter::attention(JsonFields &f, const std::string &prefix,
       softcap ? b.getF32FloatAttr(*softcap) : FloatAttr(), b.getI64IntegerAttr(0));
   Value merged = MergeHeadsOp::create(b, loc, m.f32({m.batch, m.seq, heads * headDim}), o);
   out = m.linear(merged, prefix + "o_proj", hidden, bias);
+  return true;
+}
+
+/// Transformer-XL's sinusoid R [1, klen, hidden] for pos_seq = [klen − 1, …,
+/// 0]: a sin block then a cos block, f_k = 10000^(−2k/hidden) (MATH.md §6).
+static Value relativePositions(ModelBuilder &m, int64_t klen, int64_t hidden) {
+  std::vector<float> values(klen * hidden);
+  for (int64_t row = 0; row < klen; ++row) {
+    double pos = double(klen - 1 - row);
+    for (int64_t k = 0; k < hidden / 2; ++k) {
+      double angle = pos / std::pow(10000.0, 2.0 * k / double(hidden));
+      values[row * hidden + k] = float(std::sin(angle));
+      values[row * hidden + hidden / 2 + k] = float(std::cos(angle));
+    }
+  }
+  auto type = m.f32({1, klen, hidden});
+  return arith::ConstantOp::create(m.b, m.loc, type,
+                                   DenseElementsAttr::get(type, ArrayRef(values)));
+}
+
+bool HybridModelImporter::relAttention(JsonFields &f, const std::string &prefix,
+                                       Value x, Value &out) {
+  int64_t heads, headDim, window = 0;
+  if (!f.integer("heads", std::nullopt, heads) ||
+      !f.integer("head_dim", hidden / heads, headDim) ||
+      !f.integer("window", int64_t(0), window, 1))
+    return false;
+  if (memoryLength == 0)
+    return f.fail(f.pathOf("type"),
+                  "rel_attention needs the top-level 'memory_length'");
+  if (hidden % 2 != 0)
+    return f.fail(f.pathOf("type"), "rel_attention needs an even hidden_size");
+  // x is [memory; segment] (already normed for pre-norm layers), as HF's
+  // `cat`: keys and values over all of it, queries for the segment only.
+  const int64_t klen = shapeOf(x)[1], inner = heads * headDim;
+  Value qkv = m.linear(x, prefix + "qkv_net", 3 * inner, false);
+  auto split = [&](Value flat, int64_t rows) {
+    return SplitHeadsOp::create(
+               b, loc, m.f32({shapeOf(flat)[0], heads, rows, headDim}), flat,
+               b.getI64IntegerAttr(heads))
+        .getResult();
+  };
+  Value q = split(m.seqSlice(m.lastDimSlice(qkv, 0, inner), klen - m.seq, m.seq), m.seq);
+  Value k = split(m.lastDimSlice(qkv, inner, inner), klen);
+  Value v = split(m.lastDimSlice(qkv, 2 * inner, inner), klen);
+  Value r = split(m.linear(relativePositions(m, klen, hidden), prefix + "r_net", inner, false),
+                  klen);
+  r = tensor::CollapseShapeOp::create(b, loc, m.f32({heads, klen, headDim}), r,
+                                      SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  Value o = RelAttentionOp::create(
+      b, loc, m.f32({m.batch, heads, m.seq, headDim}), q, k, v, r,
+      m.weight(prefix + "r_w_bias", {heads, headDim}),
+      m.weight(prefix + "r_r_bias", {heads, headDim}),
+      MaskAttr::get(context, MaskSpec::causal(window)), FloatAttr());
+  Value merged = MergeHeadsOp::create(b, loc, m.f32({m.batch, m.seq, inner}), o);
+  out = m.linear(merged, prefix + "o_net", hidden, false);
   return true;
 }
 
@@ -238,10 +304,15 @@ bool HybridModelImporter::mixer(const Object &object, const std::string &path,
                                 const std::string &prefix, Value x, Value &out) {
   JsonFields f(object, path, error);
   std::string type;
-  if (!f.choice("type", {"attention", "mamba", "linear_attention", "conv", "parallel"},
+  if (!f.choice("type",
+                {"attention", "rel_attention", "mamba", "linear_attention", "conv",
+                 "parallel"},
                 std::nullopt, type))
     return false;
+  if (type != "rel_attention" && shapeOf(x)[1] != m.seq)
+    return f.fail(path, "only rel_attention reads the memory");
   bool ok = type == "attention"          ? attention(f, prefix, x, out)
+            : type == "rel_attention"    ? relAttention(f, prefix, x, out)
             : type == "mamba"            ? mamba(f, prefix, x, out)
             : type == "linear_attention" ? linearAttention(f, prefix, x, out)
             : type == "conv"             ? conv(f, prefix, x, out)
@@ -309,10 +380,24 @@ bool HybridModelImporter::layer(const Object &object, const std::string &path,
       !f.choice("norm", {"pre", "post", "sandwich"}, std::string("pre"), placement) ||
       !f.noOtherFields())
     return false;
+  // A Transformer-XL layer reads [memory; h]: its memory (an input when the
+  // caller carries some) is this layer's input over the previous segments.
+  const llvm::json::Value *mixerType = mixerObject->get("type");
+  Value memory;
+  if (mixerType && mixerType->getAsString() == llvm::StringRef("rel_attention")) {
+    const std::string layerIndex = prefix.substr(7, prefix.size() - 8);
+    if (memoryRows > 0)
+      memory = m.stateInput("memory." + layerIndex, {m.batch, memoryRows, hidden});
+    Value all = memory ? m.concat(memory, h, 1) : h;
+    const int64_t rows = memoryRows + m.seq;
+    const int64_t kept = std::min(rows, memoryLength > 0 ? memoryLength : rows);
+    newMemories.push_back(m.seqSlice(all, rows - kept, kept));
+  }
   // pre:      h + F(norm(h));  post: norm(h + F(h));  sandwich: h + norm'(F(norm(h)))
   auto sublayer = [&](const std::string &name, auto build) -> bool {
     const std::string n = prefix + name + "_norm";
-    Value in = placement == "post" ? h : norm(h, n);
+    Value source = name == "mixer" && memory ? m.concat(memory, h, 1) : h;
+    Value in = placement == "post" ? source : norm(source, n);
     Value y;
     if (!build(in, y))
       return false;
@@ -361,7 +446,7 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
   const Object *recurrence;
   bool finalNorm, tied;
   std::optional<double> finalSoftcap;
-  std::string format;
+  std::string format, output;
   f.touch("name");
   if (!f.choice("format", {"hybrid-model"}, std::nullopt, format) ||
       !f.integer("vocab_size", std::nullopt, vocab) ||
@@ -372,7 +457,9 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
       !f.nested("recurrence", false, recurrence) ||
       !f.boolean("final_norm", true, finalNorm) ||
       !f.boolean("tie_embeddings", true, tied) ||
-      !f.optionalPositive("final_softcap", finalSoftcap))
+      !f.optionalPositive("final_softcap", finalSoftcap) ||
+      !f.integer("memory_length", int64_t(0), memoryLength) ||
+      !f.choice("output", {"logits", "hidden_states"}, std::string("logits"), output))
     return false;
   if (!layers == !pattern)
     return f.fail(layers ? "pattern" : "layers",
@@ -447,6 +534,10 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
   }
   if (finalNorm)
     h = norm(h, "final_norm");
+  if (output == "hidden_states") {
+    logits = h;
+    return true;
+  }
   Value head = tied ? embed : m.weight("lm_head.weight", {vocab, hidden});
   logits = LinearOp::create(b, loc, m.f32({m.batch, m.seq, vocab}), h, head, Value());
   if (finalSoftcap)
@@ -465,10 +556,18 @@ OwningOpRef<ModuleOp> frontend::importHybridModel(MLIRContext *context,
                                                   std::string &error) {
   ModelBuilder m(context, shape.batch, shape.seq);
   HybridModelImporter importer(m, error);
+  importer.setMemoryRows(shape.memory);
   Value logits;
   if (!importer.importTop(top, logits, info.vocabSize)) {
     error = path + ": " + error;
     return nullptr;
   }
-  return m.finish(logits);
+  if (shape.memory > 0 && importer.memories().empty()) {
+    error = path + ": memory rows were given but the model has no rel_attention "
+                   "layer to carry them";
+    return nullptr;
+  }
+  SmallVector<Value> results{logits};
+  llvm::append_range(results, importer.memories());
+  return m.finish(results);
 }

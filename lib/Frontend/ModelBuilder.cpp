@@ -28,12 +28,16 @@ ModelBuilder::ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq)
   b.setInsertionPointToStart(func.addEntryBlock());
 }
 
-Value ModelBuilder::optionalTokenInput(const std::string &name) {
-  // Inputs come before every weight: insert after the ids and earlier inputs.
+/// Inputs come before every weight: after the ids and earlier inputs.
+static unsigned nextInputIndex(func::FuncOp func) {
   unsigned index = 1;
-  while (index < func.getNumArguments() &&
-         func.getArgAttr(index, "hybrid.input"))
+  while (index < func.getNumArguments() && func.getArgAttr(index, "hybrid.input"))
     ++index;
+  return index;
+}
+
+Value ModelBuilder::optionalTokenInput(const std::string &name) {
+  unsigned index = nextInputIndex(func);
   auto type = RankedTensorType::get({batch, seq}, b.getI64Type());
   if (failed(func.insertArgument(
           index, type,
@@ -43,6 +47,31 @@ Value ModelBuilder::optionalTokenInput(const std::string &name) {
           loc)))
     return {};
   return func.getArgument(index);
+}
+
+Value ModelBuilder::stateInput(const std::string &name, ArrayRef<int64_t> shape) {
+  unsigned index = nextInputIndex(func);
+  if (failed(func.insertArgument(
+          index, f32(shape),
+          b.getDictionaryAttr(b.getNamedAttr("hybrid.input", b.getStringAttr(name))),
+          loc)))
+    return {};
+  return func.getArgument(index);
+}
+
+Value ModelBuilder::concat(Value a, Value c, int64_t dim) {
+  return tensor::ConcatOp::create(b, loc, dim, ValueRange{a, c});
+}
+
+Value ModelBuilder::seqSlice(Value x, int64_t offset, int64_t size) {
+  ArrayRef<int64_t> shape = shapeOf(x);
+  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)), sizes,
+      strides(shape.size(), b.getIndexAttr(1));
+  for (int64_t d : shape)
+    sizes.push_back(b.getIndexAttr(d));
+  offsets[1] = b.getIndexAttr(offset);
+  sizes[1] = b.getIndexAttr(size);
+  return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
 }
 
 Value ModelBuilder::weight(const std::string &name, ArrayRef<int64_t> shape) {
@@ -118,8 +147,12 @@ Value ModelBuilder::embed(Value table, std::optional<float> scale) {
 }
 
 OwningOpRef<ModuleOp> ModelBuilder::finish(Value result) {
-  func::ReturnOp::create(b, loc, result);
-  func.setFunctionType(b.getFunctionType(
-      func.getBody().front().getArgumentTypes(), {result.getType()}));
+  return finish(ArrayRef<Value>{result});
+}
+
+OwningOpRef<ModuleOp> ModelBuilder::finish(ArrayRef<Value> results) {
+  func::ReturnOp::create(b, loc, results);
+  func.setFunctionType(b.getFunctionType(func.getBody().front().getArgumentTypes(),
+                                         ValueRange(results).getTypes()));
   return std::move(module);
 }

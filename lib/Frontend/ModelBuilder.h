@@ -30,6 +30,9 @@ public:
   /// global_attention_mask); hybrid-run fills it with zeros when the user
   /// gives none.
   Value optionalTokenInput(const std::string &name);
+  /// An f32 input after the ids and earlier inputs, before every weight,
+  /// marked {hybrid.input = name} (Transformer-XL's carried memory).
+  Value stateInput(const std::string &name, ArrayRef<int64_t> shape);
   /// The weight `name` of `shape` (f32), an argument added on first use.
   Value weight(const std::string &name, ArrayRef<int64_t> shape);
 
@@ -54,6 +57,12 @@ public:
 
   /// Returns the module with `@forward` returning `result`.
   OwningOpRef<ModuleOp> finish(Value result);
+  /// ... returning several results (logits, then carried state).
+  OwningOpRef<ModuleOp> finish(ArrayRef<Value> results);
+  /// Concatenates `a` and `b` along `dim`.
+  Value concat(Value a, Value b, int64_t dim);
+  /// Rows [offset, offset + size) of dim 1 of a [B, S, ...] tensor.
+  Value seqSlice(Value x, int64_t offset, int64_t size);
 
   OpBuilder b;
   Location loc;

@@ -65,6 +65,10 @@ llvm::cl::opt<int64_t> batchSize("batch",
 llvm::cl::opt<int64_t> seqLen("seq-len",
                               llvm::cl::desc("Model input length (config.json)"),
                               llvm::cl::init(8));
+llvm::cl::opt<int64_t> memoryRows(
+    "memory", llvm::cl::desc("Rows of carried Transformer-XL memory the model "
+                             "takes per layer (model JSON; 0: none)"),
+    llvm::cl::init(0));
 
 int fail(const std::string &message) {
   llvm::errs() << "hybrid-compile: error: " << message << "\n";
@@ -98,7 +102,8 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   if (isModel) {
     ModelInfo info;
-    module = importModel(&context, inputFile, {batchSize, seqLen}, info, error);
+    module = importModel(&context, inputFile, {batchSize, seqLen, memoryRows}, info,
+                         error);
     if (!module)
       return fail(error);
   } else {

@@ -347,6 +347,20 @@ int main(int argc, char **argv) {
                     ids.typeString());
       shape = {ids.dim(0), ids.dim(1)};
     }
+    if (inputs.size() > 1) {
+      // A float [batch, rows, hidden] second input is Transformer-XL memory
+      // carried from the previous segment: the model is built for its rows.
+      HostTensor memory;
+      std::string memoryError;
+      const std::string &spec = inputs[1];
+      bool ok = !spec.empty() && spec[0] == '@'
+                    ? readNpy(spec.substr(1), memory, memoryError)
+                    : parseInline(spec, memory, memoryError);
+      if (!ok)
+        return fail("input 1: " + memoryError);
+      if (memory.isFloat() && memory.rank() == 3)
+        shape.memory = memory.dim(1);
+    }
     std::string importError;
     auto importStart = std::chrono::steady_clock::now();
     module = importModel(&context, inputFile, shape, modelInfo, importError);

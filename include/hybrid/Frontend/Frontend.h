@@ -28,6 +28,9 @@ namespace mlir::hybrid {
 struct ModelInputShape {
   int64_t batch = 1;
   int64_t seq = 1;
+  /// Rows of carried segment memory each Transformer-XL layer takes (0: the
+  /// first segment, no memory inputs).
+  int64_t memory = 0;
 };
 
 /// What an importer learned about the model besides its IR.
