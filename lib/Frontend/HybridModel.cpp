@@ -57,6 +57,8 @@ private:
   bool attention(JsonFields &f, const std::string &prefix, Value x, Value &out);
   bool relAttention(JsonFields &f, const std::string &prefix, Value x,
                     Value &out);
+  bool memoryMixer(JsonFields &f, const std::string &prefix, Value x,
+                   Value &out);
   bool mamba(JsonFields &f, const std::string &prefix, Value x, Value &out);
   bool linearAttention(JsonFields &f, const std::string &prefix, Value x,
                        Value &out);
@@ -77,8 +79,11 @@ private:
   double normEps = 1e-5;
   /// Transformer-XL: rows of memory given (m) and kept (memory_length).
   int64_t memoryRows = 0, memoryLength = 0;
-  /// The carried memory of each rel_attention layer, returned after logits.
+  /// The carried memory of each rel_attention or memory layer, returned
+  /// after the logits.
   std::vector<Value> newMemories;
+  /// The memory input of the layer being built (null: none given).
+  Value layerMemory;
 
 public:
   void setMemoryRows(int64_t rows) { memoryRows = rows; }
@@ -209,6 +214,56 @@ bool HybridModelImporter::relAttention(JsonFields &f, const std::string &prefix,
   return true;
 }
 
+/// x ↦ act(x Wᵀ + b) [B, S, 1] ↦ [B, S]: a per-token scalar (strength, gate).
+static Value tokenScalar(ModelBuilder &m, Value x, const std::string &name,
+                         Activation activation) {
+  Value logit = m.linear(x, name, 1, true);
+  Value y = ActivationOp::create(m.b, m.loc, logit.getType(), logit,
+                                 ActivationAttr::get(m.b.getContext(), activation));
+  return tensor::CollapseShapeOp::create(m.b, m.loc, m.f32({m.batch, m.seq}), y,
+                                         SmallVector<ReassociationIndices>{{0}, {1, 2}});
+}
+
+bool HybridModelImporter::memoryMixer(JsonFields &f, const std::string &prefix,
+                                      Value x, Value &out) {
+  int64_t slots, width;
+  if (!f.integer("slots", std::nullopt, slots) || !f.integer("width", hidden, width))
+    return false;
+  Value memory = layerMemory;
+  if (memory && shapeOf(memory)[1] != slots)
+    return f.fail(f.pathOf("slots"), "is " + std::to_string(slots) + " but " +
+                                         std::to_string(shapeOf(memory)[1]) +
+                                         " rows of memory were given");
+  if (!memory) {
+    // The learned initial memory, the same for every sequence of the batch.
+    Value init = tensor::ExpandShapeOp::create(
+        b, loc, m.f32({1, slots, width}),
+        m.weight(prefix + "memory_init", {slots, width}),
+        SmallVector<ReassociationIndices>{{0, 1}, {2}});
+    memory = init;
+    for (int64_t copy = 1; copy < m.batch; ++copy)
+      memory = m.concat(memory, init, 0);
+  }
+  // Read what earlier segments wrote (causal: no token sees this segment's
+  // writes), then write this segment for the next call.
+  Value read = MemoryReadOp::create(
+      b, loc, m.f32({m.batch, m.seq, width}), memory,
+      m.linear(x, prefix + "read_key", width, false),
+      tokenScalar(m, x, prefix + "read_strength", Activation::softplus),
+      b.getF32FloatAttr(1e-6));
+  Value erase = m.linear(x, prefix + "erase", width, true);
+  erase = ActivationOp::create(b, loc, erase.getType(), erase,
+                               ActivationAttr::get(context, Activation::sigmoid));
+  newMemories.push_back(MemoryWriteOp::create(
+      b, loc, memory.getType(), memory, m.linear(x, prefix + "write_key", width, false),
+      tokenScalar(m, x, prefix + "write_strength", Activation::softplus), erase,
+      m.linear(x, prefix + "add", width, false),
+      tokenScalar(m, x, prefix + "write_gate", Activation::sigmoid),
+      b.getF32FloatAttr(1e-6)));
+  out = m.linear(read, prefix + "out_proj", hidden, false);
+  return true;
+}
+
 bool HybridModelImporter::mamba(JsonFields &f, const std::string &prefix,
                                 Value x, Value &out) {
   int64_t state, kernel, expand, rank = (hidden + 15) / 16;
@@ -305,14 +360,15 @@ bool HybridModelImporter::mixer(const Object &object, const std::string &path,
   JsonFields f(object, path, error);
   std::string type;
   if (!f.choice("type",
-                {"attention", "rel_attention", "mamba", "linear_attention", "conv",
-                 "parallel"},
+                {"attention", "rel_attention", "memory", "mamba", "linear_attention",
+                 "conv", "parallel"},
                 std::nullopt, type))
     return false;
   if (type != "rel_attention" && shapeOf(x)[1] != m.seq)
     return f.fail(path, "only rel_attention reads the memory");
   bool ok = type == "attention"          ? attention(f, prefix, x, out)
             : type == "rel_attention"    ? relAttention(f, prefix, x, out)
+            : type == "memory"           ? memoryMixer(f, prefix, x, out)
             : type == "mamba"            ? mamba(f, prefix, x, out)
             : type == "linear_attention" ? linearAttention(f, prefix, x, out)
             : type == "conv"             ? conv(f, prefix, x, out)
@@ -383,9 +439,18 @@ bool HybridModelImporter::layer(const Object &object, const std::string &path,
   // A Transformer-XL layer reads [memory; h]: its memory (an input when the
   // caller carries some) is this layer's input over the previous segments.
   const llvm::json::Value *mixerType = mixerObject->get("type");
+  const std::string layerIndex = prefix.substr(7, prefix.size() - 8);
   Value memory;
+  layerMemory = Value();
+  if (mixerType && mixerType->getAsString() == llvm::StringRef("memory") &&
+      memoryRows > 0) {
+    // A memory-augmented layer's state: the memory matrix [B, slots, width].
+    int64_t width = hidden;
+    if (const llvm::json::Value *w = mixerObject->get("width"); w && w->getAsInteger())
+      width = *w->getAsInteger();
+    layerMemory = m.stateInput("memory." + layerIndex, {m.batch, memoryRows, width});
+  }
   if (mixerType && mixerType->getAsString() == llvm::StringRef("rel_attention")) {
-    const std::string layerIndex = prefix.substr(7, prefix.size() - 8);
     if (memoryRows > 0)
       memory = m.stateInput("memory." + layerIndex, {m.batch, memoryRows, hidden});
     Value all = memory ? m.concat(memory, h, 1) : h;
@@ -564,7 +629,7 @@ OwningOpRef<ModuleOp> frontend::importHybridModel(MLIRContext *context,
   }
   if (shape.memory > 0 && importer.memories().empty()) {
     error = path + ": memory rows were given but the model has no rel_attention "
-                   "layer to carry them";
+                   "or memory layer to carry them";
     return nullptr;
   }
   SmallVector<Value> results{logits};
