@@ -41,12 +41,92 @@ Activation activationNamed(const std::string &name) {
   return Activation::relu;
 }
 
+/// The pixels an image model takes and the tokens its convolutional stem
+/// makes of them (read before the function exists: its signature needs both).
+struct ImageGeometry {
+  std::vector<int64_t> pixels; // [B, C, H, W]; empty for token models
+  int64_t tokens = 0;
+};
+
+bool readImageGeometry(const Object &top, const ModelInputShape &shape,
+                       ImageGeometry &geometry, std::string &error) {
+  const llvm::json::Value *input = top.get("input");
+  if (!input) {
+    if (!shape.image.empty()) {
+      error = "input: this model takes token ids, got pixels";
+      return false;
+    }
+    return true;
+  }
+  const Object *object = input->getAsObject();
+  if (!object) {
+    error = "input: must be an object";
+    return false;
+  }
+  JsonFields f(*object, "input", error);
+  std::string type;
+  int64_t channels, height, width;
+  if (!f.choice("type", {"image"}, std::nullopt, type) ||
+      !f.integer("channels", int64_t(3), channels) ||
+      !f.integer("height", std::nullopt, height) ||
+      !f.integer("width", std::nullopt, width) || !f.noOtherFields())
+    return false;
+  std::vector<int64_t> chw = {channels, height, width};
+  if (!shape.image.empty() && shape.image != chw) {
+    auto text = [](ArrayRef<int64_t> d) {
+      return std::to_string(d[0]) + "x" + std::to_string(d[1]) + "x" +
+             std::to_string(d[2]);
+    };
+    error = "input: the model takes " + text(chw) + " pixels, got " +
+            text(shape.image);
+    return false;
+  }
+  const llvm::json::Value *stem = top.get("stem");
+  const Array *stages = stem ? stem->getAsArray() : nullptr;
+  if (!stages || stages->empty()) {
+    error = "stem: an image model needs a list of convolutions";
+    return false;
+  }
+  for (size_t k = 0; k < stages->size(); ++k) {
+    const std::string path = indexPath("stem", k);
+    const Object *stage = (*stages)[k].getAsObject();
+    if (!stage) {
+      error = path + ": must be an object";
+      return false;
+    }
+    JsonFields g(*stage, path, error);
+    int64_t out, kernel, stride, padding;
+    std::string act;
+    if (!g.integer("channels", std::nullopt, out) ||
+        !g.integer("kernel", std::nullopt, kernel) ||
+        !g.integer("stride", int64_t(1), stride) ||
+        !g.integer("padding", int64_t(0), padding, 0) ||
+        !g.choice("activation", kActivations, std::string("relu"), act) ||
+        !g.noOtherFields())
+      return false;
+    height = (height + 2 * padding - kernel) / stride + 1;
+    width = (width + 2 * padding - kernel) / stride + 1;
+    if (height < 1 || width < 1)
+      return g.fail(g.pathOf("kernel"), "leaves no pixels (kernel " +
+                                            std::to_string(kernel) +
+                                            " larger than the padded input)");
+  }
+  geometry.pixels = {shape.batch, chw[0], chw[1], chw[2]};
+  geometry.tokens = height * width;
+  return true;
+}
+
 class HybridModelImporter {
 public:
   HybridModelImporter(ModelBuilder &m, std::string &error)
       : m(m), b(m.b), loc(m.loc), context(b.getContext()), error(error) {}
 
   bool importTop(const Object &top, Value &logits, int64_t &vocabOut);
+  /// CvT's convolutional token embedding: convolutions (each but the last
+  /// followed by its activation), pixels to tokens, a norm.
+  bool imageStem(const Array &stages, Value &tokens);
+  /// The mean over tokens [B, S, D] → [B, D].
+  Value meanPool(Value h);
 
 private:
   Value norm(Value x, const std::string &name);
@@ -503,25 +583,106 @@ bool HybridModelImporter::stack(const Array *layers, const Array *pattern,
   return true;
 }
 
+bool HybridModelImporter::imageStem(const Array &stages, Value &tokens) {
+  Value x = m.ids();
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const Object &stage = *stages[k].getAsObject(); // checked by readImageGeometry
+    const std::string name = "stem." + std::to_string(k);
+    auto get = [&](const char *key, int64_t fallback) {
+      const llvm::json::Value *v = stage.get(key);
+      return v ? *v->getAsInteger() : fallback;
+    };
+    const int64_t out = get("channels", 0), kernel = get("kernel", 0),
+                  stride = get("stride", 1), padding = get("padding", 0);
+    ArrayRef<int64_t> in = shapeOf(x);
+    const int64_t height = (in[2] + 2 * padding - kernel) / stride + 1,
+                  width = (in[3] + 2 * padding - kernel) / stride + 1;
+    Value w = m.weight(name + ".weight", {out, in[1], kernel, kernel});
+    Value bias = m.weight(name + ".bias", {out});
+    x = Conv2DOp::create(b, loc, m.f32({m.batch, out, height, width}), x, w, bias,
+                         b.getDenseI64ArrayAttr({stride, stride}),
+                         b.getDenseI64ArrayAttr({padding, padding}),
+                         b.getDenseI64ArrayAttr({1, 1}), b.getI64IntegerAttr(1));
+    if (k + 1 < stages.size()) {
+      std::string act = "relu";
+      if (std::optional<llvm::StringRef> a = stage.getString("activation"))
+        act = a->str();
+      x = ActivationOp::create(b, loc, x.getType(), x,
+                               ActivationAttr::get(context, activationNamed(act)));
+    }
+  }
+  ArrayRef<int64_t> shape = shapeOf(x);
+  if (shape[1] != hidden) {
+    error = indexPath("stem", stages.size() - 1) + ".channels: the last convolution "
+            "must give hidden_size (" + std::to_string(hidden) + ") channels, got " +
+            std::to_string(shape[1]);
+    return false;
+  }
+  // [B, D, H, W] → [B, D, H·W, 1] → merge_heads with D heads of size 1 →
+  // [B, H·W, D]: token t = y·W + x, as CvT's rearrange 'b c h w -> b (h w) c'.
+  const int64_t count = shape[2] * shape[3];
+  Value flat = tensor::CollapseShapeOp::create(
+      b, loc, m.f32({m.batch, hidden, count}), x,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  Value heads = tensor::ExpandShapeOp::create(
+      b, loc, m.f32({m.batch, hidden, count, 1}), flat,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  tokens = norm(MergeHeadsOp::create(b, loc, m.f32({m.batch, count, hidden}), heads),
+                "stem.norm");
+  return true;
+}
+
+Value HybridModelImporter::meanPool(Value h) {
+  // Attention with all-zero scores weighs every token 1/S: exactly the mean.
+  auto zeros = [&](ArrayRef<int64_t> shape) {
+    auto type = m.f32(shape);
+    return arith::ConstantOp::create(b, loc, type,
+                                     DenseElementsAttr::get(type, b.getF32FloatAttr(0)))
+        .getResult();
+  };
+  Value values = tensor::ExpandShapeOp::create(
+      b, loc, m.f32({m.batch, 1, m.seq, hidden}), h,
+      SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  Value mean = AttentionOp::create(
+      b, loc, m.f32({m.batch, 1, 1, hidden}), zeros({m.batch, 1, 1, hidden}),
+      zeros({m.batch, 1, m.seq, hidden}), values, Value(),
+      MaskAttr::get(context, MaskSpec::none()), FloatAttr(), FloatAttr(),
+      b.getI64IntegerAttr(0));
+  return tensor::CollapseShapeOp::create(b, loc, m.f32({m.batch, hidden}), mean,
+                                         SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
 bool HybridModelImporter::importTop(const Object &top, Value &logits,
                                     int64_t &vocabOut) {
   JsonFields f(top, "", error);
-  int64_t vocab, numLayers = 0;
+  int64_t vocab = 0, numLayers = 0;
   const Array *layers, *pattern;
   const Object *recurrence;
   bool finalNorm, tied;
   std::optional<double> finalSoftcap;
   std::string format, output;
   f.touch("name");
+  // Image models (checked by readImageGeometry) classify: num_classes, pool.
+  const bool image = top.get("input") != nullptr;
+  const Array *stem = nullptr;
+  std::string pool;
+  int64_t classes = 0;
+  if (image) {
+    f.touch("input");
+    if (!f.array("stem", true, stem) ||
+        !f.integer("num_classes", std::nullopt, classes) ||
+        !f.choice("pool", {"mean", "none"}, std::string("mean"), pool))
+      return false;
+  }
   if (!f.choice("format", {"hybrid-model"}, std::nullopt, format) ||
-      !f.integer("vocab_size", std::nullopt, vocab) ||
+      (!image && !f.integer("vocab_size", std::nullopt, vocab)) ||
       !f.integer("hidden_size", std::nullopt, hidden) ||
       !f.choice("norm", {"rms", "rms_unit_offset", "layer"}, std::string("rms"), normKind) ||
       !f.positiveNumber("norm_eps", 1e-5, normEps) ||
       !f.array("layers", false, layers) || !f.array("pattern", false, pattern) ||
       !f.nested("recurrence", false, recurrence) ||
       !f.boolean("final_norm", true, finalNorm) ||
-      !f.boolean("tie_embeddings", true, tied) ||
+      !f.boolean("tie_embeddings", !image, tied) ||
       !f.optionalPositive("final_softcap", finalSoftcap) ||
       !f.integer("memory_length", int64_t(0), memoryLength) ||
       !f.choice("output", {"logits", "hidden_states"}, std::string("logits"), output))
@@ -551,12 +712,20 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
   }
   if (!f.noOtherFields())
     return false;
+  if (image && tied)
+    return f.fail("tie_embeddings", "an image model has no embedding to tie");
   vocabOut = vocab;
 
-  Value embed = m.weight("embed.weight", {vocab, hidden});
-  Value h = m.embed(embed, embeddingScale == 1.0
-                               ? std::nullopt
-                               : std::optional<float>(float(embeddingScale)));
+  Value embed, h;
+  if (image) {
+    if (!imageStem(*stem, h))
+      return false;
+  } else {
+    embed = m.weight("embed.weight", {vocab, hidden});
+    h = m.embed(embed, embeddingScale == 1.0
+                           ? std::nullopt
+                           : std::optional<float>(float(embeddingScale)));
+  }
   if (!recurrence) {
     if (!stack(layers, pattern, numLayers, h, h))
       return false;
@@ -603,6 +772,11 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
     logits = h;
     return true;
   }
+  if (image) {
+    Value features = pool == "mean" ? meanPool(h) : h;
+    logits = m.linear(features, "classifier", classes, true);
+    return true;
+  }
   Value head = tied ? embed : m.weight("lm_head.weight", {vocab, hidden});
   logits = LinearOp::create(b, loc, m.f32({m.batch, m.seq, vocab}), h, head, Value());
   if (finalSoftcap)
@@ -619,7 +793,13 @@ OwningOpRef<ModuleOp> frontend::importHybridModel(MLIRContext *context,
                                                   const ModelInputShape &shape,
                                                   ModelInfo &info,
                                                   std::string &error) {
-  ModelBuilder m(context, shape.batch, shape.seq);
+  ImageGeometry image;
+  if (!readImageGeometry(top, shape, image, error)) {
+    error = path + ": " + error;
+    return nullptr;
+  }
+  ModelBuilder m(context, shape.batch, image.pixels.empty() ? shape.seq : image.tokens,
+                 image.pixels);
   HybridModelImporter importer(m, error);
   importer.setMemoryRows(shape.memory);
   Value logits;

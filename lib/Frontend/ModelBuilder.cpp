@@ -15,16 +15,22 @@ ArrayRef<int64_t> frontend::shapeOf(Value value) {
 }
 
 ModelBuilder::ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq)
+    : ModelBuilder(context, batch, seq, {}) {}
+
+ModelBuilder::ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq,
+                           ArrayRef<int64_t> pixels)
     : b(context), loc(UnknownLoc::get(context)), batch(batch), seq(seq) {
   // Ops are built directly, not parsed: their dialects must be loaded.
   context->loadDialect<HybridDialect, arith::ArithDialect, func::FuncDialect,
                        math::MathDialect, tensor::TensorDialect>();
   module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
-  auto idsType = RankedTensorType::get({batch, seq}, b.getI64Type());
-  func = func::FuncOp::create(b, loc, "forward",
-                              b.getFunctionType({idsType}, {}));
-  func.setArgAttr(0, "hybrid.input", b.getStringAttr("input_ids"));
+  Type inputType = pixels.empty()
+                       ? Type(RankedTensorType::get({batch, seq}, b.getI64Type()))
+                       : Type(RankedTensorType::get(pixels, b.getF32Type()));
+  func = func::FuncOp::create(b, loc, "forward", b.getFunctionType({inputType}, {}));
+  func.setArgAttr(0, "hybrid.input",
+                  b.getStringAttr(pixels.empty() ? "input_ids" : "pixel_values"));
   b.setInsertionPointToStart(func.addEntryBlock());
 }
 

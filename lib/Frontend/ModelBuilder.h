@@ -23,8 +23,12 @@ namespace mlir::hybrid::frontend {
 class ModelBuilder {
 public:
   ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq);
+  /// An image model: the first input is f32 pixels `pixels` [batch, C, H, W]
+  /// ("pixel_values"); `seq` is the number of tokens its stem makes.
+  ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq,
+               ArrayRef<int64_t> pixels);
 
-  /// The token ids, [batch, seq] i64.
+  /// The token ids, [batch, seq] i64 (or the pixels of an image model).
   Value ids() { return func.getArgument(0); }
   /// A second [batch, seq] i64 input after the ids (Longformer's
   /// global_attention_mask); hybrid-run fills it with zeros when the user

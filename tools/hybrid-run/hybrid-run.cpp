@@ -342,10 +342,17 @@ int main(int argc, char **argv) {
                     : parseInline(spec, ids, idsError);
       if (!ok)
         return fail("input ids: " + idsError);
-      if (ids.isFloat() || ids.rank() != 2)
-        return fail("input ids must be int32 or int64 [batch, seq], got " +
-                    ids.typeString());
-      shape = {ids.dim(0), ids.dim(1)};
+      if (ids.isFloat() && ids.rank() == 4) {
+        // Pixels [batch, channels, height, width] of an image model.
+        shape.batch = ids.dim(0);
+        shape.image = {ids.dim(1), ids.dim(2), ids.dim(3)};
+      } else if (ids.isFloat() || ids.rank() != 2) {
+        return fail("input ids must be int32 or int64 [batch, seq] (or f32 "
+                    "pixels [batch, channels, height, width] for an image "
+                    "model), got " + ids.typeString());
+      } else {
+        shape = {ids.dim(0), ids.dim(1)};
+      }
     }
     if (inputs.size() > 1) {
       // A float [batch, rows, hidden] second input is Transformer-XL memory

@@ -31,6 +31,9 @@ struct ModelInputShape {
   /// Rows of carried segment memory each Transformer-XL layer takes (0: the
   /// first segment, no memory inputs).
   int64_t memory = 0;
+  /// Image models: the pixels' [channels, height, width] when the caller has
+  /// them (empty: the model's own size).
+  std::vector<int64_t> image;
 };
 
 /// What an importer learned about the model besides its IR.

@@ -12,19 +12,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "../TestUtils.h"
-#include "hybrid/Frontend/Frontend.h"
-#include "hybrid/Pipelines/Pipelines.h"
-#include "hybrid/Reference/Interpreter.h"
-#include "hybrid/Runtime/JitModule.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/MLIRContext.h"
-
-#include "llvm/ADT/Hashing.h"
+#include "ModelRunner.h"
 
 #include <gtest/gtest.h>
-
-#include <random>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -34,45 +24,13 @@ namespace {
 
 const char *kModel = HYBRID_SOURCE_DIR "/examples/models/transformer_xl.json";
 
-/// Runs @forward of the model built for `shape` on `ids` (+ memories),
-/// with weights drawn from each weight's name so every build gets the same.
 std::vector<HostTensor> runModel(const ModelInputShape &shape,
                                  const std::vector<int64_t> &ids,
                                  const std::vector<HostTensor> &memories,
                                  bool compiled) {
-  DialectRegistry registry;
-  registerCPUPipelineDialects(registry);
-  MLIRContext context(registry);
-  ModelInfo info;
-  std::string error;
-  OwningOpRef<ModuleOp> module = importModel(&context, kModel, shape, info, error);
-  EXPECT_TRUE(module) << error;
-  if (!module)
-    return {};
-  auto func = module->lookupSymbol<func::FuncOp>("forward");
-  std::vector<HostTensor> args{HostTensor::fromInts({shape.batch, shape.seq}, ids)};
-  args.insert(args.end(), memories.begin(), memories.end());
-  for (unsigned i = args.size(); i < func.getNumArguments(); ++i) {
-    auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight");
-    EXPECT_TRUE(name) << "argument " << i << " is neither input nor weight";
-    auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
-    std::mt19937 rng(unsigned(llvm::hash_value(name.getValue())));
-    bool isNorm = name.getValue().contains("norm.weight");
-    HostTensor w = mlir::hybrid::testing::randomTensor(
-        std::vector<int64_t>(type.getShape().begin(), type.getShape().end()), rng,
-        isNorm ? 0.8 : -0.3, isNorm ? 1.2 : 0.3);
-    args.push_back(std::move(w));
-  }
-  std::vector<HostTensor> results;
-  if (compiled) {
-    std::unique_ptr<JitModule> jit = JitModule::compile(*module, error);
-    EXPECT_TRUE(jit) << error;
-    if (!jit || !jit->run("forward", args, results, error))
-      ADD_FAILURE() << error;
-  } else if (!reference::interpret(func, args, results, error)) {
-    ADD_FAILURE() << error;
-  }
-  return results;
+  std::vector<HostTensor> inputs{HostTensor::fromInts({shape.batch, shape.seq}, ids)};
+  inputs.insert(inputs.end(), memories.begin(), memories.end());
+  return mlir::hybrid::testing::runModel(kModel, shape, inputs, compiled);
 }
 
 /// Rows [from, from + count) of dim 1 of a [B, S, N] tensor.
