@@ -2,7 +2,8 @@
 //
 // HF transformers' modeling_longformer.py and configuration_longformer.py
 // (4.46), MATH.md §5. RoBERTa embeddings (word + position + token type 0,
-// LayerNorm; positions start at pad_token_id + 1); post-LN layers whose
+// LayerNorm; positions count non-padding tokens from pad_token_id + 1);
+// post-LN layers whose
 // self-attention is a band of one-sided radius attention_window[l] / 2 plus
 // the global tokens of the `global_attention_mask` input: every token sees
 // them, and their own rows are recomputed with the separate *_global
@@ -94,14 +95,13 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
     if (w % 2 != 0)
       return fail("attention_window[" + std::to_string(l) + "] is " +
                   std::to_string(w) + "; HF requires an even window");
-  if (pad + shape.seq >= maxPositions)
+  if (pad + shape.seq >= maxPositions) // at most, with no padding
     return fail(std::to_string(shape.seq) + " tokens need position ids up to " +
                 std::to_string(pad + shape.seq) +
                 " but max_position_embeddings is " +
                 std::to_string(maxPositions));
   const bool maskedLM = llvm::is_contained(architectures, "LongformerForMaskedLM");
   info.vocabSize = vocab;
-  info.paddingTokenId = pad;
 
   ModelBuilder m(context, shape.batch, shape.seq);
   OpBuilder &b = m.b;
@@ -110,15 +110,12 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
   const std::string pre = maskedLM ? "longformer." : "";
   Value globals = m.optionalTokenInput("global_attention_mask");
 
-  // Embeddings. Without padding tokens in the ids (refused by the runner),
-  // HF's position ids are pad + 1 + i and every token type is 0.
-  auto constantIds = [&](auto valueAt) {
-    std::vector<int64_t> values(B * S);
-    for (int64_t n = 0; n < B * S; ++n)
-      values[n] = valueAt(n % S);
+  // Embeddings: positions count the non-padding tokens from pad + 1 (HF's
+  // create_position_ids_from_input_ids); every token type is 0.
+  auto typeIds = [&]() {
     auto type = RankedTensorType::get({B, S}, b.getI64Type());
-    return arith::ConstantOp::create(b, loc, type,
-                                     DenseElementsAttr::get(type, ArrayRef(values)))
+    return arith::ConstantOp::create(
+               b, loc, type, DenseElementsAttr::get(type, b.getI64IntegerAttr(0)))
         .getResult();
   };
   auto lookup = [&](Value ids, const std::string &table, int64_t rows) {
@@ -128,10 +125,12 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
   };
   Value words = m.weight(pre + "embeddings.word_embeddings.weight", {vocab, hidden});
   Value h = m.embed(words);
-  h = m.add(h, lookup(constantIds([&](int64_t i) { return pad + 1 + i; }),
-                      pre + "embeddings.position_embeddings.weight", maxPositions));
-  h = m.add(h, lookup(constantIds([](int64_t) { return int64_t(0); }),
-                      pre + "embeddings.token_type_embeddings.weight", typeVocab));
+  Value positions = PositionIdsOp::create(b, loc, m.ids().getType(), m.ids(),
+                                          b.getI64IntegerAttr(pad));
+  h = m.add(h, lookup(positions, pre + "embeddings.position_embeddings.weight",
+                      maxPositions));
+  h = m.add(h, lookup(typeIds(), pre + "embeddings.token_type_embeddings.weight",
+                      typeVocab));
   h = m.layerNorm(h, pre + "embeddings.LayerNorm", eps);
 
   auto activate = [&](Value x) {

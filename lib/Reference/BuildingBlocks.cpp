@@ -201,3 +201,16 @@ HostTensor reference::selectTokens(const HostTensor &flags,
         out.floats()[token * features + e] = onTrue.floats()[token * features + e];
   return out;
 }
+
+HostTensor reference::positionIds(const HostTensor &ids, int64_t paddingIdx) {
+  HostTensor out = ids;
+  const int64_t batch = ids.dim(0), seq = ids.dim(1);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t seen = 0;
+    for (int64_t s = 0; s < seq; ++s) {
+      int64_t &id = out.ints()[b * seq + s];
+      id = id == paddingIdx ? paddingIdx : paddingIdx + ++seen;
+    }
+  }
+  return out;
+}

@@ -407,6 +407,10 @@ bool Interpreter::step(Operation &op, std::string &error) {
             set(o, maskBias(get(o.getGlobals()), o.getMask().getSpec()));
             return true;
           })
+          .Case([&](PositionIdsOp o) {
+            set(o, positionIds(get(o.getIds()), o.getPaddingIdx()));
+            return true;
+          })
           .Case([&](SelectTokensOp o) {
             set(o, selectTokens(get(o.getFlags()), get(o.getOnTrue()),
                                 get(o.getOnFalse())));

@@ -27,10 +27,18 @@ inline HostTensor randomTensor(std::vector<int64_t> shape, std::mt19937 &rng,
 inline ::testing::AssertionResult closeTo(const HostTensor &actual,
                                           const HostTensor &expected,
                                           double tol = 1e-5) {
-  if (actual.shape() != expected.shape())
+  if (actual.shape() != expected.shape() || actual.dtype() != expected.dtype())
     return ::testing::AssertionFailure()
-           << "shape " << actual.typeString() << " vs "
+           << "type " << actual.typeString() << " vs "
            << expected.typeString();
+  if (!expected.isFloat()) { // integers: exactly equal
+    for (int64_t n = 0; n < expected.numel(); ++n)
+      if (actual.ints()[n] != expected.ints()[n])
+        return ::testing::AssertionFailure()
+               << "element " << n << ": " << actual.ints()[n] << " vs expected "
+               << expected.ints()[n];
+    return ::testing::AssertionSuccess();
+  }
   double scale = 1.0;
   for (int64_t n = 0; n < expected.numel(); ++n)
     scale = std::max(scale, std::abs(double(expected.floats()[n])));

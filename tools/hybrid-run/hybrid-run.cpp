@@ -508,12 +508,6 @@ int main(int argc, char **argv) {
         return fail("token id " + std::to_string(id) + " at position " +
                     std::to_string(n) + " is outside the vocabulary [0, " +
                     std::to_string(modelInfo.vocabSize) + ")");
-      if (id == modelInfo.paddingTokenId)
-        return fail("token id " + std::to_string(id) + " at position " +
-                    std::to_string(n) + " is the padding token; " +
-                    modelInfo.modelType +
-                    " positions skip padding, which needs an attention_mask "
-                    "input (not supported): remove padding from the ids");
     }
   if (outputs.size() > func.getNumResults())
     return fail("@" + func.getName().str() + " has " +

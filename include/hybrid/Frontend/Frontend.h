@@ -40,9 +40,6 @@ struct ModelInputShape {
 struct ModelInfo {
   std::string modelType;
   int64_t vocabSize = 0;
-  /// Token ids equal to this are refused (-1: none): Longformer's position
-  /// ids skip padding tokens, which only an attention_mask input could place.
-  int64_t paddingTokenId = -1;
 };
 
 /// Imports the model described by the JSON file at `path`. Returns null with

@@ -159,6 +159,9 @@ HostTensor gatedMlp(const HostTensor &input, const HostTensor &gate,
 HostTensor activation(const HostTensor &input, Activation kind);
 HostTensor softcap(const HostTensor &input, double cap);
 
+/// hybrid.position_ids: positions counting only non-padding tokens.
+HostTensor positionIds(const HostTensor &ids, int64_t paddingIdx);
+
 /// hybrid.select_tokens: row [b, s] of `onTrue` where flags[b, s] ≠ 0, else
 /// of `onFalse`.
 HostTensor selectTokens(const HostTensor &flags, const HostTensor &onTrue,

@@ -432,11 +432,66 @@ struct LowerSelectTokens : OpRewritePattern<SelectTokensOp> {
   }
 };
 
+/// n[b, s] = Σ_{k ≤ s} (ids[b, k] ≠ pad) as a reduction over (b, s, k) —
+/// quadratic in S, but integer work that is tiny next to attention — then
+/// the position or the padding index.
+struct LowerPositionIds : OpRewritePattern<PositionIdsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PositionIdsOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    MLIRContext *ctx = getContext();
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Type t = type.getElementType();
+    const int64_t pad = op.getPaddingIdx();
+    auto constant = [&](OpBuilder &nb, Location nl, int64_t v) {
+      return arith::ConstantOp::create(nb, nl, nb.getIntegerAttr(t, v)).getResult();
+    };
+    Value zeros = linalg::FillOp::create(
+                      rewriter, loc, constant(rewriter, loc, 0),
+                      tensor::EmptyOp::create(rewriter, loc, type.getShape(), t).getResult())
+                      .getResult(0);
+    Value counts = generic(
+        rewriter, loc, op.getIds(), zeros,
+        {projection(ctx, 3, {0, 2}), projection(ctx, 3, {0, 1})}, "ppr",
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value s = linalg::IndexOp::create(nb, nl, 1);
+          Value k = linalg::IndexOp::create(nb, nl, 2);
+          Value upTo = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ule, k, s);
+          Value real = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ne, a[0],
+                                             constant(nb, nl, pad));
+          Value counted = arith::AndIOp::create(nb, nl, upTo, real);
+          return arith::AddIOp::create(
+                     nb, nl, a[1],
+                     arith::SelectOp::create(nb, nl, counted, constant(nb, nl, 1),
+                                             constant(nb, nl, 0)))
+              .getResult();
+        });
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), t);
+    AffineMap id2 = rewriter.getMultiDimIdentityMap(2);
+    rewriter.replaceOp(
+        op, generic(rewriter, loc, {op.getIds(), counts}, init, {id2, id2, id2}, "pp",
+                    [&](OpBuilder &nb, Location nl, ValueRange a) {
+                      Value padValue = constant(nb, nl, pad);
+                      Value real = arith::CmpIOp::create(
+                          nb, nl, arith::CmpIPredicate::ne, a[0], padValue);
+                      return arith::SelectOp::create(
+                                 nb, nl, real, arith::AddIOp::create(nb, nl, a[1], padValue),
+                                 padValue)
+                          .getResult();
+                    }));
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateBuildingBlockLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerActivation, LowerSoftcap, LowerLinear, LowerGatedMLP,
                LowerEmbedding, LowerRMSNorm, LowerLayerNorm, LowerRope,
-               LowerSplitHeads, LowerMergeHeads, LowerSelectTokens>(
+               LowerSplitHeads, LowerMergeHeads, LowerSelectTokens,
+               LowerPositionIds>(
       patterns.getContext());
 }

@@ -1434,3 +1434,11 @@ func.func @select_tokens_seq(%g: tensor<2x15xi64>, %a: tensor<2x16x8xf32>) {
   %o = hybrid.select_tokens %g, %a, %a : tensor<2x15xi64>, tensor<2x16x8xf32>
   return
 }
+
+// -----
+
+func.func @position_ids_rank(%ids: tensor<16xi64>) {
+  // expected-error @+1 {{'ids' must have rank 2 [batch, seq], got rank 1}}
+  %p = hybrid.position_ids %ids {padding_idx = 1} : tensor<16xi64>
+  return
+}

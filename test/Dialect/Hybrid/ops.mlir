@@ -203,5 +203,7 @@ func.func @longformer_pieces(%g: tensor<2x16xi64>, %a: tensor<2x16x8xf32>, %b: t
   %bias = hybrid.mask_bias %g {mask = #hybrid.mask<local = 2>} : tensor<2x16xi64> -> tensor<2x1x16x16xf32>
   // CHECK: hybrid.select_tokens %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x16xi64>, tensor<2x16x8xf32>
   %o = hybrid.select_tokens %g, %a, %b : tensor<2x16xi64>, tensor<2x16x8xf32>
+  // CHECK: hybrid.position_ids %{{.*}} {padding_idx = 1 : i64} : tensor<2x16xi64>
+  %p = hybrid.position_ids %g {padding_idx = 1} : tensor<2x16xi64>
   return %bias, %o : tensor<2x1x16x16xf32>, tensor<2x16x8xf32>
 }

@@ -232,4 +232,12 @@ TEST(ReferenceSelectTokens, PicksRowsByFlag) {
             (std::vector<float>{-1, -2, 3, 4, -5, -6}));
 }
 
+TEST(ReferencePositionIds, SkipPaddingLikeRoberta) {
+  // padding_idx 1: positions start at 2 and padding tokens stay at 1.
+  HostTensor ids = HostTensor::fromInts({2, 5}, {5, 1, 7, 7, 1, 1, 1, 9, 3, 4});
+  HostTensor pos = positionIds(ids, 1);
+  EXPECT_EQ(std::vector<int64_t>(pos.ints(), pos.ints() + 10),
+            (std::vector<int64_t>{2, 1, 3, 4, 1, 1, 1, 2, 3, 4}));
+}
+
 } // namespace

@@ -339,6 +339,16 @@ TEST(Differential, LongformerGlobalTokens) {
     EXPECT_TRUE(matchesReference(source, "f", seed, {{0, {0, 2}}}));
 }
 
+TEST(Differential, PositionIds) {
+  // Ids in [0, 3): about a third are the padding id 1.
+  std::string source =
+      "func.func @f(%ids: tensor<3x11xi64>, %i32: tensor<2x5xi32>) -> (tensor<3x11xi64>, tensor<2x5xi32>) {\n"
+      "  %p = hybrid.position_ids %ids {padding_idx = 1} : tensor<3x11xi64>\n"
+      "  %q = hybrid.position_ids %i32 {padding_idx = 0} : tensor<2x5xi32>\n"
+      "  return %p, %q : tensor<3x11xi64>, tensor<2x5xi32>\n}\n";
+  EXPECT_TRUE(matchesReference(source, "f", 9, {{0, {0, 3}}, {1, {0, 2}}}));
+}
+
 TEST(Differential, EveryActivation) {
   for (std::string kind : {"identity", "relu", "gelu", "gelu_tanh", "quick_gelu",
                            "silu", "sigmoid", "tanh", "softplus", "elu_plus_one"})

@@ -220,3 +220,7 @@ LogicalResult SelectTokensOp::verify() {
                      {dimOf(getFlags(), 1), "seq", "flags"},
                      anyDim("features")});
 }
+
+LogicalResult PositionIdsOp::verify() {
+  return checkShape(getOperation(), "ids", getIds(), {anyDim("batch"), anyDim("seq")});
+}

@@ -269,4 +269,26 @@ def Hybrid_SelectTokensOp : Hybrid_Op<"select_tokens",
   let hasVerifier = 1;
 }
 
+def Hybrid_PositionIdsOp : Hybrid_Op<"position_ids", [AllTypesMatch<["ids", "result"]>]> {
+  let summary = "Position ids that skip padding tokens (RoBERTa, Longformer)";
+  let description = [{
+    HF's `create_position_ids_from_input_ids`: positions count only the
+    tokens that are not `padding_idx`, starting from `padding_idx + 1`, and
+    padding tokens get `padding_idx`:
+
+    ```
+    n[b, s]      = #{k ≤ s : ids[b, k] ≠ padding_idx}
+    result[b, s] = ids[b, s] ≠ padding_idx ? padding_idx + n[b, s] : padding_idx
+    ```
+
+    ```mlir
+    %pos = hybrid.position_ids %ids {padding_idx = 1} : tensor<1x16xi64>
+    ```
+  }];
+  let arguments = (ins Hybrid_IndexTensor:$ids, Hybrid_I64Attr:$padding_idx);
+  let results = (outs Hybrid_IndexTensor:$result);
+  let assemblyFormat = "$ids attr-dict `:` type($ids)";
+  let hasVerifier = 1;
+}
+
 #endif // HYBRID_BUILDING_BLOCK_OPS_TD
