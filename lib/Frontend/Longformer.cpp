@@ -3,9 +3,8 @@
 // HF transformers' modeling_longformer.py and configuration_longformer.py
 // (4.46), MATH.md §5. RoBERTa embeddings (word + position + token type 0,
 // LayerNorm; positions count non-padding tokens from pad_token_id + 1);
-// post-LN layers whose
-// self-attention is a band of one-sided radius attention_window[l] / 2 plus
-// the global tokens of the `global_attention_mask` input: every token sees
+// post-LN layers whose self-attention is a band of one-sided radius
+// attention_window[l] / 2 plus the global tokens of the `global_attention_mask` input: every token sees
 // them, and their own rows are recomputed with the separate *_global
 // projections over the whole sequence. HF pads the input to a multiple of the
 // window with masked pad tokens; masked keys change nothing, so the band over

@@ -1,10 +1,12 @@
 //===- hybrid-compile.cpp - The hybrid-mlir compiler driver ---------------===//
 //
 //   hybrid-compile INPUT -o OUT --emit=hybrid|linalg|llvm|obj|shared-lib
-//                  [--target=cpu|cuda] [--batch=B --seq-len=S]
+//                  [--target=cpu|cuda] [--batch=B --seq-len=S --memory=M]
+//                  [--verbose]
 //
-// INPUT is a .mlir file or a model's config.json (imported as @forward for
-// token ids of shape [B, S]).
+// INPUT is a .mlir file, a model's config.json or a hybrid model JSON
+// (imported as @forward for token ids of shape [B, S], with M rows of carried
+// memory for Transformer-XL and memory layers).
 //
 // Writes one stage of the CPU pipeline: the verified, canonicalized hybrid
 // IR; the linalg/scf IR after convert-hybrid-to-linalg and fusion; LLVM IR
@@ -28,9 +30,12 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <chrono>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -65,6 +70,9 @@ llvm::cl::opt<int64_t> batchSize("batch",
 llvm::cl::opt<int64_t> seqLen("seq-len",
                               llvm::cl::desc("Model input length (config.json)"),
                               llvm::cl::init(8));
+llvm::cl::opt<bool> verbose("verbose",
+                            llvm::cl::desc("Report the time of each stage"),
+                            llvm::cl::init(false));
 llvm::cl::opt<int64_t> memoryRows(
     "memory", llvm::cl::desc("Rows of carried Transformer-XL memory the model "
                              "takes per layer (model JSON; 0: none)"),
@@ -112,6 +120,21 @@ int main(int argc, char **argv) {
       return fail(inputFile + " is not valid IR (see the errors above)");
   }
 
+  // A progress line on stderr: lowering and LLVM take seconds for a model.
+  unsigned numOps = 0;
+  module->walk([&](Operation *) { ++numOps; });
+  if (emit != Emit::Hybrid && (verbose || numOps > 200))
+    llvm::errs() << "hybrid-compile: compiling " << inputFile << " (" << numOps
+                 << " ops)...\n";
+  auto start = std::chrono::steady_clock::now();
+  auto report = [&](const char *what) {
+    if (verbose)
+      llvm::errs() << llvm::format(
+          "hybrid-compile: %s in %.2f s\n", what,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+              .count());
+  };
+
   PassManager pm(&context);
   if (emit == Emit::Hybrid) {
     pm.addPass(createCanonicalizerPass());
@@ -122,6 +145,7 @@ int main(int argc, char **argv) {
   }
   if (failed(pm.run(*module)))
     return fail("compilation failed (see the errors above)");
+  report(emit == Emit::Hybrid ? "imported" : "lowered");
 
   if (emit == Emit::Hybrid || emit == Emit::Linalg) {
     auto out = openOutputFile(outputFile, &error);
@@ -145,8 +169,12 @@ int main(int argc, char **argv) {
     out->keep();
     return 0;
   }
-  if (emit == Emit::Obj)
-    return emitHostObject(*llvmModule, outputFile, error) ? 0 : fail(error);
+  if (emit == Emit::Obj) {
+    if (!emitHostObject(*llvmModule, outputFile, error))
+      return fail(error);
+    report("compiled to an object");
+    return 0;
+  }
 
   llvm::SmallString<128> objectPath;
   if (std::error_code ec =
@@ -155,5 +183,8 @@ int main(int argc, char **argv) {
   bool ok = emitHostObject(*llvmModule, objectPath.str().str(), error) &&
             linkSharedLibrary(objectPath.str().str(), outputFile, error);
   llvm::sys::fs::remove(objectPath);
-  return ok ? 0 : fail(error);
+  if (!ok)
+    return fail(error);
+  report("compiled and linked");
+  return 0;
 }
