@@ -177,6 +177,12 @@ bool parseInline(const std::string &text, HostTensor &tensor,
   return true;
 }
 
+/// An --input: "@file.npy" or an inline "2x3xf32=1,2,3,4,5,6".
+bool readInput(const std::string &spec, HostTensor &tensor, std::string &error) {
+  return !spec.empty() && spec[0] == '@' ? readNpy(spec.substr(1), tensor, error)
+                                         : parseInline(spec, tensor, error);
+}
+
 /// Checks a runtime value against the declared argument type.
 bool checkArgument(unsigned index, Type type, const HostTensor &value,
                    const std::string &source, std::string &error) {
@@ -336,11 +342,7 @@ int main(int argc, char **argv) {
     if (!inputs.empty()) {
       HostTensor ids;
       std::string idsError;
-      const std::string &spec = inputs[0];
-      bool ok = !spec.empty() && spec[0] == '@'
-                    ? readNpy(spec.substr(1), ids, idsError)
-                    : parseInline(spec, ids, idsError);
-      if (!ok)
+      if (!readInput(inputs[0], ids, idsError))
         return fail("input ids: " + idsError);
       if (ids.isFloat() && ids.rank() == 4) {
         // Pixels [batch, channels, height, width] of an image model.
@@ -359,11 +361,7 @@ int main(int argc, char **argv) {
       // carried from the previous segment: the model is built for its rows.
       HostTensor memory;
       std::string memoryError;
-      const std::string &spec = inputs[1];
-      bool ok = !spec.empty() && spec[0] == '@'
-                    ? readNpy(spec.substr(1), memory, memoryError)
-                    : parseInline(spec, memory, memoryError);
-      if (!ok)
+      if (!readInput(inputs[1], memory, memoryError))
         return fail("input 1: " + memoryError);
       if (memory.isFloat() && memory.rank() == 3)
         shape.memory = memory.dim(1);
@@ -466,10 +464,7 @@ int main(int argc, char **argv) {
       source = "--random-weights";
     } else if (nextInput < inputs.size()) {
       const std::string &spec = inputs[nextInput++];
-      bool ok = !spec.empty() && spec[0] == '@'
-                    ? readNpy(spec.substr(1), value, error)
-                    : parseInline(spec, value, error);
-      if (!ok)
+      if (!readInput(spec, value, error))
         return fail("argument " + std::to_string(i) + ": " + error);
       source = spec[0] == '@' ? spec.substr(1) : "--input=" + spec;
     } else if (func.getArgAttr(i, "hybrid.zeros_by_default") && type &&

@@ -321,13 +321,8 @@ struct LowerMaskBias : OpRewritePattern<MaskBiasOp> {
         {projection(ctx, 4, {0, 2}), projection(ctx, 4, {0, 3}),
          rewriter.getMultiDimIdentityMap(4)},
         "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
-          Value zero = arith::ConstantOp::create(
-              nb, nl, nb.getIntegerAttr(a[0].getType(), 0));
-          Value rowGlobal = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ne,
-                                                  a[0], zero);
-          Value columnGlobal = arith::CmpIOp::create(
-              nb, nl, arith::CmpIPredicate::ne, a[1], zero);
-          Value visible = arith::OrIOp::create(nb, nl, rowGlobal, columnGlobal);
+          Value visible = arith::OrIOp::create(nb, nl, isNonZero(nb, nl, a[0]),
+                                               isNonZero(nb, nl, a[1]));
           if (mask.kind != MaskKind::None)
             visible = arith::OrIOp::create(
                 nb, nl, visible,

@@ -421,11 +421,8 @@ struct LowerSelectTokens : OpRewritePattern<SelectTokensOp> {
         op, generic(rewriter, loc, {op.getFlags(), op.getOnTrue(), op.getOnFalse()},
                     init, {projection(ctx, 3, {0, 1}), id3, id3, id3}, "ppp",
                     [](OpBuilder &nb, Location nl, ValueRange a) {
-                      Value zero = arith::ConstantOp::create(
-                          nb, nl, nb.getIntegerAttr(a[0].getType(), 0));
-                      Value set = arith::CmpIOp::create(
-                          nb, nl, arith::CmpIPredicate::ne, a[0], zero);
-                      return arith::SelectOp::create(nb, nl, set, a[1], a[2])
+                      return arith::SelectOp::create(nb, nl, isNonZero(nb, nl, a[0]),
+                                                     a[1], a[2])
                           .getResult();
                     }));
     return success();

@@ -266,3 +266,8 @@ Value lowering::maskVisible(OpBuilder &b, Location loc, const MaskSpec &mask,
   }
   return arith::ConstantIntOp::create(b, loc, 1, 1);
 }
+
+Value lowering::isNonZero(OpBuilder &b, Location loc, Value flag) {
+  Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(flag.getType(), 0));
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, flag, zero);
+}

@@ -63,6 +63,9 @@ Value linearLayer(OpBuilder &b, Location loc, Value x, Value w, Value bias);
 Value activate(OpBuilder &b, Location loc, Activation kind, Value x);
 
 /// 1 / (1 + exp(-x)) and x·σ(x) on a scalar.
+/// Whether the integer `flag` is nonzero (an i1), for per-token flag tensors.
+Value isNonZero(OpBuilder &b, Location loc, Value flag);
+
 Value sigmoid(OpBuilder &b, Location loc, Value x);
 Value silu(OpBuilder &b, Location loc, Value x);
 /// log(1 + exp(x)), returning x itself above 20 as PyTorch does.
