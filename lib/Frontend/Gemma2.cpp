@@ -66,6 +66,10 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
     return nullptr;
   }
   info.vocabSize = vocab;
+  if (shape.carryState) {
+    error = std::string("gemma2: ") + kNeedsKVCache;
+    return nullptr;
+  }
 
   ModelBuilder m(context, shape.batch, shape.seq);
   OpBuilder &b = m.b;

@@ -446,6 +446,10 @@ bool HybridModelImporter::mixer(const Object &object, const std::string &path,
     return false;
   if (type != "rel_attention" && shapeOf(x)[1] != m.seq)
     return f.fail(path, "only rel_attention reads the memory");
+  if (m.carryState && type != "mamba")
+    return f.fail(f.pathOf("type"),
+                  "generating with carried state is built for mamba mixers only "
+                  "so far (a KV cache for '" + type + "' is not built yet)");
   bool ok = type == "attention"          ? attention(f, prefix, x, out)
             : type == "rel_attention"    ? relAttention(f, prefix, x, out)
             : type == "memory"           ? memoryMixer(f, prefix, x, out)
@@ -800,6 +804,7 @@ OwningOpRef<ModuleOp> frontend::importHybridModel(MLIRContext *context,
   }
   ModelBuilder m(context, shape.batch, image.pixels.empty() ? shape.seq : image.tokens,
                  image.pixels);
+  m.carryState = shape.carryState;
   HybridModelImporter importer(m, error);
   importer.setMemoryRows(shape.memory);
   Value logits;

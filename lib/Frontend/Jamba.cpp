@@ -110,6 +110,10 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     return nullptr;
   }
   info.vocabSize = vocab;
+  if (shape.carryState) {
+    error = std::string("jamba: ") + kNeedsKVCache;
+    return nullptr;
+  }
 
   ModelBuilder m(context, shape.batch, shape.seq);
   OpBuilder &b = m.b;

@@ -101,6 +101,10 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
                 std::to_string(maxPositions));
   const bool maskedLM = llvm::is_contained(architectures, "LongformerForMaskedLM");
   info.vocabSize = vocab;
+  if (shape.carryState) {
+    error = std::string("longformer: ") + kNeedsKVCache;
+    return nullptr;
+  }
 
   ModelBuilder m(context, shape.batch, shape.seq);
   OpBuilder &b = m.b;

@@ -34,9 +34,18 @@ Value frontend::buildMambaMixer(ModelBuilder &m, Value n,
       b, loc, tensor({c.inner, c.kernel}), convW3,
       SmallVector<ReassociationIndices>{{0}, {1, 2}});
   Value convB = c.convBias ? m.weight(p + "conv1d.bias", {c.inner}) : Value();
+  // Generation: the conv's last K−1 inputs and the SSM state carry over
+  // (HF's MambaCache conv_states and ssm_states).
+  Value convState = m.carryState
+                        ? m.stateIn(p + "conv_state", {B, c.inner, c.kernel - 1})
+                        : Value();
+  Value ssmState =
+      m.carryState ? m.stateIn(p + "ssm_state", {B, c.inner, c.state}) : Value();
   auto conv = CausalConv1DOp::create(b, loc, tensor({B, S, c.inner}),
                                      tensor({B, c.inner, c.kernel - 1}), x, convW,
-                                     convB, /*state=*/Value(), Activation::silu);
+                                     convB, convState, Activation::silu);
+  if (m.carryState)
+    m.stateOut(p + "conv_state", conv.getFinalState());
   Value xc = conv.getResult();
   Value dbc = m.linear(xc, p + "x_proj", c.rank + 2 * c.state, false);
   Value dt = m.lastDimSlice(dbc, 0, c.rank);
@@ -58,7 +67,9 @@ Value frontend::buildMambaMixer(ModelBuilder &m, Value n,
   Value d = m.weight(p + "D", {c.inner});
   auto scan = SelectiveScanOp::create(
       b, loc, tensor({B, S, c.inner}), tensor({B, c.inner, c.state}), xc, delta, a,
-      bs, cs, d, z, deltaBias, /*initial_state=*/Value(), /*delta_softplus=*/true);
+      bs, cs, d, z, deltaBias, ssmState, /*delta_softplus=*/true);
+  if (m.carryState)
+    m.stateOut(p + "ssm_state", scan.getFinalState());
   return m.linear(scan.getY(), p + "out_proj", hidden, c.projBias);
 }
 
@@ -101,6 +112,7 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   info.vocabSize = vocab;
 
   ModelBuilder m(context, shape.batch, shape.seq);
+  m.carryState = shape.carryState;
   Value embeddings = m.weight("backbone.embeddings.weight", {vocab, hidden});
   Value h = m.embed(embeddings);
   MambaMixerConfig mixer{inner, state, kernel, rank, useBias, useConvBias};

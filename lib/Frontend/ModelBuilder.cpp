@@ -65,6 +65,23 @@ Value ModelBuilder::stateInput(const std::string &name, ArrayRef<int64_t> shape)
   return func.getArgument(index);
 }
 
+Value ModelBuilder::stateIn(const std::string &name, ArrayRef<int64_t> shape) {
+  unsigned index = nextInputIndex(func);
+  if (failed(func.insertArgument(
+          index, f32(shape),
+          b.getDictionaryAttr({b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
+                               b.getNamedAttr("hybrid.state", b.getStringAttr(name)),
+                               b.getNamedAttr("hybrid.zeros_by_default",
+                                              b.getUnitAttr())}),
+          loc)))
+    return {};
+  return func.getArgument(index);
+}
+
+void ModelBuilder::stateOut(const std::string &name, Value next) {
+  stateResults.push_back({name, next});
+}
+
 Value ModelBuilder::concat(Value a, Value c, int64_t dim) {
   return tensor::ConcatOp::create(b, loc, dim, ValueRange{a, c});
 }
@@ -157,8 +174,14 @@ OwningOpRef<ModuleOp> ModelBuilder::finish(Value result) {
 }
 
 OwningOpRef<ModuleOp> ModelBuilder::finish(ArrayRef<Value> results) {
-  func::ReturnOp::create(b, loc, results);
+  SmallVector<Value> all(results);
+  for (const auto &[name, value] : stateResults)
+    all.push_back(value);
+  func::ReturnOp::create(b, loc, all);
   func.setFunctionType(b.getFunctionType(func.getBody().front().getArgumentTypes(),
-                                         ValueRange(results).getTypes()));
+                                         ValueRange(all).getTypes()));
+  for (auto [index, state] : llvm::enumerate(stateResults))
+    func.setResultAttr(results.size() + index, "hybrid.state",
+                       b.getStringAttr(state.first));
   return std::move(module);
 }

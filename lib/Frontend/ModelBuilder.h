@@ -37,6 +37,13 @@ public:
   /// An f32 input after the ids and earlier inputs, before every weight,
   /// marked {hybrid.input = name} (Transformer-XL's carried memory).
   Value stateInput(const std::string &name, ArrayRef<int64_t> shape);
+  /// Carried state `name` [shape]: an input (zeros when not given) whose
+  /// value after this call, `next`, is returned after the model's outputs,
+  /// both marked {hybrid.state = name}. Returns the input.
+  Value stateIn(const std::string &name, ArrayRef<int64_t> shape);
+  void stateOut(const std::string &name, Value next);
+  /// Whether recurrent layers carry their state (ModelInputShape).
+  bool carryState = false;
   /// The weight `name` of `shape` (f32), an argument added on first use.
   Value weight(const std::string &name, ArrayRef<int64_t> shape);
 
@@ -76,6 +83,7 @@ private:
   OwningOpRef<ModuleOp> module;
   func::FuncOp func;
   llvm::StringMap<Value> weights;
+  std::vector<std::pair<std::string, Value>> stateResults;
 };
 
 /// Shape of a tensor value.

@@ -16,6 +16,7 @@
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/JitModule.h"
 #include "hybrid/Support/Npy.h"
+#include "hybrid/Support/RandomWeights.h"
 #include "hybrid/Support/SafeTensors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -272,24 +273,6 @@ bool matchesExpected(size_t index, const HostTensor &actual,
   return true;
 }
 
-/// A random weight: norms near 1, A_log like HF's log(1..N), others small,
-/// so that a model with random weights stays numerically tame.
-HostTensor randomWeight(const std::string &name, RankedTensorType type,
-                        std::mt19937 &rng) {
-  std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-  llvm::StringRef n(name);
-  float lo = -0.2f, hi = 0.2f;
-  if (n.ends_with("norm.weight") || n.ends_with("norm_f.weight"))
-    lo = 0.9f, hi = 1.1f;
-  else if (n.ends_with("A_log"))
-    lo = 0.0f, hi = 2.0f;
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> values(numElements(shape));
-  for (float &v : values)
-    v = dist(rng);
-  return HostTensor::fromFloats(shape, std::move(values));
-}
-
 /// iree-run-module's format: 2x3xf32=[1 2 3][4 5 6].
 void printTensor(const HostTensor &t, llvm::raw_ostream &os) {
   os << t.typeString() << "=";
@@ -460,7 +443,10 @@ int main(int argc, char **argv) {
     } else if (randomWeights >= 0 && !weightNames[i].empty()) {
       if (!type || !type.hasStaticShape())
         return fail("weight '" + weightNames[i] + "' needs a static shape");
-      value = randomWeight(weightNames[i], type, weightRng);
+      value = randomWeight(weightNames[i],
+                           std::vector<int64_t>(type.getShape().begin(),
+                                                type.getShape().end()),
+                           weightRng);
       source = "--random-weights";
     } else if (nextInput < inputs.size()) {
       const std::string &spec = inputs[nextInput++];

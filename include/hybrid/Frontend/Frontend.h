@@ -34,6 +34,10 @@ struct ModelInputShape {
   /// Image models: the pixels' [channels, height, width] when the caller has
   /// them (empty: the model's own size).
   std::vector<int64_t> image;
+  /// Generation: recurrent layers take their state as inputs and return the
+  /// state after the last token, so a prompt can be processed in chunks and
+  /// then one token at a time (Mamba layers; see docs/generation.md).
+  bool carryState = false;
 };
 
 /// What an importer learned about the model besides its IR.

@@ -1,0 +1,126 @@
+//===- Model.h - Loading a model and generating with carried state -*- C++ -*-===//
+//
+// The runtime API of DESIGN.md §7: load a model description with its
+// weights, compile it for a target, open sessions, prefill a prompt (in one
+// or several chunks), decode token by token, snapshot and restore the whole
+// state. The state's layout comes from the compiler: every function argument
+// and result marked {hybrid.state = NAME} is one named state tensor, so the
+// runtime hard-codes nothing about layers.
+//
+//   std::string error;
+//   auto model = hybrid::Model::load("config.json", hybrid::Weights::fromFile("model.safetensors"),
+//                                    hybrid::Model::Target::CPU, error);
+//   auto session = model->newSession(/*batch=*/1, error);
+//   HostTensor logits;
+//   session->prefill(promptIds, logits, error);   // [1, P] -> [1, P, V]
+//   session->decode(nextId, logits, error);       // [1, 1] -> [1, 1, V]
+//
+// Functions are compiled once per token count and cached by the model.
+// Carried state exists so far for Mamba layers (conv and SSM state); models
+// with attention layers are refused by newSession with a clear error until
+// their KV caches exist.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_RUNTIME_MODEL_H
+#define HYBRID_RUNTIME_MODEL_H
+
+#include "hybrid/Support/HostTensor.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::hybrid {
+
+/// Where a model's weights come from.
+struct Weights {
+  std::string file; ///< a .safetensors checkpoint (HF names), or
+  int seed = -1;    ///< hybrid-run's --random-weights=SEED when file is empty
+  static Weights fromFile(std::string path) { return {std::move(path), -1}; }
+  static Weights random(int seed) { return {"", seed}; }
+};
+
+/// One named state tensor, as the compiler describes it.
+struct StateInfo {
+  std::string name; ///< e.g. "backbone.layers.0.mixer.ssm_state"
+  std::vector<int64_t> shape;
+  DType dtype = DType::F32;
+  int64_t bytes() const;
+};
+
+class Session;
+
+class Model {
+public:
+  enum class Target { Reference, CPU };
+
+  ~Model();
+  /// Reads the description (HF config.json or hybrid model JSON) and the
+  /// weights; compiles nothing yet. Null with `error` set on failure.
+  static std::unique_ptr<Model> load(const std::string &description,
+                                     const Weights &weights, Target target,
+                                     std::string &error);
+
+  /// A fresh session (zero state) for `batch` sequences, or null when the
+  /// model cannot carry state.
+  std::unique_ptr<Session> newSession(int64_t batch, std::string &error);
+
+  int64_t vocabSize() const { return vocab; }
+
+private:
+  friend class Session;
+  struct Compiled;
+  Model() = default;
+  /// The function for `batch` x `tokens`, compiled on first use.
+  Compiled *function(int64_t batch, int64_t tokens, std::string &error);
+
+  std::string description;
+  Weights weights;
+  Target target = Target::CPU;
+  int64_t vocab = 0;
+  std::map<std::string, HostTensor> weightValues;
+  /// Declared before `compiled`: the modules must go before their context.
+  struct ContextHolder;
+  std::unique_ptr<ContextHolder> context;
+  std::map<std::pair<int64_t, int64_t>, std::unique_ptr<Compiled>> compiled;
+};
+
+/// The whole carried state of a session, to restore later (prefix reuse).
+struct Snapshot {
+  std::map<std::string, HostTensor> tensors;
+  int64_t position = 0;
+};
+
+class Session {
+public:
+  /// Runs `ids` [batch, n] (any n ≥ 1) from the current state: `logits`
+  /// [batch, n, vocab], and the state moves past the n tokens. prefill and
+  /// decode are the same call; decode checks that n is 1.
+  bool prefill(const HostTensor &ids, HostTensor &logits, std::string &error);
+  bool decode(const HostTensor &ids, HostTensor &logits, std::string &error);
+
+  Snapshot snapshot() const { return {state, position}; }
+  void restore(const Snapshot &snapshot);
+
+  /// The state's layout and size, as the compiler described it.
+  const std::vector<StateInfo> &stateLayout() const { return layout; }
+  int64_t stateBytes() const;
+  /// Tokens processed so far.
+  int64_t tokens() const { return position; }
+
+private:
+  friend class Model;
+  Session(Model &model, int64_t batch) : model(model), batch(batch) {}
+  Model &model;
+  int64_t batch;
+  int64_t position = 0;
+  std::vector<StateInfo> layout;
+  std::map<std::string, HostTensor> state;
+};
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_RUNTIME_MODEL_H

@@ -1,0 +1,220 @@
+//===- Model.cpp - Loading a model and generating with carried state ------===//
+
+#include "hybrid/Runtime/Model.h"
+
+#include "hybrid/Frontend/Frontend.h"
+#include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Reference/Interpreter.h"
+#include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Support/RandomWeights.h"
+#include "hybrid/Support/SafeTensors.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include <random>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+int64_t StateInfo::bytes() const {
+  return numElements(shape) * (dtype == DType::I64 ? 8 : 4);
+}
+
+struct Model::ContextHolder {
+  ContextHolder() : context(makeRegistry()) {}
+  static DialectRegistry makeRegistry() {
+    DialectRegistry registry;
+    registerCPUPipelineDialects(registry);
+    return registry;
+  }
+  MLIRContext context;
+};
+
+/// One imported (and, for the CPU, compiled) @forward and what each of its
+/// arguments and results is.
+struct Model::Compiled {
+  enum class Role { Ids, State, Zeros, Weight };
+  struct Argument {
+    Role role;
+    std::string name; // state or weight name
+    std::vector<int64_t> shape;
+    DType dtype;
+  };
+  OwningOpRef<ModuleOp> module;
+  std::unique_ptr<JitModule> jit;
+  std::vector<Argument> arguments;
+  /// Result 0 is the logits; then one name per state result.
+  std::vector<std::string> stateResults;
+};
+
+Model::~Model() = default;
+
+std::unique_ptr<Model> Model::load(const std::string &description,
+                                   const Weights &weights, Target target,
+                                   std::string &error) {
+  std::unique_ptr<Model> model(new Model());
+  model->description = description;
+  model->weights = weights;
+  model->target = target;
+  model->context = std::make_unique<ContextHolder>();
+  // Import once now so that a bad description or checkpoint fails here.
+  if (!model->function(1, 1, error))
+    return nullptr;
+  return model;
+}
+
+Model::Compiled *Model::function(int64_t batch, int64_t tokens,
+                                 std::string &error) {
+  auto key = std::make_pair(batch, tokens);
+  if (auto it = compiled.find(key); it != compiled.end())
+    return it->second.get();
+  auto entry = std::make_unique<Compiled>();
+  ModelInputShape shape{batch, tokens};
+  shape.carryState = true;
+  ModelInfo info;
+  entry->module = importModel(&context->context, description, shape, info, error);
+  if (!entry->module)
+    return nullptr;
+  vocab = info.vocabSize;
+  auto func = entry->module->lookupSymbol<func::FuncOp>("forward");
+  std::unique_ptr<SafeTensors> checkpoint;
+  if (!weights.file.empty() && weightValues.empty()) {
+    checkpoint = SafeTensors::open(weights.file, error);
+    if (!checkpoint)
+      return nullptr;
+  }
+  std::mt19937 rng(weights.seed < 0 ? 0 : weights.seed);
+  const bool drawWeights = weightValues.empty();
+  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+    auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
+    Compiled::Argument arg;
+    arg.shape.assign(type.getShape().begin(), type.getShape().end());
+    arg.dtype = type.getElementType().isF32() ? DType::F32 : DType::I64;
+    if (i == 0) {
+      arg.role = Compiled::Role::Ids;
+    } else if (auto state = func.getArgAttrOfType<StringAttr>(i, "hybrid.state")) {
+      arg.role = Compiled::Role::State;
+      arg.name = state.str();
+    } else if (auto weight = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
+      arg.role = Compiled::Role::Weight;
+      arg.name = weight.str();
+      // Weights are read (or drawn, in argument order as hybrid-run does)
+      // once: every token count shares them.
+      if (drawWeights) {
+        HostTensor value;
+        if (checkpoint) {
+          if (!checkpoint->read(arg.name, value, error, arg.shape))
+            return nullptr;
+        } else {
+          value = randomWeight(arg.name, arg.shape, rng);
+        }
+        weightValues[arg.name] = std::move(value);
+      }
+    } else if (func.getArgAttr(i, "hybrid.zeros_by_default")) {
+      arg.role = Compiled::Role::Zeros;
+    } else {
+      error = description + ": argument " + std::to_string(i) +
+              " of the model is neither ids, state nor weight";
+      return nullptr;
+    }
+    entry->arguments.push_back(std::move(arg));
+  }
+  for (unsigned r = 1; r < func.getNumResults(); ++r)
+    if (auto state = func.getResultAttrOfType<StringAttr>(r, "hybrid.state"))
+      entry->stateResults.push_back(state.str());
+  if (target == Target::CPU) {
+    OwningOpRef<ModuleOp> lowered = entry->module->clone();
+    entry->jit = JitModule::compile(*lowered, error);
+    if (!entry->jit)
+      return nullptr;
+  }
+  Compiled *result = entry.get();
+  compiled[key] = std::move(entry);
+  return result;
+}
+
+std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
+  Compiled *step = function(batch, 1, error);
+  if (!step)
+    return nullptr;
+  std::unique_ptr<Session> session(new Session(*this, batch));
+  for (const Compiled::Argument &arg : step->arguments)
+    if (arg.role == Compiled::Role::State) {
+      session->layout.push_back({arg.name, arg.shape, arg.dtype});
+      session->state[arg.name] = HostTensor::zeros(arg.shape, arg.dtype);
+    }
+  return session;
+}
+
+bool Session::prefill(const HostTensor &ids, HostTensor &logits,
+                      std::string &error) {
+  if (ids.isFloat() || ids.rank() != 2 || ids.dim(0) != batch || ids.dim(1) < 1) {
+    error = "session: expected token ids [" + std::to_string(batch) +
+            ", n] (int32 or int64), got " + ids.typeString();
+    return false;
+  }
+  Model::Compiled *fn = model.function(batch, ids.dim(1), error);
+  if (!fn)
+    return false;
+  std::vector<HostTensor> args;
+  for (const Model::Compiled::Argument &arg : fn->arguments) {
+    switch (arg.role) {
+    case Model::Compiled::Role::Ids:
+      args.push_back(HostTensor::fromInts(ids.shape(),
+                                          std::vector<int64_t>(ids.ints(),
+                                                               ids.ints() + ids.numel())));
+      break;
+    case Model::Compiled::Role::State:
+      args.push_back(state.at(arg.name));
+      break;
+    case Model::Compiled::Role::Zeros:
+      args.push_back(HostTensor::zeros(arg.shape, arg.dtype));
+      break;
+    case Model::Compiled::Role::Weight:
+      args.push_back(model.weightValues.at(arg.name));
+      break;
+    }
+  }
+  for (int64_t n = 0; n < ids.numel(); ++n)
+    if (model.vocab > 0 && (ids.ints()[n] < 0 || ids.ints()[n] >= model.vocab)) {
+      error = "session: token id " + std::to_string(ids.ints()[n]) +
+              " is outside the vocabulary [0, " + std::to_string(model.vocab) + ")";
+      return false;
+    }
+  std::vector<HostTensor> results;
+  bool ok = model.target == Model::Target::CPU
+                ? fn->jit->run("forward", args, results, error)
+                : reference::interpret(
+                      fn->module->lookupSymbol<func::FuncOp>("forward"), args,
+                      results, error);
+  if (!ok)
+    return false;
+  logits = std::move(results[0]);
+  for (size_t s = 0; s < fn->stateResults.size(); ++s)
+    state[fn->stateResults[s]] = std::move(results[1 + s]);
+  position += ids.dim(1);
+  return true;
+}
+
+bool Session::decode(const HostTensor &ids, HostTensor &logits,
+                     std::string &error) {
+  if (ids.rank() != 2 || ids.dim(1) != 1) {
+    error = "session: decode takes one token per sequence [" +
+            std::to_string(batch) + ", 1], got " + ids.typeString();
+    return false;
+  }
+  return prefill(ids, logits, error);
+}
+
+void Session::restore(const Snapshot &snapshot) {
+  state = snapshot.tensors;
+  position = snapshot.position;
+}
+
+int64_t Session::stateBytes() const {
+  int64_t total = 0;
+  for (const StateInfo &info : layout)
+    total += info.bytes();
+  return total;
+}

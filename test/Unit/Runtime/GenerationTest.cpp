@@ -1,0 +1,123 @@
+//===- GenerationTest.cpp - Prefill and decode with carried state ---------===//
+//
+// The runtime's Session against one forward pass over the whole sequence,
+// for the models that carry state today (Mamba layers: conv and SSM state),
+// on the reference evaluator and compiled: token-by-token decoding, a prompt
+// prefilled in chunks, and restore-then-continue all give the logits of the
+// single pass (tolerance 1e-4 of the logits' scale: only the summation order
+// of the scan differs). The state's size does not grow with the tokens.
+//
+//===----------------------------------------------------------------------===//
+
+#include "../TestUtils.h"
+#include "hybrid/Runtime/Model.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using mlir::hybrid::testing::closeTo;
+
+namespace {
+
+/// Tokens [from, from + count) of two fixed sequences, as [2, count].
+HostTensor tokens(int64_t from, int64_t count) {
+  std::vector<int64_t> ids;
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t i = from; i < from + count; ++i)
+      ids.push_back((i * 29 + 7 + b * 13) % 64);
+  return HostTensor::fromInts({2, count}, ids);
+}
+
+/// Rows [from, from + count) of dim 1 of logits [2, S, V].
+HostTensor rows(const HostTensor &t, int64_t from, int64_t count) {
+  const int64_t seq = t.dim(1), n = t.dim(2);
+  std::vector<float> values;
+  for (int64_t b = 0; b < t.dim(0); ++b)
+    values.insert(values.end(), t.floats() + (b * seq + from) * n,
+                  t.floats() + (b * seq + from + count) * n);
+  return HostTensor::fromFloats({t.dim(0), count, n}, std::move(values));
+}
+
+struct Case {
+  const char *description;
+  Model::Target target;
+};
+
+class Generation : public ::testing::TestWithParam<Case> {};
+
+TEST_P(Generation, DecodeChunksAndRestoreMatchOnePass) {
+  std::string error;
+  std::unique_ptr<Model> model =
+      Model::load(std::string(HYBRID_SOURCE_DIR) + "/" + GetParam().description,
+                  Weights::random(3), GetParam().target, error);
+  ASSERT_TRUE(model) << error;
+  const int64_t total = 10;
+
+  auto whole = model->newSession(2, error);
+  ASSERT_TRUE(whole) << error;
+  HostTensor all;
+  ASSERT_TRUE(whole->prefill(tokens(0, total), all, error)) << error;
+
+  // Token by token; the state keeps its size however far it goes.
+  auto stepwise = model->newSession(2, error);
+  ASSERT_TRUE(stepwise) << error;
+  ASSERT_FALSE(stepwise->stateLayout().empty());
+  const int64_t bytes = stepwise->stateBytes();
+  for (int64_t i = 0; i < total; ++i) {
+    HostTensor logits;
+    ASSERT_TRUE(stepwise->decode(tokens(i, 1), logits, error)) << error;
+    EXPECT_TRUE(closeTo(logits, rows(all, i, 1), 1e-4)) << "token " << i;
+  }
+  EXPECT_EQ(stepwise->stateBytes(), bytes);
+  EXPECT_EQ(stepwise->tokens(), total);
+
+  // A prompt in chunks of 4 and 6.
+  auto chunked = model->newSession(2, error);
+  HostTensor first, second;
+  ASSERT_TRUE(chunked->prefill(tokens(0, 4), first, error)) << error;
+  ASSERT_TRUE(chunked->prefill(tokens(4, 6), second, error)) << error;
+  EXPECT_TRUE(closeTo(first, rows(all, 0, 4), 1e-4));
+  EXPECT_TRUE(closeTo(second, rows(all, 4, 6), 1e-4));
+
+  // Snapshot after 4 tokens, wander off, restore, continue.
+  auto session = model->newSession(2, error);
+  HostTensor logits;
+  ASSERT_TRUE(session->prefill(tokens(0, 4), logits, error)) << error;
+  Snapshot at4 = session->snapshot();
+  ASSERT_TRUE(session->prefill(tokens(20, 5), logits, error)) << error;
+  session->restore(at4);
+  EXPECT_EQ(session->tokens(), 4);
+  ASSERT_TRUE(session->prefill(tokens(4, 6), logits, error)) << error;
+  EXPECT_TRUE(closeTo(logits, rows(all, 4, 6), 1e-4));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    MambaModels, Generation,
+    ::testing::Values(Case{"examples/hf/mamba-tiny/config.json", Model::Target::Reference},
+                      Case{"examples/hf/mamba-tiny/config.json", Model::Target::CPU},
+                      Case{"examples/models/mamba.json", Model::Target::CPU}));
+
+TEST(GenerationErrors, AttentionModelsNeedAKVCache) {
+  std::string error;
+  EXPECT_FALSE(Model::load(HYBRID_SOURCE_DIR "/examples/hf/gemma2-tiny/config.json",
+                           Weights::random(1), Model::Target::Reference, error));
+  EXPECT_NE(error.find("gemma2: generating with carried state needs a KV cache"),
+            std::string::npos)
+      << error;
+}
+
+TEST(GenerationErrors, DecodeTakesOneToken) {
+  std::string error;
+  auto model = Model::load(HYBRID_SOURCE_DIR "/examples/hf/mamba-tiny/config.json",
+                           Weights::random(1), Model::Target::Reference, error);
+  ASSERT_TRUE(model) << error;
+  auto session = model->newSession(2, error);
+  HostTensor logits;
+  EXPECT_FALSE(session->decode(tokens(0, 2), logits, error));
+  EXPECT_EQ(error, "session: decode takes one token per sequence [2, 1], got 2x2xi64");
+  EXPECT_FALSE(session->prefill(HostTensor::fromInts({1, 3}, {1, 2, 3}), logits, error));
+  EXPECT_EQ(error, "session: expected token ids [2, n] (int32 or int64), got 1x3xi64");
+}
+
+} // namespace
