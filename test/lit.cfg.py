@@ -32,6 +32,7 @@ tools = [
     ToolSubst("hybrid-run", unresolved="fatal"),
     ToolSubst("hybrid-compile", unresolved="fatal"),
     ToolSubst("hybrid-bench", unresolved="fatal"),
+    ToolSubst("hybrid-generate-example", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

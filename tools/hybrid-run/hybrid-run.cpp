@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Generate.h"
+
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
@@ -98,6 +100,11 @@ llvm::cl::opt<double> tolerance(
     llvm::cl::desc("For --expected-output: max |actual - expected| relative "
                    "to max(1, max |expected|)"),
     llvm::cl::init(1e-4));
+llvm::cl::opt<int64_t> generateTokens(
+    "generate",
+    llvm::cl::desc("Greedy decoding of N tokens from the prompt in --input "
+                   "(model descriptions; --output saves the generated ids)"),
+    llvm::cl::init(0));
 llvm::cl::opt<int> randomInputs(
     "random-inputs",
     llvm::cl::desc("Fill the arguments not given with --input from this seed: "
@@ -306,6 +313,31 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "hybrid-mlir runner: runs a function of a .mlir file\n");
+
+  if (generateTokens > 0) {
+    GenerateOptions options;
+    options.description = inputFile;
+    if (!weightsFile.empty())
+      options.weights = Weights::fromFile(weightsFile);
+    else if (randomWeights >= 0)
+      options.weights = Weights::random(randomWeights);
+    else
+      return fail("--generate needs --weights=FILE.safetensors or "
+                  "--random-weights=SEED");
+    options.target =
+        target == Target::CPU ? Model::Target::CPU : Model::Target::Reference;
+    std::string error;
+    if (inputs.size() != 1 || !readInput(inputs[0], options.prompt, error))
+      return fail("--generate needs one --input with the prompt's token ids" +
+                  (error.empty() ? std::string() : ": " + error));
+    options.tokens = generateTokens;
+    if (outputs.size() > 1 || (!outputs.empty() && outputs[0].rfind('@', 0) != 0))
+      return fail("--generate takes one --output=@ids.npy");
+    if (!outputs.empty())
+      options.output = outputs[0].substr(1);
+    options.verbose = verbose;
+    return generate(options);
+  }
 
   DialectRegistry registry;
   registerCPUPipelineDialects(registry);
