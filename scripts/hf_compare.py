@@ -360,12 +360,47 @@ def transfo_xl(hybrid_run, workdir, seq=6, batch=2):
     return ok
 
 
+def generate(hybrid_run, workdir, model_type="mamba", new_tokens=12):
+    """HF's greedy generate against hybrid-run --generate, token for token,
+    on the checkpoint compare() wrote (run it first)."""
+    out = os.path.join(workdir, model_type)
+    model = tf.AutoModelForCausalLM.from_pretrained(out, torch_dtype=torch.float32).eval()
+    prompt = torch.tensor([[5, 17, 3, 42], [9, 9, 1, 30]])
+    # Plain arg-max for exactly new_tokens steps: no end-of-sequence stop
+    # (HF would pad after an EOS, or forbid it with min_new_tokens).
+    model.generation_config.eos_token_id = None
+    with torch.no_grad():
+        hf = model.generate(prompt, attention_mask=torch.ones_like(prompt),
+                            max_new_tokens=new_tokens,
+                            do_sample=False)[:, prompt.shape[1]:].numpy()
+    np.save(os.path.join(out, "prompt.npy"), prompt.numpy().astype(np.int64))
+    ok = True
+    for target in ("reference", "cpu"):
+        ids_path = os.path.join(out, f"generated-{target}.npy")
+        subprocess.run([hybrid_run, os.path.join(out, "config.json"),
+                        "--weights=" + os.path.join(out, "model.safetensors"),
+                        "--input=@" + os.path.join(out, "prompt.npy"),
+                        f"--generate={new_tokens}", "--output=@" + ids_path,
+                        "--target=" + target],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ours = np.load(ids_path)
+        same = ours.shape == hf.shape and (ours == hf).all()
+        ok &= bool(same)
+        print(f"{model_type}-generate {target}: {new_tokens} greedy tokens x "
+              f"{prompt.shape[0]} sequences {'OK' if same else 'MISMATCH'}"
+              + ("" if same else f" ours {ours.tolist()} HF {hf.tolist()}"))
+    return ok
+
+
 def main():
     hybrid_run, workdir = sys.argv[1], sys.argv[2]
     types = sys.argv[3:] or list(MODELS) + ["transfo-xl"]
     os.makedirs(workdir, exist_ok=True)
     results = [transfo_xl(hybrid_run, workdir) if t == "transfo-xl"
                else compare(hybrid_run, workdir, t) for t in types]
+    if "mamba" in types:
+        results.append(generate(hybrid_run, workdir, "mamba"))
+        results.append(generate(hybrid_run, workdir, "mamba-bias-bf16"))
     sys.exit(0 if all(results) else 1)
 
 
