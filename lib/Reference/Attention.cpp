@@ -174,3 +174,49 @@ HostTensor reference::maskBias(const HostTensor &globals, const MaskSpec &mask) 
       }
   return out;
 }
+
+HostTensor reference::cacheWrite(const HostTensor &cache, const HostTensor &fresh,
+                                 const HostTensor &positions, bool ring) {
+  HostTensor out = cache;
+  const int64_t batch = cache.dim(0), heads = cache.dim(1), slots = cache.dim(2),
+                dim = cache.dim(3), tokens = fresh.dim(2);
+  // Token by token, in order, so that a later token wins its slot.
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t j = 0; j < tokens; ++j) {
+      const int64_t position = positions.ints()[b * tokens] + j;
+      if (!ring && position >= slots)
+        continue; // the runtime keeps plain caches from overflowing
+      const int64_t slot = ((position % slots) + slots) % slots;
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t d = 0; d < dim; ++d)
+          out.floats()[((b * heads + h) * slots + slot) * dim + d] =
+              fresh.floats()[((b * heads + h) * tokens + j) * dim + d];
+    }
+  return out;
+}
+
+HostTensor reference::cacheBias(const HostTensor &positions, int64_t capacity,
+                                int64_t window, bool ring) {
+  const int64_t batch = positions.dim(0), tokens = positions.dim(1),
+                keys = capacity + tokens;
+  HostTensor out = HostTensor::zeros({batch, 1, tokens, keys});
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t p = positions.ints()[b * tokens];
+    for (int64_t i = 0; i < tokens; ++i)
+      for (int64_t k = 0; k < keys; ++k) {
+        // The absolute position the key holds, or -1 for an empty slot.
+        int64_t at;
+        if (k >= capacity)
+          at = p + (k - capacity);
+        else if (!ring)
+          at = k < p ? k : -1;
+        else
+          at = p - 1 - (((p - 1 - k) % capacity) + capacity) % capacity;
+        const int64_t q = p + i;
+        bool seen = at >= 0 && at <= q && (window == 0 || q - at < window);
+        out.floats()[(b * tokens + i) * keys + k] =
+            seen ? 0.0f : -std::numeric_limits<float>::infinity();
+      }
+  }
+  return out;
+}

@@ -403,6 +403,16 @@ bool Interpreter::step(Operation &op, std::string &error) {
             set(o, activation(get(o.getInput()), o.getKind()));
             return true;
           })
+          .Case([&](CacheWriteOp o) {
+            set(o, cacheWrite(get(o.getCache()), get(o.getNewValues()),
+                              get(o.getPositions()), o.getRing()));
+            return true;
+          })
+          .Case([&](CacheBiasOp o) {
+            set(o, cacheBias(get(o.getPositions()), o.getCapacity(), o.getWindow(),
+                             o.getRing()));
+            return true;
+          })
           .Case([&](MaskBiasOp o) {
             set(o, maskBias(get(o.getGlobals()), o.getMask().getSpec()));
             return true;

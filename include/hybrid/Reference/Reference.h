@@ -51,6 +51,15 @@ HostTensor attention(const HostTensor &query, const HostTensor &key,
 /// nonzero) shows key j to query i, else -inf; [B, 1, S, S].
 HostTensor maskBias(const HostTensor &globals, const MaskSpec &mask);
 
+/// hybrid.cache_write: `fresh` [B, H, n, D] written into `cache` [B, H, C, D]
+/// at slots positions[b, 0] + j (mod C with `ring`).
+HostTensor cacheWrite(const HostTensor &cache, const HostTensor &fresh,
+                      const HostTensor &positions, bool ring);
+
+/// hybrid.cache_bias: [B, 1, n, C + n], 0 where query i sees key k.
+HostTensor cacheBias(const HostTensor &positions, int64_t capacity,
+                     int64_t window, bool ring);
+
 /// hybrid.rel_attention (Transformer-XL).
 HostTensor relAttention(const HostTensor &query, const HostTensor &key,
                         const HostTensor &value, const HostTensor &pos,

@@ -340,11 +340,133 @@ struct LowerMaskBias : OpRewritePattern<MaskBiasOp> {
   }
 };
 
+/// Integer helpers on i64 values inside a generic body.
+struct I64 {
+  OpBuilder &b;
+  Location loc;
+  Value c(int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v)).getResult();
+  }
+  Value of(Value v) { // index or any integer → i64
+    if (v.getType().isIndex())
+      return arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
+    if (v.getType().getIntOrFloatBitWidth() < 64)
+      return arith::ExtSIOp::create(b, loc, b.getI64Type(), v);
+    return v;
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value div(Value x, Value y) { return arith::DivSIOp::create(b, loc, x, y); }
+  /// x mod m in [0, m) for m > 0, whatever the sign of x.
+  Value mod(Value x, int64_t m) {
+    Value r = arith::RemSIOp::create(b, loc, x, c(m));
+    return arith::RemSIOp::create(b, loc, add(r, c(m)), c(m));
+  }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+};
+
+/// bias[b, 0, i, k]: the absolute position each key holds (cache slot or new
+/// token, from p = positions[b, 0]) against the query's, as cache_bias says.
+struct LowerCacheBias : OpRewritePattern<CacheBiasOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CacheBiasOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    MLIRContext *ctx = getContext();
+    Location loc = op.getLoc();
+    RankedTensorType rt = op.getType();
+    Type t = rt.getElementType();
+    const int64_t capacity = op.getCapacity(), window = op.getWindow();
+    const bool ring = op.getRing();
+    Value init = tensor::EmptyOp::create(rewriter, loc, rt.getShape(), t);
+    AffineMap first = affineMap(ctx, 4, {dim(ctx, 0), getAffineConstantExpr(0, ctx)});
+    Value bias = generic(
+        rewriter, loc, op.getPositions(), init,
+        {first, rewriter.getMultiDimIdentityMap(4)}, "pppp",
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          I64 i{nb, nl};
+          using P = arith::CmpIPredicate;
+          Value p = i.of(a[0]);
+          Value q = i.add(p, i.of(linalg::IndexOp::create(nb, nl, 2)));
+          Value k = i.of(linalg::IndexOp::create(nb, nl, 3));
+          Value isNew = i.cmp(P::sge, k, i.c(capacity));
+          Value newAt = i.add(p, i.sub(k, i.c(capacity)));
+          Value slotAt =
+              ring ? i.sub(i.sub(p, i.c(1)), i.mod(i.sub(i.sub(p, i.c(1)), k), capacity))
+                   : arith::SelectOp::create(nb, nl, i.cmp(P::slt, k, p), k, i.c(-1))
+                         .getResult();
+          Value at = arith::SelectOp::create(nb, nl, isNew, newAt, slotAt);
+          Value seen = arith::AndIOp::create(nb, nl, i.cmp(P::sge, at, i.c(0)),
+                                             i.cmp(P::sle, at, q));
+          if (window > 0)
+            seen = arith::AndIOp::create(nb, nl, seen,
+                                         i.cmp(P::slt, i.sub(q, at), i.c(window)));
+          return arith::SelectOp::create(nb, nl, seen, floatConstant(nb, nl, t, 0.0),
+                                         floatConstant(nb, nl, t, -INFINITY))
+              .getResult();
+        });
+    rewriter.replaceOp(op, bias);
+    return success();
+  }
+};
+
+/// result[b, h, s, d]: the new token written to slot s last (its index j
+/// from p = positions[b, 0]), read with tensor.extract, else the old slot.
+struct LowerCacheWrite : OpRewritePattern<CacheWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CacheWriteOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    MLIRContext *ctx = getContext();
+    Location loc = op.getLoc();
+    RankedTensorType rt = op.getType();
+    const int64_t slots = rt.getDimSize(2),
+                  tokens = tensorType(op.getNewValues()).getDimSize(2);
+    const bool ring = op.getRing();
+    Value fresh = op.getNewValues();
+    Value init = tensor::EmptyOp::create(rewriter, loc, rt.getShape(),
+                                         rt.getElementType());
+    AffineMap id4 = rewriter.getMultiDimIdentityMap(4);
+    AffineMap first = affineMap(ctx, 4, {dim(ctx, 0), getAffineConstantExpr(0, ctx)});
+    Value written = generic(
+        rewriter, loc, {op.getCache(), op.getPositions()}, init, {id4, first, id4},
+        "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
+          I64 i{nb, nl};
+          using P = arith::CmpIPredicate;
+          Value p = i.of(a[1]);
+          Value s = i.of(linalg::IndexOp::create(nb, nl, 2));
+          // The first j with slot(p + j) = s, then (ring) the last such j < n.
+          Value j = ring ? i.mod(i.sub(s, p), slots) : i.sub(s, p);
+          if (ring)
+            j = i.add(j, i.mul(i.c(slots),
+                               i.div(i.sub(i.c(tokens - 1), j), i.c(slots))));
+          Value valid = arith::AndIOp::create(nb, nl, i.cmp(P::sge, j, i.c(0)),
+                                              i.cmp(P::slt, j, i.c(tokens)));
+          Value safeJ = arith::SelectOp::create(nb, nl, valid, j, i.c(0));
+          Value index = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), safeJ);
+          Value value = tensor::ExtractOp::create(
+              nb, nl, fresh,
+              ValueRange{linalg::IndexOp::create(nb, nl, 0),
+                         linalg::IndexOp::create(nb, nl, 1), index,
+                         linalg::IndexOp::create(nb, nl, 3)});
+          return arith::SelectOp::create(nb, nl, valid, value, a[0]).getResult();
+        });
+    rewriter.replaceOp(op, written);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateAttentionLoweringPatterns(
     RewritePatternSet &patterns, const HybridToLinalgOptions &options) {
   patterns.add<LowerAttention>(patterns.getContext(), options);
-  patterns.add<LowerRelAttention, LowerLinearAttention, LowerMaskBias>(
+  patterns.add<LowerRelAttention, LowerLinearAttention, LowerMaskBias,
+               LowerCacheBias, LowerCacheWrite>(
       patterns.getContext());
 }

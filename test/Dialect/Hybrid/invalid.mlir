@@ -1442,3 +1442,35 @@ func.func @position_ids_rank(%ids: tensor<16xi64>) {
   %p = hybrid.position_ids %ids {padding_idx = 1} : tensor<16xi64>
   return
 }
+
+// -----
+
+func.func @cache_write_heads(%cache: tensor<1x2x4x8xf32>, %new: tensor<1x3x1x8xf32>, %pos: tensor<1x1xi64>) {
+  // expected-error @+1 {{'new_values' dim 1 (heads) is 3, expected 2 (from 'cache')}}
+  %c = hybrid.cache_write %cache, %new, %pos : tensor<1x2x4x8xf32>, tensor<1x3x1x8xf32>, tensor<1x1xi64>
+  return
+}
+
+// -----
+
+func.func @cache_write_positions(%cache: tensor<1x2x4x8xf32>, %new: tensor<1x2x2x8xf32>, %pos: tensor<1x1xi64>) {
+  // expected-error @+1 {{'positions' dim 1 (tokens) is 1, expected 2 (from 'new_values')}}
+  %c = hybrid.cache_write %cache, %new, %pos : tensor<1x2x4x8xf32>, tensor<1x2x2x8xf32>, tensor<1x1xi64>
+  return
+}
+
+// -----
+
+func.func @cache_bias_keys(%pos: tensor<1x2xi64>) {
+  // expected-error @+1 {{'result' dim 3 (keys (capacity + tokens)) is 5, expected 6}}
+  %b = hybrid.cache_bias %pos {capacity = 4} : tensor<1x2xi64> -> tensor<1x1x2x5xf32>
+  return
+}
+
+// -----
+
+func.func @cache_bias_capacity(%pos: tensor<1x2xi64>) {
+  // expected-error @+1 {{capacity must be >= 1, got 0}}
+  %b = hybrid.cache_bias %pos {capacity = 0} : tensor<1x2xi64> -> tensor<1x1x2x2xf32>
+  return
+}

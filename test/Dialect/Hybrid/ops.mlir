@@ -207,3 +207,13 @@ func.func @longformer_pieces(%g: tensor<2x16xi64>, %a: tensor<2x16x8xf32>, %b: t
   %p = hybrid.position_ids %g {padding_idx = 1} : tensor<2x16xi64>
   return %bias, %o : tensor<2x1x16x16xf32>, tensor<2x16x8xf32>
 }
+
+// CHECK-LABEL: func.func @kv_cache
+func.func @kv_cache(%cache: tensor<1x2x4x8xf32>, %new: tensor<1x2x1x8xf32>, %pos: tensor<1x1xi64>)
+    -> (tensor<1x2x4x8xf32>, tensor<1x1x1x5xf32>) {
+  // CHECK: hybrid.cache_write %{{.*}}, %{{.*}}, %{{.*}} {ring} : tensor<1x2x4x8xf32>, tensor<1x2x1x8xf32>, tensor<1x1xi64>
+  %c = hybrid.cache_write %cache, %new, %pos {ring} : tensor<1x2x4x8xf32>, tensor<1x2x1x8xf32>, tensor<1x1xi64>
+  // CHECK: hybrid.cache_bias %{{.*}} {capacity = 4 : i64, ring, window = 4 : i64} : tensor<1x1xi64> -> tensor<1x1x1x5xf32>
+  %b = hybrid.cache_bias %pos {capacity = 4, window = 4, ring} : tensor<1x1xi64> -> tensor<1x1x1x5xf32>
+  return %c, %b : tensor<1x2x4x8xf32>, tensor<1x1x1x5xf32>
+}

@@ -240,4 +240,28 @@ TEST(ReferencePositionIds, SkipPaddingLikeRoberta) {
             (std::vector<int64_t>{2, 1, 3, 4, 1, 1, 1, 2, 3, 4}));
 }
 
+TEST(ReferenceKVCache, RingOfFourAfterSixTokens) {
+  // p = 6, ring of 4 slots: slot s holds position 5 - ((5 - s) mod 4), so
+  // slots 0..3 hold 4, 5, 2, 3. Window 4: query 6 sees 3, 4, 5 and itself
+  // (6 - 2 = 4 is not < 4). By hand: keys [slot0..3, new0] = [4, 5, 2, 3, 6].
+  HostTensor pos = HostTensor::fromInts({1, 1}, {6});
+  HostTensor bias = cacheBias(pos, 4, 4, /*ring=*/true);
+  const float inf = INFINITY;
+  EXPECT_EQ(std::vector<float>(bias.floats(), bias.floats() + 5),
+            (std::vector<float>{0, 0, -inf, 0, 0}));
+  // Writing 6 and 7 (two tokens) goes to slots 2 and 3.
+  HostTensor cache = HostTensor::fromFloats({1, 1, 4, 1}, {40, 50, 20, 30});
+  HostTensor fresh = HostTensor::fromFloats({1, 1, 2, 1}, {60, 70});
+  HostTensor written = cacheWrite(cache, fresh, HostTensor::fromInts({1, 2}, {6, 7}),
+                                  /*ring=*/true);
+  EXPECT_EQ(std::vector<float>(written.floats(), written.floats() + 4),
+            (std::vector<float>{40, 50, 60, 70}));
+  // A plain cache of 4 slots at p = 3: slot 3 takes the first token, the
+  // second falls off the end.
+  HostTensor plain = cacheWrite(cache, fresh, HostTensor::fromInts({1, 2}, {3, 4}),
+                                /*ring=*/false);
+  EXPECT_EQ(std::vector<float>(plain.floats(), plain.floats() + 4),
+            (std::vector<float>{40, 50, 20, 60}));
+}
+
 } // namespace

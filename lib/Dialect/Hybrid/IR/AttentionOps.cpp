@@ -265,3 +265,43 @@ LogicalResult MaskBiasOp::verify() {
                      {seq, "query_seq", "globals"},
                      {seq, "key_seq", "globals"}});
 }
+
+LogicalResult CacheWriteOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "cache", getCache(),
+                        {anyDim("batch"), anyDim("heads"), anyDim("capacity"),
+                         anyDim("head_dim")})))
+    return failure();
+  const int64_t batch = dimOf(getCache(), 0), heads = dimOf(getCache(), 1),
+                dim = dimOf(getCache(), 3);
+  if (failed(checkShape(op, "new_values", getNewValues(),
+                        {{batch, "batch", "cache"},
+                         {heads, "heads", "cache"},
+                         anyDim("tokens"),
+                         {dim, "head_dim", "cache"}})))
+    return failure();
+  if (failed(checkSameElementType(
+          op, {{"cache", getCache()}, {"new_values", getNewValues()}})))
+    return failure();
+  return checkShape(op, "positions", getPositions(),
+                    {{batch, "batch", "cache"},
+                     {dimOf(getNewValues(), 2), "tokens", "new_values"}});
+}
+
+LogicalResult CacheBiasOp::verify() {
+  Operation *op = getOperation();
+  if (getCapacity() < 1)
+    return emitOpError() << "capacity must be >= 1, got " << getCapacity();
+  if (getWindow() < 0)
+    return emitOpError() << "window must be >= 0, got " << getWindow();
+  if (failed(checkShape(op, "positions", getPositions(),
+                        {anyDim("batch"), anyDim("tokens")})))
+    return failure();
+  const int64_t tokens = dimOf(getPositions(), 1);
+  return checkShape(op, "result", getResult(),
+                    {{dimOf(getPositions(), 0), "batch", "positions"},
+                     {1, "heads"},
+                     {tokens, "tokens", "positions"},
+                     {isStatic(tokens) ? getCapacity() + tokens : ShapedType::kDynamic,
+                      "keys (capacity + tokens)"}});
+}

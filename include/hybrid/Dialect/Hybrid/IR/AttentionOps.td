@@ -171,4 +171,59 @@ def Hybrid_MaskBiasOp : Hybrid_Op<"mask_bias"> {
   let hasVerifier = 1;
 }
 
+def Hybrid_CacheWriteOp : Hybrid_Op<"cache_write",
+    [AllTypesMatch<["cache", "result"]>]> {
+  let summary = "Writes new keys or values into a KV cache (plain or ring buffer)";
+  let description = [{
+    `cache [B, H, C, D]` holds the keys (or values) of earlier tokens;
+    `new [B, H, n, D]` are those of n new tokens at the contiguous absolute
+    positions `positions[b, 0] + j` (`positions [B, n]`). Token at position
+    p goes to slot `p` (plain cache; p < C) or `p mod C` (`ring`: a sliding
+    window of exactly C slots, the latest token winning):
+
+    ```
+    result[b, h, s] = new[b, h, j]   for the last j whose slot is s
+                    = cache[b, h, s] when no new token goes to s
+    ```
+
+    ```mlir
+    %k2 = hybrid.cache_write %k_cache, %k_new, %positions {ring}
+        : tensor<1x2x4x8xf32>, tensor<1x2x1x8xf32>, tensor<1x1xi64>
+    ```
+  }];
+  let arguments = (ins Hybrid_FloatTensor:$cache, Hybrid_FloatTensor:$new_values,
+                       Hybrid_IndexTensor:$positions, UnitAttr:$ring);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = [{
+    $cache `,` $new_values `,` $positions attr-dict `:` type($cache) `,`
+    type($new_values) `,` type($positions)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_CacheBiasOp : Hybrid_Op<"cache_bias"> {
+  let summary = "Which cached and new keys each new query sees, as an additive bias";
+  let description = [{
+    For attention over `concat(cache [C slots], new [n tokens])` along the
+    key axis, before this call's `hybrid.cache_write`: `result [B, 1, n,
+    C + n]` is 0 where query i (absolute position `q = p + i`, `p =
+    positions[b, 0]`) sees the key and -inf elsewhere. Slot s of a plain
+    cache holds position s if `s < p`; slot s of a `ring` holds
+    `p − 1 − ((p − 1 − s) mod C)` if that is ≥ 0; new key j is at `p + j`.
+    A key at position a is seen when `a ≤ q` and, with `window = W > 0`,
+    `q − a < W` (the causal window of `#hybrid.mask<causal, window = W>`).
+
+    ```mlir
+    %bias = hybrid.cache_bias %positions {capacity = 4 : i64, window = 4 : i64, ring}
+          : tensor<1x1xi64> -> tensor<1x1x1x5xf32>
+    ```
+  }];
+  let arguments = (ins Hybrid_IndexTensor:$positions, Hybrid_I64Attr:$capacity,
+                       DefaultValuedAttr<Hybrid_I64Attr, "0">:$window,
+                       UnitAttr:$ring);
+  let results = (outs Hybrid_FloatTensor:$result);
+  let assemblyFormat = "$positions attr-dict `:` type($positions) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 #endif // HYBRID_ATTENTION_OPS_TD
