@@ -365,7 +365,7 @@ def generate(hybrid_run, workdir, model_type="mamba", new_tokens=12):
     on the checkpoint compare() wrote (run it first)."""
     out = os.path.join(workdir, model_type)
     model = tf.AutoModelForCausalLM.from_pretrained(out, torch_dtype=torch.float32).eval()
-    prompt = torch.tensor([[5, 17, 3, 42], [9, 9, 1, 30]])
+    prompt = torch.tensor([[5, 17, 3, 42, 11, 2], [9, 9, 1, 30, 4, 4]])
     # Plain arg-max for exactly new_tokens steps: no end-of-sequence stop
     # (HF would pad after an EOS, or forbid it with min_new_tokens).
     model.generation_config.eos_token_id = None
@@ -398,9 +398,9 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     results = [transfo_xl(hybrid_run, workdir) if t == "transfo-xl"
                else compare(hybrid_run, workdir, t) for t in types]
-    if "mamba" in types:
-        results.append(generate(hybrid_run, workdir, "mamba"))
-        results.append(generate(hybrid_run, workdir, "mamba-bias-bf16"))
+    for t in ("mamba", "mamba-bias-bf16", "gemma2", "jamba", "jamba-dense"):
+        if t in types:
+            results.append(generate(hybrid_run, workdir, t))
     sys.exit(0 if all(results) else 1)
 
 

@@ -48,7 +48,9 @@ int main(int argc, char **argv) {
   }
   const int count = argc > 2 ? std::atoi(argv[2]) : 8;
   std::string error;
-  auto model = Model::load(argv[1], Weights::random(1), Model::Target::CPU, error);
+  // KV caches of global attention layers hold the prompt and what follows.
+  auto model = Model::load(argv[1], Weights::random(1), Model::Target::CPU, error,
+                           /*maxTokens=*/4 + count);
   auto session = model ? model->newSession(/*batch=*/1, error) : nullptr;
   if (!session) {
     std::fprintf(stderr, "error: %s\n", error.c_str());

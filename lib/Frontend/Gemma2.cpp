@@ -66,12 +66,10 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
     return nullptr;
   }
   info.vocabSize = vocab;
-  if (shape.carryState) {
-    error = std::string("gemma2: ") + kNeedsKVCache;
-    return nullptr;
-  }
 
   ModelBuilder m(context, shape.batch, shape.seq);
+  m.carryState = shape.carryState;
+  m.maxTokens = shape.maxTokens;
   OpBuilder &b = m.b;
   Location loc = m.loc;
   auto tensor = [&](ArrayRef<int64_t> dims) { return m.f32(dims); };
@@ -80,11 +78,7 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
   Value h = m.embed(embed, float(std::sqrt(double(hidden))));
   auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
-  auto rope = [&](Value x) {
-    return RopeOp::create(b, loc, x.getType(), x, Value(), b.getF32FloatAttr(theta),
-                          b.getI64IntegerAttr(0))
-        .getResult();
-  };
+  auto rope = [&](Value x) { return m.rope(x, theta); };
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     bool sliding = layerTypes.empty() ? i % 2 == 0
@@ -98,12 +92,10 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
     Value q = rope(heads4(m.linear(n, p + "self_attn.q_proj", heads * headDim, bias), heads));
     Value k = rope(heads4(m.linear(n, p + "self_attn.k_proj", kvHeads * headDim, bias), kvHeads));
     Value v = heads4(m.linear(n, p + "self_attn.v_proj", kvHeads * headDim, bias), kvHeads);
-    MaskAttr mask = MaskAttr::get(context, sliding ? MaskSpec::causal(window)
-                                                   : MaskSpec::causal());
-    Value o = AttentionOp::create(
-        b, loc, tensor({B, heads, S, headDim}), q, k, v, Value(), mask,
-        b.getF32FloatAttr(1.0 / std::sqrt(scalar)),
-        attnCap ? b.getF32FloatAttr(*attnCap) : FloatAttr(), b.getI64IntegerAttr(0));
+    Value o = m.causalAttention(q, k, v, sliding ? window : 0,
+                                b.getF32FloatAttr(1.0 / std::sqrt(scalar)),
+                                attnCap ? b.getF32FloatAttr(*attnCap) : FloatAttr(),
+                                p + "self_attn.");
     Value merged = MergeHeadsOp::create(b, loc, tensor({B, S, heads * headDim}), o);
     Value attn = m.linear(merged, p + "self_attn.o_proj", hidden, bias);
     h = m.add(h, m.rmsNorm(attn, p + "post_attention_layernorm.weight", eps, true));

@@ -267,6 +267,7 @@ OwningOpRef<ModuleOp> frontend::importHybridModel(MLIRContext *context,
   ModelBuilder m(context, shape.batch, image.pixels.empty() ? shape.seq : image.tokens,
                  image.pixels);
   m.carryState = shape.carryState;
+  m.maxTokens = shape.maxTokens;
   HybridModelImporter importer(m, error);
   importer.setMemoryRows(shape.memory);
   Value logits;

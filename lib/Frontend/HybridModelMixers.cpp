@@ -63,16 +63,23 @@ bool HybridModelImporter::attention(JsonFields &f, const std::string &prefix,
     Value flat = m.linear(x, prefix + name, count * headDim, bias);
     Value split = m.splitHeads(flat, count, headDim);
     if (ropeTheta && name[0] != 'v')
-      split = RopeOp::create(b, loc, split.getType(), split, Value(),
-                             b.getF32FloatAttr(*ropeTheta), b.getI64IntegerAttr(0));
+      split = m.rope(split, *ropeTheta);
     return split;
   };
+  if (m.carryState && mask != "causal")
+    return f.fail(f.pathOf("mask"), "generating with carried state needs a causal "
+                                    "mask, got \"" + mask + "\"");
   Value q = project("q_proj", heads), k = project("k_proj", kvHeads),
         v = project("v_proj", kvHeads);
-  Value o = AttentionOp::create(
-      b, loc, m.f32({m.batch, heads, m.seq, headDim}), q, k, v, Value(),
-      MaskAttr::get(context, spec), scale ? b.getF32FloatAttr(*scale) : FloatAttr(),
-      softcap ? b.getF32FloatAttr(*softcap) : FloatAttr(), b.getI64IntegerAttr(0));
+  FloatAttr scaleAttr = scale ? b.getF32FloatAttr(*scale) : FloatAttr();
+  FloatAttr softcapAttr = softcap ? b.getF32FloatAttr(*softcap) : FloatAttr();
+  // Causal attention goes through the KV cache when generating.
+  Value o = mask == "causal"
+                ? m.causalAttention(q, k, v, window, scaleAttr, softcapAttr, prefix)
+                : AttentionOp::create(b, loc, m.f32({m.batch, heads, m.seq, headDim}),
+                                      q, k, v, Value(), MaskAttr::get(context, spec),
+                                      scaleAttr, softcapAttr, b.getI64IntegerAttr(0))
+                      .getResult();
   Value merged = MergeHeadsOp::create(b, loc, m.f32({m.batch, m.seq, heads * headDim}), o);
   out = m.linear(merged, prefix + "o_proj", hidden, bias);
   return true;
@@ -286,10 +293,10 @@ bool HybridModelImporter::mixer(const Object &object, const std::string &path,
     return false;
   if (type != "rel_attention" && shapeOf(x)[1] != m.seq)
     return f.fail(path, "only rel_attention reads the memory");
-  if (m.carryState && type != "mamba")
+  if (m.carryState && type != "mamba" && type != "attention")
     return f.fail(f.pathOf("type"),
-                  "generating with carried state is built for mamba mixers only "
-                  "so far (a KV cache for '" + type + "' is not built yet)");
+                  "generating with carried state is built for attention and mamba "
+                  "mixers so far, not '" + type + "'");
   bool ok = type == "attention"          ? attention(f, prefix, x, out)
             : type == "rel_attention"    ? relAttention(f, prefix, x, out)
             : type == "memory"           ? memoryMixer(f, prefix, x, out)

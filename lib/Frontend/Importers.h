@@ -9,11 +9,6 @@
 
 namespace mlir::hybrid::frontend {
 
-/// Why a model with attention layers cannot be built with carried state.
-inline constexpr const char *kNeedsKVCache =
-    "generating with carried state needs a KV cache for attention layers, "
-    "which is not built yet (Mamba layers carry state today)";
-
 /// The Mamba-1 mixer of HF's MambaMixer / JambaMambaMixer.
 struct MambaMixerConfig {
   int64_t inner, state, kernel, rank;

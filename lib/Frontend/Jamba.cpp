@@ -110,20 +110,16 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     return nullptr;
   }
   info.vocabSize = vocab;
-  if (shape.carryState) {
-    error = std::string("jamba: ") + kNeedsKVCache;
-    return nullptr;
-  }
 
   ModelBuilder m(context, shape.batch, shape.seq);
+  m.carryState = shape.carryState;
+  m.maxTokens = shape.maxTokens;
   OpBuilder &b = m.b;
   Location loc = m.loc;
   auto tensor = [&](ArrayRef<int64_t> dims) { return m.f32(dims); };
   const int64_t B = shape.batch, S = shape.seq, headDim = hidden / heads;
   MambaMixerConfig mixer{int64_t(expand * hidden), state, kernel, rank, projBias,
                          convBias, /*innerNorms=*/true, eps};
-  MaskAttr mask = MaskAttr::get(
-      context, window ? MaskSpec::causal(int64_t(*window)) : MaskSpec::causal());
 
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
   Value h = m.embed(embed);
@@ -138,9 +134,8 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
       Value q = split(m.linear(n, p + "self_attn.q_proj", heads * headDim, false), heads);
       Value k = split(m.linear(n, p + "self_attn.k_proj", kvHeads * headDim, false), kvHeads);
       Value v = split(m.linear(n, p + "self_attn.v_proj", kvHeads * headDim, false), kvHeads);
-      Value o = AttentionOp::create(b, loc, tensor({B, heads, S, headDim}), q, k, v,
-                                    Value(), mask, FloatAttr(), FloatAttr(),
-                                    b.getI64IntegerAttr(0));
+      Value o = m.causalAttention(q, k, v, window ? int64_t(*window) : 0, FloatAttr(),
+                                  FloatAttr(), p + "self_attn.");
       Value merged = MergeHeadsOp::create(b, loc, tensor({B, S, hidden}), o);
       mix = m.linear(merged, p + "self_attn.o_proj", hidden, false);
     } else {

@@ -102,7 +102,8 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
   const bool maskedLM = llvm::is_contained(architectures, "LongformerForMaskedLM");
   info.vocabSize = vocab;
   if (shape.carryState) {
-    error = std::string("longformer: ") + kNeedsKVCache;
+    error = "longformer: an encoder (bidirectional attention) does not generate "
+            "token by token";
     return nullptr;
   }
 

@@ -82,6 +82,59 @@ void ModelBuilder::stateOut(const std::string &name, Value next) {
   stateResults.push_back({name, next});
 }
 
+Value ModelBuilder::positions() {
+  if (positionsInput)
+    return positionsInput;
+  unsigned index = nextInputIndex(func);
+  auto type = RankedTensorType::get({batch, seq}, b.getI64Type());
+  if (failed(func.insertArgument(
+          index, type,
+          b.getDictionaryAttr({b.getNamedAttr("hybrid.input", b.getStringAttr("positions")),
+                               b.getNamedAttr("hybrid.positions", b.getUnitAttr())}),
+          loc)))
+    return {};
+  positionsInput = func.getArgument(index);
+  return positionsInput;
+}
+
+Value ModelBuilder::rope(Value x, double theta) {
+  return RopeOp::create(b, loc, x.getType(), x, carryState ? positions() : Value(),
+                        b.getF32FloatAttr(theta), b.getI64IntegerAttr(0));
+}
+
+Value ModelBuilder::causalAttention(Value q, Value k, Value v, int64_t window,
+                                    FloatAttr scale, FloatAttr softcap,
+                                    const std::string &prefix) {
+  ArrayRef<int64_t> qShape = shapeOf(q), kShape = shapeOf(k);
+  auto resultType = f32({qShape[0], qShape[1], qShape[2], shapeOf(v)[3]});
+  if (!carryState)
+    return AttentionOp::create(b, loc, resultType, q, k, v, Value(),
+                               MaskAttr::get(b.getContext(), MaskSpec::causal(window)),
+                               scale, softcap, b.getI64IntegerAttr(0));
+  // Keys: [cache; new]. A sliding layer's cache is a ring of exactly its
+  // window; cache_bias hides empty slots, future and out-of-window keys.
+  const bool ring = window > 0;
+  const int64_t capacity = ring ? window : maxTokens;
+  Value kCache = stateIn(prefix + "k_cache", {batch, kShape[1], capacity, kShape[3]});
+  Value vCache =
+      stateIn(prefix + "v_cache", {batch, kShape[1], capacity, shapeOf(v)[3]});
+  Value pos = positions();
+  Value bias = CacheBiasOp::create(b, loc, f32({batch, 1, seq, capacity + seq}), pos,
+                                   b.getI64IntegerAttr(capacity),
+                                   b.getI64IntegerAttr(window),
+                                   ring ? b.getUnitAttr() : UnitAttr());
+  Value o = AttentionOp::create(b, loc, resultType, q, concat(kCache, k, 2),
+                                concat(vCache, v, 2), bias,
+                                MaskAttr::get(b.getContext(), MaskSpec::none()), scale,
+                                softcap, b.getI64IntegerAttr(0));
+  UnitAttr ringAttr = ring ? b.getUnitAttr() : UnitAttr();
+  stateOut(prefix + "k_cache",
+           CacheWriteOp::create(b, loc, kCache.getType(), kCache, k, pos, ringAttr));
+  stateOut(prefix + "v_cache",
+           CacheWriteOp::create(b, loc, vCache.getType(), vCache, v, pos, ringAttr));
+  return o;
+}
+
 Value ModelBuilder::concat(Value a, Value c, int64_t dim) {
   return tensor::ConcatOp::create(b, loc, dim, ValueRange{a, c});
 }

@@ -42,8 +42,22 @@ public:
   /// both marked {hybrid.state = name}. Returns the input.
   Value stateIn(const std::string &name, ArrayRef<int64_t> shape);
   void stateOut(const std::string &name, Value next);
-  /// Whether recurrent layers carry their state (ModelInputShape).
+  /// Whether recurrent layers carry their state (ModelInputShape), and the
+  /// capacity of global attention layers' KV caches.
   bool carryState = false;
+  int64_t maxTokens = 0;
+  /// Generation: the absolute positions [B, S] (i64) of this call's tokens,
+  /// an input the runtime fills ({hybrid.positions}); created on first use.
+  Value positions();
+  /// Attention of q [B, H, S, D] over k, v [B, Hkv, S, D] with a causal mask
+  /// (window 0 = unbounded). With carryState the keys and values of earlier
+  /// calls come from a KV cache `prefix`k_cache/v_cache: a ring of `window`
+  /// slots for sliding layers, `maxTokens` slots otherwise.
+  Value causalAttention(Value q, Value k, Value v, int64_t window,
+                        FloatAttr scale, FloatAttr softcap,
+                        const std::string &prefix);
+  /// RoPE on [B, H, S, D] at this call's positions (0.. without carryState).
+  Value rope(Value x, double theta);
   /// The weight `name` of `shape` (f32), an argument added on first use.
   Value weight(const std::string &name, ArrayRef<int64_t> shape);
 
@@ -84,6 +98,7 @@ private:
   func::FuncOp func;
   llvm::StringMap<Value> weights;
   std::vector<std::pair<std::string, Value>> stateResults;
+  Value positionsInput;
 };
 
 /// Shape of a tensor value.

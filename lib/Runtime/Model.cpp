@@ -34,7 +34,7 @@ struct Model::ContextHolder {
 /// One imported (and, for the CPU, compiled) @forward and what each of its
 /// arguments and results is.
 struct Model::Compiled {
-  enum class Role { Ids, State, Zeros, Weight };
+  enum class Role { Ids, Positions, State, Zeros, Weight };
   struct Argument {
     Role role;
     std::string name; // state or weight name
@@ -52,8 +52,9 @@ Model::~Model() = default;
 
 std::unique_ptr<Model> Model::load(const std::string &description,
                                    const Weights &weights, Target target,
-                                   std::string &error) {
+                                   std::string &error, int64_t maxTokens) {
   std::unique_ptr<Model> model(new Model());
+  model->maxTokens = maxTokens;
   model->description = description;
   model->weights = weights;
   model->target = target;
@@ -72,6 +73,7 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens,
   auto entry = std::make_unique<Compiled>();
   ModelInputShape shape{batch, tokens};
   shape.carryState = true;
+  shape.maxTokens = maxTokens;
   ModelInfo info;
   entry->module = importModel(&context->context, description, shape, info, error);
   if (!entry->module)
@@ -93,6 +95,8 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens,
     arg.dtype = type.getElementType().isF32() ? DType::F32 : DType::I64;
     if (i == 0) {
       arg.role = Compiled::Role::Ids;
+    } else if (func.getArgAttr(i, "hybrid.positions")) {
+      arg.role = Compiled::Role::Positions;
     } else if (auto state = func.getArgAttrOfType<StringAttr>(i, "hybrid.state")) {
       arg.role = Compiled::Role::State;
       arg.name = state.str();
@@ -165,6 +169,20 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
                                           std::vector<int64_t>(ids.ints(),
                                                                ids.ints() + ids.numel())));
       break;
+    case Model::Compiled::Role::Positions: {
+      // Absolute positions of this call's tokens; the KV caches' capacity.
+      if (position + ids.dim(1) > model.maxTokens) {
+        error = "session: the context is full: " + std::to_string(position) +
+                " + " + std::to_string(ids.dim(1)) + " tokens exceed maxTokens " +
+                std::to_string(model.maxTokens) + " (Model::load)";
+        return false;
+      }
+      std::vector<int64_t> values(ids.numel());
+      for (int64_t n = 0; n < ids.numel(); ++n)
+        values[n] = position + n % ids.dim(1);
+      args.push_back(HostTensor::fromInts(ids.shape(), values));
+      break;
+    }
     case Model::Compiled::Role::State:
       args.push_back(state.at(arg.name));
       break;

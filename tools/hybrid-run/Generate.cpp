@@ -45,8 +45,11 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
     return fail("--generate needs token ids [batch, prompt length] in --input, got " +
                 prompt.typeString());
   auto start = std::chrono::steady_clock::now();
+  // KV caches of global attention layers hold exactly the prompt and the
+  // tokens to generate.
   std::unique_ptr<Model> model =
-      Model::load(options.description, options.weights, options.target, error);
+      Model::load(options.description, options.weights, options.target, error,
+                  prompt.dim(1) + options.tokens);
   if (!model)
     return fail(error);
   std::unique_ptr<Session> session = model->newSession(prompt.dim(0), error);

@@ -38,6 +38,9 @@ struct ModelInputShape {
   /// state after the last token, so a prompt can be processed in chunks and
   /// then one token at a time (Mamba layers; see docs/generation.md).
   bool carryState = false;
+  /// With carryState: the longest context the KV caches of global attention
+  /// layers hold (sliding-window layers keep exactly their window).
+  int64_t maxTokens = 2048;
 };
 
 /// What an importer learned about the model besides its IR.

@@ -16,9 +16,9 @@
 //   session->decode(nextId, logits, error);       // [1, 1] -> [1, 1, V]
 //
 // Functions are compiled once per token count and cached by the model.
-// Carried state exists so far for Mamba layers (conv and SSM state); models
-// with attention layers are refused by newSession with a clear error until
-// their KV caches exist.
+// Carried state: Mamba layers' conv and SSM state, causal attention layers'
+// KV caches (a ring of exactly W slots for sliding-window layers). Models
+// whose layers cannot carry state yet are refused by load with a message.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,10 +59,12 @@ public:
 
   ~Model();
   /// Reads the description (HF config.json or hybrid model JSON) and the
-  /// weights; compiles nothing yet. Null with `error` set on failure.
+  /// weights. `maxTokens` is the context the KV caches of global attention
+  /// layers hold (sliding-window layers keep exactly their window). Null with
+  /// `error` set on failure.
   static std::unique_ptr<Model> load(const std::string &description,
                                      const Weights &weights, Target target,
-                                     std::string &error);
+                                     std::string &error, int64_t maxTokens = 2048);
 
   /// A fresh session (zero state) for `batch` sequences, or null when the
   /// model cannot carry state.
@@ -80,7 +82,7 @@ private:
   std::string description;
   Weights weights;
   Target target = Target::CPU;
-  int64_t vocab = 0;
+  int64_t vocab = 0, maxTokens = 2048;
   std::map<std::string, HostTensor> weightValues;
   /// Declared before `compiled`: the modules must go before their context.
   struct ContextHolder;
