@@ -244,11 +244,17 @@ bool HybridModelImporter::conv(JsonFields &f, const std::string &prefix,
   int64_t kernel;
   if (!f.integer("kernel", int64_t(4), kernel))
     return false;
+  // Generation: the last K − 1 inputs carry over, as in a Mamba mixer.
+  Value state = m.carryState
+                    ? m.stateIn(prefix + "conv_state", {m.batch, hidden, kernel - 1})
+                    : Value();
   auto conv = CausalConv1DOp::create(
       b, loc, TypeRange{x.getType(), m.f32({m.batch, hidden, kernel - 1})}, x,
       m.weight(prefix + "conv.weight", {hidden, kernel}),
-      m.weight(prefix + "conv.bias", {hidden}), Value(),
+      m.weight(prefix + "conv.bias", {hidden}), state,
       ActivationAttr::get(context, Activation::silu));
+  if (m.carryState)
+    m.stateOut(prefix + "conv_state", conv.getFinalState());
   out = m.linear(conv.getResult(), prefix + "out_proj", hidden, false);
   return true;
 }
@@ -293,10 +299,10 @@ bool HybridModelImporter::mixer(const Object &object, const std::string &path,
     return false;
   if (type != "rel_attention" && shapeOf(x)[1] != m.seq)
     return f.fail(path, "only rel_attention reads the memory");
-  if (m.carryState && type != "mamba" && type != "attention")
+  if (m.carryState && type != "mamba" && type != "attention" && type != "conv")
     return f.fail(f.pathOf("type"),
-                  "generating with carried state is built for attention and mamba "
-                  "mixers so far, not '" + type + "'");
+                  "generating with carried state is built for attention, mamba and "
+                  "conv mixers so far, not '" + type + "'");
   bool ok = type == "attention"          ? attention(f, prefix, x, out)
             : type == "rel_attention"    ? relAttention(f, prefix, x, out)
             : type == "memory"           ? memoryMixer(f, prefix, x, out)

@@ -99,7 +99,7 @@ TEST_P(Generation, DecodeChunksAndRestoreMatchOnePass) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    MambaModels, Generation,
+    StatefulModels, Generation,
     ::testing::Values(Case{"examples/hf/mamba-tiny/config.json", Model::Target::Reference},
                       Case{"examples/hf/mamba-tiny/config.json", Model::Target::CPU},
                       Case{"examples/models/mamba.json", Model::Target::CPU},
@@ -107,7 +107,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"examples/hf/gemma2-tiny/config.json", Model::Target::CPU},
                       Case{"examples/hf/jamba-tiny/config.json", Model::Target::Reference},
                       Case{"examples/models/gemma2_style.json", Model::Target::Reference},
-                      Case{"examples/models/jamba_style.json", Model::Target::Reference}));
+                      Case{"examples/models/jamba_style.json", Model::Target::Reference},
+                      Case{"examples/models/conv_hybrid.json", Model::Target::Reference}));
 
 TEST(Generation, SlidingLayersKeepExactlyTheirWindow) {
   // gemma2-tiny: layer 0 slides over 4 tokens, layer 1 is global; 2 kv heads
