@@ -67,9 +67,7 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
   }
   info.vocabSize = vocab;
 
-  ModelBuilder m(context, shape.batch, shape.seq);
-  m.carryState = shape.carryState;
-  m.maxTokens = shape.maxTokens;
+  ModelBuilder m(context, shape);
   OpBuilder &b = m.b;
   Location loc = m.loc;
   auto tensor = [&](ArrayRef<int64_t> dims) { return m.f32(dims); };

@@ -264,10 +264,8 @@ OwningOpRef<ModuleOp> frontend::importHybridModel(MLIRContext *context,
     error = path + ": " + error;
     return nullptr;
   }
-  ModelBuilder m(context, shape.batch, image.pixels.empty() ? shape.seq : image.tokens,
+  ModelBuilder m(context, shape, image.pixels.empty() ? shape.seq : image.tokens,
                  image.pixels);
-  m.carryState = shape.carryState;
-  m.maxTokens = shape.maxTokens;
   HybridModelImporter importer(m, error);
   importer.setMemoryRows(shape.memory);
   Value logits;

@@ -107,7 +107,7 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
     return nullptr;
   }
 
-  ModelBuilder m(context, shape.batch, shape.seq);
+  ModelBuilder m(context, shape);
   OpBuilder &b = m.b;
   Location loc = m.loc;
   const int64_t B = shape.batch, S = shape.seq, headDim = hidden / heads;

@@ -111,8 +111,7 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   }
   info.vocabSize = vocab;
 
-  ModelBuilder m(context, shape.batch, shape.seq);
-  m.carryState = shape.carryState;
+  ModelBuilder m(context, shape);
   Value embeddings = m.weight("backbone.embeddings.weight", {vocab, hidden});
   Value h = m.embed(embeddings);
   MambaMixerConfig mixer{inner, state, kernel, rank, useBias, useConvBias};

@@ -14,12 +14,13 @@ ArrayRef<int64_t> frontend::shapeOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getShape();
 }
 
-ModelBuilder::ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq)
-    : ModelBuilder(context, batch, seq, {}) {}
+ModelBuilder::ModelBuilder(MLIRContext *context, const ModelInputShape &shape)
+    : ModelBuilder(context, shape, shape.seq, {}) {}
 
-ModelBuilder::ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq,
-                           ArrayRef<int64_t> pixels)
-    : b(context), loc(UnknownLoc::get(context)), batch(batch), seq(seq) {
+ModelBuilder::ModelBuilder(MLIRContext *context, const ModelInputShape &shape,
+                           int64_t tokens, ArrayRef<int64_t> pixels)
+    : carryState(shape.carryState), maxTokens(shape.maxTokens), b(context),
+      loc(UnknownLoc::get(context)), batch(shape.batch), seq(tokens) {
   // Ops are built directly, not parsed: their dialects must be loaded.
   context->loadDialect<HybridDialect, arith::ArithDialect, func::FuncDialect,
                        math::MathDialect, tensor::TensorDialect>();
@@ -34,48 +35,32 @@ ModelBuilder::ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq,
   b.setInsertionPointToStart(func.addEntryBlock());
 }
 
-/// Inputs come before every weight: after the ids and earlier inputs.
-static unsigned nextInputIndex(func::FuncOp func) {
+Value ModelBuilder::insertInput(Type type, ArrayRef<NamedAttribute> attrs) {
+  // Inputs come before every weight: after the ids and earlier inputs.
   unsigned index = 1;
   while (index < func.getNumArguments() && func.getArgAttr(index, "hybrid.input"))
     ++index;
-  return index;
+  if (failed(func.insertArgument(index, type, b.getDictionaryAttr(attrs), loc)))
+    return {};
+  return func.getArgument(index);
 }
 
 Value ModelBuilder::optionalTokenInput(const std::string &name) {
-  unsigned index = nextInputIndex(func);
-  auto type = RankedTensorType::get({batch, seq}, b.getI64Type());
-  if (failed(func.insertArgument(
-          index, type,
-          b.getDictionaryAttr({b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
-                               b.getNamedAttr("hybrid.zeros_by_default",
-                                              b.getUnitAttr())}),
-          loc)))
-    return {};
-  return func.getArgument(index);
+  return insertInput(RankedTensorType::get({batch, seq}, b.getI64Type()),
+                     {b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
+                      b.getNamedAttr("hybrid.zeros_by_default", b.getUnitAttr())});
 }
 
 Value ModelBuilder::stateInput(const std::string &name, ArrayRef<int64_t> shape) {
-  unsigned index = nextInputIndex(func);
-  if (failed(func.insertArgument(
-          index, f32(shape),
-          b.getDictionaryAttr(b.getNamedAttr("hybrid.input", b.getStringAttr(name))),
-          loc)))
-    return {};
-  return func.getArgument(index);
+  return insertInput(f32(shape),
+                     {b.getNamedAttr("hybrid.input", b.getStringAttr(name))});
 }
 
 Value ModelBuilder::stateIn(const std::string &name, ArrayRef<int64_t> shape) {
-  unsigned index = nextInputIndex(func);
-  if (failed(func.insertArgument(
-          index, f32(shape),
-          b.getDictionaryAttr({b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
-                               b.getNamedAttr("hybrid.state", b.getStringAttr(name)),
-                               b.getNamedAttr("hybrid.zeros_by_default",
-                                              b.getUnitAttr())}),
-          loc)))
-    return {};
-  return func.getArgument(index);
+  return insertInput(f32(shape),
+                     {b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
+                      b.getNamedAttr("hybrid.state", b.getStringAttr(name)),
+                      b.getNamedAttr("hybrid.zeros_by_default", b.getUnitAttr())});
 }
 
 void ModelBuilder::stateOut(const std::string &name, Value next) {
@@ -83,17 +68,11 @@ void ModelBuilder::stateOut(const std::string &name, Value next) {
 }
 
 Value ModelBuilder::positions() {
-  if (positionsInput)
-    return positionsInput;
-  unsigned index = nextInputIndex(func);
-  auto type = RankedTensorType::get({batch, seq}, b.getI64Type());
-  if (failed(func.insertArgument(
-          index, type,
-          b.getDictionaryAttr({b.getNamedAttr("hybrid.input", b.getStringAttr("positions")),
-                               b.getNamedAttr("hybrid.positions", b.getUnitAttr())}),
-          loc)))
-    return {};
-  positionsInput = func.getArgument(index);
+  if (!positionsInput)
+    positionsInput =
+        insertInput(RankedTensorType::get({batch, seq}, b.getI64Type()),
+                    {b.getNamedAttr("hybrid.input", b.getStringAttr("positions")),
+                     b.getNamedAttr("hybrid.positions", b.getUnitAttr())});
   return positionsInput;
 }
 

@@ -10,6 +10,7 @@
 #define HYBRID_LIB_FRONTEND_MODELBUILDER_H
 
 #include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
+#include "hybrid/Frontend/Frontend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -22,10 +23,12 @@ namespace mlir::hybrid::frontend {
 
 class ModelBuilder {
 public:
-  ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq);
+  /// @forward for token ids of `shape` (batch, seq), carrying state when
+  /// `shape.carryState` says so.
+  ModelBuilder(MLIRContext *context, const ModelInputShape &shape);
   /// An image model: the first input is f32 pixels `pixels` [batch, C, H, W]
-  /// ("pixel_values"); `seq` is the number of tokens its stem makes.
-  ModelBuilder(MLIRContext *context, int64_t batch, int64_t seq,
+  /// ("pixel_values"); `tokens` is the number of tokens its stem makes.
+  ModelBuilder(MLIRContext *context, const ModelInputShape &shape, int64_t tokens,
                ArrayRef<int64_t> pixels);
 
   /// The token ids, [batch, seq] i64 (or the pixels of an image model).
@@ -42,10 +45,10 @@ public:
   /// both marked {hybrid.state = name}. Returns the input.
   Value stateIn(const std::string &name, ArrayRef<int64_t> shape);
   void stateOut(const std::string &name, Value next);
-  /// Whether recurrent layers carry their state (ModelInputShape), and the
-  /// capacity of global attention layers' KV caches.
-  bool carryState = false;
-  int64_t maxTokens = 0;
+  /// Whether recurrent layers carry their state, and the capacity of global
+  /// attention layers' KV caches (from ModelInputShape).
+  const bool carryState;
+  const int64_t maxTokens;
   /// Generation: the absolute positions [B, S] (i64) of this call's tokens,
   /// an input the runtime fills ({hybrid.positions}); created on first use.
   Value positions();
@@ -97,6 +100,10 @@ private:
   OwningOpRef<ModuleOp> module;
   func::FuncOp func;
   llvm::StringMap<Value> weights;
+  /// Adds an input of `type` after the ids and earlier inputs (before every
+  /// weight) with the argument attributes `attrs`.
+  Value insertInput(Type type, ArrayRef<NamedAttribute> attrs);
+
   std::vector<std::pair<std::string, Value>> stateResults;
   Value positionsInput;
 };

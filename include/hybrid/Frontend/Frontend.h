@@ -8,8 +8,11 @@
 // binds a Hugging Face checkpoint unchanged.
 //
 // Supported: Hugging Face config.json with model_type "mamba", "gemma2",
-// "jamba" or "longformer". Longformer takes a second input,
-// global_attention_mask [batch, seq] (zeros when omitted).
+// "jamba" or "longformer" (docs/models.md; Longformer takes a second input,
+// global_attention_mask [batch, seq], zeros when omitted), and the project's
+// own format, "format": "hybrid-model" (docs/model-format.md). With
+// ModelInputShape::carryState the function takes and returns the state of
+// its recurrent layers and KV caches (docs/generation.md).
 //
 //===----------------------------------------------------------------------===//
 
