@@ -229,11 +229,27 @@ bool HybridModelImporter::linearAttention(JsonFields &f,
   auto project = [&](const char *name) {
     return m.splitHeads(m.linear(x, prefix + name, hidden, false), heads, headDim);
   };
+  if (m.carryState && !causal)
+    return f.fail(f.pathOf("causal"), "generating with carried state needs causal "
+                                      "linear attention");
+  Value q = project("q_proj"), k = project("k_proj"), v = project("v_proj");
+  // Generation: the running sums S = Σ φ(k) vᵀ and z = Σ φ(k) carry over.
+  Value state, normalizer;
+  if (m.carryState) {
+    state = m.stateIn(prefix + "state", {m.batch, heads, headDim, headDim});
+    normalizer = m.stateIn(prefix + "normalizer", {m.batch, heads, headDim});
+  }
   Value o = LinearAttentionOp::create(
-      b, loc, m.f32({m.batch, heads, m.seq, headDim}), project("q_proj"),
-      project("k_proj"), project("v_proj"),
+      b, loc, m.f32({m.batch, heads, m.seq, headDim}), q, k, v, state, normalizer,
       MaskAttr::get(context, causal ? MaskSpec::causal() : MaskSpec::none()),
       b.getF32FloatAttr(1e-6));
+  if (m.carryState) {
+    auto next = LinearAttentionStateOp::create(
+        b, loc, TypeRange{state.getType(), normalizer.getType()}, k, v, state,
+        normalizer);
+    m.stateOut(prefix + "state", next.getFinalState());
+    m.stateOut(prefix + "normalizer", next.getFinalNormalizer());
+  }
   Value merged = MergeHeadsOp::create(b, loc, m.f32({m.batch, m.seq, hidden}), o);
   out = m.linear(merged, prefix + "o_proj", hidden, false);
   return true;
@@ -299,10 +315,11 @@ bool HybridModelImporter::mixer(const Object &object, const std::string &path,
     return false;
   if (type != "rel_attention" && shapeOf(x)[1] != m.seq)
     return f.fail(path, "only rel_attention reads the memory");
-  if (m.carryState && type != "mamba" && type != "attention" && type != "conv")
+  if (m.carryState && (type == "rel_attention" || type == "memory"))
     return f.fail(f.pathOf("type"),
-                  "generating with carried state is built for attention, mamba and "
-                  "conv mixers so far, not '" + type + "'");
+                  "generating with carried state is built for attention, mamba, "
+                  "linear_attention, conv and parallel mixers so far, not '" +
+                      type + "'");
   bool ok = type == "attention"          ? attention(f, prefix, x, out)
             : type == "rel_attention"    ? relAttention(f, prefix, x, out)
             : type == "memory"           ? memoryMixer(f, prefix, x, out)

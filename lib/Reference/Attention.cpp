@@ -133,7 +133,8 @@ HostTensor reference::relAttention(const HostTensor &q, const HostTensor &k,
 
 HostTensor reference::linearAttention(const HostTensor &q, const HostTensor &k,
                                       const HostTensor &v, bool causal,
-                                      double eps) {
+                                      double eps, const HostTensor *state,
+                                      const HostTensor *normalizer) {
   const int64_t batch = q.dim(0), heads = q.dim(1), seq = q.dim(2),
                 headDim = q.dim(3), kvHeads = k.dim(1), valueDim = v.dim(3);
   const int64_t group = heads / kvHeads;
@@ -145,6 +146,13 @@ HostTensor reference::linearAttention(const HostTensor &q, const HostTensor &k,
         const int64_t kvh = h / group;
         std::fill(acc.begin(), acc.end(), 0.0);
         double normaliser = 0;
+        // Earlier calls' keys: φ(q_i)·S₀ and φ(q_i)·z₀.
+        for (int64_t d = 0; state && d < headDim; ++d) {
+          const double fq = featureMap(q.floats()[at4(q, b, h, i, d)]);
+          normaliser += fq * normalizer->floats()[(b * kvHeads + kvh) * headDim + d];
+          for (int64_t e = 0; e < valueDim; ++e)
+            acc[e] += fq * state->floats()[at4(*state, b, kvh, d, e)];
+        }
         for (int64_t j = 0; j < (causal ? i + 1 : seq); ++j) {
           double weight = 0;
           for (int64_t d = 0; d < headDim; ++d)
@@ -159,6 +167,33 @@ HostTensor reference::linearAttention(const HostTensor &q, const HostTensor &k,
               static_cast<float>(acc[d] / (normaliser + eps));
       }
   return out;
+}
+
+reference::LinearAttentionState
+reference::linearAttentionState(const HostTensor &k, const HostTensor &v,
+                                const HostTensor &state,
+                                const HostTensor &normalizer) {
+  const int64_t batch = k.dim(0), kvHeads = k.dim(1), seq = k.dim(2),
+                headDim = k.dim(3), valueDim = v.dim(3);
+  LinearAttentionState next{state, normalizer};
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < kvHeads; ++h)
+      for (int64_t d = 0; d < headDim; ++d) {
+        double z = normalizer.floats()[(b * kvHeads + h) * headDim + d];
+        std::vector<double> row(valueDim);
+        for (int64_t e = 0; e < valueDim; ++e)
+          row[e] = state.floats()[at4(state, b, h, d, e)];
+        for (int64_t j = 0; j < seq; ++j) {
+          const double fk = featureMap(k.floats()[at4(k, b, h, j, d)]);
+          z += fk;
+          for (int64_t e = 0; e < valueDim; ++e)
+            row[e] += fk * v.floats()[at4(v, b, h, j, e)];
+        }
+        next.normalizer.floats()[(b * kvHeads + h) * headDim + d] = float(z);
+        for (int64_t e = 0; e < valueDim; ++e)
+          next.state.floats()[at4(state, b, h, d, e)] = float(row[e]);
+      }
+  return next;
 }
 
 HostTensor reference::maskBias(const HostTensor &globals, const MaskSpec &mask) {

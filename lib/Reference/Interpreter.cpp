@@ -251,10 +251,20 @@ bool Interpreter::step(Operation &op, std::string &error) {
             return true;
           })
           .Case([&](LinearAttentionOp o) {
-            set(o, linearAttention(get(o.getQuery()), get(o.getKey()),
-                                   get(o.getValue()),
-                                   o.getMask().getKind() == MaskKind::Causal,
-                                   o.getEps().convertToDouble()));
+            set(o, linearAttention(
+                       get(o.getQuery()), get(o.getKey()), get(o.getValue()),
+                       o.getMask().getKind() == MaskKind::Causal,
+                       o.getEps().convertToDouble(),
+                       o.getState() ? &get(o.getState()) : nullptr,
+                       o.getNormalizer() ? &get(o.getNormalizer()) : nullptr));
+            return true;
+          })
+          .Case([&](LinearAttentionStateOp o) {
+            LinearAttentionState next =
+                linearAttentionState(get(o.getKey()), get(o.getValue()),
+                                     get(o.getState()), get(o.getNormalizer()));
+            set(o.getFinalState(), std::move(next.state));
+            set(o.getFinalNormalizer(), std::move(next.normalizer));
             return true;
           })
           .Case([&](SelectiveScanOp o) {

@@ -67,9 +67,22 @@ HostTensor relAttention(const HostTensor &query, const HostTensor &key,
                         const HostTensor &positionBias, const MaskSpec &mask,
                         double scale);
 
-/// hybrid.linear_attention, as the direct O(S²) sum.
+/// hybrid.linear_attention, as the direct O(S²) sum, from the running sums
+/// `state` [B, Hkv, D, Dv] and `normalizer` [B, Hkv, D] of earlier keys when
+/// given (causal only).
 HostTensor linearAttention(const HostTensor &query, const HostTensor &key,
-                           const HostTensor &value, bool causal, double eps);
+                           const HostTensor &value, bool causal, double eps,
+                           const HostTensor *state = nullptr,
+                           const HostTensor *normalizer = nullptr);
+
+/// hybrid.linear_attention_state: the running sums past `key` and `value`.
+struct LinearAttentionState {
+  HostTensor state, normalizer;
+};
+LinearAttentionState linearAttentionState(const HostTensor &key,
+                                          const HostTensor &value,
+                                          const HostTensor &state,
+                                          const HostTensor &normalizer);
 
 //===----------------------------------------------------------------------===//
 // Scans and convolutions

@@ -274,11 +274,33 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
     AffineMap id4 = rewriter.getMultiDimIdentityMap(4);
     AffineMap rows4 = projection(ctx, 4, {0, 1, 2});
     Value normInit = filledTensor(rewriter, loc, {batch, heads, seq}, t, 0.0);
+    Value accInit = filledTensor(rewriter, loc, {batch, heads, seq, valueDim}, t, 0.0);
+    if (op.getState()) {
+      // Earlier calls' keys: the sums start at φ(q_i)·z₀ and φ(q_i)·S₀.
+      auto featureTimes = [&](OpBuilder &b, Location l, ValueRange a) {
+        Value fq = activate(b, l, Activation::elu_plus_one, a[0]);
+        return arith::AddFOp::create(b, l, a[2], arith::MulFOp::create(b, l, fq, a[1]))
+            .getResult();
+      };
+      // dims (b, h, i, d)
+      normInit = generic(
+          rewriter, loc, {op.getQuery(), op.getNormalizer()}, normInit,
+          {id4, affineMap(ctx, 4, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3)}),
+           rows4},
+          "pppr", featureTimes);
+      // dims (b, h, i, e, d)
+      accInit = generic(
+          rewriter, loc, {op.getQuery(), op.getState()}, accInit,
+          {projection(ctx, 5, {0, 1, 2, 4}),
+           affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4),
+                              dim(ctx, 3)}),
+           projection(ctx, 5, {0, 1, 2, 3})},
+          "ppppr", featureTimes);
+    }
     Value norm = generic(rewriter, loc, weights, normInit, {id4, rows4}, "pppr",
                          [](OpBuilder &b, Location l, ValueRange a) {
                            return arith::AddFOp::create(b, l, a[0], a[1]).getResult();
                          });
-    Value accInit = filledTensor(rewriter, loc, {batch, heads, seq, valueDim}, t, 0.0);
     // dims (b, h, i, j, e): the value row innermost, as in softmax · V.
     AffineMap vMap = affineMap(
         ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)});
@@ -298,6 +320,39 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
                           b, l, a[1], floatConstant(b, l, t, eps));
                       return arith::DivFOp::create(b, l, a[0], denom).getResult();
                     }));
+    return success();
+  }
+};
+
+/// S' = S + Σ_j φ(k_j) v_jᵀ and z' = z + Σ_j φ(k_j): two reductions over the
+/// chunk's keys, each starting from the carried sums.
+struct LowerLinearAttentionState : OpRewritePattern<LinearAttentionStateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearAttentionStateOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    // dims (b, h, d, e, j)
+    Value state = generic(
+        rewriter, loc, {op.getKey(), op.getValue()}, op.getState(),
+        {projection(ctx, 5, {0, 1, 4, 2}), projection(ctx, 5, {0, 1, 4, 3}),
+         projection(ctx, 5, {0, 1, 2, 3})},
+        "ppppr", [](OpBuilder &b, Location l, ValueRange a) {
+          Value fk = activate(b, l, Activation::elu_plus_one, a[0]);
+          return arith::AddFOp::create(b, l, a[2], arith::MulFOp::create(b, l, fk, a[1]))
+              .getResult();
+        });
+    // dims (b, h, d, j)
+    Value normalizer = generic(
+        rewriter, loc, op.getKey(), op.getNormalizer(),
+        {projection(ctx, 4, {0, 1, 3, 2}), projection(ctx, 4, {0, 1, 2})}, "pppr",
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value fk = activate(b, l, Activation::elu_plus_one, a[0]);
+          return arith::AddFOp::create(b, l, a[1], fk).getResult();
+        });
+    rewriter.replaceOp(op, {state, normalizer});
     return success();
   }
 };
@@ -466,7 +521,8 @@ struct LowerCacheWrite : OpRewritePattern<CacheWriteOp> {
 void lowering::populateAttentionLoweringPatterns(
     RewritePatternSet &patterns, const HybridToLinalgOptions &options) {
   patterns.add<LowerAttention>(patterns.getContext(), options);
-  patterns.add<LowerRelAttention, LowerLinearAttention, LowerMaskBias,
+  patterns.add<LowerRelAttention, LowerLinearAttention, LowerLinearAttentionState,
+               LowerMaskBias,
                LowerCacheBias, LowerCacheWrite>(
       patterns.getContext());
 }

@@ -298,6 +298,39 @@ func.func @linear_attention_gqa(%q: tensor<1x4x4x8xf32>, %k: tensor<1x3x4x8xf32>
   return %o : tensor<1x4x4x8xf32>
 }
 
+func.func @linear_attention_state_not_causal(%q: tensor<1x1x4x8xf32>, %s: tensor<1x1x8x8xf32>,
+    %z: tensor<1x1x8xf32>) -> tensor<1x1x4x8xf32> {
+  // expected-error @+1 {{carries a state only with #hybrid.mask<causal>}}
+  %o = hybrid.linear_attention %q, %q, %q state(%s, %z) {mask = #hybrid.mask<none>}
+      : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>,
+         tensor<1x1x8x8xf32>, tensor<1x1x8xf32>) -> tensor<1x1x4x8xf32>
+  return %o : tensor<1x1x4x8xf32>
+}
+
+// -----
+
+func.func @linear_attention_state_shape(%q: tensor<1x1x4x8xf32>, %s: tensor<1x1x8x7xf32>,
+    %z: tensor<1x1x8xf32>) -> tensor<1x1x4x8xf32> {
+  // expected-error @+1 {{'state' dim 3 (value_dim) is 7, expected 8 (from 'value')}}
+  %o = hybrid.linear_attention %q, %q, %q state(%s, %z) {mask = #hybrid.mask<causal>}
+      : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>,
+         tensor<1x1x8x7xf32>, tensor<1x1x8xf32>) -> tensor<1x1x4x8xf32>
+  return %o : tensor<1x1x4x8xf32>
+}
+
+// -----
+
+func.func @linear_attention_state_normalizer(%k: tensor<1x2x4x8xf32>, %s: tensor<1x2x8x8xf32>,
+    %z: tensor<1x2x6xf32>) -> (tensor<1x2x8x8xf32>, tensor<1x2x6xf32>) {
+  // expected-error @+1 {{'normalizer' dim 2 (head_dim) is 6, expected 8 (from 'key')}}
+  %s1, %z1 = hybrid.linear_attention_state %k, %k, %s, %z
+      : (tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x8x8xf32>, tensor<1x2x6xf32>)
+      -> (tensor<1x2x8x8xf32>, tensor<1x2x6xf32>)
+  return %s1, %z1 : tensor<1x2x8x8xf32>, tensor<1x2x6xf32>
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // hybrid.selective_scan
 //===----------------------------------------------------------------------===//

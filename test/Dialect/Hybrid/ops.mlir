@@ -217,3 +217,18 @@ func.func @kv_cache(%cache: tensor<1x2x4x8xf32>, %new: tensor<1x2x1x8xf32>, %pos
   %b = hybrid.cache_bias %pos {capacity = 4, window = 4, ring} : tensor<1x1xi64> -> tensor<1x1x1x5xf32>
   return %c, %b : tensor<1x2x4x8xf32>, tensor<1x1x1x5xf32>
 }
+
+// CHECK-LABEL: func @linear_attention_carried
+func.func @linear_attention_carried(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x1x8xf32>,
+    %v: tensor<1x2x1x6xf32>, %s: tensor<1x2x8x6xf32>, %z: tensor<1x2x8xf32>)
+    -> (tensor<1x4x1x6xf32>, tensor<1x2x8x6xf32>, tensor<1x2x8xf32>) {
+  // CHECK: hybrid.linear_attention %{{.*}}, %{{.*}}, %{{.*}} state(%{{.*}}, %{{.*}})
+  %o = hybrid.linear_attention %q, %k, %v state(%s, %z) {mask = #hybrid.mask<causal>}
+      : (tensor<1x4x1x8xf32>, tensor<1x2x1x8xf32>, tensor<1x2x1x6xf32>,
+         tensor<1x2x8x6xf32>, tensor<1x2x8xf32>) -> tensor<1x4x1x6xf32>
+  // CHECK: hybrid.linear_attention_state
+  %s1, %z1 = hybrid.linear_attention_state %k, %v, %s, %z
+      : (tensor<1x2x1x8xf32>, tensor<1x2x1x6xf32>, tensor<1x2x8x6xf32>, tensor<1x2x8xf32>)
+      -> (tensor<1x2x8x6xf32>, tensor<1x2x8xf32>)
+  return %o, %s1, %z1 : tensor<1x4x1x6xf32>, tensor<1x2x8x6xf32>, tensor<1x2x8xf32>
+}

@@ -200,6 +200,44 @@ TEST(ReferenceLinearAttention, QuadraticSumEqualsRunningState) {
   EXPECT_TRUE(closeTo(linearAttention(q, k, v, /*causal=*/true, 1e-6), expected));
 }
 
+/// Rows [from, from + count) of dim 2 of a [B, H, S, D] tensor.
+HostTensor seqRows(const HostTensor &t, int64_t from, int64_t count) {
+  HostTensor out = HostTensor::zeros({t.dim(0), t.dim(1), count, t.dim(3)});
+  for (int64_t b = 0; b < t.dim(0); ++b)
+    for (int64_t h = 0; h < t.dim(1); ++h)
+      for (int64_t s = 0; s < count; ++s)
+        for (int64_t d = 0; d < t.dim(3); ++d)
+          out.floats()[((b * t.dim(1) + h) * count + s) * t.dim(3) + d] =
+              at(t, b, h, from + s, d);
+  return out;
+}
+
+TEST(ReferenceLinearAttention, ChunksWithCarriedSumsEqualOnePass) {
+  // 9 tokens as 4 + 5 (and 9 + 0 for the state alone), grouped heads: the
+  // second chunk from the first chunk's sums gives the one pass's rows 4..8.
+  std::mt19937 rng(11);
+  HostTensor q = randomTensor({2, 4, 9, 3}, rng), k = randomTensor({2, 2, 9, 3}, rng),
+             v = randomTensor({2, 2, 9, 5}, rng);
+  HostTensor whole = linearAttention(q, k, v, /*causal=*/true, 1e-6);
+  HostTensor zeroS = HostTensor::zeros({2, 2, 3, 5}), zeroZ = HostTensor::zeros({2, 2, 3});
+  LinearAttentionState first =
+      linearAttentionState(seqRows(k, 0, 4), seqRows(v, 0, 4), zeroS, zeroZ);
+  HostTensor second =
+      linearAttention(seqRows(q, 4, 5), seqRows(k, 4, 5), seqRows(v, 4, 5),
+                      /*causal=*/true, 1e-6, &first.state, &first.normalizer);
+  EXPECT_TRUE(closeTo(second, seqRows(whole, 4, 5)));
+  // The carried sums after both chunks are the sums over all nine keys.
+  LinearAttentionState both = linearAttentionState(
+      seqRows(k, 4, 5), seqRows(v, 4, 5), first.state, first.normalizer);
+  EXPECT_TRUE(closeTo(both.state, linearAttentionState(k, v, zeroS, zeroZ).state));
+  // z after one key of value 0 (φ(0) = 1) and one of -∞-ish (φ → 0): 1 by hand.
+  HostTensor oneKey = tensor({1, 1, 2, 1}, {0.0f, -80.0f});
+  EXPECT_NEAR(linearAttentionState(oneKey, oneKey, HostTensor::zeros({1, 1, 1, 1}),
+                                   HostTensor::zeros({1, 1, 1}))
+                  .normalizer.floats()[0],
+              1.0f, 1e-6);
+}
+
 TEST(ReferenceLinearAttention, NonCausalRowsAreEqualForEqualQueries) {
   std::mt19937 rng(8);
   HostTensor q = HostTensor::fromFloats({1, 1, 4, 2}, std::vector<float>(8, 0.3f));

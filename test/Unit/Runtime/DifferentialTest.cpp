@@ -138,6 +138,27 @@ TEST(Differential, LinearAttention) {
         << seq << " " << mask;
 }
 
+TEST(Differential, LinearAttentionCarriedState) {
+  // A chunk from carried sums, and the sums moved past it.
+  for (int seq : {1, 13})
+    EXPECT_TRUE(matchesReference(
+        format("func.func @f(%q: tensor<2x4x{S}x6xf32>, %k: tensor<2x2x{S}x6xf32>,"
+               " %v: tensor<2x2x{S}x5xf32>, %s: tensor<2x2x6x5xf32>, %z: tensor<2x2x6xf32>)"
+               " -> (tensor<2x4x{S}x5xf32>, tensor<2x2x6x5xf32>, tensor<2x2x6xf32>) {\n"
+               "  %o = hybrid.linear_attention %q, %k, %v state(%s, %z)"
+               " {mask = #hybrid.mask<causal>}\n"
+               "      : (tensor<2x4x{S}x6xf32>, tensor<2x2x{S}x6xf32>, tensor<2x2x{S}x5xf32>,"
+               " tensor<2x2x6x5xf32>, tensor<2x2x6xf32>) -> tensor<2x4x{S}x5xf32>\n"
+               "  %s1, %z1 = hybrid.linear_attention_state %k, %v, %s, %z\n"
+               "      : (tensor<2x2x{S}x6xf32>, tensor<2x2x{S}x5xf32>, tensor<2x2x6x5xf32>,"
+               " tensor<2x2x6xf32>) -> (tensor<2x2x6x5xf32>, tensor<2x2x6xf32>)\n"
+               "  return %o, %s1, %z1 : tensor<2x4x{S}x5xf32>, tensor<2x2x6x5xf32>,"
+               " tensor<2x2x6xf32>\n}\n",
+               {{"S", std::to_string(seq)}}),
+        "f", seq, /*ranges=*/{{4, {0.5, 3.0}}})) // z is a sum of φ(k) > 0
+        << seq;
+}
+
 TEST(Differential, SelectiveScan) {
   for (int64_t seq : {1, 2, 17, 128})
     for (bool full : {false, true}) {

@@ -108,7 +108,11 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"examples/hf/jamba-tiny/config.json", Model::Target::Reference},
                       Case{"examples/models/gemma2_style.json", Model::Target::Reference},
                       Case{"examples/models/jamba_style.json", Model::Target::Reference},
-                      Case{"examples/models/conv_hybrid.json", Model::Target::Reference}));
+                      Case{"examples/models/conv_hybrid.json", Model::Target::Reference},
+                      Case{"examples/models/linear_attention_hybrid.json",
+                           Model::Target::Reference},
+                      Case{"examples/models/linear_attention_hybrid.json", Model::Target::CPU},
+                      Case{"examples/models/parallel_hybrid.json", Model::Target::Reference}));
 
 TEST(Generation, SlidingLayersKeepExactlyTheirWindow) {
   // gemma2-tiny: layer 0 slides over 4 tokens, layer 1 is global; 2 kv heads

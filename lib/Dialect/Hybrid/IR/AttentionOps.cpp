@@ -231,6 +231,22 @@ LogicalResult RelAttentionOp::verify() {
 // LinearAttentionOp
 //===----------------------------------------------------------------------===//
 
+/// The running sums of linear attention: state [B, Hkv, D, Dv] and
+/// normalizer [B, Hkv, D] for keys [B, Hkv, S, D] and values [..., Dv].
+static LogicalResult checkLinearAttentionState(Operation *op, Value key,
+                                               Value value, StringRef stateName,
+                                               Value state, StringRef normName,
+                                               Value normalizer) {
+  const Dim batch{dimOf(key, 0), "batch", "key"},
+      kvHeads{dimOf(key, 1), "kv_heads", "key"},
+      headDim{dimOf(key, 3), "head_dim", "key"},
+      valueDim{dimOf(value, 3), "value_dim", "value"};
+  return success(succeeded(checkShape(op, stateName, state,
+                                      {batch, kvHeads, headDim, valueDim})) &&
+                 succeeded(checkShape(op, normName, normalizer,
+                                      {batch, kvHeads, headDim})));
+}
+
 LogicalResult LinearAttentionOp::verify() {
   Operation *op = getOperation();
   if (failed(checkQueryKeyValue(op, getQuery(), getKey(), getValue(),
@@ -240,6 +256,8 @@ LogicalResult LinearAttentionOp::verify() {
       failed(checkSameElementType(op, {{"query", getQuery()},
                                        {"key", getKey()},
                                        {"value", getValue()},
+                                       {"state", getState()},
+                                       {"normalizer", getNormalizer()},
                                        {"result", getResult()}})) ||
       failed(checkPositive(op, "eps", getEps(), /*allowZero=*/true)))
     return failure();
@@ -250,6 +268,39 @@ LogicalResult LinearAttentionOp::verify() {
     return emitOpError() << "supports only #hybrid.mask<none> or "
                             "#hybrid.mask<causal>, got "
                          << mask;
+  if (!getState() != !getNormalizer())
+    return emitOpError() << "takes 'state' and 'normalizer' together";
+  if (getState()) {
+    if (mask.getKind() != MaskKind::Causal)
+      return emitOpError() << "carries a state only with #hybrid.mask<causal>";
+    return checkLinearAttentionState(op, getKey(), getValue(), "state",
+                                     getState(), "normalizer", getNormalizer());
+  }
+  return success();
+}
+
+LogicalResult LinearAttentionStateOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "key", getKey(),
+                        {anyDim("batch"), anyDim("kv_heads"), anyDim("seq"),
+                         anyDim("head_dim")})) ||
+      failed(checkShape(op, "value", getValue(),
+                        {{dimOf(getKey(), 0), "batch", "key"},
+                         {dimOf(getKey(), 1), "kv_heads", "key"},
+                         {dimOf(getKey(), 2), "seq", "key"},
+                         anyDim("value_dim")})) ||
+      failed(checkLinearAttentionState(op, getKey(), getValue(), "state",
+                                       getState(), "normalizer", getNormalizer())) ||
+      failed(checkLinearAttentionState(op, getKey(), getValue(), "final_state",
+                                       getFinalState(), "final_normalizer",
+                                       getFinalNormalizer())) ||
+      failed(checkSameElementType(op, {{"key", getKey()},
+                                       {"value", getValue()},
+                                       {"state", getState()},
+                                       {"normalizer", getNormalizer()},
+                                       {"final_state", getFinalState()},
+                                       {"final_normalizer", getFinalNormalizer()}})))
+    return failure();
   return success();
 }
 

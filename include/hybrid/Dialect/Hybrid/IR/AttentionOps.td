@@ -109,7 +109,7 @@ def Hybrid_RelAttentionOp : Hybrid_Op<"rel_attention"> {
   let hasVerifier = 1;
 }
 
-def Hybrid_LinearAttentionOp : Hybrid_Op<"linear_attention"> {
+def Hybrid_LinearAttentionOp : Hybrid_Op<"linear_attention", [AttrSizedOperandSegments]> {
   let summary = "Kernelized (linear) attention with the elu+1 feature map";
   let description = [{
     Linear attention (Katharopoulos et al.) of `query [B, H, S, D]` over
@@ -117,29 +117,74 @@ def Hybrid_LinearAttentionOp : Hybrid_Op<"linear_attention"> {
     `hybrid.attention`), with `φ(x) = elu(x) + 1`:
 
     ```
-    out[i] = Σ_{j∈V(i)} (φ(q_i)·φ(k_j)) v_j  /  (Σ_{j∈V(i)} φ(q_i)·φ(k_j) + eps)
+    out[i] = (φ(q_i)·S₀ + Σ_{j∈V(i)} (φ(q_i)·φ(k_j)) v_j)
+           / (φ(q_i)·z₀ + Σ_{j∈V(i)} φ(q_i)·φ(k_j) + eps)
     ```
 
-    where `V(i)` is `j ≤ i` for `#hybrid.mask<causal>` (computed as a running
-    state `S_i = Σ_{j≤i} φ(k_j) v_jᵀ`, `z_i = Σ_{j≤i} φ(k_j)`, so the cost is
-    linear in S) and every j for `#hybrid.mask<none>`. No other mask is allowed.
+    where `V(i)` is `j ≤ i` for `#hybrid.mask<causal>` (a running state
+    `S_i = Σ_{j≤i} φ(k_j) v_jᵀ`, `z_i = Σ_{j≤i} φ(k_j)`) and every j for
+    `#hybrid.mask<none>`. No other mask is allowed. With a causal mask the
+    optional `state(S₀ [B, Hkv, D, Dv], z₀ [B, Hkv, D])` are the running sums
+    over the keys of earlier calls (zero when absent), so a sequence can be
+    processed in chunks; `hybrid.linear_attention_state` moves them past this
+    call's keys.
 
     ```mlir
     %o = hybrid.linear_attention %q, %k, %v {mask = #hybrid.mask<causal>}
          : (tensor<2x4x64x32xf32>, tensor<2x4x64x32xf32>, tensor<2x4x64x32xf32>)
          -> tensor<2x4x64x32xf32>
+    %o1 = hybrid.linear_attention %q1, %k1, %v1 state(%s, %z) {mask = #hybrid.mask<causal>}
+         : (tensor<1x4x1x8xf32>, tensor<1x4x1x8xf32>, tensor<1x4x1x8xf32>,
+            tensor<1x4x8x8xf32>, tensor<1x4x8xf32>) -> tensor<1x4x1x8xf32>
     ```
   }];
   let arguments = (ins
     Hybrid_FloatTensor:$query,
     Hybrid_FloatTensor:$key,
     Hybrid_FloatTensor:$value,
+    Optional<Hybrid_FloatTensor>:$state,
+    Optional<Hybrid_FloatTensor>:$normalizer,
     Hybrid_MaskAttr:$mask,
     DefaultValuedAttr<F32Attr, "1.0e-6">:$eps
   );
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value attr-dict `:` functional-type(operands, results)
+    $query `,` $key `,` $value (`state` `(` $state^ `,` $normalizer `)`)?
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_LinearAttentionStateOp : Hybrid_Op<"linear_attention_state"> {
+  let summary = "The running sums of causal linear attention after a chunk of keys";
+  let description = [{
+    Moves the state of causal `hybrid.linear_attention` past this call's
+    `key [B, Hkv, S, D]` and `value [B, Hkv, S, Dv]`:
+
+    ```
+    final_state[b, h]      = state[b, h] + Σ_j φ(k_j) v_jᵀ         [D, Dv]
+    final_normalizer[b, h] = normalizer[b, h] + Σ_j φ(k_j)          [D]
+    ```
+
+    with `φ(x) = elu(x) + 1`, so a sequence split into chunks carries exactly
+    the sums a single pass would have reached.
+
+    ```mlir
+    %s1, %z1 = hybrid.linear_attention_state %k, %v, %s, %z
+             : (tensor<1x4x16x8xf32>, tensor<1x4x16x8xf32>, tensor<1x4x8x8xf32>,
+                tensor<1x4x8xf32>) -> (tensor<1x4x8x8xf32>, tensor<1x4x8xf32>)
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$key,
+    Hybrid_FloatTensor:$value,
+    Hybrid_FloatTensor:$state,
+    Hybrid_FloatTensor:$normalizer
+  );
+  let results = (outs Hybrid_FloatTensor:$final_state,
+                      Hybrid_FloatTensor:$final_normalizer);
+  let assemblyFormat = [{
+    $key `,` $value `,` $state `,` $normalizer attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
