@@ -60,7 +60,7 @@ bool HybridModelImporter::layer(const Object &object, const std::string &path,
   Value memory;
   layerMemory = Value();
   if (mixerType && mixerType->getAsString() == llvm::StringRef("memory") &&
-      memoryRows > 0) {
+      memoryRows > 0 && !m.carryState) {
     // A memory-augmented layer's state: the memory matrix [B, slots, width].
     int64_t width = hidden;
     if (const llvm::json::Value *w = mixerObject->get("width"); w && w->getAsInteger())
@@ -68,12 +68,23 @@ bool HybridModelImporter::layer(const Object &object, const std::string &path,
     layerMemory = m.stateInput("memory." + layerIndex, {m.batch, memoryRows, width});
   }
   if (mixerType && mixerType->getAsString() == llvm::StringRef("rel_attention")) {
-    if (memoryRows > 0)
+    // Generating: a shift register of exactly memory_length rows (the rows
+    // not filled yet are hidden by the mixer), carried as session state.
+    const bool carried = m.carryState && memoryLength > 0;
+    const std::string name = prefix + "mixer.memory";
+    const int64_t given = carried ? memoryLength : memoryRows;
+    if (carried)
+      memory = m.stateIn(name, {m.batch, memoryLength, hidden});
+    else if (memoryRows > 0)
       memory = m.stateInput("memory." + layerIndex, {m.batch, memoryRows, hidden});
     Value all = memory ? m.concat(memory, h, 1) : h;
-    const int64_t rows = memoryRows + m.seq;
+    const int64_t rows = given + m.seq;
     const int64_t kept = std::min(rows, memoryLength > 0 ? memoryLength : rows);
-    newMemories.push_back(m.seqSlice(all, rows - kept, kept));
+    Value next = m.seqSlice(all, rows - kept, kept);
+    if (carried)
+      m.stateOut(name, next);
+    else
+      newMemories.push_back(next);
   }
   // pre:      h + F(norm(h));  post: norm(h + F(h));  sandwich: h + norm'(F(norm(h)))
   auto sublayer = [&](const std::string &name, auto build) -> bool {
@@ -155,6 +166,13 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
       !f.integer("memory_length", int64_t(0), memoryLength) ||
       !f.choice("output", {"logits", "hidden_states"}, std::string("logits"), output))
     return false;
+  // Generation runs token by token over a causal stack; these are not one.
+  if (m.carryState && image)
+    return f.fail("input", "an image classifier does not generate token by token");
+  if (m.carryState && recurrence)
+    return f.fail("recurrence",
+                  "depth recurrence (Universal Transformer) does not generate with "
+                  "carried state: each of its steps would need its own KV caches");
   if (!layers == !pattern)
     return f.fail(layers ? "pattern" : "layers",
                   layers ? "give either 'layers' or 'pattern', not both"

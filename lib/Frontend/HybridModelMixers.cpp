@@ -131,10 +131,17 @@ bool HybridModelImporter::relAttention(JsonFields &f, const std::string &prefix,
                   klen);
   r = tensor::CollapseShapeOp::create(b, loc, m.f32({heads, klen, headDim}), r,
                                       SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  // Generation: memory rows not filled yet (the first memory_length tokens)
+  // are hidden; the filled ones are the last positions before this call.
+  Value bias;
+  if (m.carryState)
+    bias = CacheBiasOp::create(b, loc, m.f32({m.batch, 1, m.seq, klen}), m.positions(),
+                               b.getI64IntegerAttr(klen - m.seq), b.getI64IntegerAttr(0),
+                               UnitAttr(), b.getUnitAttr());
   Value o = RelAttentionOp::create(
       b, loc, m.f32({m.batch, heads, m.seq, headDim}), q, k, v, r,
       m.weight(prefix + "r_w_bias", {heads, headDim}),
-      m.weight(prefix + "r_r_bias", {heads, headDim}),
+      m.weight(prefix + "r_r_bias", {heads, headDim}), bias,
       MaskAttr::get(context, MaskSpec::causal(window)), FloatAttr());
   Value merged = MergeHeadsOp::create(b, loc, m.f32({m.batch, m.seq, inner}), o);
   out = m.linear(merged, prefix + "o_net", hidden, false);
@@ -157,6 +164,9 @@ bool HybridModelImporter::memoryMixer(JsonFields &f, const std::string &prefix,
   if (!f.integer("slots", std::nullopt, slots) || !f.integer("width", hidden, width))
     return false;
   Value memory = layerMemory;
+  // Generating: the memory is session state that starts at memory_init.
+  if (m.carryState)
+    memory = m.stateIn(prefix + "memory", {m.batch, slots, width}, prefix + "memory_init");
   if (memory && shapeOf(memory)[1] != slots)
     return f.fail(f.pathOf("slots"), "is " + std::to_string(slots) + " but " +
                                          std::to_string(shapeOf(memory)[1]) +
@@ -171,22 +181,27 @@ bool HybridModelImporter::memoryMixer(JsonFields &f, const std::string &prefix,
     for (int64_t copy = 1; copy < m.batch; ++copy)
       memory = m.concat(memory, init, 0);
   }
-  // Read what earlier segments wrote (causal: no token sees this segment's
-  // writes), then write this segment for the next call.
-  Value read = MemoryReadOp::create(
-      b, loc, m.f32({m.batch, m.seq, width}), memory,
-      m.linear(x, prefix + "read_key", width, false),
-      tokenScalar(m, x, prefix + "read_strength", Activation::softplus),
-      b.getF32FloatAttr(1e-6));
+  // Token by token: read what the earlier tokens (of this call or earlier
+  // ones) wrote, then write; the memory after the last write carries over.
+  // One statement per projection: weights are added (and drawn) in order.
+  Value readKey = m.linear(x, prefix + "read_key", width, false);
+  Value readStrength = tokenScalar(m, x, prefix + "read_strength", Activation::softplus);
   Value erase = m.linear(x, prefix + "erase", width, true);
   erase = ActivationOp::create(b, loc, erase.getType(), erase,
                                ActivationAttr::get(context, Activation::sigmoid));
-  newMemories.push_back(MemoryWriteOp::create(
-      b, loc, memory.getType(), memory, m.linear(x, prefix + "write_key", width, false),
-      tokenScalar(m, x, prefix + "write_strength", Activation::softplus), erase,
-      m.linear(x, prefix + "add", width, false),
-      tokenScalar(m, x, prefix + "write_gate", Activation::sigmoid),
-      b.getF32FloatAttr(1e-6)));
+  Value writeKey = m.linear(x, prefix + "write_key", width, false);
+  Value writeStrength = tokenScalar(m, x, prefix + "write_strength", Activation::softplus);
+  Value add = m.linear(x, prefix + "add", width, false);
+  Value gate = tokenScalar(m, x, prefix + "write_gate", Activation::sigmoid);
+  auto step = MemoryReadWriteOp::create(
+      b, loc, TypeRange{m.f32({m.batch, m.seq, width}), memory.getType()}, memory,
+      readKey, readStrength, writeKey, writeStrength, erase, add, gate,
+      b.getF32FloatAttr(1e-6));
+  Value read = step.getReads();
+  if (m.carryState)
+    m.stateOut(prefix + "memory", step.getFinalMemory());
+  else
+    newMemories.push_back(step.getFinalMemory());
   out = m.linear(read, prefix + "out_proj", hidden, false);
   return true;
 }
@@ -315,11 +330,6 @@ bool HybridModelImporter::mixer(const Object &object, const std::string &path,
     return false;
   if (type != "rel_attention" && shapeOf(x)[1] != m.seq)
     return f.fail(path, "only rel_attention reads the memory");
-  if (m.carryState && (type == "rel_attention" || type == "memory"))
-    return f.fail(f.pathOf("type"),
-                  "generating with carried state is built for attention, mamba, "
-                  "linear_attention, conv and parallel mixers so far, not '" +
-                      type + "'");
   bool ok = type == "attention"          ? attention(f, prefix, x, out)
             : type == "rel_attention"    ? relAttention(f, prefix, x, out)
             : type == "memory"           ? memoryMixer(f, prefix, x, out)

@@ -56,11 +56,21 @@ Value ModelBuilder::stateInput(const std::string &name, ArrayRef<int64_t> shape)
                      {b.getNamedAttr("hybrid.input", b.getStringAttr(name))});
 }
 
-Value ModelBuilder::stateIn(const std::string &name, ArrayRef<int64_t> shape) {
-  return insertInput(f32(shape),
-                     {b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
-                      b.getNamedAttr("hybrid.state", b.getStringAttr(name)),
-                      b.getNamedAttr("hybrid.zeros_by_default", b.getUnitAttr())});
+Value ModelBuilder::stateIn(const std::string &name, ArrayRef<int64_t> shape,
+                            const std::string &initialWeight) {
+  SmallVector<NamedAttribute> attrs{
+      b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
+      b.getNamedAttr("hybrid.state", b.getStringAttr(name))};
+  if (initialWeight.empty()) {
+    attrs.push_back(b.getNamedAttr("hybrid.zeros_by_default", b.getUnitAttr()));
+  } else {
+    // Registered as a weight argument here, in the order a stateless build
+    // reads it, so that random weights are drawn alike.
+    weight(initialWeight, shape.drop_front());
+    attrs.push_back(
+        b.getNamedAttr("hybrid.state_init", b.getStringAttr(initialWeight)));
+  }
+  return insertInput(f32(shape), attrs);
 }
 
 void ModelBuilder::stateOut(const std::string &name, Value next) {
@@ -101,7 +111,7 @@ Value ModelBuilder::causalAttention(Value q, Value k, Value v, int64_t window,
   Value bias = CacheBiasOp::create(b, loc, f32({batch, 1, seq, capacity + seq}), pos,
                                    b.getI64IntegerAttr(capacity),
                                    b.getI64IntegerAttr(window),
-                                   ring ? b.getUnitAttr() : UnitAttr());
+                                   ring ? b.getUnitAttr() : UnitAttr(), UnitAttr());
   Value o = AttentionOp::create(b, loc, resultType, q, concat(kCache, k, 2),
                                 concat(vCache, v, 2), bias,
                                 MaskAttr::get(b.getContext(), MaskSpec::none()), scale,

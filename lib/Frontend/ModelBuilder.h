@@ -40,10 +40,13 @@ public:
   /// An f32 input after the ids and earlier inputs, before every weight,
   /// marked {hybrid.input = name} (Transformer-XL's carried memory).
   Value stateInput(const std::string &name, ArrayRef<int64_t> shape);
-  /// Carried state `name` [shape]: an input (zeros when not given) whose
-  /// value after this call, `next`, is returned after the model's outputs,
-  /// both marked {hybrid.state = name}. Returns the input.
-  Value stateIn(const std::string &name, ArrayRef<int64_t> shape);
+  /// Carried state `name` [shape]: an input whose value after this call,
+  /// `next`, is returned after the model's outputs, both marked
+  /// {hybrid.state = name}. A fresh session starts it at zeros, or, with
+  /// `initialWeight`, at that weight ([shape without the batch dim]) copied
+  /// to every sequence ({hybrid.state_init}). Returns the input.
+  Value stateIn(const std::string &name, ArrayRef<int64_t> shape,
+                const std::string &initialWeight = "");
   void stateOut(const std::string &name, Value next);
   /// Whether recurrent layers carry their state, and the capacity of global
   /// attention layers' KV caches (from ModelInputShape).

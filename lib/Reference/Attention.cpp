@@ -97,7 +97,8 @@ HostTensor reference::relAttention(const HostTensor &q, const HostTensor &k,
                                    const HostTensor &v, const HostTensor &pos,
                                    const HostTensor &contentBias,
                                    const HostTensor &positionBias,
-                                   const MaskSpec &mask, double scale) {
+                                   const MaskSpec &mask, double scale,
+                                   const HostTensor *bias) {
   const int64_t batch = q.dim(0), heads = q.dim(1), querySeq = q.dim(2),
                 headDim = q.dim(3), keySeq = k.dim(2), valueDim = v.dim(3);
   const int64_t memory = keySeq - querySeq;
@@ -123,7 +124,7 @@ HostTensor reference::relAttention(const HostTensor &q, const HostTensor &k,
             ac += (static_cast<double>(qi[d]) + u[d]) * kj[d];
             bd += (static_cast<double>(qi[d]) + w[d]) * rm[d];
           }
-          scores[j] = scale * (ac + bd);
+          scores[j] = scale * (ac + bd) + (bias ? biasAt(*bias, b, h, i, j) : 0.0);
         }
         softmaxTimesValues(scores, visible, v, b, h,
                            out.floats() + at4(out, b, h, i, 0));
@@ -231,7 +232,7 @@ HostTensor reference::cacheWrite(const HostTensor &cache, const HostTensor &fres
 }
 
 HostTensor reference::cacheBias(const HostTensor &positions, int64_t capacity,
-                                int64_t window, bool ring) {
+                                int64_t window, CacheLayout layout) {
   const int64_t batch = positions.dim(0), tokens = positions.dim(1),
                 keys = capacity + tokens;
   HostTensor out = HostTensor::zeros({batch, 1, tokens, keys});
@@ -243,8 +244,10 @@ HostTensor reference::cacheBias(const HostTensor &positions, int64_t capacity,
         int64_t at;
         if (k >= capacity)
           at = p + (k - capacity);
-        else if (!ring)
+        else if (layout == CacheLayout::Plain)
           at = k < p ? k : -1;
+        else if (layout == CacheLayout::Shift)
+          at = p - capacity + k;
         else
           at = p - 1 - (((p - 1 - k) % capacity) + capacity) % capacity;
         const int64_t q = p + i;

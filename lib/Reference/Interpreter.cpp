@@ -247,7 +247,8 @@ bool Interpreter::step(Operation &op, std::string &error) {
                                 get(o.getValue()), get(o.getPos()),
                                 get(o.getContentBias()),
                                 get(o.getPositionBias()),
-                                o.getMask().getSpec(), scale));
+                                o.getMask().getSpec(), scale,
+                                o.getBias() ? &get(o.getBias()) : nullptr));
             return true;
           })
           .Case([&](LinearAttentionOp o) {
@@ -337,6 +338,15 @@ bool Interpreter::step(Operation &op, std::string &error) {
                                o.getEps().convertToDouble()));
             return true;
           })
+          .Case([&](MemoryReadWriteOp o) {
+            MemoryReadWriteResult r = memoryReadWrite(
+                get(o.getMemory()), get(o.getReadKeys()), get(o.getReadStrength()),
+                get(o.getKeys()), get(o.getStrength()), get(o.getErase()),
+                get(o.getAdd()), getOptional(o.getGate()), o.getEps().convertToDouble());
+            set(o.getReads(), std::move(r.reads));
+            set(o.getFinalMemory(), std::move(r.memory));
+            return true;
+          })
           .Case([&](MoEOp o) {
             set(o, moe(get(o.getInput()), get(o.getRouter()), get(o.getGate()),
                        get(o.getUp()), get(o.getDown()), o.getTopK(),
@@ -420,7 +430,9 @@ bool Interpreter::step(Operation &op, std::string &error) {
           })
           .Case([&](CacheBiasOp o) {
             set(o, cacheBias(get(o.getPositions()), o.getCapacity(), o.getWindow(),
-                             o.getRing()));
+                             o.getRing()    ? CacheLayout::Ring
+                             : o.getShift() ? CacheLayout::Shift
+                                            : CacheLayout::Plain));
             return true;
           })
           .Case([&](MaskBiasOp o) {

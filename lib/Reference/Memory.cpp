@@ -86,3 +86,37 @@ HostTensor reference::memoryWrite(const HostTensor &memory,
   }
   return out;
 }
+
+reference::MemoryReadWriteResult reference::memoryReadWrite(
+    const HostTensor &memory, const HostTensor &readKeys,
+    const HostTensor &readStrength, const HostTensor &keys,
+    const HostTensor &strength, const HostTensor &erase, const HostTensor &add,
+    const HostTensor *gate, double eps) {
+  const int64_t batch = memory.dim(0), slots = memory.dim(1),
+                width = memory.dim(2), seq = keys.dim(1);
+  // One token at a time through the read and write above: the read sees the
+  // writes of the tokens before it only.
+  auto token = [&](const HostTensor &t, int64_t b, int64_t s) {
+    const int64_t row = t.rank() == 3 ? width : 1;
+    return HostTensor::fromFloats(
+        t.rank() == 3 ? std::vector<int64_t>{1, 1, width} : std::vector<int64_t>{1, 1},
+        std::vector<float>(t.floats() + (b * seq + s) * row,
+                           t.floats() + (b * seq + s + 1) * row));
+  };
+  MemoryReadWriteResult out{HostTensor::zeros({batch, seq, width}), memory};
+  for (int64_t b = 0; b < batch; ++b) {
+    float *mem = out.memory.floats() + b * slots * width;
+    HostTensor m = HostTensor::fromFloats({1, slots, width},
+                                          std::vector<float>(mem, mem + slots * width));
+    for (int64_t s = 0; s < seq; ++s) {
+      HostTensor read = memoryRead(m, token(readKeys, b, s), token(readStrength, b, s), eps);
+      std::copy(read.floats(), read.floats() + width,
+                out.reads.floats() + (b * seq + s) * width);
+      HostTensor g = gate ? token(*gate, b, s) : HostTensor();
+      m = memoryWrite(m, token(keys, b, s), token(strength, b, s), token(erase, b, s),
+                      token(add, b, s), gate ? &g : nullptr, eps);
+    }
+    std::copy(m.floats(), m.floats() + slots * width, mem);
+  }
+  return out;
+}

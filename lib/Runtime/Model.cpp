@@ -38,6 +38,7 @@ struct Model::Compiled {
   struct Argument {
     Role role;
     std::string name; // state or weight name
+    std::string initialWeight; // a state's starting value (empty: zeros)
     std::vector<int64_t> shape;
     DType dtype;
   };
@@ -100,6 +101,8 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens,
     } else if (auto state = func.getArgAttrOfType<StringAttr>(i, "hybrid.state")) {
       arg.role = Compiled::Role::State;
       arg.name = state.str();
+      if (auto init = func.getArgAttrOfType<StringAttr>(i, "hybrid.state_init"))
+        arg.initialWeight = init.str();
     } else if (auto weight = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
       arg.role = Compiled::Role::Weight;
       arg.name = weight.str();
@@ -144,10 +147,9 @@ std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
     return nullptr;
   std::unique_ptr<Session> session(new Session(*this, batch));
   for (const Compiled::Argument &arg : step->arguments)
-    if (arg.role == Compiled::Role::State) {
+    if (arg.role == Compiled::Role::State)
       session->layout.push_back({arg.name, arg.shape, arg.dtype});
-      session->state[arg.name] = HostTensor::zeros(arg.shape, arg.dtype);
-    }
+  session->reset();
   return session;
 }
 
@@ -223,6 +225,22 @@ bool Session::decode(const HostTensor &ids, HostTensor &logits,
     return false;
   }
   return prefill(ids, logits, error);
+}
+
+void Session::reset() {
+  position = 0;
+  Model::Compiled *step = model.compiled.at({batch, 1}).get();
+  for (const Model::Compiled::Argument &arg : step->arguments) {
+    if (arg.role != Model::Compiled::Role::State)
+      continue;
+    HostTensor &value = state[arg.name] = HostTensor::zeros(arg.shape, arg.dtype);
+    if (arg.initialWeight.empty())
+      continue;
+    // The same starting value (e.g. a learned memory) for every sequence.
+    const HostTensor &init = model.weightValues.at(arg.initialWeight);
+    for (int64_t offset = 0; offset < value.numel(); offset += init.numel())
+      std::copy(init.floats(), init.floats() + init.numel(), value.floats() + offset);
+  }
 }
 
 void Session::restore(const Snapshot &snapshot) {

@@ -56,16 +56,18 @@ HostTensor maskBias(const HostTensor &globals, const MaskSpec &mask);
 HostTensor cacheWrite(const HostTensor &cache, const HostTensor &fresh,
                       const HostTensor &positions, bool ring);
 
+/// Which position slot s of a C-slot cache holds (hybrid.cache_bias).
+enum class CacheLayout { Plain, Ring, Shift };
 /// hybrid.cache_bias: [B, 1, n, C + n], 0 where query i sees key k.
 HostTensor cacheBias(const HostTensor &positions, int64_t capacity,
-                     int64_t window, bool ring);
+                     int64_t window, CacheLayout layout);
 
 /// hybrid.rel_attention (Transformer-XL).
 HostTensor relAttention(const HostTensor &query, const HostTensor &key,
                         const HostTensor &value, const HostTensor &pos,
                         const HostTensor &contentBias,
                         const HostTensor &positionBias, const MaskSpec &mask,
-                        double scale);
+                        double scale, const HostTensor *bias = nullptr);
 
 /// hybrid.linear_attention, as the direct O(S²) sum, from the running sums
 /// `state` [B, Hkv, D, Dv] and `normalizer` [B, Hkv, D] of earlier keys when
@@ -136,6 +138,19 @@ HostTensor memoryWrite(const HostTensor &memory, const HostTensor &keys,
                        const HostTensor &strength, const HostTensor &erase,
                        const HostTensor &add, const HostTensor *gate,
                        double eps);
+
+/// hybrid.memory_read_write: each token reads, then writes.
+struct MemoryReadWriteResult {
+  HostTensor reads, memory;
+};
+MemoryReadWriteResult memoryReadWrite(const HostTensor &memory,
+                                      const HostTensor &readKeys,
+                                      const HostTensor &readStrength,
+                                      const HostTensor &keys,
+                                      const HostTensor &strength,
+                                      const HostTensor &erase,
+                                      const HostTensor &add,
+                                      const HostTensor *gate, double eps);
 
 HostTensor moe(const HostTensor &input, const HostTensor &router,
                const HostTensor &gate, const HostTensor &up,

@@ -17,8 +17,10 @@
 //
 // Functions are compiled once per token count and cached by the model.
 // Carried state: Mamba layers' conv and SSM state, causal attention layers'
-// KV caches (a ring of exactly W slots for sliding-window layers). Models
-// whose layers cannot carry state yet are refused by load with a message.
+// KV caches (a ring of exactly W slots for sliding-window layers), linear
+// attention's running sums, conv mixers' last inputs, Transformer-XL's
+// memory_length rows of memory, memory layers' memory matrix. Models that
+// cannot generate (encoders, depth recurrence) are refused by load.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,8 +68,9 @@ public:
                                      const Weights &weights, Target target,
                                      std::string &error, int64_t maxTokens = 2048);
 
-  /// A fresh session (zero state) for `batch` sequences, or null when the
-  /// model cannot carry state.
+  /// A fresh session for `batch` sequences (state at zeros, or where the
+  /// compiler says a layer starts: a memory layer's learned memory), or null
+  /// when the model cannot carry state.
   std::unique_ptr<Session> newSession(int64_t batch, std::string &error);
 
   int64_t vocabSize() const { return vocab; }
@@ -106,6 +109,8 @@ public:
 
   Snapshot snapshot() const { return {state, position}; }
   void restore(const Snapshot &snapshot);
+  /// Back to a fresh session's state (zeros, or a layer's learned start).
+  void reset();
 
   /// The state's layout and size, as the compiler described it.
   const std::vector<StateInfo> &stateLayout() const { return layout; }

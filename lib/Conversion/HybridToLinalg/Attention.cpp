@@ -227,7 +227,7 @@ struct LowerRelAttention : OpRewritePattern<RelAttentionOp> {
                                        arith::AddFOp::create(b, l, ac, bd))
               .getResult();
         });
-    Value scores = finishScores(rewriter, loc, raw, scale, std::nullopt, {},
+    Value scores = finishScores(rewriter, loc, raw, scale, std::nullopt, op.getBias(),
                                 op.getMask().getSpec(), keySeq - querySeq);
     rewriter.replaceOp(op, softmaxTimesValues(rewriter, loc, scores,
                                               op.getValue(), 1));
@@ -436,7 +436,7 @@ struct LowerCacheBias : OpRewritePattern<CacheBiasOp> {
     RankedTensorType rt = op.getType();
     Type t = rt.getElementType();
     const int64_t capacity = op.getCapacity(), window = op.getWindow();
-    const bool ring = op.getRing();
+    const bool ring = op.getRing(), shift = op.getShift();
     Value init = tensor::EmptyOp::create(rewriter, loc, rt.getShape(), t);
     AffineMap first = affineMap(ctx, 4, {dim(ctx, 0), getAffineConstantExpr(0, ctx)});
     Value bias = generic(
@@ -451,9 +451,10 @@ struct LowerCacheBias : OpRewritePattern<CacheBiasOp> {
           Value isNew = i.cmp(P::sge, k, i.c(capacity));
           Value newAt = i.add(p, i.sub(k, i.c(capacity)));
           Value slotAt =
-              ring ? i.sub(i.sub(p, i.c(1)), i.mod(i.sub(i.sub(p, i.c(1)), k), capacity))
-                   : arith::SelectOp::create(nb, nl, i.cmp(P::slt, k, p), k, i.c(-1))
-                         .getResult();
+              ring    ? i.sub(i.sub(p, i.c(1)), i.mod(i.sub(i.sub(p, i.c(1)), k), capacity))
+              : shift ? i.add(i.sub(p, i.c(capacity)), k) // < 0: empty
+                      : arith::SelectOp::create(nb, nl, i.cmp(P::slt, k, p), k, i.c(-1))
+                            .getResult();
           Value at = arith::SelectOp::create(nb, nl, isNew, newAt, slotAt);
           Value seen = arith::AndIOp::create(nb, nl, i.cmp(P::sge, at, i.c(0)),
                                              i.cmp(P::sle, at, q));

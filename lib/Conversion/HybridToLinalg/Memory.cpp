@@ -97,25 +97,83 @@ Value stepSlice(OpBuilder &b, Location loc, Value source, Value s) {
   return tensor::ExtractSliceOp::create(b, loc, source, offs, sizes, strides);
 }
 
+/// out[b,s,d] = Σ_n w[b,s,n]·M[b,n,d] for the addressing w of `keys`.
+Value readMemory(OpBuilder &b, Location loc, Value memory, Value keys,
+                 Value strength, double eps) {
+  MLIRContext *ctx = b.getContext();
+  Value w = addressing(b, loc, memory, keys, strength, eps);
+  RankedTensorType kt = tensorType(keys);
+  Value init = filledTensor(b, loc, kt.getShape(), kt.getElementType(), 0.0);
+  // dims (b, s, n, d): the memory row innermost and contiguous.
+  return generic(b, loc, {w, memory}, init,
+                 {projection(ctx, 4, {0, 1, 2}), projection(ctx, 4, {0, 2, 3}),
+                  projection(ctx, 4, {0, 1, 3})},
+                 "pprp", addMul);
+}
+
+/// The write operands of a memory op, read one token at a time.
+struct WriteOperands {
+  Value keys, strength, erase, add, gate;
+  double eps;
+};
+
+/// The memory after token s's write: M ⊙ (1 − w·erase) + w·add with the
+/// (gated) addressing w of the memory as it is.
+Value writeStep(OpBuilder &b, Location l, Value memory, Value s,
+                const WriteOperands &op) {
+  MLIRContext *ctx = b.getContext();
+  Value w = addressing(b, l, memory, stepSlice(b, l, op.keys, s),
+                       stepSlice(b, l, op.strength, s), op.eps);
+  SmallVector<Value> inputs{memory, w, stepSlice(b, l, op.erase, s),
+                            stepSlice(b, l, op.add, s)};
+  // dims (b, n, d); the step slices keep a unit time dim.
+  AffineExpr zero = getAffineConstantExpr(0, ctx);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  SmallVector<AffineMap> maps{projection(ctx, 3, {0, 1, 2}),
+                              affineMap(ctx, 3, {d0, zero, d1}),
+                              affineMap(ctx, 3, {d0, zero, d2}),
+                              affineMap(ctx, 3, {d0, zero, d2})};
+  if (op.gate) {
+    inputs.push_back(stepSlice(b, l, op.gate, s));
+    maps.push_back(affineMap(ctx, 3, {d0, zero}));
+  }
+  maps.push_back(projection(ctx, 3, {0, 1, 2}));
+  Value init = tensor::EmptyOp::create(b, l, tensorType(memory).getShape(),
+                                       tensorType(memory).getElementType());
+  const bool gated = bool(op.gate);
+  return generic(b, l, inputs, init, maps, "ppp",
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value wn = a[1];
+                   if (gated)
+                     wn = arith::MulFOp::create(nb, nl, wn, a[4]);
+                   Value one = floatConstant(nb, nl, wn.getType(), 1.0);
+                   Value keep = arith::SubFOp::create(
+                       nb, nl, one, arith::MulFOp::create(nb, nl, wn, a[2]));
+                   return arith::AddFOp::create(
+                              nb, nl, arith::MulFOp::create(nb, nl, a[0], keep),
+                              arith::MulFOp::create(nb, nl, wn, a[3]))
+                       .getResult();
+                 });
+}
+
+/// scf.for over the tokens (writes apply in order), carrying `carried`.
+scf::ForOp tokenLoop(OpBuilder &b, Location loc, int64_t seq, ValueRange carried,
+                     scf::ForOp::BodyBuilderFn body) {
+  return scf::ForOp::create(b, loc, indexConstant(b, loc, 0),
+                            indexConstant(b, loc, seq), indexConstant(b, loc, 1),
+                            carried, body);
+}
+
 struct LowerMemoryRead : OpRewritePattern<MemoryReadOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MemoryReadOp op,
                                 PatternRewriter &rewriter) const override {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
-    Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
-    Value w = addressing(rewriter, loc, op.getMemory(), op.getKeys(),
-                         op.getStrength(), op.getEps().convertToDouble());
-    RankedTensorType out = cast<RankedTensorType>(op.getType());
-    Value init = filledTensor(rewriter, loc, out.getShape(), out.getElementType(), 0.0);
-    // out[b,s,d] = Σ_n w[b,s,n]·M[b,n,d], dims (b, s, n, d): the memory
-    // row innermost and contiguous.
-    rewriter.replaceOp(
-        op, generic(rewriter, loc, {w, op.getMemory()}, init,
-                    {projection(ctx, 4, {0, 1, 2}), projection(ctx, 4, {0, 2, 3}),
-                     projection(ctx, 4, {0, 1, 3})},
-                    "pprp", addMul));
+    rewriter.replaceOp(op, readMemory(rewriter, op.getLoc(), op.getMemory(),
+                                      op.getKeys(), op.getStrength(),
+                                      op.getEps().convertToDouble()));
     return success();
   }
 };
@@ -126,55 +184,46 @@ struct LowerMemoryWrite : OpRewritePattern<MemoryWriteOp> {
                                 PatternRewriter &rewriter) const override {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
-    Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
-    const int64_t seq = tensorType(op.getKeys()).getDimSize(1);
-    const double eps = op.getEps().convertToDouble();
-    Value keys = op.getKeys(), strength = op.getStrength(), erase = op.getErase(),
-          add = op.getAdd(), gate = op.getGate();
-    // Writes apply in order, each addressing the memory the last one left.
-    auto loop = scf::ForOp::create(
-        rewriter, loc, indexConstant(rewriter, loc, 0),
-        indexConstant(rewriter, loc, seq), indexConstant(rewriter, loc, 1),
-        ValueRange{op.getMemory()},
-        [&](OpBuilder &b, Location l, Value s, ValueRange iter) {
-          Value memory = iter[0];
-          Value w = addressing(b, l, memory, stepSlice(b, l, keys, s),
-                               stepSlice(b, l, strength, s), eps);
-          SmallVector<Value> inputs{memory, w, stepSlice(b, l, erase, s),
-                                    stepSlice(b, l, add, s)};
-          // dims (b, n, d); the step slices keep a unit time dim.
-          AffineExpr zero = getAffineConstantExpr(0, ctx);
-          AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
-                     d2 = getAffineDimExpr(2, ctx);
-          SmallVector<AffineMap> maps{projection(ctx, 3, {0, 1, 2}),
-                                      affineMap(ctx, 3, {d0, zero, d1}),
-                                      affineMap(ctx, 3, {d0, zero, d2}),
-                                      affineMap(ctx, 3, {d0, zero, d2})};
-          if (gate) {
-            inputs.push_back(stepSlice(b, l, gate, s));
-            maps.push_back(affineMap(ctx, 3, {d0, zero}));
-          }
-          maps.push_back(projection(ctx, 3, {0, 1, 2}));
-          Value init = tensor::EmptyOp::create(b, l, tensorType(memory).getShape(),
-                                               tensorType(memory).getElementType());
-          Value next = generic(
-              b, l, inputs, init, maps, "ppp",
-              [&](OpBuilder &nb, Location nl, ValueRange a) {
-                Value wn = a[1];
-                if (gate)
-                  wn = arith::MulFOp::create(nb, nl, wn, a[4]);
-                Value one = floatConstant(nb, nl, wn.getType(), 1.0);
-                Value keep = arith::SubFOp::create(
-                    nb, nl, one, arith::MulFOp::create(nb, nl, wn, a[2]));
-                return arith::AddFOp::create(
-                           nb, nl, arith::MulFOp::create(nb, nl, a[0], keep),
-                           arith::MulFOp::create(nb, nl, wn, a[3]))
-                    .getResult();
-              });
-          scf::YieldOp::create(b, l, next);
-        });
+    WriteOperands w{op.getKeys(), op.getStrength(), op.getErase(),
+                    op.getAdd(),  op.getGate(),     op.getEps().convertToDouble()};
+    auto loop = tokenLoop(rewriter, op.getLoc(), tensorType(op.getKeys()).getDimSize(1),
+                          op.getMemory(),
+                          [&](OpBuilder &b, Location l, Value s, ValueRange iter) {
+                            scf::YieldOp::create(b, l, writeStep(b, l, iter[0], s, w));
+                          });
     rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
+};
+
+/// Per token: the read of the memory so far goes into row s of the reads,
+/// then the token's write moves the memory on.
+struct LowerMemoryReadWrite : OpRewritePattern<MemoryReadWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MemoryReadWriteOp op,
+                                PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    const double eps = op.getEps().convertToDouble();
+    WriteOperands w{op.getKeys(), op.getStrength(), op.getErase(), op.getAdd(),
+                    op.getGate(), eps};
+    RankedTensorType rt = op.getReads().getType();
+    Value reads = tensor::EmptyOp::create(rewriter, loc, rt.getShape(), rt.getElementType());
+    auto loop = tokenLoop(
+        rewriter, loc, rt.getDimSize(1), ValueRange{op.getMemory(), reads},
+        [&](OpBuilder &b, Location l, Value s, ValueRange iter) {
+          Value read = readMemory(b, l, iter[0], stepSlice(b, l, op.getReadKeys(), s),
+                                  stepSlice(b, l, op.getReadStrength(), s), eps);
+          SmallVector<OpFoldResult> offs{b.getIndexAttr(0), s, b.getIndexAttr(0)},
+              sizes{b.getIndexAttr(rt.getDimSize(0)), b.getIndexAttr(1),
+                    b.getIndexAttr(rt.getDimSize(2))},
+              strides(3, b.getIndexAttr(1));
+          Value placed =
+              tensor::InsertSliceOp::create(b, l, read, iter[1], offs, sizes, strides);
+          scf::YieldOp::create(b, l, ValueRange{writeStep(b, l, iter[0], s, w), placed});
+        });
+    rewriter.replaceOp(op, {loop.getResult(1), loop.getResult(0)});
     return success();
   }
 };
@@ -182,5 +231,6 @@ struct LowerMemoryWrite : OpRewritePattern<MemoryWriteOp> {
 } // namespace
 
 void lowering::populateMemoryLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerMemoryRead, LowerMemoryWrite>(patterns.getContext());
+  patterns.add<LowerMemoryRead, LowerMemoryWrite, LowerMemoryReadWrite>(
+      patterns.getContext());
 }

@@ -1507,3 +1507,34 @@ func.func @cache_bias_capacity(%pos: tensor<1x2xi64>) {
   %b = hybrid.cache_bias %pos {capacity = 0} : tensor<1x2xi64> -> tensor<1x1x2x2xf32>
   return
 }
+
+// -----
+
+func.func @cache_bias_ring_and_shift(%pos: tensor<1x2xi64>) {
+  // expected-error @+1 {{is a ring or a shift register, not both}}
+  %b = hybrid.cache_bias %pos {capacity = 4, ring, shift} : tensor<1x2xi64> -> tensor<1x1x2x6xf32>
+  return
+}
+
+// -----
+
+func.func @memory_read_write_read_keys(%m: tensor<2x16x32xf32>, %k: tensor<2x8x32xf32>,
+    %rk: tensor<2x7x32xf32>, %b: tensor<2x8xf32>) {
+  // expected-error @+1 {{'read_keys' dim 1 (seq) is 7, expected 8 (from 'keys')}}
+  %r, %n = hybrid.memory_read_write %m read(%rk, %b) write(%k, %b, %k, %k)
+      : (tensor<2x16x32xf32>, tensor<2x7x32xf32>, tensor<2x8xf32>, tensor<2x8x32xf32>,
+         tensor<2x8xf32>, tensor<2x8x32xf32>, tensor<2x8x32xf32>)
+      -> (tensor<2x8x32xf32>, tensor<2x16x32xf32>)
+  return
+}
+
+// -----
+
+func.func @rel_attention_bias(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x6x8xf32>, %r: tensor<2x6x8xf32>,
+    %u: tensor<2x8xf32>, %bias: tensor<1x1x4x5xf32>) {
+  // expected-error @+1 {{'bias' dim 3 (key_seq) is 5, expected 1 or 6}}
+  %o = hybrid.rel_attention %q, %k, %k, %r, %u, %u bias(%bias) {mask = #hybrid.mask<causal>}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x6x8xf32>, tensor<1x2x6x8xf32>, tensor<2x6x8xf32>,
+         tensor<2x8xf32>, tensor<2x8xf32>, tensor<1x1x4x5xf32>) -> tensor<1x2x4x8xf32>
+  return
+}

@@ -232,3 +232,14 @@ func.func @linear_attention_carried(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x1x8x
       -> (tensor<1x2x8x6xf32>, tensor<1x2x8xf32>)
   return %o, %s1, %z1 : tensor<1x4x1x6xf32>, tensor<1x2x8x6xf32>, tensor<1x2x8xf32>
 }
+
+// CHECK-LABEL: func @memory_read_write
+func.func @memory_read_write(%mem: tensor<2x16x32xf32>, %k: tensor<2x8x32xf32>, %b: tensor<2x8xf32>)
+    -> (tensor<2x8x32xf32>, tensor<2x16x32xf32>) {
+  // CHECK: hybrid.memory_read_write %{{.*}} read(%{{.*}}, %{{.*}}) write(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) gate(%{{.*}})
+  %r, %m = hybrid.memory_read_write %mem read(%k, %b) write(%k, %b, %k, %k) gate(%b)
+      : (tensor<2x16x32xf32>, tensor<2x8x32xf32>, tensor<2x8xf32>, tensor<2x8x32xf32>,
+         tensor<2x8xf32>, tensor<2x8x32xf32>, tensor<2x8x32xf32>, tensor<2x8xf32>)
+      -> (tensor<2x8x32xf32>, tensor<2x16x32xf32>)
+  return %r, %m : tensor<2x8x32xf32>, tensor<2x16x32xf32>
+}

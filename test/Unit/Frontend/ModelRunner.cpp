@@ -5,6 +5,7 @@
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Support/SafeTensors.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -17,6 +18,38 @@
 
 using namespace mlir;
 using namespace mlir::hybrid;
+
+HostTensor mlir::hybrid::testing::namedWeight(const std::string &name,
+                                              const std::vector<int64_t> &shape) {
+  std::mt19937 rng(unsigned(llvm::hash_value(llvm::StringRef(name))));
+  bool isNorm = llvm::StringRef(name).contains("norm.weight");
+  return randomTensor(shape, rng, isNorm ? 0.8 : -0.3, isNorm ? 1.2 : 0.3);
+}
+
+bool mlir::hybrid::testing::writeModelWeights(const std::string &path,
+                                              const ModelInputShape &shape,
+                                              const std::string &file) {
+  DialectRegistry registry;
+  registerCPUPipelineDialects(registry);
+  MLIRContext context(registry);
+  ModelInfo info;
+  std::string error;
+  OwningOpRef<ModuleOp> module = importModel(&context, path, shape, info, error);
+  EXPECT_TRUE(module) << error;
+  if (!module)
+    return false;
+  auto func = module->lookupSymbol<func::FuncOp>("forward");
+  std::vector<std::pair<std::string, HostTensor>> tensors;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
+      auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
+      tensors.push_back({name.str(), namedWeight(name.str(), {type.getShape().begin(),
+                                                              type.getShape().end()})});
+    }
+  bool ok = SafeTensors::write(file, tensors, error);
+  EXPECT_TRUE(ok) << error;
+  return ok;
+}
 
 std::vector<HostTensor> mlir::hybrid::testing::runModel(
     const std::string &path, const ModelInputShape &shape,
@@ -38,11 +71,8 @@ std::vector<HostTensor> mlir::hybrid::testing::runModel(
     if (!name)
       return {};
     auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
-    std::mt19937 rng(unsigned(llvm::hash_value(name.getValue())));
-    bool isNorm = name.getValue().contains("norm.weight");
-    args.push_back(randomTensor(
-        std::vector<int64_t>(type.getShape().begin(), type.getShape().end()), rng,
-        isNorm ? 0.8 : -0.3, isNorm ? 1.2 : 0.3));
+    args.push_back(namedWeight(
+        name.str(), std::vector<int64_t>(type.getShape().begin(), type.getShape().end())));
   }
   std::vector<HostTensor> results;
   if (compiled) {

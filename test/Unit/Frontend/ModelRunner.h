@@ -26,6 +26,16 @@ std::vector<HostTensor> runModel(const std::string &path,
                                  const std::vector<HostTensor> &inputs,
                                  bool compiled);
 
+/// The weight runModel binds for `name`: drawn from a generator seeded by
+/// the name, so every build of a model gets the same one.
+HostTensor namedWeight(const std::string &name, const std::vector<int64_t> &shape);
+
+/// Writes every weight of the model at `path` (built for `shape`) as
+/// namedWeight draws it to the .safetensors `file`, so that the runtime's
+/// Model loads the very model runModel runs.
+bool writeModelWeights(const std::string &path, const ModelInputShape &shape,
+                       const std::string &file);
+
 } // namespace mlir::hybrid::testing
 
 #endif // HYBRID_TEST_UNIT_FRONTEND_MODELRUNNER_H

@@ -283,7 +283,7 @@ TEST(ReferenceKVCache, RingOfFourAfterSixTokens) {
   // slots 0..3 hold 4, 5, 2, 3. Window 4: query 6 sees 3, 4, 5 and itself
   // (6 - 2 = 4 is not < 4). By hand: keys [slot0..3, new0] = [4, 5, 2, 3, 6].
   HostTensor pos = HostTensor::fromInts({1, 1}, {6});
-  HostTensor bias = cacheBias(pos, 4, 4, /*ring=*/true);
+  HostTensor bias = cacheBias(pos, 4, 4, CacheLayout::Ring);
   const float inf = INFINITY;
   EXPECT_EQ(std::vector<float>(bias.floats(), bias.floats() + 5),
             (std::vector<float>{0, 0, -inf, 0, 0}));
@@ -300,6 +300,17 @@ TEST(ReferenceKVCache, RingOfFourAfterSixTokens) {
                                 /*ring=*/false);
   EXPECT_EQ(std::vector<float>(plain.floats(), plain.floats() + 4),
             (std::vector<float>{40, 50, 20, 60}));
+}
+
+TEST(ReferenceKVCache, ShiftRegisterHoldsTheLastPositions) {
+  // p = 2, a shift register of 4 slots: slots hold -2, -1, 0, 1 (the first
+  // two empty). Two new tokens at 2, 3. By hand, keys [slot0..3, new0, new1]:
+  // query 2 sees 0, 1 and itself; query 3 also sees new1.
+  HostTensor bias = cacheBias(HostTensor::fromInts({1, 2}, {2, 3}), 4, 0,
+                              CacheLayout::Shift);
+  const float inf = INFINITY;
+  EXPECT_EQ(std::vector<float>(bias.floats(), bias.floats() + 12),
+            (std::vector<float>{-inf, -inf, 0, 0, 0, -inf, -inf, -inf, 0, 0, 0, 0}));
 }
 
 } // namespace

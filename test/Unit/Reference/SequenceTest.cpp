@@ -242,4 +242,16 @@ TEST(ReferenceMemory, WriteErasesAndAddsInOrder) {
   EXPECT_TRUE(closeTo(result, tensor({1, 2, 2}, {1, 0, 9, 9}), 1e-4));
 }
 
+TEST(ReferenceMemory, EachTokenReadsTheWritesBeforeIt) {
+  // One slot (addressing is always 1), M = 4. Token 0 reads 4, then writes
+  // 4·(1 − 0.5) + 1 = 3; token 1 reads 3, then writes 3·0.5 + 1 = 2.5.
+  HostTensor memory = tensor({1, 1, 1}, {4});
+  HostTensor keys = tensor({1, 2, 1}, {1, 1}), strength = tensor({1, 2}, {1, 1});
+  HostTensor erase = tensor({1, 2, 1}, {0.5f, 0.5f}), add = tensor({1, 2, 1}, {1, 1});
+  MemoryReadWriteResult r =
+      memoryReadWrite(memory, keys, strength, keys, strength, erase, add, nullptr, 1e-6);
+  EXPECT_TRUE(closeTo(r.reads, tensor({1, 2, 1}, {4, 3})));
+  EXPECT_TRUE(closeTo(r.memory, tensor({1, 1, 1}, {2.5f})));
+}
+
 } // namespace

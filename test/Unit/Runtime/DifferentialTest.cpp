@@ -123,6 +123,24 @@ TEST(Differential, RelAttention) {
         << mask;
 }
 
+TEST(Differential, RelAttentionOverAPartlyFilledMemory) {
+  // Generation: 7 memory rows of which the first 4 are still empty at p = 3,
+  // hidden by a shift-register cache_bias.
+  EXPECT_TRUE(matchesReference(
+      "func.func @f(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x12x8xf32>,"
+      " %v: tensor<1x2x12x6xf32>, %r: tensor<2x12x8xf32>, %u: tensor<2x8xf32>,"
+      " %w: tensor<2x8xf32>) -> tensor<1x2x5x6xf32> {\n"
+      "  %p = arith.constant dense<[[3, 4, 5, 6, 7]]> : tensor<1x5xi64>\n"
+      "  %b = hybrid.cache_bias %p {capacity = 7 : i64, shift}"
+      " : tensor<1x5xi64> -> tensor<1x1x5x12xf32>\n"
+      "  %o = hybrid.rel_attention %q, %k, %v, %r, %u, %w bias(%b) {mask = #hybrid.mask<causal>}\n"
+      "      : (tensor<1x2x5x8xf32>, tensor<1x2x12x8xf32>, tensor<1x2x12x6xf32>,"
+      " tensor<2x12x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<1x1x5x12xf32>)"
+      " -> tensor<1x2x5x6xf32>\n"
+      "  return %o : tensor<1x2x5x6xf32>\n}\n",
+      "f", 5));
+}
+
 TEST(Differential, LinearAttention) {
   for (auto [seq, mask] : {std::pair<int, const char *>{1, "causal"},
                            {17, "causal"}, {64, "causal"}, {17, "none"}})
@@ -260,13 +278,20 @@ TEST(Differential, Memory) {
   for (bool gate : {false, true}) {
     std::string source = format(
         "func.func @f(%m: tensor<2x5x7xf32>, %k: tensor<2x3x7xf32>, %s: tensor<2x3xf32>,"
-        " %e: tensor<2x3x7xf32>, %a: tensor<2x3x7xf32>{GA}) -> (tensor<2x3x7xf32>, tensor<2x5x7xf32>) {\n"
+        " %e: tensor<2x3x7xf32>, %a: tensor<2x3x7xf32>{GA}) -> (tensor<2x3x7xf32>, tensor<2x5x7xf32>,"
+        " tensor<2x3x7xf32>, tensor<2x5x7xf32>) {\n"
         "  %r = hybrid.memory_read %m, %k, %s"
         " : (tensor<2x5x7xf32>, tensor<2x3x7xf32>, tensor<2x3xf32>) -> tensor<2x3x7xf32>\n"
         "  %w = hybrid.memory_write %m, %k, %s, %e, %a{GU}"
         " : (tensor<2x5x7xf32>, tensor<2x3x7xf32>, tensor<2x3xf32>, tensor<2x3x7xf32>,"
         " tensor<2x3x7xf32>{GT}) -> tensor<2x5x7xf32>\n"
-        "  return %r, %w : tensor<2x3x7xf32>, tensor<2x5x7xf32>\n}\n",
+        // Interleaved: reads keyed by %a see the writes of earlier tokens.
+        "  %rr, %mm = hybrid.memory_read_write %m read(%a, %s) write(%k, %s, %e, %a){GU}"
+        " : (tensor<2x5x7xf32>, tensor<2x3x7xf32>, tensor<2x3xf32>, tensor<2x3x7xf32>,"
+        " tensor<2x3xf32>, tensor<2x3x7xf32>, tensor<2x3x7xf32>{GT})"
+        " -> (tensor<2x3x7xf32>, tensor<2x5x7xf32>)\n"
+        "  return %r, %w, %rr, %mm : tensor<2x3x7xf32>, tensor<2x5x7xf32>, tensor<2x3x7xf32>,"
+        " tensor<2x5x7xf32>\n}\n",
         {{"GA", gate ? ", %g: tensor<2x3xf32>" : ""},
          {"GU", gate ? " gate(%g)" : ""},
          {"GT", gate ? ", tensor<2x3xf32>" : ""}});
@@ -378,7 +403,7 @@ TEST(Differential, KVCacheWriteAndBias) {
     std::string source = format(
         "func.func @f(%cache: tensor<2x2x5x4xf32>, %new: tensor<2x2x{n}x4xf32>,"
         " %pos: tensor<2x{n}xi64>) -> (tensor<2x2x5x4xf32>, tensor<2x2x5x4xf32>,"
-        " tensor<2x1x{n}x{k}xf32>, tensor<2x1x{n}x{k}xf32>) {\n"
+        " tensor<2x1x{n}x{k}xf32>, tensor<2x1x{n}x{k}xf32>, tensor<2x1x{n}x{k}xf32>) {\n"
         "  %plain = hybrid.cache_write %cache, %new, %pos"
         " : tensor<2x2x5x4xf32>, tensor<2x2x{n}x4xf32>, tensor<2x{n}xi64>\n"
         "  %ring = hybrid.cache_write %cache, %new, %pos {ring}"
@@ -386,10 +411,13 @@ TEST(Differential, KVCacheWriteAndBias) {
         "  %b1 = hybrid.cache_bias %pos {capacity = 5 : i64} : tensor<2x{n}xi64> -> tensor<2x1x{n}x{k}xf32>\n"
         "  %b2 = hybrid.cache_bias %pos {capacity = 5 : i64, window = 5 : i64, ring}"
         " : tensor<2x{n}xi64> -> tensor<2x1x{n}x{k}xf32>\n"
+        "  %b3 = hybrid.cache_bias %pos {capacity = 5 : i64, shift}"
+        " : tensor<2x{n}xi64> -> tensor<2x1x{n}x{k}xf32>\n"
         "  %e1 = math.exp %b1 : tensor<2x1x{n}x{k}xf32>\n"
         "  %e2 = math.exp %b2 : tensor<2x1x{n}x{k}xf32>\n"
-        "  return %plain, %ring, %e1, %e2 : tensor<2x2x5x4xf32>, tensor<2x2x5x4xf32>,"
-        " tensor<2x1x{n}x{k}xf32>, tensor<2x1x{n}x{k}xf32>\n}\n",
+        "  %e3 = math.exp %b3 : tensor<2x1x{n}x{k}xf32>\n"
+        "  return %plain, %ring, %e1, %e2, %e3 : tensor<2x2x5x4xf32>, tensor<2x2x5x4xf32>,"
+        " tensor<2x1x{n}x{k}xf32>, tensor<2x1x{n}x{k}xf32>, tensor<2x1x{n}x{k}xf32>\n}\n",
         {{"n", std::to_string(tokens)}, {"k", std::to_string(5 + tokens)}});
     for (unsigned seed : {1u, 2u, 3u})
       EXPECT_TRUE(matchesReference(source, "f", seed * 7 + tokens, {{2, {0, 14}}}))

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../Frontend/ModelRunner.h"
 #include "../TestUtils.h"
 #include "hybrid/Runtime/Model.h"
 
@@ -112,7 +113,65 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"examples/models/linear_attention_hybrid.json",
                            Model::Target::Reference},
                       Case{"examples/models/linear_attention_hybrid.json", Model::Target::CPU},
-                      Case{"examples/models/parallel_hybrid.json", Model::Target::Reference}));
+                      Case{"examples/models/parallel_hybrid.json", Model::Target::Reference},
+                      Case{"examples/models/memory_augmented.json", Model::Target::Reference}));
+
+class TransformerXLGeneration : public ::testing::TestWithParam<Model::Target> {};
+
+TEST_P(TransformerXLGeneration, CarriesExactlyItsMemoryLength) {
+  // examples/models/transformer_xl.json keeps memory_length 8 rows per layer.
+  // The oracle is the stateless model run by segments (SegmentMemoryTest
+  // ties it to one pass; hf-compare.test to HF's TransfoXLModel), with the
+  // same weights written to a checkpoint the Session loads.
+  const std::string path = HYBRID_SOURCE_DIR "/examples/models/transformer_xl.json";
+  const std::string file = ::testing::TempDir() + "/txl-generation.safetensors";
+  ASSERT_TRUE(mlir::hybrid::testing::writeModelWeights(path, {2, 8, 0}, file));
+  std::string error;
+  auto model = Model::load(path, Weights::fromFile(file), GetParam(), error);
+  ASSERT_TRUE(model) << error;
+  using mlir::hybrid::testing::runModel;
+  // Results: logits, then each layer's memory (the last 8 layer inputs).
+  std::vector<HostTensor> whole = runModel(path, {2, 8, 0}, {tokens(0, 8)}, false);
+  ASSERT_EQ(whole.size(), 3u);
+
+  // While the memory still holds every earlier token, decoding token by
+  // token and a prompt in chunks (3 + 5) give the one pass.
+  auto stepwise = model->newSession(2, error);
+  ASSERT_TRUE(stepwise) << error;
+  EXPECT_EQ(stepwise->stateBytes(), 2 * (2 * 8 * 32) * 4);
+  for (int64_t i = 0; i < 8; ++i) {
+    HostTensor logits;
+    ASSERT_TRUE(stepwise->decode(tokens(i, 1), logits, error)) << error;
+    EXPECT_TRUE(closeTo(logits, rows(whole[0], i, 1), 1e-4)) << "token " << i;
+  }
+  auto chunked = model->newSession(2, error);
+  HostTensor first, second;
+  ASSERT_TRUE(chunked->prefill(tokens(0, 3), first, error)) << error;
+  ASSERT_TRUE(chunked->prefill(tokens(3, 5), second, error)) << error;
+  EXPECT_TRUE(closeTo(first, rows(whole[0], 0, 3), 1e-4));
+  EXPECT_TRUE(closeTo(second, rows(whole[0], 3, 5), 1e-4));
+
+  // Past memory_length each token is a one-token segment over the last 8
+  // rows (HF's TransfoXL with mem_len 8), not the one pass: the state stays
+  // 8 rows and equals the stateless memory.
+  std::vector<HostTensor> memories{whole[1], whole[2]};
+  for (int64_t i = 8; i < 14; ++i) {
+    std::vector<HostTensor> segment =
+        runModel(path, {2, 1, 8}, {tokens(i, 1), memories[0], memories[1]}, false);
+    ASSERT_EQ(segment.size(), 3u);
+    HostTensor logits;
+    ASSERT_TRUE(stepwise->decode(tokens(i, 1), logits, error)) << error;
+    EXPECT_TRUE(closeTo(logits, segment[0], 1e-4)) << "token " << i;
+    memories = {segment[1], segment[2]};
+  }
+  Snapshot state = stepwise->snapshot();
+  EXPECT_TRUE(closeTo(state.tensors.at("layers.0.mixer.memory"), memories[0], 1e-4));
+  EXPECT_TRUE(closeTo(state.tensors.at("layers.1.mixer.memory"), memories[1], 1e-4));
+  EXPECT_EQ(stepwise->stateBytes(), 2 * (2 * 8 * 32) * 4);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothTargets, TransformerXLGeneration,
+                         ::testing::Values(Model::Target::Reference, Model::Target::CPU));
 
 TEST(Generation, SlidingLayersKeepExactlyTheirWindow) {
   // gemma2-tiny: layer 0 slides over 4 tokens, layer 1 is global; 2 kv heads

@@ -108,6 +108,25 @@ double AttentionOp::getEffectiveScale() {
   return 1.0 / std::sqrt(static_cast<double>(dimOf(getQuery(), 3)));
 }
 
+/// An additive score bias broadcast from [B|1, H|1, Sq|1, Sk|1].
+static LogicalResult checkBroadcastBias(Operation *op, Value bias, int64_t batch,
+                                        int64_t heads, int64_t querySeq,
+                                        int64_t keySeq) {
+  if (failed(checkShape(op, "bias", bias,
+                        {anyDim("batch"), anyDim("heads"), anyDim("query_seq"),
+                         anyDim("key_seq")})))
+    return failure();
+  const int64_t full[4] = {batch, heads, querySeq, keySeq};
+  const char *names[4] = {"batch", "heads", "query_seq", "key_seq"};
+  for (int64_t d = 0; d < 4; ++d) {
+    int64_t size = dimOf(bias, d);
+    if (isStatic(size) && size != 1 && isStatic(full[d]) && size != full[d])
+      return op->emitOpError() << "'bias' dim " << d << " (" << names[d]
+                               << ") is " << size << ", expected 1 or " << full[d];
+  }
+  return success();
+}
+
 LogicalResult AttentionOp::verify() {
   Operation *op = getOperation();
   FailureOr<QueryKeyValueDims> dims = checkQueryKeyValue(
@@ -118,21 +137,9 @@ LogicalResult AttentionOp::verify() {
   const int64_t batch = dims->batch, heads = dims->heads,
                 querySeq = dims->querySeq, keySeq = dims->keySeq;
 
-  if (Value bias = getBias()) {
-    if (failed(checkShape(op, "bias", bias,
-                          {anyDim("batch"), anyDim("heads"), anyDim("query_seq"),
-                           anyDim("key_seq")})))
-      return failure();
-    const int64_t full[4] = {batch, heads, querySeq, keySeq};
-    const char *names[4] = {"batch", "heads", "query_seq", "key_seq"};
-    for (int64_t d = 0; d < 4; ++d) {
-      int64_t size = dimOf(bias, d);
-      if (isStatic(size) && size != 1 && isStatic(full[d]) && size != full[d])
-        return emitOpError() << "'bias' dim " << d << " (" << names[d]
-                             << ") is " << size << ", expected 1 or "
-                             << full[d];
-    }
-  }
+  if (getBias() &&
+      failed(checkBroadcastBias(op, getBias(), batch, heads, querySeq, keySeq)))
+    return failure();
   if (failed(checkSameElementType(op, {{"query", getQuery()},
                                        {"key", getKey()},
                                        {"value", getValue()},
@@ -213,8 +220,11 @@ LogicalResult RelAttentionOp::verify() {
                                        {"pos", getPos()},
                                        {"content_bias", getContentBias()},
                                        {"position_bias", getPositionBias()},
+                                       {"bias", getBias()},
                                        {"result", getResult()}})) ||
-      failed(checkPositive(op, "scale", getScale())))
+      failed(checkPositive(op, "scale", getScale())) ||
+      (getBias() && failed(checkBroadcastBias(op, getBias(), dims->batch, heads,
+                                              querySeq, keySeq))))
     return failure();
   if (isStatic(querySeq) && isStatic(keySeq) && keySeq < querySeq)
     return emitOpError() << "keys (" << keySeq
@@ -345,6 +355,8 @@ LogicalResult CacheBiasOp::verify() {
     return emitOpError() << "capacity must be >= 1, got " << getCapacity();
   if (getWindow() < 0)
     return emitOpError() << "window must be >= 0, got " << getWindow();
+  if (getRing() && getShift())
+    return emitOpError() << "is a ring or a shift register, not both";
   if (failed(checkShape(op, "positions", getPositions(),
                         {anyDim("batch"), anyDim("tokens")})))
     return failure();

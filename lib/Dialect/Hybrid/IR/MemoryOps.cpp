@@ -46,24 +46,33 @@ LogicalResult MemoryReadOp::verify() {
                                    {"result", getResult()}});
 }
 
+/// The write operands of memory_write and memory_read_write: erase and add
+/// [B, S, W], gate [B, S], and the memory after the writes [B, N, W].
+static LogicalResult checkWrite(Operation *op, Value memory, Value erase, Value add,
+                                Value gate, Value written, int64_t batch,
+                                int64_t seq, int64_t width) {
+  const Dim bSW[3] = {{batch, "batch", "memory"},
+                      {seq, "seq", "keys"},
+                      {width, "width", "memory"}};
+  return success(
+      succeeded(checkShape(op, "erase", erase, bSW)) &&
+      succeeded(checkShape(op, "add", add, bSW)) &&
+      (!gate || succeeded(checkShape(op, "gate", gate,
+                                     {{batch, "batch", "memory"}, {seq, "seq", "keys"}}))) &&
+      succeeded(checkShape(op, op->getNumResults() == 1 ? "result" : "final_memory",
+                           written,
+                           {{batch, "batch", "memory"},
+                            {dimOf(memory, 1), "slots", "memory"},
+                            {width, "width", "memory"}})));
+}
+
 LogicalResult MemoryWriteOp::verify() {
   Operation *op = getOperation();
   int64_t batch, seq, width;
   if (failed(checkAddressing(op, getMemory(), getKeys(), getStrength(), batch,
-                             seq, width)))
-    return failure();
-  const Dim bSW[3] = {{batch, "batch", "memory"},
-                      {seq, "seq", "keys"},
-                      {width, "width", "memory"}};
-  if (failed(checkShape(op, "erase", getErase(), bSW)) ||
-      failed(checkShape(op, "add", getAdd(), bSW)) ||
-      (getGate() &&
-       failed(checkShape(op, "gate", getGate(),
-                         {{batch, "batch", "memory"}, {seq, "seq", "keys"}}))) ||
-      failed(checkShape(op, "result", getResult(),
-                        {{batch, "batch", "memory"},
-                         {dimOf(getMemory(), 1), "slots", "memory"},
-                         {width, "width", "memory"}})) ||
+                             seq, width)) ||
+      failed(checkWrite(op, getMemory(), getErase(), getAdd(), getGate(), getResult(),
+                        batch, seq, width)) ||
       failed(checkPositive(op, "eps", getEps(), /*allowZero=*/true)))
     return failure();
   return checkSameElementType(op, {{"memory", getMemory()},
@@ -73,4 +82,35 @@ LogicalResult MemoryWriteOp::verify() {
                                    {"add", getAdd()},
                                    {"gate", getGate()},
                                    {"result", getResult()}});
+}
+
+LogicalResult MemoryReadWriteOp::verify() {
+  Operation *op = getOperation();
+  int64_t batch, seq, width;
+  if (failed(checkAddressing(op, getMemory(), getKeys(), getStrength(), batch,
+                             seq, width)) ||
+      failed(checkWrite(op, getMemory(), getErase(), getAdd(), getGate(),
+                        getFinalMemory(), batch, seq, width)) ||
+      failed(checkShape(op, "read_strength", getReadStrength(),
+                        {{batch, "batch", "memory"}, {seq, "seq", "keys"}})) ||
+      failed(checkShape(op, "read_keys", getReadKeys(),
+                        {{batch, "batch", "memory"},
+                         {seq, "seq", "keys"},
+                         {width, "width", "memory"}})) ||
+      failed(checkShape(op, "reads", getReads(),
+                        {{batch, "batch", "memory"},
+                         {seq, "seq", "keys"},
+                         {width, "width", "memory"}})) ||
+      failed(checkPositive(op, "eps", getEps(), /*allowZero=*/true)))
+    return failure();
+  return checkSameElementType(op, {{"memory", getMemory()},
+                                   {"read_keys", getReadKeys()},
+                                   {"read_strength", getReadStrength()},
+                                   {"keys", getKeys()},
+                                   {"strength", getStrength()},
+                                   {"erase", getErase()},
+                                   {"add", getAdd()},
+                                   {"gate", getGate()},
+                                   {"reads", getReads()},
+                                   {"final_memory", getFinalMemory()}});
 }

@@ -82,7 +82,9 @@ def Hybrid_RelAttentionOp : Hybrid_Op<"rel_attention"> {
     ```
 
     The mask must be causal (BD is only defined for `j ≤ M + i`) and is read
-    with `q_offset = M`. HF's `same_length` is `window = mem_len`.
+    with `q_offset = M`. HF's `same_length` is `window = mem_len`. An
+    optional additive `bias` broadcast from `[B|1, H|1, Sq|1, Sk|1]` hides
+    more keys (-inf): while generating, the memory rows not filled yet.
 
     ```mlir
     %o = hybrid.rel_attention %q, %k, %v, %r, %u, %w {mask = #hybrid.mask<causal>}
@@ -98,13 +100,14 @@ def Hybrid_RelAttentionOp : Hybrid_Op<"rel_attention"> {
     Hybrid_FloatTensor:$pos,
     Hybrid_FloatTensor:$content_bias,
     Hybrid_FloatTensor:$position_bias,
+    Optional<Hybrid_FloatTensor>:$bias,
     Hybrid_MaskAttr:$mask,
     OptionalAttr<F32Attr>:$scale
   );
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value `,` $pos `,` $content_bias `,` $position_bias
-    attr-dict `:` functional-type(operands, results)
+    (`bias` `(` $bias^ `)`)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -254,7 +257,9 @@ def Hybrid_CacheBiasOp : Hybrid_Op<"cache_bias"> {
     C + n]` is 0 where query i (absolute position `q = p + i`, `p =
     positions[b, 0]`) sees the key and -inf elsewhere. Slot s of a plain
     cache holds position s if `s < p`; slot s of a `ring` holds
-    `p − 1 − ((p − 1 − s) mod C)` if that is ≥ 0; new key j is at `p + j`.
+    `p − 1 − ((p − 1 − s) mod C)` if that is ≥ 0; slot s of a `shift`
+    register (the last C positions in order, Transformer-XL's memory) holds
+    `p − C + s` if that is ≥ 0; new key j is at `p + j`.
     A key at position a is seen when `a ≤ q` and, with `window = W > 0`,
     `q − a < W` (the causal window of `#hybrid.mask<causal, window = W>`).
 
@@ -265,7 +270,7 @@ def Hybrid_CacheBiasOp : Hybrid_Op<"cache_bias"> {
   }];
   let arguments = (ins Hybrid_IndexTensor:$positions, Hybrid_I64Attr:$capacity,
                        DefaultValuedAttr<Hybrid_I64Attr, "0">:$window,
-                       UnitAttr:$ring);
+                       UnitAttr:$ring, UnitAttr:$shift);
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = "$positions attr-dict `:` type($positions) `->` type($result)";
   let hasVerifier = 1;
