@@ -235,6 +235,13 @@ struct LowerRelAttention : OpRewritePattern<RelAttentionOp> {
   }
 };
 
+/// φ(x) = elu(x) + 1 of every element.
+Value featureMap(OpBuilder &b, Location loc, Value x) {
+  return elementwise(b, loc, x, [](OpBuilder &nb, Location nl, ValueRange a) {
+    return activate(nb, nl, Activation::elu_plus_one, a[0]);
+  });
+}
+
 struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearAttentionOp op,
@@ -251,17 +258,19 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
     const int64_t group = heads / kt.getDimSize(1);
     const bool causal = op.getMask().getKind() == MaskKind::Causal;
     const double eps = op.getEps().convertToDouble();
+    // φ once per element (the contractions below would recompute it per
+    // key or per query).
+    Value query = featureMap(rewriter, loc, op.getQuery());
+    Value key = featureMap(rewriter, loc, op.getKey());
     // w[b,h,i,j] = φ(q_i)·φ(k_j), zero for hidden keys.
     Value init = filledTensor(rewriter, loc, {batch, heads, seq, seq}, t, 0.0);
     AffineMap kMap = affineMap(
         ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3), dim(ctx, 4)});
     Value weights = generic(
-        rewriter, loc, {op.getQuery(), op.getKey()}, init,
+        rewriter, loc, {query, key}, init,
         {projection(ctx, 5, {0, 1, 2, 4}), kMap, projection(ctx, 5, {0, 1, 2, 3})},
         "ppppr", [&](OpBuilder &b, Location l, ValueRange a) {
-          Value fq = activate(b, l, Activation::elu_plus_one, a[0]);
-          Value fk = activate(b, l, Activation::elu_plus_one, a[1]);
-          Value term = arith::MulFOp::create(b, l, fq, fk);
+          Value term = arith::MulFOp::create(b, l, a[0], a[1]);
           if (causal) {
             Value visible = arith::CmpIOp::create(
                 b, l, arith::CmpIPredicate::sle, linalg::IndexOp::create(b, l, 3),
@@ -278,19 +287,18 @@ struct LowerLinearAttention : OpRewritePattern<LinearAttentionOp> {
     if (op.getState()) {
       // Earlier calls' keys: the sums start at φ(q_i)·z₀ and φ(q_i)·S₀.
       auto featureTimes = [&](OpBuilder &b, Location l, ValueRange a) {
-        Value fq = activate(b, l, Activation::elu_plus_one, a[0]);
-        return arith::AddFOp::create(b, l, a[2], arith::MulFOp::create(b, l, fq, a[1]))
+        return arith::AddFOp::create(b, l, a[2], arith::MulFOp::create(b, l, a[0], a[1]))
             .getResult();
       };
       // dims (b, h, i, d)
       normInit = generic(
-          rewriter, loc, {op.getQuery(), op.getNormalizer()}, normInit,
+          rewriter, loc, {query, op.getNormalizer()}, normInit,
           {id4, affineMap(ctx, 4, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 3)}),
            rows4},
           "pppr", featureTimes);
       // dims (b, h, i, e, d)
       accInit = generic(
-          rewriter, loc, {op.getQuery(), op.getState()}, accInit,
+          rewriter, loc, {query, op.getState()}, accInit,
           {projection(ctx, 5, {0, 1, 2, 4}),
            affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(group), dim(ctx, 4),
                               dim(ctx, 3)}),
@@ -334,23 +342,22 @@ struct LowerLinearAttentionState : OpRewritePattern<LinearAttentionStateOp> {
       return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
+    Value key = featureMap(rewriter, loc, op.getKey());
     // dims (b, h, d, e, j)
     Value state = generic(
-        rewriter, loc, {op.getKey(), op.getValue()}, op.getState(),
+        rewriter, loc, {key, op.getValue()}, op.getState(),
         {projection(ctx, 5, {0, 1, 4, 2}), projection(ctx, 5, {0, 1, 4, 3}),
          projection(ctx, 5, {0, 1, 2, 3})},
         "ppppr", [](OpBuilder &b, Location l, ValueRange a) {
-          Value fk = activate(b, l, Activation::elu_plus_one, a[0]);
-          return arith::AddFOp::create(b, l, a[2], arith::MulFOp::create(b, l, fk, a[1]))
+          return arith::AddFOp::create(b, l, a[2], arith::MulFOp::create(b, l, a[0], a[1]))
               .getResult();
         });
     // dims (b, h, d, j)
     Value normalizer = generic(
-        rewriter, loc, op.getKey(), op.getNormalizer(),
+        rewriter, loc, key, op.getNormalizer(),
         {projection(ctx, 4, {0, 1, 3, 2}), projection(ctx, 4, {0, 1, 2})}, "pppr",
         [](OpBuilder &b, Location l, ValueRange a) {
-          Value fk = activate(b, l, Activation::elu_plus_one, a[0]);
-          return arith::AddFOp::create(b, l, a[1], fk).getResult();
+          return arith::AddFOp::create(b, l, a[1], a[0]).getResult();
         });
     rewriter.replaceOp(op, {state, normalizer});
     return success();
