@@ -19,7 +19,8 @@ ModelBuilder::ModelBuilder(MLIRContext *context, const ModelInputShape &shape)
 
 ModelBuilder::ModelBuilder(MLIRContext *context, const ModelInputShape &shape,
                            int64_t tokens, ArrayRef<int64_t> pixels)
-    : carryState(shape.carryState), maxTokens(shape.maxTokens), b(context),
+    : carryState(shape.carryState), maxTokens(shape.maxTokens),
+      firstCall(shape.carryState && shape.firstCall), b(context),
       loc(UnknownLoc::get(context)), batch(shape.batch), seq(tokens) {
   // Ops are built directly, not parsed: their dialects must be loaded.
   context->loadDialect<HybridDialect, arith::ArithDialect, func::FuncDialect,
@@ -108,14 +109,22 @@ Value ModelBuilder::causalAttention(Value q, Value k, Value v, int64_t window,
   Value vCache =
       stateIn(prefix + "v_cache", {batch, kShape[1], capacity, shapeOf(v)[3]});
   Value pos = positions();
-  Value bias = CacheBiasOp::create(b, loc, f32({batch, 1, seq, capacity + seq}), pos,
-                                   b.getI64IntegerAttr(capacity),
-                                   b.getI64IntegerAttr(window),
-                                   ring ? b.getUnitAttr() : UnitAttr(), UnitAttr());
-  Value o = AttentionOp::create(b, loc, resultType, q, concat(kCache, k, 2),
-                                concat(vCache, v, 2), bias,
-                                MaskAttr::get(b.getContext(), MaskSpec::none()), scale,
-                                softcap, b.getI64IntegerAttr(0));
+  Value o;
+  if (firstCall) {
+    // Empty caches: plain causal attention over the prompt (tiled kernel).
+    o = AttentionOp::create(b, loc, resultType, q, k, v, Value(),
+                            MaskAttr::get(b.getContext(), MaskSpec::causal(window)),
+                            scale, softcap, b.getI64IntegerAttr(0));
+  } else {
+    Value bias = CacheBiasOp::create(b, loc, f32({batch, 1, seq, capacity + seq}), pos,
+                                     b.getI64IntegerAttr(capacity),
+                                     b.getI64IntegerAttr(window),
+                                     ring ? b.getUnitAttr() : UnitAttr(), UnitAttr());
+    o = AttentionOp::create(b, loc, resultType, q, concat(kCache, k, 2),
+                            concat(vCache, v, 2), bias,
+                            MaskAttr::get(b.getContext(), MaskSpec::none()), scale,
+                            softcap, b.getI64IntegerAttr(0));
+  }
   UnitAttr ringAttr = ring ? b.getUnitAttr() : UnitAttr();
   stateOut(prefix + "k_cache",
            CacheWriteOp::create(b, loc, kCache.getType(), kCache, k, pos, ringAttr));

@@ -52,6 +52,8 @@ public:
   /// attention layers' KV caches (from ModelInputShape).
   const bool carryState;
   const int64_t maxTokens;
+  /// A session's first call (ModelInputShape::firstCall).
+  const bool firstCall;
   /// Generation: the absolute positions [B, S] (i64) of this call's tokens,
   /// an input the runtime fills ({hybrid.positions}); created on first use.
   Value positions();

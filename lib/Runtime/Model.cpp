@@ -61,20 +61,21 @@ std::unique_ptr<Model> Model::load(const std::string &description,
   model->target = target;
   model->context = std::make_unique<ContextHolder>();
   // Import once now so that a bad description or checkpoint fails here.
-  if (!model->function(1, 1, error))
+  if (!model->function(1, 1, /*firstCall=*/false, error))
     return nullptr;
   return model;
 }
 
-Model::Compiled *Model::function(int64_t batch, int64_t tokens,
+Model::Compiled *Model::function(int64_t batch, int64_t tokens, bool firstCall,
                                  std::string &error) {
-  auto key = std::make_pair(batch, tokens);
+  auto key = std::make_tuple(batch, tokens, firstCall);
   if (auto it = compiled.find(key); it != compiled.end())
     return it->second.get();
   auto entry = std::make_unique<Compiled>();
   ModelInputShape shape{batch, tokens};
   shape.carryState = true;
   shape.maxTokens = maxTokens;
+  shape.firstCall = firstCall;
   ModelInfo info;
   entry->module = importModel(&context->context, description, shape, info, error);
   if (!entry->module)
@@ -142,7 +143,7 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens,
 }
 
 std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
-  Compiled *step = function(batch, 1, error);
+  Compiled *step = function(batch, 1, /*firstCall=*/false, error);
   if (!step)
     return nullptr;
   std::unique_ptr<Session> session(new Session(*this, batch));
@@ -160,7 +161,10 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
             ", n] (int32 or int64), got " + ids.typeString();
     return false;
   }
-  Model::Compiled *fn = model.function(batch, ids.dim(1), error);
+  // A prompt at position 0 runs the function built for a session's first
+  // call: attention without cache reads, the tiled causal kernel.
+  Model::Compiled *fn =
+      model.function(batch, ids.dim(1), /*firstCall=*/position == 0 && ids.dim(1) > 1, error);
   if (!fn)
     return false;
   std::vector<HostTensor> args;
@@ -229,7 +233,7 @@ bool Session::decode(const HostTensor &ids, HostTensor &logits,
 
 void Session::reset() {
   position = 0;
-  Model::Compiled *step = model.compiled.at({batch, 1}).get();
+  Model::Compiled *step = model.compiled.at({batch, 1, false}).get();
   for (const Model::Compiled::Argument &arg : step->arguments) {
     if (arg.role != Model::Compiled::Role::State)
       continue;

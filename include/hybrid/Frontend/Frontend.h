@@ -39,11 +39,15 @@ struct ModelInputShape {
   std::vector<int64_t> image;
   /// Generation: recurrent layers take their state as inputs and return the
   /// state after the last token, so a prompt can be processed in chunks and
-  /// then one token at a time (Mamba layers; see docs/generation.md).
+  /// then one token at a time (see docs/generation.md).
   bool carryState = false;
   /// With carryState: the longest context the KV caches of global attention
   /// layers hold (sliding-window layers keep exactly their window).
   int64_t maxTokens = 2048;
+  /// With carryState: the call is a session's first (positions from 0, every
+  /// state at its start), so attention needs no cache reads and runs the
+  /// tiled causal kernel over the prompt; the caches are still written.
+  bool firstCall = false;
 };
 
 /// What an importer learned about the model besides its IR.

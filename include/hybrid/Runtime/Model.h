@@ -33,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace mlir::hybrid {
@@ -79,8 +80,10 @@ private:
   friend class Session;
   struct Compiled;
   Model() = default;
-  /// The function for `batch` x `tokens`, compiled on first use.
-  Compiled *function(int64_t batch, int64_t tokens, std::string &error);
+  /// The function for `batch` x `tokens` (a session's first call, or one
+  /// continuing from carried state), compiled on first use.
+  Compiled *function(int64_t batch, int64_t tokens, bool firstCall,
+                     std::string &error);
 
   std::string description;
   Weights weights;
@@ -90,7 +93,7 @@ private:
   /// Declared before `compiled`: the modules must go before their context.
   struct ContextHolder;
   std::unique_ptr<ContextHolder> context;
-  std::map<std::pair<int64_t, int64_t>, std::unique_ptr<Compiled>> compiled;
+  std::map<std::tuple<int64_t, int64_t, bool>, std::unique_ptr<Compiled>> compiled;
 };
 
 /// The whole carried state of a session, to restore later (prefix reuse).
