@@ -6,7 +6,8 @@
 // and Jamba (both), from HF configs and our JSON format: token-by-token
 // decoding, a prompt prefilled in chunks, and restore-then-continue all give
 // the logits of the single pass (tolerance 1e-4 of the logits' scale: only
-// summation order differs). 18 tokens is more than 4 windows of gemma2-tiny
+// summation order differs; the single pass is a session's first call, which
+// runs the tiled causal attention instead of the cache path). 18 tokens is more than 4 windows of gemma2-tiny
 // (W = 4). The state's size does not grow with the tokens. (Jamba runs on
 // the reference only: five compiles of it take ~45 s; its compiled decoding
 // is checked token for token by test/Integration/Generation.)
@@ -97,6 +98,12 @@ TEST_P(Generation, DecodeChunksAndRestoreMatchOnePass) {
   EXPECT_EQ(session->tokens(), 4);
   ASSERT_TRUE(session->prefill(tokens(4, total - 4), logits, error)) << error;
   EXPECT_TRUE(closeTo(logits, rows(all, 4, total - 4), 1e-4));
+
+  // reset() is a fresh session again (a memory layer back at memory_init).
+  session->reset();
+  EXPECT_EQ(session->tokens(), 0);
+  ASSERT_TRUE(session->prefill(tokens(0, total), logits, error)) << error;
+  EXPECT_TRUE(closeTo(logits, all, 1e-6));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -115,6 +122,28 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"examples/models/linear_attention_hybrid.json", Model::Target::CPU},
                       Case{"examples/models/parallel_hybrid.json", Model::Target::Reference},
                       Case{"examples/models/memory_augmented.json", Model::Target::Reference}));
+
+TEST(Generation, MemoryLayerStartsAtItsLearnedMemory) {
+  // A fresh session's memory is memory_init ({hybrid.state_init}), not
+  // zeros: its logits and written memory are the stateless model's, which
+  // reads memory_init itself. Same weights through a checkpoint.
+  const std::string path = HYBRID_SOURCE_DIR "/examples/models/memory_augmented.json";
+  const std::string file = ::testing::TempDir() + "/memory-generation.safetensors";
+  ASSERT_TRUE(mlir::hybrid::testing::writeModelWeights(path, {2, 6, 0}, file));
+  std::string error;
+  auto model = Model::load(path, Weights::fromFile(file), Model::Target::Reference, error);
+  ASSERT_TRUE(model) << error;
+  std::vector<HostTensor> stateless =
+      mlir::hybrid::testing::runModel(path, {2, 6, 0}, {tokens(0, 6)}, false);
+  ASSERT_EQ(stateless.size(), 2u); // logits, the written memory
+  auto session = model->newSession(2, error);
+  ASSERT_TRUE(session) << error;
+  HostTensor logits;
+  ASSERT_TRUE(session->prefill(tokens(0, 6), logits, error)) << error;
+  EXPECT_TRUE(closeTo(logits, stateless[0], 1e-4));
+  EXPECT_TRUE(closeTo(session->snapshot().tensors.at("layers.1.mixer.memory"),
+                      stateless[1], 1e-4));
+}
 
 class TransformerXLGeneration : public ::testing::TestWithParam<Model::Target> {};
 
