@@ -42,9 +42,10 @@ using namespace mlir::hybrid;
 
 namespace {
 /// Marks every public function for a C-callable `_mlir_ciface_` wrapper:
-/// the entry points of the JIT and of emitted objects. Argument attributes
-/// of the hybrid dialect (hybrid.weight, hybrid.input) are runtime metadata,
-/// read before compilation; they are dropped here so that LLVM never sees them.
+/// the entry points of the JIT and of emitted objects, whose tensor
+/// arguments become read-only. Argument attributes of the hybrid dialect
+/// (hybrid.weight, hybrid.input) are runtime metadata, read before
+/// compilation; they are dropped here so that LLVM never sees them.
 struct EmitCInterfacePass
     : PassWrapper<EmitCInterfacePass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EmitCInterfacePass)
@@ -62,6 +63,12 @@ struct EmitCInterfacePass
             names.push_back(attr.getName());
         for (StringAttr name : names)
           f.removeArgAttr(i, name);
+        // Arguments are read in place by the JIT and by callers of emitted
+        // objects (weights, carried state): bufferization must not write
+        // into them, and copies first where an op would.
+        if (isa<TensorType>(f.getArgumentTypes()[i]))
+          f.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName,
+                       BoolAttr::get(f.getContext(), false));
       }
     });
   }

@@ -104,16 +104,6 @@ std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
 }
 
 /// Host storage in the element width the compiled code reads and writes.
-struct Buffer {
-  std::vector<float> f32;
-  std::vector<int32_t> i32;
-  std::vector<int64_t> i64;
-  void *data(DType dtype) {
-    return dtype == DType::F32   ? static_cast<void *>(f32.data())
-           : dtype == DType::I32 ? static_cast<void *>(i32.data())
-                                 : static_cast<void *>(i64.data());
-  }
-};
 
 } // namespace
 
@@ -192,6 +182,14 @@ const FunctionSignature *JitModule::signature(llvm::StringRef name) const {
 
 bool JitModule::run(llvm::StringRef name, const std::vector<HostTensor> &args,
                     std::vector<HostTensor> &results, std::string &error) {
+  std::vector<const HostTensor *> pointers;
+  for (const HostTensor &arg : args)
+    pointers.push_back(&arg);
+  return run(name, pointers, results, error);
+}
+
+bool JitModule::run(llvm::StringRef name, llvm::ArrayRef<const HostTensor *> args,
+                    std::vector<HostTensor> &results, std::string &error) {
   const FunctionSignature *sig = signature(name);
   auto entry = entries.find(name);
   if (!sig || entry == entries.end()) {
@@ -204,55 +202,55 @@ bool JitModule::run(llvm::StringRef name, const std::vector<HostTensor> &args,
     return false;
   }
   const size_t numArgs = sig->args.size(), numResults = sig->results.size();
-  std::vector<Buffer> buffers(numArgs + numResults);
+  // i32 tensors are held as int64 by HostTensor: only they are converted.
+  std::vector<std::vector<int32_t>> narrowed(numArgs + numResults);
   std::vector<std::vector<int64_t>> descriptors;
   for (size_t i = 0; i < numArgs; ++i) {
     const TensorSignature &want = sig->args[i];
-    const HostTensor &arg = args[i];
+    const HostTensor &arg = *args[i];
     if (arg.shape() != want.shape || arg.isFloat() != (want.dtype == DType::F32)) {
       error = "@" + name.str() + " argument " + std::to_string(i) + ": got " +
               arg.typeString() + ", expected " +
               HostTensor::zeros(want.shape, want.dtype).typeString();
       return false;
     }
-    // Copies: the compiled code may update its inputs in place.
-    Buffer &buffer = buffers[i];
-    if (want.dtype == DType::F32)
-      buffer.f32.assign(arg.floats(), arg.floats() + arg.numel());
-    else if (want.dtype == DType::I32)
-      buffer.i32.assign(arg.ints(), arg.ints() + arg.numel());
-    else
-      buffer.i64.assign(arg.ints(), arg.ints() + arg.numel());
-    descriptors.push_back(descriptor(buffer.data(want.dtype), want.shape));
+    // No copy: the compiled code never writes its arguments (they are
+    // bufferization.writable = false; see EmitCInterfacePass).
+    void *data;
+    if (want.dtype == DType::F32) {
+      data = const_cast<float *>(arg.floats());
+    } else if (want.dtype == DType::I32) {
+      narrowed[i].assign(arg.ints(), arg.ints() + arg.numel());
+      data = narrowed[i].data();
+    } else {
+      data = const_cast<int64_t *>(arg.ints());
+    }
+    descriptors.push_back(descriptor(data, want.shape));
   }
+  // Results are written straight into the tensors handed back.
+  results.clear();
   for (size_t r = 0; r < numResults; ++r) {
     const TensorSignature &out = sig->results[r];
-    Buffer &buffer = buffers[numArgs + r];
-    int64_t count = numElements(out.shape);
-    if (out.dtype == DType::F32)
-      buffer.f32.assign(count, 0.0f);
-    else if (out.dtype == DType::I32)
-      buffer.i32.assign(count, 0);
-    else
-      buffer.i64.assign(count, 0);
-    descriptors.push_back(descriptor(buffer.data(out.dtype), out.shape));
+    results.push_back(HostTensor::zeros(out.shape, out.dtype));
+    void *data;
+    if (out.dtype == DType::F32) {
+      data = results.back().floats();
+    } else if (out.dtype == DType::I32) {
+      narrowed[numArgs + r].assign(numElements(out.shape), 0);
+      data = narrowed[numArgs + r].data();
+    } else {
+      data = results.back().ints();
+    }
+    descriptors.push_back(descriptor(data, out.shape));
   }
   std::vector<void *> pointers;
   for (auto &d : descriptors)
     pointers.push_back(d.data());
   entry->second(pointers.data());
 
-  results.clear();
-  for (size_t r = 0; r < numResults; ++r) {
-    const TensorSignature &out = sig->results[r];
-    Buffer &buffer = buffers[numArgs + r];
-    if (out.dtype == DType::F32)
-      results.push_back(HostTensor::fromFloats(out.shape, buffer.f32));
-    else if (out.dtype == DType::I32)
-      results.push_back(HostTensor::fromInts(
-          out.shape, {buffer.i32.begin(), buffer.i32.end()}, DType::I32));
-    else
-      results.push_back(HostTensor::fromInts(out.shape, buffer.i64, DType::I64));
-  }
+  for (size_t r = 0; r < numResults; ++r)
+    if (sig->results[r].dtype == DType::I32)
+      std::copy(narrowed[numArgs + r].begin(), narrowed[numArgs + r].end(),
+                results[r].ints());
   return true;
 }

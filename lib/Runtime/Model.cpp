@@ -167,13 +167,18 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
       model.function(batch, ids.dim(1), /*firstCall=*/position == 0 && ids.dim(1) > 1, error);
   if (!fn)
     return false;
-  std::vector<HostTensor> args;
+  // The state and the weights are passed in place (the compiled code reads
+  // its arguments without copying them); ids, positions and zeros are made
+  // here. `made` is reserved so that pointers into it stay valid.
+  std::vector<HostTensor> made;
+  made.reserve(fn->arguments.size());
+  std::vector<const HostTensor *> args;
   for (const Model::Compiled::Argument &arg : fn->arguments) {
     switch (arg.role) {
     case Model::Compiled::Role::Ids:
-      args.push_back(HostTensor::fromInts(ids.shape(),
-                                          std::vector<int64_t>(ids.ints(),
-                                                               ids.ints() + ids.numel())));
+      made.push_back(HostTensor::fromInts(
+          ids.shape(), std::vector<int64_t>(ids.ints(), ids.ints() + ids.numel())));
+      args.push_back(&made.back());
       break;
     case Model::Compiled::Role::Positions: {
       // Absolute positions of this call's tokens; the KV caches' capacity.
@@ -186,17 +191,19 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
       std::vector<int64_t> values(ids.numel());
       for (int64_t n = 0; n < ids.numel(); ++n)
         values[n] = position + n % ids.dim(1);
-      args.push_back(HostTensor::fromInts(ids.shape(), values));
+      made.push_back(HostTensor::fromInts(ids.shape(), values));
+      args.push_back(&made.back());
       break;
     }
     case Model::Compiled::Role::State:
-      args.push_back(state.at(arg.name));
+      args.push_back(&state.at(arg.name));
       break;
     case Model::Compiled::Role::Zeros:
-      args.push_back(HostTensor::zeros(arg.shape, arg.dtype));
+      made.push_back(HostTensor::zeros(arg.shape, arg.dtype));
+      args.push_back(&made.back());
       break;
     case Model::Compiled::Role::Weight:
-      args.push_back(model.weightValues.at(arg.name));
+      args.push_back(&model.weightValues.at(arg.name));
       break;
     }
   }
@@ -207,11 +214,16 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
       return false;
     }
   std::vector<HostTensor> results;
-  bool ok = model.target == Model::Target::CPU
-                ? fn->jit->run("forward", args, results, error)
-                : reference::interpret(
-                      fn->module->lookupSymbol<func::FuncOp>("forward"), args,
-                      results, error);
+  bool ok;
+  if (model.target == Model::Target::CPU) {
+    ok = fn->jit->run("forward", args, results, error);
+  } else {
+    std::vector<HostTensor> copies;
+    for (const HostTensor *arg : args)
+      copies.push_back(*arg);
+    ok = reference::interpret(fn->module->lookupSymbol<func::FuncOp>("forward"),
+                              copies, results, error);
+  }
   if (!ok)
     return false;
   logits = std::move(results[0]);

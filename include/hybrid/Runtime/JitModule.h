@@ -51,8 +51,11 @@ public:
   /// The signature of a compiled function, or null.
   const FunctionSignature *signature(llvm::StringRef name) const;
 
-  /// Runs `name` on `args` (checked against the signature).
+  /// Runs `name` on `args` (checked against the signature). The arguments
+  /// are read in place, never copied nor written.
   bool run(llvm::StringRef name, const std::vector<HostTensor> &args,
+           std::vector<HostTensor> &results, std::string &error);
+  bool run(llvm::StringRef name, llvm::ArrayRef<const HostTensor *> args,
            std::vector<HostTensor> &results, std::string &error);
 
 private:

@@ -1,0 +1,62 @@
+//===- JitModuleTest.cpp - Running compiled functions in place ------------===//
+//
+// JitModule::run reads its arguments in place (no copies, for the weights
+// and carried state of every decode step), so the compiled code must never
+// write them: an op that updates a tensor in place (cache_write) must leave
+// the caller's argument as it was and return the update in a new buffer.
+// (Checked to fail with the arguments left writable.)
+//
+//===----------------------------------------------------------------------===//
+
+#include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Runtime/JitModule.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+namespace {
+
+TEST(JitModule, ArgumentsAreNeverWritten) {
+  DialectRegistry registry;
+  registerCPUPipelineDialects(registry);
+  MLIRContext context(registry);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+      "func.func @f(%c: tensor<1x1x4x2xf32>, %n: tensor<1x1x1x2xf32>,"
+      " %p: tensor<1x1xi64>) -> tensor<1x1x4x2xf32> {\n"
+      "  %w = hybrid.cache_write %c, %n, %p"
+      " : tensor<1x1x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1x1xi64>\n"
+      "  return %w : tensor<1x1x4x2xf32>\n}\n"
+      // An insert_slice bufferizes into its destination's buffer when it may.
+      "func.func @g(%c: tensor<1x1x4x2xf32>, %n: tensor<1x1x1x2xf32>,"
+      " %p: tensor<1x1xi64>) -> tensor<1x1x4x2xf32> {\n"
+      "  %w = tensor.insert_slice %n into %c[0, 0, 2, 0] [1, 1, 1, 2] [1, 1, 1, 1]"
+      " : tensor<1x1x1x2xf32> into tensor<1x1x4x2xf32>\n"
+      "  return %w : tensor<1x1x4x2xf32>\n}\n",
+      &context);
+  ASSERT_TRUE(module);
+  std::string error;
+  std::unique_ptr<JitModule> jit = JitModule::compile(*module, error);
+  ASSERT_TRUE(jit) << error;
+  HostTensor cache = HostTensor::fromFloats({1, 1, 4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  HostTensor fresh = HostTensor::fromFloats({1, 1, 1, 2}, {9, 9});
+  HostTensor position = HostTensor::fromInts({1, 1}, {2});
+  for (const char *function : {"f", "g"}) {
+    std::vector<HostTensor> results;
+    ASSERT_TRUE(jit->run(function, {&cache, &fresh, &position}, results, error))
+        << error;
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(std::vector<float>(results[0].floats(), results[0].floats() + 8),
+              (std::vector<float>{1, 2, 3, 4, 9, 9, 7, 8}))
+        << function;
+    EXPECT_EQ(std::vector<float>(cache.floats(), cache.floats() + 8),
+              (std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8}))
+        << function;
+  }
+}
+
+} // namespace
