@@ -26,26 +26,44 @@ HostTensor mlir::hybrid::testing::namedWeight(const std::string &name,
   return randomTensor(shape, rng, isNorm ? 0.8 : -0.3, isNorm ? 1.2 : 0.3);
 }
 
+namespace {
+/// A model imported for a test, with the context that owns it.
+struct ImportedModel {
+  std::unique_ptr<MLIRContext> context;
+  OwningOpRef<ModuleOp> module;
+  func::FuncOp forward() { return module->lookupSymbol<func::FuncOp>("forward"); }
+};
+
+ImportedModel importForTest(const std::string &path, const ModelInputShape &shape,
+                            std::string &error) {
+  DialectRegistry registry;
+  registerCPUPipelineDialects(registry);
+  ImportedModel imported{std::make_unique<MLIRContext>(registry), nullptr};
+  ModelInfo info;
+  imported.module = importModel(imported.context.get(), path, shape, info, error);
+  EXPECT_TRUE(imported.module) << error;
+  return imported;
+}
+
+/// The shape of argument `i` of `func`.
+std::vector<int64_t> argumentShape(func::FuncOp func, unsigned i) {
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(func.getArgumentTypes()[i]).getShape();
+  return {shape.begin(), shape.end()};
+}
+} // namespace
+
 bool mlir::hybrid::testing::writeModelWeights(const std::string &path,
                                               const ModelInputShape &shape,
                                               const std::string &file) {
-  DialectRegistry registry;
-  registerCPUPipelineDialects(registry);
-  MLIRContext context(registry);
-  ModelInfo info;
   std::string error;
-  OwningOpRef<ModuleOp> module = importModel(&context, path, shape, info, error);
-  EXPECT_TRUE(module) << error;
-  if (!module)
+  ImportedModel imported = importForTest(path, shape, error);
+  if (!imported.module)
     return false;
-  auto func = module->lookupSymbol<func::FuncOp>("forward");
+  func::FuncOp func = imported.forward();
   std::vector<std::pair<std::string, HostTensor>> tensors;
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
-      auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
-      tensors.push_back({name.str(), namedWeight(name.str(), {type.getShape().begin(),
-                                                              type.getShape().end()})});
-    }
+    if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight"))
+      tensors.push_back({name.str(), namedWeight(name.str(), argumentShape(func, i))});
   bool ok = SafeTensors::write(file, tensors, error);
   EXPECT_TRUE(ok) << error;
   return ok;
@@ -54,29 +72,22 @@ bool mlir::hybrid::testing::writeModelWeights(const std::string &path,
 std::vector<HostTensor> mlir::hybrid::testing::runModel(
     const std::string &path, const ModelInputShape &shape,
     const std::vector<HostTensor> &inputs, bool compiled) {
-  DialectRegistry registry;
-  registerCPUPipelineDialects(registry);
-  MLIRContext context(registry);
-  ModelInfo info;
   std::string error;
-  OwningOpRef<ModuleOp> module = importModel(&context, path, shape, info, error);
-  EXPECT_TRUE(module) << error;
-  if (!module)
+  ImportedModel imported = importForTest(path, shape, error);
+  if (!imported.module)
     return {};
-  auto func = module->lookupSymbol<func::FuncOp>("forward");
+  func::FuncOp func = imported.forward();
   std::vector<HostTensor> args = inputs;
   for (unsigned i = args.size(); i < func.getNumArguments(); ++i) {
     auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight");
     EXPECT_TRUE(name) << "argument " << i << " is neither input nor weight";
     if (!name)
       return {};
-    auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
-    args.push_back(namedWeight(
-        name.str(), std::vector<int64_t>(type.getShape().begin(), type.getShape().end())));
+    args.push_back(namedWeight(name.str(), argumentShape(func, i)));
   }
   std::vector<HostTensor> results;
   if (compiled) {
-    std::unique_ptr<JitModule> jit = JitModule::compile(*module, error);
+    std::unique_ptr<JitModule> jit = JitModule::compile(*imported.module, error);
     EXPECT_TRUE(jit) << error;
     if (!jit || !jit->run("forward", args, results, error))
       ADD_FAILURE() << error;
