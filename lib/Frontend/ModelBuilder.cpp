@@ -137,15 +137,21 @@ Value ModelBuilder::concat(Value a, Value c, int64_t dim) {
   return tensor::ConcatOp::create(b, loc, dim, ValueRange{a, c});
 }
 
-Value ModelBuilder::seqSlice(Value x, int64_t offset, int64_t size) {
+/// Elements [offset, offset + size) of dimension `dim` of `x`.
+static Value sliceDim(OpBuilder &b, Location loc, Value x, size_t dim,
+                      int64_t offset, int64_t size) {
   ArrayRef<int64_t> shape = shapeOf(x);
   SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)), sizes,
       strides(shape.size(), b.getIndexAttr(1));
   for (int64_t d : shape)
     sizes.push_back(b.getIndexAttr(d));
-  offsets[1] = b.getIndexAttr(offset);
-  sizes[1] = b.getIndexAttr(size);
+  offsets[dim] = b.getIndexAttr(offset);
+  sizes[dim] = b.getIndexAttr(size);
   return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+}
+
+Value ModelBuilder::seqSlice(Value x, int64_t offset, int64_t size) {
+  return sliceDim(b, loc, x, 1, offset, size);
 }
 
 Value ModelBuilder::weight(const std::string &name, ArrayRef<int64_t> shape) {
@@ -192,14 +198,7 @@ Value ModelBuilder::layerNorm(Value x, const std::string &name, double eps) {
 }
 
 Value ModelBuilder::lastDimSlice(Value x, int64_t offset, int64_t size) {
-  ArrayRef<int64_t> shape = shapeOf(x);
-  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)), sizes,
-      strides(shape.size(), b.getIndexAttr(1));
-  for (int64_t d : shape)
-    sizes.push_back(b.getIndexAttr(d));
-  offsets.back() = b.getIndexAttr(offset);
-  sizes.back() = b.getIndexAttr(size);
-  return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+  return sliceDim(b, loc, x, shapeOf(x).size() - 1, offset, size);
 }
 
 Value ModelBuilder::add(Value x, Value y) {

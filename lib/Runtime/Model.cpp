@@ -149,7 +149,7 @@ std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
   std::unique_ptr<Session> session(new Session(*this, batch));
   for (const Compiled::Argument &arg : step->arguments)
     if (arg.role == Compiled::Role::State)
-      session->layout.push_back({arg.name, arg.shape, arg.dtype});
+      session->layout.push_back({arg.name, arg.shape, arg.dtype, arg.initialWeight});
   session->reset();
   return session;
 }
@@ -245,15 +245,12 @@ bool Session::decode(const HostTensor &ids, HostTensor &logits,
 
 void Session::reset() {
   position = 0;
-  Model::Compiled *step = model.compiled.at({batch, 1, false}).get();
-  for (const Model::Compiled::Argument &arg : step->arguments) {
-    if (arg.role != Model::Compiled::Role::State)
-      continue;
-    HostTensor &value = state[arg.name] = HostTensor::zeros(arg.shape, arg.dtype);
-    if (arg.initialWeight.empty())
+  for (const StateInfo &info : layout) {
+    HostTensor &value = state[info.name] = HostTensor::zeros(info.shape, info.dtype);
+    if (info.initialWeight.empty())
       continue;
     // The same starting value (e.g. a learned memory) for every sequence.
-    const HostTensor &init = model.weightValues.at(arg.initialWeight);
+    const HostTensor &init = model.weightValues.at(info.initialWeight);
     for (int64_t offset = 0; offset < value.numel(); offset += init.numel())
       std::copy(init.floats(), init.floats() + init.numel(), value.floats() + offset);
   }

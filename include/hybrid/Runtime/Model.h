@@ -51,6 +51,9 @@ struct StateInfo {
   std::string name; ///< e.g. "backbone.layers.0.mixer.ssm_state"
   std::vector<int64_t> shape;
   DType dtype = DType::F32;
+  /// The weight a fresh session starts it at, copied to every sequence
+  /// ({hybrid.state_init}); empty: zeros.
+  std::string initialWeight;
   int64_t bytes() const;
 };
 

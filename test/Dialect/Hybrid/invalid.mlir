@@ -1538,3 +1538,14 @@ func.func @rel_attention_bias(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x6x8xf32>, 
          tensor<2x8xf32>, tensor<2x8xf32>, tensor<1x1x4x5xf32>) -> tensor<1x2x4x8xf32>
   return
 }
+
+// -----
+
+func.func @linear_attention_state_alone(%q: tensor<1x1x4x8xf32>, %s: tensor<1x1x8x8xf32>) -> tensor<1x1x4x8xf32> {
+  // expected-error @+1 {{takes 'state' and 'normalizer' together}}
+  %o = "hybrid.linear_attention"(%q, %q, %q, %s)
+      {mask = #hybrid.mask<causal>, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}
+      : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x8x8xf32>)
+      -> tensor<1x1x4x8xf32>
+  return %o : tensor<1x1x4x8xf32>
+}

@@ -3,7 +3,8 @@
 // The runtime's Session against one pass over the whole sequence, on the
 // reference evaluator and compiled, for Mamba (conv and SSM state), Gemma 2
 // (a ring of exactly W slots for sliding layers, a KV cache for global ones)
-// and Jamba (both), from HF configs and our JSON format: token-by-token
+// and Jamba (both), from HF configs and our JSON format, and for the JSON
+// conv, linear-attention, parallel and memory examples: token-by-token
 // decoding, a prompt prefilled in chunks, and restore-then-continue all give
 // the logits of the single pass (tolerance 1e-4 of the logits' scale: only
 // summation order differs; the single pass is a session's first call, which

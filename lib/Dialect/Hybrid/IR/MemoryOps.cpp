@@ -47,10 +47,11 @@ LogicalResult MemoryReadOp::verify() {
 }
 
 /// The write operands of memory_write and memory_read_write: erase and add
-/// [B, S, W], gate [B, S], and the memory after the writes [B, N, W].
+/// [B, S, W], gate [B, S], and the memory after the writes [B, N, W] (the
+/// result called `writtenName`).
 static LogicalResult checkWrite(Operation *op, Value memory, Value erase, Value add,
-                                Value gate, Value written, int64_t batch,
-                                int64_t seq, int64_t width) {
+                                Value gate, StringRef writtenName, Value written,
+                                int64_t batch, int64_t seq, int64_t width) {
   const Dim bSW[3] = {{batch, "batch", "memory"},
                       {seq, "seq", "keys"},
                       {width, "width", "memory"}};
@@ -59,8 +60,7 @@ static LogicalResult checkWrite(Operation *op, Value memory, Value erase, Value 
       succeeded(checkShape(op, "add", add, bSW)) &&
       (!gate || succeeded(checkShape(op, "gate", gate,
                                      {{batch, "batch", "memory"}, {seq, "seq", "keys"}}))) &&
-      succeeded(checkShape(op, op->getNumResults() == 1 ? "result" : "final_memory",
-                           written,
+      succeeded(checkShape(op, writtenName, written,
                            {{batch, "batch", "memory"},
                             {dimOf(memory, 1), "slots", "memory"},
                             {width, "width", "memory"}})));
@@ -71,8 +71,8 @@ LogicalResult MemoryWriteOp::verify() {
   int64_t batch, seq, width;
   if (failed(checkAddressing(op, getMemory(), getKeys(), getStrength(), batch,
                              seq, width)) ||
-      failed(checkWrite(op, getMemory(), getErase(), getAdd(), getGate(), getResult(),
-                        batch, seq, width)) ||
+      failed(checkWrite(op, getMemory(), getErase(), getAdd(), getGate(), "result",
+                        getResult(), batch, seq, width)) ||
       failed(checkPositive(op, "eps", getEps(), /*allowZero=*/true)))
     return failure();
   return checkSameElementType(op, {{"memory", getMemory()},
@@ -90,7 +90,7 @@ LogicalResult MemoryReadWriteOp::verify() {
   if (failed(checkAddressing(op, getMemory(), getKeys(), getStrength(), batch,
                              seq, width)) ||
       failed(checkWrite(op, getMemory(), getErase(), getAdd(), getGate(),
-                        getFinalMemory(), batch, seq, width)) ||
+                        "final_memory", getFinalMemory(), batch, seq, width)) ||
       failed(checkShape(op, "read_strength", getReadStrength(),
                         {{batch, "batch", "memory"}, {seq, "seq", "keys"}})) ||
       failed(checkShape(op, "read_keys", getReadKeys(),
