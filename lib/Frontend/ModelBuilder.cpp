@@ -2,6 +2,8 @@
 
 #include "ModelBuilder.h"
 
+#include "hybrid/Dialect/Hybrid/IR/Signature.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -31,7 +33,7 @@ ModelBuilder::ModelBuilder(MLIRContext *context, const ModelInputShape &shape,
                        ? Type(RankedTensorType::get({batch, seq}, b.getI64Type()))
                        : Type(RankedTensorType::get(pixels, b.getF32Type()));
   func = func::FuncOp::create(b, loc, "forward", b.getFunctionType({inputType}, {}));
-  func.setArgAttr(0, "hybrid.input",
+  func.setArgAttr(0, signature::kInput,
                   b.getStringAttr(pixels.empty() ? "input_ids" : "pixel_values"));
   b.setInsertionPointToStart(func.addEntryBlock());
 }
@@ -39,7 +41,7 @@ ModelBuilder::ModelBuilder(MLIRContext *context, const ModelInputShape &shape,
 Value ModelBuilder::insertInput(Type type, ArrayRef<NamedAttribute> attrs) {
   // Inputs come before every weight: after the ids and earlier inputs.
   unsigned index = 1;
-  while (index < func.getNumArguments() && func.getArgAttr(index, "hybrid.input"))
+  while (index < func.getNumArguments() && func.getArgAttr(index, signature::kInput))
     ++index;
   if (failed(func.insertArgument(index, type, b.getDictionaryAttr(attrs), loc)))
     return {};
@@ -48,28 +50,27 @@ Value ModelBuilder::insertInput(Type type, ArrayRef<NamedAttribute> attrs) {
 
 Value ModelBuilder::optionalTokenInput(const std::string &name) {
   return insertInput(RankedTensorType::get({batch, seq}, b.getI64Type()),
-                     {b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
-                      b.getNamedAttr("hybrid.zeros_by_default", b.getUnitAttr())});
+                     {b.getNamedAttr(signature::kInput, b.getStringAttr(name)),
+                      b.getNamedAttr(signature::kZerosByDefault, b.getUnitAttr())});
 }
 
 Value ModelBuilder::stateInput(const std::string &name, ArrayRef<int64_t> shape) {
   return insertInput(f32(shape),
-                     {b.getNamedAttr("hybrid.input", b.getStringAttr(name))});
+                     {b.getNamedAttr(signature::kInput, b.getStringAttr(name))});
 }
 
 Value ModelBuilder::stateIn(const std::string &name, ArrayRef<int64_t> shape,
                             const std::string &initialWeight) {
   SmallVector<NamedAttribute> attrs{
-      b.getNamedAttr("hybrid.input", b.getStringAttr(name)),
-      b.getNamedAttr("hybrid.state", b.getStringAttr(name))};
+      b.getNamedAttr(signature::kInput, b.getStringAttr(name)),
+      b.getNamedAttr(signature::kState, b.getStringAttr(name))};
   if (initialWeight.empty()) {
-    attrs.push_back(b.getNamedAttr("hybrid.zeros_by_default", b.getUnitAttr()));
+    attrs.push_back(b.getNamedAttr(signature::kZerosByDefault, b.getUnitAttr()));
   } else {
-    // Registered as a weight argument here, in the order a stateless build
-    // reads it, so that random weights are drawn alike.
+    // The start is a weight of the model like any other.
     weight(initialWeight, shape.drop_front());
     attrs.push_back(
-        b.getNamedAttr("hybrid.state_init", b.getStringAttr(initialWeight)));
+        b.getNamedAttr(signature::kStateInit, b.getStringAttr(initialWeight)));
   }
   return insertInput(f32(shape), attrs);
 }
@@ -82,8 +83,8 @@ Value ModelBuilder::positions() {
   if (!positionsInput)
     positionsInput =
         insertInput(RankedTensorType::get({batch, seq}, b.getI64Type()),
-                    {b.getNamedAttr("hybrid.input", b.getStringAttr("positions")),
-                     b.getNamedAttr("hybrid.positions", b.getUnitAttr())});
+                    {b.getNamedAttr(signature::kInput, b.getStringAttr("positions")),
+                     b.getNamedAttr(signature::kPositions, b.getUnitAttr())});
   return positionsInput;
 }
 
@@ -162,7 +163,7 @@ Value ModelBuilder::weight(const std::string &name, ArrayRef<int64_t> shape) {
   unsigned index = func.getNumArguments();
   if (failed(func.insertArgument(
           index, type,
-          b.getDictionaryAttr(b.getNamedAttr("hybrid.weight", b.getStringAttr(name))),
+          b.getDictionaryAttr(b.getNamedAttr(signature::kWeight, b.getStringAttr(name))),
           loc)))
     return {};
   Value arg = func.getArgument(index);
@@ -231,7 +232,7 @@ OwningOpRef<ModuleOp> ModelBuilder::finish(ArrayRef<Value> results) {
   func.setFunctionType(b.getFunctionType(func.getBody().front().getArgumentTypes(),
                                          ValueRange(all).getTypes()));
   for (auto [index, state] : llvm::enumerate(stateResults))
-    func.setResultAttr(results.size() + index, "hybrid.state",
+    func.setResultAttr(results.size() + index, signature::kState,
                        b.getStringAttr(state.first));
   return std::move(module);
 }

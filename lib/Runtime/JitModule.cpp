@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
 
@@ -119,6 +120,10 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   if (!ok)
     return nullptr;
 
+  // Compiled for this machine unless the module pins its own target.
+  if (!hasCPUTarget(module))
+    setCPUTarget(module, CPUTarget::host());
+  const CPUTarget target = getCPUTarget(module);
   PassManager pm(module.getContext());
   buildCPUPipeline(pm, CPUPipelineOptions());
   if (failed(pm.run(module))) {
@@ -153,7 +158,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   // hybrid-compile --emit=obj: LLJIT only links it (its own compile layer
   // took ~10x longer for the same module).
   std::string object;
-  if (!emitHostObjectToBuffer(*llvmModule, object, error))
+  if (!emitHostObjectToBuffer(*llvmModule, target, object, error))
     return nullptr;
   if (llvm::Error err = (*lljit)->addObjectFile(
           llvm::MemoryBuffer::getMemBufferCopy(object, "hybrid-jit.o"))) {

@@ -2,6 +2,7 @@
 
 #include "hybrid/Runtime/Model.h"
 
+#include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
@@ -12,7 +13,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 
-#include <random>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -88,38 +88,38 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens, bool firstCall,
     if (!checkpoint)
       return nullptr;
   }
-  std::mt19937 rng(weights.seed < 0 ? 0 : weights.seed);
   const bool drawWeights = weightValues.empty();
+  FunctionSignatureRoles roles = readSignature(func);
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {
     auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
+    const ArgumentSignature &role = roles.arguments[i];
     Compiled::Argument arg;
     arg.shape.assign(type.getShape().begin(), type.getShape().end());
     arg.dtype = type.getElementType().isF32() ? DType::F32 : DType::I64;
+    arg.name = role.name;
     if (i == 0) {
       arg.role = Compiled::Role::Ids;
-    } else if (func.getArgAttr(i, "hybrid.positions")) {
+    } else if (role.role == ArgumentRole::Positions) {
       arg.role = Compiled::Role::Positions;
-    } else if (auto state = func.getArgAttrOfType<StringAttr>(i, "hybrid.state")) {
+    } else if (role.role == ArgumentRole::State) {
       arg.role = Compiled::Role::State;
-      arg.name = state.str();
-      if (auto init = func.getArgAttrOfType<StringAttr>(i, "hybrid.state_init"))
-        arg.initialWeight = init.str();
-    } else if (auto weight = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
+      arg.initialWeight = role.initialWeight;
+    } else if (role.role == ArgumentRole::Weight) {
       arg.role = Compiled::Role::Weight;
-      arg.name = weight.str();
-      // Weights are read (or drawn, in argument order as hybrid-run does)
-      // once: every token count shares them.
+      // Weights are read (or drawn, per name as hybrid-run does) once:
+      // every token count shares them.
       if (drawWeights) {
         HostTensor value;
         if (checkpoint) {
           if (!checkpoint->read(arg.name, value, error, arg.shape))
             return nullptr;
         } else {
-          value = randomWeight(arg.name, arg.shape, rng);
+          value = randomWeight(arg.name, arg.shape,
+                               weights.seed < 0 ? 0 : weights.seed);
         }
         weightValues[arg.name] = std::move(value);
       }
-    } else if (func.getArgAttr(i, "hybrid.zeros_by_default")) {
+    } else if (role.role == ArgumentRole::Input && role.zerosByDefault) {
       arg.role = Compiled::Role::Zeros;
     } else {
       error = description + ": argument " + std::to_string(i) +
@@ -129,8 +129,8 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens, bool firstCall,
     entry->arguments.push_back(std::move(arg));
   }
   for (unsigned r = 1; r < func.getNumResults(); ++r)
-    if (auto state = func.getResultAttrOfType<StringAttr>(r, "hybrid.state"))
-      entry->stateResults.push_back(state.str());
+    if (!roles.resultStates[r].empty())
+      entry->stateResults.push_back(roles.resultStates[r]);
   if (target == Target::CPU) {
     OwningOpRef<ModuleOp> lowered = entry->module->clone();
     entry->jit = JitModule::compile(*lowered, error);

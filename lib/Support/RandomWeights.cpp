@@ -4,12 +4,27 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <random>
+
 using namespace mlir::hybrid;
+
+namespace {
+/// FNV-1a: a hash that is the same on every platform and build.
+uint64_t stableHash(llvm::StringRef text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text)
+    h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+} // namespace
 
 HostTensor mlir::hybrid::randomWeight(const std::string &name,
                                       const std::vector<int64_t> &shape,
-                                      std::mt19937 &rng) {
+                                      int seed) {
   llvm::StringRef n(name);
+  uint64_t h = stableHash(n);
+  std::seed_seq seq{uint32_t(seed), uint32_t(h), uint32_t(h >> 32)};
+  std::mt19937 rng(seq);
   float lo = -0.2f, hi = 0.2f;
   if (n.ends_with("norm.weight") || n.ends_with("norm_f.weight"))
     lo = 0.9f, hi = 1.1f;

@@ -22,5 +22,13 @@ CPUTarget CPUTarget::host() {
     target.l1Bytes = l1;
   if (long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE); l2 > 0)
     target.l2Bytes = l2;
+  target.cpu = llvm::sys::getHostCPUName().str();
+  // Sorted, so that one host always spells its target the same way.
+  std::vector<std::string> names;
+  for (const auto &feature : features)
+    names.push_back((feature.second ? "+" : "-") + feature.first().str());
+  std::sort(names.begin(), names.end());
+  for (const std::string &name : names)
+    target.features += (target.features.empty() ? "" : ",") + name;
   return target;
 }

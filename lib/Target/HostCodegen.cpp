@@ -1,6 +1,7 @@
 //===- HostCodegen.cpp - LLVM IR, objects and shared libraries ------------===//
 
 #include "hybrid/Target/HostCodegen.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -21,8 +22,10 @@ using namespace mlir;
 using namespace mlir::hybrid;
 
 namespace {
-/// A target machine for this CPU, with all of its features (AVX-512 here).
-std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error) {
+/// A target machine for the module's CPU and features (the host's where the
+/// target leaves them empty).
+std::unique_ptr<llvm::TargetMachine>
+targetMachine(const CPUTarget &cpuTarget, std::string &error) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -33,11 +36,14 @@ std::unique_ptr<llvm::TargetMachine> hostTargetMachine(std::string &error) {
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
-  std::string features;
-  for (const auto &feature : llvm::sys::getHostCPUFeatures())
-    features += (feature.second ? "+" : "-") + feature.first().str() + ",";
+  CPUTarget host = cpuTarget.cpu.empty() || cpuTarget.features.empty()
+                       ? CPUTarget::host()
+                       : CPUTarget();
+  const std::string &cpu = cpuTarget.cpu.empty() ? host.cpu : cpuTarget.cpu;
+  const std::string &features =
+      cpuTarget.features.empty() ? host.features : cpuTarget.features;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features, llvm::TargetOptions(),
+      triple, cpu, features, llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
     error = "cannot create a target machine for " + triple.str();
@@ -56,7 +62,8 @@ mlir::hybrid::translateForHost(ModuleOp module, llvm::LLVMContext &context,
     error = "translation to LLVM IR failed";
     return nullptr;
   }
-  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(error);
+  std::unique_ptr<llvm::TargetMachine> machine =
+      targetMachine(getCPUTarget(module), error);
   if (!machine)
     return nullptr;
   llvmModule->setTargetTriple(machine->getTargetTriple());
@@ -70,9 +77,10 @@ mlir::hybrid::translateForHost(ModuleOp module, llvm::LLVMContext &context,
 }
 
 bool mlir::hybrid::emitHostObjectToBuffer(llvm::Module &module,
+                                          const CPUTarget &target,
                                           std::string &object,
                                           std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> machine = hostTargetMachine(error);
+  std::unique_ptr<llvm::TargetMachine> machine = targetMachine(target, error);
   if (!machine)
     return false;
   llvm::SmallVector<char, 0> bytes;
@@ -88,10 +96,11 @@ bool mlir::hybrid::emitHostObjectToBuffer(llvm::Module &module,
   return true;
 }
 
-bool mlir::hybrid::emitHostObject(llvm::Module &module, const std::string &path,
-                                  std::string &error) {
+bool mlir::hybrid::emitHostObject(llvm::Module &module,
+                                  const CPUTarget &target,
+                                  const std::string &path, std::string &error) {
   std::string object;
-  if (!emitHostObjectToBuffer(module, object, error))
+  if (!emitHostObjectToBuffer(module, target, object, error))
     return false;
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);

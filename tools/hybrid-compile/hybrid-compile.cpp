@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
@@ -135,6 +136,12 @@ int main(int argc, char **argv) {
               .count());
   };
 
+  // The target is data on the module: a .mlir file may pin its own, anything
+  // else is compiled for this machine.
+  if (emit != Emit::Hybrid && !hasCPUTarget(*module))
+    setCPUTarget(*module, CPUTarget::host());
+  const CPUTarget target = getCPUTarget(*module);
+
   PassManager pm(&context);
   if (emit == Emit::Hybrid) {
     pm.addPass(createCanonicalizerPass());
@@ -170,7 +177,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (emit == Emit::Obj) {
-    if (!emitHostObject(*llvmModule, outputFile, error))
+    if (!emitHostObject(*llvmModule, target, outputFile, error))
       return fail(error);
     report("compiled to an object");
     return 0;
@@ -180,7 +187,7 @@ int main(int argc, char **argv) {
   if (std::error_code ec =
           llvm::sys::fs::createTemporaryFile("hybrid", "o", objectPath))
     return fail("cannot create a temporary object file: " + ec.message());
-  bool ok = emitHostObject(*llvmModule, objectPath.str().str(), error) &&
+  bool ok = emitHostObject(*llvmModule, target, objectPath.str().str(), error) &&
             linkSharedLibrary(objectPath.str().str(), outputFile, error);
   llvm::sys::fs::remove(objectPath);
   if (!ok)

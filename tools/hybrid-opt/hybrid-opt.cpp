@@ -1,7 +1,7 @@
 //===- hybrid-opt.cpp - mlir-opt for the hybrid dialect -------------------===//
 //
 // Registers only what the project uses, so the tool links quickly: the hybrid
-// dialect and its conversions, the CPU pipeline with the upstream dialects it
+// dialect and its conversions, the passes of the CPU pipeline, the pipeline with the upstream dialects it
 // lowers through, and the generic transforms (canonicalize, cse, ...).
 //
 //===----------------------------------------------------------------------===//
@@ -9,6 +9,7 @@
 #include "hybrid/Conversion/Passes.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,6 +21,7 @@
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   mlir::hybrid::registerHybridConversionPasses();
+  mlir::hybrid::registerHybridTransformsPasses();
   mlir::hybrid::registerCPUPipeline();
 
   mlir::DialectRegistry registry;

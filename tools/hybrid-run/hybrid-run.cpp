@@ -13,6 +13,7 @@
 #include "Generate.h"
 
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
+#include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
@@ -423,13 +424,14 @@ int main(int argc, char **argv) {
   // Arguments: those marked {hybrid.weight = "NAME"} come from --weights,
   // the others from --input in order (or --random-inputs).
   const unsigned numArgs = func.getNumArguments();
-  std::vector<std::string> weightNames(numArgs);
-  unsigned numWeights = 0;
-  for (unsigned i = 0; i < numArgs; ++i)
-    if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight")) {
-      weightNames[i] = name.str();
-      ++numWeights;
-    }
+  const FunctionSignatureRoles roles = readSignature(func);
+  const unsigned numWeights = roles.count(ArgumentRole::Weight);
+  auto weightName = [&](unsigned i) -> const std::string & {
+    static const std::string none;
+    return roles.arguments[i].role == ArgumentRole::Weight
+               ? roles.arguments[i].name
+               : none;
+  };
   std::unique_ptr<SafeTensors> checkpoint;
   std::string error;
   if (!weightsFile.empty()) {
@@ -447,9 +449,8 @@ int main(int argc, char **argv) {
   // Inputs marked hybrid.zeros_by_default (Longformer's
   // global_attention_mask) may be left out.
   unsigned numOptional = 0;
-  for (unsigned i = 0; i < numArgs; ++i)
-    if (func.getArgAttr(i, "hybrid.zeros_by_default"))
-      ++numOptional;
+  for (const ArgumentSignature &arg : roles.arguments)
+    numOptional += arg.zerosByDefault;
   if (inputs.size() > numPlain ||
       (inputs.size() + numOptional < numPlain && randomInputs < 0))
     return fail("@" + func.getName().str() + " takes " +
@@ -459,42 +460,41 @@ int main(int argc, char **argv) {
                                   : ""));
   std::vector<HostTensor> args;
   std::mt19937 rng(randomInputs < 0 ? 0 : randomInputs);
-  std::mt19937 weightRng(randomWeights < 0 ? 0 : randomWeights);
   unsigned nextInput = 0;
   for (unsigned i = 0; i < numArgs; ++i) {
     HostTensor value;
     std::string source;
     auto type = dyn_cast<RankedTensorType>(func.getArgumentTypes()[i]);
-    if (checkpoint && !weightNames[i].empty()) {
+    const std::string &weight = weightName(i);
+    if (checkpoint && !weight.empty()) {
       std::vector<int64_t> shape;
       if (type && type.hasStaticShape())
         shape.assign(type.getShape().begin(), type.getShape().end());
-      if (!checkpoint->read(weightNames[i], value, error, shape))
+      if (!checkpoint->read(weight, value, error, shape))
         return fail(error);
-      source = weightsFile + ":" + weightNames[i];
-    } else if (randomWeights >= 0 && !weightNames[i].empty()) {
+      source = weightsFile + ":" + weight;
+    } else if (randomWeights >= 0 && !weight.empty()) {
       if (!type || !type.hasStaticShape())
-        return fail("weight '" + weightNames[i] + "' needs a static shape");
-      value = randomWeight(weightNames[i],
+        return fail("weight '" + weight + "' needs a static shape");
+      value = randomWeight(weight,
                            std::vector<int64_t>(type.getShape().begin(),
                                                 type.getShape().end()),
-                           weightRng);
+                           randomWeights);
       source = "--random-weights";
     } else if (nextInput < inputs.size()) {
       const std::string &spec = inputs[nextInput++];
       if (!readInput(spec, value, error))
         return fail("argument " + std::to_string(i) + ": " + error);
       source = spec[0] == '@' ? spec.substr(1) : "--input=" + spec;
-    } else if (func.getArgAttr(i, "hybrid.zeros_by_default") && type &&
+    } else if (roles.arguments[i].zerosByDefault && type &&
                type.hasStaticShape()) {
       value = HostTensor::zeros(
           std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
           DType::I64);
       source = "zeros";
       if (verbose)
-        if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.input"))
-          llvm::errs() << "hybrid-run: " << name.getValue()
-                       << " not given: all zeros\n";
+        llvm::errs() << "hybrid-run: " << roles.arguments[i].name
+                     << " not given: all zeros\n";
     } else {
       if (!type)
         return fail("argument " + std::to_string(i) +
@@ -509,8 +509,8 @@ int main(int argc, char **argv) {
   if (!saveWeights.empty()) {
     std::vector<std::pair<std::string, HostTensor>> named;
     for (unsigned i = 0; i < numArgs; ++i)
-      if (!weightNames[i].empty())
-        named.push_back({weightNames[i], args[i]});
+      if (!weightName(i).empty())
+        named.push_back({weightName(i), args[i]});
     if (!SafeTensors::write(saveWeights, named, error))
       return fail(error);
   }

@@ -17,14 +17,17 @@ def ConvertHybridToLinalg : Pass<"convert-hybrid-to-linalg", "ModuleOp"> {
     Attention with more than one key tile and no bias becomes tiled online
     softmax (FlashAttention) that skips the key tiles the mask hides
     entirely and tests the mask only on partial tiles; set
-    attention-query-tile=0 for the unfused form everywhere.
+    attention-query-tile=0 for the unfused form everywhere. By default the
+    tiles are sized for the module's `hybrid.target`: one vector of queries
+    against four vectors of keys (16 × 64 f32 with 512-bit vectors).
     Requires static shapes.
   }];
   let options = [
-    Option<"attentionQueryTile", "attention-query-tile", "int64_t", "16",
-           "Query rows per attention tile (0: unfused attention)">,
-    Option<"attentionKeyTile", "attention-key-tile", "int64_t", "64",
-           "Keys per attention tile">,
+    Option<"attentionQueryTile", "attention-query-tile", "int64_t", "-1",
+           "Query rows per attention tile (0: unfused attention; -1: the "
+           "target's f32 lanes)">,
+    Option<"attentionKeyTile", "attention-key-tile", "int64_t", "-1",
+           "Keys per attention tile (-1: four times the target's f32 lanes)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -2,6 +2,7 @@
 
 #include "hybrid/Conversion/HybridToLinalg/HybridToLinalg.h"
 #include "hybrid/Conversion/Passes.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
 
@@ -34,9 +35,13 @@ struct ConvertHybridToLinalgPass
   using ConvertHybridToLinalgBase::ConvertHybridToLinalgBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    // Attention tiles: a vector of queries against four vectors of keys.
+    CPUTarget target = getCPUTarget(getOperation());
     HybridToLinalgOptions options;
-    options.attentionQueryTile = attentionQueryTile;
-    options.attentionKeyTile = attentionKeyTile;
+    options.attentionQueryTile =
+        attentionQueryTile < 0 ? target.lanes() : int64_t(attentionQueryTile);
+    options.attentionKeyTile =
+        attentionKeyTile < 0 ? 4 * target.lanes() : int64_t(attentionKeyTile);
     populateHybridToLinalgPatterns(patterns, options);
     // Folding is left to the canonicalizer that follows in the pipeline.
     GreedyRewriteConfig config;

@@ -2,6 +2,7 @@
 
 #include "ModelRunner.h"
 #include "../TestUtils.h"
+#include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/JitModule.h"
@@ -61,9 +62,11 @@ bool mlir::hybrid::testing::writeModelWeights(const std::string &path,
     return false;
   func::FuncOp func = imported.forward();
   std::vector<std::pair<std::string, HostTensor>> tensors;
+  FunctionSignatureRoles roles = readSignature(func);
   for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    if (auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight"))
-      tensors.push_back({name.str(), namedWeight(name.str(), argumentShape(func, i))});
+    if (roles.arguments[i].role == ArgumentRole::Weight)
+      tensors.push_back({roles.arguments[i].name,
+                         namedWeight(roles.arguments[i].name, argumentShape(func, i))});
   bool ok = SafeTensors::write(file, tensors, error);
   EXPECT_TRUE(ok) << error;
   return ok;
@@ -78,12 +81,14 @@ std::vector<HostTensor> mlir::hybrid::testing::runModel(
     return {};
   func::FuncOp func = imported.forward();
   std::vector<HostTensor> args = inputs;
+  FunctionSignatureRoles roles = readSignature(func);
   for (unsigned i = args.size(); i < func.getNumArguments(); ++i) {
-    auto name = func.getArgAttrOfType<StringAttr>(i, "hybrid.weight");
-    EXPECT_TRUE(name) << "argument " << i << " is neither input nor weight";
-    if (!name)
+    const ArgumentSignature &arg = roles.arguments[i];
+    EXPECT_EQ(arg.role, ArgumentRole::Weight)
+        << "argument " << i << " is neither input nor weight";
+    if (arg.role != ArgumentRole::Weight)
       return {};
-    args.push_back(namedWeight(name.str(), argumentShape(func, i)));
+    args.push_back(namedWeight(arg.name, argumentShape(func, i)));
   }
   std::vector<HostTensor> results;
   if (compiled) {

@@ -16,3 +16,12 @@ TEST(CPUTarget, HostIsPlausible) {
   EXPECT_EQ(host.lanes(), host.vectorBits / 32);
   EXPECT_EQ(host.lanes(16), host.vectorBits / 16);
 }
+
+TEST(CPUTarget, HostNamesItsCpuAndFeatures) {
+  CPUTarget host = CPUTarget::host();
+  EXPECT_FALSE(host.cpu.empty());
+  // The feature string is what the drivers hand to LLVM: it must say whether
+  // the widest vectors it reports are there.
+  if (host.vectorBits == 512)
+    EXPECT_NE(host.features.find("+avx512f"), std::string::npos) << host.features;
+}

@@ -2,6 +2,7 @@
 
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
+#include "hybrid/Dialect/Hybrid/IR/Signature.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -107,4 +108,47 @@ Attribute MaskAttr::parse(AsmParser &parser, Type) {
 
 void MaskAttr::print(AsmPrinter &printer) const {
   printer << "<" << getSpec().str() << ">";
+}
+
+//===----------------------------------------------------------------------===//
+// CPUTargetAttr
+//===----------------------------------------------------------------------===//
+
+CPUTarget CPUTargetAttr::getSpec() const {
+  CPUTarget target;
+  target.vectorBits = getVectorBits();
+  target.l1Bytes = getL1Bytes();
+  target.l2Bytes = getL2Bytes();
+  target.cpu = getCpu().str();
+  target.features = getFeatures().str();
+  return target;
+}
+
+LogicalResult
+CPUTargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                      int64_t vectorBits, int64_t l1Bytes, int64_t l2Bytes,
+                      StringRef, StringRef) {
+  if (vectorBits != 128 && vectorBits != 256 && vectorBits != 512)
+    return emitError() << "vector_bits must be 128, 256 or 512, got "
+                       << vectorBits;
+  if (l1Bytes < 1024 || l2Bytes < l1Bytes)
+    return emitError() << "cache sizes must satisfy 1024 <= l1_bytes <= "
+                          "l2_bytes, got l1_bytes = "
+                       << l1Bytes << ", l2_bytes = " << l2Bytes;
+  return success();
+}
+
+CPUTarget mlir::hybrid::getCPUTarget(Operation *module) {
+  if (auto attr = module->getAttrOfType<CPUTargetAttr>(signature::kTarget))
+    return attr.getSpec();
+  return CPUTarget();
+}
+
+void mlir::hybrid::setCPUTarget(Operation *module, const CPUTarget &target) {
+  module->setAttr(signature::kTarget,
+                  CPUTargetAttr::get(module->getContext(), target));
+}
+
+bool mlir::hybrid::hasCPUTarget(Operation *module) {
+  return bool(module->getAttrOfType<CPUTargetAttr>(signature::kTarget));
 }

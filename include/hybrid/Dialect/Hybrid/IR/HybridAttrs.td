@@ -83,4 +83,51 @@ def Hybrid_ActivationAttr : EnumAttr<Hybrid_Dialect, Hybrid_Activation, "act"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// The CPU the code is built for
+//===----------------------------------------------------------------------===//
+
+def Hybrid_CPUTargetAttr : AttrDef<Hybrid_Dialect, "CPUTarget"> {
+  let mnemonic = "cpu_target";
+  let summary = "The CPU that compiled code is built for";
+  let description = [{
+    What the code generator knows about the CPU: the widest vector register,
+    the per-core data cache sizes, and the LLVM CPU name and feature string
+    the object code is emitted for. It sits on the module as
+    `hybrid.target`; every pass that sizes tiles reads it from there and
+    none asks the host, so a test that pins it gets the same IR on every
+    machine. The drivers (`hybrid-run`, `hybrid-compile`, the runtime's
+    JIT) fill it from the host when the module has none.
+
+    ```mlir
+    module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512,
+        l1_bytes = 49152, l2_bytes = 2097152, cpu = "sapphirerapids",
+        features = "+avx512f,+avx512bf16">} { ... }
+    ```
+
+    A module without the attribute is compiled for the default target:
+    512-bit vectors, 48 KiB L1 and 2 MiB L2, the LLVM CPU and features of
+    the host at code emission.
+  }];
+  let parameters = (ins
+    "int64_t":$vector_bits,
+    "int64_t":$l1_bytes,
+    "int64_t":$l2_bytes,
+    StringRefParameter<"LLVM CPU name (empty: the host's)", "\"\"">:$cpu,
+    StringRefParameter<"LLVM feature string (empty: the host's)", "\"\"">:$features
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "const ::mlir::hybrid::CPUTarget &":$target), [{
+      return $_get($_ctxt, target.vectorBits, target.l1Bytes, target.l2Bytes,
+                   target.cpu, target.features);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The target as a plain C++ value, for the passes' tile sizes.
+    ::mlir::hybrid::CPUTarget getSpec() const;
+  }];
+}
+
 #endif // HYBRID_ATTRS_TD

@@ -37,6 +37,11 @@ def Hybrid_Dialect : Dialect {
     description.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // The signature attributes on function arguments and results, and the
+  // module's `hybrid.target` (Signature.h names them).
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  let hasRegionResultAttrVerify = 1;
   let dependentDialects = ["::mlir::arith::ArithDialect"];
   let extraClassDeclaration = [{
     void registerAttributes();

@@ -1,9 +1,9 @@
-// The CPU pipeline's elementwise fusion (hybrid-fuse-elementwise-once) does
+// hybrid-fuse-elementwise-once (the CPU pipeline's elementwise fusion) does
 // not fuse an expensive producer into a consumer that would recompute each of
 // its elements many times: RoPE (sin, cos, exp, a gather) stays one generic
 // over q instead of being recomputed for every (query, key, d) of the
 // attention scores, as it was through the KV cache path.
-// RUN: hybrid-opt %s --hybrid-cpu-pipeline="lower-to-llvm=false" | FileCheck %s
+// RUN: hybrid-opt %s -split-input-file -convert-hybrid-to-linalg -hybrid-fuse-elementwise-once | FileCheck %s
 
 // CHECK-LABEL: func @rope_then_scores
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]
@@ -21,4 +21,22 @@ func.func @rope_then_scores(%q: tensor<1x2x64x8xf32>, %k: tensor<1x2x96x8xf32>,
       : (tensor<1x2x64x8xf32>, tensor<1x2x96x8xf32>, tensor<1x2x96x8xf32>,
          tensor<1x1x64x96xf32>) -> tensor<1x2x64x8xf32>
   return %o : tensor<1x2x64x8xf32>
+}
+
+// -----
+
+// A cheap producer (RMSNorm's scaling: no transcendental op) still fuses into
+// the projection that reads it, so no separate generic writes the normed x.
+// CHECK-LABEL: func @norm_then_linear
+// CHECK: linalg.generic {{.*}}"reduction"]
+// CHECK: linalg.generic {{.*}}"reduction"]
+// CHECK: math.rsqrt
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @norm_then_linear(%x: tensor<1x4x64xf32>, %g: tensor<64xf32>, %w: tensor<32x64xf32>)
+    -> tensor<1x4x32xf32> {
+  %n = hybrid.rms_norm %x, %g {eps = 1.0e-6 : f32} : tensor<1x4x64xf32>, tensor<64xf32>
+  %y = hybrid.linear %n, %w : (tensor<1x4x64xf32>, tensor<32x64xf32>) -> tensor<1x4x32xf32>
+  return %y : tensor<1x4x32xf32>
 }

@@ -1,0 +1,25 @@
+//===- Passes.h - The passes of the CPU pipeline ----------------*- C++ -*-===//
+
+#ifndef HYBRID_TRANSFORMS_PASSES_H
+#define HYBRID_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::hybrid {
+
+#define GEN_PASS_DECL
+#include "hybrid/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "hybrid/Transforms/Passes.h.inc"
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_TRANSFORMS_PASSES_H

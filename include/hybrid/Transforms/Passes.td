@@ -1,0 +1,114 @@
+//===- Passes.td - The passes of the CPU pipeline ----------*- tablegen -*-===//
+//
+// Transforms that hybrid-cpu-pipeline runs between convert-hybrid-to-linalg
+// and the LLVM dialect. Each lives in its own file under lib/Transforms,
+// runs alone from hybrid-opt and has a lit test named after it in
+// test/Transforms. Passes that size tiles read the module's `hybrid.target`
+// (#hybrid.cpu_target), never the host.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_TRANSFORMS_PASSES_TD
+#define HYBRID_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FuseElementwiseOnce : Pass<"hybrid-fuse-elementwise-once", "ModuleOp"> {
+  let summary = "Linalg elementwise fusion that never multiplies expensive work";
+  let description = [{
+    Upstream's elementwise fusion patterns (those of
+    `linalg-fuse-elementwise-ops`) with one control: a producer whose body has
+    a transcendental op or a gather (exp, sin, cos, tanh, erf, log, pow,
+    tensor.extract) is not fused into a consumer that would compute each of
+    its elements more than twice (a broadcast: a contraction, or attention
+    scores reading q for every key). RoPE's sin and cos inside the
+    KV-cache attention's score contraction made a 1k-token prefill 25× slower
+    than the attention itself. Cheap producers (a norm's scaling feeding a
+    projection) and expensive ones read about once still fuse.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def ReassociateReductions
+    : Pass<"hybrid-reassociate-reductions", "ModuleOp"> {
+  let summary = "Allow reassociation and contraction in linalg reductions";
+  let description = [{
+    Sets `fastmath<reassoc, contract>` on the float arithmetic inside every
+    linalg op with a reduction dimension, so that LLVM keeps partial sums in
+    vector lanes and uses FMA. This reorders sums the way every optimised
+    kernel does; results stay within the 1e-4 tolerance of the reference.
+  }];
+}
+
+def TileContractions : Pass<"hybrid-tile-contractions", "ModuleOp"> {
+  let summary = "Cache-block large matmul-like contractions for the target";
+  let description = [{
+    Tiles linalg.generic contractions with one innermost reduction, at least
+    two parallel dims and at least 2^22 iterations: the two innermost
+    parallel dims (m, n) and the reduction (k), with tk = min(K, 256),
+    tn = min(N, 8 × lanes) and tm chosen so that the three tiles fit in half
+    of L2. Lanes and L2 come from the module's `hybrid.target`. Reductions
+    shorter than 8 × lanes (attention's head dims) are left alone: blocking
+    them was measured to lose.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def ApproximateMath : Pass<"hybrid-approximate-math", "ModuleOp"> {
+  let summary = "Polynomial approximations of exp, tanh, erf, log1p, …";
+  let description = [{
+    Replaces math ops by MLIR's f32 polynomial approximations: plain
+    arithmetic that LLVM vectorises, where libm calls would keep every
+    softmax, gate and scan step scalar. Accurate to a few ulp in f32.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def EmitCInterface : Pass<"hybrid-emit-c-interface", "ModuleOp"> {
+  let summary = "C-callable entry points with read-only tensor arguments";
+  let description = [{
+    Marks every public function `llvm.emit_c_interface` (the
+    `_mlir_ciface_NAME` entry points of the JIT and of emitted objects),
+    drops the signature attributes of the hybrid dialect (runtime metadata,
+    read before compilation, that LLVM must not see), and marks tensor
+    arguments `bufferization.writable = false`: the JIT and callers of
+    emitted objects pass weights and carried state in place, so
+    bufferization must copy before any op would write into them.
+  }];
+}
+
+def NoAliasArguments : Pass<"hybrid-noalias-arguments", "ModuleOp"> {
+  let summary = "Mark the memref arguments of public functions llvm.noalias";
+  let description = [{
+    The C interface carries `llvm.noalias` onto its descriptor pointers, so
+    LLVM knows that storing to an output cannot change a descriptor's sizes
+    and strides, which it would otherwise reload after every store and so
+    never vectorise (6× on a 512³ matmul). Sound because the runtime, and
+    the C interface's contract for callers, give every argument its own
+    descriptor and buffer.
+  }];
+}
+
+def CopiesToLoops : Pass<"hybrid-copies-to-loops", "ModuleOp"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    Strided copies (scan outputs written a time step at a time) would
+    otherwise call `memrefCopy` from MLIR's runner utils, a runtime library
+    that neither the JIT nor emitted objects should depend on; linalg.copy
+    lowers to plain loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // HYBRID_TRANSFORMS_PASSES_TD
