@@ -116,7 +116,8 @@ HostTensor reference::layerNorm(const HostTensor &input,
 
 HostTensor reference::rope(const HostTensor &input, const HostTensor *positions,
                            double theta, int64_t positionOffset,
-                           bool interleaved) {
+                           bool interleaved, ArrayRef<float> invFreq,
+                           double attentionScaling) {
   const int64_t batch = input.dim(0), heads = input.dim(1), seq = input.dim(2),
                 headDim = input.dim(3), half = headDim / 2;
   HostTensor out = HostTensor::zeros(input.shape());
@@ -129,8 +130,11 @@ HostTensor reference::rope(const HostTensor &input, const HostTensor *positions,
         const float *x = input.floats() + row;
         float *y = out.floats() + row;
         for (int64_t k = 0; k < half; ++k) {
-          const double angle = pos * std::pow(theta, -2.0 * k / headDim);
-          const double c = std::cos(angle), sn = std::sin(angle);
+          const double freq = invFreq.empty() ? std::pow(theta, -2.0 * k / headDim)
+                                              : double(invFreq[k]);
+          const double angle = pos * freq;
+          const double c = attentionScaling * std::cos(angle),
+                       sn = attentionScaling * std::sin(angle);
           const int64_t i0 = interleaved ? 2 * k : k;
           const int64_t i1 = interleaved ? 2 * k + 1 : k + half;
           y[i0] = static_cast<float>(x[i0] * c - x[i1] * sn);

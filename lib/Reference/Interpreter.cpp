@@ -402,7 +402,8 @@ bool Interpreter::step(Operation &op, std::string &error) {
           .Case([&](RopeOp o) {
             set(o, rope(get(o.getInput()), getOptional(o.getPositions()),
                         o.getTheta().convertToDouble(), o.getPositionOffset(),
-                        o.getInterleaved()));
+                        o.getInterleaved(), o.getInvFreq().value_or(ArrayRef<float>()),
+                        o.getAttentionScaling().convertToDouble()));
             return true;
           })
           .Case([&](SplitHeadsOp o) {

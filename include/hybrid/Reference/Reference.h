@@ -186,8 +186,11 @@ HostTensor rmsNorm(const HostTensor &input, const HostTensor &weight,
                    double eps, bool unitOffset);
 HostTensor layerNorm(const HostTensor &input, const HostTensor *weight,
                      const HostTensor *bias, double eps);
+/// `invFreq` (D/2 values) replaces θ^(−2k/D) when not empty; cos and sin
+/// are multiplied by `attentionScaling`.
 HostTensor rope(const HostTensor &input, const HostTensor *positions,
-                double theta, int64_t positionOffset, bool interleaved);
+                double theta, int64_t positionOffset, bool interleaved,
+                ArrayRef<float> invFreq = {}, double attentionScaling = 1.0);
 HostTensor splitHeads(const HostTensor &input, int64_t heads);
 HostTensor mergeHeads(const HostTensor &input);
 HostTensor gatedMlp(const HostTensor &input, const HostTensor &gate,

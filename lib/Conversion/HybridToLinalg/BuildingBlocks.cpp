@@ -297,6 +297,19 @@ struct LowerRope : OpRewritePattern<RopeOp> {
       inputs.push_back(positions);
       maps.push_back(projection(ctx, 4, {0, 2}));
     }
+    // Given frequencies (scaled RoPE) are a constant read at the pair index
+    // k of element d: d mod D/2 (half-split) or d floordiv 2 (interleaved).
+    std::optional<ArrayRef<float>> invFreq = op.getInvFreq();
+    const unsigned freqArg = inputs.size();
+    if (invFreq) {
+      auto freqType = RankedTensorType::get({half}, rewriter.getF32Type());
+      inputs.push_back(arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(freqType, *invFreq)));
+      AffineExpr d = rewriter.getAffineDimExpr(3);
+      maps.push_back(AffineMap::get(4, 0, interleaved ? d.floorDiv(2) : d % half,
+                                    ctx));
+    }
+    const double scaling = op.getAttentionScaling().convertToDouble();
     maps.push_back(rewriter.getMultiDimIdentityMap(4));
     Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), t);
     Value result = generic(
@@ -333,16 +346,28 @@ struct LowerRope : OpRewritePattern<RopeOp> {
                 b, l, first, arith::AddIOp::create(b, l, d, halfC),
                 arith::SubIOp::create(b, l, d, halfC));
           }
-          // inv_freq = θ^(-2k/D) = exp(-2k·ln θ / D).
-          Value kf = arith::SIToFPOp::create(
-              b, l, t, arith::IndexCastOp::create(b, l, b.getI64Type(), k));
-          Value freq = math::ExpOp::create(
-              b, l,
-              arith::MulFOp::create(b, l, kf,
-                                    floatConstant(b, l, t, -2.0 * logTheta / headDim)));
+          Value freq;
+          if (invFreq) {
+            freq = args[freqArg];
+            if (t != freq.getType())
+              freq = arith::TruncFOp::create(b, l, t, freq);
+          } else {
+            // inv_freq = θ^(-2k/D) = exp(-2k·ln θ / D).
+            Value kf = arith::SIToFPOp::create(
+                b, l, t, arith::IndexCastOp::create(b, l, b.getI64Type(), k));
+            freq = math::ExpOp::create(
+                b, l,
+                arith::MulFOp::create(
+                    b, l, kf, floatConstant(b, l, t, -2.0 * logTheta / headDim)));
+          }
           Value angle = arith::MulFOp::create(b, l, pos, freq);
           Value cos = math::CosOp::create(b, l, angle);
           Value sin = math::SinOp::create(b, l, angle);
+          if (scaling != 1.0) {
+            Value a = floatConstant(b, l, t, scaling);
+            cos = arith::MulFOp::create(b, l, cos, a);
+            sin = arith::MulFOp::create(b, l, sin, a);
+          }
           Value other = tensor::ExtractOp::create(
               b, l, input, ValueRange{bIdx, hIdx, sIdx, partner});
           // First of a pair: x·c − x'·s; second: x·c + x'·s.

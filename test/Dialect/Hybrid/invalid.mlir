@@ -1268,6 +1268,30 @@ func.func @rope_positions(%x: tensor<1x2x4x8xf32>, %p: tensor<1x5xi64>) {
 
 // -----
 
+func.func @rope_inv_freq_size(%x: tensor<1x2x4x8xf32>) {
+  // expected-error @+1 {{'inv_freq' has 3 frequencies, expected head_dim / 2 = 4}}
+  %y = hybrid.rope %x {inv_freq = array<f32: 1.0, 0.1, 0.01>} : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_inv_freq_finite(%x: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{'inv_freq' must be finite, got INF}}
+  %y = hybrid.rope %x {inv_freq = array<f32: 1.0, 0x7F800000>} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_attention_scaling(%x: tensor<1x2x4x8xf32>) {
+  // expected-error @+1 {{'attention_scaling' must be a positive finite number, got 0}}
+  %y = hybrid.rope %x {attention_scaling = 0.0 : f32} : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
 func.func @rope_offset_with_positions(%x: tensor<1x2x4x8xf32>, %p: tensor<1x4xi64>) {
   // expected-error @+1 {{'position_offset' is only used without 'positions'; fold it into the positions}}
   %y = hybrid.rope %x positions(%p : tensor<1x4xi64>) {position_offset = 3 : i64} : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>

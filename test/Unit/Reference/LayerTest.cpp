@@ -60,6 +60,17 @@ TEST(ReferenceRope, RotatesPairsByPosition) {
                       tensor({1, 1, 2, 2}, {1, 0, std::cos(1.0f), std::sin(1.0f)})));
 }
 
+TEST(ReferenceRope, GivenFrequenciesAndScaling) {
+  // head_dim 4, inv_freq = [0.5, 0.25] (θ = 4 scaled linearly by 2), cos and
+  // sin × 1.5: at position 2 the angles are 1 and 0.5.
+  HostTensor x = tensor({1, 1, 1, 4}, {1, 2, 0, 0});
+  const float freqs[] = {0.5f, 0.25f};
+  HostTensor out = rope(x, nullptr, 4.0, /*offset=*/2, false, freqs, 1.5);
+  EXPECT_TRUE(closeTo(out, tensor({1, 1, 1, 4},
+                                  {1.5f * std::cos(1.0f), 3.0f * std::cos(0.5f),
+                                   1.5f * std::sin(1.0f), 3.0f * std::sin(0.5f)})));
+}
+
 TEST(ReferenceRope, InterleavedIsAPermutationOfHalfSplit) {
   // Pair k is (k, k + D/2) in HF's layout and (2k, 2k + 1) interleaved.
   std::mt19937 rng(21);

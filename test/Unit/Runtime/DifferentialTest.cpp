@@ -361,7 +361,9 @@ TEST(Differential, BuildingBlocks) {
       "  %sh = hybrid.split_heads %m {heads = 3} : tensor<2x7x12xf32> -> tensor<2x3x7x4xf32>\n"
       "  %r1 = hybrid.rope %sh {theta = 100.0 : f32, position_offset = 5 : i64} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
       "  %r2 = hybrid.rope %r1 positions(%pos : tensor<2x7xi64>) {interleaved} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
-      "  %mh = hybrid.merge_heads %r2 : tensor<2x3x7x4xf32> -> tensor<2x7x12xf32>\n"
+      "  %r3 = hybrid.rope %r2 {inv_freq = array<f32: 0.7, 0.03>, attention_scaling = 1.3 : f32, position_offset = 2 : i64} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %r4 = hybrid.rope %r3 positions(%pos : tensor<2x7xi64>) {inv_freq = array<f32: 0.2, 0.9>, interleaved} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %mh = hybrid.merge_heads %r4 : tensor<2x3x7x4xf32> -> tensor<2x7x12xf32>\n"
       "  %c = hybrid.softcap %mh {cap = 0.5 : f32} : tensor<2x7x12xf32>\n"
       "  return %lin, %c, %n3, %n1 : tensor<2x7x5xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>\n}\n";
   EXPECT_TRUE(matchesReference(source, "f", 21, {{0, {0, 11}}, {9, {0, 60}}}));

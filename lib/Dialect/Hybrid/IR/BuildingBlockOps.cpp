@@ -114,6 +114,19 @@ LogicalResult RopeOp::verify() {
                         {{dimOf(getInput(), 0), "batch", "input"},
                          {dimOf(getInput(), 2), "seq", "input"}})))
     return failure();
+  if (std::optional<ArrayRef<float>> freqs = getInvFreq()) {
+    if (!ShapedType::isDynamic(headDim) && int64_t(freqs->size()) != headDim / 2)
+      return emitOpError() << "'inv_freq' has " << freqs->size()
+                           << " frequencies, expected head_dim / 2 = "
+                           << headDim / 2;
+    for (float f : *freqs)
+      if (!std::isfinite(f))
+        return emitOpError() << "'inv_freq' must be finite, got " << f;
+  }
+  if (float a = getAttentionScaling().convertToFloat(); !(a > 0) || !std::isfinite(a))
+    return emitOpError() << "'attention_scaling' must be a positive finite "
+                            "number, got "
+                         << a;
   if (getPositions() && getPositionOffset() != 0)
     return emitOpError() << "'position_offset' is only used without "
                             "'positions'; fold it into the positions";

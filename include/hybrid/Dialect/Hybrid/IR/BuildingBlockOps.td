@@ -122,8 +122,11 @@ def Hybrid_RopeOp : Hybrid_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
   let description = [{
     Rotates `input [B, H, S, D]` (D even) by position. The position of row
     `s` is `positions[b, s]` when the optional integer `positions [B, S]` is
-    given, else `position_offset + s`. With `f_k = theta^(−2k/D)`,
-    `c = cos(pos·f_k)` and `s = sin(pos·f_k)` (computed in f32), for
+    given, else `position_offset + s`. With `f_k = theta^(−2k/D)` — or
+    `f_k = inv_freq[k]` when the optional `inv_freq` (D/2 frequencies) is
+    given, which is how scaled RoPE (linear, llama3, YaRN) is expressed —
+    `c = a·cos(pos·f_k)` and `s = a·sin(pos·f_k)` with
+    `a = attention_scaling` (default 1; YaRN's mscale), computed in f32, for
     `k < D/2`:
 
     ```
@@ -135,6 +138,8 @@ def Hybrid_RopeOp : Hybrid_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
 
     ```mlir
     %q2 = hybrid.rope %q {theta = 1.000000e+04 : f32} : tensor<1x8x16x64xf32> -> tensor<1x8x16x64xf32>
+    // Linear scaling by 4 of θ = 10000 at D = 4:
+    %k2 = hybrid.rope %k {inv_freq = array<f32: 0.25, 0.0025>} : tensor<1x2x16x4xf32> -> tensor<1x2x16x4xf32>
     ```
   }];
   let arguments = (ins
@@ -142,7 +147,9 @@ def Hybrid_RopeOp : Hybrid_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
     Optional<Hybrid_IndexTensor>:$positions,
     DefaultValuedAttr<F32Attr, "10000.0">:$theta,
     DefaultValuedAttr<Hybrid_I64Attr, "0">:$position_offset,
-    UnitAttr:$interleaved
+    UnitAttr:$interleaved,
+    OptionalAttr<DenseF32ArrayAttr>:$inv_freq,
+    DefaultValuedAttr<F32Attr, "1.0">:$attention_scaling
   );
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
