@@ -47,3 +47,13 @@ if os.path.exists(hf_python) and subprocess.run(
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
     config.available_features.add("hf-transformers")
     config.substitutions.append(("%hf_python", hf_python))
+
+# transformers 5 (.venv-hf5, torch shared with .venv-hf) for hf5-compare.test.
+hf5_python = os.environ.get("HYBRID_HF5_PYTHON") or os.path.join(
+    config.hybrid_src_root, ".venv-hf5", "bin", "python")
+if os.path.exists(hf5_python) and subprocess.run(
+        [hf5_python, "-c",
+         "import torch, transformers as t; assert t.__version__.startswith('5.')"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("hf-transformers5")
+    config.substitutions.append(("%hf5_python", hf5_python))

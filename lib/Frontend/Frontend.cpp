@@ -19,7 +19,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
                                                 const std::string &path,
                                                 const ModelInputShape &shape,
                                                 ModelInfo &info,
-                                                std::string &error) {
+                                                std::string &error,
+                                                const std::vector<std::string> *checkpointTensors) {
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file) {
     error = path + ": cannot open file (" + file.getError().message() + ")";
@@ -51,6 +52,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
   }
   info.modelType = modelType->str();
   HuggingFaceConfig config(*object, path);
+  if (checkpointTensors)
+    config.setCheckpointTensors(*checkpointTensors);
   if (*modelType == "mamba")
     return importMamba(context, config, shape, info, error);
   if (*modelType == "gemma2")

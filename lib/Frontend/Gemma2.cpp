@@ -1,6 +1,8 @@
 //===- Gemma2.cpp - Hugging Face Gemma2ForCausalLM ------------------------===//
 //
-// HF transformers' modeling_gemma2.py and configuration_gemma2.py (4.46),
+// HF transformers' modeling_gemma2.py and configuration_gemma2.py (4.46 and
+// 5.x: rope_parameters or rope_theta + rope_scaling, see RopeParameters.h;
+// query_pre_attn_scalar defaults to 256 in files written by 5.x, 224 before),
 // MATH.md §4: embedding × √hidden (rounded to f32); layers alternate sliding
 // (even layers, or `layer_types`) and global causal attention; pre- and
 // post-norms around attention and MLP, all (1 + w) RMSNorms; GQA with RoPE
@@ -24,7 +26,7 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
                                              ModelInfo &info,
                                              std::string &error) {
   int64_t hidden, inter, layers, heads, kvHeads, headDim, vocab, window;
-  double eps, theta, scalar;
+  double eps, scalar;
   std::optional<double> attnCap, finalCap;
   bool bias, tied;
   std::string act;
@@ -38,8 +40,9 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
       !config.positive("vocab_size", 256000, vocab) ||
       !config.positive("sliding_window", 4096, window) ||
       !config.number("rms_norm_eps", 1e-6, eps) ||
-      !config.number("rope_theta", 10000.0, theta) ||
-      !config.number("query_pre_attn_scalar", 224, scalar) ||
+      // transformers 5 changed the default from 224 to 256.
+      !config.number("query_pre_attn_scalar",
+                     config.transformersMajor() >= 5 ? 256 : 224, scalar) ||
       !config.optionalNumber("attn_logit_softcapping", 50.0, attnCap) ||
       !config.optionalNumber("final_logit_softcapping", 30.0, finalCap) ||
       !config.boolean("attention_bias", false, bias) ||
@@ -65,6 +68,13 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
             " entries for " + std::to_string(layers) + " layers";
     return nullptr;
   }
+  // RoPE per layer type: rope_parameters may be nested by layer type.
+  RopeParameters slidingRope, fullRope;
+  if (!readRopeParameters(config, headDim, "sliding_attention", slidingRope) ||
+      !readRopeParameters(config, headDim, "full_attention", fullRope)) {
+    error = config.error;
+    return nullptr;
+  }
   info.vocabSize = vocab;
 
   ModelBuilder m(context, shape);
@@ -76,7 +86,6 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
   Value h = m.embed(embed, float(std::sqrt(double(hidden))));
   auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
-  auto rope = [&](Value x) { return m.rope(x, theta); };
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     bool sliding = layerTypes.empty() ? i % 2 == 0
@@ -86,6 +95,8 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
               "'; expected sliding_attention or full_attention";
       return nullptr;
     }
+    const RopeParameters &ropeParams = sliding ? slidingRope : fullRope;
+    auto rope = [&](Value x) { return m.rope(x, ropeParams); };
     Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps, true);
     Value q = rope(heads4(m.linear(n, p + "self_attn.q_proj", heads * headDim, bias), heads));
     Value k = rope(heads4(m.linear(n, p + "self_attn.k_proj", kvHeads * headDim, bias), kvHeads));

@@ -127,3 +127,12 @@ bool HuggingFaceConfig::perLayer(const char *key, int64_t fallback,
   }
   return true;
 }
+
+int HuggingFaceConfig::transformersMajor() const {
+  const llvm::json::Value *value = object.get("transformers_version");
+  std::optional<llvm::StringRef> text = value ? value->getAsString() : std::nullopt;
+  int major = 0;
+  if (!text || text->split('.').first.getAsInteger(10, major))
+    return 4;
+  return major;
+}

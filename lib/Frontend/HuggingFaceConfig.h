@@ -12,6 +12,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,21 @@ public:
                 std::vector<int64_t> &out);
   /// Whether `key` is present.
   bool has(const char *key) const { return object.get(key) != nullptr; }
+  /// The JSON object itself, and the file it came from (for messages).
+  const llvm::json::Object &json() const { return object; }
+  const std::string &file() const { return path; }
+  /// The major version of the `transformers_version` that wrote the file
+  /// (4 when absent: files without it predate 5).
+  int transformersMajor() const;
+  /// The checkpoint's tensor names, when the caller knows them: which of the
+  /// layouts HF writes the weights are in.
+  void setCheckpointTensors(const std::vector<std::string> &names) {
+    checkpoint.insert(names.begin(), names.end());
+  }
+  /// Whether the checkpoint has `name` (false when it is not known).
+  bool checkpointHas(const std::string &name) const {
+    return checkpoint.count(name) != 0;
+  }
 
   std::string error;
 
@@ -45,6 +61,7 @@ private:
   bool fail(const char *key, const std::string &expected);
   const llvm::json::Object &object;
   std::string path;
+  std::set<std::string> checkpoint;
 };
 
 } // namespace mlir::hybrid::frontend

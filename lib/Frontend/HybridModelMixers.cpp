@@ -63,7 +63,7 @@ bool HybridModelImporter::attention(JsonFields &f, const std::string &prefix,
     Value flat = m.linear(x, prefix + name, count * headDim, bias);
     Value split = m.splitHeads(flat, count, headDim);
     if (ropeTheta && name[0] != 'v')
-      split = m.rope(split, *ropeTheta);
+      split = m.rope(split, RopeParameters{*ropeTheta});
     return split;
   };
   if (m.carryState && mask != "causal")

@@ -1,14 +1,17 @@
 //===- Jamba.cpp - Hugging Face JambaForCausalLM --------------------------===//
 //
-// HF transformers' modeling_jamba.py and configuration_jamba.py (4.46),
+// HF transformers' modeling_jamba.py and configuration_jamba.py (4.46, 5.x),
 // MATH.md §3: layer i is attention iff i % attn_layer_period ==
 // attn_layer_offset, else Mamba (with RMSNorms on Δ, B and C); its FFN is a
 // top-k MoE iff i % expert_layer_period == expert_layer_offset (and
 // num_experts > 1), else a SwiGLU MLP. Attention is causal GQA without
 // positional encoding, scaled by 1/√head_dim. The router is a softmax over
 // all experts, top-k, without renormalisation. Experts are separate tensors
-// in the checkpoint (feed_forward.experts.{e}.gate_proj.weight, ...); the IR
-// stacks them with tensor.concat for hybrid.moe.
+// in the checkpoint (feed_forward.experts.{e}.gate_proj.weight, ...), which
+// the IR stacks with tensor.concat for hybrid.moe, or, in transformers 5's
+// fused layout (detected from the checkpoint's names), experts.gate_up_proj
+// [E, 2I, H] and experts.down_proj [E, H, I], sliced. `sliding_window` does not
+// window: HF's eager and SDPA attention ignore it (only flash reads it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,6 +68,8 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
       !config.positive("mamba_d_conv", 4, kernel) ||
       !config.number("mamba_expand", 2, expand) ||
       !config.number("rms_norm_eps", 1e-6, eps) ||
+      // HF's eager and SDPA Jamba attention never window (only its flash
+      // path reads sliding_window): the key is checked, then ignored.
       !config.optionalNumber("sliding_window", std::nullopt, window) ||
       !config.boolean("mamba_conv_bias", true, convBias) ||
       !config.boolean("mamba_proj_bias", false, projBias) ||
@@ -86,6 +91,13 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     error = "jamba: " + message;
     return nullptr;
   };
+  if (double(expertOffset) != expertOffsetValue || double(attnOffset) != attnOffsetValue)
+    return fail("attn_layer_offset and expert_layer_offset must be integers, got " +
+                std::to_string(attnOffsetValue) + " and " +
+                std::to_string(expertOffsetValue));
+  if (window && (*window < 1 || double(int64_t(*window)) != *window))
+    return fail("sliding_window must be a positive integer or null, got " +
+                std::to_string(*window));
   if (act != "silu")
     return fail("hidden_act '" + act + "' is not supported (Jamba uses silu)");
   if (attnOffset < 0 || attnOffset >= attnPeriod)
@@ -132,7 +144,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
       Value q = split(m.linear(n, p + "self_attn.q_proj", heads * headDim, false), heads);
       Value k = split(m.linear(n, p + "self_attn.k_proj", kvHeads * headDim, false), kvHeads);
       Value v = split(m.linear(n, p + "self_attn.v_proj", kvHeads * headDim, false), kvHeads);
-      Value o = m.causalAttention(q, k, v, window ? int64_t(*window) : 0, FloatAttr(),
+      Value o = m.causalAttention(q, k, v, /*window=*/0, FloatAttr(),
                                   FloatAttr(), p + "self_attn.");
       Value merged = MergeHeadsOp::create(b, loc, tensor({B, S, hidden}), o);
       mix = m.linear(merged, p + "self_attn.o_proj", hidden, false);
@@ -144,11 +156,22 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     const std::string ff = p + "feed_forward.";
     Value out;
     if (experts > 1 && i % expertPeriod == expertOffset) {
+      Value gate, up, down;
+      if (config.checkpointHas(ff + "experts.gate_up_proj")) {
+        // transformers 5's fused layout (save_original_format=False):
+        // gate_up_proj [E, 2I, H] is gate then up; down_proj [E, H, I].
+        Value gateUp = m.weight(ff + "experts.gate_up_proj", {experts, 2 * inter, hidden});
+        gate = m.slice(gateUp, 1, 0, inter);
+        up = m.slice(gateUp, 1, inter, inter);
+        down = m.weight(ff + "experts.down_proj", {experts, hidden, inter});
+      } else {
+        gate = stackedExperts(m, ff, "gate_proj", experts, inter, hidden);
+        up = stackedExperts(m, ff, "up_proj", experts, inter, hidden);
+        down = stackedExperts(m, ff, "down_proj", experts, hidden, inter);
+      }
       out = MoEOp::create(b, loc, f.getType(), f,
                           m.weight(ff + "router.weight", {experts, hidden}),
-                          stackedExperts(m, ff, "gate_proj", experts, inter, hidden),
-                          stackedExperts(m, ff, "up_proj", experts, inter, hidden),
-                          stackedExperts(m, ff, "down_proj", experts, hidden, inter),
+                          gate, up, down,
                           b.getI64IntegerAttr(topK), /*normalize_top_k=*/UnitAttr(),
                           ActivationAttr::get(context, Activation::silu));
     } else {

@@ -172,12 +172,18 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
   }
   if (!maskedLM)
     return m.finish(h);
-  // LongformerLMHead: dense, exact GELU, LayerNorm, decoder with lm_head.bias.
+  // LongformerLMHead: dense, exact GELU, LayerNorm, decoder with its bias.
+  // 4.46 shares lm_head.bias with the decoder and writes it once; 5.x's
+  // untied head uses lm_head.decoder.bias (lm_head.bias is then unused), so
+  // the decoder's own name wins where the checkpoint has it.
   Value x = ActivationOp::create(
       b, loc, h.getType(), m.linear(h, "lm_head.dense", hidden, true),
       ActivationAttr::get(context, Activation::gelu));
   x = m.layerNorm(x, "lm_head.layer_norm", eps);
   Value decoder = tied ? words : m.weight("lm_head.decoder.weight", {vocab, hidden});
   return m.finish(LinearOp::create(b, loc, m.f32({B, S, vocab}), x, decoder,
-                                   m.weight("lm_head.bias", {vocab})));
+                                   m.weight(config.checkpointHas("lm_head.decoder.bias")
+                                                ? "lm_head.decoder.bias"
+                                                : "lm_head.bias",
+                                            {vocab})));
 }

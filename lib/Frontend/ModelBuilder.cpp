@@ -88,9 +88,13 @@ Value ModelBuilder::positions() {
   return positionsInput;
 }
 
-Value ModelBuilder::rope(Value x, double theta) {
-  return RopeOp::create(b, loc, x.getType(), x, carryState ? positions() : Value(),
-                        b.getF32FloatAttr(theta), b.getI64IntegerAttr(0));
+Value ModelBuilder::rope(Value x, const RopeParameters &rope) {
+  return RopeOp::create(
+      b, loc, x.getType(), x, carryState ? positions() : Value(),
+      b.getF32FloatAttr(rope.theta), b.getI64IntegerAttr(0), UnitAttr(),
+      rope.invFreq.empty() ? DenseF32ArrayAttr()
+                           : b.getDenseF32ArrayAttr(rope.invFreq),
+      b.getF32FloatAttr(rope.attentionScaling));
 }
 
 Value ModelBuilder::causalAttention(Value q, Value k, Value v, int64_t window,
@@ -153,6 +157,10 @@ static Value sliceDim(OpBuilder &b, Location loc, Value x, size_t dim,
 
 Value ModelBuilder::seqSlice(Value x, int64_t offset, int64_t size) {
   return sliceDim(b, loc, x, 1, offset, size);
+}
+
+Value ModelBuilder::slice(Value x, size_t dim, int64_t offset, int64_t size) {
+  return sliceDim(b, loc, x, dim, offset, size);
 }
 
 Value ModelBuilder::weight(const std::string &name, ArrayRef<int64_t> shape) {

@@ -11,6 +11,7 @@
 
 #include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
 #include "hybrid/Frontend/Frontend.h"
+#include "RopeParameters.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -65,7 +66,7 @@ public:
                         FloatAttr scale, FloatAttr softcap,
                         const std::string &prefix);
   /// RoPE on [B, H, S, D] at this call's positions (0.. without carryState).
-  Value rope(Value x, double theta);
+  Value rope(Value x, const RopeParameters &rope);
   /// The weight `name` of `shape` (f32), an argument added on first use.
   Value weight(const std::string &name, ArrayRef<int64_t> shape);
 
@@ -96,6 +97,8 @@ public:
   Value concat(Value a, Value b, int64_t dim);
   /// Rows [offset, offset + size) of dim 1 of a [B, S, ...] tensor.
   Value seqSlice(Value x, int64_t offset, int64_t size);
+  /// Elements [offset, offset + size) of dimension `dim` of `x`.
+  Value slice(Value x, size_t dim, int64_t offset, int64_t size);
 
   OpBuilder b;
   Location loc;

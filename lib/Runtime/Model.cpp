@@ -77,17 +77,21 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens, bool firstCall,
   shape.maxTokens = maxTokens;
   shape.firstCall = firstCall;
   ModelInfo info;
-  entry->module = importModel(&context->context, description, shape, info, error);
-  if (!entry->module)
-    return nullptr;
-  vocab = info.vocabSize;
-  auto func = entry->module->lookupSymbol<func::FuncOp>("forward");
+  // The checkpoint's names tell the importer which of HF's layouts the
+  // weights are in; its tensors are read once, on the first import.
   std::unique_ptr<SafeTensors> checkpoint;
   if (!weights.file.empty() && weightValues.empty()) {
     checkpoint = SafeTensors::open(weights.file, error);
     if (!checkpoint)
       return nullptr;
+    checkpointNames = checkpoint->names();
   }
+  entry->module = importModel(&context->context, description, shape, info, error,
+                              weights.file.empty() ? nullptr : &checkpointNames);
+  if (!entry->module)
+    return nullptr;
+  vocab = info.vocabSize;
+  auto func = entry->module->lookupSymbol<func::FuncOp>("forward");
   const bool drawWeights = weightValues.empty();
   FunctionSignatureRoles roles = readSignature(func);
   for (unsigned i = 0; i < func.getNumArguments(); ++i) {

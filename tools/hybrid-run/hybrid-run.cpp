@@ -350,6 +350,17 @@ int main(int argc, char **argv) {
     return fail(openError);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // The checkpoint is opened first: its tensor names tell an importer which
+  // of HF's layouts the weights are in.
+  std::unique_ptr<SafeTensors> checkpoint;
+  std::vector<std::string> checkpointNames;
+  if (!weightsFile.empty()) {
+    std::string checkpointError;
+    checkpoint = SafeTensors::open(weightsFile, checkpointError);
+    if (!checkpoint)
+      return fail(checkpointError);
+    checkpointNames = checkpoint->names();
+  }
   OwningOpRef<ModuleOp> module;
   ModelInfo modelInfo;
   if (llvm::StringRef(inputFile).ends_with(".json")) {
@@ -384,7 +395,8 @@ int main(int argc, char **argv) {
     }
     std::string importError;
     auto importStart = std::chrono::steady_clock::now();
-    module = importModel(&context, inputFile, shape, modelInfo, importError);
+    module = importModel(&context, inputFile, shape, modelInfo, importError,
+                         checkpoint ? &checkpointNames : nullptr);
     if (!module)
       return fail(importError);
     if (verbose)
@@ -432,13 +444,8 @@ int main(int argc, char **argv) {
                ? roles.arguments[i].name
                : none;
   };
-  std::unique_ptr<SafeTensors> checkpoint;
   std::string error;
-  if (!weightsFile.empty()) {
-    checkpoint = SafeTensors::open(weightsFile, error);
-    if (!checkpoint)
-      return fail(error);
-  } else if (numWeights > 0 && randomInputs < 0 && randomWeights < 0) {
+  if (!checkpoint && numWeights > 0 && randomInputs < 0 && randomWeights < 0) {
     return fail("@" + func.getName().str() + " reads " +
                 std::to_string(numWeights) +
                 " weight(s) from a checkpoint: pass --weights=FILE.safetensors "

@@ -59,9 +59,14 @@ struct ModelInfo {
 /// Imports the model described by the JSON file at `path`. Returns null with
 /// `error` set: malformed JSON (with line and column), an unknown
 /// `model_type` (listing the supported ones), a bad field value.
-OwningOpRef<ModuleOp> importModel(MLIRContext *context, const std::string &path,
-                                  const ModelInputShape &shape, ModelInfo &info,
-                                  std::string &error);
+/// `checkpointTensors`, the tensor names of the checkpoint the weights will
+/// come from when the caller knows it, lets an importer follow the layout HF
+/// wrote (transformers 5's fused expert tensors, Longformer's
+/// lm_head.decoder.bias); without it the 4.x layout is assumed.
+OwningOpRef<ModuleOp>
+importModel(MLIRContext *context, const std::string &path,
+            const ModelInputShape &shape, ModelInfo &info, std::string &error,
+            const std::vector<std::string> *checkpointTensors = nullptr);
 
 /// The Hugging Face model types importModel understands.
 const std::vector<std::string> &supportedModelTypes();

@@ -93,6 +93,8 @@ private:
   Target target = Target::CPU;
   int64_t vocab = 0, maxTokens = 2048;
   std::map<std::string, HostTensor> weightValues;
+  /// The checkpoint's tensor names (its layout), read with the weights.
+  std::vector<std::string> checkpointNames;
   /// Declared before `compiled`: the modules must go before their context.
   struct ContextHolder;
   std::unique_ptr<ContextHolder> context;

@@ -1,0 +1,240 @@
+//===- RopeParameters.cpp - RoPE frequencies from an HF config ------------===//
+
+#include "RopeParameters.h"
+
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+#include <optional>
+
+using namespace mlir::hybrid::frontend;
+
+namespace {
+/// Typed reads of one rope_parameters / rope_scaling object, with errors
+/// naming `where.key`.
+struct RopeFields {
+  const llvm::json::Object &object;
+  std::string where; // "config.json: 'rope_parameters"
+  std::string &error;
+
+  bool fail(llvm::StringRef key, const std::string &expected) {
+    error = where + "." + key.str() + "' must be " + expected;
+    return false;
+  }
+  /// A number, or nullopt when absent or null.
+  bool number(llvm::StringRef key, std::optional<double> &out) {
+    out.reset();
+    const llvm::json::Value *v = object.get(key);
+    if (!v || v->kind() == llvm::json::Value::Null)
+      return true;
+    if (std::optional<double> d = v->getAsNumber()) {
+      out = *d;
+      return true;
+    }
+    return fail(key, "a number");
+  }
+  bool required(llvm::StringRef key, const std::string &type, double &out) {
+    std::optional<double> v;
+    if (!number(key, v))
+      return false;
+    if (!v)
+      return fail(key, "given for rope type '" + type + "'");
+    out = *v;
+    return true;
+  }
+};
+
+/// HF's YaRN attention factor: 0.1·m·ln(s) + 1 for s > 1.
+double yarnMscale(double scale, double m) {
+  return scale <= 1 ? 1.0 : 0.1 * m * std::log(scale) + 1.0;
+}
+} // namespace
+
+bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
+                                                int64_t headDim,
+                                                const std::string &layerType,
+                                                RopeParameters &out) {
+  std::string &error = config.error;
+  const llvm::json::Object &json = config.json();
+  const std::string file = config.file() + ": '";
+  out = RopeParameters();
+
+  // transformers 5: rope_parameters, maybe nested per layer type.
+  const llvm::json::Object *params = nullptr;
+  std::string where;
+  if (const llvm::json::Value *v = json.get("rope_parameters");
+      v && v->kind() != llvm::json::Value::Null) {
+    params = v->getAsObject();
+    where = file + "rope_parameters";
+    if (!params) {
+      error = where + "' must be an object";
+      return false;
+    }
+    if (const llvm::json::Value *nested = params->get(layerType);
+        nested && nested->getAsObject()) {
+      params = nested->getAsObject();
+      where += "." + layerType;
+    }
+  }
+  // transformers 4.x: rope_theta (+ rope_scaling).
+  double theta = 10000.0;
+  if (!config.number("rope_theta", 10000.0, theta))
+    return false;
+  if (!params) {
+    if (const llvm::json::Value *v = json.get("rope_scaling");
+        v && v->kind() != llvm::json::Value::Null) {
+      params = v->getAsObject();
+      where = file + "rope_scaling";
+      if (!params) {
+        error = where + "' must be an object or null";
+        return false;
+      }
+    }
+  }
+  out.theta = theta;
+  if (!params)
+    return true;
+
+  RopeFields f{*params, where, error};
+  std::string type = "default";
+  for (const char *key : {"rope_type", "type"})
+    if (const llvm::json::Value *v = params->get(key)) {
+      std::optional<llvm::StringRef> text = v->getAsString();
+      if (!text)
+        return f.fail(key, "a string");
+      type = text->str();
+      break;
+    }
+  out.type = type;
+  std::optional<double> t;
+  if (!f.number("rope_theta", t))
+    return false;
+  if (t)
+    out.theta = theta = *t;
+  if (!(theta > 1))
+    return f.fail("rope_theta", "greater than 1");
+
+  static const llvm::StringSet<> known = {
+      "rope_type", "type", "rope_theta", "factor", "original_max_position_embeddings",
+      "low_freq_factor", "high_freq_factor", "attention_factor", "beta_fast",
+      "beta_slow", "mscale", "mscale_all_dim", "truncate", "partial_rotary_factor"};
+  for (const auto &entry : *params)
+    if (!known.contains(entry.first)) {
+      error = where + "." + entry.first.str() +
+              "' is not a RoPE parameter this importer understands";
+      return false;
+    }
+  std::optional<double> partial;
+  if (!f.number("partial_rotary_factor", partial))
+    return false;
+  if (partial && *partial != 1.0)
+    return f.fail("partial_rotary_factor", "1 (partial rotary embeddings are "
+                                           "not supported yet)");
+
+  const int64_t half = headDim / 2;
+  std::vector<double> base(half);
+  for (int64_t k = 0; k < half; ++k)
+    base[k] = std::pow(theta, -2.0 * k / headDim);
+  auto setFrequencies = [&](const std::vector<double> &freqs) {
+    out.invFreq.assign(freqs.begin(), freqs.end());
+  };
+
+  if (type == "default")
+    return true;
+  if (type == "linear") {
+    double factor;
+    if (!f.required("factor", type, factor))
+      return false;
+    if (!(factor > 0))
+      return f.fail("factor", "positive");
+    std::vector<double> freqs(base);
+    for (double &x : freqs)
+      x /= factor;
+    setFrequencies(freqs);
+    return true;
+  }
+  if (type == "llama3") {
+    double factor, low, high, context;
+    if (!f.required("factor", type, factor) ||
+        !f.required("low_freq_factor", type, low) ||
+        !f.required("high_freq_factor", type, high) ||
+        !f.required("original_max_position_embeddings", type, context))
+      return false;
+    if (!(factor > 0) || !(high > low) || !(context > 0))
+      return f.fail("factor", "positive, with high_freq_factor > low_freq_factor "
+                              "and original_max_position_embeddings > 0");
+    const double lowWavelen = context / low, highWavelen = context / high;
+    std::vector<double> freqs(half);
+    for (int64_t k = 0; k < half; ++k) {
+      const double wavelen = 2 * M_PI / base[k];
+      double freq = wavelen > lowWavelen ? base[k] / factor : base[k];
+      if (!(wavelen < highWavelen) && !(wavelen > lowWavelen)) {
+        const double smooth = (context / wavelen - low) / (high - low);
+        freq = (1 - smooth) * freq / factor + smooth * freq;
+      }
+      freqs[k] = freq;
+    }
+    setFrequencies(freqs);
+    return true;
+  }
+  if (type == "yarn") {
+    std::optional<double> factor, attention, mscale, mscaleAll, betaFast, betaSlow;
+    double context;
+    if (!f.number("factor", factor) || !f.number("attention_factor", attention) ||
+        !f.number("mscale", mscale) || !f.number("mscale_all_dim", mscaleAll) ||
+        !f.number("beta_fast", betaFast) || !f.number("beta_slow", betaSlow) ||
+        !f.required("original_max_position_embeddings", type, context))
+      return false;
+    if (!factor) {
+      int64_t maxPositions;
+      if (!config.positive("max_position_embeddings", 2048, maxPositions))
+        return false;
+      factor = maxPositions / context;
+    }
+    if (!attention)
+      attention = (mscale && *mscale != 0 && mscaleAll && *mscaleAll != 0)
+                      ? yarnMscale(*factor, *mscale) / yarnMscale(*factor, *mscaleAll)
+                      : yarnMscale(*factor, 1.0);
+    // beta_fast/beta_slow are read with `or`: 0 means the default too.
+    const double fast = betaFast && *betaFast != 0 ? *betaFast : 32.0;
+    const double slow = betaSlow && *betaSlow != 0 ? *betaSlow : 1.0;
+    bool truncate = true;
+    if (const llvm::json::Value *v = params->get("truncate")) {
+      std::optional<bool> b = v->getAsBoolean();
+      if (!b)
+        return f.fail("truncate", "true or false");
+      truncate = *b;
+    }
+    const double dim = double(headDim);
+    auto correctionDim = [&](double rotations) {
+      return dim * std::log(context / (rotations * 2 * M_PI)) / (2 * std::log(theta));
+    };
+    double low = correctionDim(fast), high = correctionDim(slow);
+    if (truncate) {
+      low = std::floor(low);
+      high = std::ceil(high);
+    }
+    low = std::max(low, 0.0);
+    high = std::min(high, dim - 1);
+    if (low == high)
+      high += 0.001;
+    std::vector<double> freqs(half);
+    for (int64_t k = 0; k < half; ++k) {
+      const double ramp = std::clamp((double(k) - low) / (high - low), 0.0, 1.0);
+      const double extrapolation = 1 - ramp;
+      freqs[k] = base[k] / *factor * (1 - extrapolation) + base[k] * extrapolation;
+    }
+    setFrequencies(freqs);
+    out.attentionScaling = *attention;
+    return true;
+  }
+  if (type == "dynamic" || type == "longrope") {
+    error = where + ".rope_type' is '" + type +
+            "', whose frequencies change with the running sequence length: "
+            "not supported yet (supported: default, linear, llama3, yarn)";
+    return false;
+  }
+  error = where + ".rope_type' is '" + type +
+          "'; supported: default, linear, llama3, yarn";
+  return false;
+}

@@ -1,0 +1,40 @@
+//===- RopeParameters.h - RoPE frequencies from an HF config ----*- C++ -*-===//
+//
+// transformers 5 writes RoPE as `rope_parameters: {rope_type, rope_theta,
+// factor, ...}` (nested per layer type where a model has several); 4.x
+// wrote a top-level `rope_theta` and an optional `rope_scaling`. Both are
+// read here into the frequencies `hybrid.rope` takes, with the formulas of
+// HF's modeling_rope_utils.py (MATH.md: HF is the truth for HF types).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_LIB_FRONTEND_ROPEPARAMETERS_H
+#define HYBRID_LIB_FRONTEND_ROPEPARAMETERS_H
+
+#include "HuggingFaceConfig.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::hybrid::frontend {
+
+struct RopeParameters {
+  double theta = 10000.0;
+  /// Scaled frequencies (linear, llama3, yarn); empty: theta^(−2k/D).
+  std::vector<float> invFreq;
+  /// Multiplies cos and sin (YaRN's attention factor).
+  double attentionScaling = 1.0;
+  /// The rope type, for messages.
+  std::string type = "default";
+};
+
+/// RoPE for heads of `headDim` of `config` (of layers of `layerType` when
+/// rope_parameters is nested per layer type). A key that changes the math
+/// and is not understood, and the types whose frequencies change with the
+/// running length (dynamic, longrope), are errors naming the key.
+bool readRopeParameters(HuggingFaceConfig &config, int64_t headDim,
+                        const std::string &layerType, RopeParameters &out);
+
+} // namespace mlir::hybrid::frontend
+
+#endif // HYBRID_LIB_FRONTEND_ROPEPARAMETERS_H

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+"""Compare hybrid-run with Hugging Face transformers 5's own PyTorch models.
+
+The files transformers 5 writes differ from 4.x's: RoPE as
+`rope_parameters` (scaling types included), new config defaults, keys that
+HF's eager attention ignores. Each case builds a tiny random model with
+transformers 5's classes, writes it with `save_pretrained`, optionally edits
+config.json as a user would, reads it back with `from_pretrained` (HF's
+reference, fp32), and runs `hybrid-run DIR/config.json --weights=...` on the
+same ids on both targets: max |ours - HF| must be <= 1e-4 * max |HF|.
+
+Usage: hf5_compare.py HYBRID_RUN WORKDIR [case ...]
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import transformers as tf
+
+TOLERANCE = 1e-4  # relative to max |HF logits|: fp32 summation-order noise
+
+
+def gemma2(**extra):
+    cfg = dict(vocab_size=96, hidden_size=32, intermediate_size=64,
+               num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2,
+               head_dim=8, sliding_window=4, query_pre_attn_scalar=16,
+               attn_logit_softcapping=5.0, final_logit_softcapping=3.0)
+    cfg.update(extra)
+    return tf.Gemma2ForCausalLM(tf.Gemma2Config(**cfg))
+
+
+def jamba(**extra):
+    cfg = dict(vocab_size=96, hidden_size=32, intermediate_size=48,
+               num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
+               num_experts=4, num_experts_per_tok=2, expert_layer_period=2,
+               expert_layer_offset=1, attn_layer_period=2, attn_layer_offset=1,
+               mamba_d_state=8, mamba_d_conv=4, mamba_expand=2,
+               use_mamba_kernels=False, tie_word_embeddings=False)
+    cfg.update(extra)
+    return tf.JambaForCausalLM(tf.JambaConfig(**cfg))
+
+
+def mamba():
+    return tf.MambaForCausalLM(tf.MambaConfig(
+        vocab_size=96, hidden_size=32, state_size=8, num_hidden_layers=2,
+        expand=2, conv_kernel=4, use_mambapy=False))
+
+
+def longformer_mlm_untied():
+    return tf.LongformerForMaskedLM(tf.LongformerConfig(
+        vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+        num_attention_heads=2, attention_window=[4, 6], max_position_embeddings=48,
+        tie_word_embeddings=False))
+
+
+def drop_key(key):
+    def edit(config):
+        del config[key]
+    return edit
+
+
+FUSED = {"save_original_format": False}
+
+# name -> (builder, config.json edit or None[, save_pretrained arguments])
+CASES = {
+    "mamba": (mamba, None),
+    "gemma2": (gemma2, None),
+    "jamba": (jamba, None),
+    # transformers 5's own layout: experts.gate_up_proj [E, 2I, H] and
+    # experts.down_proj [E, H, I] instead of one tensor per expert.
+    "jamba-fused-experts": (jamba, None, FUSED),
+    # An untied MLM head: 5.x's decoder reads lm_head.decoder.bias.
+    "longformer-mlm-untied": (longformer_mlm_untied, None),
+    # θ only inside rope_parameters.
+    "gemma2-rope-theta": (lambda: gemma2(rope_parameters={
+        "rope_type": "default", "rope_theta": 100.0}), None),
+    "gemma2-rope-linear": (lambda: gemma2(rope_parameters={
+        "rope_type": "linear", "rope_theta": 10000.0, "factor": 4.0}), None),
+    # A context of 16 puts frequencies in all three llama3 bands at D = 8.
+    "gemma2-rope-llama3": (lambda: gemma2(rope_parameters={
+        "rope_type": "llama3", "rope_theta": 10000.0, "factor": 8.0,
+        "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 16}), None),
+    "gemma2-rope-yarn": (lambda: gemma2(rope_parameters={
+        "rope_type": "yarn", "rope_theta": 500.0, "factor": 4.0,
+        "original_max_position_embeddings": 16}), None),
+    # transformers 5's default query_pre_attn_scalar is 256 (4.46's: 224).
+    "gemma2-default-scalar": (gemma2, drop_key("query_pre_attn_scalar")),
+    # HF's eager attention does not window Jamba.
+    "jamba-sliding-window": (lambda: jamba(sliding_window=4), None),
+}
+
+
+def perturb(model, seed):
+    """Random norms and biases, so that every weight matters."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("A_log") or name.endswith(".D"):
+                continue
+            p.add_(0.2 * torch.randn(p.shape, generator=g))
+
+
+def compare(hybrid_run, workdir, name, seq=11, batch=2):
+    torch.manual_seed(0)
+    build, edit, *save = CASES[name]
+    model = build().eval()
+    perturb(model, 1)
+    out = os.path.join(workdir, name)
+    model.save_pretrained(out, **(save[0] if save else {}))
+    config_path = os.path.join(out, "config.json")
+    if edit:
+        with open(config_path) as f:
+            config = json.load(f)
+        edit(config)
+        with open(config_path, "w") as f:
+            json.dump(config, f, indent=1)
+    model = type(model).from_pretrained(out, dtype=torch.float32).eval()
+    ids = torch.randint(0, model.config.vocab_size, (batch, seq),
+                        generator=torch.Generator().manual_seed(2))
+    np.save(os.path.join(out, "ids.npy"), ids.numpy().astype(np.int64))
+    with torch.no_grad():
+        ref = model(ids).logits.float().numpy()
+    scale = float(np.abs(ref).max())
+    ok = True
+    for target in ("reference", "cpu"):
+        got_path = os.path.join(out, f"logits-{target}.npy")
+        run = subprocess.run(
+            [hybrid_run, config_path,
+             "--weights=" + os.path.join(out, "model.safetensors"),
+             "--input=@" + os.path.join(out, "ids.npy"),
+             "--output=@" + got_path, "--target=" + target],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if run.returncode != 0:
+            print(f"{name} {target}: hybrid-run failed: {run.stderr.strip()} MISMATCH")
+            ok = False
+            continue
+        got = np.load(got_path)
+        if got.shape != ref.shape:
+            print(f"{name} {target}: shape {got.shape} != HF {ref.shape} MISMATCH")
+            ok = False
+            continue
+        err = float(np.abs(got - ref).max())
+        passed = err <= TOLERANCE * scale
+        ok &= passed
+        print(f"{name} {target}: max |ours - HF| = {err:.3g} (logit scale "
+              f"{scale:.3g}, relative {err / scale:.2e}) "
+              f"{'OK' if passed else 'MISMATCH'}")
+    return ok
+
+
+def generate(hybrid_run, workdir, name, new_tokens=12):
+    """HF's greedy generate against hybrid-run --generate, token for token, on
+    the checkpoint compare() wrote: decoding carries positions past the
+    prompt, so scaled RoPE is checked on the cache path too."""
+    out = os.path.join(workdir, name)
+    model = tf.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
+    prompt = torch.tensor([[5, 17, 3, 42, 11, 2], [9, 9, 1, 30, 4, 4]])
+    model.generation_config.eos_token_id = None  # exactly new_tokens steps
+    with torch.no_grad():
+        hf = model.generate(prompt, attention_mask=torch.ones_like(prompt),
+                            max_new_tokens=new_tokens,
+                            do_sample=False)[:, prompt.shape[1]:].numpy()
+    np.save(os.path.join(out, "prompt.npy"), prompt.numpy().astype(np.int64))
+    ok = True
+    for target in ("reference", "cpu"):
+        ids_path = os.path.join(out, f"generated-{target}.npy")
+        subprocess.run([hybrid_run, os.path.join(out, "config.json"),
+                        "--weights=" + os.path.join(out, "model.safetensors"),
+                        "--input=@" + os.path.join(out, "prompt.npy"),
+                        f"--generate={new_tokens}", "--output=@" + ids_path,
+                        "--target=" + target],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ours = np.load(ids_path)
+        same = ours.shape == hf.shape and (ours == hf).all()
+        ok &= bool(same)
+        print(f"{name}-generate {target}: {new_tokens} greedy tokens x "
+              f"{prompt.shape[0]} sequences {'OK' if same else 'MISMATCH'}"
+              + ("" if same else f" ours {ours.tolist()} HF {hf.tolist()}"))
+    return ok
+
+
+GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
+            "jamba-fused-experts"]
+
+
+def main():
+    hybrid_run, workdir, *names = sys.argv[1:]
+    os.makedirs(workdir, exist_ok=True)
+    print(f"transformers {tf.__version__}, torch {torch.__version__}")
+    names = names or list(CASES)
+    ok = True
+    for name in names:
+        ok &= compare(hybrid_run, workdir, name)
+    for name in GENERATE:
+        if name in names:
+            ok &= generate(hybrid_run, workdir, name)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
