@@ -63,9 +63,14 @@ def drop_key(key):
     return edit
 
 
-FUSED = {"save_original_format": False}
+FUSED = {"save": {"save_original_format": False}}
+# The directory alone (hybrid-run DIR): config.json and the shards of
+# model.safetensors.index.json, written in bf16.
+SHARDED_BF16_DIR = {"save": {"max_shard_size": "40KB"}, "dtype": torch.bfloat16,
+                    "dir": True}
 
-# name -> (builder, config.json edit or None[, save_pretrained arguments])
+# name -> (builder, config.json edit or None[, options: save_pretrained
+# arguments, the dtype written, whether hybrid-run gets the directory])
 CASES = {
     "mamba": (mamba, None),
     "gemma2": (gemma2, None),
@@ -73,6 +78,8 @@ CASES = {
     # transformers 5's own layout: experts.gate_up_proj [E, 2I, H] and
     # experts.down_proj [E, H, I] instead of one tensor per expert.
     "jamba-fused-experts": (jamba, None, FUSED),
+    "jamba-sharded-bf16-dir": (jamba, None, SHARDED_BF16_DIR),
+    "gemma2-sharded-bf16-dir": (gemma2, None, SHARDED_BF16_DIR),
     # An untied MLM head: 5.x's decoder reads lm_head.decoder.bias.
     "longformer-mlm-untied": (longformer_mlm_untied, None),
     # θ only inside rope_parameters.
@@ -107,11 +114,13 @@ def perturb(model, seed):
 
 def compare(hybrid_run, workdir, name, seq=11, batch=2):
     torch.manual_seed(0)
-    build, edit, *save = CASES[name]
+    build, edit, *options = CASES[name]
+    options = options[0] if options else {}
     model = build().eval()
     perturb(model, 1)
     out = os.path.join(workdir, name)
-    model.save_pretrained(out, **(save[0] if save else {}))
+    model.to(options.get("dtype", torch.float32)).save_pretrained(
+        out, **options.get("save", {}))
     config_path = os.path.join(out, "config.json")
     if edit:
         with open(config_path) as f:
@@ -129,9 +138,10 @@ def compare(hybrid_run, workdir, name, seq=11, batch=2):
     ok = True
     for target in ("reference", "cpu"):
         got_path = os.path.join(out, f"logits-{target}.npy")
+        model_args = ([out] if options.get("dir") else
+                      [config_path, "--weights=" + os.path.join(out, "model.safetensors")])
         run = subprocess.run(
-            [hybrid_run, config_path,
-             "--weights=" + os.path.join(out, "model.safetensors"),
+            [hybrid_run, *model_args,
              "--input=@" + os.path.join(out, "ids.npy"),
              "--output=@" + got_path, "--target=" + target],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -184,6 +194,49 @@ def generate(hybrid_run, workdir, name, new_tokens=12):
     return ok
 
 
+def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
+    """Generation from the directory alone, stopping where
+    generation_config.json says: the eos id is a token HF emits early for the
+    first sequence (the third, or sooner if it comes sooner), so that
+    sequence finishes early and gets the padding id after it, as HF's
+    generate pads it."""
+    torch.manual_seed(0)
+    model = gemma2().eval()
+    perturb(model, 1)
+    prompt = torch.tensor([[5, 17, 3, 42, 11, 2], [9, 9, 1, 30, 4, 4]])
+    model.generation_config.eos_token_id = None
+    with torch.no_grad():
+        free = model.generate(prompt, attention_mask=torch.ones_like(prompt),
+                              max_new_tokens=new_tokens, do_sample=False)
+    eos = int(free[0, prompt.shape[1] + 2])
+    model.generation_config.eos_token_id = eos
+    model.generation_config.pad_token_id = 0
+    out = os.path.join(workdir, name)
+    model.save_pretrained(out)
+    ok = True
+    # Both sequences (the second runs on, the first is padded after its eos),
+    # and the first alone (generation stops at its eos).
+    for rows in (prompt, prompt[:1]):
+        with torch.no_grad():
+            hf = model.generate(rows, attention_mask=torch.ones_like(rows),
+                                max_new_tokens=new_tokens,
+                                do_sample=False)[:, rows.shape[1]:].numpy()
+        np.save(os.path.join(out, "prompt.npy"), rows.numpy().astype(np.int64))
+        for target in ("reference", "cpu"):
+            ids_path = os.path.join(out, f"generated-{target}.npy")
+            subprocess.run([hybrid_run, out, "--input=@" + os.path.join(out, "prompt.npy"),
+                            f"--generate={new_tokens}", "--output=@" + ids_path,
+                            "--target=" + target],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            ours = np.load(ids_path)
+            same = ours.shape == hf.shape and (ours == hf).all()
+            ok &= bool(same)
+            print(f"{name} {target}: eos {eos}, {hf.shape[1]} tokens x "
+                  f"{rows.shape[0]} sequences {'OK' if same else 'MISMATCH'}"
+                  + ("" if same else f" ours {ours.tolist()} HF {hf.tolist()}"))
+    return ok
+
+
 GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "jamba-fused-experts"]
 
@@ -199,6 +252,8 @@ def main():
     for name in GENERATE:
         if name in names:
             ok &= generate(hybrid_run, workdir, name)
+    if "gemma2" in names:
+        ok &= generate_eos(hybrid_run, workdir)
     sys.exit(0 if ok else 1)
 
 

@@ -8,7 +8,7 @@
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/JitModule.h"
 #include "hybrid/Support/RandomWeights.h"
-#include "hybrid/Support/SafeTensors.h"
+#include "hybrid/Support/Checkpoint.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -79,9 +79,9 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens, bool firstCall,
   ModelInfo info;
   // The checkpoint's names tell the importer which of HF's layouts the
   // weights are in; its tensors are read once, on the first import.
-  std::unique_ptr<SafeTensors> checkpoint;
+  std::unique_ptr<Checkpoint> checkpoint;
   if (!weights.file.empty() && weightValues.empty()) {
-    checkpoint = SafeTensors::open(weights.file, error);
+    checkpoint = Checkpoint::open(weights.file, error);
     if (!checkpoint)
       return nullptr;
     checkpointNames = checkpoint->names();

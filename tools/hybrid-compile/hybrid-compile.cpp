@@ -18,6 +18,8 @@
 
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Frontend/Frontend.h"
+#include "hybrid/Support/Checkpoint.h"
+#include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
 
@@ -92,9 +94,28 @@ int main(int argc, char **argv) {
                                     "hybrid-mlir compiler driver\n");
   if (target == Target::CUDA)
     return fail("the cuda target is not built yet; use --target=cpu");
+  // A checkpoint directory stands for its config.json; its weights' names
+  // say which of HF's layouts the compiled function reads.
+  std::vector<std::string> checkpointNames;
+  bool haveCheckpoint = false;
+  if (isDirectory(inputFile)) {
+    ModelDirectory directory;
+    std::string error;
+    if (!openModelDirectory(inputFile, directory, error))
+      return fail(error);
+    if (!directory.weights.empty()) {
+      std::unique_ptr<Checkpoint> checkpoint = Checkpoint::open(directory.weights, error);
+      if (!checkpoint)
+        return fail(error);
+      checkpointNames = checkpoint->names();
+      haveCheckpoint = true;
+    }
+    inputFile = directory.config;
+  }
   const bool isModel = llvm::StringRef(inputFile).ends_with(".json");
   if (!isModel && !llvm::StringRef(inputFile).ends_with(".mlir"))
-    return fail(inputFile + ": expected a .mlir file or a model's config.json");
+    return fail(inputFile + ": expected a .mlir file, a model's config.json or "
+                            "a checkpoint directory");
   if ((emit == Emit::Obj || emit == Emit::SharedLib) && outputFile == "-")
     return fail("--emit=obj and --emit=shared-lib need -o FILE");
 
@@ -112,7 +133,7 @@ int main(int argc, char **argv) {
   if (isModel) {
     ModelInfo info;
     module = importModel(&context, inputFile, {batchSize, seqLen, memoryRows}, info,
-                         error);
+                         error, haveCheckpoint ? &checkpointNames : nullptr);
     if (!module)
       return fail(error);
   } else {

@@ -7,6 +7,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 
 using namespace mlir;
@@ -73,9 +74,21 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
 
   const int64_t batch = prompt.dim(0);
   std::vector<int64_t> generated(batch * options.tokens);
-  auto record = [&](const HostTensor &next, int64_t step) {
-    for (int64_t b = 0; b < batch; ++b)
-      generated[b * options.tokens + step] = next.ints()[b];
+  const std::vector<int64_t> &eos = options.eosTokenIds;
+  const int64_t pad = options.padTokenId ? *options.padTokenId
+                                         : (eos.empty() ? 0 : eos[0]);
+  std::vector<bool> finished(batch, false);
+  // HF's rule: a finished sequence gets the padding id; one that produces an
+  // eos id is finished from the next step on.
+  auto record = [&](HostTensor &next, int64_t step) {
+    for (int64_t b = 0; b < batch; ++b) {
+      int64_t &id = next.ints()[b];
+      if (finished[b])
+        id = pad;
+      else if (std::find(eos.begin(), eos.end(), id) != eos.end())
+        finished[b] = true;
+      generated[b * options.tokens + step] = id;
+    }
     llvm::outs() << (step == 0 ? "generated:" : "");
     for (int64_t b = 0; b < batch; ++b)
       llvm::outs() << (b ? "," : " ") << next.ints()[b];
@@ -87,16 +100,24 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
   const double prefillMs = millisecondsSince(start);
   HostTensor next = greedy(logits);
   record(next, 0);
+  auto allFinished = [&] {
+    return !eos.empty() &&
+           std::all_of(finished.begin(), finished.end(), [](bool f) { return f; });
+  };
+  int64_t produced = 1;
   start = std::chrono::steady_clock::now();
-  for (int64_t step = 1; step < options.tokens; ++step) {
+  for (; produced < options.tokens && !allFinished(); ++produced) {
     if (!session->decode(next, logits, error))
       return fail(error);
     next = greedy(logits);
-    record(next, step);
+    record(next, produced);
   }
   const double decodeMs = millisecondsSince(start);
   llvm::outs() << "\n";
-  const int64_t steps = options.tokens - 1;
+  if (produced < options.tokens)
+    llvm::outs() << "stopped after " << produced
+                 << " tokens: every sequence produced an end-of-sequence id\n";
+  const int64_t steps = produced - 1;
   llvm::outs() << llvm::format(
       "prefill: %lld tokens in %.2f ms (%.0f tokens/s); decode: %lld tokens, "
       "%.3f ms/token (%.0f tokens/s); state: %lld bytes\n",
@@ -105,7 +126,11 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
       steps ? batch * steps / (decodeMs / 1e3) : 0.0,
       (long long)session->stateBytes());
   if (!options.output.empty()) {
-    HostTensor ids = HostTensor::fromInts({batch, options.tokens}, generated);
+    std::vector<int64_t> kept;
+    for (int64_t b = 0; b < batch; ++b)
+      kept.insert(kept.end(), generated.begin() + b * options.tokens,
+                  generated.begin() + b * options.tokens + produced);
+    HostTensor ids = HostTensor::fromInts({batch, produced}, kept);
     if (!writeNpy(options.output, ids, error))
       return fail(error);
   }

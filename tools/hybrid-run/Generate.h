@@ -1,8 +1,9 @@
 //===- Generate.h - hybrid-run --generate=N ---------------------*- C++ -*-===//
 //
 // Greedy decoding through the runtime's Session: prefill the prompt, then
-// feed back the arg-max token N − 1 times, printing each token as it comes
-// and the prefill and per-token times.
+// feed back the arg-max token N − 1 times (or until every sequence has
+// produced an end-of-sequence id), printing each token as it comes and the
+// prefill and per-token times.
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,7 +12,9 @@
 
 #include "hybrid/Runtime/Model.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::hybrid {
 
@@ -21,7 +24,12 @@ struct GenerateOptions {
   Model::Target target = Model::Target::CPU;
   HostTensor prompt;  ///< token ids [batch, P]
   int64_t tokens = 0; ///< how many to generate
-  std::string output; ///< .npy for the generated ids [batch, tokens], or ""
+  std::string output; ///< .npy for the generated ids [batch, steps], or ""
+  /// A sequence that produces one of these is finished: its later tokens are
+  /// the padding id (the first eos id when there is none), and generation
+  /// stops when every sequence is finished, as HF's generate does.
+  std::vector<int64_t> eosTokenIds;
+  std::optional<int64_t> padTokenId;
   bool verbose = false;
 };
 

@@ -20,6 +20,8 @@
 #include "hybrid/Runtime/JitModule.h"
 #include "hybrid/Support/Npy.h"
 #include "hybrid/Support/RandomWeights.h"
+#include "hybrid/Support/Checkpoint.h"
+#include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Support/SafeTensors.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,6 +34,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -50,7 +53,8 @@ enum class Target { Reference, CPU };
 
 llvm::cl::opt<std::string> inputFile(
     llvm::cl::Positional,
-    llvm::cl::desc("<input .mlir file, or a model's config.json>"),
+    llvm::cl::desc("<input .mlir file, a model's config.json, or a Hugging "
+                   "Face checkpoint directory>"),
     llvm::cl::Required);
 llvm::cl::opt<int> randomWeights(
     "random-weights",
@@ -106,6 +110,12 @@ llvm::cl::opt<int64_t> generateTokens(
     llvm::cl::desc("Greedy decoding of N tokens from the prompt in --input "
                    "(model descriptions; --output saves the generated ids)"),
     llvm::cl::init(0));
+llvm::cl::opt<bool> ignoreEos(
+    "ignore-eos",
+    llvm::cl::desc("With --generate: generate all N tokens even past the "
+                   "end-of-sequence id of the checkpoint directory's "
+                   "generation_config.json"),
+    llvm::cl::init(false));
 llvm::cl::opt<int> randomInputs(
     "random-inputs",
     llvm::cl::desc("Fill the arguments not given with --input from this seed: "
@@ -143,9 +153,26 @@ bool parseInline(const std::string &text, HostTensor &tensor,
       elementType = typeText.substr(start);
       break;
     }
-    shape.push_back(std::stoll(part));
+    // Dimensions are bounded so that their product cannot overflow: an
+    // inline input is typed on a command line, not gigabytes long.
+    int64_t dim = 0;
+    if (llvm::StringRef(part).getAsInteger(10, dim) || dim < 0 ||
+        dim > (int64_t(1) << 30)) {
+      error = "dimension '" + part + "' of '" + typeText +
+              "' must be an integer in [0, 2^30]";
+      return false;
+    }
+    shape.push_back(dim);
     start = x + 1;
   }
+  int64_t count = 1;
+  for (int64_t d : shape)
+    if (d != 0 && count > (int64_t(1) << 30) / d) {
+      error = "'" + typeText + "' has more than 2^30 elements; use @file.npy";
+      return false;
+    } else {
+      count *= d;
+    }
   DType dtype;
   if (elementType == "f32" || elementType == "f16" || elementType == "bf16")
     dtype = DType::F32;
@@ -171,7 +198,15 @@ bool parseInline(const std::string &text, HostTensor &tensor,
     error = "cannot parse the values of '" + typeText + "'";
     return false;
   }
-  int64_t count = numElements(shape);
+  // Token ids and other integers are taken exactly, never truncated.
+  if (dtype != DType::F32)
+    for (size_t i = 0; i < values.size(); ++i)
+      if (values[i] != std::floor(values[i]) || std::fabs(values[i]) > 9.0e15) {
+        error = "value " + std::to_string(i) + " of '" + typeText + "' (" +
+                llvm::formatv("{0}", values[i]).str() +
+                ") is not an integer";
+        return false;
+      }
   if (values.size() == 1)
     values.assign(count, values[0]);
   if (static_cast<int64_t>(values.size()) != count) {
@@ -315,8 +350,32 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "hybrid-mlir runner: runs a function of a .mlir file\n");
 
+  // A checkpoint directory stands for its config.json, and for its weights
+  // unless --weights or --random-weights says otherwise.
+  ModelDirectory directory;
+  if (isDirectory(inputFile)) {
+    std::string error;
+    if (!openModelDirectory(inputFile, directory, error))
+      return fail(error);
+    if (weightsFile.empty() && randomWeights < 0) {
+      if (directory.weights.empty())
+        return fail(inputFile + ": no model.safetensors or "
+                                "model.safetensors.index.json (or pass "
+                                "--random-weights=SEED)");
+      weightsFile = directory.weights;
+    }
+    inputFile = directory.config;
+  }
+  if (generateTokens < 0)
+    return fail("--generate must be a positive number of tokens, got " +
+                std::to_string(generateTokens));
+
   if (generateTokens > 0) {
     GenerateOptions options;
+    if (!ignoreEos) {
+      options.eosTokenIds = directory.eosTokenIds;
+      options.padTokenId = directory.padTokenId;
+    }
     options.description = inputFile;
     if (!weightsFile.empty())
       options.weights = Weights::fromFile(weightsFile);
@@ -352,11 +411,11 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
   // The checkpoint is opened first: its tensor names tell an importer which
   // of HF's layouts the weights are in.
-  std::unique_ptr<SafeTensors> checkpoint;
+  std::unique_ptr<Checkpoint> checkpoint;
   std::vector<std::string> checkpointNames;
   if (!weightsFile.empty()) {
     std::string checkpointError;
-    checkpoint = SafeTensors::open(weightsFile, checkpointError);
+    checkpoint = Checkpoint::open(weightsFile, checkpointError);
     if (!checkpoint)
       return fail(checkpointError);
     checkpointNames = checkpoint->names();
