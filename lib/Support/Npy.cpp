@@ -89,6 +89,14 @@ bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
   if (bytes.size() < headerStart + headerLength)
     return fail("truncated .npy header");
   std::string header = bytes.substr(headerStart, headerLength);
+  // numpy ends the header with a newline and pads it so that the data starts
+  // at a multiple of 64 (16 before numpy 1.9): a header length off by a few
+  // bytes breaks one of these rather than shifting every element.
+  if (header.empty() || header.back() != '\n' ||
+      (headerStart + headerLength) % 16 != 0)
+    return fail("malformed .npy header: its length (" + std::to_string(headerLength) +
+                ") does not end it at a newline on a 16-byte boundary, as numpy "
+                "writes it");
 
   std::string descr, fortran, shapeText;
   if (!findValue(header, "descr", descr) ||
@@ -121,8 +129,11 @@ bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
     return fail("unsupported dtype '" + descr +
                 "'; expected float32, float16, bfloat16, int32 or int64");
   const size_t dataStart = headerStart + headerLength;
-  if (bytes.size() - dataStart < count * elementSize)
-    return fail("truncated data: " + std::to_string(count) + " elements of " +
+  if (bytes.size() - dataStart != count * elementSize)
+    return fail(std::string(bytes.size() - dataStart < count * elementSize
+                                ? "truncated data: "
+                                : "trailing bytes after the data: ") +
+                std::to_string(count) + " elements of " +
                 std::to_string(elementSize) + " bytes need " +
                 std::to_string(count * elementSize) + " bytes, the file has " +
                 std::to_string(bytes.size() - dataStart));
@@ -210,6 +221,8 @@ bool mlir::hybrid::writeNpy(const std::string &path, const HostTensor &tensor,
   } else {
     file.write(reinterpret_cast<const char *>(tensor.ints()), count * 8);
   }
+  // Buffered bytes reach the file (or fail to: a full disk) at close.
+  file.close();
   if (!file) {
     error = path + ": write failed";
     return false;

@@ -6,7 +6,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 using namespace mlir::hybrid;
 
@@ -124,6 +126,37 @@ SafeTensors::parse(std::unique_ptr<llvm::MemoryBuffer> bytes,
                  " needs " + std::to_string(expected));
     file->entries[tensorName] = std::move(entry);
   }
+  // As the format says (and the safetensors library checks): the tensors
+  // cover the data section exactly, in order, without gaps or overlaps. A
+  // header length off by a few bytes otherwise still parses (HF pads the
+  // header with spaces) and every tensor would be read from a shifted offset.
+  std::vector<std::pair<uint64_t, const std::string *>> order;
+  for (const auto &[tensorName, entry] : file->entries)
+    order.push_back({entry.begin, &tensorName});
+  std::sort(order.begin(), order.end(), [&](const auto &a, const auto &b) {
+    const Entry &x = file->entries[*a.second], &y = file->entries[*b.second];
+    return std::tie(x.begin, x.end) < std::tie(y.begin, y.end);
+  });
+  uint64_t covered = 0;
+  const std::string *previous = nullptr;
+  for (const auto &[begin, tensorName] : order) {
+    const Entry &entry = file->entries[*tensorName];
+    if (entry.begin < covered)
+      return fail("tensor '" + *tensorName + "': data_offsets [" +
+                  std::to_string(entry.begin) + ", " + std::to_string(entry.end) +
+                  ") overlap tensor '" + *previous + "'");
+    if (entry.begin > covered)
+      return fail("tensor '" + *tensorName + "' starts at byte " +
+                  std::to_string(entry.begin) + " of the data, leaving a gap after " +
+                  (previous ? "tensor '" + *previous + "'" : std::string("the header")) +
+                  " (the data must be covered exactly)");
+    covered = entry.end;
+    previous = tensorName;
+  }
+  if (covered != dataSize)
+    return fail("the tensors cover " + std::to_string(covered) + " bytes of the " +
+                std::to_string(dataSize) + " bytes after the header (header length " +
+                std::to_string(headerLength) + " is wrong, or the file has trailing bytes)");
   file->buffer = std::move(bytes);
   return file;
 }
@@ -166,6 +199,12 @@ bool SafeTensors::write(
   for (const auto &entry : tensors)
     out.write(reinterpret_cast<const char *>(entry.second.floats()),
               4 * entry.second.numel());
+  out.close();
+  if (out.has_error()) {
+    error = path + ": writing failed (" + out.error().message() + ")";
+    out.clear_error();
+    return false;
+  }
   return true;
 }
 

@@ -24,6 +24,13 @@ std::string npyImage(const std::string &dict, const std::string &data) {
   return bytes + header + data;
 }
 
+/// The same image with its header length one byte short: the dictionary
+/// still parses, and the data would start one byte early.
+std::string shortHeader(std::string bytes) {
+  bytes[8] = static_cast<char>(bytes[8] - 1);
+  return bytes;
+}
+
 std::string tempPath(const char *name) {
   return std::string(::testing::TempDir()) + "/" + name;
 }
@@ -95,6 +102,11 @@ TEST(Npy, RejectsBadFilesWithAClearMessage) {
        "truncated data: 2 elements of 4 bytes need 8 bytes, the file has 5"},
       {"no shape", npyImage("{'descr': '<f4', 'fortran_order': False, }", ""),
        "malformed .npy header"},
+      {"trailing", npyImage("{'descr': '<f4', " + dict, std::string(12, '\0')),
+       "trailing bytes after the data: 2 elements of 4 bytes need 8 bytes, the file has 12"},
+      {"header length off by one", shortHeader(npyImage("{'descr': '<f4', " + dict,
+                                                         std::string(8, '\0'))),
+       "does not end it at a newline on a 16-byte boundary"},
   };
   for (const BadCase &c : cases) {
     HostTensor t;
@@ -114,3 +126,9 @@ TEST(Npy, MissingFileIsAnError) {
 }
 
 } // namespace
+
+TEST(Npy, WriteFailureIsAnError) {
+  std::string error;
+  EXPECT_FALSE(writeNpy("/dev/full", HostTensor::fromFloats({2}, {1, 2}), error));
+  EXPECT_NE(error.find("/dev/full: write failed"), std::string::npos) << error;
+}

@@ -106,6 +106,24 @@ TEST(SafeTensors, RejectsMalformedFilesWithAClearMessage) {
                    "tensor 'a': unknown dtype 'F7'"});
   cases.push_back({"negative dim", image(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})", ""),
                    "tensor 'a': shape entries must be non-negative integers"});
+  cases.push_back({"overlap", image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                                      R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                                      std::string(8, '\0')),
+                   "tensor 'b': data_offsets [4, 8) overlap tensor 'a'"});
+  cases.push_back({"gap", image(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                                  std::string(8, '\0')),
+                   "tensor 'a' starts at byte 4 of the data, leaving a gap after the header"});
+  {
+    // The header length one byte short: the JSON still parses (the header
+    // is padded with spaces, as HF pads it), but every offset would shift.
+    std::string header = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}  )";
+    std::string bytes(8, '\0');
+    bytes[0] = static_cast<char>(header.size() - 1);
+    bytes += header + floats({1.5f});
+    cases.push_back({"header length off by one",
+                     llvm::MemoryBuffer::getMemBufferCopy(bytes),
+                     "the tensors cover 4 bytes of the 5 bytes after the header"});
+  }
   for (Case &c : cases) {
     std::string error;
     EXPECT_FALSE(SafeTensors::parse(std::move(c.bytes), "m.safetensors", error)) << c.what;
@@ -152,3 +170,10 @@ TEST(SafeTensors, WriteThenReadRoundTrips) {
   std::remove(path.c_str());
 }
 } // namespace
+
+TEST(SafeTensors, WriteFailureIsAnError) {
+  std::string error;
+  EXPECT_FALSE(SafeTensors::write("/dev/full", {{"a", HostTensor::fromFloats({1}, {1})}},
+                                  error));
+  EXPECT_NE(error.find("/dev/full: writing failed"), std::string::npos) << error;
+}
