@@ -70,8 +70,9 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
   }
   // RoPE per layer type: rope_parameters may be nested by layer type.
   RopeParameters slidingRope, fullRope;
-  if (!readRopeParameters(config, headDim, "sliding_attention", slidingRope) ||
-      !readRopeParameters(config, headDim, "full_attention", fullRope)) {
+  // Gemma 2's max_position_embeddings default: 8192.
+  if (!readRopeParameters(config, headDim, "sliding_attention", 8192, slidingRope) ||
+      !readRopeParameters(config, headDim, "full_attention", 8192, fullRope)) {
     error = config.error;
     return nullptr;
   }

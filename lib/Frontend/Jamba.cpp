@@ -85,17 +85,19 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     error = config.error;
     return nullptr;
   }
-  expertOffset = int64_t(expertOffsetValue);
-  attnOffset = int64_t(attnOffsetValue);
   auto fail = [&](const std::string &message) {
     error = "jamba: " + message;
     return nullptr;
   };
-  if (double(expertOffset) != expertOffsetValue || double(attnOffset) != attnOffsetValue)
+  // Checked as doubles first: casting 1e30 or 0.5 would be undefined or lossy.
+  auto isIndex = [](double v) { return v == std::floor(v) && std::fabs(v) < 1e15; };
+  if (!isIndex(expertOffsetValue) || !isIndex(attnOffsetValue))
     return fail("attn_layer_offset and expert_layer_offset must be integers, got " +
                 std::to_string(attnOffsetValue) + " and " +
                 std::to_string(expertOffsetValue));
-  if (window && (*window < 1 || double(int64_t(*window)) != *window))
+  expertOffset = int64_t(expertOffsetValue);
+  attnOffset = int64_t(attnOffsetValue);
+  if (window && (*window < 1 || *window != std::floor(*window)))
     return fail("sliding_window must be a positive integer or null, got " +
                 std::to_string(*window));
   if (act != "silu")

@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/StringSet.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -53,44 +54,48 @@ double yarnMscale(double scale, double m) {
 bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
                                                 int64_t headDim,
                                                 const std::string &layerType,
+                                                int64_t defaultMaxPositions,
                                                 RopeParameters &out) {
   std::string &error = config.error;
   const llvm::json::Object &json = config.json();
   const std::string file = config.file() + ": '";
   out = RopeParameters();
 
-  // transformers 5: rope_parameters, maybe nested per layer type.
+  // HF's order (convert_rope_params_to_dict): a non-empty 4.x rope_scaling
+  // wins, else transformers 5's rope_parameters, maybe nested per layer type.
   const llvm::json::Object *params = nullptr;
   std::string where;
-  if (const llvm::json::Value *v = json.get("rope_parameters");
+  bool nested = false;
+  if (const llvm::json::Value *v = json.get("rope_scaling");
       v && v->kind() != llvm::json::Value::Null) {
+    params = v->getAsObject();
+    where = file + "rope_scaling";
+    if (!params) {
+      error = where + "' must be an object or null";
+      return false;
+    }
+    if (params->empty())
+      params = nullptr;
+  }
+  if (const llvm::json::Value *v = json.get("rope_parameters");
+      !params && v && v->kind() != llvm::json::Value::Null) {
     params = v->getAsObject();
     where = file + "rope_parameters";
     if (!params) {
       error = where + "' must be an object";
       return false;
     }
-    if (const llvm::json::Value *nested = params->get(layerType);
-        nested && nested->getAsObject()) {
-      params = nested->getAsObject();
+    if (const llvm::json::Value *layer = params->get(layerType);
+        layer && layer->getAsObject()) {
+      params = layer->getAsObject();
       where += "." + layerType;
+      nested = true;
     }
   }
-  // transformers 4.x: rope_theta (+ rope_scaling).
+  // θ: the parameters' rope_theta, else the top-level one (4.x), else 10⁴.
   double theta = 10000.0;
   if (!config.number("rope_theta", 10000.0, theta))
     return false;
-  if (!params) {
-    if (const llvm::json::Value *v = json.get("rope_scaling");
-        v && v->kind() != llvm::json::Value::Null) {
-      params = v->getAsObject();
-      where = file + "rope_scaling";
-      if (!params) {
-        error = where + "' must be an object or null";
-        return false;
-      }
-    }
-  }
   out.theta = theta;
   if (!params)
     return true;
@@ -131,6 +136,32 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
     return f.fail("partial_rotary_factor", "1 (partial rotary embeddings are "
                                            "not supported yet)");
 
+  // llama3 and yarn's pretraining context, as HF's standardize_rope_params
+  // fills it: a top-level original_max_position_embeddings wins (Phi-3
+  // style, flat parameters only), then the parameters' own, then
+  // max_position_embeddings.
+  auto originalContext = [&](double &context) {
+    std::optional<double> inside;
+    if (!f.number("original_max_position_embeddings", inside))
+      return false;
+    if (!nested && config.has("original_max_position_embeddings")) {
+      int64_t top;
+      if (!config.positive("original_max_position_embeddings", 1, top))
+        return false;
+      context = double(top);
+      return true;
+    }
+    if (inside) {
+      context = *inside;
+      return true;
+    }
+    int64_t maxPositions;
+    if (!config.positive("max_position_embeddings", defaultMaxPositions, maxPositions))
+      return false;
+    context = double(maxPositions);
+    return true;
+  };
+
   const int64_t half = headDim / 2;
   std::vector<double> base(half);
   for (int64_t k = 0; k < half; ++k)
@@ -157,8 +188,7 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
     double factor, low, high, context;
     if (!f.required("factor", type, factor) ||
         !f.required("low_freq_factor", type, low) ||
-        !f.required("high_freq_factor", type, high) ||
-        !f.required("original_max_position_embeddings", type, context))
+        !f.required("high_freq_factor", type, high) || !originalContext(context))
       return false;
     if (!(factor > 0) || !(high > low) || !(context > 0))
       return f.fail("factor", "positive, with high_freq_factor > low_freq_factor "
@@ -183,11 +213,13 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
     if (!f.number("factor", factor) || !f.number("attention_factor", attention) ||
         !f.number("mscale", mscale) || !f.number("mscale_all_dim", mscaleAll) ||
         !f.number("beta_fast", betaFast) || !f.number("beta_slow", betaSlow) ||
-        !f.required("original_max_position_embeddings", type, context))
+        !originalContext(context))
       return false;
+    if (!(context > 0))
+      return f.fail("original_max_position_embeddings", "positive");
     if (!factor) {
       int64_t maxPositions;
-      if (!config.positive("max_position_embeddings", 2048, maxPositions))
+      if (!config.positive("max_position_embeddings", defaultMaxPositions, maxPositions))
         return false;
       factor = maxPositions / context;
     }

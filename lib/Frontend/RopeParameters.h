@@ -29,11 +29,13 @@ struct RopeParameters {
 };
 
 /// RoPE for heads of `headDim` of `config` (of layers of `layerType` when
-/// rope_parameters is nested per layer type). A key that changes the math
-/// and is not understood, and the types whose frequencies change with the
+/// rope_parameters is nested per layer type); `defaultMaxPositions` is the
+/// model's max_position_embeddings default. A key that changes the math and
+/// is not understood, and the types whose frequencies change with the
 /// running length (dynamic, longrope), are errors naming the key.
 bool readRopeParameters(HuggingFaceConfig &config, int64_t headDim,
-                        const std::string &layerType, RopeParameters &out);
+                        const std::string &layerType,
+                        int64_t defaultMaxPositions, RopeParameters &out);
 
 } // namespace mlir::hybrid::frontend
 

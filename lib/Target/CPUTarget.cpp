@@ -5,7 +5,9 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <algorithm>
 #include <unistd.h>
+#include <vector>
 
 using namespace mlir::hybrid;
 

@@ -36,12 +36,13 @@ targetMachine(const CPUTarget &cpuTarget, std::string &error) {
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
-  CPUTarget host = cpuTarget.cpu.empty() || cpuTarget.features.empty()
-                       ? CPUTarget::host()
-                       : CPUTarget();
-  const std::string &cpu = cpuTarget.cpu.empty() ? host.cpu : cpuTarget.cpu;
-  const std::string &features =
-      cpuTarget.features.empty() ? host.features : cpuTarget.features;
+  // Both empty: this machine. A CPU named without features gets the
+  // features LLVM knows for that CPU, never the host's (which the named CPU
+  // may lack).
+  const bool useHost = cpuTarget.cpu.empty() && cpuTarget.features.empty();
+  const CPUTarget host = useHost ? CPUTarget::host() : CPUTarget();
+  const std::string &cpu = useHost ? host.cpu : cpuTarget.cpu;
+  const std::string &features = useHost ? host.features : cpuTarget.features;
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, cpu, features, llvm::TargetOptions(),
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
@@ -109,6 +110,12 @@ bool mlir::hybrid::emitHostObject(llvm::Module &module,
     return false;
   }
   out << object;
+  out.close();
+  if (out.has_error()) {
+    error = path + ": writing failed (" + out.error().message() + ")";
+    out.clear_error();
+    return false;
+  }
   return true;
 }
 

@@ -34,7 +34,6 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -81,7 +80,8 @@ llvm::cl::list<std::string>
     inputs("input", llvm::cl::desc("An argument: @file.npy or SHAPExTYPE=values"));
 llvm::cl::opt<std::string> weightsFile(
     "weights",
-    llvm::cl::desc("A .safetensors checkpoint: arguments marked "
+    llvm::cl::desc("A .safetensors checkpoint (or HF's "
+                   "model.safetensors.index.json of shards): arguments marked "
                    "{hybrid.weight = \"NAME\"} are read from it"));
 llvm::cl::list<std::string>
     outputs("output", llvm::cl::desc("Where a result goes: @file.npy (the "
@@ -202,9 +202,10 @@ bool parseInline(const std::string &text, HostTensor &tensor,
   if (dtype != DType::F32)
     for (size_t i = 0; i < values.size(); ++i)
       if (values[i] != std::floor(values[i]) || std::fabs(values[i]) > 9.0e15) {
+        std::ostringstream value;
+        value << values[i];
         error = "value " + std::to_string(i) + " of '" + typeText + "' (" +
-                llvm::formatv("{0}", values[i]).str() +
-                ") is not an integer";
+                value.str() + ") is not an integer";
         return false;
       }
   if (values.size() == 1)

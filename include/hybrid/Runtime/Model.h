@@ -40,7 +40,7 @@ namespace mlir::hybrid {
 
 /// Where a model's weights come from.
 struct Weights {
-  std::string file; ///< a .safetensors checkpoint (HF names), or
+  std::string file; ///< a .safetensors file or HF's .index.json of shards, or
   int seed = -1;    ///< hybrid-run's --random-weights=SEED when file is empty
   static Weights fromFile(std::string path) { return {std::move(path), -1}; }
   static Weights random(int seed) { return {"", seed}; }

@@ -31,6 +31,7 @@ struct ShardedDir {
   void write(const std::string &name, const std::string &text) {
     std::error_code ec;
     llvm::raw_fd_ostream out(dir + "/" + name, ec);
+    ASSERT_FALSE(ec) << name << ": " << ec.message();
     out << text;
   }
   std::string index() const { return dir + "/model.safetensors.index.json"; }

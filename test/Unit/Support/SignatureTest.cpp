@@ -32,14 +32,15 @@ TEST(Signature, ReadsEveryRole) {
         %g: tensor<1x4xi64> {hybrid.input = "global_attention_mask", hybrid.zeros_by_default},
         %s: tensor<2x8xf32> {hybrid.input = "m", hybrid.state = "m", hybrid.state_init = "m0"},
         %w: tensor<16x8xf32> {hybrid.weight = "embed.weight"},
-        %x: tensor<2xf32>)
+        %x: tensor<2xf32>,
+        %c: tensor<2x4xf32> {hybrid.input = "conv", hybrid.state = "conv", hybrid.zeros_by_default})
         -> (tensor<2x8xf32>, tensor<2x8xf32> {hybrid.state = "m"}) {
       return %s, %s : tensor<2x8xf32>, tensor<2x8xf32>
     })mlir");
   ASSERT_TRUE(module);
   FunctionSignatureRoles roles =
       readSignature(module->lookupSymbol<func::FuncOp>("forward"));
-  ASSERT_EQ(roles.arguments.size(), 6u);
+  ASSERT_EQ(roles.arguments.size(), 7u);
   EXPECT_EQ(roles.arguments[0].role, ArgumentRole::Input);
   EXPECT_EQ(roles.arguments[0].name, "input_ids");
   EXPECT_FALSE(roles.arguments[0].zerosByDefault);
@@ -52,6 +53,9 @@ TEST(Signature, ReadsEveryRole) {
   EXPECT_EQ(roles.arguments[4].role, ArgumentRole::Weight);
   EXPECT_EQ(roles.arguments[4].name, "embed.weight");
   EXPECT_EQ(roles.arguments[5].role, ArgumentRole::Plain);
+  EXPECT_EQ(roles.arguments[6].role, ArgumentRole::State);
+  EXPECT_TRUE(roles.arguments[6].zerosByDefault);
+  EXPECT_FALSE(roles.arguments[3].zerosByDefault);
   EXPECT_EQ(roles.count(ArgumentRole::Weight), 1u);
   EXPECT_EQ(roles.resultStates, (std::vector<std::string>{"", "m"}));
 }

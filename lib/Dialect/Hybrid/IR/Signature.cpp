@@ -77,10 +77,8 @@ LogicalResult HybridDialect::verifyRegionArgAttribute(Operation *op,
                                                       unsigned regionIndex,
                                                       unsigned argIndex,
                                                       NamedAttribute attr) {
-  auto function = dyn_cast<FunctionOpInterface>(op);
-  if (!function || regionIndex != 0)
-    return op->emitOpError() << "'" << attr.getName().strref()
-                             << "' belongs on a function argument";
+  // MLIR calls this from the function interface's verifier only.
+  auto function = cast<FunctionOpInterface>(op);
   return verifyArgumentAttribute(op, function.getArgAttrDict(argIndex), attr,
                                  argIndex);
 }
@@ -126,6 +124,7 @@ FunctionSignatureRoles mlir::hybrid::readSignature(func::FuncOp func) {
       arg.role = ArgumentRole::State;
       arg.name = text(state);
       arg.initialWeight = text(get(signature::kStateInit));
+      arg.zerosByDefault = bool(get(signature::kZerosByDefault));
     } else if (Attribute input = get(signature::kInput)) {
       arg.role = get(signature::kPositions) ? ArgumentRole::Positions
                                             : ArgumentRole::Input;

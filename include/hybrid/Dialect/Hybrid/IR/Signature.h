@@ -62,7 +62,7 @@ struct ArgumentSignature {
   std::string name;
   /// State only: the weight a fresh session starts it at (empty: zeros).
   std::string initialWeight;
-  /// Input only: may be left out, and is then all zeros.
+  /// Input or state: may be left out, and is then all zeros.
   bool zerosByDefault = false;
 };
 
