@@ -68,7 +68,10 @@ int main(int argc, char **argv) {
   auto afterPrompt = session->snapshot();
   const int64_t first = argmaxOfLast(logits);
   std::vector<int64_t> tokens = decode(*session, first, count);
-  session->restore(afterPrompt);
+  if (!session->restore(afterPrompt, error)) {
+    std::fprintf(stderr, "restore: %s\n", error.c_str());
+    return 1;
+  }
   std::vector<int64_t> again = decode(*session, first, count);
 
   std::printf("generated:");

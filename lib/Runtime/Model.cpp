@@ -260,9 +260,34 @@ void Session::reset() {
   }
 }
 
-void Session::restore(const Snapshot &snapshot) {
+bool Session::restore(const Snapshot &snapshot, std::string &error) {
+  auto fail = [&](const std::string &why) {
+    error = "session: cannot restore this snapshot: " + why;
+    return false;
+  };
+  if (snapshot.model != &model)
+    return fail("it was taken from another model");
+  if (snapshot.batch != batch)
+    return fail("it holds " + std::to_string(snapshot.batch) +
+                " sequences, this session " + std::to_string(batch));
+  if (snapshot.position < 0 || snapshot.position > model.maxTokens)
+    return fail("its position " + std::to_string(snapshot.position) +
+                " is outside [0, maxTokens = " + std::to_string(model.maxTokens) + "]");
+  if (snapshot.tensors.size() != layout.size())
+    return fail("it has " + std::to_string(snapshot.tensors.size()) +
+                " state tensors, the session " + std::to_string(layout.size()));
+  for (const StateInfo &info : layout) {
+    auto it = snapshot.tensors.find(info.name);
+    if (it == snapshot.tensors.end())
+      return fail("it has no '" + info.name + "'");
+    if (it->second.shape() != info.shape || it->second.dtype() != info.dtype)
+      return fail("'" + info.name + "' is " + it->second.typeString() +
+                  ", the session's layout says " +
+                  HostTensor::zeros(info.shape, info.dtype).typeString());
+  }
   state = snapshot.tensors;
   position = snapshot.position;
+  return true;
 }
 
 int64_t Session::stateBytes() const {

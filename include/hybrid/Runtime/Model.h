@@ -102,9 +102,13 @@ private:
 };
 
 /// The whole carried state of a session, to restore later (prefix reuse).
+/// It records the model and batch it came from; Session::restore refuses
+/// it anywhere else.
 struct Snapshot {
   std::map<std::string, HostTensor> tensors;
   int64_t position = 0;
+  const Model *model = nullptr;
+  int64_t batch = 0;
 };
 
 class Session {
@@ -115,8 +119,11 @@ public:
   bool prefill(const HostTensor &ids, HostTensor &logits, std::string &error);
   bool decode(const HostTensor &ids, HostTensor &logits, std::string &error);
 
-  Snapshot snapshot() const { return {state, position}; }
-  void restore(const Snapshot &snapshot);
+  Snapshot snapshot() const { return {state, position, &model, batch}; }
+  /// Back to `snapshot`'s state. False with `error` set, and the session
+  /// unchanged, for a snapshot of another model or batch, with a position
+  /// outside [0, maxTokens], or whose tensors are not this session's layout.
+  bool restore(const Snapshot &snapshot, std::string &error);
   /// Back to a fresh session's state (zeros, or a layer's learned start).
   void reset();
 

@@ -95,7 +95,7 @@ TEST_P(Generation, DecodeChunksAndRestoreMatchOnePass) {
   ASSERT_TRUE(session->prefill(tokens(0, 4), logits, error)) << error;
   Snapshot at4 = session->snapshot();
   ASSERT_TRUE(session->prefill(tokens(20, 5), logits, error)) << error;
-  session->restore(at4);
+  ASSERT_TRUE(session->restore(at4, error)) << error;
   EXPECT_EQ(session->tokens(), 4);
   ASSERT_TRUE(session->prefill(tokens(4, total - 4), logits, error)) << error;
   EXPECT_TRUE(closeTo(logits, rows(all, 4, total - 4), 1e-4));
@@ -250,6 +250,45 @@ TEST(GenerationErrors, DecodeTakesOneToken) {
   EXPECT_EQ(error, "session: decode takes one token per sequence [2, 1], got 2x2xi64");
   EXPECT_FALSE(session->prefill(HostTensor::fromInts({1, 3}, {1, 2, 3}), logits, error));
   EXPECT_EQ(error, "session: expected token ids [2, n] (int32 or int64), got 1x3xi64");
+}
+
+TEST(GenerationErrors, RestoreRefusesForeignSnapshots) {
+  // Restoring another batch's state corrupted the heap; an empty snapshot
+  // made the next call throw from std::map::at. Each is now refused, and the
+  // session keeps its own state.
+  std::string error;
+  const char *config = HYBRID_SOURCE_DIR "/examples/hf/mamba-tiny/config.json";
+  auto model = Model::load(config, Weights::random(1), Model::Target::Reference, error, 16);
+  auto other = Model::load(config, Weights::random(1), Model::Target::Reference, error, 16);
+  ASSERT_TRUE(model && other) << error;
+  auto session = model->newSession(2, error);
+  auto single = model->newSession(1, error);
+  auto foreign = other->newSession(2, error);
+  HostTensor logits;
+  ASSERT_TRUE(session->prefill(tokens(0, 3), logits, error)) << error;
+  const Snapshot good = session->snapshot();
+
+  EXPECT_FALSE(session->restore(foreign->snapshot(), error));
+  EXPECT_EQ(error, "session: cannot restore this snapshot: it was taken from another model");
+  EXPECT_FALSE(session->restore(single->snapshot(), error));
+  EXPECT_EQ(error, "session: cannot restore this snapshot: it holds 1 sequences, this session 2");
+  Snapshot bad = good;
+  bad.position = -5;
+  EXPECT_FALSE(session->restore(bad, error));
+  EXPECT_EQ(error, "session: cannot restore this snapshot: its position -5 is outside "
+                   "[0, maxTokens = 16]");
+  bad = good;
+  bad.tensors.clear();
+  EXPECT_FALSE(session->restore(bad, error));
+  EXPECT_NE(error.find("it has 0 state tensors"), std::string::npos) << error;
+  bad = good;
+  bad.tensors.begin()->second = HostTensor::zeros({1, 1});
+  EXPECT_FALSE(session->restore(bad, error));
+  EXPECT_NE(error.find("is 1x1xf32, the session's layout says"), std::string::npos) << error;
+
+  EXPECT_EQ(session->tokens(), 3);
+  EXPECT_TRUE(session->restore(good, error)) << error;
+  EXPECT_TRUE(session->decode(tokens(3, 1), logits, error)) << error;
 }
 
 } // namespace
