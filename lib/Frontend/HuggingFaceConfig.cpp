@@ -26,6 +26,35 @@ bool HuggingFaceConfig::positive(const char *key, int64_t fallback,
   return true;
 }
 
+bool HuggingFaceConfig::nonNegative(const char *key, int64_t fallback,
+                                    int64_t &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value) {
+    out = fallback;
+    return true;
+  }
+  std::optional<int64_t> v = value->getAsInteger();
+  if (!v || *v < 0)
+    return fail(key, "a non-negative integer");
+  out = *v;
+  return true;
+}
+
+bool HuggingFaceConfig::autoOrPositive(const char *key, int64_t autoValue,
+                                       int64_t &out) {
+  const llvm::json::Value *value = object.get(key);
+  std::optional<llvm::StringRef> text = value ? value->getAsString() : std::nullopt;
+  if (!value || (text && *text == "auto")) {
+    out = autoValue;
+    return true;
+  }
+  std::optional<int64_t> v = value->getAsInteger();
+  if (!v || *v < 1)
+    return fail(key, "\"auto\" or a positive integer");
+  out = *v;
+  return true;
+}
+
 bool HuggingFaceConfig::number(const char *key, double fallback, double &out) {
   const llvm::json::Value *value = object.get(key);
   if (!value) {

@@ -25,6 +25,11 @@ public:
 
   /// A positive integer (or `fallback` when absent).
   bool positive(const char *key, int64_t fallback, int64_t &out);
+  /// An integer ≥ 0 (layer offsets, token ids), or `fallback` when absent.
+  bool nonNegative(const char *key, int64_t fallback, int64_t &out);
+  /// "auto" (or absent): `autoValue`; else a positive integer (Mamba's
+  /// time_step_rank, Jamba's mamba_dt_rank).
+  bool autoOrPositive(const char *key, int64_t autoValue, int64_t &out);
   bool number(const char *key, double fallback, double &out);
   bool boolean(const char *key, bool fallback, bool &out);
   bool string(const char *key, const std::string &fallback, std::string &out);

@@ -78,10 +78,9 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     error = config.error;
     return nullptr;
   }
-  // Offsets may be 0, so they are read as numbers.
-  double expertOffsetValue, attnOffsetValue;
-  if (!config.number("expert_layer_offset", 1, expertOffsetValue) ||
-      !config.number("attn_layer_offset", 4, attnOffsetValue)) {
+  // Offsets may be 0: non-negative integers (0.5 is refused, not truncated).
+  if (!config.nonNegative("expert_layer_offset", 1, expertOffset) ||
+      !config.nonNegative("attn_layer_offset", 4, attnOffset)) {
     error = config.error;
     return nullptr;
   }
@@ -89,14 +88,6 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     error = "jamba: " + message;
     return nullptr;
   };
-  // Checked as doubles first: casting 1e30 or 0.5 would be undefined or lossy.
-  auto isIndex = [](double v) { return v == std::floor(v) && std::fabs(v) < 1e15; };
-  if (!isIndex(expertOffsetValue) || !isIndex(attnOffsetValue))
-    return fail("attn_layer_offset and expert_layer_offset must be integers, got " +
-                std::to_string(attnOffsetValue) + " and " +
-                std::to_string(expertOffsetValue));
-  expertOffset = int64_t(expertOffsetValue);
-  attnOffset = int64_t(attnOffsetValue);
   if (window && (*window < 1 || *window != std::floor(*window)))
     return fail("sliding_window must be a positive integer or null, got " +
                 std::to_string(*window));
@@ -116,10 +107,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     return fail("num_experts_per_tok (" + std::to_string(topK) +
                 ") exceeds num_experts (" + std::to_string(experts) + ")");
   int64_t rank = (hidden + 15) / 16; // mamba_dt_rank "auto"
-  std::string rankText;
-  if (config.has("mamba_dt_rank") &&
-      !config.string("mamba_dt_rank", "auto", rankText) &&
-      !config.positive("mamba_dt_rank", rank, rank)) {
+  if (!config.autoOrPositive("mamba_dt_rank", rank, rank)) {
     error = config.error;
     return nullptr;
   }

@@ -75,17 +75,18 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
     return nullptr;
   }
   // pad_token_id may be 0, which positive() rejects.
-  double padNumber;
-  if (!config.number("pad_token_id", 1, padNumber)) {
+  if (!config.nonNegative("pad_token_id", 1, pad)) {
     error = config.error;
     return nullptr;
   }
-  pad = int64_t(padNumber);
   std::optional<Activation> activation = hiddenActivation(act);
   if (!activation)
     return fail("hidden_act '" + act +
                 "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu, "
                 "quick_gelu)");
+  if (pad >= vocab)
+    return fail("pad_token_id (" + std::to_string(pad) + ") must be below vocab_size (" +
+                std::to_string(vocab) + ")");
   if (hidden % heads != 0)
     return fail("hidden_size (" + std::to_string(hidden) +
                 ") must be a multiple of num_attention_heads (" +

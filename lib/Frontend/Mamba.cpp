@@ -102,10 +102,7 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   }
   const int64_t inner = int64_t(expand * hidden);
   int64_t rank = (hidden + 15) / 16; // "auto"
-  std::string rankText;
-  if (config.has("time_step_rank") &&
-      !config.string("time_step_rank", "auto", rankText) &&
-      !config.positive("time_step_rank", rank, rank)) {
+  if (!config.autoOrPositive("time_step_rank", rank, rank)) {
     error = config.error;
     return nullptr;
   }

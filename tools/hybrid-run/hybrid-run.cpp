@@ -488,6 +488,8 @@ int main(int argc, char **argv) {
     if (candidates.empty() && !functionName.empty())
       return fail("no function named '" + functionName + "' in " + inputFile +
                   "; it has:" + names);
+    if (candidates.empty())
+      return fail(inputFile + " has no function with a body to run");
     return fail(inputFile + " has several functions; pick one with "
                             "--function=NAME:" + names);
   }
