@@ -23,15 +23,22 @@ double biasAt(const HostTensor &bias, int64_t b, int64_t h, int64_t r,
 }
 
 /// out[r] = Σ_j softmax(scores)[j] · v[b, hk, j] for the visible keys; zeros
-/// when no key is visible (or every score is -inf).
+/// when no key is visible (or every score is -inf); NaN when a visible score
+/// is NaN (std::max would skip it).
 void softmaxTimesValues(const std::vector<double> &scores,
                         const std::vector<bool> &visible, const HostTensor &v,
                         int64_t b, int64_t hk, float *out) {
   const int64_t keys = v.dim(2), valueDim = v.dim(3);
   double maxScore = -std::numeric_limits<double>::infinity();
   for (int64_t j = 0; j < keys; ++j)
-    if (visible[j])
+    if (visible[j]) {
+      if (std::isnan(scores[j])) {
+        for (int64_t d = 0; d < valueDim; ++d)
+          out[d] = std::numeric_limits<float>::quiet_NaN();
+        return;
+      }
       maxScore = std::max(maxScore, scores[j]);
+    }
   if (!std::isfinite(maxScore)) {
     for (int64_t d = 0; d < valueDim; ++d)
       out[d] = 0.0f;

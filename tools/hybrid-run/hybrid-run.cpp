@@ -39,6 +39,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <sstream>
 #include <random>
@@ -190,18 +191,23 @@ bool parseInline(const std::string &text, HostTensor &tensor,
   for (char &c : rest)
     if (c == ',' || c == '[' || c == ']')
       c = ' ';
+  // strtod, not operator>>: "nan", "inf" and "-inf" are values too.
   std::istringstream stream(rest);
-  double v;
-  while (stream >> v)
+  std::string word;
+  while (stream >> word) {
+    char *end = nullptr;
+    double v = std::strtod(word.c_str(), &end);
+    if (end != word.c_str() + word.size()) {
+      error = "cannot parse the values of '" + typeText + "': '" + word +
+              "' is not a number";
+      return false;
+    }
     values.push_back(v);
-  if (!stream.eof()) {
-    error = "cannot parse the values of '" + typeText + "'";
-    return false;
   }
   // Token ids and other integers are taken exactly, never truncated.
   if (dtype != DType::F32)
     for (size_t i = 0; i < values.size(); ++i)
-      if (values[i] != std::floor(values[i]) || std::fabs(values[i]) > 9.0e15) {
+      if (!(values[i] == std::floor(values[i])) || std::fabs(values[i]) > 9.0e15) {
         std::ostringstream value;
         value << values[i];
         error = "value " + std::to_string(i) + " of '" + typeText + "' (" +

@@ -82,8 +82,10 @@ Value softmaxTimesValues(OpBuilder &b, Location loc, Value scores, Value value,
   return generic(b, loc, {acc, rowSum}, outInit, {id4, rows4, id4}, "pppp",
                  [&](OpBuilder &nb, Location nl, ValueRange a) {
                    Value zero = floatConstant(nb, nl, t, 0.0);
+                   // Zero for rows that see nothing (sum exactly 0); a NaN
+                   // sum (a NaN score) is unordered and propagates.
                    Value any = arith::CmpFOp::create(
-                       nb, nl, arith::CmpFPredicate::OGT, a[1], zero);
+                       nb, nl, arith::CmpFPredicate::UNE, a[1], zero);
                    Value div = arith::DivFOp::create(nb, nl, a[0], a[1]);
                    return arith::SelectOp::create(nb, nl, any, div, zero)
                        .getResult();

@@ -278,7 +278,8 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                   });
               scf::YieldOp::create(kb, kl, visit.getResults());
             });
-        // out = acc / l, zero for rows that saw nothing.
+        // out = acc / l, zero for rows that saw nothing (l exactly 0); a NaN
+        // l (a NaN score) is unordered and propagates.
         AffineMap id4 = b.getMultiDimIdentityMap(4);
         AffineMap rows4 = projection(b.getContext(), 4, {0, 1, 2});
         Value outTile = generic(
@@ -286,7 +287,7 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
             tensor::EmptyOp::create(b, l, {s.batch, s.heads, s.queryTile, s.valueDim}, t),
             {id4, rows4, id4}, "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
               Value zero = floatConstant(nb, nl, t, 0.0);
-              Value any = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, a[1], zero);
+              Value any = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE, a[1], zero);
               return arith::SelectOp::create(nb, nl, any,
                                              arith::DivFOp::create(nb, nl, a[0], a[1]), zero)
                   .getResult();

@@ -25,7 +25,8 @@ def Hybrid_AttentionOp : Hybrid_Op<"attention"> {
     The softcap is applied before the mask and the bias, as in HF's Gemma 2.
     `bias` is an additive `[B|1, H|1, Sq|1, Sk|1]` tensor, broadcast to `[B,
     H, Sq, Sk]` (key padding masks, ALiBi). A row with no visible key gives
-    zeros (the FlashAttention convention). `q_offset` is the absolute position
+    zeros (the FlashAttention convention); a NaN among a row's visible scores
+    makes the row NaN, as in PyTorch. `q_offset` is the absolute position
     of the first query, for keys that include a cache or memory.
 
     Example (Gemma 2 local layer, 8 query heads over 4 kv heads):
