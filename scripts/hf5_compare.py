@@ -163,6 +163,27 @@ def compare(hybrid_run, workdir, name, seq=11, batch=2):
     return ok
 
 
+def same_tokens(hybrid_run, model_args, out, prompt, hf, new_tokens, label, what):
+    """hybrid-run --generate on both targets against HF's tokens `hf`,
+    printing '<label> <target>: <what> x B sequences OK|MISMATCH'."""
+    np.save(os.path.join(out, "prompt.npy"), prompt.numpy().astype(np.int64))
+    ok = True
+    for target in ("reference", "cpu"):
+        ids_path = os.path.join(out, f"generated-{target}.npy")
+        subprocess.run([hybrid_run, *model_args,
+                        "--input=@" + os.path.join(out, "prompt.npy"),
+                        f"--generate={new_tokens}", "--output=@" + ids_path,
+                        "--target=" + target],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ours = np.load(ids_path)
+        same = ours.shape == hf.shape and (ours == hf).all()
+        ok &= bool(same)
+        print(f"{label} {target}: {what} x {prompt.shape[0]} sequences "
+              f"{'OK' if same else 'MISMATCH'}"
+              + ("" if same else f" ours {ours.tolist()} HF {hf.tolist()}"))
+    return ok
+
+
 def generate(hybrid_run, workdir, name, new_tokens=12):
     """HF's greedy generate against hybrid-run --generate, token for token, on
     the checkpoint compare() wrote: decoding carries positions past the
@@ -175,23 +196,10 @@ def generate(hybrid_run, workdir, name, new_tokens=12):
         hf = model.generate(prompt, attention_mask=torch.ones_like(prompt),
                             max_new_tokens=new_tokens,
                             do_sample=False)[:, prompt.shape[1]:].numpy()
-    np.save(os.path.join(out, "prompt.npy"), prompt.numpy().astype(np.int64))
-    ok = True
-    for target in ("reference", "cpu"):
-        ids_path = os.path.join(out, f"generated-{target}.npy")
-        subprocess.run([hybrid_run, os.path.join(out, "config.json"),
-                        "--weights=" + os.path.join(out, "model.safetensors"),
-                        "--input=@" + os.path.join(out, "prompt.npy"),
-                        f"--generate={new_tokens}", "--output=@" + ids_path,
-                        "--target=" + target],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ours = np.load(ids_path)
-        same = ours.shape == hf.shape and (ours == hf).all()
-        ok &= bool(same)
-        print(f"{name}-generate {target}: {new_tokens} greedy tokens x "
-              f"{prompt.shape[0]} sequences {'OK' if same else 'MISMATCH'}"
-              + ("" if same else f" ours {ours.tolist()} HF {hf.tolist()}"))
-    return ok
+    model_args = [os.path.join(out, "config.json"),
+                  "--weights=" + os.path.join(out, "model.safetensors")]
+    return same_tokens(hybrid_run, model_args, out, prompt, hf, new_tokens,
+                       f"{name}-generate", f"{new_tokens} greedy tokens")
 
 
 def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
@@ -221,19 +229,8 @@ def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
             hf = model.generate(rows, attention_mask=torch.ones_like(rows),
                                 max_new_tokens=new_tokens,
                                 do_sample=False)[:, rows.shape[1]:].numpy()
-        np.save(os.path.join(out, "prompt.npy"), rows.numpy().astype(np.int64))
-        for target in ("reference", "cpu"):
-            ids_path = os.path.join(out, f"generated-{target}.npy")
-            subprocess.run([hybrid_run, out, "--input=@" + os.path.join(out, "prompt.npy"),
-                            f"--generate={new_tokens}", "--output=@" + ids_path,
-                            "--target=" + target],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            ours = np.load(ids_path)
-            same = ours.shape == hf.shape and (ours == hf).all()
-            ok &= bool(same)
-            print(f"{name} {target}: eos {eos}, {hf.shape[1]} tokens x "
-                  f"{rows.shape[0]} sequences {'OK' if same else 'MISMATCH'}"
-                  + ("" if same else f" ours {ours.tolist()} HF {hf.tolist()}"))
+        ok &= same_tokens(hybrid_run, [out], out, rows, hf, new_tokens, name,
+                          f"eos {eos}, {hf.shape[1]} tokens")
     return ok
 
 

@@ -12,32 +12,29 @@ bool HuggingFaceConfig::fail(const char *key, const std::string &expected) {
   return false;
 }
 
-bool HuggingFaceConfig::positive(const char *key, int64_t fallback,
-                                 int64_t &out) {
+bool HuggingFaceConfig::integerAtLeast(const char *key, int64_t fallback,
+                                       int64_t minimum, const char *expected,
+                                       int64_t &out) {
   const llvm::json::Value *value = object.get(key);
   if (!value) {
     out = fallback;
     return true;
   }
   std::optional<int64_t> v = value->getAsInteger();
-  if (!v || *v < 1)
-    return fail(key, "a positive integer");
+  if (!v || *v < minimum)
+    return fail(key, expected);
   out = *v;
   return true;
 }
 
+bool HuggingFaceConfig::positive(const char *key, int64_t fallback,
+                                 int64_t &out) {
+  return integerAtLeast(key, fallback, 1, "a positive integer", out);
+}
+
 bool HuggingFaceConfig::nonNegative(const char *key, int64_t fallback,
                                     int64_t &out) {
-  const llvm::json::Value *value = object.get(key);
-  if (!value) {
-    out = fallback;
-    return true;
-  }
-  std::optional<int64_t> v = value->getAsInteger();
-  if (!v || *v < 0)
-    return fail(key, "a non-negative integer");
-  out = *v;
-  return true;
+  return integerAtLeast(key, fallback, 0, "a non-negative integer", out);
 }
 
 bool HuggingFaceConfig::autoOrPositive(const char *key, int64_t autoValue,

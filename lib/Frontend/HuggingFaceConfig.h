@@ -64,6 +64,9 @@ public:
 
 private:
   bool fail(const char *key, const std::string &expected);
+  /// An integer ≥ `minimum`, else an error saying `expected`.
+  bool integerAtLeast(const char *key, int64_t fallback, int64_t minimum,
+                      const char *expected, int64_t &out);
   const llvm::json::Object &object;
   std::string path;
   std::set<std::string> checkpoint;
