@@ -2,10 +2,8 @@
 
 #include "hybrid/Support/Checkpoint.h"
 
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
+#include "hybrid/Support/Json.h"
+#include "hybrid/Support/MappedFile.h"
 
 using namespace mlir::hybrid;
 
@@ -15,7 +13,7 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string &path,
                                              std::string &error) {
   std::unique_ptr<Checkpoint> checkpoint(new Checkpoint());
   checkpoint->path = path;
-  if (!llvm::StringRef(path).ends_with(".json")) {
+  if (path.size() < 5 || path.compare(path.size() - 5, 5, ".json") != 0) {
     std::unique_ptr<SafeTensors> file = SafeTensors::open(path, error);
     if (!file)
       return nullptr;
@@ -30,42 +28,37 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string &path,
     error = path + ": " + problem;
     return nullptr;
   };
-  auto text = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!text)
-    return fail("cannot open file (" + text.getError().message() + ")");
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*text)->getBuffer());
-  if (!json)
-    return fail("malformed JSON " + llvm::toString(json.takeError()));
-  const llvm::json::Object *top = json->getAsObject();
-  const llvm::json::Object *map = top ? top->getObject("weight_map") : nullptr;
-  if (!map)
+  std::string text, jsonError;
+  if (!readTextFile(path, text, error))
+    return nullptr;
+  json::Value top;
+  if (!json::parse(text, top, jsonError))
+    return fail("malformed JSON (" + jsonError + ")");
+  const json::Value *map = top.isObject() ? top.get("weight_map") : nullptr;
+  if (!map || !map->isObject())
     return fail("expected an object with a 'weight_map' object (tensor name -> "
                 "shard file)");
-  llvm::SmallString<256> dir(path);
-  llvm::sys::path::remove_filename(dir);
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   std::map<std::string, SafeTensors *> byFile;
-  for (const auto &[key, value] : *map) {
-    std::optional<llvm::StringRef> file = value.getAsString();
-    if (!file || file->empty() || file->contains('/') || file->contains('\\'))
-      return fail("weight_map['" + key.str() +
-                  "'] must be a shard file name beside the index");
-    auto it = byFile.find(file->str());
+  for (const auto &[key, value] : map->object) {
+    std::optional<std::string> file = value.asString();
+    if (!file || file->empty() || file->find('/') != std::string::npos ||
+        file->find('\\') != std::string::npos)
+      return fail("weight_map['" + key + "'] must be a shard file name beside the index");
+    auto it = byFile.find(*file);
     if (it == byFile.end()) {
-      llvm::SmallString<256> shardPath(dir);
-      llvm::sys::path::append(shardPath, *file);
       std::string shardError;
-      std::unique_ptr<SafeTensors> shard =
-          SafeTensors::open(shardPath.str().str(), shardError);
+      std::unique_ptr<SafeTensors> shard = SafeTensors::open(dir + *file, shardError);
       if (!shard)
-        return fail("shard '" + file->str() + "' of weight_map['" + key.str() +
-                    "']: " + shardError);
-      it = byFile.emplace(file->str(), shard.get()).first;
+        return fail("shard '" + *file + "' of weight_map['" + key + "']: " + shardError);
+      it = byFile.emplace(*file, shard.get()).first;
       checkpoint->shards.push_back(std::move(shard));
     }
-    if (!it->second->find(key.str()))
-      return fail("weight_map puts '" + key.str() + "' in shard '" + file->str() +
+    if (!it->second->find(key))
+      return fail("weight_map puts '" + key + "' in shard '" + *file +
                   "', which does not have it");
-    checkpoint->shardOf[key.str()] = it->second;
+    checkpoint->shardOf[key] = it->second;
   }
   // A shard's tensor that the index does not map to that shard is a sign of
   // mixed-up files: refuse rather than pick one.

@@ -2,30 +2,34 @@
 
 #include "hybrid/Support/ModelDirectory.h"
 
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
+#include "hybrid/Support/Json.h"
+#include "hybrid/Support/MappedFile.h"
+
+#include <sys/stat.h>
 
 using namespace mlir::hybrid;
 
 namespace {
 std::string join(const std::string &dir, const char *name) {
-  llvm::SmallString<256> path(dir);
-  llvm::sys::path::append(path, name);
-  return path.str().str();
+  if (dir.empty() || dir.back() == '/')
+    return dir + name;
+  return dir + "/" + name;
+}
+
+bool exists(const std::string &path) {
+  struct stat info;
+  return stat(path.c_str(), &info) == 0;
 }
 
 /// The ids of `key` in `object` (one integer or a list), appended to `out`.
-bool readIds(const llvm::json::Object &object, const char *key,
+bool readIds(const json::Value &object, const char *key,
              const std::string &file, std::vector<int64_t> &out,
              std::string &error) {
-  const llvm::json::Value *value = object.get(key);
-  if (!value || value->kind() == llvm::json::Value::Null)
+  const json::Value *value = object.get(key);
+  if (!value || value->isNull())
     return true;
-  auto one = [&](const llvm::json::Value &v) {
-    std::optional<int64_t> id = v.getAsInteger();
+  auto one = [&](const json::Value &v) {
+    std::optional<int64_t> id = v.asInteger();
     if (!id || *id < 0) {
       error = file + ": '" + key + "' must be a non-negative integer or a list of them";
       return false;
@@ -33,8 +37,8 @@ bool readIds(const llvm::json::Object &object, const char *key,
     out.push_back(*id);
     return true;
   };
-  if (const llvm::json::Array *list = value->getAsArray()) {
-    for (const llvm::json::Value &v : *list)
+  if (value->isArray()) {
+    for (const json::Value &v : value->array)
       if (!one(v))
         return false;
     return true;
@@ -43,41 +47,37 @@ bool readIds(const llvm::json::Object &object, const char *key,
 }
 
 /// Parses `path` as a JSON object; false with `error` if it is not one.
-bool readObject(const std::string &path, llvm::json::Value &json,
-                std::string &error) {
-  auto text = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!text) {
-    error = path + ": cannot open file (" + text.getError().message() + ")";
+bool readObject(const std::string &path, json::Value &value, std::string &error) {
+  std::string text, jsonError;
+  if (!readTextFile(path, text, error))
+    return false;
+  if (!json::parse(text, value, jsonError)) {
+    error = path + ": malformed JSON (" + jsonError + ")";
     return false;
   }
-  llvm::Expected<llvm::json::Value> parsed = llvm::json::parse((*text)->getBuffer());
-  if (!parsed) {
-    error = path + ": malformed JSON " + llvm::toString(parsed.takeError());
-    return false;
-  }
-  if (!parsed->getAsObject()) {
+  if (!value.isObject()) {
     error = path + ": expected a JSON object";
     return false;
   }
-  json = std::move(*parsed);
   return true;
 }
 } // namespace
 
 bool mlir::hybrid::isDirectory(const std::string &path) {
-  return llvm::sys::fs::is_directory(path);
+  struct stat info;
+  return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
 }
 
 bool mlir::hybrid::openModelDirectory(const std::string &dir, ModelDirectory &out,
                                       std::string &error) {
   out = ModelDirectory();
   out.config = join(dir, "config.json");
-  if (!llvm::sys::fs::exists(out.config)) {
+  if (!exists(out.config)) {
     error = dir + ": not a model directory (no config.json)";
     return false;
   }
   for (const char *name : {"model.safetensors", "model.safetensors.index.json"})
-    if (std::string path = join(dir, name); llvm::sys::fs::exists(path)) {
+    if (std::string path = join(dir, name); exists(path)) {
       out.weights = path;
       break;
     }
@@ -85,13 +85,13 @@ bool mlir::hybrid::openModelDirectory(const std::string &dir, ModelDirectory &ou
   // builds its generation config from the model config then).
   std::string generation = join(dir, "generation_config.json");
   const std::string &source =
-      llvm::sys::fs::exists(generation) ? generation : out.config;
-  llvm::json::Value json(nullptr);
+      exists(generation) ? generation : out.config;
+  json::Value json;
   if (!readObject(source, json, error))
     return false;
   std::vector<int64_t> pad;
-  if (!readIds(*json.getAsObject(), "eos_token_id", source, out.eosTokenIds, error) ||
-      !readIds(*json.getAsObject(), "pad_token_id", source, pad, error))
+  if (!readIds(json, "eos_token_id", source, out.eosTokenIds, error) ||
+      !readIds(json, "pad_token_id", source, pad, error))
     return false;
   if (pad.size() > 1) {
     error = source + ": 'pad_token_id' must be one id";

@@ -2,12 +2,12 @@
 
 #include "hybrid/Support/SafeTensors.h"
 
-#include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/raw_ostream.h"
+#include "hybrid/Support/Json.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <tuple>
 
 using namespace mlir::hybrid;
@@ -39,75 +39,68 @@ int64_t bytesPerElement(const std::string &dtype) {
 
 std::unique_ptr<SafeTensors> SafeTensors::open(const std::string &path,
                                                std::string &error) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    error = path + ": cannot open file (" + buffer.getError().message() + ")";
+  std::unique_ptr<MappedFile> bytes = MappedFile::open(path, error);
+  if (!bytes)
     return nullptr;
-  }
-  return parse(std::move(*buffer), path, error);
+  return parse(std::move(bytes), path, error);
 }
 
 std::unique_ptr<SafeTensors>
-SafeTensors::parse(std::unique_ptr<llvm::MemoryBuffer> bytes,
+SafeTensors::parse(std::unique_ptr<MappedFile> bytes,
                    const std::string &name, std::string &error) {
   auto fail = [&](const std::string &problem) {
     error = name + ": " + problem;
     return nullptr;
   };
-  const uint64_t size = bytes->getBufferSize();
+  const uint64_t size = bytes->size();
   if (size < 8)
     return fail("not a safetensors file (shorter than its 8-byte header length)");
   uint64_t headerLength = 0;
   for (int i = 7; i >= 0; --i)
     headerLength = headerLength << 8 |
-                   static_cast<unsigned char>(bytes->getBufferStart()[i]);
+                   static_cast<unsigned char>(bytes->data()[i]);
   if (headerLength > size - 8)
     return fail("header length " + std::to_string(headerLength) +
                 " runs past the end of the file (" + std::to_string(size) +
                 " bytes)");
-  llvm::StringRef headerText(bytes->getBufferStart() + 8, headerLength);
-  llvm::Expected<llvm::json::Value> header = llvm::json::parse(headerText);
-  if (!header)
-    return fail("malformed JSON header: " + llvm::toString(header.takeError()));
-  const llvm::json::Object *object = header->getAsObject();
-  if (!object)
+  std::string headerText(bytes->data() + 8, headerLength), jsonError;
+  json::Value header;
+  if (!json::parse(headerText, header, jsonError))
+    return fail("malformed JSON header: " + jsonError);
+  if (!header.isObject())
     return fail("the JSON header is not an object");
 
   std::unique_ptr<SafeTensors> file(new SafeTensors());
   file->path = name;
   file->dataStart = 8 + headerLength;
   const uint64_t dataSize = size - file->dataStart;
-  for (const auto &[key, value] : *object) {
-    std::string tensorName = key.str();
+  for (const auto &[tensorName, value] : header.object) {
     if (tensorName == "__metadata__") {
-      if (const llvm::json::Object *meta = value.getAsObject())
-        for (const auto &[metaKey, metaValue] : *meta)
-          if (std::optional<llvm::StringRef> text = metaValue.getAsString())
-            file->meta[metaKey.str()] = text->str();
+      for (const auto &[metaKey, metaValue] : value.object)
+        if (std::optional<std::string> text = metaValue.asString())
+          file->meta[metaKey] = *text;
       continue;
     }
     auto bad = [&](const std::string &problem) {
       return fail("tensor '" + tensorName + "': " + problem);
     };
-    const llvm::json::Object *info = value.getAsObject();
-    if (!info)
+    if (!value.isObject())
       return bad("its entry is not an object");
     Entry entry;
-    std::optional<llvm::StringRef> dtype = info->getString("dtype");
-    const llvm::json::Array *shape = info->getArray("shape");
-    const llvm::json::Array *offsets = info->getArray("data_offsets");
-    if (!dtype || !shape || !offsets || offsets->size() != 2)
+    const json::Value *dtype = value.get("dtype"), *shape = value.get("shape"),
+                      *offsets = value.get("data_offsets");
+    if (!dtype || !dtype->isString() || !shape || !shape->isArray() || !offsets ||
+        !offsets->isArray() || offsets->array.size() != 2)
       return bad("needs 'dtype', 'shape' and two 'data_offsets'");
-    entry.dtype = dtype->str();
-    for (const llvm::json::Value &dim : *shape) {
-      std::optional<int64_t> d = dim.getAsInteger();
+    entry.dtype = dtype->string;
+    for (const json::Value &dim : shape->array) {
+      std::optional<int64_t> d = dim.asInteger();
       if (!d || *d < 0)
         return bad("shape entries must be non-negative integers");
       entry.shape.push_back(*d);
     }
-    std::optional<int64_t> begin = (*offsets)[0].getAsInteger(),
-                           end = (*offsets)[1].getAsInteger();
+    std::optional<int64_t> begin = offsets->array[0].asInteger(),
+                           end = offsets->array[1].asInteger();
     if (!begin || !end || *begin < 0 || *end < *begin)
       return bad("data_offsets must be two increasing non-negative integers");
     entry.begin = *begin;
@@ -165,31 +158,33 @@ bool SafeTensors::write(
     const std::string &path,
     const std::vector<std::pair<std::string, HostTensor>> &tensors,
     std::string &error) {
-  llvm::json::Object header;
-  header["__metadata__"] = llvm::json::Object{{"format", "pt"}};
+  json::Value header = json::Value::makeObject();
+  header.set("__metadata__",
+             json::Value::makeObject({{"format", json::Value::makeString("pt")}}));
   uint64_t offset = 0;
   for (const auto &[name, tensor] : tensors) {
     if (!tensor.isFloat()) {
       error = path + ": tensor '" + name + "' is not f32";
       return false;
     }
-    llvm::json::Array shape;
+    std::vector<json::Value> shape;
     for (int64_t d : tensor.shape())
-      shape.push_back(d);
+      shape.push_back(json::Value::makeInteger(d));
     uint64_t bytes = 4 * uint64_t(tensor.numel());
-    header[name] = llvm::json::Object{
-        {"dtype", "F32"},
-        {"shape", std::move(shape)},
-        {"data_offsets", llvm::json::Array{offset, offset + bytes}}};
+    header.set(name, json::Value::makeObject(
+                         {{"dtype", json::Value::makeString("F32")},
+                          {"shape", json::Value::makeArray(std::move(shape))},
+                          {"data_offsets",
+                           json::Value::makeArray(
+                               {json::Value::makeInteger(int64_t(offset)),
+                                json::Value::makeInteger(int64_t(offset + bytes))})}}));
     offset += bytes;
   }
-  std::string text;
-  llvm::raw_string_ostream(text) << llvm::json::Value(std::move(header));
+  std::string text = json::write(header);
   text.append((8 - text.size() % 8) % 8, ' ');
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec);
-  if (ec) {
-    error = path + ": cannot open file for writing (" + ec.message() + ")";
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    error = path + ": cannot open file for writing (" + std::strerror(errno) + ")";
     return false;
   }
   uint64_t length = text.size();
@@ -200,9 +195,8 @@ bool SafeTensors::write(
     out.write(reinterpret_cast<const char *>(entry.second.floats()),
               4 * entry.second.numel());
   out.close();
-  if (out.has_error()) {
-    error = path + ": writing failed (" + out.error().message() + ")";
-    out.clear_error();
+  if (!out) {
+    error = path + ": writing failed (" + std::strerror(errno) + ")";
     return false;
   }
   return true;
@@ -234,7 +228,7 @@ bool SafeTensors::read(const std::string &name, HostTensor &tensor,
             formatShape(expectedShape);
     return false;
   }
-  const char *data = buffer->getBufferStart() + dataStart + entry->begin;
+  const char *data = buffer->data() + dataStart + entry->begin;
   const int64_t count = numElements(entry->shape);
   std::vector<float> values(count);
   if (entry->dtype == "F32") {

@@ -13,15 +13,12 @@
 #define HYBRID_SUPPORT_SAFETENSORS_H
 
 #include "hybrid/Support/HostTensor.h"
+#include "hybrid/Support/MappedFile.h"
 
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-namespace llvm {
-class MemoryBuffer;
-} // namespace llvm
 
 namespace mlir::hybrid {
 
@@ -39,7 +36,7 @@ public:
   static std::unique_ptr<SafeTensors> open(const std::string &path,
                                            std::string &error);
   /// Parses an in-memory image (for tests); `name` is used in messages.
-  static std::unique_ptr<SafeTensors> parse(std::unique_ptr<llvm::MemoryBuffer> bytes,
+  static std::unique_ptr<SafeTensors> parse(std::unique_ptr<MappedFile> bytes,
                                             const std::string &name,
                                             std::string &error);
 
@@ -63,7 +60,7 @@ public:
 private:
   SafeTensors() = default;
   std::string path;
-  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  std::unique_ptr<MappedFile> buffer;
   uint64_t dataStart = 0;
   std::map<std::string, Entry> entries;
   std::map<std::string, std::string> meta;

@@ -7,7 +7,6 @@
 
 #include "hybrid/Support/SafeTensors.h"
 
-#include "llvm/Support/MemoryBuffer.h"
 
 #include <gtest/gtest.h>
 
@@ -18,14 +17,14 @@ using namespace mlir::hybrid;
 
 namespace {
 
-std::unique_ptr<llvm::MemoryBuffer> image(const std::string &header,
+std::unique_ptr<MappedFile> image(const std::string &header,
                                           const std::string &data) {
   std::string bytes(8, '\0');
   uint64_t length = header.size();
   for (int i = 0; i < 8; ++i)
     bytes[i] = static_cast<char>((length >> (8 * i)) & 0xff);
   bytes += header + data;
-  return llvm::MemoryBuffer::getMemBufferCopy(bytes, "image");
+  return MappedFile::fromString(bytes);
 }
 
 std::string floats(std::initializer_list<float> values) {
@@ -77,17 +76,17 @@ TEST(SafeTensors, MissingAndMisshapenWeightsAreNamed) {
 TEST(SafeTensors, RejectsMalformedFilesWithAClearMessage) {
   struct Case {
     const char *what;
-    std::unique_ptr<llvm::MemoryBuffer> bytes;
+    std::unique_ptr<MappedFile> bytes;
     const char *message;
   };
   std::vector<Case> cases;
-  cases.push_back({"short", llvm::MemoryBuffer::getMemBufferCopy("abc"),
+  cases.push_back({"short", MappedFile::fromString("abc"),
                    "not a safetensors file"});
   {
     std::string bytes(8, '\0');
     bytes[0] = 100; // claims 100 header bytes, has 2
     bytes += "{}";
-    cases.push_back({"header past end", llvm::MemoryBuffer::getMemBufferCopy(bytes),
+    cases.push_back({"header past end", MappedFile::fromString(bytes),
                      "header length 100 runs past the end of the file (10 bytes)"});
   }
   cases.push_back({"bad json", image("{\"a\": [1,", ""), "malformed JSON header"});
@@ -121,7 +120,7 @@ TEST(SafeTensors, RejectsMalformedFilesWithAClearMessage) {
     bytes[0] = static_cast<char>(header.size() - 1);
     bytes += header + floats({1.5f});
     cases.push_back({"header length off by one",
-                     llvm::MemoryBuffer::getMemBufferCopy(bytes),
+                     MappedFile::fromString(bytes),
                      "the tensors cover 4 bytes of the 5 bytes after the header"});
   }
   for (Case &c : cases) {
