@@ -13,6 +13,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include <algorithm>
+
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -143,12 +145,32 @@ Model::Compiled *Model::function(int64_t batch, int64_t tokens, bool firstCall,
   }
   Compiled *result = entry.get();
   compiled[key] = std::move(entry);
+  ++compiles;
   return result;
 }
 
+std::vector<int64_t> Model::chunkSizes() const {
+  std::vector<int64_t> sizes;
+  for (int64_t size : kChunkSizes)
+    if (size == 1 || size <= maxTokens)
+      sizes.push_back(size);
+  return sizes;
+}
+
 std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
-  Compiled *step = function(batch, 1, /*firstCall=*/false, error);
-  if (!step)
+  // Every function a session can call is compiled now, so that no prompt
+  // length compiles anything later: each chunk size continuing from state,
+  // and the largest as a session's first call.
+  const std::vector<int64_t> sizes = chunkSizes();
+  Compiled *step = nullptr;
+  for (int64_t size : sizes) {
+    Compiled *fn = function(batch, size, /*firstCall=*/false, error);
+    if (!fn)
+      return nullptr;
+    if (size == 1)
+      step = fn;
+  }
+  if (sizes.front() > 1 && !function(batch, sizes.front(), /*firstCall=*/true, error))
     return nullptr;
   std::unique_ptr<Session> session(new Session(*this, batch));
   for (const Compiled::Argument &arg : step->arguments)
@@ -165,10 +187,59 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
             ", n] (int32 or int64), got " + ids.typeString();
     return false;
   }
+  for (int64_t n = 0; n < ids.numel(); ++n)
+    if (model.vocab > 0 && (ids.ints()[n] < 0 || ids.ints()[n] >= model.vocab)) {
+      error = "session: token id " + std::to_string(ids.ints()[n]) +
+              " is outside the vocabulary [0, " + std::to_string(model.vocab) + ")";
+      return false;
+    }
+  const int64_t count = ids.dim(1);
+  if (position + count > model.maxTokens) {
+    error = "session: the context is full: " + std::to_string(position) + " + " +
+            std::to_string(count) + " tokens exceed maxTokens " +
+            std::to_string(model.maxTokens) + " (Model::load)";
+    return false;
+  }
+  // The tokens run in chunks of the compiled sizes, largest first (a prompt
+  // of 300 with sizes 128, 16, 1: 128 + 128 + 16·2 + 1·12), so every length
+  // runs on the functions newSession compiled.
+  const std::vector<int64_t> sizes = model.chunkSizes();
+  std::vector<float> all;
+  int64_t vocab = 0;
+  for (int64_t done = 0; done < count;) {
+    const int64_t size = *std::find_if(sizes.begin(), sizes.end(),
+                                       [&](int64_t s) { return s <= count - done; });
+    std::vector<int64_t> chunk;
+    for (int64_t b = 0; b < batch; ++b)
+      chunk.insert(chunk.end(), ids.ints() + b * count + done,
+                   ids.ints() + b * count + done + size);
+    HostTensor out;
+    if (!runChunk(HostTensor::fromInts({batch, size}, chunk), out, error))
+      return false;
+    vocab = out.dim(2);
+    if (size == count) {
+      logits = std::move(out);
+      return true;
+    }
+    all.resize(size_t(batch * count * vocab));
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy(out.floats() + b * size * vocab, out.floats() + (b + 1) * size * vocab,
+                all.begin() + (b * count + done) * vocab);
+    done += size;
+  }
+  logits = HostTensor::fromFloats({batch, count, vocab}, std::move(all));
+  return true;
+}
+
+bool Session::runChunk(const HostTensor &ids, HostTensor &logits,
+                       std::string &error) {
   // A prompt at position 0 runs the function built for a session's first
   // call: attention without cache reads, the tiled causal kernel.
   Model::Compiled *fn =
-      model.function(batch, ids.dim(1), /*firstCall=*/position == 0 && ids.dim(1) > 1, error);
+      model.function(batch, ids.dim(1),
+                     /*firstCall=*/position == 0 && ids.dim(1) > 1 &&
+                         ids.dim(1) == model.chunkSizes().front(),
+                     error);
   if (!fn)
     return false;
   // The state and the weights are passed in place (the compiled code reads
@@ -185,13 +256,7 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
       args.push_back(&made.back());
       break;
     case Model::Compiled::Role::Positions: {
-      // Absolute positions of this call's tokens; the KV caches' capacity.
-      if (position + ids.dim(1) > model.maxTokens) {
-        error = "session: the context is full: " + std::to_string(position) +
-                " + " + std::to_string(ids.dim(1)) + " tokens exceed maxTokens " +
-                std::to_string(model.maxTokens) + " (Model::load)";
-        return false;
-      }
+      // Absolute positions of this call's tokens.
       std::vector<int64_t> values(ids.numel());
       for (int64_t n = 0; n < ids.numel(); ++n)
         values[n] = position + n % ids.dim(1);
@@ -211,12 +276,6 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
       break;
     }
   }
-  for (int64_t n = 0; n < ids.numel(); ++n)
-    if (model.vocab > 0 && (ids.ints()[n] < 0 || ids.ints()[n] >= model.vocab)) {
-      error = "session: token id " + std::to_string(ids.ints()[n]) +
-              " is outside the vocabulary [0, " + std::to_string(model.vocab) + ")";
-      return false;
-    }
   std::vector<HostTensor> results;
   bool ok;
   if (model.target == Model::Target::CPU) {

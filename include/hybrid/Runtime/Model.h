@@ -15,7 +15,11 @@
 //   session->prefill(promptIds, logits, error);   // [1, P] -> [1, P, V]
 //   session->decode(nextId, logits, error);       // [1, 1] -> [1, 1, V]
 //
-// Functions are compiled once per token count and cached by the model.
+// A session runs any number of tokens on a fixed set of functions, compiled
+// when it is opened: chunks of 128, 16 and 1 tokens continuing from the
+// state, and 128 as a session's first call (docs/design.md says why chunks
+// rather than a dynamic sequence dimension). Prompts of any length, and
+// decoding, compile nothing more.
 // Carried state: Mamba layers' conv and SSM state, causal attention layers'
 // KV caches (a ring of exactly W slots for sliding-window layers), linear
 // attention's running sums, conv mixers' last inputs, Transformer-XL's
@@ -78,6 +82,12 @@ public:
   std::unique_ptr<Session> newSession(int64_t batch, std::string &error);
 
   int64_t vocabSize() const { return vocab; }
+  /// How many functions were compiled (imported, for the reference) so far.
+  int64_t compiledFunctions() const { return compiles; }
+  /// The token counts a session's calls are split into, largest first:
+  /// kChunkSizes up to maxTokens.
+  std::vector<int64_t> chunkSizes() const;
+  static constexpr int64_t kChunkSizes[] = {128, 16, 1};
 
 private:
   friend class Session;
@@ -91,7 +101,7 @@ private:
   std::string description;
   Weights weights;
   Target target = Target::CPU;
-  int64_t vocab = 0, maxTokens = 2048;
+  int64_t vocab = 0, maxTokens = 2048, compiles = 0;
   std::map<std::string, HostTensor> weightValues;
   /// The checkpoint's tensor names (its layout), read with the weights.
   std::vector<std::string> checkpointNames;
@@ -136,6 +146,8 @@ public:
 private:
   friend class Model;
   Session(Model &model, int64_t batch) : model(model), batch(batch) {}
+  /// One call of the function compiled for `ids`' [batch, n].
+  bool runChunk(const HostTensor &ids, HostTensor &logits, std::string &error);
   Model &model;
   int64_t batch;
   int64_t position = 0;

@@ -203,6 +203,47 @@ TEST_P(TransformerXLGeneration, CarriesExactlyItsMemoryLength) {
 INSTANTIATE_TEST_SUITE_P(BothTargets, TransformerXLGeneration,
                          ::testing::Values(Model::Target::Reference, Model::Target::CPU));
 
+class AnyLength : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(AnyLength, EveryPromptLengthRunsOnTheFunctionsOfNewSession) {
+  // Compiled, prompts of 1 to 150 tokens (150 = 128 as a first call, 16,
+  // then six single tokens) each give the logits of the stateless model
+  // built for exactly that length and run on the reference evaluator
+  // (tolerance 1e-4 of the logits' scale: summation order, and the cache
+  // path's attention, differ). Nothing compiles after newSession, neither
+  // for a new length nor for decoding.
+  const std::string path = std::string(HYBRID_SOURCE_DIR) + "/" + GetParam();
+  const std::string file = ::testing::TempDir() + "/any-length.safetensors";
+  ASSERT_TRUE(mlir::hybrid::testing::writeModelWeights(path, ModelInputShape{}, file));
+  std::string error;
+  auto model = Model::load(path, Weights::fromFile(file), Model::Target::CPU, error,
+                           /*maxTokens=*/200);
+  ASSERT_TRUE(model) << error;
+  EXPECT_EQ(model->chunkSizes(), (std::vector<int64_t>{128, 16, 1}));
+  auto session = model->newSession(1, error);
+  ASSERT_TRUE(session) << error;
+  const int64_t compiled = model->compiledFunctions();
+  for (int64_t length : {1, 5, 16, 21, 150}) {
+    std::vector<int64_t> ids;
+    for (int64_t i = 0; i < length; ++i)
+      ids.push_back((i * 37 + 11) % 61);
+    HostTensor prompt = HostTensor::fromInts({1, length}, ids), logits;
+    session->reset();
+    ASSERT_TRUE(session->prefill(prompt, logits, error)) << error;
+    std::vector<HostTensor> expected = mlir::hybrid::testing::runModel(
+        path, ModelInputShape{1, length}, {prompt}, /*compiled=*/false);
+    ASSERT_FALSE(expected.empty());
+    EXPECT_TRUE(closeTo(logits, expected[0], 1e-4)) << length << " tokens";
+    HostTensor next;
+    ASSERT_TRUE(session->decode(HostTensor::fromInts({1, 1}, {3}), next, error)) << error;
+  }
+  EXPECT_EQ(model->compiledFunctions(), compiled);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, AnyLength,
+                         ::testing::Values("examples/hf/gemma2-tiny/config.json",
+                                           "examples/hf/mamba-tiny/config.json"));
+
 TEST(Generation, SlidingLayersKeepExactlyTheirWindow) {
   // gemma2-tiny: layer 0 slides over 4 tokens, layer 1 is global; 2 kv heads
   // of 16. After 18 tokens the sliding caches still hold 4 slots.
