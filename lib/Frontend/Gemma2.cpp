@@ -97,6 +97,7 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
       return nullptr;
     }
     const RopeParameters &ropeParams = sliding ? slidingRope : fullRope;
+    m.beginLayer();
     auto rope = [&](Value x) { return m.rope(x, ropeParams); };
     Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps, true);
     Value q = rope(heads4(m.linear(n, p + "self_attn.q_proj", heads * headDim, bias), heads));
@@ -116,6 +117,7 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
         m.weight(p + "mlp.down_proj.weight", {hidden, inter}),
         ActivationAttr::get(context, Activation::gelu_tanh));
     h = m.add(h, m.rmsNorm(mlp, p + "post_feedforward_layernorm.weight", eps, true));
+    m.endLayer();
   }
   Value normed = m.rmsNorm(h, "model.norm.weight", eps, true);
   Value head = tied ? embed : m.weight("lm_head.weight", {vocab, hidden});

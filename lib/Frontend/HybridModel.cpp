@@ -124,8 +124,10 @@ bool HybridModelImporter::stack(const Array *layers, const Array *pattern,
       error = path + ": must be an object";
       return false;
     }
+    m.beginLayer();
     if (!layer(*object, path, "layers." + std::to_string(i) + ".", h, h))
       return false;
+    m.endLayer();
   }
   out = h;
   return true;

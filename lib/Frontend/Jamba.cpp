@@ -125,6 +125,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
   Value h = m.embed(embed);
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
+    m.beginLayer();
     Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps);
     Value mix;
     if (i % attnPeriod == attnOffset) {
@@ -172,6 +173,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
                                ActivationAttr::get(context, Activation::silu));
     }
     h = m.add(h, out);
+    m.endLayer();
   }
   Value normed = m.rmsNorm(h, "model.final_layernorm.weight", eps);
   Value head = tied ? embed : m.weight("lm_head.weight", {vocab, hidden});

@@ -159,6 +159,7 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
   };
   for (int64_t l = 0; l < layers; ++l) {
     const std::string p = pre + "encoder.layer." + std::to_string(l) + ".";
+    m.beginLayer();
     Value bias = MaskBiasOp::create(
         b, loc, m.f32({B, 1, S, S}), globals,
         MaskAttr::get(context, MaskSpec::local(windows[l] / 2)));
@@ -170,6 +171,7 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
     Value f = activate(m.linear(a, p + "intermediate.dense", inter, true));
     h = m.layerNorm(m.add(m.linear(f, p + "output.dense", hidden, true), a),
                     p + "output.LayerNorm", eps);
+    m.endLayer();
   }
   if (!maskedLM)
     return m.finish(h);

@@ -115,8 +115,10 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "backbone.layers." + std::to_string(i) + ".";
     // h = h + Mixer(RMSNorm(h))
+    m.beginLayer();
     Value n = m.rmsNorm(h, p + "norm.weight", eps);
     h = m.add(h, buildMambaMixer(m, n, mixer, p + "mixer.", hidden));
+    m.endLayer();
   }
   Value normed = m.rmsNorm(h, "backbone.norm_f.weight", eps);
   Value head = tied ? embeddings : m.weight("lm_head.weight", {vocab, hidden});

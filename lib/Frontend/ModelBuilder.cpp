@@ -3,6 +3,7 @@
 #include "ModelBuilder.h"
 
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
+#include "hybrid/Transforms/OutlineLayers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -228,6 +229,24 @@ Value ModelBuilder::embed(Value table, std::optional<float> scale) {
                              table, scale ? b.getF32FloatAttr(*scale) : FloatAttr());
 }
 
+void ModelBuilder::beginLayer() {
+  layerBlock = b.getInsertionBlock();
+  layerStart = layerBlock->empty() ? nullptr : &layerBlock->back();
+}
+
+void ModelBuilder::endLayer() {
+  Block *block = b.getInsertionBlock();
+  if (!layerBlock || block != layerBlock || block != &func.getBody().front()) {
+    layerBlock = nullptr;
+    return;
+  }
+  auto tag = b.getI64IntegerAttr(layersTagged++);
+  for (auto it = layerStart ? std::next(layerStart->getIterator()) : block->begin();
+       it != block->end(); ++it)
+    it->setAttr(kLayerAttrName, tag);
+  layerBlock = nullptr;
+}
+
 OwningOpRef<ModuleOp> ModelBuilder::finish(Value result) {
   return finish(ArrayRef<Value>{result});
 }
@@ -242,5 +261,6 @@ OwningOpRef<ModuleOp> ModelBuilder::finish(ArrayRef<Value> results) {
   for (auto [index, state] : llvm::enumerate(stateResults))
     func.setResultAttr(results.size() + index, signature::kState,
                        b.getStringAttr(state.first));
+  outlineLayers(*module);
   return std::move(module);
 }

@@ -89,6 +89,13 @@ public:
   /// The token embedding `name` [vocab, hidden], optionally scaled.
   Value embed(Value table, std::optional<float> scale = std::nullopt);
 
+  /// The ops built between beginLayer() and endLayer() are one layer:
+  /// finish() outlines each into a call of a private function shared by
+  /// every identical layer (hybrid-outline-layers). Layers built inside a
+  /// region (a depth recurrence's body) stay inline.
+  void beginLayer();
+  void endLayer();
+
   /// Returns the module with `@forward` returning `result`.
   OwningOpRef<ModuleOp> finish(Value result);
   /// ... returning several results (logits, then carried state).
@@ -114,6 +121,11 @@ private:
 
   std::vector<std::pair<std::string, Value>> stateResults;
   Value positionsInput;
+  /// The last op before the open layer (null: the block was empty), its
+  /// block, and how many layers were tagged so far.
+  Operation *layerStart = nullptr;
+  Block *layerBlock = nullptr;
+  int64_t layersTagged = 0;
 };
 
 /// Shape of a tensor value.

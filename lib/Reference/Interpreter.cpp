@@ -65,6 +65,9 @@ private:
   bool extractSlice(tensor::ExtractSliceOp op, std::string &error);
   bool constant(arith::ConstantOp op, std::string &error);
   bool concat(tensor::ConcatOp op);
+  /// A call of a function of the same module (an outlined layer), run by a
+  /// fresh interpreter on the call's operands.
+  bool call(func::CallOp op, std::string &error);
 
   const HostTensor &get(Value value) { return tensors.find(value)->second; }
   const HostTensor *getOptional(Value value) {
@@ -100,6 +103,26 @@ bool Interpreter::run(Block &block, const std::vector<HostTensor> &args,
   }
   error = "block has no terminator";
   return false;
+}
+
+bool Interpreter::call(func::CallOp op, std::string &error) {
+  auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+      op, op.getCalleeAttr());
+  if (!callee || callee.isExternal()) {
+    error = "calls '" + op.getCallee().str() + "', which has no body";
+    return false;
+  }
+  std::vector<HostTensor> args, results;
+  for (Value operand : op.getOperands())
+    args.push_back(get(operand));
+  std::string inner;
+  if (!Interpreter().run(callee.getBody().front(), args, {}, results, inner)) {
+    error = "in '" + op.getCallee().str() + "': " + inner;
+    return false;
+  }
+  for (auto [result, value] : llvm::zip(op.getResults(), results))
+    set(result, std::move(value));
+  return true;
 }
 
 bool Interpreter::elementwise(Operation &op, double (*fn)(double, double)) {
@@ -502,6 +525,7 @@ bool Interpreter::step(Operation &op, std::string &error) {
             return extractSlice(o, opError);
           })
           .Case([&](tensor::ConcatOp o) { return concat(o); })
+          .Case([&](func::CallOp o) { return call(o, opError); })
           .Case([&](tensor::ExpandShapeOp o) {
             set(o, get(o.getSrc()).reshaped(shapeOf(o.getType())));
             return true;

@@ -482,10 +482,11 @@ int main(int argc, char **argv) {
       return fail(inputFile + " is not valid IR (see the errors above)");
   }
 
-  // Find the function.
+  // Find the function: the one named, or the only public one (private
+  // functions are callees, such as outlined layers).
   std::vector<func::FuncOp> candidates;
   module->walk([&](func::FuncOp f) {
-    if (!f.isExternal() && (functionName.empty() || f.getName() == functionName))
+    if (!f.isExternal() && (functionName.empty() ? f.isPublic() : f.getName() == functionName))
       candidates.push_back(f);
   });
   if (candidates.size() != 1) {

@@ -13,6 +13,22 @@
 
 include "mlir/Pass/PassBase.td"
 
+def OutlineLayers : Pass<"hybrid-outline-layers", "ModuleOp"> {
+  let summary = "One private function per distinct layer, called from the model";
+  let description = [{
+    Importers tag the ops of each layer of a model with `hybrid.layer = N`.
+    Every run of ops with the same tag in a function's top-level block
+    becomes a `func.call` of a private function `@layerK` whose arguments
+    are the values the layer reads (its input, weights, state, positions)
+    and whose results are the values used after it (its output, next
+    state). Layers whose outlined bodies print identically share one
+    function, so a model's 32 layers of two kinds compile two bodies: cold
+    compile time grows with the number of distinct layers, not with depth.
+    The tag is removed; ops without a tag are left where they are.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def FuseElementwiseOnce : Pass<"hybrid-fuse-elementwise-once", "ModuleOp"> {
   let summary = "Linalg elementwise fusion that never multiplies expensive work";
   let description = [{

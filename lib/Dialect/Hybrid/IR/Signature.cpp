@@ -61,10 +61,15 @@ LogicalResult verifyArgumentAttribute(Operation *op, DictionaryAttr all,
 
 LogicalResult HybridDialect::verifyOperationAttribute(Operation *op,
                                                       NamedAttribute attr) {
+  if (attr.getName() == signature::kLayer) {
+    if (!isa<IntegerAttr>(attr.getValue()))
+      return op->emitError() << "'hybrid.layer' must be an integer (the layer's index)";
+    return success();
+  }
   if (attr.getName() != signature::kTarget)
     return op->emitError() << "'" << attr.getName().strref()
                            << "' is not an attribute of the hybrid dialect "
-                              "(expected hybrid.target on a module)";
+                              "(expected hybrid.target on a module, hybrid.layer on an op)";
   if (!isa<ModuleOp>(op))
     return op->emitError() << "'hybrid.target' belongs on a module";
   if (!isa<CPUTargetAttr>(attr.getValue()))

@@ -46,6 +46,9 @@ constexpr llvm::StringLiteral kPositions = "hybrid.positions";
 constexpr llvm::StringLiteral kZerosByDefault = "hybrid.zeros_by_default";
 /// The module's `#hybrid.cpu_target` (CPUTarget.h).
 constexpr llvm::StringLiteral kTarget = "hybrid.target";
+/// On an op of a model's function: the layer it belongs to (an integer), for
+/// hybrid-outline-layers.
+constexpr llvm::StringLiteral kLayer = "hybrid.layer";
 } // namespace signature
 
 enum class ArgumentRole {
