@@ -19,6 +19,10 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%hybrid_src_root", config.hybrid_src_root))
 config.substitutions.append(("%hybrid_obj_root", config.hybrid_obj_root))
 config.environment["FILECHECK_OPTS"] = "--enable-var-scope"
+# hybrid-run --generate's compile cache stays inside the build tree; the
+# tests that are about the cache pass their own --cache-dir.
+config.environment["HYBRID_CACHE_DIR"] = os.path.join(config.hybrid_obj_root, "test",
+                                                      "compile-cache")
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
@@ -33,6 +37,7 @@ tools = [
     ToolSubst("hybrid-compile", unresolved="fatal"),
     ToolSubst("hybrid-bench", unresolved="fatal"),
     ToolSubst("hybrid-generate-example", unresolved="fatal"),
+    ToolSubst("hybrid-run-module", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

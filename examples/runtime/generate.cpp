@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "hybrid/Runtime/Model.h"
+#include "hybrid/Compiler/ModelCompiler.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
   const int count = argc > 2 ? std::atoi(argv[2]) : 8;
   std::string error;
   // KV caches of global attention layers hold the prompt and what follows.
-  auto model = Model::load(argv[1], Weights::random(1), Model::Target::CPU, error,
+  auto model = mlir::hybrid::loadModel(argv[1], Weights::random(1), mlir::hybrid::Target::CPU, error,
                            /*maxTokens=*/4 + count);
   auto session = model ? model->newSession(/*batch=*/1, error) : nullptr;
   if (!session) {

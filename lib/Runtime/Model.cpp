@@ -1,20 +1,11 @@
-//===- Model.cpp - Loading a model and generating with carried state ------===//
+//===- Model.cpp - A compiled model's sessions with carried state ---------===//
 
 #include "hybrid/Runtime/Model.h"
 
-#include "hybrid/Dialect/Hybrid/IR/Signature.h"
-#include "hybrid/Frontend/Frontend.h"
-#include "hybrid/Pipelines/Pipelines.h"
-#include "hybrid/Reference/Interpreter.h"
-#include "hybrid/Runtime/JitModule.h"
-#include "hybrid/Support/RandomWeights.h"
 #include "hybrid/Support/Checkpoint.h"
-
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/MLIRContext.h"
+#include "hybrid/Support/RandomWeights.h"
 
 #include <algorithm>
-
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -23,158 +14,67 @@ int64_t StateInfo::bytes() const {
   return numElements(shape) * (dtype == DType::I64 ? 8 : 4);
 }
 
-struct Model::ContextHolder {
-  ContextHolder() : context(makeRegistry()) {}
-  static DialectRegistry makeRegistry() {
-    DialectRegistry registry;
-    registerCPUPipelineDialects(registry);
-    return registry;
-  }
-  MLIRContext context;
-};
-
-/// One imported (and, for the CPU, compiled) @forward and what each of its
-/// arguments and results is.
-struct Model::Compiled {
-  enum class Role { Ids, Positions, State, Zeros, Weight };
-  struct Argument {
-    Role role;
-    std::string name; // state or weight name
-    std::string initialWeight; // a state's starting value (empty: zeros)
-    std::vector<int64_t> shape;
-    DType dtype;
-  };
-  OwningOpRef<ModuleOp> module;
-  std::unique_ptr<JitModule> jit;
-  std::vector<Argument> arguments;
-  /// Result 0 is the logits; then one name per state result.
-  std::vector<std::string> stateResults;
-};
-
 Model::~Model() = default;
 
-std::unique_ptr<Model> Model::load(const std::string &description,
-                                   const Weights &weights, Target target,
-                                   std::string &error, int64_t maxTokens) {
-  std::unique_ptr<Model> model(new Model());
-  model->maxTokens = maxTokens;
-  model->description = description;
-  model->weights = weights;
-  model->target = target;
-  model->context = std::make_unique<ContextHolder>();
-  // Import once now so that a bad description or checkpoint fails here.
-  if (!model->function(1, 1, /*firstCall=*/false, error))
+std::unique_ptr<Model> Model::create(std::unique_ptr<ModelCode> code,
+                                     const Weights &weights, std::string &error) {
+  if (!code)
     return nullptr;
-  return model;
-}
-
-Model::Compiled *Model::function(int64_t batch, int64_t tokens, bool firstCall,
-                                 std::string &error) {
-  auto key = std::make_tuple(batch, tokens, firstCall);
-  if (auto it = compiled.find(key); it != compiled.end())
-    return it->second.get();
-  auto entry = std::make_unique<Compiled>();
-  ModelInputShape shape{batch, tokens};
-  shape.carryState = true;
-  shape.maxTokens = maxTokens;
-  shape.firstCall = firstCall;
-  ModelInfo info;
-  // The checkpoint's names tell the importer which of HF's layouts the
-  // weights are in; its tensors are read once, on the first import.
+  std::unique_ptr<Model> model(new Model());
+  model->code = std::move(code);
   std::unique_ptr<Checkpoint> checkpoint;
-  if (!weights.file.empty() && weightValues.empty()) {
+  if (!weights.file.empty()) {
     checkpoint = Checkpoint::open(weights.file, error);
     if (!checkpoint)
       return nullptr;
-    checkpointNames = checkpoint->names();
   }
-  entry->module = importModel(&context->context, description, shape, info, error,
-                              weights.file.empty() ? nullptr : &checkpointNames);
-  if (!entry->module)
-    return nullptr;
-  vocab = info.vocabSize;
-  auto func = entry->module->lookupSymbol<func::FuncOp>("forward");
-  const bool drawWeights = weightValues.empty();
-  FunctionSignatureRoles roles = readSignature(func);
-  for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-    auto type = cast<RankedTensorType>(func.getArgumentTypes()[i]);
-    const ArgumentSignature &role = roles.arguments[i];
-    Compiled::Argument arg;
-    arg.shape.assign(type.getShape().begin(), type.getShape().end());
-    arg.dtype = type.getElementType().isF32() ? DType::F32 : DType::I64;
-    arg.name = role.name;
-    if (i == 0) {
-      arg.role = Compiled::Role::Ids;
-    } else if (role.role == ArgumentRole::Positions) {
-      arg.role = Compiled::Role::Positions;
-    } else if (role.role == ArgumentRole::State) {
-      arg.role = Compiled::Role::State;
-      arg.initialWeight = role.initialWeight;
-    } else if (role.role == ArgumentRole::Weight) {
-      arg.role = Compiled::Role::Weight;
-      // Weights are read (or drawn, per name as hybrid-run does) once:
-      // every token count shares them.
-      if (drawWeights) {
-        HostTensor value;
-        if (checkpoint) {
-          if (!checkpoint->read(arg.name, value, error, arg.shape))
-            return nullptr;
-        } else {
-          value = randomWeight(arg.name, arg.shape,
-                               weights.seed < 0 ? 0 : weights.seed);
-        }
-        weightValues[arg.name] = std::move(value);
+  // Every weight any function names, read (or drawn per name, as hybrid-run
+  // does) once: all functions share them.
+  for (const ProgramFunction &fn : model->interface().functions)
+    for (const ProgramArgument &arg : fn.arguments) {
+      if (arg.kind != ArgumentKind::Weight || model->weightValues.count(arg.name))
+        continue;
+      HostTensor value;
+      if (checkpoint) {
+        if (!checkpoint->read(arg.name, value, error, arg.shape))
+          return nullptr;
+      } else {
+        value = randomWeight(arg.name, arg.shape, weights.seed < 0 ? 0 : weights.seed);
       }
-    } else if (role.role == ArgumentRole::Input && role.zerosByDefault) {
-      arg.role = Compiled::Role::Zeros;
-    } else {
-      error = description + ": argument " + std::to_string(i) +
-              " of the model is neither ids, state nor weight";
-      return nullptr;
+      model->weightValues[arg.name] = std::move(value);
     }
-    entry->arguments.push_back(std::move(arg));
-  }
-  for (unsigned r = 1; r < func.getNumResults(); ++r)
-    if (!roles.resultStates[r].empty())
-      entry->stateResults.push_back(roles.resultStates[r]);
-  if (target == Target::CPU) {
-    OwningOpRef<ModuleOp> lowered = entry->module->clone();
-    entry->jit = JitModule::compile(*lowered, error);
-    if (!entry->jit)
-      return nullptr;
-  }
-  Compiled *result = entry.get();
-  compiled[key] = std::move(entry);
-  ++compiles;
-  return result;
-}
-
-std::vector<int64_t> Model::chunkSizes() const {
-  std::vector<int64_t> sizes;
-  for (int64_t size : kChunkSizes)
-    if (size == 1 || size <= maxTokens)
-      sizes.push_back(size);
-  return sizes;
+  return model;
 }
 
 std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
-  // Every function a session can call is compiled now, so that no prompt
-  // length compiles anything later: each chunk size continuing from state,
-  // and the largest as a session's first call.
-  const std::vector<int64_t> sizes = chunkSizes();
-  Compiled *step = nullptr;
+  // Every function a session can call is ready now, so that no prompt
+  // length compiles anything later: each chunk size continuing from the
+  // state, and the largest as a session's first call.
+  const std::vector<int64_t> &sizes = chunkSizes();
+  if (sizes.empty() || sizes.back() != 1) {
+    error = interface().model + ": the model has no one-token function to decode with";
+    return nullptr;
+  }
+  const ProgramFunction *step = nullptr;
   for (int64_t size : sizes) {
-    Compiled *fn = function(batch, size, /*firstCall=*/false, error);
+    const ProgramFunction *fn = code->function(batch, size, /*firstCall=*/false, error);
     if (!fn)
       return nullptr;
     if (size == 1)
       step = fn;
   }
-  if (sizes.front() > 1 && !function(batch, sizes.front(), /*firstCall=*/true, error))
+  if (sizes.front() > 1 && !code->function(batch, sizes.front(), /*firstCall=*/true, error))
     return nullptr;
+  for (const ProgramFunction &fn : interface().functions)
+    for (const ProgramArgument &arg : fn.arguments)
+      if (arg.kind == ArgumentKind::Weight && !weightValues.count(arg.name)) {
+        error = interface().model + ": function " + fn.symbol + " takes weight '" +
+                arg.name + "', which the model was not created with";
+        return nullptr;
+      }
   std::unique_ptr<Session> session(new Session(*this, batch));
-  for (const Compiled::Argument &arg : step->arguments)
-    if (arg.role == Compiled::Role::State)
+  for (const ProgramArgument &arg : step->arguments)
+    if (arg.kind == ArgumentKind::State)
       session->layout.push_back({arg.name, arg.shape, arg.dtype, arg.initialWeight});
   session->reset();
   return session;
@@ -188,22 +88,22 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
     return false;
   }
   for (int64_t n = 0; n < ids.numel(); ++n)
-    if (model.vocab > 0 && (ids.ints()[n] < 0 || ids.ints()[n] >= model.vocab)) {
+    if ((ids.ints()[n] < 0 || ids.ints()[n] >= model.vocabSize())) {
       error = "session: token id " + std::to_string(ids.ints()[n]) +
-              " is outside the vocabulary [0, " + std::to_string(model.vocab) + ")";
+              " is outside the vocabulary [0, " + std::to_string(model.vocabSize()) + ")";
       return false;
     }
   const int64_t count = ids.dim(1);
-  if (position + count > model.maxTokens) {
+  if (position + count > model.maxTokens()) {
     error = "session: the context is full: " + std::to_string(position) + " + " +
             std::to_string(count) + " tokens exceed maxTokens " +
-            std::to_string(model.maxTokens) + " (Model::load)";
+            std::to_string(model.maxTokens()) + " (the context the model was compiled for)";
     return false;
   }
   // The tokens run in chunks of the compiled sizes, largest first (a prompt
   // of 300 with sizes 128, 16, 1: 128 + 128 + 16·2 + 1·12), so every length
   // runs on the functions newSession compiled.
-  const std::vector<int64_t> sizes = model.chunkSizes();
+  const std::vector<int64_t> &sizes = model.chunkSizes();
   std::vector<float> all;
   int64_t vocab = 0;
   for (int64_t done = 0; done < count;) {
@@ -235,11 +135,11 @@ bool Session::runChunk(const HostTensor &ids, HostTensor &logits,
                        std::string &error) {
   // A prompt at position 0 runs the function built for a session's first
   // call: attention without cache reads, the tiled causal kernel.
-  Model::Compiled *fn =
-      model.function(batch, ids.dim(1),
-                     /*firstCall=*/position == 0 && ids.dim(1) > 1 &&
-                         ids.dim(1) == model.chunkSizes().front(),
-                     error);
+  const ProgramFunction *fn = model.code->function(
+      batch, ids.dim(1),
+      /*firstCall=*/position == 0 && ids.dim(1) > 1 &&
+          ids.dim(1) == model.chunkSizes().front(),
+      error);
   if (!fn)
     return false;
   // The state and the weights are passed in place (the compiled code reads
@@ -248,14 +148,14 @@ bool Session::runChunk(const HostTensor &ids, HostTensor &logits,
   std::vector<HostTensor> made;
   made.reserve(fn->arguments.size());
   std::vector<const HostTensor *> args;
-  for (const Model::Compiled::Argument &arg : fn->arguments) {
-    switch (arg.role) {
-    case Model::Compiled::Role::Ids:
+  for (const ProgramArgument &arg : fn->arguments) {
+    switch (arg.kind) {
+    case ArgumentKind::Ids:
       made.push_back(HostTensor::fromInts(
           ids.shape(), std::vector<int64_t>(ids.ints(), ids.ints() + ids.numel())));
       args.push_back(&made.back());
       break;
-    case Model::Compiled::Role::Positions: {
+    case ArgumentKind::Positions: {
       // Absolute positions of this call's tokens.
       std::vector<int64_t> values(ids.numel());
       for (int64_t n = 0; n < ids.numel(); ++n)
@@ -264,30 +164,20 @@ bool Session::runChunk(const HostTensor &ids, HostTensor &logits,
       args.push_back(&made.back());
       break;
     }
-    case Model::Compiled::Role::State:
+    case ArgumentKind::State:
       args.push_back(&state.at(arg.name));
       break;
-    case Model::Compiled::Role::Zeros:
+    case ArgumentKind::Zeros:
       made.push_back(HostTensor::zeros(arg.shape, arg.dtype));
       args.push_back(&made.back());
       break;
-    case Model::Compiled::Role::Weight:
+    case ArgumentKind::Weight:
       args.push_back(&model.weightValues.at(arg.name));
       break;
     }
   }
   std::vector<HostTensor> results;
-  bool ok;
-  if (model.target == Model::Target::CPU) {
-    ok = fn->jit->run("forward", args, results, error);
-  } else {
-    std::vector<HostTensor> copies;
-    for (const HostTensor *arg : args)
-      copies.push_back(*arg);
-    ok = reference::interpret(fn->module->lookupSymbol<func::FuncOp>("forward"),
-                              copies, results, error);
-  }
-  if (!ok)
+  if (!model.code->run(*fn, args, results, error))
     return false;
   logits = std::move(results[0]);
   for (size_t s = 0; s < fn->stateResults.size(); ++s)
@@ -329,9 +219,9 @@ bool Session::restore(const Snapshot &snapshot, std::string &error) {
   if (snapshot.batch != batch)
     return fail("it holds " + std::to_string(snapshot.batch) +
                 " sequences, this session " + std::to_string(batch));
-  if (snapshot.position < 0 || snapshot.position > model.maxTokens)
+  if (snapshot.position < 0 || snapshot.position > model.maxTokens())
     return fail("its position " + std::to_string(snapshot.position) +
-                " is outside [0, maxTokens = " + std::to_string(model.maxTokens) + "]");
+                " is outside [0, maxTokens = " + std::to_string(model.maxTokens()) + "]");
   if (snapshot.tensors.size() != layout.size())
     return fail("it has " + std::to_string(snapshot.tensors.size()) +
                 " state tensors, the session " + std::to_string(layout.size()));

@@ -1,8 +1,8 @@
 //===- hybrid-compile.cpp - The hybrid-mlir compiler driver ---------------===//
 //
-//   hybrid-compile INPUT -o OUT --emit=hybrid|linalg|llvm|obj|shared-lib
+//   hybrid-compile INPUT -o OUT --emit=hybrid|linalg|llvm|obj|shared-lib|module
 //                  [--target=cpu|cuda] [--batch=B --seq-len=S --memory=M]
-//                  [--verbose]
+//                  [--max-tokens=N] [--verbose]
 //
 // INPUT is a .mlir file, a model's config.json or a hybrid model JSON
 // (imported as @forward for token ids of shape [B, S], with M rows of carried
@@ -14,8 +14,14 @@
 // function is exported as `_mlir_ciface_NAME(inputs..., outputs...)`, each
 // argument a pointer to a memref descriptor (see examples/aot/).
 //
+// --emit=module writes a compiled-model artifact (docs/artifact.md): every
+// function a generation session of B sequences calls (any prompt length up
+// to --max-tokens), their signature as data, and their code, which
+// hybrid-run-module runs without LLVM.
+//
 //===----------------------------------------------------------------------===//
 
+#include "hybrid/Compiler/ModelCompiler.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Support/Checkpoint.h"
@@ -45,8 +51,8 @@ using namespace mlir::hybrid;
 
 namespace {
 
-enum class Emit { Hybrid, Linalg, LLVM, Obj, SharedLib };
-enum class Target { CPU, CUDA };
+enum class Emit { Hybrid, Linalg, LLVM, Obj, SharedLib, Module };
+enum class Device { CPU, CUDA };
 
 llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
                                      llvm::cl::desc("<input .mlir>"),
@@ -61,11 +67,18 @@ llvm::cl::opt<Emit> emit(
         clEnumValN(Emit::Linalg, "linalg", "after convert-hybrid-to-linalg"),
         clEnumValN(Emit::LLVM, "llvm", "LLVM IR optimised for this CPU"),
         clEnumValN(Emit::Obj, "obj", "an object file for this CPU"),
-        clEnumValN(Emit::SharedLib, "shared-lib", "a shared library")));
-llvm::cl::opt<Target> target(
-    "target", llvm::cl::desc("Target"), llvm::cl::init(Target::CPU),
-    llvm::cl::values(clEnumValN(Target::CPU, "cpu", "this CPU"),
-                     clEnumValN(Target::CUDA, "cuda", "NVIDIA GPUs (not built yet)")));
+        clEnumValN(Emit::SharedLib, "shared-lib", "a shared library"),
+        clEnumValN(Emit::Module, "module",
+                   "a compiled-model artifact for hybrid-run-module (models only)")));
+llvm::cl::opt<Device> target(
+    "target", llvm::cl::desc("Target"), llvm::cl::init(Device::CPU),
+    llvm::cl::values(clEnumValN(Device::CPU, "cpu", "this CPU"),
+                     clEnumValN(Device::CUDA, "cuda", "NVIDIA GPUs (not built yet)")));
+llvm::cl::opt<int64_t> maxTokens(
+    "max-tokens",
+    llvm::cl::desc("--emit=module: the longest context a session holds (the KV "
+                   "caches of global attention layers)"),
+    llvm::cl::init(2048));
 
 llvm::cl::opt<int64_t> batchSize("batch",
                                   llvm::cl::desc("Model input batch (config.json)"),
@@ -92,11 +105,12 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "hybrid-mlir compiler driver\n");
-  if (target == Target::CUDA)
+  if (target == Device::CUDA)
     return fail("the cuda target is not built yet; use --target=cpu");
   // A checkpoint directory stands for its config.json; its weights' names
   // say which of HF's layouts the compiled function reads.
   std::vector<std::string> checkpointNames;
+  std::string checkpointWeights;
   bool haveCheckpoint = false;
   if (isDirectory(inputFile)) {
     ModelDirectory directory;
@@ -108,6 +122,7 @@ int main(int argc, char **argv) {
       if (!checkpoint)
         return fail(error);
       checkpointNames = checkpoint->names();
+      checkpointWeights = directory.weights;
       haveCheckpoint = true;
     }
     inputFile = directory.config;
@@ -116,8 +131,25 @@ int main(int argc, char **argv) {
   if (!isModel && !llvm::StringRef(inputFile).ends_with(".mlir"))
     return fail(inputFile + ": expected a .mlir file, a model's config.json or "
                             "a checkpoint directory");
-  if ((emit == Emit::Obj || emit == Emit::SharedLib) && outputFile == "-")
-    return fail("--emit=obj and --emit=shared-lib need -o FILE");
+  if ((emit == Emit::Obj || emit == Emit::SharedLib || emit == Emit::Module) &&
+      outputFile == "-")
+    return fail("--emit=obj, --emit=shared-lib and --emit=module need -o FILE");
+  if (emit == Emit::Module) {
+    if (!isModel)
+      return fail(inputFile + ": --emit=module compiles a model (a config.json, a "
+                              "hybrid model JSON or a checkpoint directory)");
+    if (batchSize < 1 || maxTokens < 1)
+      return fail("--batch and --max-tokens must be positive");
+    ArtifactOptions options;
+    options.batch = batchSize;
+    options.maxTokens = maxTokens;
+    options.checkpoint = checkpointWeights;
+    options.verbose = true;
+    std::string error;
+    if (!compileModelArtifact(inputFile, options, outputFile, error))
+      return fail(error);
+    return 0;
+  }
 
   DialectRegistry registry;
   registerCPUPipelineDialects(registry);

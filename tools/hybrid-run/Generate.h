@@ -1,16 +1,17 @@
 //===- Generate.h - hybrid-run --generate=N ---------------------*- C++ -*-===//
 //
-// Greedy decoding through the runtime's Session: prefill the prompt, then
-// feed back the arg-max token N − 1 times (or until every sequence has
-// produced an end-of-sequence id), printing each token as it comes and the
-// prefill and per-token times.
+// Greedy decoding (tools/common/GreedyGeneration.h) of a model description
+// compiled here: for the CPU through the compile cache (an artifact per
+// model, batch and context, loaded by the same runtime as
+// hybrid-run-module's), or in memory with --no-cache; on the reference
+// evaluator for --target=reference.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef HYBRID_TOOLS_HYBRID_RUN_GENERATE_H
 #define HYBRID_TOOLS_HYBRID_RUN_GENERATE_H
 
-#include "hybrid/Runtime/Model.h"
+#include "hybrid/Compiler/ModelCompiler.h"
 
 #include <optional>
 #include <string>
@@ -21,15 +22,19 @@ namespace mlir::hybrid {
 struct GenerateOptions {
   std::string description; ///< config.json or hybrid model JSON
   Weights weights;
-  Model::Target target = Model::Target::CPU;
+  /// The checkpoint whose names pick HF's layout (the weights' file, or "").
+  std::string checkpoint;
+  Target target = Target::CPU;
   HostTensor prompt;  ///< token ids [batch, P]
   int64_t tokens = 0; ///< how many to generate
+  /// The context a session holds; 0: the next power of two ≥ max(256, P + N),
+  /// so that prompts of many lengths share one compiled model.
+  int64_t maxTokens = 0;
   std::string output; ///< .npy for the generated ids [batch, steps], or ""
-  /// A sequence that produces one of these is finished: its later tokens are
-  /// the padding id (the first eos id when there is none), and generation
-  /// stops when every sequence is finished, as HF's generate does.
   std::vector<int64_t> eosTokenIds;
   std::optional<int64_t> padTokenId;
+  bool useCache = true;
+  std::string cacheDir; ///< empty: compileCacheDirectory's default
   bool verbose = false;
 };
 

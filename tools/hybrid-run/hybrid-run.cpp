@@ -11,13 +11,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "Generate.h"
+#include "../common/TensorText.h"
 
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
-#include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Support/Npy.h"
 #include "hybrid/Support/RandomWeights.h"
 #include "hybrid/Support/Checkpoint.h"
@@ -48,8 +49,6 @@ using namespace mlir;
 using namespace mlir::hybrid;
 
 namespace {
-
-enum class Target { Reference, CPU };
 
 llvm::cl::opt<std::string> inputFile(
     llvm::cl::Positional,
@@ -117,6 +116,21 @@ llvm::cl::opt<bool> ignoreEos(
                    "end-of-sequence id of the checkpoint directory's "
                    "generation_config.json"),
     llvm::cl::init(false));
+llvm::cl::opt<bool> noCache(
+    "no-cache",
+    llvm::cl::desc("With --generate on the cpu: compile in memory, without the "
+                   "compile cache"),
+    llvm::cl::init(false));
+llvm::cl::opt<std::string> cacheDir(
+    "cache-dir",
+    llvm::cl::desc("With --generate: the compile cache's directory (default "
+                   "$HYBRID_CACHE_DIR, else ~/.cache/hybrid-mlir)"),
+    llvm::cl::value_desc("dir"));
+llvm::cl::opt<int64_t> maxTokensOption(
+    "max-tokens",
+    llvm::cl::desc("With --generate: the context the session holds (default: the "
+                   "next power of two >= max(256, prompt + generated tokens))"),
+    llvm::cl::init(0));
 llvm::cl::opt<int> randomInputs(
     "random-inputs",
     llvm::cl::desc("Fill the arguments not given with --input from this seed: "
@@ -133,105 +147,6 @@ std::string typeToString(Type type) {
   llvm::raw_string_ostream os(text);
   type.print(os);
   return text;
-}
-
-/// Parses "2x3xf32=1,2,3,4,5,6" (or a single value, splatted).
-bool parseInline(const std::string &text, HostTensor &tensor,
-                 std::string &error) {
-  size_t equals = text.find('=');
-  if (equals == std::string::npos) {
-    error = "'" + text + "' is neither @file.npy nor SHAPExTYPE=values";
-    return false;
-  }
-  std::string typeText = text.substr(0, equals);
-  std::vector<int64_t> shape;
-  size_t start = 0;
-  std::string elementType;
-  while (true) {
-    size_t x = typeText.find('x', start);
-    std::string part = typeText.substr(start, x - start);
-    if (x == std::string::npos || !std::isdigit(part.empty() ? 'a' : part[0])) {
-      elementType = typeText.substr(start);
-      break;
-    }
-    // Dimensions are bounded so that their product cannot overflow: an
-    // inline input is typed on a command line, not gigabytes long.
-    int64_t dim = 0;
-    if (llvm::StringRef(part).getAsInteger(10, dim) || dim < 0 ||
-        dim > (int64_t(1) << 30)) {
-      error = "dimension '" + part + "' of '" + typeText +
-              "' must be an integer in [0, 2^30]";
-      return false;
-    }
-    shape.push_back(dim);
-    start = x + 1;
-  }
-  int64_t count = 1;
-  for (int64_t d : shape)
-    if (d != 0 && count > (int64_t(1) << 30) / d) {
-      error = "'" + typeText + "' has more than 2^30 elements; use @file.npy";
-      return false;
-    } else {
-      count *= d;
-    }
-  DType dtype;
-  if (elementType == "f32" || elementType == "f16" || elementType == "bf16")
-    dtype = DType::F32;
-  else if (elementType == "i32")
-    dtype = DType::I32;
-  else if (elementType == "i64")
-    dtype = DType::I64;
-  else {
-    error = "unsupported element type '" + elementType + "' in '" + typeText +
-            "'; expected f32, f16, bf16, i32 or i64";
-    return false;
-  }
-  std::vector<double> values;
-  std::string rest = text.substr(equals + 1);
-  for (char &c : rest)
-    if (c == ',' || c == '[' || c == ']')
-      c = ' ';
-  // strtod, not operator>>: "nan", "inf" and "-inf" are values too.
-  std::istringstream stream(rest);
-  std::string word;
-  while (stream >> word) {
-    char *end = nullptr;
-    double v = std::strtod(word.c_str(), &end);
-    if (end != word.c_str() + word.size()) {
-      error = "cannot parse the values of '" + typeText + "': '" + word +
-              "' is not a number";
-      return false;
-    }
-    values.push_back(v);
-  }
-  // Token ids and other integers are taken exactly, never truncated.
-  if (dtype != DType::F32)
-    for (size_t i = 0; i < values.size(); ++i)
-      if (!(values[i] == std::floor(values[i])) || std::fabs(values[i]) > 9.0e15) {
-        std::ostringstream value;
-        value << values[i];
-        error = "value " + std::to_string(i) + " of '" + typeText + "' (" +
-                value.str() + ") is not an integer";
-        return false;
-      }
-  if (values.size() == 1)
-    values.assign(count, values[0]);
-  if (static_cast<int64_t>(values.size()) != count) {
-    error = "'" + typeText + "' needs " + std::to_string(count) +
-            " values, got " + std::to_string(values.size());
-    return false;
-  }
-  if (dtype == DType::F32)
-    tensor = HostTensor::fromFloats(shape, {values.begin(), values.end()});
-  else
-    tensor = HostTensor::fromInts(shape, {values.begin(), values.end()}, dtype);
-  return true;
-}
-
-/// An --input: "@file.npy" or an inline "2x3xf32=1,2,3,4,5,6".
-bool readInput(const std::string &spec, HostTensor &tensor, std::string &error) {
-  return !spec.empty() && spec[0] == '@' ? readNpy(spec.substr(1), tensor, error)
-                                         : parseInline(spec, tensor, error);
 }
 
 /// Checks a runtime value against the declared argument type.
@@ -286,70 +201,6 @@ HostTensor randomTensor(RankedTensorType type, std::mt19937 &rng) {
                                                                   : DType::I64);
 }
 
-/// Compares a result with an expected tensor; sets `error` on mismatch.
-bool matchesExpected(size_t index, const HostTensor &actual,
-                     const HostTensor &expected, std::string &error) {
-  std::string prefix = "result " + std::to_string(index) + ": ";
-  if (actual.shape() != expected.shape() ||
-      actual.isFloat() != expected.isFloat()) {
-    error = prefix + "got " + actual.typeString() + ", expected " +
-            expected.typeString();
-    return false;
-  }
-  double scale = 1.0, worst = 0.0;
-  int64_t worstAt = 0;
-  for (int64_t n = 0; n < expected.numel(); ++n)
-    scale = std::max(scale, std::abs(double(expected.isFloat()
-                                                ? expected.floats()[n]
-                                                : expected.ints()[n])));
-  for (int64_t n = 0; n < expected.numel(); ++n) {
-    double a = actual.isFloat() ? actual.floats()[n] : actual.ints()[n];
-    double e = expected.isFloat() ? expected.floats()[n] : expected.ints()[n];
-    double diff = std::abs(a - e);
-    if (!(diff <= worst)) { // NaN counts as the worst
-      worst = std::isnan(diff) ? INFINITY : diff;
-      worstAt = n;
-    }
-  }
-  if (worst > tolerance * scale) {
-    error = prefix + "element " + std::to_string(worstAt) + " differs by " +
-            std::to_string(worst) + ", more than the tolerance " +
-            std::to_string(tolerance * scale);
-    return false;
-  }
-  llvm::outs() << "result[" << index << "]: " << actual.typeString()
-               << " matches the expected output (max difference "
-               << llvm::format("%.3g", worst) << ")\n";
-  return true;
-}
-
-/// iree-run-module's format: 2x3xf32=[1 2 3][4 5 6].
-void printTensor(const HostTensor &t, llvm::raw_ostream &os) {
-  os << t.typeString() << "=";
-  const int64_t count = t.numel(), limit = 1024;
-  std::vector<int64_t> strides(t.rank(), 1);
-  for (int64_t d = t.rank() - 2; d >= 0; --d)
-    strides[d] = strides[d + 1] * t.dim(d + 1);
-  for (int64_t n = 0; n < std::min(count, limit); ++n) {
-    for (int64_t d = 0; d + 1 < t.rank(); ++d)
-      if (n % strides[d] == 0)
-        os << "[";
-    if (n % (t.rank() ? t.dim(-1) : 1) != 0)
-      os << " ";
-    if (t.isFloat())
-      os << llvm::format("%g", t.floats()[n]);
-    else
-      os << t.ints()[n];
-    for (int64_t d = 0; d + 1 < t.rank(); ++d)
-      if ((n + 1) % strides[d] == 0)
-        os << "]";
-  }
-  if (count > limit)
-    os << "... (" << count << " elements, " << count - limit
-       << " not shown; use --output=@file.npy)";
-  os << "\n";
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -384,15 +235,21 @@ int main(int argc, char **argv) {
       options.padTokenId = directory.padTokenId;
     }
     options.description = inputFile;
-    if (!weightsFile.empty())
+    if (maxTokensOption < 0)
+      return fail("--max-tokens must be positive");
+    options.maxTokens = maxTokensOption;
+    options.useCache = !noCache;
+    options.cacheDir = cacheDir;
+    if (!weightsFile.empty()) {
       options.weights = Weights::fromFile(weightsFile);
+      options.checkpoint = weightsFile;
+    }
     else if (randomWeights >= 0)
       options.weights = Weights::random(randomWeights);
     else
       return fail("--generate needs --weights=FILE.safetensors or "
                   "--random-weights=SEED");
-    options.target =
-        target == Target::CPU ? Model::Target::CPU : Model::Target::Reference;
+    options.target = target;
     std::string error;
     if (inputs.size() != 1 || !readInput(inputs[0], options.prompt, error))
       return fail("--generate needs one --input with the prompt's token ids" +
@@ -672,9 +529,12 @@ int main(int argc, char **argv) {
       return fail("--expected-output=" + spec + ": expected @file.npy");
     if (!readNpy(spec.substr(1), expected, error))
       return fail(error);
-    if (!matchesExpected(r, results[r], expected, error)) {
+    std::string report;
+    if (!matchesExpected(r, results[r], expected, tolerance, error, report)) {
       llvm::errs() << "hybrid-run: error: " << error << "\n";
       allMatch = false;
+    } else {
+      llvm::outs() << report << "\n";
     }
   }
   for (size_t r = 0; r < results.size(); ++r) {
@@ -689,7 +549,7 @@ int main(int argc, char **argv) {
       continue;
     }
     llvm::outs() << "result[" << r << "]: ";
-    printTensor(results[r], llvm::outs());
+    llvm::outs() << formatTensor(results[r]) << "\n";
   }
   return allMatch ? 0 : 1;
 }

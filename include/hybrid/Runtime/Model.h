@@ -1,15 +1,16 @@
 //===- Model.h - Loading a model and generating with carried state -*- C++ -*-===//
 //
-// The runtime API of DESIGN.md §7: load a model description with its
-// weights, compile it for a target, open sessions, prefill a prompt (in one
-// or several chunks), decode token by token, snapshot and restore the whole
-// state. The state's layout comes from the compiler: every function argument
-// and result marked {hybrid.state = NAME} is one named state tensor, so the
-// runtime hard-codes nothing about layers.
+// The runtime API of DESIGN.md §7: a model's compiled functions with its
+// weights, sessions that prefill a prompt (in one or several chunks), decode
+// token by token, snapshot and restore the whole state. The state's layout
+// comes from the compiler (ModelInterface), so the runtime hard-codes
+// nothing about layers. This library links no LLVM or MLIR: the code comes
+// from a compiled-model artifact (Artifact.h) or, on the tools' side, from
+// the compiler (hybrid/Compiler/ModelCompiler.h: loadModel).
 //
 //   std::string error;
-//   auto model = hybrid::Model::load("config.json", hybrid::Weights::fromFile("model.safetensors"),
-//                                    hybrid::Model::Target::CPU, error);
+//   auto model = hybrid::Model::create(hybrid::loadArtifact("m.hybrid", error),
+//                                      hybrid::Weights::fromFile("model.safetensors"), error);
 //   auto session = model->newSession(/*batch=*/1, error);
 //   HostTensor logits;
 //   session->prefill(promptIds, logits, error);   // [1, P] -> [1, P, V]
@@ -31,13 +32,13 @@
 #ifndef HYBRID_RUNTIME_MODEL_H
 #define HYBRID_RUNTIME_MODEL_H
 
+#include "hybrid/Runtime/ModelInterface.h"
 #include "hybrid/Support/HostTensor.h"
 
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <vector>
 
 namespace mlir::hybrid {
@@ -65,50 +66,33 @@ class Session;
 
 class Model {
 public:
-  enum class Target { Reference, CPU };
-
   ~Model();
-  /// Reads the description (HF config.json or hybrid model JSON) and the
-  /// weights. `maxTokens` is the context the KV caches of global attention
-  /// layers hold (sliding-window layers keep exactly their window). Null with
-  /// `error` set on failure.
-  static std::unique_ptr<Model> load(const std::string &description,
-                                     const Weights &weights, Target target,
-                                     std::string &error, int64_t maxTokens = 2048);
+  /// A model whose functions come from `code` (a loaded artifact, or the
+  /// compiler: hybrid/Compiler/ModelCompiler.h), with the weights its
+  /// functions name read from `weights` (or drawn per name). Null with
+  /// `error` set.
+  static std::unique_ptr<Model> create(std::unique_ptr<ModelCode> code,
+                                       const Weights &weights, std::string &error);
 
   /// A fresh session for `batch` sequences (state at zeros, or where the
   /// compiler says a layer starts: a memory layer's learned memory), or null
-  /// when the model cannot carry state.
+  /// when the model cannot carry state. Every function the session can call
+  /// is compiled (or looked up in the artifact) here.
   std::unique_ptr<Session> newSession(int64_t batch, std::string &error);
 
-  int64_t vocabSize() const { return vocab; }
-  /// How many functions were compiled (imported, for the reference) so far.
-  int64_t compiledFunctions() const { return compiles; }
-  /// The token counts a session's calls are split into, largest first:
-  /// kChunkSizes up to maxTokens.
-  std::vector<int64_t> chunkSizes() const;
-  static constexpr int64_t kChunkSizes[] = {128, 16, 1};
+  int64_t vocabSize() const { return code->interface().vocabSize; }
+  int64_t maxTokens() const { return code->interface().maxTokens; }
+  /// The token counts a session's calls are split into, largest first.
+  const std::vector<int64_t> &chunkSizes() const { return code->interface().chunkSizes; }
+  /// How many functions the compiler compiled for this model so far.
+  int64_t compiledFunctions() const { return code->compiledFunctions(); }
+  const ModelInterface &interface() const { return code->interface(); }
 
 private:
   friend class Session;
-  struct Compiled;
   Model() = default;
-  /// The function for `batch` x `tokens` (a session's first call, or one
-  /// continuing from carried state), compiled on first use.
-  Compiled *function(int64_t batch, int64_t tokens, bool firstCall,
-                     std::string &error);
-
-  std::string description;
-  Weights weights;
-  Target target = Target::CPU;
-  int64_t vocab = 0, maxTokens = 2048, compiles = 0;
+  std::unique_ptr<ModelCode> code;
   std::map<std::string, HostTensor> weightValues;
-  /// The checkpoint's tensor names (its layout), read with the weights.
-  std::vector<std::string> checkpointNames;
-  /// Declared before `compiled`: the modules must go before their context.
-  struct ContextHolder;
-  std::unique_ptr<ContextHolder> context;
-  std::map<std::tuple<int64_t, int64_t, bool>, std::unique_ptr<Compiled>> compiled;
 };
 
 /// The whole carried state of a session, to restore later (prefix reuse).
@@ -146,7 +130,7 @@ public:
 private:
   friend class Model;
   Session(Model &model, int64_t batch) : model(model), batch(batch) {}
-  /// One call of the function compiled for `ids`' [batch, n].
+  /// One call of the function for `ids`' [batch, n].
   bool runChunk(const HostTensor &ids, HostTensor &logits, std::string &error);
   Model &model;
   int64_t batch;

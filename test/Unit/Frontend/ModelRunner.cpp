@@ -5,7 +5,7 @@
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
-#include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Support/SafeTensors.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

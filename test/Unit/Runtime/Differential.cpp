@@ -5,7 +5,7 @@
 #include "../TestUtils.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
-#include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Compiler/JitModule.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

@@ -17,7 +17,7 @@
 
 #include "../Frontend/ModelRunner.h"
 #include "../TestUtils.h"
-#include "hybrid/Runtime/Model.h"
+#include "hybrid/Compiler/ModelCompiler.h"
 
 #include <gtest/gtest.h>
 
@@ -50,7 +50,7 @@ HostTensor rows(const HostTensor &t, int64_t from, int64_t count) {
 
 struct Case {
   const char *description;
-  Model::Target target;
+  Target target;
 };
 
 class Generation : public ::testing::TestWithParam<Case> {};
@@ -58,7 +58,7 @@ class Generation : public ::testing::TestWithParam<Case> {};
 TEST_P(Generation, DecodeChunksAndRestoreMatchOnePass) {
   std::string error;
   std::unique_ptr<Model> model =
-      Model::load(std::string(HYBRID_SOURCE_DIR) + "/" + GetParam().description,
+      loadModel(std::string(HYBRID_SOURCE_DIR) + "/" + GetParam().description,
                   Weights::random(3), GetParam().target, error);
   ASSERT_TRUE(model) << error;
   const int64_t total = 18;
@@ -109,20 +109,20 @@ TEST_P(Generation, DecodeChunksAndRestoreMatchOnePass) {
 
 INSTANTIATE_TEST_SUITE_P(
     StatefulModels, Generation,
-    ::testing::Values(Case{"examples/hf/mamba-tiny/config.json", Model::Target::Reference},
-                      Case{"examples/hf/mamba-tiny/config.json", Model::Target::CPU},
-                      Case{"examples/models/mamba.json", Model::Target::CPU},
-                      Case{"examples/hf/gemma2-tiny/config.json", Model::Target::Reference},
-                      Case{"examples/hf/gemma2-tiny/config.json", Model::Target::CPU},
-                      Case{"examples/hf/jamba-tiny/config.json", Model::Target::Reference},
-                      Case{"examples/models/gemma2_style.json", Model::Target::Reference},
-                      Case{"examples/models/jamba_style.json", Model::Target::Reference},
-                      Case{"examples/models/conv_hybrid.json", Model::Target::Reference},
+    ::testing::Values(Case{"examples/hf/mamba-tiny/config.json", Target::Reference},
+                      Case{"examples/hf/mamba-tiny/config.json", Target::CPU},
+                      Case{"examples/models/mamba.json", Target::CPU},
+                      Case{"examples/hf/gemma2-tiny/config.json", Target::Reference},
+                      Case{"examples/hf/gemma2-tiny/config.json", Target::CPU},
+                      Case{"examples/hf/jamba-tiny/config.json", Target::Reference},
+                      Case{"examples/models/gemma2_style.json", Target::Reference},
+                      Case{"examples/models/jamba_style.json", Target::Reference},
+                      Case{"examples/models/conv_hybrid.json", Target::Reference},
                       Case{"examples/models/linear_attention_hybrid.json",
-                           Model::Target::Reference},
-                      Case{"examples/models/linear_attention_hybrid.json", Model::Target::CPU},
-                      Case{"examples/models/parallel_hybrid.json", Model::Target::Reference},
-                      Case{"examples/models/memory_augmented.json", Model::Target::Reference}));
+                           Target::Reference},
+                      Case{"examples/models/linear_attention_hybrid.json", Target::CPU},
+                      Case{"examples/models/parallel_hybrid.json", Target::Reference},
+                      Case{"examples/models/memory_augmented.json", Target::Reference}));
 
 TEST(Generation, MemoryLayerStartsAtItsLearnedMemory) {
   // A fresh session's memory is memory_init ({hybrid.state_init}), not
@@ -132,7 +132,7 @@ TEST(Generation, MemoryLayerStartsAtItsLearnedMemory) {
   const std::string file = ::testing::TempDir() + "/memory-generation.safetensors";
   ASSERT_TRUE(mlir::hybrid::testing::writeModelWeights(path, {2, 6, 0}, file));
   std::string error;
-  auto model = Model::load(path, Weights::fromFile(file), Model::Target::Reference, error);
+  auto model = loadModel(path, Weights::fromFile(file), Target::Reference, error);
   ASSERT_TRUE(model) << error;
   std::vector<HostTensor> stateless =
       mlir::hybrid::testing::runModel(path, {2, 6, 0}, {tokens(0, 6)}, false);
@@ -146,7 +146,7 @@ TEST(Generation, MemoryLayerStartsAtItsLearnedMemory) {
                       stateless[1], 1e-4));
 }
 
-class TransformerXLGeneration : public ::testing::TestWithParam<Model::Target> {};
+class TransformerXLGeneration : public ::testing::TestWithParam<Target> {};
 
 TEST_P(TransformerXLGeneration, CarriesExactlyItsMemoryLength) {
   // examples/models/transformer_xl.json keeps memory_length 8 rows per layer.
@@ -157,7 +157,7 @@ TEST_P(TransformerXLGeneration, CarriesExactlyItsMemoryLength) {
   const std::string file = ::testing::TempDir() + "/txl-generation.safetensors";
   ASSERT_TRUE(mlir::hybrid::testing::writeModelWeights(path, {2, 8, 0}, file));
   std::string error;
-  auto model = Model::load(path, Weights::fromFile(file), GetParam(), error);
+  auto model = loadModel(path, Weights::fromFile(file), GetParam(), error);
   ASSERT_TRUE(model) << error;
   using mlir::hybrid::testing::runModel;
   // Results: logits, then each layer's memory (the last 8 layer inputs).
@@ -201,7 +201,7 @@ TEST_P(TransformerXLGeneration, CarriesExactlyItsMemoryLength) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothTargets, TransformerXLGeneration,
-                         ::testing::Values(Model::Target::Reference, Model::Target::CPU));
+                         ::testing::Values(Target::Reference, Target::CPU));
 
 class AnyLength : public ::testing::TestWithParam<const char *> {};
 
@@ -216,7 +216,7 @@ TEST_P(AnyLength, EveryPromptLengthRunsOnTheFunctionsOfNewSession) {
   const std::string file = ::testing::TempDir() + "/any-length.safetensors";
   ASSERT_TRUE(mlir::hybrid::testing::writeModelWeights(path, ModelInputShape{}, file));
   std::string error;
-  auto model = Model::load(path, Weights::fromFile(file), Model::Target::CPU, error,
+  auto model = loadModel(path, Weights::fromFile(file), Target::CPU, error,
                            /*maxTokens=*/200);
   ASSERT_TRUE(model) << error;
   EXPECT_EQ(model->chunkSizes(), (std::vector<int64_t>{128, 16, 1}));
@@ -248,8 +248,8 @@ TEST(Generation, SlidingLayersKeepExactlyTheirWindow) {
   // gemma2-tiny: layer 0 slides over 4 tokens, layer 1 is global; 2 kv heads
   // of 16. After 18 tokens the sliding caches still hold 4 slots.
   std::string error;
-  auto model = Model::load(HYBRID_SOURCE_DIR "/examples/hf/gemma2-tiny/config.json",
-                           Weights::random(1), Model::Target::Reference, error,
+  auto model = loadModel(HYBRID_SOURCE_DIR "/examples/hf/gemma2-tiny/config.json",
+                           Weights::random(1), Target::Reference, error,
                            /*maxTokens=*/32);
   ASSERT_TRUE(model) << error;
   auto session = model->newSession(1, error);
@@ -269,21 +269,21 @@ TEST(Generation, SlidingLayersKeepExactlyTheirWindow) {
   EXPECT_FALSE(session->prefill(HostTensor::fromInts({1, 15}, std::vector<int64_t>(15, 5)),
                                 logits, error));
   EXPECT_EQ(error, "session: the context is full: 18 + 15 tokens exceed maxTokens 32 "
-                   "(Model::load)");
+                   "(the context the model was compiled for)");
 }
 
 TEST(GenerationErrors, EncodersDoNotGenerate) {
   std::string error;
-  EXPECT_FALSE(Model::load(HYBRID_SOURCE_DIR "/examples/hf/longformer-tiny/config.json",
-                           Weights::random(1), Model::Target::Reference, error));
+  EXPECT_FALSE(loadModel(HYBRID_SOURCE_DIR "/examples/hf/longformer-tiny/config.json",
+                           Weights::random(1), Target::Reference, error));
   EXPECT_EQ(error, "longformer: an encoder (bidirectional attention) does not "
                    "generate token by token");
 }
 
 TEST(GenerationErrors, DecodeTakesOneToken) {
   std::string error;
-  auto model = Model::load(HYBRID_SOURCE_DIR "/examples/hf/mamba-tiny/config.json",
-                           Weights::random(1), Model::Target::Reference, error);
+  auto model = loadModel(HYBRID_SOURCE_DIR "/examples/hf/mamba-tiny/config.json",
+                           Weights::random(1), Target::Reference, error);
   ASSERT_TRUE(model) << error;
   auto session = model->newSession(2, error);
   HostTensor logits;
@@ -299,8 +299,8 @@ TEST(GenerationErrors, RestoreRefusesForeignSnapshots) {
   // session keeps its own state.
   std::string error;
   const char *config = HYBRID_SOURCE_DIR "/examples/hf/mamba-tiny/config.json";
-  auto model = Model::load(config, Weights::random(1), Model::Target::Reference, error, 16);
-  auto other = Model::load(config, Weights::random(1), Model::Target::Reference, error, 16);
+  auto model = loadModel(config, Weights::random(1), Target::Reference, error, 16);
+  auto other = loadModel(config, Weights::random(1), Target::Reference, error, 16);
   ASSERT_TRUE(model && other) << error;
   auto session = model->newSession(2, error);
   auto single = model->newSession(1, error);

@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hybrid/Pipelines/Pipelines.h"
-#include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Compiler/JitModule.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "hybrid/Runtime/JitModule.h"
+#include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
@@ -68,14 +68,14 @@ bool recordSignature(func::FuncOp func, FunctionSignature &signature,
 /// Adds `void _hybrid_packed_NAME(void **descriptors)`, which calls
 /// `_mlir_ciface_NAME(descriptors[0], descriptors[1], ...)`: one entry
 /// signature for every function, whatever its arity.
-std::string addPackedEntry(llvm::Module &module, llvm::StringRef name) {
+bool addPackedEntry(llvm::Module &module, llvm::StringRef name) {
   llvm::Function *callee = module.getFunction(("_mlir_ciface_" + name).str());
   if (!callee)
-    return "";
+    return false;
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
   auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
-  std::string entryName = ("_hybrid_packed_" + name).str();
+  std::string entryName = packedEntryName(name.str());
   auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
                                        entryName, module);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
@@ -85,40 +85,22 @@ std::string addPackedEntry(llvm::Module &module, llvm::StringRef name) {
         ptr, b.CreateConstGEP1_64(ptr, entry->getArg(0), i)));
   b.CreateCall(callee, args);
   b.CreateRetVoid();
-  return entryName;
+  return true;
 }
-
-/// A memref descriptor {allocated, aligned, offset, sizes[R], strides[R]} over
-/// a contiguous buffer, laid out as the C interface expects.
-std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
-  std::vector<int64_t> d;
-  d.push_back(reinterpret_cast<int64_t>(data));
-  d.push_back(reinterpret_cast<int64_t>(data));
-  d.push_back(0);
-  for (int64_t s : shape)
-    d.push_back(s);
-  std::vector<int64_t> strides(shape.size(), 1);
-  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
-    strides[i] = strides[i + 1] * shape[i + 1];
-  d.insert(d.end(), strides.begin(), strides.end());
-  return d;
-}
-
-/// Host storage in the element width the compiled code reads and writes.
 
 } // namespace
 
-std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
-                                              std::string &error) {
-  std::unique_ptr<JitModule> jit(new JitModule());
+bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
+                                   llvm::StringMap<FunctionSignature> &signatures,
+                                   std::string &error) {
   bool ok = true;
   module.walk([&](func::FuncOp func) {
     if (!ok || !func.isPublic() || func.isExternal())
       return;
-    ok = recordSignature(func, jit->signatures[func.getName()], error);
+    ok = recordSignature(func, signatures[func.getName()], error);
   });
   if (!ok)
-    return nullptr;
+    return false;
 
   // Compiled for this machine unless the module pins its own target.
   if (!hasCPUTarget(module))
@@ -128,18 +110,30 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
   buildCPUPipeline(pm, CPUPipelineOptions());
   if (failed(pm.run(module))) {
     error = "the cpu pipeline failed (see the errors above)";
-    return nullptr;
+    return false;
   }
-
   auto llvmContext = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> llvmModule =
       translateForHost(module, *llvmContext, error);
   if (!llvmModule)
-    return nullptr;
-  llvm::StringMap<std::string> entryNames;
-  for (auto &entry : jit->signatures)
-    entryNames[entry.getKey()] = addPackedEntry(*llvmModule, entry.getKey());
+    return false;
+  for (auto &entry : signatures)
+    if (!addPackedEntry(*llvmModule, entry.getKey())) {
+      error = "@" + entry.getKey().str() + " has no C interface to call";
+      return false;
+    }
+  return emitHostObjectToBuffer(*llvmModule, target, object, error);
+}
 
+std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
+                                              std::string &error) {
+  std::unique_ptr<JitModule> jit(new JitModule());
+  // The object is generated here, by the same host target machine as
+  // hybrid-compile --emit=obj: LLJIT only links it (its own compile layer
+  // took ~10x longer for the same module).
+  std::string object;
+  if (!compileToObject(module, object, jit->signatures, error))
+    return nullptr;
   auto lljit = llvm::orc::LLJITBuilder().create();
   if (!lljit) {
     error = "cannot start the JIT: " + llvm::toString(lljit.takeError());
@@ -154,27 +148,19 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     return nullptr;
   }
   (*lljit)->getMainJITDylib().addGenerator(std::move(*processSymbols));
-  // The object is generated here, by the same host target machine as
-  // hybrid-compile --emit=obj: LLJIT only links it (its own compile layer
-  // took ~10x longer for the same module).
-  std::string object;
-  if (!emitHostObjectToBuffer(*llvmModule, target, object, error))
-    return nullptr;
   if (llvm::Error err = (*lljit)->addObjectFile(
           llvm::MemoryBuffer::getMemBufferCopy(object, "hybrid-jit.o"))) {
     error = "JIT linking failed: " + llvm::toString(std::move(err));
     return nullptr;
   }
-  for (auto &entry : entryNames) {
-    if (entry.getValue().empty())
-      continue;
-    auto address = (*lljit)->lookup(entry.getValue());
+  for (auto &entry : jit->signatures) {
+    auto address = (*lljit)->lookup(packedEntryName(entry.getKey().str()));
     if (!address) {
       error = "JIT compilation of @" + entry.getKey().str() +
               " failed: " + llvm::toString(address.takeError());
       return nullptr;
     }
-    jit->entries[entry.getKey()] = address->toPtr<void (*)(void **)>();
+    jit->entries[entry.getKey()] = address->toPtr<PackedEntry>();
   }
   jit->engine = std::move(*lljit);
   return jit;
@@ -201,61 +187,7 @@ bool JitModule::run(llvm::StringRef name, llvm::ArrayRef<const HostTensor *> arg
     error = "no compiled function named '" + name.str() + "'";
     return false;
   }
-  if (args.size() != sig->args.size()) {
-    error = "@" + name.str() + " takes " + std::to_string(sig->args.size()) +
-            " argument(s), got " + std::to_string(args.size());
-    return false;
-  }
-  const size_t numArgs = sig->args.size(), numResults = sig->results.size();
-  // i32 tensors are held as int64 by HostTensor: only they are converted.
-  std::vector<std::vector<int32_t>> narrowed(numArgs + numResults);
-  std::vector<std::vector<int64_t>> descriptors;
-  for (size_t i = 0; i < numArgs; ++i) {
-    const TensorSignature &want = sig->args[i];
-    const HostTensor &arg = *args[i];
-    if (arg.shape() != want.shape || arg.isFloat() != (want.dtype == DType::F32)) {
-      error = "@" + name.str() + " argument " + std::to_string(i) + ": got " +
-              arg.typeString() + ", expected " +
-              HostTensor::zeros(want.shape, want.dtype).typeString();
-      return false;
-    }
-    // No copy: the compiled code never writes its arguments (they are
-    // bufferization.writable = false; see EmitCInterfacePass).
-    void *data;
-    if (want.dtype == DType::F32) {
-      data = const_cast<float *>(arg.floats());
-    } else if (want.dtype == DType::I32) {
-      narrowed[i].assign(arg.ints(), arg.ints() + arg.numel());
-      data = narrowed[i].data();
-    } else {
-      data = const_cast<int64_t *>(arg.ints());
-    }
-    descriptors.push_back(descriptor(data, want.shape));
-  }
-  // Results are written straight into the tensors handed back.
-  results.clear();
-  for (size_t r = 0; r < numResults; ++r) {
-    const TensorSignature &out = sig->results[r];
-    results.push_back(HostTensor::zeros(out.shape, out.dtype));
-    void *data;
-    if (out.dtype == DType::F32) {
-      data = results.back().floats();
-    } else if (out.dtype == DType::I32) {
-      narrowed[numArgs + r].assign(numElements(out.shape), 0);
-      data = narrowed[numArgs + r].data();
-    } else {
-      data = results.back().ints();
-    }
-    descriptors.push_back(descriptor(data, out.shape));
-  }
-  std::vector<void *> pointers;
-  for (auto &d : descriptors)
-    pointers.push_back(d.data());
-  entry->second(pointers.data());
-
-  for (size_t r = 0; r < numResults; ++r)
-    if (sig->results[r].dtype == DType::I32)
-      std::copy(narrowed[numArgs + r].begin(), narrowed[numArgs + r].end(),
-                results[r].ints());
-  return true;
+  return callPacked(entry->second, name.str(), *sig,
+                    std::vector<const HostTensor *>(args.begin(), args.end()), results,
+                    error);
 }

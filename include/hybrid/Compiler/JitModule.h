@@ -9,9 +9,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef HYBRID_RUNTIME_JITMODULE_H
-#define HYBRID_RUNTIME_JITMODULE_H
+#ifndef HYBRID_COMPILER_JITMODULE_H
+#define HYBRID_COMPILER_JITMODULE_H
 
+#include "hybrid/Runtime/Executable.h"
 #include "hybrid/Support/HostTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -28,15 +29,14 @@ class LLJIT;
 namespace mlir {
 namespace hybrid {
 
-/// Shape and element type of one argument or result.
-struct TensorSignature {
-  std::vector<int64_t> shape;
-  DType dtype = DType::F32;
-};
-
-struct FunctionSignature {
-  std::vector<TensorSignature> args, results;
-};
+/// Lowers `module` in place through the CPU pipeline (for the module's
+/// hybrid.target, the host's when it has none) to a host object file in
+/// `object`, with a packed entry `_hybrid_packed_NAME` (Executable.h) for
+/// every public function, whose signature goes to `signatures`. The object
+/// the JIT links and the one compiled-model artifacts carry.
+bool compileToObject(ModuleOp module, std::string &object,
+                     llvm::StringMap<FunctionSignature> &signatures,
+                     std::string &error);
 
 class JitModule {
 public:
@@ -63,10 +63,10 @@ private:
   std::unique_ptr<llvm::orc::LLJIT> engine;
   llvm::StringMap<FunctionSignature> signatures;
   /// `_hybrid_packed_NAME(void **descriptors)` of each function.
-  llvm::StringMap<void (*)(void **)> entries;
+  llvm::StringMap<PackedEntry> entries;
 };
 
 } // namespace hybrid
 } // namespace mlir
 
-#endif // HYBRID_RUNTIME_JITMODULE_H
+#endif // HYBRID_COMPILER_JITMODULE_H

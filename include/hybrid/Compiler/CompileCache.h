@@ -1,0 +1,46 @@
+//===- CompileCache.h - Compiled models cached on disk ----------*- C++ -*-===//
+//
+// hybrid-run compiles a model once: the artifact (Artifact.h) of every
+// function a session calls is kept under the cache directory, named by a
+// key over everything the code depends on: the model description's bytes,
+// the checkpoint's tensor names (they pick HF's layout), batch, context and
+// chunk sizes, the host target (CPU, features, vector width, caches) and the
+// compiler build (its executable's size and modification time). A later run
+// with the same key loads the artifact in milliseconds. A corrupt or stale
+// entry fails its checksum or key check on load and is compiled again,
+// never run.
+//
+// The directory: --cache-dir, else $HYBRID_CACHE_DIR, else
+// $XDG_CACHE_HOME/hybrid-mlir, else ~/.cache/hybrid-mlir.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_COMPILER_COMPILECACHE_H
+#define HYBRID_COMPILER_COMPILECACHE_H
+
+#include "hybrid/Compiler/ModelCompiler.h"
+
+#include <memory>
+#include <string>
+
+namespace mlir::hybrid {
+
+/// The cache directory for `override` (empty: the environment's default).
+std::string compileCacheDirectory(const std::string &override);
+
+/// The key of `description` compiled with `options` for this host and
+/// compiler build; empty with `error` set when the description is unreadable.
+std::string compileCacheKey(const std::string &description, const ArtifactOptions &options,
+                            std::string &error);
+
+/// The compiled model from `directory`, compiled and stored there first on
+/// a miss (or when the entry is corrupt or stale). `status` says which:
+/// "hit", "miss" or "rebuilt: WHY".
+std::unique_ptr<ModelCode> loadCachedModel(const std::string &description,
+                                           ArtifactOptions options,
+                                           const std::string &directory, std::string &status,
+                                           std::string &error);
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_COMPILER_COMPILECACHE_H

@@ -1,0 +1,60 @@
+//===- ModelCompiler.h - Model descriptions to runnable models --*- C++ -*-===//
+//
+// The tools' side of the runtime (DESIGN.md §7): import a model description
+// (HF config.json or hybrid model JSON) for every function a session calls,
+// compile it, and hand the result to the runtime's Model, either in memory
+// (loadModel: the JIT, or the reference evaluator) or as a compiled-model
+// artifact (compileModelArtifact, read back by the runtime's loadArtifact,
+// which links no LLVM). Both compile the same functions: chunks of
+// kChunkSizes tokens continuing from state, and the largest as a session's
+// first call.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_COMPILER_MODELCOMPILER_H
+#define HYBRID_COMPILER_MODELCOMPILER_H
+
+#include "hybrid/Runtime/Model.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir::hybrid {
+
+enum class Target { Reference, CPU };
+
+/// The token counts a session's calls are split into, largest first
+/// (docs/design.md: why chunks).
+inline constexpr int64_t kChunkSizes[] = {128, 16, 1};
+/// kChunkSizes up to `maxTokens` (1 always).
+std::vector<int64_t> chunkSizesFor(int64_t maxTokens);
+
+/// Reads the description and the weights; functions are compiled for
+/// `target` as sessions need them (all of a batch's at newSession).
+/// `maxTokens` is the context the KV caches of global attention layers hold
+/// (sliding-window layers keep exactly their window). Null with `error` set.
+std::unique_ptr<Model> loadModel(const std::string &description, const Weights &weights,
+                                 Target target, std::string &error,
+                                 int64_t maxTokens = 2048);
+
+struct ArtifactOptions {
+  int64_t batch = 1;
+  int64_t maxTokens = 2048;
+  /// The checkpoint the weights will come from (its tensor names pick HF's
+  /// layout, as for loadModel), or empty.
+  std::string checkpoint;
+  /// Stored in the artifact's header (the compile cache's key), or empty.
+  std::string key;
+  /// Progress lines on stderr.
+  bool verbose = false;
+};
+
+/// Compiles every function a session of `options.batch` sequences calls
+/// into one shared object and writes the artifact `path` (Artifact.h).
+bool compileModelArtifact(const std::string &description, const ArtifactOptions &options,
+                          const std::string &path, std::string &error);
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_COMPILER_MODELCOMPILER_H

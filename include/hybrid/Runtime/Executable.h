@@ -1,0 +1,48 @@
+//===- Executable.h - Calling compiled functions ----------------*- C++ -*-===//
+//
+// Compiled code, from the JIT or from a compiled-model artifact, exposes one
+// entry per function: `void _hybrid_packed_NAME(void **descriptors)`, which
+// takes a pointer to each argument's and then each result's memref
+// descriptor (results are caller-allocated out parameters). callPacked
+// builds those descriptors over HostTensors: arguments are read in place,
+// results are written straight into the tensors handed back. Plain C++: the
+// runtime links no LLVM.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_RUNTIME_EXECUTABLE_H
+#define HYBRID_RUNTIME_EXECUTABLE_H
+
+#include "hybrid/Support/HostTensor.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::hybrid {
+
+/// Shape and element type of one argument or result.
+struct TensorSignature {
+  std::vector<int64_t> shape;
+  DType dtype = DType::F32;
+};
+
+struct FunctionSignature {
+  std::vector<TensorSignature> args, results;
+};
+
+/// The packed entry of a compiled function.
+using PackedEntry = void (*)(void **);
+
+/// The packed entry's symbol for function `name`.
+std::string packedEntryName(const std::string &name);
+
+/// Calls `entry` (function `name`, for messages) on `args`, checked against
+/// `signature`; `results` get the signature's result shapes.
+bool callPacked(PackedEntry entry, const std::string &name,
+                const FunctionSignature &signature,
+                const std::vector<const HostTensor *> &args,
+                std::vector<HostTensor> &results, std::string &error);
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_RUNTIME_EXECUTABLE_H

@@ -1,0 +1,98 @@
+//===- CompileCache.cpp - Compiled models cached on disk ------------------===//
+
+#include "hybrid/Compiler/CompileCache.h"
+
+#include "hybrid/Runtime/Artifact.h"
+#include "hybrid/Support/Checkpoint.h"
+#include "hybrid/Support/MappedFile.h"
+#include "hybrid/Target/CPUTarget.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <sys/stat.h>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+namespace {
+/// The compiler build: this executable's size and modification time, so
+/// that every rebuild of the compiler misses the cache.
+std::string compilerBuild() {
+  struct stat info;
+  if (stat("/proc/self/exe", &info) != 0)
+    return "unknown";
+  return std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." +
+         std::to_string(info.st_mtim.tv_nsec);
+}
+} // namespace
+
+std::string mlir::hybrid::compileCacheDirectory(const std::string &override) {
+  if (!override.empty())
+    return override;
+  if (const char *dir = std::getenv("HYBRID_CACHE_DIR"); dir && *dir)
+    return dir;
+  if (const char *xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return std::string(xdg) + "/hybrid-mlir";
+  if (const char *home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.cache/hybrid-mlir";
+  return ".hybrid-mlir-cache";
+}
+
+std::string mlir::hybrid::compileCacheKey(const std::string &description,
+                                          const ArtifactOptions &options,
+                                          std::string &error) {
+  std::string text;
+  if (!readTextFile(description, text, error))
+    return "";
+  std::string parts = "hybrid-mlir artifact 1\n" + compilerBuild() + "\n" + text + "\n";
+  if (!options.checkpoint.empty()) {
+    std::unique_ptr<Checkpoint> checkpoint = Checkpoint::open(options.checkpoint, error);
+    if (!checkpoint)
+      return "";
+    for (const std::string &name : checkpoint->names())
+      parts += name + "\n";
+  }
+  const CPUTarget host = CPUTarget::host();
+  parts += "batch " + std::to_string(options.batch) + " max_tokens " +
+           std::to_string(options.maxTokens) + " chunks";
+  for (int64_t size : chunkSizesFor(options.maxTokens))
+    parts += " " + std::to_string(size);
+  parts += "\ntarget " + host.cpu + " " + host.features + " " +
+           std::to_string(host.vectorBits) + " " + std::to_string(host.l1Bytes) + " " +
+           std::to_string(host.l2Bytes) + "\n";
+  char key[17];
+  std::snprintf(key, sizeof key, "%016" PRIx64, fnv1a64(parts.data(), parts.size()));
+  return key;
+}
+
+std::unique_ptr<ModelCode> mlir::hybrid::loadCachedModel(const std::string &description,
+                                                         ArtifactOptions options,
+                                                         const std::string &directory,
+                                                         std::string &status,
+                                                         std::string &error) {
+  options.key = compileCacheKey(description, options, error);
+  if (options.key.empty())
+    return nullptr;
+  const std::string path = directory + "/" + options.key + ".hybrid";
+  status = "miss";
+  if (llvm::sys::fs::exists(path)) {
+    std::string why;
+    if (std::unique_ptr<ModelCode> code = loadArtifact(path, why, &options.key)) {
+      status = "hit";
+      return code;
+    }
+    status = "rebuilt: " + why;
+  }
+  if (std::error_code ec = llvm::sys::fs::create_directories(directory)) {
+    error = directory + ": cannot create the compile cache (" + ec.message() +
+            "; --no-cache compiles without it)";
+    return nullptr;
+  }
+  if (!compileModelArtifact(description, options, path, error))
+    return nullptr;
+  return loadArtifact(path, error, &options.key);
+}

@@ -1,0 +1,173 @@
+//===- Artifact.cpp - Compiled-model artifacts (.hybrid) ------------------===//
+
+#include "hybrid/Runtime/Artifact.h"
+
+#include "hybrid/Support/MappedFile.h"
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <sys/mman.h>
+#include <unistd.h>
+
+using namespace mlir::hybrid;
+
+namespace {
+constexpr const char *kMagic = "hybrid-module 1\n";
+
+/// Code mapped from a shared object image, closed with the artifact.
+class ArtifactCode : public ModelCode {
+public:
+  ~ArtifactCode() override {
+    if (handle)
+      dlclose(handle);
+    if (fd >= 0)
+      ::close(fd);
+  }
+  const ModelInterface &interface() const override { return model; }
+  const ProgramFunction *function(int64_t batch, int64_t tokens, bool firstCall,
+                                  std::string &error) override {
+    if (const ProgramFunction *fn = model.find(batch, tokens, firstCall))
+      return fn;
+    error = path + ": compiled for batch " + batches() + "; it has no function for " +
+            std::to_string(batch) + " x " + std::to_string(tokens) + " tokens" +
+            (firstCall ? " (first call)" : "") + " (recompile with --batch=" +
+            std::to_string(batch) + ")";
+    return nullptr;
+  }
+  bool run(const ProgramFunction &fn, const std::vector<const HostTensor *> &args,
+           std::vector<HostTensor> &results, std::string &error) override {
+    return callPacked(entries.at(fn.symbol), fn.symbol, fn.signature, args, results,
+                      error);
+  }
+
+  std::string path;
+  ModelInterface model;
+  void *handle = nullptr;
+  int fd = -1;
+  std::map<std::string, PackedEntry> entries;
+
+private:
+  std::string batches() const {
+    std::string out;
+    for (const ProgramFunction &fn : model.functions)
+      if (out.find(" " + std::to_string(fn.batch) + ",") == std::string::npos)
+        out += " " + std::to_string(fn.batch) + ",";
+    return out.empty() ? "" : out.substr(1, out.size() - 2);
+  }
+};
+} // namespace
+
+uint64_t mlir::hybrid::fnv1a64(const char *bytes, size_t size, uint64_t hash) {
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ static_cast<unsigned char>(bytes[i])) * 1099511628211ull;
+  return hash;
+}
+
+bool mlir::hybrid::writeArtifact(const std::string &path, const ModelInterface &interface,
+                                 const std::string &code, const std::string &key,
+                                 std::string &error) {
+  const std::string manifest = interface.toJson();
+  const uint64_t checksum =
+      fnv1a64(code.data(), code.size(), fnv1a64(manifest.data(), manifest.size()));
+  char header[160];
+  std::snprintf(header, sizeof header, "%s %zu %zu %016" PRIx64 "\n",
+                key.empty() ? "-" : key.c_str(), manifest.size(), code.size(), checksum);
+  const std::string temporary = path + ".tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      error = path + ": cannot open file for writing (" + std::strerror(errno) + ")";
+      return false;
+    }
+    out << kMagic << header << manifest << code;
+    out.close();
+    if (!out) {
+      error = path + ": writing failed (" + std::strerror(errno) + ")";
+      std::remove(temporary.c_str());
+      return false;
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    error = path + ": cannot write it (" + std::strerror(errno) + ")";
+    std::remove(temporary.c_str());
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
+                                                      std::string &error,
+                                                      const std::string *expectedKey) {
+  auto fail = [&](const std::string &why) -> std::unique_ptr<ModelCode> {
+    error = path + ": " + why;
+    return nullptr;
+  };
+  std::unique_ptr<MappedFile> file = MappedFile::open(path, error);
+  if (!file)
+    return nullptr;
+  const std::string bytes(file->data(), file->size());
+  const size_t magicLength = std::strlen(kMagic);
+  if (bytes.compare(0, magicLength, kMagic) != 0)
+    return fail("not a compiled-model artifact (it does not start with 'hybrid-module 1')");
+  const size_t lineEnd = bytes.find('\n', magicLength);
+  if (lineEnd == std::string::npos || lineEnd - magicLength > 200)
+    return fail("the artifact's header line is missing or malformed");
+  std::istringstream header(bytes.substr(magicLength, lineEnd - magicLength));
+  std::string key, checksumText;
+  uint64_t manifestBytes = 0, codeBytes = 0;
+  if (!(header >> key >> manifestBytes >> codeBytes >> checksumText) || checksumText.size() != 16)
+    return fail("the artifact's header line is malformed");
+  const uint64_t body = bytes.size() - (lineEnd + 1);
+  if (manifestBytes > body || codeBytes != body - manifestBytes)
+    return fail("the artifact is truncated or has trailing bytes (its header says " +
+                std::to_string(manifestBytes) + " + " + std::to_string(codeBytes) +
+                " bytes, the file holds " + std::to_string(body) + ")");
+  const char *manifestStart = bytes.data() + lineEnd + 1;
+  const uint64_t checksum = fnv1a64(manifestStart + manifestBytes, codeBytes,
+                                    fnv1a64(manifestStart, manifestBytes));
+  char actual[17];
+  std::snprintf(actual, sizeof actual, "%016" PRIx64, checksum);
+  if (checksumText != actual)
+    return fail("the artifact is corrupt (checksum " + std::string(actual) +
+                ", its header says " + checksumText + ")");
+  if (expectedKey && key != *expectedKey)
+    return fail("the artifact was compiled from something else (key " + key + ", expected " +
+                *expectedKey + ")");
+
+  auto code = std::make_unique<ArtifactCode>();
+  code->path = path;
+  std::string manifestError;
+  if (!ModelInterface::fromJson(std::string(manifestStart, manifestBytes), code->model,
+                                manifestError))
+    return fail("its manifest: " + manifestError);
+  // The shared object goes to an anonymous memory file that dlopen maps.
+  code->fd = memfd_create("hybrid-module", MFD_CLOEXEC);
+  if (code->fd < 0)
+    return fail(std::string("cannot create a memory file for its code (") +
+                std::strerror(errno) + ")");
+  const char *data = manifestStart + manifestBytes;
+  for (uint64_t written = 0; written < codeBytes;) {
+    ssize_t n = ::write(code->fd, data + written, codeBytes - written);
+    if (n <= 0)
+      return fail(std::string("cannot write its code to memory (") + std::strerror(errno) +
+                  ")");
+    written += uint64_t(n);
+  }
+  const std::string fdPath = "/proc/self/fd/" + std::to_string(code->fd);
+  code->handle = dlopen(fdPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!code->handle)
+    return fail(std::string("cannot load its code: ") + dlerror());
+  for (const ProgramFunction &fn : code->model.functions) {
+    void *entry = dlsym(code->handle, packedEntryName(fn.symbol).c_str());
+    if (!entry)
+      return fail("its code has no entry for function '" + fn.symbol + "'");
+    code->entries[fn.symbol] = reinterpret_cast<PackedEntry>(entry);
+  }
+  return code;
+}

@@ -1,0 +1,90 @@
+//===- Executable.cpp - Calling compiled functions ------------------------===//
+
+#include "hybrid/Runtime/Executable.h"
+
+#include <algorithm>
+
+using namespace mlir::hybrid;
+
+std::string mlir::hybrid::packedEntryName(const std::string &name) {
+  return "_hybrid_packed_" + name;
+}
+
+namespace {
+/// A memref descriptor {allocated, aligned, offset, sizes[R], strides[R]} over
+/// a contiguous buffer, laid out as the C interface expects.
+std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
+  std::vector<int64_t> d;
+  d.push_back(reinterpret_cast<int64_t>(data));
+  d.push_back(reinterpret_cast<int64_t>(data));
+  d.push_back(0);
+  for (int64_t s : shape)
+    d.push_back(s);
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  d.insert(d.end(), strides.begin(), strides.end());
+  return d;
+}
+} // namespace
+
+bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
+                              const FunctionSignature &sig,
+                              const std::vector<const HostTensor *> &args,
+                              std::vector<HostTensor> &results, std::string &error) {
+  if (args.size() != sig.args.size()) {
+    error = "@" + name + " takes " + std::to_string(sig.args.size()) +
+            " argument(s), got " + std::to_string(args.size());
+    return false;
+  }
+  const size_t numArgs = sig.args.size(), numResults = sig.results.size();
+  // i32 tensors are held as int64 by HostTensor: only they are converted.
+  std::vector<std::vector<int32_t>> narrowed(numArgs + numResults);
+  std::vector<std::vector<int64_t>> descriptors;
+  for (size_t i = 0; i < numArgs; ++i) {
+    const TensorSignature &want = sig.args[i];
+    const HostTensor &arg = *args[i];
+    if (arg.shape() != want.shape || arg.isFloat() != (want.dtype == DType::F32)) {
+      error = "@" + name + " argument " + std::to_string(i) + ": got " +
+              arg.typeString() + ", expected " +
+              HostTensor::zeros(want.shape, want.dtype).typeString();
+      return false;
+    }
+    // No copy: the compiled code never writes its arguments (they are
+    // bufferization.writable = false; see hybrid-emit-c-interface).
+    void *data;
+    if (want.dtype == DType::F32) {
+      data = const_cast<float *>(arg.floats());
+    } else if (want.dtype == DType::I32) {
+      narrowed[i].assign(arg.ints(), arg.ints() + arg.numel());
+      data = narrowed[i].data();
+    } else {
+      data = const_cast<int64_t *>(arg.ints());
+    }
+    descriptors.push_back(descriptor(data, want.shape));
+  }
+  results.clear();
+  for (size_t r = 0; r < numResults; ++r) {
+    const TensorSignature &out = sig.results[r];
+    results.push_back(HostTensor::zeros(out.shape, out.dtype));
+    void *data;
+    if (out.dtype == DType::F32) {
+      data = results.back().floats();
+    } else if (out.dtype == DType::I32) {
+      narrowed[numArgs + r].assign(numElements(out.shape), 0);
+      data = narrowed[numArgs + r].data();
+    } else {
+      data = results.back().ints();
+    }
+    descriptors.push_back(descriptor(data, out.shape));
+  }
+  std::vector<void *> pointers;
+  for (auto &d : descriptors)
+    pointers.push_back(d.data());
+  entry(pointers.data());
+  for (size_t r = 0; r < numResults; ++r)
+    if (sig.results[r].dtype == DType::I32)
+      std::copy(narrowed[numArgs + r].begin(), narrowed[numArgs + r].end(),
+                results[r].ints());
+  return true;
+}

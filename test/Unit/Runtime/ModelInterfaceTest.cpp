@@ -1,0 +1,95 @@
+//===- ModelInterfaceTest.cpp - The signature as data, in JSON ------------===//
+//
+// An artifact's manifest: a hand-built interface survives toJson/fromJson
+// unchanged (every role, initial weights, result states, signatures), and
+// each malformed field is refused with its path.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hybrid/Runtime/ModelInterface.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir::hybrid;
+
+namespace {
+ModelInterface example() {
+  ModelInterface model;
+  model.model = "config.json";
+  model.modelType = "gemma2";
+  model.vocabSize = 128;
+  model.maxTokens = 256;
+  model.chunkSizes = {128, 16, 1};
+  ProgramFunction fn;
+  fn.symbol = "forward_b2_t16";
+  fn.batch = 2;
+  fn.tokens = 16;
+  fn.firstCall = true;
+  auto add = [&](ArgumentKind kind, std::string name, std::vector<int64_t> shape,
+                 DType dtype, std::string init = "") {
+    fn.arguments.push_back({kind, name, init, shape, dtype});
+    fn.signature.args.push_back({shape, dtype});
+  };
+  add(ArgumentKind::Ids, "", {2, 16}, DType::I64);
+  add(ArgumentKind::Positions, "", {2, 16}, DType::I64);
+  add(ArgumentKind::Zeros, "", {2, 16}, DType::I64);
+  add(ArgumentKind::State, "memory.1", {2, 8, 4}, DType::F32, "memory_init");
+  add(ArgumentKind::Weight, "memory_init", {8, 4}, DType::F32);
+  fn.signature.results = {{{2, 16, 128}, DType::F32}, {{2, 8, 4}, DType::F32}};
+  fn.stateResults = {"memory.1"};
+  model.functions.push_back(fn);
+  return model;
+}
+} // namespace
+
+TEST(ModelInterface, JsonRoundTrip) {
+  const ModelInterface model = example();
+  ModelInterface back;
+  std::string error;
+  ASSERT_TRUE(ModelInterface::fromJson(model.toJson(), back, error)) << error;
+  EXPECT_EQ(back.toJson(), model.toJson());
+  ASSERT_EQ(back.functions.size(), 1u);
+  const ProgramFunction &fn = back.functions[0];
+  EXPECT_EQ(fn.symbol, "forward_b2_t16");
+  EXPECT_TRUE(fn.firstCall);
+  EXPECT_EQ(fn.arguments[3].kind, ArgumentKind::State);
+  EXPECT_EQ(fn.arguments[3].initialWeight, "memory_init");
+  EXPECT_EQ(fn.arguments[4].shape, (std::vector<int64_t>{8, 4}));
+  EXPECT_EQ(fn.signature.results[0].shape, (std::vector<int64_t>{2, 16, 128}));
+  EXPECT_EQ(fn.stateResults, std::vector<std::string>{"memory.1"});
+  EXPECT_EQ(back.find(2, 16, true), &back.functions[0]);
+  EXPECT_EQ(back.find(2, 16, false), nullptr);
+}
+
+TEST(ModelInterface, MalformedManifestsNameTheField) {
+  const std::string good = example().toJson();
+  auto replaced = [&](const std::string &from, const std::string &to) {
+    std::string text = good;
+    size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  struct Case {
+    std::string text, message;
+  } cases[] = {
+      {"[1]", "the manifest must be an object"},
+      {replaced("\"vocab_size\":128", "\"vocab_size\":0"), "'vocab_size' must be an integer >= 1"},
+      {replaced("\"role\":\"zeros\"", "\"role\":\"bias\""),
+       "'functions[0].arguments[2].role' must be ids, positions, state, zeros or weight, got 'bias'"},
+      {replaced("\"dtype\":\"f32\"", "\"dtype\":\"f64\""),
+       "'functions[0].arguments[3].dtype' must be f32, i32 or i64, got 'f64'"},
+      {replaced("\"first_call\":true", "\"first_call\":1"),
+       "'functions[0].first_call' must be true or false"},
+      {replaced(",\"state\":\"memory.1\"", ""), "'functions[0].results[1].state' must be a string"},
+      {good.substr(0, 40), ""},
+  };
+  for (const Case &c : cases) {
+    ModelInterface out;
+    std::string error;
+    EXPECT_FALSE(ModelInterface::fromJson(c.text, out, error)) << c.text;
+    if (!c.message.empty())
+      EXPECT_EQ(error, c.message);
+    else
+      EXPECT_EQ(error.rfind("malformed JSON (line 1, column ", 0), 0u) << error;
+  }
+}

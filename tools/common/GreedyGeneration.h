@@ -1,0 +1,39 @@
+//===- GreedyGeneration.h - Greedy decoding through a Session ---*- C++ -*-===//
+//
+// hybrid-run --generate=N and hybrid-run-module --generate=N: prefill the
+// prompt, then feed back the arg-max token N − 1 times (or until every
+// sequence has produced an end-of-sequence id, as HF's generate stops),
+// printing each token as it comes and the prefill and per-token times.
+// Plain C++ over the runtime's Model.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_TOOLS_COMMON_GREEDYGENERATION_H
+#define HYBRID_TOOLS_COMMON_GREEDYGENERATION_H
+
+#include "hybrid/Runtime/Model.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::hybrid {
+
+struct GreedyOptions {
+  HostTensor prompt;  ///< token ids [batch, P]
+  int64_t tokens = 0; ///< how many to generate
+  std::string output; ///< .npy for the generated ids [batch, steps], or ""
+  /// A sequence that produces one of these is finished: its later tokens are
+  /// the padding id (the first eos id when there is none).
+  std::vector<int64_t> eosTokenIds;
+  std::optional<int64_t> padTokenId;
+  /// Prefixes error messages ("hybrid-run").
+  std::string tool;
+};
+
+/// Generates from a fresh session of `model`; returns the exit code.
+int generateGreedy(Model &model, const GreedyOptions &options);
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_TOOLS_COMMON_GREEDYGENERATION_H

@@ -1,0 +1,186 @@
+//===- TensorText.cpp - Tensors on the command line -----------------------===//
+
+#include "TensorText.h"
+
+#include "hybrid/Support/Npy.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+using namespace mlir::hybrid;
+
+/// Parses "2x3xf32=1,2,3,4,5,6" (or a single value, splatted).
+bool mlir::hybrid::parseInlineTensor(const std::string &text, HostTensor &tensor,
+                 std::string &error) {
+  size_t equals = text.find('=');
+  if (equals == std::string::npos) {
+    error = "'" + text + "' is neither @file.npy nor SHAPExTYPE=values";
+    return false;
+  }
+  std::string typeText = text.substr(0, equals);
+  std::vector<int64_t> shape;
+  size_t start = 0;
+  std::string elementType;
+  while (true) {
+    size_t x = typeText.find('x', start);
+    std::string part = typeText.substr(start, x - start);
+    if (x == std::string::npos || !std::isdigit(part.empty() ? 'a' : part[0])) {
+      elementType = typeText.substr(start);
+      break;
+    }
+    // Dimensions are bounded so that their product cannot overflow: an
+    // inline input is typed on a command line, not gigabytes long.
+    int64_t dim = 0;
+    char *end = nullptr;
+    errno = 0;
+    dim = std::strtoll(part.c_str(), &end, 10);
+    if (part.empty() || *end != '\0' || errno != 0 || dim < 0 ||
+        dim > (int64_t(1) << 30)) {
+      error = "dimension '" + part + "' of '" + typeText +
+              "' must be an integer in [0, 2^30]";
+      return false;
+    }
+    shape.push_back(dim);
+    start = x + 1;
+  }
+  int64_t count = 1;
+  for (int64_t d : shape)
+    if (d != 0 && count > (int64_t(1) << 30) / d) {
+      error = "'" + typeText + "' has more than 2^30 elements; use @file.npy";
+      return false;
+    } else {
+      count *= d;
+    }
+  DType dtype;
+  if (elementType == "f32" || elementType == "f16" || elementType == "bf16")
+    dtype = DType::F32;
+  else if (elementType == "i32")
+    dtype = DType::I32;
+  else if (elementType == "i64")
+    dtype = DType::I64;
+  else {
+    error = "unsupported element type '" + elementType + "' in '" + typeText +
+            "'; expected f32, f16, bf16, i32 or i64";
+    return false;
+  }
+  std::vector<double> values;
+  std::string rest = text.substr(equals + 1);
+  for (char &c : rest)
+    if (c == ',' || c == '[' || c == ']')
+      c = ' ';
+  // strtod, not operator>>: "nan", "inf" and "-inf" are values too.
+  std::istringstream stream(rest);
+  std::string word;
+  while (stream >> word) {
+    char *end = nullptr;
+    double v = std::strtod(word.c_str(), &end);
+    if (end != word.c_str() + word.size()) {
+      error = "cannot parse the values of '" + typeText + "': '" + word +
+              "' is not a number";
+      return false;
+    }
+    values.push_back(v);
+  }
+  // Token ids and other integers are taken exactly, never truncated.
+  if (dtype != DType::F32)
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!(values[i] == std::floor(values[i])) || std::fabs(values[i]) > 9.0e15) {
+        std::ostringstream value;
+        value << values[i];
+        error = "value " + std::to_string(i) + " of '" + typeText + "' (" +
+                value.str() + ") is not an integer";
+        return false;
+      }
+  if (values.size() == 1)
+    values.assign(count, values[0]);
+  if (static_cast<int64_t>(values.size()) != count) {
+    error = "'" + typeText + "' needs " + std::to_string(count) +
+            " values, got " + std::to_string(values.size());
+    return false;
+  }
+  if (dtype == DType::F32)
+    tensor = HostTensor::fromFloats(shape, {values.begin(), values.end()});
+  else
+    tensor = HostTensor::fromInts(shape, {values.begin(), values.end()}, dtype);
+  return true;
+}
+
+/// An --input: "@file.npy" or an inline "2x3xf32=1,2,3,4,5,6".
+bool mlir::hybrid::readInput(const std::string &spec, HostTensor &tensor,
+                             std::string &error) {
+  return !spec.empty() && spec[0] == '@' ? readNpy(spec.substr(1), tensor, error)
+                                         : parseInlineTensor(spec, tensor, error);
+}
+
+/// Compares a result with an expected tensor; sets `error` on mismatch.
+bool mlir::hybrid::matchesExpected(size_t index, const HostTensor &actual,
+                                   const HostTensor &expected, double tolerance,
+                                   std::string &error, std::string &report) {
+  std::string prefix = "result " + std::to_string(index) + ": ";
+  if (actual.shape() != expected.shape() ||
+      actual.isFloat() != expected.isFloat()) {
+    error = prefix + "got " + actual.typeString() + ", expected " +
+            expected.typeString();
+    return false;
+  }
+  double scale = 1.0, worst = 0.0;
+  int64_t worstAt = 0;
+  for (int64_t n = 0; n < expected.numel(); ++n)
+    scale = std::max(scale, std::abs(double(expected.isFloat()
+                                                ? expected.floats()[n]
+                                                : expected.ints()[n])));
+  for (int64_t n = 0; n < expected.numel(); ++n) {
+    double a = actual.isFloat() ? actual.floats()[n] : actual.ints()[n];
+    double e = expected.isFloat() ? expected.floats()[n] : expected.ints()[n];
+    double diff = std::abs(a - e);
+    if (!(diff <= worst)) { // NaN counts as the worst
+      worst = std::isnan(diff) ? INFINITY : diff;
+      worstAt = n;
+    }
+  }
+  if (worst > tolerance * scale) {
+    error = prefix + "element " + std::to_string(worstAt) + " differs by " +
+            std::to_string(worst) + ", more than the tolerance " +
+            std::to_string(tolerance * scale);
+    return false;
+  }
+  char worstText[32];
+  std::snprintf(worstText, sizeof worstText, "%.3g", worst);
+  report = "result[" + std::to_string(index) + "]: " + actual.typeString() +
+           " matches the expected output (max difference " + worstText + ")";
+  return true;
+}
+
+/// iree-run-module's format: 2x3xf32=[1 2 3][4 5 6].
+std::string mlir::hybrid::formatTensor(const HostTensor &t) {
+  std::string os = t.typeString() + "=";
+  char number[32];
+  const int64_t count = t.numel(), limit = 1024;
+  std::vector<int64_t> strides(t.rank(), 1);
+  for (int64_t d = t.rank() - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * t.dim(d + 1);
+  for (int64_t n = 0; n < std::min(count, limit); ++n) {
+    for (int64_t d = 0; d + 1 < t.rank(); ++d)
+      if (n % strides[d] == 0)
+        os += "[";
+    if (n % (t.rank() ? t.dim(-1) : 1) != 0)
+      os += " ";
+    if (t.isFloat())
+      std::snprintf(number, sizeof number, "%g", t.floats()[n]);
+    else
+      std::snprintf(number, sizeof number, "%lld", (long long)t.ints()[n]);
+    os += number;
+    for (int64_t d = 0; d + 1 < t.rank(); ++d)
+      if ((n + 1) % strides[d] == 0)
+        os += "]";
+  }
+  if (count > limit)
+    os += "... (" + std::to_string(count) + " elements, " +
+          std::to_string(count - limit) + " not shown; use --output=@file.npy)";
+  return os;
+}
+
