@@ -78,6 +78,10 @@ bool addPackedEntry(llvm::Module &module, llvm::StringRef name) {
   std::string entryName = packedEntryName(name.str());
   auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
                                        entryName, module);
+  // Like the C-interface wrapper it calls: one call with every descriptor,
+  // cheaper to compile unoptimised (HostCodegen.cpp says why).
+  entry->addFnAttr(llvm::Attribute::NoInline);
+  entry->addFnAttr(llvm::Attribute::OptimizeNone);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
   llvm::SmallVector<llvm::Value *> args;
   for (unsigned i = 0; i < callee->arg_size(); ++i)

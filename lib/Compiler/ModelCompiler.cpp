@@ -3,6 +3,7 @@
 #include "hybrid/Compiler/ModelCompiler.h"
 
 #include "hybrid/Compiler/JitModule.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
@@ -263,6 +264,12 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
       llvm::errs() << " " << size;
     llvm::errs() << llvm::format(" tokens, context %lld)...\n", (long long)options.maxTokens);
   }
+  // The code is for this machine; the manifest says which CPU that is, so
+  // that another machine lacking a feature refuses it instead of crashing.
+  const CPUTarget host = CPUTarget::host();
+  setCPUTarget(*merged, host);
+  model.cpu = host.cpu;
+  model.features = host.features;
   std::string object;
   llvm::StringMap<FunctionSignature> signatures;
   if (!compileToObject(*merged, object, signatures, error))

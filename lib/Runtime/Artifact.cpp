@@ -63,6 +63,40 @@ private:
 };
 } // namespace
 
+/// The first x86 feature of `features` (LLVM's "+name" list) that this
+/// CPU's /proc/cpuinfo flags lack, or "". Only features that compiled code
+/// uses and both spell alike (or are mapped here) are checked: running code
+/// for a missing one would die of SIGILL instead of an error.
+static std::string missingCPUFeature(const std::string &features) {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, flags;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0) {
+      flags = " " + line.substr(line.find(':') + 1) + " ";
+      break;
+    }
+  if (flags.empty())
+    return ""; // not Linux on x86: nothing to compare with
+  static const std::map<std::string, std::string> cpuinfoNames = {
+      {"avx", "avx"},           {"avx2", "avx2"},           {"fma", "fma"},
+      {"f16c", "f16c"},         {"bmi", "bmi1"},            {"bmi2", "bmi2"},
+      {"avx512f", "avx512f"},   {"avx512bw", "avx512bw"},   {"avx512dq", "avx512dq"},
+      {"avx512vl", "avx512vl"}, {"avx512cd", "avx512cd"},   {"avx512vnni", "avx512_vnni"},
+      {"avx512bf16", "avx512_bf16"}, {"avx512fp16", "avx512_fp16"},
+      {"avxvnni", "avx_vnni"},  {"amx-tile", "amx_tile"},   {"sse4.1", "sse4_1"},
+      {"sse4.2", "sse4_2"},     {"ssse3", "ssse3"}};
+  std::istringstream list(features);
+  std::string feature;
+  while (std::getline(list, feature, ',')) {
+    if (feature.size() < 2 || feature[0] != '+')
+      continue;
+    auto it = cpuinfoNames.find(feature.substr(1));
+    if (it != cpuinfoNames.end() && flags.find(" " + it->second + " ") == std::string::npos)
+      return feature.substr(1);
+  }
+  return "";
+}
+
 uint64_t mlir::hybrid::fnv1a64(const char *bytes, size_t size, uint64_t hash) {
   for (size_t i = 0; i < size; ++i)
     hash = (hash ^ static_cast<unsigned char>(bytes[i])) * 1099511628211ull;
@@ -146,6 +180,9 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
   if (!ModelInterface::fromJson(std::string(manifestStart, manifestBytes), code->model,
                                 manifestError))
     return fail("its manifest: " + manifestError);
+  if (std::string missing = missingCPUFeature(code->model.features); !missing.empty())
+    return fail("compiled for a CPU with " + missing + " (" + code->model.cpu +
+                "), which this CPU lacks; compile it again on this machine");
   // The shared object goes to an anonymous memory file that dlopen maps.
   code->fd = memfd_create("hybrid-module", MFD_CLOEXEC);
   if (code->fd < 0)

@@ -106,6 +106,8 @@ std::string ModelInterface::toJson() const {
   top.set("vocab_size", Value::makeInteger(vocabSize));
   top.set("max_tokens", Value::makeInteger(maxTokens));
   top.set("chunk_sizes", shapeValue(chunkSizes));
+  top.set("cpu", Value::makeString(cpu));
+  top.set("features", Value::makeString(features));
   std::vector<Value> list;
   for (const ProgramFunction &fn : functions) {
     Value f = Value::makeObject();
@@ -157,7 +159,9 @@ bool ModelInterface::fromJson(const std::string &text, ModelInterface &out,
       !read.string(top, "", "model_type", out.modelType) ||
       !read.integer(top, "", "vocab_size", out.vocabSize, 1) ||
       !read.integer(top, "", "max_tokens", out.maxTokens, 1) ||
-      !read.sizes(top, "", "chunk_sizes", out.chunkSizes))
+      !read.sizes(top, "", "chunk_sizes", out.chunkSizes) ||
+      !read.string(top, "", "cpu", out.cpu) ||
+      !read.string(top, "", "features", out.features))
     return false;
   const Value *functions = top.get("functions");
   if (!functions || !functions->isArray() || functions->array.empty())

@@ -2,7 +2,7 @@
 //
 //   hybrid-compile INPUT -o OUT --emit=hybrid|linalg|llvm|obj|shared-lib|module
 //                  [--target=cpu|cuda] [--batch=B --seq-len=S --memory=M]
-//                  [--max-tokens=N] [--verbose]
+//                  [--max-tokens=N] [--carry-state] [--verbose]
 //
 // INPUT is a .mlir file, a model's config.json or a hybrid model JSON
 // (imported as @forward for token ids of shape [B, S], with M rows of carried
@@ -76,9 +76,14 @@ llvm::cl::opt<Device> target(
                      clEnumValN(Device::CUDA, "cuda", "NVIDIA GPUs (not built yet)")));
 llvm::cl::opt<int64_t> maxTokens(
     "max-tokens",
-    llvm::cl::desc("--emit=module: the longest context a session holds (the KV "
-                   "caches of global attention layers)"),
+    llvm::cl::desc("--emit=module and --carry-state: the longest context a session "
+                   "holds (the KV caches of global attention layers)"),
     llvm::cl::init(2048));
+llvm::cl::opt<bool> carryState(
+    "carry-state",
+    llvm::cl::desc("Models: import the function a generation session calls for "
+                   "--seq-len tokens after the first call (state in, next state out)"),
+    llvm::cl::init(false));
 
 llvm::cl::opt<int64_t> batchSize("batch",
                                   llvm::cl::desc("Model input batch (config.json)"),
@@ -164,8 +169,11 @@ int main(int argc, char **argv) {
   OwningOpRef<ModuleOp> module;
   if (isModel) {
     ModelInfo info;
-    module = importModel(&context, inputFile, {batchSize, seqLen, memoryRows}, info,
-                         error, haveCheckpoint ? &checkpointNames : nullptr);
+    ModelInputShape shape{batchSize, seqLen, memoryRows};
+    shape.carryState = carryState;
+    shape.maxTokens = maxTokens;
+    module = importModel(&context, inputFile, shape, info, error,
+                         haveCheckpoint ? &checkpointNames : nullptr);
     if (!module)
       return fail(error);
   } else {

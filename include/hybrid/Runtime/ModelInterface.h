@@ -55,6 +55,9 @@ struct ModelInterface {
   std::string modelType; ///< e.g. "gemma2", or "hybrid-model"
   int64_t vocabSize = 0;
   int64_t maxTokens = 0;
+  /// The LLVM CPU and features the code was compiled for ("+avx2,+fma,…");
+  /// empty for code compiled in memory for this machine.
+  std::string cpu, features;
   /// The token counts a session's calls are split into, largest first.
   std::vector<int64_t> chunkSizes;
   /// A deque: pointers to its functions stay valid as the compiler adds more.
