@@ -256,10 +256,9 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
       op.moveBefore(merged->getBody(), merged->getBody()->end());
     model.functions.push_back(std::move(fn));
   }
-  if (options.verbose)
+  if (options.verbose) {
     llvm::errs() << llvm::format("hybrid: compiling %s: %zu functions (batch %lld, chunks of",
                                  description.c_str(), plan.size(), (long long)options.batch);
-  if (options.verbose) {
     for (int64_t size : model.chunkSizes)
       llvm::errs() << " " << size;
     llvm::errs() << llvm::format(" tokens, context %lld)...\n", (long long)options.maxTokens);

@@ -132,21 +132,13 @@ bool mlir::hybrid::emitHostObject(llvm::Module &module,
 bool mlir::hybrid::linkSharedLibrary(const std::string &objectPath,
                                      const std::string &libraryPath,
                                      std::string &error) {
-  return linkSharedLibrary(std::vector<std::string>{objectPath}, libraryPath, error);
-}
-
-bool mlir::hybrid::linkSharedLibrary(const std::vector<std::string> &objectPaths,
-                                     const std::string &libraryPath,
-                                     std::string &error) {
   llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
   if (!cc) {
     error = "no C compiler driver ('cc') on PATH to link the shared library";
     return false;
   }
-  llvm::SmallVector<llvm::StringRef> args = {*cc, "-shared", "-o", libraryPath};
-  for (const std::string &path : objectPaths)
-    args.push_back(path);
-  args.push_back("-lm");
+  llvm::SmallVector<llvm::StringRef> args = {*cc,     "-shared", "-o",
+                                             libraryPath, objectPath, "-lm"};
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
                                          &message);

@@ -35,7 +35,6 @@ struct GenerateOptions {
   std::optional<int64_t> padTokenId;
   bool useCache = true;
   std::string cacheDir; ///< empty: compileCacheDirectory's default
-  bool verbose = false;
 };
 
 /// Returns the process exit code; errors go to stderr.

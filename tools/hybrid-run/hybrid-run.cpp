@@ -259,7 +259,6 @@ int main(int argc, char **argv) {
       return fail("--generate takes one --output=@ids.npy");
     if (!outputs.empty())
       options.output = outputs[0].substr(1);
-    options.verbose = verbose;
     return generate(options);
   }
 

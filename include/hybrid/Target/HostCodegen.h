@@ -16,7 +16,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -42,9 +41,6 @@ bool emitHostObjectToBuffer(llvm::Module &module, const CPUTarget &target,
 
 /// Links `objectPath` into the shared library `libraryPath` with `cc`.
 bool linkSharedLibrary(const std::string &objectPath,
-                       const std::string &libraryPath, std::string &error);
-/// Links several objects into one shared library.
-bool linkSharedLibrary(const std::vector<std::string> &objectPaths,
                        const std::string &libraryPath, std::string &error);
 
 } // namespace mlir::hybrid
