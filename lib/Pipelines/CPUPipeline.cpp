@@ -78,6 +78,8 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   // At module level: lowering multi-buffer deallocs inserts a helper function.
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCopiesToLoops());
+  // Linear layers: packed, register-blocked micro-kernels (on buffers).
+  pm.addPass(createPackedGemm());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());

@@ -7,6 +7,7 @@
 
 #include "hybrid/Transforms/Passes.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
+#include "hybrid/Transforms/GemmMatch.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
@@ -23,6 +24,9 @@ namespace {
 /// Large enough to be worth blocking: a contraction of at least 2^22
 /// iterations with static loop ranges.
 bool isCandidate(linalg::GenericOp op) {
+  // hybrid-packed-gemm blocks these itself, after bufferization.
+  if (isTransposedBGemm(op) && gemmRows(op) >= kPackedGemmMinRows)
+    return false;
   if (op.getNumReductionLoops() != 1 || op.getNumParallelLoops() < 2 ||
       op.getNumDpsInputs() < 2 || !op.hasPureTensorSemantics())
     return false;

@@ -1,11 +1,11 @@
 // The code the CPU pipeline emits is vectorised (not scalar loops): the
-// contraction uses vector FMAs and the softmax a vectorised exp
+// linear layer is hybrid-packed-gemm's micro-kernel of vector FMAs and the softmax a vectorised exp
 // approximation. The vector width is the host's (16 x float on AVX-512).
 // RUN: rm -rf %t && mkdir -p %t && hybrid-compile %s --emit=llvm -o %t/out.ll
 // RUN: FileCheck %s --check-prefix=MATMUL < %t/out.ll
 // RUN: FileCheck %s --check-prefix=SOFTMAX < %t/out.ll
 // MATMUL-LABEL: define void @matmul(
-// MATMUL: fmul reassoc contract <{{[0-9]+}} x float>
+// MATMUL: call <{{[0-9]+}} x float> @llvm.fmuladd.v{{[0-9]+}}f32(
 // MATMUL-LABEL: define void @_mlir_ciface_matmul(
 // SOFTMAX-LABEL: define void @softmax(
 // SOFTMAX-NOT: call {{.*}}@expf

@@ -1,4 +1,5 @@
-// hybrid-tile-contractions cache-blocks large matmul-like contractions with
+// hybrid-tile-contractions cache-blocks large matmul-like contractions (not
+// the linear layer's, which hybrid-packed-gemm blocks itself) with
 // tile sizes from the module's hybrid.target (never the host's): tk = 256,
 // tn = 8 × f32 lanes, tm so that the three tiles fit in half of L2. Small
 // contractions and short reductions are left alone.
@@ -10,12 +11,21 @@
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c128
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
 // CHECK: tensor.extract_slice {{.*}} [256, 256]
-// CHECK: linalg.generic {{.*}}"reduction"]{{.*}}tensor<256x256xf32>, tensor<128x256xf32>
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}}tensor<256x256xf32>, tensor<256x128xf32>
 // CHECK: tensor.insert_slice
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 32768, l2_bytes = 1048576>} {
-func.func @l2_1mib(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) -> tensor<1x512x512xf32> {
-  %y = hybrid.linear %x, %w : (tensor<1x512x512xf32>, tensor<512x512xf32>) -> tensor<1x512x512xf32>
-  return %y : tensor<1x512x512xf32>
+func.func @l2_1mib(%x: tensor<512x512xf32>, %w: tensor<512x512xf32>) -> tensor<512x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<512x512xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<512x512xf32>, tensor<512x512xf32>) outs(%init : tensor<512x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  } -> tensor<512x512xf32>
+  return %y : tensor<512x512xf32>
 }
 }
 
@@ -26,11 +36,20 @@ func.func @l2_1mib(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) -> tensor
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c128
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
 // CHECK-NOT: scf.for
-// CHECK: linalg.generic {{.*}}"reduction"]{{.*}}tensor<512x256xf32>, tensor<128x256xf32>
+// CHECK: linalg.generic {{.*}}"reduction"]{{.*}}tensor<512x256xf32>, tensor<256x128xf32>
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 49152, l2_bytes = 2097152>} {
-func.func @l2_2mib(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) -> tensor<1x512x512xf32> {
-  %y = hybrid.linear %x, %w : (tensor<1x512x512xf32>, tensor<512x512xf32>) -> tensor<1x512x512xf32>
-  return %y : tensor<1x512x512xf32>
+func.func @l2_2mib(%x: tensor<512x512xf32>, %w: tensor<512x512xf32>) -> tensor<512x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<512x512xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<512x512xf32>, tensor<512x512xf32>) outs(%init : tensor<512x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  } -> tensor<512x512xf32>
+  return %y : tensor<512x512xf32>
 }
 }
 
@@ -42,9 +61,18 @@ func.func @l2_2mib(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) -> tensor
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c64
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 256, l1_bytes = 32768, l2_bytes = 1048576>} {
-func.func @avx2(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) -> tensor<1x512x512xf32> {
-  %y = hybrid.linear %x, %w : (tensor<1x512x512xf32>, tensor<512x512xf32>) -> tensor<1x512x512xf32>
-  return %y : tensor<1x512x512xf32>
+func.func @avx2(%x: tensor<512x512xf32>, %w: tensor<512x512xf32>) -> tensor<512x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<512x512xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<512x512xf32>, tensor<512x512xf32>) outs(%init : tensor<512x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  } -> tensor<512x512xf32>
+  return %y : tensor<512x512xf32>
 }
 }
 
@@ -55,9 +83,18 @@ func.func @avx2(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) -> tensor<1x
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c128
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256
 // CHECK-NOT: scf.for
-func.func @default_target(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) -> tensor<1x512x512xf32> {
-  %y = hybrid.linear %x, %w : (tensor<1x512x512xf32>, tensor<512x512xf32>) -> tensor<1x512x512xf32>
-  return %y : tensor<1x512x512xf32>
+func.func @default_target(%x: tensor<512x512xf32>, %w: tensor<512x512xf32>) -> tensor<512x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<512x512xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<512x512xf32>) -> tensor<512x512xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<512x512xf32>, tensor<512x512xf32>) outs(%init : tensor<512x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  } -> tensor<512x512xf32>
+  return %y : tensor<512x512xf32>
 }
 
 // -----
@@ -66,9 +103,18 @@ func.func @default_target(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) ->
 // CHECK-LABEL: func @small
 // CHECK-NOT: scf.for
 // CHECK: linalg.generic
-func.func @small(%x: tensor<1x8x16xf32>, %w: tensor<16x16xf32>) -> tensor<1x8x16xf32> {
-  %y = hybrid.linear %x, %w : (tensor<1x8x16xf32>, tensor<16x16xf32>) -> tensor<1x8x16xf32>
-  return %y : tensor<1x8x16xf32>
+func.func @small(%x: tensor<8x16xf32>, %w: tensor<16x16xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<8x16xf32>, tensor<16x16xf32>) outs(%init : tensor<8x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  } -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
 }
 
 // -----
@@ -77,7 +123,34 @@ func.func @small(%x: tensor<1x8x16xf32>, %w: tensor<16x16xf32>) -> tensor<1x8x16
 // CHECK-LABEL: func @short_reduction
 // CHECK-NOT: scf.for
 // CHECK: linalg.generic
-func.func @short_reduction(%x: tensor<1x4096x64xf32>, %w: tensor<1024x64xf32>) -> tensor<1x4096x1024xf32> {
-  %y = hybrid.linear %x, %w : (tensor<1x4096x64xf32>, tensor<1024x64xf32>) -> tensor<1x4096x1024xf32>
-  return %y : tensor<1x4096x1024xf32>
+func.func @short_reduction(%x: tensor<4096x64xf32>, %w: tensor<64x1024xf32>) -> tensor<4096x1024xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4096x1024xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4096x1024xf32>) -> tensor<4096x1024xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<4096x64xf32>, tensor<64x1024xf32>) outs(%init : tensor<4096x1024xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  } -> tensor<4096x1024xf32>
+  return %y : tensor<4096x1024xf32>
+}
+
+// -----
+
+// The linear layer's contraction with 16 rows or more is left for
+// hybrid-packed-gemm; with fewer (decode) it is blocked here.
+// CHECK-LABEL: func @linear_left_for_packed_gemm
+// CHECK-NOT: scf.for
+// CHECK: linalg.generic
+// CHECK-LABEL: func @linear_decode
+// CHECK: scf.for
+func.func @linear_left_for_packed_gemm(%x: tensor<1x512x512xf32>, %w: tensor<512x512xf32>) -> tensor<1x512x512xf32> {
+  %y = hybrid.linear %x, %w : (tensor<1x512x512xf32>, tensor<512x512xf32>) -> tensor<1x512x512xf32>
+  return %y : tensor<1x512x512xf32>
+}
+func.func @linear_decode(%x: tensor<1x8x1024xf32>, %w: tensor<1024x1024xf32>) -> tensor<1x8x1024xf32> {
+  %y = hybrid.linear %x, %w : (tensor<1x8x1024xf32>, tensor<1024x1024xf32>) -> tensor<1x8x1024xf32>
+  return %y : tensor<1x8x1024xf32>
 }

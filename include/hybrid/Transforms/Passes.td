@@ -130,4 +130,34 @@ def CopiesToLoops : Pass<"hybrid-copies-to-loops", "ModuleOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
+  let summary = "Lower the linear layer's contraction to a packed, register-blocked micro-kernel";
+  let description = [{
+    Rewrites `C[..., m, n] += A[..., m, k] * W[n, k]` on buffers (what
+    `hybrid.linear` becomes after bufferization; leading row dims are
+    collapsed) into a BLIS-style loop nest through the vector dialect. Per
+    block of KC k's: W is packed into NR-column panels (KC×NR, half of L1)
+    and A into MR-row micro-panels, both contiguous in the order the kernel
+    reads them (heap buffers for this product only); rows are swept in
+    blocks of MC (half of L2) per panel. The micro-kernel keeps an MR×NR
+    tile of C in vector registers (6×64 with 512-bit vectors: 24
+    accumulators; 6×16 with 256-bit) and adds, per k, one broadcast of A
+    times NR/lanes packed W vectors with FMA; it prefetches the next
+    kernel's C tile, whose rows no hardware prefetcher predicts. KC, MC, NR
+    and the vector width come from the module's `hybrid.target`. Rows left
+    over by MR get a kernel of their own height; columns left over by NR
+    stay a linalg.generic on that slice. Products with fewer than
+    `min-rows` rows (decode) stay as they are: they are bound by reading W
+    once, and packing would read it twice. Sums over k keep their order
+    (each output is one FMA chain), so results differ from the reference
+    only by FMA's rounding.
+  }];
+  let options = [
+    Option<"minRows", "min-rows", "int64_t", "::mlir::hybrid::kPackedGemmMinRows",
+           "Fewest rows of C that take the packed path">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
 #endif // HYBRID_TRANSFORMS_PASSES_TD

@@ -1,0 +1,31 @@
+//===- GemmMatch.h - Recognise the linear layer's contraction ---*- C++ -*-===//
+//
+// `C[..., m, n] += A[..., m, k] * W[n, k]`: what every `hybrid.linear` lowers to (HF
+// stores weights as [out, in]). hybrid-packed-gemm rewrites it on buffers;
+// hybrid-tile-contractions leaves it alone so that it arrives untiled.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_TRANSFORMS_GEMMMATCH_H
+#define HYBRID_TRANSFORMS_GEMMMATCH_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+namespace mlir::hybrid {
+
+/// Fewest rows of C for which hybrid-packed-gemm packs W (its default
+/// `min-rows`): below it the product is a matrix-vector one.
+inline constexpr int64_t kPackedGemmMinRows = 16;
+
+/// Whether `op` is an f32 contraction over loops (rows..., n, k) with maps
+/// (rows..., k), (n, k) -> (rows..., n), a multiply-add body and static
+/// shapes, on tensors or buffers. Leading row dims are a batch that
+/// canonicalisation folded in from the linear layer's reshapes.
+bool isTransposedBGemm(linalg::GenericOp op);
+
+/// The rows of such a contraction's C: the product of all but its last dim.
+int64_t gemmRows(linalg::GenericOp op);
+
+} // namespace mlir::hybrid
+
+#endif // HYBRID_TRANSFORMS_GEMMMATCH_H

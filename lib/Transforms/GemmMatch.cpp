@@ -1,0 +1,70 @@
+//===- GemmMatch.cpp - Recognise the linear layer's contraction -----------===//
+
+#include "hybrid/Transforms/GemmMatch.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/AffineMap.h"
+
+using namespace mlir;
+
+namespace {
+/// The body is `yield (out + in0 * in1)` in either operand order.
+bool isMultiplyAdd(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
+  if (!mul || !add || !yield || yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != add.getResult())
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1), c = body.getArgument(2);
+  bool products = (mul.getLhs() == a && mul.getRhs() == b) ||
+                  (mul.getLhs() == b && mul.getRhs() == a);
+  bool sum = (add.getLhs() == c && add.getRhs() == mul.getResult()) ||
+             (add.getRhs() == c && add.getLhs() == mul.getResult());
+  return products && sum;
+}
+} // namespace
+
+bool mlir::hybrid::isTransposedBGemm(linalg::GenericOp op) {
+  const unsigned loops = op.getNumLoops();
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || loops < 3)
+    return false;
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < loops; ++d)
+    if (kinds[d] != (d + 1 == loops ? utils::IteratorType::reduction
+                                    : utils::IteratorType::parallel))
+      return false;
+  // Loops (rows..., n, k): A is (rows..., k), W (n, k), C (rows..., n).
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineExpr> rows;
+  for (unsigned d = 0; d + 2 < loops; ++d)
+    rows.push_back(getAffineDimExpr(d, ctx));
+  AffineExpr n = getAffineDimExpr(loops - 2, ctx), k = getAffineDimExpr(loops - 1, ctx);
+  auto with = [&](AffineExpr last) {
+    SmallVector<AffineExpr> results(rows);
+    results.push_back(last);
+    return AffineMap::get(loops, 0, results, ctx);
+  };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps[0] != with(k) || maps[1] != AffineMap::get(loops, 0, {n, k}, ctx) ||
+      maps[2] != with(n))
+    return false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto shaped = dyn_cast<ShapedType>(operand.get().getType());
+    if (!shaped || !shaped.hasStaticShape() || !shaped.getElementType().isF32())
+      return false;
+  }
+  return isMultiplyAdd(op);
+}
+
+int64_t mlir::hybrid::gemmRows(linalg::GenericOp op) {
+  ArrayRef<int64_t> shape =
+      cast<ShapedType>(op.getDpsInitOperand(0)->get().getType()).getShape();
+  int64_t rows = 1;
+  for (int64_t size : shape.drop_back())
+    rows *= size;
+  return rows;
+}

@@ -1,0 +1,299 @@
+//===- PackedGemm.cpp - The hybrid-packed-gemm pass -----------------------===//
+//
+// See Passes.td for what and why. The loop nest, for C[M,N] += A[M,K]·W[N,K]ᵀ
+// with MR rows and NR = NV·lanes columns per micro-kernel (BLIS's, with the
+// whole of N as one block):
+//
+//   for pc in K step KC:                    KC·NR·4 bytes: half of L1
+//     Ap[ib][p][i] = A[ib·MR+i][pc+p]       every full row block
+//     Wp[jp][p][j] = W[jp·NR+j][pc+p]       every full column panel
+//     for ib0 in row blocks step MC/MR:     MC·KC·4 bytes: half of L2
+//       for jp in panels:                   Wp[jp] stays in L1 ...
+//         for ib in ib0 .. ib0 + MC/MR:     ... for every row block
+//           acc[MR][NV] = C[ib·MR.., jp·NR..]
+//           for p in KC: acc[i][v] += bcast(Ap[ib][p][i]) * Wp[jp][p][v·lanes..]
+//           C[ib·MR.., jp·NR..] = acc
+//
+// Rows left over by MR get a kernel of their own height reading A directly;
+// columns left over by NR keep a linalg.generic on the remaining slice.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hybrid/Transforms/GemmMatch.h"
+#include "hybrid/Transforms/Passes.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::hybrid {
+#define GEN_PASS_DEF_PACKEDGEMM
+#include "hybrid/Transforms/Passes.h.inc"
+} // namespace mlir::hybrid
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+namespace {
+
+/// Register and cache blocking for the target: MR·NV accumulators plus NV
+/// loaded weight vectors and a broadcast fit the register file (32 registers
+/// with AVX-512, 16 with AVX2).
+struct Blocking {
+  int64_t lanes, mr, nv, kc, mcBlocks;
+  int64_t nr() const { return nv * lanes; }
+};
+
+Blocking blockingFor(const CPUTarget &target) {
+  Blocking b;
+  b.lanes = std::max<int64_t>(1, target.lanes());
+  b.mr = 6;
+  b.nv = target.vectorBits >= 512 ? 4 : 2;
+  // A KC×NR panel of W in half of L1; an MC×KC block of A in half of L2.
+  b.kc = std::clamp<int64_t>(target.l1Bytes / 2 / (b.nr() * 4), 16, 512);
+  b.mcBlocks = std::max<int64_t>(1, target.l2Bytes / 2 / (b.kc * 4) / b.mr);
+  return b;
+}
+
+/// Unit stride in the innermost dimension: vector loads need it.
+bool innermostContiguous(Value memref) {
+  auto type = dyn_cast<MemRefType>(memref.getType());
+  if (!type)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+SmallVector<ReassociationIndices> rowGroups(MemRefType type) {
+  SmallVector<ReassociationIndices> groups(2);
+  for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+    groups[0].push_back(d);
+  groups[1].push_back(type.getRank() - 1);
+  return groups;
+}
+
+/// Whether all but the last dim of `memref` fold into one.
+bool rowsCollapse(Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  return type.getRank() == 2 ||
+         memref::CollapseShapeOp::isGuaranteedCollapsible(type, rowGroups(type));
+}
+
+/// `memref` with all but its last dim folded into one.
+Value collapseRows(OpBuilder &b, Location loc, Value memref) {
+  auto type = cast<MemRefType>(memref.getType());
+  if (type.getRank() == 2)
+    return memref;
+  return memref::CollapseShapeOp::create(b, loc, memref, rowGroups(type));
+}
+
+/// Builds the loop nest of the file comment at `b`'s insertion point. Body
+/// builders of scf.for receive `b` itself, so every helper builds with it.
+class GemmEmitter {
+public:
+  GemmEmitter(OpBuilder &b, Location loc, Blocking blocking, Value a, Value w, Value c)
+      : b(b), loc(loc), blk(blocking), a(a), w(w), c(c),
+        vectorType(VectorType::get({blocking.lanes}, b.getF32Type())) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value add(Value x, int64_t y) { return y == 0 ? x : add(x, index(y)); }
+  Value mul(Value x, int64_t y) { return arith::MulIOp::create(b, loc, x, index(y)); }
+
+  /// for (i = from; i < to; i += step) body(i)
+  void loop(Value from, Value to, int64_t step, llvm::function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, from, to, index(step), ValueRange{},
+                       [&](OpBuilder &, Location, Value i, ValueRange) {
+                         body(i);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+  void loop(int64_t from, int64_t to, int64_t step, llvm::function_ref<void(Value)> body) {
+    loop(index(from), index(to), step, body);
+  }
+
+  /// packed[block][p][i] = source[block·width + i][pc + p] for every full
+  /// block of `width` rows of `source` ([rows, K]) and p < kcur: the layout
+  /// the micro-kernel reads contiguously.
+  void pack(Value source, Value packed, int64_t blocks, int64_t width, Value pc,
+            Value kcur) {
+    loop(0, blocks, 1, [&](Value block) {
+      loop(0, width, 1, [&](Value i) {
+        Value row = add(mul(block, width), i);
+        loop(index(0), kcur, 1, [&](Value p) {
+          Value x = memref::LoadOp::create(b, loc, source, ValueRange{row, add(pc, p)});
+          memref::StoreOp::create(b, loc, x, packed, ValueRange{block, p, i});
+        });
+      });
+    });
+  }
+
+  /// C[row0 + i][col0 + ...] += A[row0 + i][pc + p] · W[col0 + ...][pc + p]
+  /// summed over p < kcur, for i < rows: A from its packed block `ib`
+  /// (row0 = ib·MR) when given, else from A itself; W from panel `jp`.
+  void microKernel(int64_t rows, Value row0, Value jp, Value pc, Value kcur,
+                   Value packedW, Value packedA, Value ib) {
+    Value col0 = mul(jp, blk.nr());
+    SmallVector<Value> acc;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < blk.nv; ++v)
+        acc.push_back(vector::LoadOp::create(
+            b, loc, vectorType, c, ValueRange{add(row0, i), add(col0, v * blk.lanes)}));
+    // The tile below this one is the next kernel's: its rows are N apart,
+    // a stride no hardware prefetcher follows, so ask for them now (the k
+    // loop hides the latency). Rows past C's end are clamped to its last.
+    if (rows == blk.mr) {
+      Value lastRow = index(cast<MemRefType>(c.getType()).getDimSize(0) - 1);
+      for (int64_t i = 0; i < rows; ++i) {
+        Value row = arith::MinSIOp::create(b, loc, add(row0, blk.mr + i), lastRow);
+        for (int64_t col = 0; col < blk.nr(); col += 16)
+          memref::PrefetchOp::create(b, loc, c, ValueRange{row, add(col0, col)},
+                                     /*isWrite=*/true, /*localityHint=*/3,
+                                     /*isDataCache=*/true);
+      }
+    }
+    auto kLoop = scf::ForOp::create(
+        b, loc, index(0), kcur, index(1), acc,
+        [&](OpBuilder &, Location, Value p, ValueRange sums) {
+          SmallVector<Value> weights, next;
+          for (int64_t v = 0; v < blk.nv; ++v)
+            weights.push_back(vector::LoadOp::create(
+                b, loc, vectorType, packedW, ValueRange{jp, p, index(v * blk.lanes)}));
+          for (int64_t i = 0; i < rows; ++i) {
+            Value x = packedA ? memref::LoadOp::create(b, loc, packedA,
+                                                       ValueRange{ib, p, index(i)})
+                              : memref::LoadOp::create(b, loc, a,
+                                                       ValueRange{add(row0, i), add(pc, p)});
+            Value splat = vector::BroadcastOp::create(b, loc, vectorType, x);
+            for (int64_t v = 0; v < blk.nv; ++v)
+              next.push_back(vector::FMAOp::create(b, loc, splat, weights[v],
+                                                   sums[i * blk.nv + v]));
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < blk.nv; ++v)
+        vector::StoreOp::create(b, loc, kLoop.getResult(i * blk.nv + v), c,
+                                ValueRange{add(row0, i), add(col0, v * blk.lanes)});
+  }
+
+  OpBuilder &b;
+  Location loc;
+  Blocking blk;
+  Value a, w, c;
+  VectorType vectorType;
+};
+
+/// Replaces `op` (buffers, isTransposedBGemm, checked by the caller to have
+/// contiguous rows that collapse) by the packed loop nest.
+void rewriteGemm(linalg::GenericOp op, Blocking blk) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value a = collapseRows(b, loc, op.getDpsInputOperand(0)->get());
+  Value w = op.getDpsInputOperand(1)->get();
+  Value c = collapseRows(b, loc, op.getDpsInitOperand(0)->get());
+  auto cType = cast<MemRefType>(c.getType());
+  const int64_t M = cType.getDimSize(0), N = cType.getDimSize(1),
+                K = cast<MemRefType>(a.getType()).getDimSize(1);
+  const int64_t rowBlocks = M / blk.mr, panels = N / blk.nr();
+  const int64_t mFull = rowBlocks * blk.mr, nFull = panels * blk.nr();
+  const int64_t kc = std::min(blk.kc, K);
+
+  // Packed copies for one k block, on the heap (megabytes for large N), for
+  // this product only.
+  auto f32 = b.getF32Type();
+  auto alignment = b.getI64IntegerAttr(64);
+  Value packedW = memref::AllocOp::create(
+      b, loc, MemRefType::get({panels, kc, blk.nr()}, f32), alignment);
+  Value packedA;
+  if (rowBlocks > 0)
+    packedA = memref::AllocOp::create(
+        b, loc, MemRefType::get({rowBlocks, kc, blk.mr}, f32), alignment);
+
+  GemmEmitter emit(b, loc, blk, a, w, c);
+  emit.loop(0, K, kc, [&](Value pc) {
+    Value kcur = arith::MinSIOp::create(b, loc, emit.index(kc),
+                                        arith::SubIOp::create(b, loc, emit.index(K), pc));
+    emit.pack(w, packedW, panels, blk.nr(), pc, kcur);
+    if (rowBlocks > 0) {
+      emit.pack(a, packedA, rowBlocks, blk.mr, pc, kcur);
+      emit.loop(0, rowBlocks, blk.mcBlocks, [&](Value ib0) {
+        Value ibEnd = arith::MinSIOp::create(b, loc, emit.add(ib0, blk.mcBlocks),
+                                             emit.index(rowBlocks));
+        emit.loop(0, panels, 1, [&](Value jp) {
+          emit.loop(ib0, ibEnd, 1, [&](Value ib) {
+            emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW,
+                             packedA, ib);
+          });
+        });
+      });
+    }
+    if (M > mFull)
+      emit.loop(0, panels, 1, [&](Value jp) {
+        emit.microKernel(M - mFull, emit.index(mFull), jp, pc, kcur, packedW,
+                         Value(), Value());
+      });
+  });
+  memref::DeallocOp::create(b, loc, packedW);
+  if (packedA)
+    memref::DeallocOp::create(b, loc, packedA);
+
+  if (nFull < N) {
+    // The last N % NR columns: the original contraction on that slice, on
+    // the collapsed 2-D operands (so with the 3-loop maps).
+    auto slice = [&](Value source, int64_t rowOffset, int64_t rows,
+                     int64_t colOffset, int64_t cols) -> Value {
+      SmallVector<OpFoldResult> offsets{b.getIndexAttr(rowOffset), b.getIndexAttr(colOffset)},
+          sizes{b.getIndexAttr(rows), b.getIndexAttr(cols)},
+          strides{b.getIndexAttr(1), b.getIndexAttr(1)};
+      return memref::SubViewOp::create(b, loc, source, offsets, sizes, strides);
+    };
+    MLIRContext *ctx = b.getContext();
+    AffineExpr m = b.getAffineDimExpr(0), n = b.getAffineDimExpr(1),
+               k = b.getAffineDimExpr(2);
+    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {m, k}, ctx),
+                                AffineMap::get(3, 0, {n, k}, ctx),
+                                AffineMap::get(3, 0, {m, n}, ctx)};
+    SmallVector<utils::IteratorType> kinds{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel,
+                                           utils::IteratorType::reduction};
+    Value wRest = slice(w, nFull, N - nFull, 0, K);
+    Value cRest = slice(c, 0, M, nFull, N - nFull);
+    auto rest = linalg::GenericOp::create(b, loc, TypeRange{}, ValueRange{a, wRest},
+                                          ValueRange{cRest}, maps, kinds);
+    IRMapping mapping;
+    op.getRegion().cloneInto(&rest.getRegion(), mapping);
+  }
+  op.erase();
+}
+
+struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
+  using PackedGemmBase::PackedGemmBase;
+
+  void runOnOperation() override {
+    const Blocking blk = blockingFor(getCPUTarget(getOperation()));
+    SmallVector<linalg::GenericOp> gemms;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!op.hasPureBufferSemantics() || !isTransposedBGemm(op))
+        return;
+      auto c = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+      // Fewer rows than minRows: a matrix-vector product, bound by reading
+      // W once; packing it would read it twice.
+      if (gemmRows(op) < minRows || c.getShape().back() < blk.nr())
+        return;
+      if (llvm::all_of(op->getOperands(), innermostContiguous) &&
+          rowsCollapse(op.getDpsInputOperand(0)->get()) &&
+          rowsCollapse(op.getDpsInitOperand(0)->get()))
+        gemms.push_back(op);
+    });
+    for (linalg::GenericOp op : gemms)
+      rewriteGemm(op, blk);
+  }
+};
+
+} // namespace
