@@ -96,7 +96,8 @@ bool addPackedEntry(llvm::Module &module, llvm::StringRef name) {
 
 bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
                                    llvm::StringMap<FunctionSignature> &signatures,
-                                   std::string &error) {
+                                   std::string &error,
+                                   const CPUPipelineOptions *options) {
   bool ok = true;
   module.walk([&](func::FuncOp func) {
     if (!ok || !func.isPublic() || func.isExternal())
@@ -111,7 +112,10 @@ bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
     setCPUTarget(module, CPUTarget::host());
   const CPUTarget target = getCPUTarget(module);
   PassManager pm(module.getContext());
-  buildCPUPipeline(pm, CPUPipelineOptions());
+  if (options)
+    buildCPUPipeline(pm, *options);
+  else
+    buildCPUPipeline(pm, CPUPipelineOptions());
   if (failed(pm.run(module))) {
     error = "the cpu pipeline failed (see the errors above)";
     return false;
@@ -130,13 +134,14 @@ bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
 }
 
 std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
-                                              std::string &error) {
+                                              std::string &error,
+                                              const CPUPipelineOptions *options) {
   std::unique_ptr<JitModule> jit(new JitModule());
   // The object is generated here, by the same host target machine as
   // hybrid-compile --emit=obj: LLJIT only links it (its own compile layer
   // took ~10x longer for the same module).
   std::string object;
-  if (!compileToObject(module, object, jit->signatures, error))
+  if (!compileToObject(module, object, jit->signatures, error, options))
     return nullptr;
   auto lljit = llvm::orc::LLJITBuilder().create();
   if (!lljit) {

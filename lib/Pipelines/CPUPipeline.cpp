@@ -54,7 +54,8 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createFuseElementwiseOnce());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createReassociateReductions());
-  pm.addPass(createTileContractions());
+  pm.addPass(createTileContractions(
+      TileContractionsOptions{/*skipPackedGemms=*/options.packedGemm}));
   pm.addPass(createCanonicalizerPass());
   if (!options.lowerToLLVM)
     return;
@@ -79,7 +80,8 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCopiesToLoops());
   // Linear layers: packed, register-blocked micro-kernels (on buffers).
-  pm.addPass(createPackedGemm());
+  if (options.packedGemm)
+    pm.addPass(createPackedGemm());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());

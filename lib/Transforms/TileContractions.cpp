@@ -23,9 +23,9 @@ using namespace mlir::hybrid;
 namespace {
 /// Large enough to be worth blocking: a contraction of at least 2^22
 /// iterations with static loop ranges.
-bool isCandidate(linalg::GenericOp op) {
+bool isCandidate(linalg::GenericOp op, bool skipPackedGemms) {
   // hybrid-packed-gemm blocks these itself, after bufferization.
-  if (isTransposedBGemm(op) && gemmRows(op) >= kPackedGemmMinRows)
+  if (skipPackedGemms && isTransposedBGemm(op) && gemmRows(op) >= kPackedGemmMinRows)
     return false;
   if (op.getNumReductionLoops() != 1 || op.getNumParallelLoops() < 2 ||
       op.getNumDpsInputs() < 2 || !op.hasPureTensorSemantics())
@@ -41,11 +41,12 @@ bool isCandidate(linalg::GenericOp op) {
 
 struct TileContractionsPass
     : hybrid::impl::TileContractionsBase<TileContractionsPass> {
+  using TileContractionsBase::TileContractionsBase;
   void runOnOperation() override {
     CPUTarget target = getCPUTarget(getOperation());
     SmallVector<linalg::GenericOp> candidates;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (isCandidate(op))
+      if (isCandidate(op, skipPackedGemms))
         candidates.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -4,7 +4,15 @@
 // side by side in one process on the same inputs, and prints throughput and
 // the ratio. Figures only: nothing here is asserted, the machines are shared.
 //
-//   hybrid-bench [--runs=N] [--quick]
+//   hybrid-bench [--runs=N] [--quick] [--filter=TEXT] [--gemm-sweep]
+//                [--baseline] [--json]
+//
+// --gemm-sweep adds the linear-layer shapes of the benchmark suite
+// (M ∈ {1, 8, 128, 512} × (K, N) ∈ {(2048, 2048), (2048, 8192), (8192, 2048)});
+// --baseline also times each case compiled with packed-gemm=false (LLVM's
+// vectorisation of the plain loops) and prints the ratio; --json prints one
+// JSON object per case instead of the table (scripts/bench_kernels.py reads
+// it). The reference evaluator is timed only for the default cases.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +26,7 @@
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -34,13 +43,41 @@ llvm::cl::opt<unsigned> runs("runs", llvm::cl::desc("Timed runs of compiled code
                              llvm::cl::init(5));
 llvm::cl::opt<bool> quick("quick", llvm::cl::desc("Tiny shapes (a smoke test)"),
                           llvm::cl::init(false));
+llvm::cl::opt<std::string> filter("filter",
+                                  llvm::cl::desc("Only the cases whose name contains TEXT"),
+                                  llvm::cl::init(""));
+llvm::cl::opt<bool> gemmSweep("gemm-sweep",
+                              llvm::cl::desc("Add the suite's linear-layer shapes"),
+                              llvm::cl::init(false));
+llvm::cl::opt<bool> baseline("baseline",
+                             llvm::cl::desc("Also time each case with packed-gemm=false"),
+                             llvm::cl::init(false));
+llvm::cl::opt<bool> json("json", llvm::cl::desc("One JSON object per case"),
+                         llvm::cl::init(false));
 
 struct Case {
   std::string name, source;
   double work;          // FLOPs, or bytes for memory-bound kernels
   const char *unit;     // "GFLOP/s" or "GB/s"
   int64_t intMax = 0;   // integer inputs in [0, intMax)
+  bool reference = true; // also time the reference evaluator
 };
+
+/// `y = x Wᵀ` for x [1, M, K] and W [N, K].
+Case linearCase(int64_t M, int64_t K, int64_t N, bool reference) {
+  auto t = [](int64_t a, int64_t b) {
+    return "tensor<1x" + std::to_string(a) + "x" + std::to_string(b) + "xf32>";
+  };
+  std::string w = "tensor<" + std::to_string(N) + "x" + std::to_string(K) + "xf32>";
+  Case c{"linear M=" + std::to_string(M) + " K=" + std::to_string(K) + " N=" +
+             std::to_string(N),
+         "func.func @f(%x: " + t(M, K) + ", %w: " + w + ") -> " + t(M, N) + " {\n"
+         "  %y = hybrid.linear %x, %w : (" + t(M, K) + ", " + w + ") -> " + t(M, N) +
+             "\n  return %y : " + t(M, N) + "\n}\n",
+         2.0 * M * N * K, "GFLOP/s"};
+  c.reference = reference;
+  return c;
+}
 
 std::string replaceAll(std::string text, const std::string &key,
                        const std::string &value) {
@@ -85,15 +122,16 @@ std::vector<Case> cases() {
   all.push_back({"selective_scan d_inner=" + std::to_string(E) + " N=16 L=" +
                      std::to_string(L),
                  scan, 4.0 * (4.0 * L * E + 2.0 * L * N), "GB/s"});
-  std::string m = std::to_string(M);
-  all.push_back({"matmul " + m + "^3 (hybrid.linear)",
-                 "func.func @f(%x: tensor<1x" + m + "x" + m + "xf32>, %w: tensor<" + m +
-                     "x" + m + "xf32>) -> tensor<1x" + m + "x" + m + "xf32> {\n"
-                     "  %y = hybrid.linear %x, %w : (tensor<1x" + m + "x" + m +
-                     "xf32>, tensor<" + m + "x" + m + "xf32>) -> tensor<1x" + m + "x" + m +
-                     "xf32>\n  return %y : tensor<1x" + m + "x" + m + "xf32>\n}\n",
-                 2.0 * M * M * M, "GFLOP/s"});
-  return all;
+  all.push_back(linearCase(M, M, M, /*reference=*/true));
+  if (gemmSweep)
+    for (int64_t rows : {1, 8, 128, 512})
+      for (auto [k, n] : {std::pair<int64_t, int64_t>{2048, 2048}, {2048, 8192}, {8192, 2048}})
+        all.push_back(linearCase(rows, k, n, /*reference=*/false));
+  std::vector<Case> selected;
+  for (Case &c : all)
+    if (c.name.find(filter) != std::string::npos)
+      selected.push_back(std::move(c));
+  return selected;
 }
 
 double seconds(std::chrono::steady_clock::time_point from) {
@@ -110,8 +148,10 @@ int main(int argc, char **argv) {
   registerCPUPipelineDialects(registry);
   MLIRContext context(registry);
 
-  llvm::outs() << llvm::format("%-44s %12s %12s %12s %10s\n", "kernel",
-                               "compiled", "reference", "compiled", "speedup");
+  if (!json)
+    llvm::outs() << llvm::format("%-32s %11s %15s %11s %7s %11s %7s\n", "kernel", "compiled",
+                                 "throughput", "baseline", "speedup", "reference",
+                                 "speedup");
   for (const Case &c : cases()) {
     OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(c.source, &context);
     if (!module) {
@@ -131,38 +171,66 @@ int main(int argc, char **argv) {
           {tensor.getShape().begin(), tensor.getShape().end()}, values));
     }
 
-    std::string error;
-    OwningOpRef<ModuleOp> lowered = module->clone();
-    auto compileStart = std::chrono::steady_clock::now();
-    std::unique_ptr<JitModule> jit = JitModule::compile(*lowered, error);
-    if (!jit) {
-      llvm::errs() << "hybrid-bench: error: " << error << "\n";
-      return 1;
-    }
-    double compileSeconds = seconds(compileStart);
+    // Median of the timed runs after a warm-up, compiled with `options`.
+    double compileSeconds = 0;
     std::vector<HostTensor> results;
-    if (!jit->run("f", args, results, error)) { // warm-up
-      llvm::errs() << "hybrid-bench: error: " << error << "\n";
-      return 1;
+    auto timeCompiled = [&](const CPUPipelineOptions &options, double &median) {
+      std::string error;
+      OwningOpRef<ModuleOp> lowered = module->clone();
+      auto compileStart = std::chrono::steady_clock::now();
+      std::unique_ptr<JitModule> jit = JitModule::compile(*lowered, error, &options);
+      if (!jit || !jit->run("f", args, results, error)) { // warm-up
+        llvm::errs() << "hybrid-bench: error: " << error << "\n";
+        return false;
+      }
+      compileSeconds = seconds(compileStart);
+      std::vector<double> times;
+      for (unsigned n = 0; n < std::max(1u, unsigned(runs)); ++n) {
+        auto start = std::chrono::steady_clock::now();
+        jit->run("f", args, results, error);
+        times.push_back(seconds(start));
+      }
+      std::sort(times.begin(), times.end());
+      median = times[times.size() / 2];
+      return true;
+    };
+    double compiled = 0, plain = 0, ref = 0;
+    if (baseline) {
+      CPUPipelineOptions plainLoops;
+      plainLoops.packedGemm = false;
+      if (!timeCompiled(plainLoops, plain))
+        return 1;
     }
-    std::vector<double> times;
-    for (unsigned n = 0; n < std::max(1u, unsigned(runs)); ++n) {
+    CPUPipelineOptions defaults;
+    if (!timeCompiled(defaults, compiled))
+      return 1;
+    if (c.reference) {
+      std::string error;
       auto start = std::chrono::steady_clock::now();
-      jit->run("f", args, results, error);
-      times.push_back(seconds(start));
+      std::vector<HostTensor> expected;
+      if (!reference::interpret(func, args, expected, error)) {
+        llvm::errs() << "hybrid-bench: error: " << error << "\n";
+        return 1;
+      }
+      ref = seconds(start);
     }
-    std::sort(times.begin(), times.end());
-    double compiled = times[times.size() / 2];
-    auto start = std::chrono::steady_clock::now();
-    if (!reference::interpret(func, args, results, error)) {
-      llvm::errs() << "hybrid-bench: error: " << error << "\n";
-      return 1;
+    auto ms = [](double s) { return s > 0 ? llvm::formatv("{0:F2} ms", 1e3 * s).str() : std::string("-"); };
+    if (json) {
+      llvm::outs() << llvm::formatv(
+          "{{\"name\": \"{0}\", \"seconds\": {1:E6}, \"work\": {2:E6}, \"unit\": \"{3}\", "
+          "\"baseline_seconds\": {4:E6}, \"reference_seconds\": {5:E6}, "
+          "\"compile_seconds\": {6:F3}}\n",
+          c.name, compiled, c.work, c.unit, plain, ref, compileSeconds);
+      continue;
     }
-    double ref = seconds(start);
-    llvm::outs() << llvm::format(
-        "%-44s %9.2f ms %9.2f ms %7.2f %s %9.1fx   (compile %.2f s)\n",
-        c.name.c_str(), 1e3 * compiled, 1e3 * ref, c.work / compiled / 1e9,
-        c.unit, ref / compiled, compileSeconds);
+    auto ratio = [](double other, double ours) {
+      return other > 0 ? llvm::formatv("{0:F1}x", other / ours).str() : std::string("-");
+    };
+    llvm::outs() << llvm::format("%-32s %11s %7.1f %-7s %11s %7s %11s %7s  (compile %.2f s)\n",
+                                 c.name.c_str(), ms(compiled).c_str(),
+                                 c.work / compiled / 1e9, c.unit, ms(plain).c_str(),
+                                 ratio(plain, compiled).c_str(), ms(ref).c_str(),
+                                 ratio(ref, compiled).c_str(), compileSeconds);
   }
   return 0;
 }

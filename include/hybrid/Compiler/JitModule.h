@@ -12,6 +12,7 @@
 #ifndef HYBRID_COMPILER_JITMODULE_H
 #define HYBRID_COMPILER_JITMODULE_H
 
+#include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Runtime/Executable.h"
 #include "hybrid/Support/HostTensor.h"
 
@@ -34,9 +35,11 @@ namespace hybrid {
 /// `object`, with a packed entry `_hybrid_packed_NAME` (Executable.h) for
 /// every public function, whose signature goes to `signatures`. The object
 /// the JIT links and the one compiled-model artifacts carry.
+/// `options` null: the pipeline's defaults.
 bool compileToObject(ModuleOp module, std::string &object,
                      llvm::StringMap<FunctionSignature> &signatures,
-                     std::string &error);
+                     std::string &error,
+                     const CPUPipelineOptions *options = nullptr);
 
 class JitModule {
 public:
@@ -46,7 +49,8 @@ public:
   /// take and return static-shaped tensors of f32, i32 or i64. Returns null
   /// with `error` set on failure; diagnostics also go to the context.
   static std::unique_ptr<JitModule> compile(ModuleOp module,
-                                            std::string &error);
+                                            std::string &error,
+                                            const CPUPipelineOptions *options = nullptr);
 
   /// The signature of a compiled function, or null.
   const FunctionSignature *signature(llvm::StringRef name) const;

@@ -21,6 +21,12 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Run the pipeline to the LLVM dialect (false: stop "
                      "after convert-hybrid-to-linalg and fusion)"),
       llvm::cl::init(true)};
+  Option<bool> packedGemm{
+      *this, "packed-gemm",
+      llvm::cl::desc("Linear layers through hybrid-packed-gemm's micro-kernel "
+                     "(false: LLVM's vectorisation of the plain loops, the "
+                     "baseline hybrid-bench compares against)"),
+      llvm::cl::init(true)};
 };
 
 /// hybrid (tensors) → linalg/scf → bufferized memrefs with results as out

@@ -69,8 +69,13 @@ def TileContractions : Pass<"hybrid-tile-contractions", "ModuleOp"> {
     tn = min(N, 8 × lanes) and tm chosen so that the three tiles fit in half
     of L2. Lanes and L2 come from the module's `hybrid.target`. Reductions
     shorter than 8 × lanes (attention's head dims) are left alone: blocking
-    them was measured to lose.
+    them was measured to lose. The linear layer's contraction with 16 rows
+    or more is left to hybrid-packed-gemm unless `skip-packed-gemms=false`.
   }];
+  let options = [
+    Option<"skipPackedGemms", "skip-packed-gemms", "bool", "true",
+           "Leave the contractions hybrid-packed-gemm rewrites alone">,
+  ];
   let dependentDialects = [
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
