@@ -14,8 +14,10 @@
 //           for p in KC: acc[i][v] += bcast(Ap[ib][p][i]) * Wp[jp][p][v·lanes..]
 //           C[ib·MR.., jp·NR..] = acc
 //
-// Rows left over by MR get a kernel of their own height reading A directly;
-// columns left over by NR keep a linalg.generic on the remaining slice.
+// Rows left over by MR get one-row kernels reading A directly; columns left
+// over by NR, a linalg.generic on the remaining slice. All of it is one
+// private function with dynamic shapes per module (per blocking), which
+// every product calls: LLVM compiles the micro-kernels once per module.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +26,8 @@
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -120,9 +124,9 @@ public:
   /// packed[block][p][i] = source[block·width + i][pc + p] for every full
   /// block of `width` rows of `source` ([rows, K]) and p < kcur: the layout
   /// the micro-kernel reads contiguously.
-  void pack(Value source, Value packed, int64_t blocks, int64_t width, Value pc,
+  void pack(Value source, Value packed, Value blocks, int64_t width, Value pc,
             Value kcur) {
-    loop(0, blocks, 1, [&](Value block) {
+    loop(index(0), blocks, 1, [&](Value block) {
       loop(0, width, 1, [&](Value i) {
         Value row = add(mul(block, width), i);
         loop(index(0), kcur, 1, [&](Value p) {
@@ -148,7 +152,6 @@ public:
     // a stride no hardware prefetcher follows, so ask for them now (the k
     // loop hides the latency). Rows past C's end are clamped to its last.
     if (rows == blk.mr) {
-      Value lastRow = index(cast<MemRefType>(c.getType()).getDimSize(0) - 1);
       for (int64_t i = 0; i < rows; ++i) {
         Value row = arith::MinSIOp::create(b, loc, add(row0, blk.mr + i), lastRow);
         for (int64_t col = 0; col < blk.nr(); col += 16)
@@ -187,88 +190,130 @@ public:
   Blocking blk;
   Value a, w, c;
   VectorType vectorType;
+  Value lastRow; ///< C's last row index (prefetches are clamped to it)
 };
 
-/// Replaces `op` (buffers, isTransposedBGemm, checked by the caller to have
-/// contiguous rows that collapse) by the packed loop nest.
-void rewriteGemm(linalg::GenericOp op, Blocking blk) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  Value a = collapseRows(b, loc, op.getDpsInputOperand(0)->get());
-  Value w = op.getDpsInputOperand(1)->get();
-  Value c = collapseRows(b, loc, op.getDpsInitOperand(0)->get());
-  auto cType = cast<MemRefType>(c.getType());
-  const int64_t M = cType.getDimSize(0), N = cType.getDimSize(1),
-                K = cast<MemRefType>(a.getType()).getDimSize(1);
-  const int64_t rowBlocks = M / blk.mr, panels = N / blk.nr();
-  const int64_t mFull = rowBlocks * blk.mr, nFull = panels * blk.nr();
-  const int64_t kc = std::min(blk.kc, K);
+/// memref<?x?xf32, strided<[?, 1], offset: ?>>: every operand of the
+/// shared GEMM function.
+MemRefType dynamicMatrixType(MLIRContext *ctx) {
+  const int64_t dyn = ShapedType::kDynamic;
+  return MemRefType::get({dyn, dyn}, Float32Type::get(ctx),
+                         StridedLayoutAttr::get(ctx, dyn, {dyn, 1}));
+}
 
-  // Packed copies for one k block, on the heap (megabytes for large N), for
-  // this product only.
-  auto f32 = b.getF32Type();
-  auto alignment = b.getI64IntegerAttr(64);
-  Value packedW = memref::AllocOp::create(
-      b, loc, MemRefType::get({panels, kc, blk.nr()}, f32), alignment);
-  Value packedA;
-  if (rowBlocks > 0)
-    packedA = memref::AllocOp::create(
-        b, loc, MemRefType::get({rowBlocks, kc, blk.mr}, f32), alignment);
+/// `func.func private @NAME(A [M, K], W [N, K], C [M, N])`: C += A·Wᵀ through
+/// the loop nest of the file comment, for any M, N and K. One function per
+/// module, called by every linear layer: LLVM compiles the micro-kernels
+/// once, not once per layer shape (which cost seconds per model).
+func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = b.getUnknownLoc();
+  MemRefType matrix = dynamicMatrixType(ctx);
+  auto func = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType({matrix, matrix, matrix}, {}));
+  func.setPrivate();
+  // A call per product, not a copy per call site.
+  func->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  // Internal in the object: modules compiled apart and linked together
+  // each keep their own.
+  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  b.setInsertionPointToStart(func.addEntryBlock());
+  Value a = func.getArgument(0), w = func.getArgument(1), c = func.getArgument(2);
 
   GemmEmitter emit(b, loc, blk, a, w, c);
-  emit.loop(0, K, kc, [&](Value pc) {
-    Value kcur = arith::MinSIOp::create(b, loc, emit.index(kc),
-                                        arith::SubIOp::create(b, loc, emit.index(K), pc));
+  auto dim = [&](Value m, int64_t d) { return memref::DimOp::create(b, loc, m, d).getResult(); };
+  auto div = [&](Value x, int64_t y) {
+    return arith::DivUIOp::create(b, loc, x, emit.index(y)).getResult();
+  };
+  Value M = dim(c, 0), N = dim(c, 1), K = dim(a, 1);
+  Value rowBlocks = div(M, blk.mr), panels = div(N, blk.nr());
+  Value mFull = emit.mul(rowBlocks, blk.mr), nFull = emit.mul(panels, blk.nr());
+  emit.lastRow = arith::SubIOp::create(b, loc, M, emit.index(1));
+  Value kc = arith::MinSIOp::create(b, loc, emit.index(blk.kc), K);
+
+  // Packed copies for one k block, on the heap (megabytes for large N).
+  auto f32 = b.getF32Type();
+  const int64_t dyn = ShapedType::kDynamic;
+  auto alignment = b.getI64IntegerAttr(64);
+  Value packedW = memref::AllocOp::create(
+      b, loc, MemRefType::get({dyn, dyn, blk.nr()}, f32), ValueRange{panels, kc},
+      alignment);
+  Value packedA = memref::AllocOp::create(
+      b, loc, MemRefType::get({dyn, dyn, blk.mr}, f32), ValueRange{rowBlocks, kc},
+      alignment);
+  auto loop = [&](Value from, Value to, Value step, llvm::function_ref<void(Value)> body) {
+    scf::ForOp::create(b, loc, from, to, step, ValueRange{},
+                       [&](OpBuilder &, Location, Value i, ValueRange) {
+                         body(i);
+                         scf::YieldOp::create(b, loc);
+                       });
+  };
+  Value zero = emit.index(0), one = emit.index(1);
+  loop(zero, K, kc, [&](Value pc) {
+    Value kcur = arith::MinSIOp::create(b, loc, kc, arith::SubIOp::create(b, loc, K, pc));
     emit.pack(w, packedW, panels, blk.nr(), pc, kcur);
-    if (rowBlocks > 0) {
-      emit.pack(a, packedA, rowBlocks, blk.mr, pc, kcur);
-      emit.loop(0, rowBlocks, blk.mcBlocks, [&](Value ib0) {
-        Value ibEnd = arith::MinSIOp::create(b, loc, emit.add(ib0, blk.mcBlocks),
-                                             emit.index(rowBlocks));
-        emit.loop(0, panels, 1, [&](Value jp) {
-          emit.loop(ib0, ibEnd, 1, [&](Value ib) {
-            emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW,
-                             packedA, ib);
-          });
+    emit.pack(a, packedA, rowBlocks, blk.mr, pc, kcur);
+    loop(zero, rowBlocks, emit.index(blk.mcBlocks), [&](Value ib0) {
+      Value ibEnd =
+          arith::MinSIOp::create(b, loc, emit.add(ib0, blk.mcBlocks), rowBlocks);
+      loop(zero, panels, one, [&](Value jp) {
+        loop(ib0, ibEnd, one, [&](Value ib) {
+          emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA, ib);
         });
       });
-    }
-    if (M > mFull)
-      emit.loop(0, panels, 1, [&](Value jp) {
-        emit.microKernel(M - mFull, emit.index(mFull), jp, pc, kcur, packedW,
-                         Value(), Value());
+    });
+    // Rows left over by MR: a one-row kernel each, reading A directly.
+    loop(mFull, M, one, [&](Value row) {
+      loop(zero, panels, one, [&](Value jp) {
+        emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value());
       });
+    });
   });
   memref::DeallocOp::create(b, loc, packedW);
-  if (packedA)
-    memref::DeallocOp::create(b, loc, packedA);
+  memref::DeallocOp::create(b, loc, packedA);
 
-  if (nFull < N) {
-    // The last N % NR columns: the original contraction on that slice, on
-    // the collapsed 2-D operands (so with the 3-loop maps).
-    auto slice = [&](Value source, int64_t rowOffset, int64_t rows,
-                     int64_t colOffset, int64_t cols) -> Value {
-      SmallVector<OpFoldResult> offsets{b.getIndexAttr(rowOffset), b.getIndexAttr(colOffset)},
-          sizes{b.getIndexAttr(rows), b.getIndexAttr(cols)},
-          strides{b.getIndexAttr(1), b.getIndexAttr(1)};
-      return memref::SubViewOp::create(b, loc, source, offsets, sizes, strides);
-    };
-    MLIRContext *ctx = b.getContext();
-    AffineExpr m = b.getAffineDimExpr(0), n = b.getAffineDimExpr(1),
-               k = b.getAffineDimExpr(2);
-    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {m, k}, ctx),
-                                AffineMap::get(3, 0, {n, k}, ctx),
-                                AffineMap::get(3, 0, {m, n}, ctx)};
-    SmallVector<utils::IteratorType> kinds{utils::IteratorType::parallel,
-                                           utils::IteratorType::parallel,
-                                           utils::IteratorType::reduction};
-    Value wRest = slice(w, nFull, N - nFull, 0, K);
-    Value cRest = slice(c, 0, M, nFull, N - nFull);
-    auto rest = linalg::GenericOp::create(b, loc, TypeRange{}, ValueRange{a, wRest},
-                                          ValueRange{cRest}, maps, kinds);
-    IRMapping mapping;
-    op.getRegion().cloneInto(&rest.getRegion(), mapping);
-  }
+  // Columns left over by NR (none when N is a multiple of NR: the slices are
+  // empty): the contraction on that slice as plain loops.
+  Value nRest = arith::SubIOp::create(b, loc, N, nFull);
+  SmallVector<OpFoldResult> unit{b.getIndexAttr(1), b.getIndexAttr(1)};
+  Value wRest = memref::SubViewOp::create(
+      b, loc, w, SmallVector<OpFoldResult>{nFull, b.getIndexAttr(0)},
+      SmallVector<OpFoldResult>{nRest, K}, unit);
+  Value cRest = memref::SubViewOp::create(
+      b, loc, c, SmallVector<OpFoldResult>{b.getIndexAttr(0), nFull},
+      SmallVector<OpFoldResult>{M, nRest}, unit);
+  AffineExpr m = b.getAffineDimExpr(0), n = b.getAffineDimExpr(1), k = b.getAffineDimExpr(2);
+  SmallVector<AffineMap> maps{AffineMap::get(3, 0, {m, k}, ctx), AffineMap::get(3, 0, {n, k}, ctx),
+                              AffineMap::get(3, 0, {m, n}, ctx)};
+  SmallVector<utils::IteratorType> kinds{utils::IteratorType::parallel,
+                                         utils::IteratorType::parallel,
+                                         utils::IteratorType::reduction};
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, ValueRange{a, wRest}, ValueRange{cRest}, maps, kinds,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        Value sum = arith::AddFOp::create(nb, nl, args[2], product);
+        linalg::YieldOp::create(nb, nl, sum);
+      });
+  func::ReturnOp::create(b, loc);
+  return func;
+}
+
+/// Replaces `op` (buffers, isTransposedBGemm, checked by the caller to have
+/// contiguous rows that collapse) by a call of the shared GEMM function.
+void rewriteGemm(linalg::GenericOp op, func::FuncOp gemm) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MemRefType matrix = dynamicMatrixType(b.getContext());
+  auto operand = [&](Value value) -> Value {
+    return memref::CastOp::create(b, loc, matrix, collapseRows(b, loc, value));
+  };
+  func::CallOp::create(b, loc, gemm,
+                       ValueRange{operand(op.getDpsInputOperand(0)->get()),
+                                  operand(op.getDpsInputOperand(1)->get()),
+                                  operand(op.getDpsInitOperand(0)->get())});
   op.erase();
 }
 
@@ -291,8 +336,16 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
           rowsCollapse(op.getDpsInitOperand(0)->get()))
         gemms.push_back(op);
     });
+    if (gemms.empty())
+      return;
+    // The blocking is in the name: modules linked together keep theirs.
+    std::string name = "hybrid_packed_gemm_f32_" + std::to_string(blk.mr) + "x" +
+                       std::to_string(blk.nr()) + "_kc" + std::to_string(blk.kc);
+    auto gemm = getOperation().lookupSymbol<func::FuncOp>(name);
+    if (!gemm)
+      gemm = buildGemmFunction(getOperation(), name, blk);
     for (linalg::GenericOp op : gemms)
-      rewriteGemm(op, blk);
+      rewriteGemm(op, gemm);
   }
 };
 

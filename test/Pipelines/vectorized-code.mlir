@@ -5,8 +5,10 @@
 // RUN: FileCheck %s --check-prefix=MATMUL < %t/out.ll
 // RUN: FileCheck %s --check-prefix=SOFTMAX < %t/out.ll
 // MATMUL-LABEL: define void @matmul(
-// MATMUL: call <{{[0-9]+}} x float> @llvm.fmuladd.v{{[0-9]+}}f32(
+// MATMUL: call {{.*}}void @hybrid_packed_gemm_f32_
 // MATMUL-LABEL: define void @_mlir_ciface_matmul(
+// MATMUL-LABEL: define internal {{.*}}void @hybrid_packed_gemm_f32_
+// MATMUL: call <{{[0-9]+}} x float> @llvm.fmuladd.v{{[0-9]+}}f32(
 // SOFTMAX-LABEL: define void @softmax(
 // SOFTMAX-NOT: call {{.*}}@expf
 // SOFTMAX: fmul {{.*}}<{{[0-9]+}} x float>

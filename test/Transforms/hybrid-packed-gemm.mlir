@@ -1,7 +1,9 @@
 // hybrid-packed-gemm rewrites the linear layer's contraction on buffers,
-// C[m, n] += A[m, k] * W[n, k], into packed panels and a register-blocked
-// micro-kernel sized from the module's hybrid.target. Numerics are checked
-// against the reference evaluator in Integration/CPU/packed-gemm.test.
+// C[m, n] += A[m, k] * W[n, k], into a call of one shared function per
+// module (dynamic shapes: LLVM compiles its micro-kernels once) that packs
+// panels and runs a register-blocked micro-kernel sized from the module's
+// hybrid.target. Numerics are checked against the reference evaluator in
+// Integration/CPU/packed-gemm.test (every tail path included).
 // RUN: hybrid-opt %s -split-input-file -hybrid-packed-gemm -canonicalize -cse | FileCheck %s
 
 #a = affine_map<(m, n, k) -> (m, k)>
@@ -9,25 +11,28 @@
 #c = affine_map<(m, n, k) -> (m, n)>
 
 // 512-bit vectors: MR = 6, NR = 4 × 16 = 64. L1 of 8 KiB: KC = 4096 / 256 = 16;
-// L2 of 1 MiB: MC = 524288 / 64 / 6 rows (so all 3 row blocks in one).
-// M = 19: three 6-row blocks packed and a 1-row kernel on A itself;
-// N = 136: two panels, and the last 8 columns stay a linalg.generic on
-// slices; K = 40: k blocks of 16 + 16 + 8.
+// L2 of 1 MiB: MC = 524288 / 64 / 6 = 1365 row blocks.
 // CHECK-LABEL: func @gemm
-// CHECK: %[[WP:.*]] = memref.alloc() {{.*}} : memref<2x16x64xf32>
-// CHECK: %[[AP:.*]] = memref.alloc() {{.*}} : memref<3x16x6xf32>
-// CHECK: scf.for %[[PC:.*]] = %c0 to %c40 step %c16
+// CHECK: %[[A:.*]] = memref.cast %arg0 : memref<19x40xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK: %[[W:.*]] = memref.cast %arg1 : memref<136x40xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK: %[[C:.*]] = memref.cast %arg2 : memref<19x136xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK: call @[[GEMM:hybrid_packed_gemm_f32_6x64_kc16]](%[[A]], %[[W]], %[[C]])
+// CHECK-NOT: linalg.generic
+// CHECK: func.func private @[[GEMM]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
+// Rows and columns in full blocks of MR and NR; KC capped by K.
+// CHECK-DAG: %[[ROWBLOCKS:.*]] = arith.divui %{{.*}}, %c6
+// CHECK-DAG: %[[PANELS:.*]] = arith.divui %{{.*}}, %c64
+// CHECK: %[[WP:.*]] = memref.alloc(%[[PANELS]], %{{.*}}) {{.*}} : memref<?x?x64xf32>
+// CHECK: %[[AP:.*]] = memref.alloc(%[[ROWBLOCKS]], %{{.*}}) {{.*}} : memref<?x?x6xf32>
+// CHECK: scf.for %[[PC:.*]] = %c0 to %{{.*}} step
 // CHECK: %[[KCUR:.*]] = arith.minsi
 // Packing W, then A: element loops over the current k block.
-// CHECK: scf.for %{{.*}} = %c0 to %[[KCUR]] step %c1
-// CHECK: memref.load %{{.*}} : memref<136x40xf32>
 // CHECK: memref.store %{{.*}}, %[[WP]]
-// CHECK: scf.for %{{.*}} = %c0 to %[[KCUR]] step %c1
-// CHECK: memref.load %{{.*}} : memref<19x40xf32>
 // CHECK: memref.store %{{.*}}, %[[AP]]
 // The 6×64 micro-kernel: 24 accumulators loaded from C, the next tile's
 // rows prefetched, then per k 4 packed W vectors and 6 broadcasts of packed A.
-// CHECK-COUNT-24: vector.load %{{.*}} : memref<19x136xf32>, vector<16xf32>
+// CHECK: scf.for %{{.*}} step %c1365
+// CHECK-COUNT-24: vector.load %{{.*}}, vector<16xf32>
 // CHECK-COUNT-24: memref.prefetch %{{.*}}, write, locality<3>, data
 // CHECK: scf.for %{{.*}} = %c0 to %[[KCUR]] step %c1 iter_args(
 // CHECK-COUNT-4: vector.load %[[WP]]
@@ -35,16 +40,16 @@
 // CHECK-COUNT-4: vector.fma
 // CHECK: scf.yield
 // CHECK-COUNT-24: vector.store
-// The 1-row kernel for row 18 reads A directly:
-// CHECK-COUNT-4: vector.load %{{.*}} : memref<19x136xf32>, vector<16xf32>
-// CHECK: memref.load %{{.*}} : memref<19x40xf32>
+// Rows left over by MR: a one-row kernel each, reading A directly.
+// CHECK-COUNT-4: vector.load %{{.*}}, vector<16xf32>
+// CHECK: memref.load %arg0
 // CHECK-COUNT-4: vector.store
 // CHECK: memref.dealloc %[[WP]]
 // CHECK: memref.dealloc %[[AP]]
-// CHECK-DAG: memref.subview %{{.*}}[128, 0] [8, 40] [1, 1]
-// CHECK-DAG: memref.subview %{{.*}}[0, 128] [19, 8] [1, 1]
+// Columns left over by NR: plain loops on the slices.
+// CHECK: memref.subview %arg1
+// CHECK: memref.subview %arg2
 // CHECK: linalg.generic
-// CHECK-SAME: memref<19x40xf32>, memref<8x40xf32, strided<[40, 1], offset: 5120>>
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
 func.func @gemm(%x: memref<19x40xf32>, %w: memref<136x40xf32>, %y: memref<19x136xf32>) {
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -64,18 +69,29 @@ func.func @gemm(%x: memref<19x40xf32>, %w: memref<136x40xf32>, %y: memref<19x136
 #w = affine_map<(m, n, k) -> (n, k)>
 #c = affine_map<(m, n, k) -> (m, n)>
 
-// 256-bit vectors: NR = 2 × 8 = 16; the 48 KiB L1 gives KC = 24576 / 64 = 384,
-// cut to K = 64 (one k block: its loop folds away).
+// 256-bit vectors: NR = 2 × 8 = 16; the 48 KiB L1 gives KC = 24576 / 64 = 384.
+// Two products share the function.
 // CHECK-LABEL: func @avx2
-// CHECK: memref.alloc() {{.*}} : memref<2x64x16xf32>
-// CHECK: memref.alloc() {{.*}} : memref<3x64x6xf32>
-// CHECK-NOT: step %c64
-// CHECK-COUNT-12: vector.load %{{.*}} : memref<18x32xf32>, vector<8xf32>
-// CHECK-NOT: linalg.generic
+// CHECK: call @[[GEMM2:hybrid_packed_gemm_f32_6x16_kc384]](
+// CHECK: memref.collapse_shape %arg3 {{\[\[}}0, 1], [2]] : memref<2x9x64xf32> into memref<18x64xf32>
+// CHECK: call @[[GEMM2]](
+// CHECK: func.func private @[[GEMM2]]
+// CHECK-COUNT-12: vector.load %{{.*}}, vector<8xf32>
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 256, l1_bytes = 49152, l2_bytes = 1048576>} {
-func.func @avx2(%x: memref<18x64xf32>, %w: memref<32x64xf32>, %y: memref<18x32xf32>) {
+func.func @avx2(%x: memref<18x64xf32>, %w: memref<32x64xf32>, %y: memref<18x32xf32>,
+                %x3: memref<2x9x64xf32>, %y3: memref<2x9x32xf32>) {
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<18x64xf32>, memref<32x64xf32>) outs(%y : memref<18x32xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  // A batch of 2 × 9 rows: collapsed to 18 rows.
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (n, k)>,
+                                   affine_map<(b, m, n, k) -> (b, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x3, %w : memref<2x9x64xf32>, memref<32x64xf32>) outs(%y3 : memref<2x9x32xf32>) {
   ^bb0(%p: f32, %q: f32, %acc: f32):
     %prod = arith.mulf %p, %q : f32
     %sum = arith.addf %acc, %prod : f32

@@ -140,7 +140,9 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
   let description = [{
     Rewrites `C[..., m, n] += A[..., m, k] * W[n, k]` on buffers (what
     `hybrid.linear` becomes after bufferization; leading row dims are
-    collapsed) into a BLIS-style loop nest through the vector dialect. Per
+    collapsed) into a call of one private function per module with dynamic
+    shapes (so LLVM compiles its micro-kernels once, whatever the number of
+    layers and shapes), a BLIS-style loop nest through the vector dialect. Per
     block of KC k's: W is packed into NR-column panels (KC×NR, half of L1)
     and A into MR-row micro-panels, both contiguous in the order the kernel
     reads them (heap buffers for this product only); rows are swept in
@@ -150,8 +152,8 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     times NR/lanes packed W vectors with FMA; it prefetches the next
     kernel's C tile, whose rows no hardware prefetcher predicts. KC, MC, NR
     and the vector width come from the module's `hybrid.target`. Rows left
-    over by MR get a kernel of their own height; columns left over by NR
-    stay a linalg.generic on that slice. Products with fewer than
+    over by MR get one-row kernels; columns left over by NR a
+    linalg.generic on that slice. Products with fewer than
     `min-rows` rows (decode) stay as they are: they are bound by reading W
     once, and packing would read it twice. Sums over k keep their order
     (each output is one FMA chain), so results differ from the reference
@@ -162,7 +164,8 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
            "Fewest rows of C that take the packed path">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
-                           "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+                           "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // HYBRID_TRANSFORMS_PASSES_TD
