@@ -94,6 +94,12 @@ llvm::cl::opt<Target> target(
         clEnumValN(Target::CPU, "cpu",
                    "compiled for this CPU through hybrid-cpu-pipeline and run "
                    "by the JIT")));
+llvm::cl::opt<bool> packedGemm(
+    "packed-gemm",
+    llvm::cl::desc("Plain runs on the cpu: linear layers through "
+                   "hybrid-packed-gemm (=false: the plain loops, a benchmark "
+                   "baseline)"),
+    llvm::cl::init(true));
 llvm::cl::opt<unsigned> benchmark("benchmark",
                                   llvm::cl::desc("Time N runs and report"),
                                   llvm::cl::init(0));
@@ -479,7 +485,9 @@ int main(int argc, char **argv) {
          llvm::make_early_inc_range(lowered->getOps<func::FuncOp>()))
       if (other.getName() != func.getName() && other.isPublic())
         other.erase();
-    jit = JitModule::compile(*lowered, error);
+    CPUPipelineOptions pipeline;
+    pipeline.packedGemm = packedGemm;
+    jit = JitModule::compile(*lowered, error, &pipeline);
     if (!jit)
       return fail(error);
     if (benchmark > 0)

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Whole-model prefill of hybrid-mlir against HF eager, side by side.
+
+For HF-layout checkpoints (save_pretrained of a randomly initialised model,
+hidden 512, 8 layers; the configs of scripts/bench_startup.py) of mamba,
+jamba and gemma2, times a forward over P tokens:
+  ours         hybrid-run DIR --target=cpu --benchmark=N (compiled code, one
+               thread; the compile is not counted)
+  plain loops  the same with --packed-gemm=false (linear layers as LLVM
+               vectorises the plain loops: the baseline of issue 11)
+  HF 1 / HF N  the HF model's forward in this process, torch eager, with one
+               thread and with all threads
+and prints tokens per second and the ratios. Nothing is asserted.
+
+  .venv-hf/bin/python scripts/bench_models.py [--build build] [--tokens 512]
+      [--models mamba,jamba,gemma2] [--layers 8] [--runs 3]
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_startup import config_for, hf_class  # noqa: E402
+
+
+def run_hybrid(build, directory, ids_path, runs, packed):
+    cmd = [os.path.join(build, "bin", "hybrid-run"), directory, "--target=cpu",
+           "--input=@" + ids_path, "--benchmark=%d" % runs,
+           "--packed-gemm=" + ("true" if packed else "false"),
+           "--output=@" + ids_path + ".logits.npy"]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit("hybrid-run failed: " + out.stderr)
+    return float(re.search(r"([0-9.]+) ms per run", out.stdout).group(1)) / 1e3
+
+
+def run_hf(model, ids, threads, runs):
+    torch.set_num_threads(threads)
+    with torch.no_grad():
+        model(ids)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            model(ids)
+            times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--models", default="mamba,jamba,gemma2")
+    parser.add_argument("--layers", type=int, default=8)
+    parser.add_argument("--tokens", type=int, default=512)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    threads = os.cpu_count() or 1
+    print("torch %s; %d tokens, hidden 512, %d layers; tok/s (ratio = ours / other)" %
+          (torch.__version__, args.tokens, args.layers))
+    print("| model | ours | plain loops | HF 1 thread | HF %d threads | vs plain | vs HF 1 | vs HF %d |"
+          % (threads, threads))
+    print("|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.models.split(","):
+            directory = os.path.join(tmp, name)
+            model = hf_class(name)(config_for(name, args.layers))
+            model.eval()
+            model.save_pretrained(directory)
+            ids = torch.tensor([[(i * 37 + 11) % 4000 for i in range(args.tokens)]])
+            ids_path = os.path.join(tmp, name + "-ids.npy")
+            np.save(ids_path, ids.numpy().astype(np.int64))
+            ours = run_hybrid(args.build, directory, ids_path, args.runs, True)
+            plain = run_hybrid(args.build, directory, ids_path, args.runs, False)
+            hf1 = run_hf(model, ids, 1, args.runs)
+            hfn = run_hf(model, ids, threads, args.runs)
+            tps = [args.tokens / t for t in (ours, plain, hf1, hfn)]
+            print("| %s | %.0f | %.0f | %.0f | %.0f | %.2f× | %.2f× | %.2f× |" %
+                  (name, *tps, plain / ours, hf1 / ours, hfn / ours), flush=True)
+
+
+if __name__ == "__main__":
+    main()
