@@ -28,6 +28,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -301,6 +302,88 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
   return func;
 }
 
+/// `func.func private @NAME(A [M, K], W [N, K], C [M, N])` for a static,
+/// small M (decode: fewer than min-rows rows): C += A·Wᵀ as dot products
+/// along k, `group` rows of W at a time, M·group vector accumulators, each W
+/// vector loaded once and used for every row of A; a horizontal sum and a
+/// scalar k tail per output. No packing: W is read exactly once.
+func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
+                               int64_t group, int64_t lanes) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  b.setInsertionPointToEnd(module.getBody());
+  Location loc = b.getUnknownLoc();
+  MemRefType matrix = dynamicMatrixType(ctx);
+  auto func = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType({matrix, matrix, matrix}, {}));
+  func.setPrivate();
+  func->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  b.setInsertionPointToStart(func.addEntryBlock());
+  Value a = func.getArgument(0), w = func.getArgument(1), c = func.getArgument(2);
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  auto add = [&](Value x, int64_t y) {
+    return y == 0 ? x : arith::AddIOp::create(b, loc, x, index(y)).getResult();
+  };
+  auto vectorType = VectorType::get({lanes}, b.getF32Type());
+  Value N = memref::DimOp::create(b, loc, c, 1), K = memref::DimOp::create(b, loc, a, 1);
+  Value kFull = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, K, index(lanes)), index(lanes));
+  Value zeroVector = arith::ConstantOp::create(
+      b, loc, vectorType, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+
+  // Outputs n0 .. n0 + g - 1 of every row.
+  auto outputs = [&](Value n0, int64_t g) {
+    SmallVector<Value> init(rows * g, zeroVector);
+    auto kLoop = scf::ForOp::create(
+        b, loc, index(0), kFull, index(lanes), init,
+        [&](OpBuilder &, Location, Value k, ValueRange sums) {
+          SmallVector<Value> x, next(sums.begin(), sums.end());
+          for (int64_t m = 0; m < rows; ++m)
+            x.push_back(vector::LoadOp::create(b, loc, vectorType, a, ValueRange{index(m), k}));
+          for (int64_t j = 0; j < g; ++j) {
+            Value wv = vector::LoadOp::create(b, loc, vectorType, w, ValueRange{add(n0, j), k});
+            for (int64_t m = 0; m < rows; ++m)
+              next[m * g + j] = vector::FMAOp::create(b, loc, x[m], wv, next[m * g + j]);
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    for (int64_t m = 0; m < rows; ++m)
+      for (int64_t j = 0; j < g; ++j) {
+        Value n = add(n0, j);
+        Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                                kLoop.getResult(m * g + j));
+        auto tail = scf::ForOp::create(
+            b, loc, kFull, K, index(1), ValueRange{sum},
+            [&](OpBuilder &, Location, Value k, ValueRange s) {
+              Value x = memref::LoadOp::create(b, loc, a, ValueRange{index(m), k});
+              Value y = memref::LoadOp::create(b, loc, w, ValueRange{n, k});
+              Value fma = math::FmaOp::create(b, loc, x, y, s[0]);
+              scf::YieldOp::create(b, loc, fma);
+            });
+        Value old = memref::LoadOp::create(b, loc, c, ValueRange{index(m), n});
+        Value result = arith::AddFOp::create(b, loc, old, tail.getResult(0));
+        memref::StoreOp::create(b, loc, result, c, ValueRange{index(m), n});
+      }
+  };
+  (void)zero;
+  Value nFull = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, N, index(group)), index(group));
+  scf::ForOp::create(b, loc, index(0), nFull, index(group), ValueRange{},
+                     [&](OpBuilder &, Location, Value n0, ValueRange) {
+                       outputs(n0, group);
+                       scf::YieldOp::create(b, loc);
+                     });
+  scf::ForOp::create(b, loc, nFull, N, index(1), ValueRange{},
+                     [&](OpBuilder &, Location, Value n, ValueRange) {
+                       outputs(n, 1);
+                       scf::YieldOp::create(b, loc);
+                     });
+  func::ReturnOp::create(b, loc);
+  return func;
+}
+
 /// Replaces `op` (buffers, isTransposedBGemm, checked by the caller to have
 /// contiguous rows that collapse) by a call of the shared GEMM function.
 void rewriteGemm(linalg::GenericOp op, func::FuncOp gemm) {
@@ -322,20 +405,35 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
 
   void runOnOperation() override {
     const Blocking blk = blockingFor(getCPUTarget(getOperation()));
-    SmallVector<linalg::GenericOp> gemms;
+    SmallVector<linalg::GenericOp> gemms, gemvs;
     getOperation().walk([&](linalg::GenericOp op) {
       if (!op.hasPureBufferSemantics() || !isTransposedBGemm(op))
         return;
       auto c = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+      if (!llvm::all_of(op->getOperands(), innermostContiguous) ||
+          !rowsCollapse(op.getDpsInputOperand(0)->get()) ||
+          !rowsCollapse(op.getDpsInitOperand(0)->get()))
+        return;
       // Fewer rows than minRows: a matrix-vector product, bound by reading
       // W once; packing it would read it twice.
-      if (gemmRows(op) < minRows || c.getShape().back() < blk.nr())
-        return;
-      if (llvm::all_of(op->getOperands(), innermostContiguous) &&
-          rowsCollapse(op.getDpsInputOperand(0)->get()) &&
-          rowsCollapse(op.getDpsInitOperand(0)->get()))
+      if (gemmRows(op) < minRows)
+        gemvs.push_back(op);
+      else if (c.getShape().back() >= blk.nr())
         gemms.push_back(op);
     });
+    // Decode: one function per row count, its accumulators within the
+    // register budget of the packed kernel (24 with AVX-512, 12 with AVX2).
+    const int64_t budget = blk.nv * blk.mr;
+    for (linalg::GenericOp op : gemvs) {
+      const int64_t rows = gemmRows(op);
+      const int64_t group = std::clamp<int64_t>(budget / rows, 1, 8);
+      std::string name = "hybrid_gemv_f32_m" + std::to_string(rows) + "_g" +
+                         std::to_string(group) + "_v" + std::to_string(blk.lanes);
+      auto gemv = getOperation().lookupSymbol<func::FuncOp>(name);
+      if (!gemv)
+        gemv = buildGemvFunction(getOperation(), name, rows, group, blk.lanes);
+      rewriteGemm(op, gemv);
+    }
     if (gemms.empty())
       return;
     // The blocking is in the name: modules linked together keep theirs.

@@ -25,7 +25,7 @@ namespace {
 /// iterations with static loop ranges.
 bool isCandidate(linalg::GenericOp op, bool skipPackedGemms) {
   // hybrid-packed-gemm blocks these itself, after bufferization.
-  if (skipPackedGemms && isTransposedBGemm(op) && gemmRows(op) >= kPackedGemmMinRows)
+  if (skipPackedGemms && isTransposedBGemm(op))
     return false;
   if (op.getNumReductionLoops() != 1 || op.getNumParallelLoops() < 2 ||
       op.getNumDpsInputs() < 2 || !op.hasPureTensorSemantics())

@@ -107,17 +107,29 @@ func.func @avx2(%x: memref<18x64xf32>, %w: memref<32x64xf32>, %y: memref<18x32xf
 #w = affine_map<(m, n, k) -> (n, k)>
 #c = affine_map<(m, n, k) -> (m, n)>
 
-// Left alone: fewer than 16 rows (decode: a matrix-vector product), a
-// non-unit innermost stride, and a body that is not a multiply-add.
+// Fewer than 16 rows (decode): the matrix-vector function for 8 rows, with
+// 512-bit vectors 24 / 8 = 3 rows of W at a time: 24 accumulators, per
+// step of 16 k's 8 loads of A and 3 of W, a horizontal sum per output and
+// a scalar k tail.
 // CHECK-LABEL: func @decode
-// CHECK-NOT: vector.fma
-// CHECK: linalg.generic
+// CHECK: call @hybrid_gemv_f32_m8_g3_v16(
+// Left alone: a non-unit innermost stride, a body that is not a multiply-add.
 // CHECK-LABEL: func @strided
 // CHECK-NOT: vector.fma
 // CHECK: linalg.generic
 // CHECK-LABEL: func @not_multiply_add
 // CHECK-NOT: vector.fma
 // CHECK: linalg.generic
+// CHECK: func.func private @hybrid_gemv_f32_m8_g3_v16
+// CHECK: scf.for %{{.*}} iter_args(
+// CHECK-COUNT-8: vector.load %arg0
+// CHECK: vector.load %arg1
+// CHECK-COUNT-8: vector.fma
+// CHECK: scf.yield
+// CHECK: vector.reduction <add>
+// CHECK: math.fma
+// The rows of W left over by the group of 3: one at a time.
+// CHECK: vector.reduction <add>
 func.func @decode(%x: memref<8x64xf32>, %w: memref<64x64xf32>, %y: memref<8x64xf32>) {
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<8x64xf32>, memref<64x64xf32>) outs(%y : memref<8x64xf32>) {

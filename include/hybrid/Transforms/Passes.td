@@ -70,7 +70,7 @@ def TileContractions : Pass<"hybrid-tile-contractions", "ModuleOp"> {
     of L2. Lanes and L2 come from the module's `hybrid.target`. Reductions
     shorter than 8 × lanes (attention's head dims) are left alone: blocking
     them was measured to lose. The linear layer's contraction with 16 rows
-    or more is left to hybrid-packed-gemm unless `skip-packed-gemms=false`.
+    is left to hybrid-packed-gemm unless `skip-packed-gemms=false`.
   }];
   let options = [
     Option<"skipPackedGemms", "skip-packed-gemms", "bool", "true",
@@ -153,11 +153,13 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     kernel's C tile, whose rows no hardware prefetcher predicts. KC, MC, NR
     and the vector width come from the module's `hybrid.target`. Rows left
     over by MR get one-row kernels; columns left over by NR a
-    linalg.generic on that slice. Products with fewer than
-    `min-rows` rows (decode) stay as they are: they are bound by reading W
-    once, and packing would read it twice. Sums over k keep their order
-    (each output is one FMA chain), so results differ from the reference
-    only by FMA's rounding.
+    linalg.generic on that slice. Sums over k keep their order (each output
+    is one FMA chain), so results differ from the reference only by FMA's
+    rounding. Products with fewer than `min-rows` rows (decode) are bound by
+    reading W once, and packing would read it twice: they call a
+    matrix-vector function per row count instead, dot products along k over
+    several rows of W at a time (each W vector loaded once for every row of
+    A), summed across lanes at the end.
   }];
   let options = [
     Option<"minRows", "min-rows", "int64_t", "::mlir::hybrid::kPackedGemmMinRows",
@@ -165,7 +167,8 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
-                           "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
+                           "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 #endif // HYBRID_TRANSFORMS_PASSES_TD
