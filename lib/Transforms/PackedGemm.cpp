@@ -202,17 +202,13 @@ MemRefType dynamicMatrixType(MLIRContext *ctx) {
                          StridedLayoutAttr::get(ctx, dyn, {dyn, 1}));
 }
 
-/// `func.func private @NAME(A [M, K], W [N, K], C [M, N])`: C += A·Wᵀ through
-/// the loop nest of the file comment, for any M, N and K. One function per
-/// module, called by every linear layer: LLVM compiles the micro-kernels
-/// once, not once per layer shape (which cost seconds per model).
-func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
+/// `func.func private @NAME(A [M, K], W [N, K], C [M, N])` at the end of
+/// `module`, with `b` at the start of its (empty) body.
+func::FuncOp declareKernel(ModuleOp module, StringRef name, OpBuilder &b) {
   MLIRContext *ctx = module.getContext();
-  OpBuilder b(ctx);
   b.setInsertionPointToEnd(module.getBody());
-  Location loc = b.getUnknownLoc();
   MemRefType matrix = dynamicMatrixType(ctx);
-  auto func = func::FuncOp::create(b, loc, name,
+  auto func = func::FuncOp::create(b, b.getUnknownLoc(), name,
                                    b.getFunctionType({matrix, matrix, matrix}, {}));
   func.setPrivate();
   // A call per product, not a copy per call site.
@@ -221,6 +217,18 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
   // each keep their own.
   func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
   b.setInsertionPointToStart(func.addEntryBlock());
+  return func;
+}
+
+/// C += A·Wᵀ through the loop nest of the file comment, for any M, N and K.
+/// One function per module, called by every linear layer: LLVM compiles the
+/// micro-kernels once, not once per layer shape (which cost seconds per
+/// model).
+func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  Location loc = b.getUnknownLoc();
+  func::FuncOp func = declareKernel(module, name, b);
   Value a = func.getArgument(0), w = func.getArgument(1), c = func.getArgument(2);
 
   GemmEmitter emit(b, loc, blk, a, w, c);
@@ -302,24 +310,16 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
   return func;
 }
 
-/// `func.func private @NAME(A [M, K], W [N, K], C [M, N])` for a static,
-/// small M (decode: fewer than min-rows rows): C += A·Wᵀ as dot products
+/// The kernel function for a static, small M (decode: fewer than min-rows
+/// rows): C += A·Wᵀ as dot products
 /// along k, `group` rows of W at a time, M·group vector accumulators, each W
 /// vector loaded once and used for every row of A; a horizontal sum and a
 /// scalar k tail per output. No packing: W is read exactly once.
 func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
                                int64_t group, int64_t lanes) {
-  MLIRContext *ctx = module.getContext();
-  OpBuilder b(ctx);
-  b.setInsertionPointToEnd(module.getBody());
+  OpBuilder b(module.getContext());
   Location loc = b.getUnknownLoc();
-  MemRefType matrix = dynamicMatrixType(ctx);
-  auto func = func::FuncOp::create(b, loc, name,
-                                   b.getFunctionType({matrix, matrix, matrix}, {}));
-  func.setPrivate();
-  func->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
-  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
-  b.setInsertionPointToStart(func.addEntryBlock());
+  func::FuncOp func = declareKernel(module, name, b);
   Value a = func.getArgument(0), w = func.getArgument(1), c = func.getArgument(2);
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   auto add = [&](Value x, int64_t y) {
@@ -331,7 +331,6 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
       b, loc, arith::DivUIOp::create(b, loc, K, index(lanes)), index(lanes));
   Value zeroVector = arith::ConstantOp::create(
       b, loc, vectorType, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
-  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
 
   // Outputs n0 .. n0 + g - 1 of every row.
   auto outputs = [&](Value n0, int64_t g) {
@@ -367,7 +366,6 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
         memref::StoreOp::create(b, loc, result, c, ValueRange{index(m), n});
       }
   };
-  (void)zero;
   Value nFull = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, N, index(group)), index(group));
   scf::ForOp::create(b, loc, index(0), nFull, index(group), ValueRange{},
