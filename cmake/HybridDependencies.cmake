@@ -24,3 +24,13 @@ if(NOT GTest_FOUND)
   message(FATAL_ERROR "GoogleTest was not found: install it with `make deps` "
     "(Debian package libgtest-dev).")
 endif()
+
+# The OpenMP runtime: compiled parallel loops call libomp (__kmpc_fork_call),
+# and the runtime sets its thread count.
+find_library(HYBRID_LIBOMP NAMES omp libomp.so.5
+  HINTS ${LLVM_LIBRARY_DIR} /usr/lib/llvm-22/lib)
+if(NOT HYBRID_LIBOMP)
+  message(FATAL_ERROR "libomp was not found: install it with `make deps` "
+    "(Debian package libomp-22-dev).")
+endif()
+message(STATUS "Using libomp ${HYBRID_LIBOMP}")

@@ -2,13 +2,16 @@
 """Compiled kernels against PyTorch and the machine's own limits, side by side.
 
 Measures in this run, on this machine:
-  peak    one core's fp32 FMA rate (a C loop of independent FMAs at the host's
-          widest vector, built with `cc -O3 -march=native`)
-  triad   STREAM triad bandwidth a[i] = b[i] + s*c[i] over 3 x 64 MiB
-then runs `hybrid-bench --gemm-sweep --baseline --json --filter=linear` and
-PyTorch's F.linear on the same shapes with 1 thread and with all threads,
-and prints time, GFLOP/s, % of peak, and the ratios. Nothing is asserted;
-docs/performance.md keeps the results.
+  peak    fp32 FMA rate (a C loop of independent FMAs at the host's widest
+          vector, built with `cc -O3 -march=native`): one copy, and one copy
+          per core at once (the all-core peak, summed)
+  triad   STREAM triad bandwidth a[i] = b[i] + s*c[i] over 3 x 64 MiB, one
+          copy and one per core at once
+then runs `hybrid-bench --gemm-sweep --json --filter=linear` with --threads=1
+(and --baseline) and with every core, and PyTorch's F.linear on the same
+shapes with 1 thread and with all threads, and prints time, GFLOP/s, % of
+peak, and the ratios, one thread against one thread and all against all.
+Nothing is asserted; docs/performance.md keeps the results.
 
   .venv-hf/bin/python scripts/bench_kernels.py [--build build] [--runs 5]
       [--filter linear] [--json-out results.json]
@@ -75,13 +78,25 @@ int main(void) {
 """
 
 
-def run_c(source, flags):
+def run_c(source, flags, copies=1):
+    """Runs the C program `copies` times at once; each copy's printed fields."""
     with tempfile.TemporaryDirectory() as tmp:
         src, exe = os.path.join(tmp, "m.c"), os.path.join(tmp, "m")
         with open(src, "w") as f:
             f.write(source)
         subprocess.run(["cc", "-O3", *flags, src, "-o", exe], check=True)
-        return subprocess.run([exe], check=True, capture_output=True, text=True).stdout.split()
+        procs = [subprocess.Popen([exe], stdout=subprocess.PIPE, text=True)
+                 for _ in range(copies)]
+        return [p.communicate()[0].split() for p in procs]
+
+
+def hybrid_bench(build, threads, runs, filter_text, baseline):
+    command = [os.path.join(build, "bin", "hybrid-bench"), "--gemm-sweep", "--json",
+               f"--runs={runs}", f"--filter={filter_text}", f"--threads={threads}"]
+    if baseline:
+        command.append("--baseline")
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return {case["name"]: case for case in map(json.loads, out.splitlines())}
 
 
 def torch_linear(m, k, n, threads, runs):
@@ -104,47 +119,51 @@ def main():
     parser.add_argument("--json-out")
     args = parser.parse_args()
 
-    peak, bits, _ = run_c(PEAK_C, ["-march=native"])
-    peak = float(peak)
-    triad = float(run_c(TRIAD_C, ["-march=native"])[0])
-    print(f"machine: one core {peak:.1f} GFLOP/s fp32 FMA peak ({bits}-bit), "
-          f"triad {triad:.1f} GB/s; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads available")
+    cores = os.cpu_count() or 1
+    peak, bits, _ = run_c(PEAK_C, ["-march=native"])[0]
+    peak, bits = float(peak), int(bits)
+    peak_all = sum(float(r[0]) for r in run_c(PEAK_C, ["-march=native"], cores))
+    triad = float(run_c(TRIAD_C, ["-march=native"])[0][0])
+    triad_all = sum(float(r[0]) for r in run_c(TRIAD_C, ["-march=native"], cores))
+    print(f"machine: fp32 FMA peak {peak:.1f} GFLOP/s one core, {peak_all:.1f} on "
+          f"{cores} ({bits}-bit); triad {triad:.1f} GB/s one core, {triad_all:.1f} on "
+          f"{cores}; torch {torch.__version__}")
 
-    out = subprocess.run([os.path.join(args.build, "bin", "hybrid-bench"), "--gemm-sweep",
-                          "--baseline", "--json", f"--runs={args.runs}",
-                          f"--filter={args.filter}"],
-                         check=True, capture_output=True, text=True).stdout
+    ours1 = hybrid_bench(args.build, 1, args.runs, args.filter, baseline=True)
+    oursn = hybrid_bench(args.build, cores, args.runs, args.filter, baseline=False)
     rows = []
-    all_threads = os.cpu_count() or 1
-    print(f"{'case':28} {'ours ms':>9} {'GFLOP/s':>8} {'%peak':>6} {'plain ms':>9} "
-          f"{'torch1 ms':>10} {'x torch1':>8} {'torch' + str(all_threads) + ' ms':>10} "
-          f"{'x torch' + str(all_threads):>9}")
-    for line in out.splitlines():
-        case = json.loads(line)
-        name = case["name"]
+    print(f"{'case':28} {'plain ms':>9} | {'1 thread ms':>11} {'%peak':>6} {'torch ms':>9} "
+          f"{'x torch':>7} | {str(cores) + ' threads ms':>12} {'%peak':>6} {'torch ms':>9} "
+          f"{'x torch':>7}")
+    for name, case in ours1.items():
         fields = dict(part.split("=") for part in name.split()[1:])
         m, k, n = int(fields["M"]), int(fields["K"]), int(fields["N"])
-        ours, plain = case["seconds"], case["baseline_seconds"]
+        plain, o1, on = case["baseline_seconds"], case["seconds"], oursn[name]["seconds"]
         t1 = torch_linear(m, k, n, 1, args.runs)
-        tn = torch_linear(m, k, n, all_threads, args.runs)
-        gflops = case["work"] / ours / 1e9
+        tn = torch_linear(m, k, n, cores, args.runs)
         # Decode shapes are bound by reading W: % of triad there.
         bytes_moved = 4.0 * (m * k + n * k + m * n)
-        pct = (100 * gflops / peak if m >= 16
-               else 100 * bytes_moved / ours / 1e9 / triad)
-        row = dict(case=name, ours_s=ours, gflops=gflops, plain_s=plain,
-                   torch1_s=t1, torchn_s=tn, percent=pct,
-                   percent_of="peak" if m >= 16 else "triad")
-        rows.append(row)
-        print(f"{name[7:]:28} {1e3 * ours:9.2f} {gflops:8.1f} {pct:5.0f}{'%' if m >= 16 else 't'} "
-              f"{1e3 * plain:9.2f} {1e3 * t1:10.2f} {t1 / ours:8.2f} {1e3 * tn:10.2f} "
-              f"{tn / ours:9.2f}")
-    print("%peak: of the one-core FMA peak (M >= 16); 't': of triad bandwidth in "
-          "bytes of x, W and y (M < 16, bound by reading W). Ours runs on one thread.")
+
+        def percent(seconds, flops_peak, bandwidth):
+            if m >= 16:
+                return 100 * case["work"] / seconds / 1e9 / flops_peak
+            return 100 * bytes_moved / seconds / 1e9 / bandwidth
+
+        p1, pn = percent(o1, peak, triad), percent(on, peak_all, triad_all)
+        unit = "%" if m >= 16 else "t"
+        rows.append(dict(case=name, plain_s=plain, ours1_s=o1, oursn_s=on, torch1_s=t1,
+                         torchn_s=tn, percent1=p1, percentn=pn, threads=cores,
+                         percent_of="peak" if m >= 16 else "triad"))
+        print(f"{name[7:]:28} {1e3 * plain:9.2f} | {1e3 * o1:11.2f} {p1:5.0f}{unit} "
+              f"{1e3 * t1:9.2f} {t1 / o1:7.2f} | {1e3 * on:12.2f} {pn:5.0f}{unit} "
+              f"{1e3 * tn:9.2f} {tn / on:7.2f}")
+    print("%: of the FMA peak of as many cores as threads (M >= 16); 't': of triad "
+          "bandwidth (as many copies as threads) in bytes of x, W and y (M < 16, bound "
+          "by reading W). plain: one thread, packed-gemm=false.")
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump(dict(peak_gflops=peak, triad_gbs=triad, rows=rows), f, indent=1)
+            json.dump(dict(peak_gflops=peak, peak_all_gflops=peak_all, triad_gbs=triad,
+                           triad_all_gbs=triad_all, cores=cores, rows=rows), f, indent=1)
 
 
 if __name__ == "__main__":

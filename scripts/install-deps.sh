@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22
-  cmake ninja-build g++ python3 libgtest-dev libbenchmark-dev
+  libomp-22-dev cmake ninja-build g++ python3 libgtest-dev libbenchmark-dev
 )
 
 missing=()

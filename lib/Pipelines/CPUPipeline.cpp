@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -82,6 +83,15 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   // Linear layers: packed, register-blocked micro-kernels (on buffers).
   if (options.packedGemm)
     pm.addPass(createPackedGemm());
+  // Loops built as scf.parallel (independent iterations) share the threads
+  // through libomp; with parallel=false scf-to-cf runs them in order.
+  if (options.parallel) {
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // It wraps each loop body in a memref.alloca_scope, which must keep one
+    // block (scf-to-cf would split it); without allocas, canonicalize
+    // inlines the scope away.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
@@ -95,6 +105,8 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
+  if (options.parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
@@ -109,7 +121,8 @@ void mlir::hybrid::registerCPUPipelineDialects(DialectRegistry &registry) {
   registry.insert<HybridDialect, arith::ArithDialect, bufferization::BufferizationDialect,
                   cf::ControlFlowDialect, func::FuncDialect, LLVM::LLVMDialect,
                   linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
-                  scf::SCFDialect, tensor::TensorDialect, vector::VectorDialect>();
+                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
+                  vector::VectorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   // hybrid-opt --inline flattens outlined layers (hybrid-outline-layers).
   func::registerInlinerExtension(registry);

@@ -6,6 +6,7 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -57,6 +58,8 @@ mlir::hybrid::translateForHost(ModuleOp module, llvm::LLVMContext &context,
                                std::string &error) {
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  // Parallel loops: OpenMPIRBuilder outlines them into __kmpc_fork_call.
+  registerOpenMPDialectTranslation(*module.getContext());
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, context);
   if (!llvmModule) {
@@ -137,8 +140,10 @@ bool mlir::hybrid::linkSharedLibrary(const std::string &objectPath,
     error = "no C compiler driver ('cc') on PATH to link the shared library";
     return false;
   }
-  llvm::SmallVector<llvm::StringRef> args = {*cc,     "-shared", "-o",
-                                             libraryPath, objectPath, "-lm"};
+  // libomp: parallel loops call __kmpc_fork_call (its soname is what the
+  // library records, so any libomp.so.5 serves where it is loaded).
+  llvm::SmallVector<llvm::StringRef> args = {*cc,       "-shared",  "-o", libraryPath,
+                                             objectPath, "-lomp", "-lm"};
   std::string message;
   int status = llvm::sys::ExecuteAndWait(*cc, args, std::nullopt, {}, 0, 0,
                                          &message);

@@ -122,12 +122,23 @@ public:
     loop(index(from), index(to), step, body);
   }
 
+  /// The same loop, its iterations independent (each writes its own part
+  /// of the output, which no other iteration reads): an scf.parallel, which
+  /// convert-scf-to-openmp shares among the threads. Which thread runs an
+  /// iteration never changes what it computes, so results do not depend on
+  /// the thread count.
+  void parallelLoop(Value from, Value to, Value step,
+                    llvm::function_ref<void(Value)> body) {
+    scf::ParallelOp::create(b, loc, ValueRange{from}, ValueRange{to}, ValueRange{step},
+                            [&](OpBuilder &, Location, ValueRange i) { body(i[0]); });
+  }
+
   /// packed[block][p][i] = source[block·width + i][pc + p] for every full
   /// block of `width` rows of `source` ([rows, K]) and p < kcur: the layout
   /// the micro-kernel reads contiguously.
   void pack(Value source, Value packed, Value blocks, int64_t width, Value pc,
             Value kcur) {
-    loop(index(0), blocks, 1, [&](Value block) {
+    parallelLoop(index(0), blocks, index(1), [&](Value block) {
       loop(0, width, 1, [&](Value i) {
         Value row = add(mul(block, width), i);
         loop(index(0), kcur, 1, [&](Value p) {
@@ -267,15 +278,15 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
     loop(zero, rowBlocks, emit.index(blk.mcBlocks), [&](Value ib0) {
       Value ibEnd =
           arith::MinSIOp::create(b, loc, emit.add(ib0, blk.mcBlocks), rowBlocks);
-      loop(zero, panels, one, [&](Value jp) {
+      emit.parallelLoop(zero, panels, one, [&](Value jp) {
         loop(ib0, ibEnd, one, [&](Value ib) {
           emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA, ib);
         });
       });
     });
     // Rows left over by MR: a one-row kernel each, reading A directly.
-    loop(mFull, M, one, [&](Value row) {
-      loop(zero, panels, one, [&](Value jp) {
+    emit.parallelLoop(zero, panels, one, [&](Value jp) {
+      loop(mFull, M, one, [&](Value row) {
         emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value());
       });
     });
@@ -368,11 +379,11 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
   };
   Value nFull = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, N, index(group)), index(group));
-  scf::ForOp::create(b, loc, index(0), nFull, index(group), ValueRange{},
-                     [&](OpBuilder &, Location, Value n0, ValueRange) {
-                       outputs(n0, group);
-                       scf::YieldOp::create(b, loc);
-                     });
+  // Independent groups of outputs: shared among the threads (see
+  // GemmEmitter::parallelLoop).
+  scf::ParallelOp::create(b, loc, ValueRange{index(0)}, ValueRange{nFull},
+                          ValueRange{index(group)},
+                          [&](OpBuilder &, Location, ValueRange n0) { outputs(n0[0], group); });
   scf::ForOp::create(b, loc, nFull, N, index(1), ValueRange{},
                      [&](OpBuilder &, Location, Value n, ValueRange) {
                        outputs(n, 1);

@@ -26,12 +26,17 @@
 // CHECK: %[[AP:.*]] = memref.alloc(%[[ROWBLOCKS]], %{{.*}}) {{.*}} : memref<?x?x6xf32>
 // CHECK: scf.for %[[PC:.*]] = %c0 to %{{.*}} step
 // CHECK: %[[KCUR:.*]] = arith.minsi
-// Packing W, then A: element loops over the current k block.
+// Packing W, then A: element loops over the current k block, panels and
+// row blocks shared among the threads (scf.parallel: convert-scf-to-openmp).
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]])
 // CHECK: memref.store %{{.*}}, %[[WP]]
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[ROWBLOCKS]])
 // CHECK: memref.store %{{.*}}, %[[AP]]
 // The 6×64 micro-kernel: 24 accumulators loaded from C, the next tile's
 // rows prefetched, then per k 4 packed W vectors and 6 broadcasts of packed A.
+// Each thread takes whole column panels of C: no two write the same element.
 // CHECK: scf.for %{{.*}} step %c1365
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]])
 // CHECK-COUNT-24: vector.load %{{.*}}, vector<16xf32>
 // CHECK-COUNT-24: memref.prefetch %{{.*}}, write, locality<3>, data
 // CHECK: scf.for %{{.*}} = %c0 to %[[KCUR]] step %c1 iter_args(
@@ -41,6 +46,7 @@
 // CHECK: scf.yield
 // CHECK-COUNT-24: vector.store
 // Rows left over by MR: a one-row kernel each, reading A directly.
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]])
 // CHECK-COUNT-4: vector.load %{{.*}}, vector<16xf32>
 // CHECK: memref.load %arg0
 // CHECK-COUNT-4: vector.store

@@ -5,7 +5,7 @@
 // the ratio. Figures only: nothing here is asserted, the machines are shared.
 //
 //   hybrid-bench [--runs=N] [--quick] [--filter=TEXT] [--gemm-sweep]
-//                [--baseline] [--json]
+//                [--baseline] [--json] [--threads=N]
 //
 // --gemm-sweep adds the linear-layer shapes of the benchmark suite
 // (M ∈ {1, 8, 128, 512} × (K, N) ∈ {(2048, 2048), (2048, 8192), (8192, 2048)});
@@ -19,6 +19,8 @@
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Compiler/JitModule.h"
+#include "hybrid/Runtime/Threads.h"
+#include "../common/ThreadsFlag.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -143,7 +145,12 @@ double seconds(std::chrono::steady_clock::time_point from) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  llvm::cl::ParseCommandLineOptions(argc, argv, "hybrid-mlir benchmarks\n");
+  if (std::string error; !takeThreadsFlag(argc, argv, error)) {
+    llvm::errs() << "hybrid-bench: error: " << error << "\n";
+    return 1;
+  }
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv, std::string("hybrid-mlir benchmarks\n") + kThreadsFlagHelp);
   DialectRegistry registry;
   registerCPUPipelineDialects(registry);
   MLIRContext context(registry);
@@ -219,8 +226,8 @@ int main(int argc, char **argv) {
       llvm::outs() << llvm::formatv(
           "{{\"name\": \"{0}\", \"seconds\": {1:E6}, \"work\": {2:E6}, \"unit\": \"{3}\", "
           "\"baseline_seconds\": {4:E6}, \"reference_seconds\": {5:E6}, "
-          "\"compile_seconds\": {6:F3}}\n",
-          c.name, compiled, c.work, c.unit, plain, ref, compileSeconds);
+          "\"compile_seconds\": {6:F3}, \"threads\": {7}}\n",
+          c.name, compiled, c.work, c.unit, plain, ref, compileSeconds, threadCount());
       continue;
     }
     auto ratio = [](double other, double ours) {

@@ -3,7 +3,8 @@
 //   hybrid-run-module m.hybrid --weights=model.safetensors|--random-weights=SEED
 //       --input=@ids.npy|--input=1x5xi64=1,2,3,4,5
 //       [--output=@logits.npy] [--expected-output=@logits.npy [--tolerance=T]]
-//       [--generate=N [--eos=ID]... [--output=@ids.npy]] [--print-signature]
+//       [--generate=N [--eos=ID]... [--output=@ids.npy]] [--threads=N]
+//       [--print-signature]
 //
 // In the spirit of iree-run-module: loads an artifact written by
 // `hybrid-compile MODEL --emit=module` (docs/artifact.md) and the model's
@@ -19,6 +20,7 @@
 
 #include "hybrid/Runtime/Artifact.h"
 #include "hybrid/Runtime/Model.h"
+#include "../common/ThreadsFlag.h"
 #include "hybrid/Support/Npy.h"
 
 #include <chrono>
@@ -35,7 +37,7 @@ const char *kUsage =
     "usage: hybrid-run-module ARTIFACT.hybrid (--weights=FILE | --random-weights=SEED)\n"
     "           --input=@ids.npy|--input=BxNxi64=ids [--output=@file.npy]\n"
     "           [--expected-output=@logits.npy] [--tolerance=T]\n"
-    "           [--generate=N] [--eos=ID]... [--print-signature]\n"
+    "           [--generate=N] [--eos=ID]... [--threads=N] [--print-signature]\n"
     "Runs a compiled-model artifact (hybrid-compile MODEL --emit=module -o ARTIFACT).\n";
 
 int fail(const std::string &message) {
@@ -98,11 +100,13 @@ int main(int argc, char **argv) {
   double tolerance = 1e-4;
   bool showSignature = false;
   std::vector<int64_t> eos;
+  if (std::string error; !takeThreadsFlag(argc, argv, error))
+    return fail(error);
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     std::string value;
     if (arg == "--help" || arg == "-h") {
-      std::printf("%s", kUsage);
+      std::printf("%s%s", kUsage, kThreadsFlagHelp);
       return 0;
     }
     if (flag(arg, "weights", value)) {

@@ -18,6 +18,8 @@
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
+#include "hybrid/Runtime/Threads.h"
+#include "../common/ThreadsFlag.h"
 #include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Support/Npy.h"
 #include "hybrid/Support/RandomWeights.h"
@@ -211,8 +213,11 @@ HostTensor randomTensor(RankedTensorType type, std::mt19937 &rng) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  if (std::string error; !takeThreadsFlag(argc, argv, error))
+    return fail(error);
   llvm::cl::ParseCommandLineOptions(
-      argc, argv, "hybrid-mlir runner: runs a function of a .mlir file\n");
+      argc, argv,
+      std::string("hybrid-mlir runner: runs a function of a .mlir file\n") + kThreadsFlagHelp);
 
   // A checkpoint directory stands for its config.json, and for its weights
   // unless --weights or --random-weights says otherwise.

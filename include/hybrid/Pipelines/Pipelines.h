@@ -27,6 +27,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "(false: LLVM's vectorisation of the plain loops, the "
                      "baseline hybrid-bench compares against)"),
       llvm::cl::init(true)};
+  Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Share independent loops (scf.parallel) among threads "
+                     "through OpenMP: libomp at run time, the thread count "
+                     "set by the runtime's --threads (false: one thread, no "
+                     "libomp calls)"),
+      llvm::cl::init(true)};
 };
 
 /// hybrid (tensors) → linalg/scf → bufferized memrefs with results as out

@@ -1,0 +1,40 @@
+//===- ThreadsFlag.cpp - The tools' --threads=N ---------------------------===//
+
+#include "ThreadsFlag.h"
+
+#include "hybrid/Runtime/Threads.h"
+
+#include <cstdlib>
+#include <cstring>
+
+const char *const mlir::hybrid::kThreadsFlagHelp =
+    "  --threads=N   threads for the compiled code's parallel loops (default 0: "
+    "OMP_NUM_THREADS, else every core; results are the same for any count)\n";
+
+bool mlir::hybrid::takeThreadsFlag(int &argc, char **argv, std::string &error) {
+  int kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    const char *arg = argv[i];
+    const char *value = nullptr;
+    if (std::strncmp(arg, "--threads=", 10) == 0)
+      value = arg + 10;
+    else if (std::strncmp(arg, "-threads=", 9) == 0)
+      value = arg + 9;
+    if (!value) {
+      argv[kept++] = argv[i];
+      continue;
+    }
+    char *end = nullptr;
+    long count = std::strtol(value, &end, 10);
+    if (*value == '\0' || *end != '\0' || count < 0 || count > 1024) {
+      error = std::string("--threads takes 0 (every core) or a thread count up to "
+                          "1024, got '") + value + "'";
+      return false;
+    }
+    if (!setThreadCount(int(count), error))
+      return false;
+  }
+  argc = kept;
+  argv[argc] = nullptr;
+  return true;
+}
