@@ -157,6 +157,18 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     return nullptr;
   }
   (*lljit)->getMainJITDylib().addGenerator(std::move(*processSymbols));
+  // Parallel loops call libomp (__kmpc_fork_call, ...). Loaded here, not
+  // left to the executable's links: a tool that never calls omp_* itself
+  // may not have it.
+  auto openmp = llvm::orc::DynamicLibrarySearchGenerator::Load(
+      "libomp.so.5", (*lljit)->getDataLayout().getGlobalPrefix());
+  if (!openmp) {
+    error = "cannot load the OpenMP runtime libomp.so.5 (Debian package libomp5-19, "
+            "installed with libomp-22-dev): " +
+            llvm::toString(openmp.takeError());
+    return nullptr;
+  }
+  (*lljit)->getMainJITDylib().addGenerator(std::move(*openmp));
   if (llvm::Error err = (*lljit)->addObjectFile(
           llvm::MemoryBuffer::getMemBufferCopy(object, "hybrid-jit.o"))) {
     error = "JIT linking failed: " + llvm::toString(std::move(err));

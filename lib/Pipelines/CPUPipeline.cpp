@@ -32,6 +32,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -83,8 +84,10 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   // Linear layers: packed, register-blocked micro-kernels (on buffers).
   if (options.packedGemm)
     pm.addPass(createPackedGemm());
-  // Loops built as scf.parallel (independent iterations) share the threads
-  // through libomp; with parallel=false scf-to-cf runs them in order.
+  // Independent loops (scf.forall from the lowering, scf.parallel from
+  // packed-gemm) share the threads through libomp; with parallel=false
+  // scf-to-cf runs them in order.
+  pm.addPass(createForallToParallelLoopPass());
   if (options.parallel) {
     pm.addPass(createConvertSCFToOpenMPPass());
     // It wraps each loop body in a memref.alloca_scope, which must keep one

@@ -61,16 +61,6 @@ Value seqSlice(OpBuilder &b, Location loc, Value x, OpFoldResult offset,
       sizes, strides);
 }
 
-Value insertSeq(OpBuilder &b, Location loc, Value tile, Value into,
-                Value offset) {
-  RankedTensorType type = tensorType(tile);
-  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)), sizes, strides(4, b.getIndexAttr(1));
-  offsets[2] = offset;
-  for (int64_t s : type.getShape())
-    sizes.push_back(b.getIndexAttr(s));
-  return tensor::InsertSliceOp::create(b, loc, tile, into, offsets, sizes, strides);
-}
-
 struct FlashShape {
   int64_t batch, heads, group, headDim, valueDim, querySeq, keySeq;
   int64_t queryTile, keyTile, queryTiles, keyTiles;
@@ -241,12 +231,12 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
       DenseElementsAttr::get(tableType, llvm::ArrayRef<int32_t>(classes)));
   Value out0 = tensor::EmptyOp::create(rewriter, loc,
                                        {s.batch, s.heads, paddedQ, s.valueDim}, t);
-  Value c0 = indexConstant(rewriter, loc, 0), c1 = indexConstant(rewriter, loc, 1);
 
-  auto queryLoop = scf::ForOp::create(
-      rewriter, loc, c0, indexConstant(rewriter, loc, s.queryTiles), c1,
-      ValueRange{out0},
-      [&](OpBuilder &b, Location l, Value qIndex, ValueRange outIter) {
+  // Query tiles are independent: shared among the threads, cheap and dear
+  // tiles interleaved (a causal tile's cost grows with its index).
+  Value result = forEachTile(
+      rewriter, loc, s.queryTiles, out0,
+      [&](OpBuilder &b, Location l, Value qIndex) -> TileResult {
         Value qStart = arith::MulIOp::create(b, l, qIndex, indexConstant(b, l, s.queryTile));
         Value qTile = seqSlice(b, l, q, qStart, s.queryTile);
         Value m0 = filledTensor(b, l, {s.batch, s.heads, s.queryTile}, t, -INFINITY);
@@ -292,9 +282,12 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                                              arith::DivFOp::create(nb, nl, a[0], a[1]), zero)
                   .getResult();
             });
-        scf::YieldOp::create(b, l, insertSeq(b, l, outTile, outIter[0], qStart));
-      });
+        SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+        offsets[2] = qStart;
+        return {outTile, offsets};
+      },
+      /*balanceGrowingCost=*/true);
   (void)visited;
-  return seqSlice(rewriter, loc, queryLoop.getResult(0), rewriter.getIndexAttr(0),
+  return seqSlice(rewriter, loc, result, rewriter.getIndexAttr(0),
                   s.querySeq);
 }

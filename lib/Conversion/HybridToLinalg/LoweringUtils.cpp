@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
@@ -270,4 +271,49 @@ Value lowering::maskVisible(OpBuilder &b, Location loc, const MaskSpec &mask,
 Value lowering::isNonZero(OpBuilder &b, Location loc, Value flag) {
   Value zero = arith::ConstantOp::create(b, loc, b.getIntegerAttr(flag.getType(), 0));
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, flag, zero);
+}
+
+SmallVector<Value> mlir::hybrid::lowering::forEachTile(
+    OpBuilder &b, Location loc, int64_t count, ValueRange into,
+    function_ref<SmallVector<TileResult>(OpBuilder &, Location, Value)> body,
+    bool balanceGrowingCost) {
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(count)},
+                                      into, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value i = forall.getInductionVars()[0];
+  if (balanceGrowingCost) {
+    // Iterations 0, 1, 2, 3, ... take tiles 0, n-1, 1, n-2, ...: any run of
+    // consecutive iterations pairs cheap tiles with dear ones.
+    Value half = arith::DivUIOp::create(b, loc, i, indexConstant(b, loc, 2));
+    Value odd = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne,
+        arith::RemUIOp::create(b, loc, i, indexConstant(b, loc, 2)), indexConstant(b, loc, 0));
+    Value mirrored = arith::SubIOp::create(b, loc, indexConstant(b, loc, count - 1), half);
+    i = arith::SelectOp::create(b, loc, odd, mirrored, half);
+  }
+  SmallVector<TileResult> results = body(b, loc, i);
+  assert(results.size() == into.size() && "one tile per result");
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (auto [result, destination] : llvm::zip(results, forall.getRegionIterArgs())) {
+    RankedTensorType type = tensorType(result.tile);
+    SmallVector<OpFoldResult> sizes, strides(type.getRank(), b.getIndexAttr(1));
+    for (int64_t size : type.getShape())
+      sizes.push_back(b.getIndexAttr(size));
+    tensor::ParallelInsertSliceOp::create(b, loc, result.tile, destination, result.offsets,
+                                          sizes, strides);
+  }
+  return SmallVector<Value>(forall.getResults());
+}
+
+Value mlir::hybrid::lowering::forEachTile(
+    OpBuilder &b, Location loc, int64_t count, Value into,
+    function_ref<TileResult(OpBuilder &, Location, Value)> body,
+    bool balanceGrowingCost) {
+  return forEachTile(
+      b, loc, count, ValueRange{into},
+      [&](OpBuilder &nb, Location nl, Value i) -> SmallVector<TileResult> {
+        return {body(nb, nl, i)};
+      },
+      balanceGrowingCost)[0];
 }

@@ -20,6 +20,31 @@ using BodyBuilder =
 
 RankedTensorType tensorType(Value value);
 
+/// One tile of an independent loop: the tile and where it goes in the
+/// result (sizes: the tile's shape; unit strides).
+struct TileResult {
+  Value tile;
+  SmallVector<OpFoldResult> offsets;
+};
+
+/// `into` with `count` tiles written into disjoint slices of it, tile i by
+/// `body(b, loc, i)`, which must not read what another tile writes. An
+/// scf.forall: on buffers it becomes scf.parallel and then OpenMP threads
+/// (hybrid-cpu-pipeline), and each tile is computed the same whichever
+/// thread runs it. Iteration i computes tile balancedOrder(i) of `count`,
+/// so static blocks of iterations cost about the same when tile cost grows
+/// with its index (causal attention).
+Value forEachTile(OpBuilder &b, Location loc, int64_t count, Value into,
+                  function_ref<TileResult(OpBuilder &, Location, Value)> body,
+                  bool balanceGrowingCost = false);
+
+/// The same with several results: `body` returns one tile per tensor of
+/// `into`, in order.
+SmallVector<Value>
+forEachTile(OpBuilder &b, Location loc, int64_t count, ValueRange into,
+            function_ref<SmallVector<TileResult>(OpBuilder &, Location, Value)> body,
+            bool balanceGrowingCost = false);
+
 /// Fails the match unless every operand and result has a static shape.
 LogicalResult requireStaticShapes(Operation *op, PatternRewriter &rewriter);
 

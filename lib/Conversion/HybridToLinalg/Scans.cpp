@@ -3,6 +3,9 @@
 // An scf.for over time carries the state as a tensor; each step is a
 // linalg.generic over (batch, channels, state) that vectorises across
 // channels and state, followed by the reduction over the state for y.
+// Channels never interact, so the Mamba-1 scan runs as independent chunks
+// of channels (an scf.forall, shared among threads), each its own loop
+// over time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -116,6 +119,85 @@ Value finishOutput(OpBuilder &b, Location loc, Value y, Value x, Value D,
                  });
 }
 
+/// `x` [.., size along `dim`, ..] from `offset`.
+Value sliceDim(OpBuilder &b, Location loc, Value x, unsigned dim, Value offset,
+               int64_t size) {
+  RankedTensorType type = tensorType(x);
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
+      strides(type.getRank(), b.getIndexAttr(1));
+  offsets[dim] = offset;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] = size;
+  for (int64_t s : shape)
+    sizes.push_back(b.getIndexAttr(s));
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), x, offsets, sizes,
+      strides);
+}
+
+/// Channels per thread's share of a scan: every channel's recurrence is
+/// independent, so the scan runs as independent chunks of channels (one
+/// scf.forall). A power of two from 16 (a vector of state lanes each) to 128
+/// that divides `channels` at least twice; else one chunk of all.
+int64_t channelChunk(int64_t channels) {
+  for (int64_t chunk = 128; chunk >= 16; chunk /= 2)
+    if (channels % chunk == 0 && channels / chunk >= 2)
+      return chunk;
+  return channels;
+}
+
+/// The Mamba-1 recurrence over time on whatever channels the operands hold:
+/// (y [B, L, E], h [B, E, N]). `dt` is the step size after softplus; D and
+/// z may be null.
+std::pair<Value, Value> selectiveScanOverTime(OpBuilder &rewriter, Location loc, Value dt,
+                                              Value A, Value x, Value B, Value C, Value D,
+                                              Value z, Value h0) {
+  MLIRContext *ctx = rewriter.getContext();
+  RankedTensorType xt = tensorType(x);
+  Type t = xt.getElementType();
+  const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
+                channels = xt.getDimSize(2);
+  Value y0 = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
+  auto loop = scf::ForOp::create(
+      rewriter, loc, indexConstant(rewriter, loc, 0), indexConstant(rewriter, loc, seq),
+      indexConstant(rewriter, loc, 1), ValueRange{h0, y0},
+      [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
+        Value dtT = timeStep(b, l, dt, step), xT = timeStep(b, l, x, step),
+              bT = timeStep(b, l, B, step), cT = timeStep(b, l, C, step);
+        // h[b,e,n] = exp(Δ·A[e,n])·h + Δ·B[b,n]·x[b,e], updated in place:
+        // the state is the generic's init, so one buffer serves every step.
+        Value h = generic(
+            b, l, {dtT, A, bT, xT}, iter[0],
+            {projection(ctx, 3, {0, 1}), projection(ctx, 3, {1, 2}),
+             projection(ctx, 3, {0, 2}), projection(ctx, 3, {0, 1}),
+             projection(ctx, 3, {0, 1, 2})},
+            "ppp", [](OpBuilder &nb, Location nl, ValueRange a) {
+              Value decay = math::ExpOp::create(
+                  nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]));
+              Value input = arith::MulFOp::create(
+                  nb, nl, arith::MulFOp::create(nb, nl, a[0], a[2]), a[3]);
+              return arith::AddFOp::create(
+                         nb, nl, arith::MulFOp::create(nb, nl, decay, a[4]), input)
+                  .getResult();
+            });
+        // y[b,e] = Σ_n h[b,e,n]·C[b,n]
+        Value yInit = filledTensor(b, l, {batch, channels}, t, 0.0);
+        Value yT = generic(
+            b, l, {h, cT}, yInit,
+            {projection(ctx, 3, {0, 1, 2}), projection(ctx, 3, {0, 2}),
+             projection(ctx, 3, {0, 1})},
+            "ppr", [](OpBuilder &nb, Location nl, ValueRange a) {
+              return arith::AddFOp::create(
+                         nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
+                  .getResult();
+            });
+        Value zT = z ? timeStep(b, l, z, step) : Value();
+        yT = finishOutput(b, l, yT, xT, D, zT, 1);
+        scf::YieldOp::create(b, l, ValueRange{h, insertTimeStep(b, l, yT, iter[1], step)});
+      });
+  return {loop.getResult(1), loop.getResult(0)};
+}
+
 struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SelectiveScanOp op,
@@ -123,60 +205,43 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     RankedTensorType xt = tensorType(op.getX());
     Type t = xt.getElementType();
-    const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
-                  channels = xt.getDimSize(2),
+    const int64_t batch = xt.getDimSize(0), channels = xt.getDimSize(2),
                   state = tensorType(op.getA()).getDimSize(1);
     Value dt = stepSizes(rewriter, loc, op.getDelta(), op.getDeltaBias(),
                          op.getDeltaSoftplus(), std::nullopt, std::nullopt);
-    Value h0 = op.getInitialState()
-                   ? op.getInitialState()
-                   : filledTensor(rewriter, loc, {batch, channels, state}, t, 0.0);
-    Value y0 = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
     Value A = op.getA(), x = op.getX(), B = op.getB(), C = op.getC(),
-          D = op.getD(), z = op.getZ();
-    auto loop = scf::ForOp::create(
-        rewriter, loc, indexConstant(rewriter, loc, 0),
-        indexConstant(rewriter, loc, seq), indexConstant(rewriter, loc, 1),
-        ValueRange{h0, y0},
-        [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
-          Value dtT = timeStep(b, l, dt, step), xT = timeStep(b, l, x, step),
-                bT = timeStep(b, l, B, step), cT = timeStep(b, l, C, step);
-          // h[b,e,n] = exp(Δ·A[e,n])·h + Δ·B[b,n]·x[b,e], updated in place:
-          // the state is the generic's init, so one buffer serves every step.
-          Value h = generic(
-              b, l, {dtT, A, bT, xT}, iter[0],
-              {projection(ctx, 3, {0, 1}), projection(ctx, 3, {1, 2}),
-               projection(ctx, 3, {0, 2}), projection(ctx, 3, {0, 1}),
-               projection(ctx, 3, {0, 1, 2})},
-              "ppp", [](OpBuilder &nb, Location nl, ValueRange a) {
-                Value decay = math::ExpOp::create(
-                    nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]));
-                Value input = arith::MulFOp::create(
-                    nb, nl, arith::MulFOp::create(nb, nl, a[0], a[2]), a[3]);
-                return arith::AddFOp::create(
-                           nb, nl, arith::MulFOp::create(nb, nl, decay, a[4]), input)
-                    .getResult();
-              });
-          // y[b,e] = Σ_n h[b,e,n]·C[b,n]
-          Value yInit = filledTensor(b, l, {batch, channels}, t, 0.0);
-          Value yT = generic(
-              b, l, {h, cT}, yInit,
-              {projection(ctx, 3, {0, 1, 2}), projection(ctx, 3, {0, 2}),
-               projection(ctx, 3, {0, 1})},
-              "ppr", [](OpBuilder &nb, Location nl, ValueRange a) {
-                return arith::AddFOp::create(
-                           nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
-                    .getResult();
-              });
-          Value zT = z ? timeStep(b, l, z, step) : Value();
-          yT = finishOutput(b, l, yT, xT, D, zT, 1);
-          scf::YieldOp::create(b, l,
-                               ValueRange{h, insertTimeStep(b, l, yT, iter[1], step)});
+          D = op.getD(), z = op.getZ(), h0 = op.getInitialState();
+    const int64_t chunk = channelChunk(channels);
+    if (chunk == channels) {
+      if (!h0)
+        h0 = filledTensor(rewriter, loc, {batch, channels, state}, t, 0.0);
+      auto [y, h] = selectiveScanOverTime(rewriter, loc, dt, A, x, B, C, D, z, h0);
+      rewriter.replaceOp(op, {y, h});
+      return success();
+    }
+    // Chunks of channels, each its own recurrence over time: shared among
+    // the threads.
+    Value yAll = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
+    Value hAll = tensor::EmptyOp::create(rewriter, loc, {batch, channels, state}, t);
+    SmallVector<Value> results = forEachTile(
+        rewriter, loc, channels / chunk, ValueRange{yAll, hAll},
+        [&](OpBuilder &b, Location l, Value i) -> SmallVector<TileResult> {
+          Value c0 = arith::MulIOp::create(b, l, i, indexConstant(b, l, chunk));
+          auto slice = [&](Value v, unsigned dim) {
+            return v ? sliceDim(b, l, v, dim, c0, chunk) : Value();
+          };
+          Value hStart = h0 ? slice(h0, 1) : filledTensor(b, l, {batch, chunk, state}, t, 0.0);
+          auto [y, h] = selectiveScanOverTime(b, l, slice(dt, 2), slice(A, 0), slice(x, 2), B,
+                                              C, slice(D, 0), slice(z, 2), hStart);
+          SmallVector<OpFoldResult> yOffsets(3, b.getIndexAttr(0)),
+              hOffsets(3, b.getIndexAttr(0));
+          yOffsets[2] = c0;
+          hOffsets[1] = c0;
+          return {{y, yOffsets}, {h, hOffsets}};
         });
-    rewriter.replaceOp(op, {loop.getResult(1), loop.getResult(0)});
+    rewriter.replaceOp(op, results);
     return success();
   }
 };
