@@ -42,6 +42,29 @@ func.func @scan(%x: tensor<1x5x8xf32>, %A: tensor<8x4xf32>, %B: tensor<1x5x4xf32
 
 // -----
 
+// 32 channels: two independent chunks of 16 (an scf.forall, threads), each
+// its own loop over time on its slice of x, Δ and A; y and the final state
+// go to the chunk's channels.
+// CHECK-LABEL: func @scan_chunks
+// CHECK: %[[R:.+]]:2 = scf.forall (%[[I:.+]]) in (2) shared_outs(%[[YO:.+]] = %{{.*}}, %[[HO:.+]] = %{{.*}}) -> (tensor<1x5x32xf32>, tensor<1x32x4xf32>)
+// CHECK: %[[C0:.+]] = arith.muli %[[I]], %c16
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, %[[C0]]] [1, 5, 16] [1, 1, 1] : tensor<1x5x32xf32> to tensor<1x5x16xf32>
+// CHECK: tensor.extract_slice %{{.*}}[%[[C0]], 0] [16, 4] [1, 1] : tensor<32x4xf32> to tensor<16x4xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args({{.*}}) -> (tensor<1x16x4xf32>, tensor<1x5x16xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[YO]][0, 0, %[[C0]]] [1, 5, 16]
+// CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[HO]][0, %[[C0]], 0] [1, 16, 4]
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @scan_chunks(%x: tensor<1x5x32xf32>, %A: tensor<32x4xf32>, %B: tensor<1x5x4xf32>)
+    -> (tensor<1x5x32xf32>, tensor<1x32x4xf32>) {
+  %y, %h = hybrid.selective_scan %x, %x, %A, %B, %B
+      : (tensor<1x5x32xf32>, tensor<1x5x32xf32>, tensor<32x4xf32>, tensor<1x5x4xf32>, tensor<1x5x4xf32>)
+      -> (tensor<1x5x32xf32>, tensor<1x32x4xf32>)
+  return %y, %h : tensor<1x5x32xf32>, tensor<1x32x4xf32>
+}
+
+// -----
+
 // conv2d with groups: one generic whose input channel is (o floordiv 3)·2 + c.
 // CHECK-DAG: #[[$IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 3) * 2 + d4, d2 * 2 + d5, d3 * 2 + d6)>
 // CHECK-LABEL: func @conv

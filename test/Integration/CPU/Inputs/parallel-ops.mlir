@@ -1,0 +1,29 @@
+// The ops whose compiled loops are shared among threads (besides the linear
+// layers of gemm-shapes.mlir): flash attention's query tiles, with a causal
+// mask and with a window + softcap + GQA, and the Mamba-1 scan's channel
+// chunks (64 channels: 4 chunks of 16) with D, z, Δ bias and an initial state.
+
+func.func @causal(%q: tensor<1x4x200x32xf32>, %k: tensor<1x4x200x32xf32>, %v: tensor<1x4x200x32xf32>) -> tensor<1x4x200x32xf32> {
+  %o = hybrid.attention %q, %k, %v {mask = #hybrid.mask<causal>}
+      : (tensor<1x4x200x32xf32>, tensor<1x4x200x32xf32>, tensor<1x4x200x32xf32>) -> tensor<1x4x200x32xf32>
+  return %o : tensor<1x4x200x32xf32>
+}
+
+func.func @window(%q: tensor<2x8x300x16xf32>, %k: tensor<2x2x300x16xf32>, %v: tensor<2x2x300x16xf32>) -> tensor<2x8x300x16xf32> {
+  %o = hybrid.attention %q, %k, %v {mask = #hybrid.mask<causal, window = 70>, softcap = 5.0 : f32}
+      : (tensor<2x8x300x16xf32>, tensor<2x2x300x16xf32>, tensor<2x2x300x16xf32>) -> tensor<2x8x300x16xf32>
+  return %o : tensor<2x8x300x16xf32>
+}
+
+func.func @scan(%x: tensor<2x9x64xf32>, %dt: tensor<2x9x64xf32>, %alog: tensor<64x16xf32>,
+                %B: tensor<2x9x16xf32>, %C: tensor<2x9x16xf32>, %D: tensor<64xf32>,
+                %z: tensor<2x9x64xf32>, %bias: tensor<64xf32>, %h0: tensor<2x64x16xf32>)
+    -> (tensor<2x9x64xf32>, tensor<2x64x16xf32>) {
+  %e = math.exp %alog : tensor<64x16xf32>
+  %A = arith.negf %e : tensor<64x16xf32>
+  %y, %h = hybrid.selective_scan %x, %dt, %A, %B, %C D(%D) z(%z) delta_bias(%bias) init(%h0) {delta_softplus}
+      : (tensor<2x9x64xf32>, tensor<2x9x64xf32>, tensor<64x16xf32>, tensor<2x9x16xf32>,
+         tensor<2x9x16xf32>, tensor<64xf32>, tensor<2x9x64xf32>, tensor<64xf32>, tensor<2x64x16xf32>)
+      -> (tensor<2x9x64xf32>, tensor<2x64x16xf32>)
+  return %y, %h : tensor<2x9x64xf32>, tensor<2x64x16xf32>
+}
