@@ -4,13 +4,15 @@
 For HF-layout checkpoints (save_pretrained of a randomly initialised model,
 hidden 512, 8 layers; the configs of scripts/bench_startup.py) of mamba,
 jamba and gemma2, times a forward over P tokens:
-  ours         hybrid-run DIR --target=cpu --benchmark=N (compiled code, one
-               thread; the compile is not counted)
-  plain loops  the same with --packed-gemm=false (linear layers as LLVM
+  ours 1 / N   hybrid-run DIR --target=cpu --benchmark=N (compiled code;
+               the compile is not counted) with --threads=1 and with every
+               core
+  plain loops  one thread with --packed-gemm=false (linear layers as LLVM
                vectorises the plain loops: the baseline of issue 11)
   HF 1 / HF N  the HF model's forward in this process, torch eager, with one
                thread and with all threads
-and prints tokens per second and the ratios. Nothing is asserted.
+and prints tokens per second and the ratios, one thread against one and
+all against all. Nothing is asserted.
 
   .venv-hf/bin/python scripts/bench_models.py [--build build] [--tokens 512]
       [--models mamba,jamba,gemma2] [--layers 8] [--runs 3]
@@ -31,9 +33,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_startup import config_for, hf_class  # noqa: E402
 
 
-def run_hybrid(build, directory, ids_path, runs, packed):
+def run_hybrid(build, directory, ids_path, runs, packed, threads):
     cmd = [os.path.join(build, "bin", "hybrid-run"), directory, "--target=cpu",
-           "--input=@" + ids_path, "--benchmark=%d" % runs,
+           "--input=@" + ids_path, "--benchmark=%d" % runs, "--threads=%d" % threads,
            "--packed-gemm=" + ("true" if packed else "false"),
            "--output=@" + ids_path + ".logits.npy"]
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -66,9 +68,9 @@ def main():
     threads = os.cpu_count() or 1
     print("torch %s; %d tokens, hidden 512, %d layers; tok/s (ratio = ours / other)" %
           (torch.__version__, args.tokens, args.layers))
-    print("| model | ours | plain loops | HF 1 thread | HF %d threads | vs plain | vs HF 1 | vs HF %d |"
-          % (threads, threads))
-    print("|---|---|---|---|---|---|---|---|")
+    print("| model | plain loops | ours 1 thread | HF 1 thread | vs HF 1 | ours %d threads "
+          "| HF %d threads | vs HF %d | %d threads vs plain |" % (threads, threads, threads, threads))
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
             directory = os.path.join(tmp, name)
@@ -78,13 +80,15 @@ def main():
             ids = torch.tensor([[(i * 37 + 11) % 4000 for i in range(args.tokens)]])
             ids_path = os.path.join(tmp, name + "-ids.npy")
             np.save(ids_path, ids.numpy().astype(np.int64))
-            ours = run_hybrid(args.build, directory, ids_path, args.runs, True)
-            plain = run_hybrid(args.build, directory, ids_path, args.runs, False)
+            plain = run_hybrid(args.build, directory, ids_path, args.runs, False, 1)
+            ours1 = run_hybrid(args.build, directory, ids_path, args.runs, True, 1)
+            oursn = run_hybrid(args.build, directory, ids_path, args.runs, True, threads)
             hf1 = run_hf(model, ids, 1, args.runs)
             hfn = run_hf(model, ids, threads, args.runs)
-            tps = [args.tokens / t for t in (ours, plain, hf1, hfn)]
-            print("| %s | %.0f | %.0f | %.0f | %.0f | %.2f× | %.2f× | %.2f× |" %
-                  (name, *tps, plain / ours, hf1 / ours, hfn / ours), flush=True)
+            tps = lambda t: args.tokens / t  # noqa: E731
+            print("| %s | %.0f | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× | %.2f× |" %
+                  (name, tps(plain), tps(ours1), tps(hf1), hf1 / ours1, tps(oursn), tps(hfn),
+                   hfn / oursn, plain / oursn), flush=True)
 
 
 if __name__ == "__main__":
