@@ -7,27 +7,18 @@
 extern "C" {
 void omp_set_num_threads(int);
 int omp_get_max_threads(void);
-int omp_get_num_procs(void);
 }
 
-namespace {
-// More threads than this is a typo, not a machine (libomp would try).
-constexpr int kMaxThreads = 1024;
-} // namespace
-
-int mlir::hybrid::availableCores() { return omp_get_num_procs(); }
-
-bool mlir::hybrid::setThreadCount(int threads, std::string &error) {
+bool mlir::hybrid::setThreadCount(long threads, std::string &error) {
   if (threads < 0 || threads > kMaxThreads) {
-    error = "--threads=" + std::to_string(threads) +
-            ": the thread count must be 0 (all cores) or 1 to " +
-            std::to_string(kMaxThreads);
+    error = "--threads takes 0 (every core) or a thread count up to " +
+            std::to_string(kMaxThreads) + ", got '" + std::to_string(threads) + "'";
     return false;
   }
   // 0 leaves libomp's own default: OMP_NUM_THREADS where set, else every
   // core of the affinity mask.
   if (threads > 0)
-    omp_set_num_threads(threads);
+    omp_set_num_threads(int(threads));
   return true;
 }
 

@@ -26,12 +26,12 @@ bool mlir::hybrid::takeThreadsFlag(int &argc, char **argv, std::string &error) {
     }
     char *end = nullptr;
     long count = std::strtol(value, &end, 10);
-    if (*value == '\0' || *end != '\0' || count < 0 || count > 1024) {
-      error = std::string("--threads takes 0 (every core) or a thread count up to "
-                          "1024, got '") + value + "'";
+    if (*value == '\0' || *end != '\0') {
+      error = std::string("--threads takes 0 (every core) or a thread count up to ") +
+              std::to_string(kMaxThreads) + ", got '" + value + "'";
       return false;
     }
-    if (!setThreadCount(int(count), error))
+    if (!setThreadCount(count, error))
       return false;
   }
   argc = kept;

@@ -15,14 +15,14 @@
 
 namespace mlir::hybrid {
 
-/// The cores this process may run on (its affinity mask).
-int availableCores();
+/// More threads than this is a typo, not a machine (libomp would try).
+constexpr long kMaxThreads = 1024;
 
 /// Uses `threads` threads from now on; 0 keeps the default, which is
-/// OMP_NUM_THREADS where the environment sets it and availableCores()
-/// otherwise. False
-/// (with `error` naming the flag's value) when `threads` is negative.
-bool setThreadCount(int threads, std::string &error);
+/// OMP_NUM_THREADS where the environment sets it and every core of the
+/// affinity mask otherwise. False, with `error` naming --threads and the
+/// value, outside 0 .. kMaxThreads.
+bool setThreadCount(long threads, std::string &error);
 
 /// The thread count later calls use.
 int threadCount();

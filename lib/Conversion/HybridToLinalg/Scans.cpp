@@ -119,6 +119,15 @@ Value finishOutput(OpBuilder &b, Location loc, Value y, Value x, Value D,
                  });
 }
 
+/// The body of both scans' state step, on (Δ, A, u, v, state):
+/// exp(Δ·A)·state + (Δ·u)·v. Each scan passes its inputs in its own order
+/// (Mamba-1: B then x; SSD: x then B), which fixes the rounding.
+Value decayedStateUpdate(OpBuilder &b, Location loc, ValueRange a) {
+  Value decay = math::ExpOp::create(b, loc, arith::MulFOp::create(b, loc, a[0], a[1]));
+  Value input = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, a[0], a[2]), a[3]);
+  return arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, decay, a[4]), input);
+}
+
 /// `x` [.., size along `dim`, ..] from `offset`.
 Value sliceDim(OpBuilder &b, Location loc, Value x, unsigned dim, Value offset,
                int64_t size) {
@@ -171,15 +180,7 @@ std::pair<Value, Value> selectiveScanOverTime(OpBuilder &rewriter, Location loc,
             {projection(ctx, 3, {0, 1}), projection(ctx, 3, {1, 2}),
              projection(ctx, 3, {0, 2}), projection(ctx, 3, {0, 1}),
              projection(ctx, 3, {0, 1, 2})},
-            "ppp", [](OpBuilder &nb, Location nl, ValueRange a) {
-              Value decay = math::ExpOp::create(
-                  nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]));
-              Value input = arith::MulFOp::create(
-                  nb, nl, arith::MulFOp::create(nb, nl, a[0], a[2]), a[3]);
-              return arith::AddFOp::create(
-                         nb, nl, arith::MulFOp::create(nb, nl, decay, a[4]), input)
-                  .getResult();
-            });
+            "ppp", decayedStateUpdate);
         // y[b,e] = Σ_n h[b,e,n]·C[b,n]
         Value yInit = filledTensor(b, l, {batch, channels}, t, 0.0);
         Value yT = generic(
@@ -291,15 +292,7 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
               {projection(ctx, 4, {0, 1}), projection(ctx, 4, {1}),
                projection(ctx, 4, {0, 1, 2}), groupMap,
                projection(ctx, 4, {0, 1, 2, 3})},
-              "pppp", [](OpBuilder &nb, Location nl, ValueRange a) {
-                Value decay = math::ExpOp::create(
-                    nb, nl, arith::MulFOp::create(nb, nl, a[0], a[1]));
-                Value input = arith::MulFOp::create(
-                    nb, nl, arith::MulFOp::create(nb, nl, a[0], a[2]), a[3]);
-                return arith::AddFOp::create(
-                           nb, nl, arith::MulFOp::create(nb, nl, decay, a[4]), input)
-                    .getResult();
-              });
+              "pppp", decayedStateUpdate);
           Value yInit = filledTensor(b, l, {batch, heads, headDim}, t, 0.0);
           Value yT = generic(
               b, l, {s, cT}, yInit,
