@@ -52,9 +52,14 @@ bool mlir::hybrid::isTransposedBGemm(linalg::GenericOp op) {
   if (maps[0] != with(k) || maps[1] != AffineMap::get(loops, 0, {n, k}, ctx) ||
       maps[2] != with(n))
     return false;
+  // W is static; A and C only in their last dim (k, n): the rows may be a
+  // runtime count (the tokens routed to one expert).
   for (OpOperand &operand : op->getOpOperands()) {
     auto shaped = dyn_cast<ShapedType>(operand.get().getType());
-    if (!shaped || !shaped.hasStaticShape() || !shaped.getElementType().isF32())
+    if (!shaped || !shaped.getElementType().isF32() ||
+        ShapedType::isDynamic(shaped.getShape().back()))
+      return false;
+    if (operand.getOperandNumber() == 1 && !shaped.hasStaticShape())
       return false;
   }
   return isMultiplyAdd(op);
@@ -64,7 +69,10 @@ int64_t mlir::hybrid::gemmRows(linalg::GenericOp op) {
   ArrayRef<int64_t> shape =
       cast<ShapedType>(op.getDpsInitOperand(0)->get().getType()).getShape();
   int64_t rows = 1;
-  for (int64_t size : shape.drop_back())
+  for (int64_t size : shape.drop_back()) {
+    if (ShapedType::isDynamic(size))
+      return ShapedType::kDynamic;
     rows *= size;
+  }
   return rows;
 }

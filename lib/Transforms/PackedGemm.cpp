@@ -409,13 +409,74 @@ void rewriteGemm(linalg::GenericOp op, func::FuncOp gemm) {
   op.erase();
 }
 
+/// The matrix-vector function for `rows` rows, built once per module.
+func::FuncOp gemvFunction(ModuleOp module, int64_t rows, const Blocking &blk) {
+  // Accumulators within the register budget of the packed kernel (24 with
+  // AVX-512, 12 with AVX2).
+  const int64_t budget = blk.nv * blk.mr;
+  const int64_t group = std::clamp<int64_t>(budget / rows, 1, 8);
+  std::string name = "hybrid_gemv_f32_m" + std::to_string(rows) + "_g" +
+                     std::to_string(group) + "_v" + std::to_string(blk.lanes);
+  if (auto gemv = module.lookupSymbol<func::FuncOp>(name))
+    return gemv;
+  return buildGemvFunction(module, name, rows, group, blk.lanes);
+}
+
+/// Replaces `op`, whose row count is known only at run time (a mixture of
+/// experts' tokens for one expert), by a choice made at run time: the packed
+/// GEMM from `minRows` rows on, else matrix-vector products over groups of
+/// four rows and then single rows, so that W is read about M/4 times, never
+/// packed for a handful of rows.
+void rewriteDynamicRows(linalg::GenericOp op, func::FuncOp gemm, func::FuncOp gemv4,
+                        func::FuncOp gemv1, int64_t minRows) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MemRefType matrix = dynamicMatrixType(b.getContext());
+  auto cast = [&](Value value) -> Value {
+    return memref::CastOp::create(b, loc, matrix, value);
+  };
+  Value a = cast(collapseRows(b, loc, op.getDpsInputOperand(0)->get()));
+  Value w = cast(op.getDpsInputOperand(1)->get());
+  Value c = cast(collapseRows(b, loc, op.getDpsInitOperand(0)->get()));
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  Value M = memref::DimOp::create(b, loc, c, 0);
+  Value large = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, M, index(minRows));
+  auto choice = scf::IfOp::create(b, loc, large, /*withElseRegion=*/true);
+  b.setInsertionPointToStart(choice.thenBlock());
+  func::CallOp::create(b, loc, gemm, ValueRange{a, w, c});
+  b.setInsertionPointToStart(choice.elseBlock());
+  // Rows [row, row + count) of A and C.
+  auto rowsOf = [&](Value matrixValue, Value row, int64_t count) -> Value {
+    Value cols = memref::DimOp::create(b, loc, matrixValue, 1);
+    return cast(memref::SubViewOp::create(
+        b, loc, matrixValue, SmallVector<OpFoldResult>{row, b.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{b.getIndexAttr(count), cols},
+        SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
+  };
+  Value m4 = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, M, index(4)), index(4));
+  auto rowLoop = [&](Value from, Value to, int64_t step, func::FuncOp kernel) {
+    scf::ForOp::create(b, loc, from, to, index(step), ValueRange{},
+                       [&](OpBuilder &, Location, Value row, ValueRange) {
+                         func::CallOp::create(b, loc, kernel,
+                                              ValueRange{rowsOf(a, row, step), w,
+                                                         rowsOf(c, row, step)});
+                         scf::YieldOp::create(b, loc);
+                       });
+  };
+  rowLoop(index(0), m4, 4, gemv4);
+  rowLoop(m4, M, 1, gemv1);
+  op.erase();
+}
+
 struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
   using PackedGemmBase::PackedGemmBase;
 
   void runOnOperation() override {
-    const Blocking blk = blockingFor(getCPUTarget(getOperation()));
-    SmallVector<linalg::GenericOp> gemms, gemvs;
-    getOperation().walk([&](linalg::GenericOp op) {
+    ModuleOp module = getOperation();
+    const Blocking blk = blockingFor(getCPUTarget(module));
+    SmallVector<linalg::GenericOp> gemms, gemvs, dynamicRows;
+    module.walk([&](linalg::GenericOp op) {
       if (!op.hasPureBufferSemantics() || !isTransposedBGemm(op))
         return;
       auto c = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
@@ -423,36 +484,35 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
           !rowsCollapse(op.getDpsInputOperand(0)->get()) ||
           !rowsCollapse(op.getDpsInitOperand(0)->get()))
         return;
+      const bool widePanels = c.getShape().back() >= blk.nr();
+      const int64_t rows = gemmRows(op);
       // Fewer rows than minRows: a matrix-vector product, bound by reading
       // W once; packing it would read it twice.
-      if (gemmRows(op) < minRows)
+      if (ShapedType::isDynamic(rows)) {
+        if (widePanels)
+          dynamicRows.push_back(op);
+      } else if (rows < minRows) {
         gemvs.push_back(op);
-      else if (c.getShape().back() >= blk.nr())
+      } else if (widePanels) {
         gemms.push_back(op);
+      }
     });
-    // Decode: one function per row count, its accumulators within the
-    // register budget of the packed kernel (24 with AVX-512, 12 with AVX2).
-    const int64_t budget = blk.nv * blk.mr;
-    for (linalg::GenericOp op : gemvs) {
-      const int64_t rows = gemmRows(op);
-      const int64_t group = std::clamp<int64_t>(budget / rows, 1, 8);
-      std::string name = "hybrid_gemv_f32_m" + std::to_string(rows) + "_g" +
-                         std::to_string(group) + "_v" + std::to_string(blk.lanes);
-      auto gemv = getOperation().lookupSymbol<func::FuncOp>(name);
-      if (!gemv)
-        gemv = buildGemvFunction(getOperation(), name, rows, group, blk.lanes);
-      rewriteGemm(op, gemv);
-    }
-    if (gemms.empty())
+    // Decode: one function per row count.
+    for (linalg::GenericOp op : gemvs)
+      rewriteGemm(op, gemvFunction(module, gemmRows(op), blk));
+    if (gemms.empty() && dynamicRows.empty())
       return;
     // The blocking is in the name: modules linked together keep theirs.
     std::string name = "hybrid_packed_gemm_f32_" + std::to_string(blk.mr) + "x" +
                        std::to_string(blk.nr()) + "_kc" + std::to_string(blk.kc);
-    auto gemm = getOperation().lookupSymbol<func::FuncOp>(name);
+    auto gemm = module.lookupSymbol<func::FuncOp>(name);
     if (!gemm)
-      gemm = buildGemmFunction(getOperation(), name, blk);
+      gemm = buildGemmFunction(module, name, blk);
     for (linalg::GenericOp op : gemms)
       rewriteGemm(op, gemm);
+    for (linalg::GenericOp op : dynamicRows)
+      rewriteDynamicRows(op, gemm, gemvFunction(module, 4, blk),
+                         gemvFunction(module, 1, blk), minRows);
   }
 };
 

@@ -166,3 +166,53 @@ func.func @not_multiply_add(%x: memref<32x64xf32>, %w: memref<64x64xf32>, %y: me
   }
   return
 }
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// A row count known only at run time (the tokens a mixture of experts routes
+// to one expert) is chosen at run time: the packed GEMM from 16 rows on,
+// else the matrix-vector functions over groups of 4 rows (24 / 4 = 6 rows
+// of W at a time), then single rows (8 at a time). A W narrower than one
+// panel is left alone.
+// CHECK-LABEL: func @dynamic_rows
+// CHECK: %[[M:.*]] = memref.dim %arg2, %c0
+// CHECK: %[[LARGE:.*]] = arith.cmpi sge, %[[M]], %c16
+// CHECK: scf.if %[[LARGE]] {
+// CHECK:   call @hybrid_packed_gemm_f32_6x64_kc16(
+// CHECK: } else {
+// CHECK:   %[[M4:.*]] = arith.muli
+// CHECK:   scf.for %[[R:.*]] = %c0 to %[[M4]] step %c4 {
+// CHECK:     memref.subview %{{.*}}[%[[R]], 0] [4, 40] [1, 1]
+// CHECK:     call @hybrid_gemv_f32_m4_g6_v16(
+// CHECK:   scf.for %[[R1:.*]] = %[[M4]] to %[[M]] step %c1 {
+// CHECK:     memref.subview %{{.*}}[%[[R1]], 0] [1, 40] [1, 1]
+// CHECK:     call @hybrid_gemv_f32_m1_g8_v16(
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%arg4 : memref<?x8xf32>)
+// CHECK-DAG: func.func private @hybrid_packed_gemm_f32_6x64_kc16
+// CHECK-DAG: func.func private @hybrid_gemv_f32_m4_g6_v16
+// CHECK-DAG: func.func private @hybrid_gemv_f32_m1_g8_v16
+module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
+func.func @dynamic_rows(%x: memref<?x40xf32>, %w: memref<136x40xf32>, %y: memref<?x136xf32>,
+                        %w8: memref<8x40xf32>, %y8: memref<?x8xf32>) {
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<?x40xf32>, memref<136x40xf32>) outs(%y : memref<?x136xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w8 : memref<?x40xf32>, memref<8x40xf32>) outs(%y8 : memref<?x8xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+}

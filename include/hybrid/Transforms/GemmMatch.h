@@ -18,12 +18,14 @@ namespace mlir::hybrid {
 inline constexpr int64_t kPackedGemmMinRows = 16;
 
 /// Whether `op` is an f32 contraction over loops (rows..., n, k) with maps
-/// (rows..., k), (n, k) -> (rows..., n), a multiply-add body and static
-/// shapes, on tensors or buffers. Leading row dims are a batch that
-/// canonicalisation folded in from the linear layer's reshapes.
+/// (rows..., k), (n, k) -> (rows..., n), a multiply-add body, a static W and
+/// static k and n, on tensors or buffers. Leading row dims are a batch that
+/// canonicalisation folded in from the linear layer's reshapes; they may be
+/// dynamic (a mixture of experts' per-expert token count).
 bool isTransposedBGemm(linalg::GenericOp op);
 
-/// The rows of such a contraction's C: the product of all but its last dim.
+/// The rows of such a contraction's C: the product of all but its last dim,
+/// or ShapedType::kDynamic when one of them is dynamic.
 int64_t gemmRows(linalg::GenericOp op);
 
 } // namespace mlir::hybrid
