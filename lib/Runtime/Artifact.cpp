@@ -8,7 +8,9 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -183,11 +185,23 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
   if (std::string missing = missingCPUFeature(code->model.features); !missing.empty())
     return fail("compiled for a CPU with " + missing + " (" + code->model.cpu +
                 "), which this CPU lacks; compile it again on this machine");
-  // The shared object goes to an anonymous memory file that dlopen maps.
-  code->fd = memfd_create("hybrid-module", MFD_CLOEXEC);
-  if (code->fd < 0)
-    return fail(std::string("cannot create a memory file for its code (") +
-                std::strerror(errno) + ")");
+  // The shared object goes to an anonymous memory file that dlopen maps;
+  // with HYBRID_CODE_DIR set, to a named file there instead, so that a
+  // profiler (perf report) can name the functions in it.
+  std::string codePath;
+  if (const char *dir = std::getenv("HYBRID_CODE_DIR"); dir && *dir) {
+    codePath = std::string(dir) + "/hybrid-code-" + std::to_string(::getpid()) + ".so";
+    code->fd = ::open(codePath.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+    if (code->fd < 0)
+      return fail("cannot write its code to " + codePath + " (HYBRID_CODE_DIR): " +
+                  std::strerror(errno));
+  } else {
+    code->fd = memfd_create("hybrid-module", MFD_CLOEXEC);
+    if (code->fd < 0)
+      return fail(std::string("cannot create a memory file for its code (") +
+                  std::strerror(errno) + ")");
+    codePath = "/proc/self/fd/" + std::to_string(code->fd);
+  }
   const char *data = manifestStart + manifestBytes;
   for (uint64_t written = 0; written < codeBytes;) {
     ssize_t n = ::write(code->fd, data + written, codeBytes - written);
@@ -196,8 +210,7 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
                   ")");
     written += uint64_t(n);
   }
-  const std::string fdPath = "/proc/self/fd/" + std::to_string(code->fd);
-  code->handle = dlopen(fdPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  code->handle = dlopen(codePath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!code->handle)
     return fail(std::string("cannot load its code: ") + dlerror());
   for (const ProgramFunction &fn : code->model.functions) {

@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "hybrid/Transforms/GemmMatch.h"
 #include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -53,6 +54,11 @@ struct FuseElementwiseOncePass
       Operation *producer = fused->get().getDefiningOp();
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
       if (!producer || !producer->hasOneUse())
+        return false;
+      // The linear layer's contraction stays a plain multiply-add, which
+      // hybrid-packed-gemm turns into its micro-kernels.
+      if (auto generic = dyn_cast<linalg::GenericOp>(fused->getOwner());
+          generic && isTransposedBGemm(generic))
         return false;
       auto linalgProducer = dyn_cast<linalg::LinalgOp>(producer);
       return !consumer || !linalgProducer || cheapToRecompute(producer) ||

@@ -39,8 +39,10 @@ def FuseElementwiseOnce : Pass<"hybrid-fuse-elementwise-once", "ModuleOp"> {
     its elements more than twice (a broadcast: a contraction, or attention
     scores reading q for every key). RoPE's sin and cos inside the
     KV-cache attention's score contraction made a 1k-token prefill 25× slower
-    than the attention itself. Cheap producers (a norm's scaling feeding a
-    projection) and expensive ones read about once still fuse.
+    than the attention itself. Cheap producers and expensive ones read
+    about once still fuse, except into a linear layer's contraction, which
+    stays a plain multiply-add for `hybrid-packed-gemm` (RMSNorm's scaling
+    fused into Mamba's in_proj kept its largest product in scalar loops).
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
