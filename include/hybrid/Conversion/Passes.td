@@ -14,9 +14,10 @@ def ConvertHybridToLinalg : Pass<"convert-hybrid-to-linalg", "ModuleOp"> {
     loops over tensors. Attention is the unfused form (scores, mask, softmax,
     weighted sum); the mask is emitted as index arithmetic from the
     `#hybrid.mask` structure, never as a materialised N×N tensor.
-    Attention with more than one key tile and no bias becomes tiled online
-    softmax (FlashAttention) that skips the key tiles the mask hides
-    entirely and tests the mask only on partial tiles; set
+    Attention with more than one key tile becomes tiled online softmax
+    (FlashAttention) that skips the key tiles the mask hides entirely and
+    tests the mask only on partial tiles; with a bias (a KV cache's), the
+    tiles whose bias is -inf throughout are found and skipped at run time; set
     attention-query-tile=0 for the unfused form everywhere. By default the
     tiles are sized for the module's `hybrid.target`: one vector of queries
     against four vectors of keys (16 × 64 f32 with 512-bit vectors).

@@ -6,7 +6,11 @@
 // tiles to visit is decided at compile time by MaskSpec::classifyTile: empty
 // tiles are skipped, full tiles run without a mask test, and only partial
 // tiles (the diagonal of a causal mask, the edges of a window) test every
-// element. Windowed attention therefore costs O(S·W).
+// element. Windowed attention therefore costs O(S·W). A bias operand (the KV
+// cache's visibility, which depends on the session's position) is added to
+// the scores, and its tiles are classified at run time: a tile whose bias is
+// -inf throughout is skipped, so attention over a cache costs what the
+// written slots cost, not the cache's capacity.
 //
 // Q, K and V are zero-padded to whole tiles; padded keys count as hidden and
 // padded query rows are dropped from the result. The tile classes are a
@@ -61,6 +65,49 @@ Value seqSlice(OpBuilder &b, Location loc, Value x, OpFoldResult offset,
       sizes, strides);
 }
 
+/// `x` with each dim d in `sizes` padded at its end to sizes[d] with
+/// `value` (dims not in `sizes` unchanged).
+Value padDims(OpBuilder &b, Location loc, Value x, const llvm::SmallDenseMap<int64_t, int64_t> &sizes,
+              double value) {
+  RankedTensorType type = tensorType(x);
+  SmallVector<int64_t> shape(type.getShape());
+  for (auto [d, size] : sizes)
+    shape[d] = size;
+  if (shape == SmallVector<int64_t>(type.getShape()))
+    return x;
+  Value filled = filledTensor(b, loc, shape, type.getElementType(), value);
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), extent,
+      strides(type.getRank(), b.getIndexAttr(1));
+  for (int64_t size : type.getShape())
+    extent.push_back(b.getIndexAttr(size));
+  return tensor::InsertSliceOp::create(b, loc, x, filled, offsets, extent, strides);
+}
+
+/// For a bias `[Bb, Hb, Qp|1, Kp|1]` padded to whole tiles: the largest
+/// bias of every (query tile, key tile) over all batches and heads, a
+/// `[Qp / Tq | 1, Kp / Tk | 1]` tensor computed at run time. A tile whose
+/// largest bias is -inf hides every key from every query: it is skipped.
+/// (A NaN bias is no -inf, so its tile is computed and the NaN propagates.)
+Value biasTileMaxima(OpBuilder &b, Location loc, Value bias, int64_t queryTile,
+                     int64_t keyTile) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType type = tensorType(bias);
+  Type t = type.getElementType();
+  const int64_t tq = type.getDimSize(2) == 1 ? 1 : queryTile,
+                tk = type.getDimSize(3) == 1 ? 1 : keyTile;
+  const int64_t nq = type.getDimSize(2) / tq, nk = type.getDimSize(3) / tk;
+  auto tiled = RankedTensorType::get(
+      {type.getDimSize(0), type.getDimSize(1), nq, tq, nk, tk}, t);
+  Value expanded = tensor::ExpandShapeOp::create(
+      b, loc, tiled, bias, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4, 5}});
+  // Loops (qt, kt, b, h, i, j).
+  return generic(b, loc, expanded, filledTensor(b, loc, {nq, nk}, t, -INFINITY),
+                 {projection(ctx, 6, {2, 3, 0, 4, 1, 5}), projection(ctx, 6, {0, 1})},
+                 "pprrrr", [](OpBuilder &nb, Location nl, ValueRange a) {
+                   return arith::MaximumFOp::create(nb, nl, a[0], a[1]).getResult();
+                 });
+}
+
 struct FlashShape {
   int64_t batch, heads, group, headDim, valueDim, querySeq, keySeq;
   int64_t queryTile, keyTile, queryTiles, keyTiles;
@@ -73,7 +120,8 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                                      const FlashShape &s, Value qTile,
                                      Value kTile, Value vTile, Value m, Value l,
                                      Value acc, Value queryStart,
-                                     Value keyStart, Value masked) {
+                                     Value keyStart, Value masked,
+                                     Value biasTile) {
   MLIRContext *ctx = b.getContext();
   Type t = tensorType(qTile).getElementType();
   const double scale = op.getEffectiveScale();
@@ -95,13 +143,30 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                                      arith::MulFOp::create(nb, nl, a[0], a[1]))
             .getResult();
       });
-  Value scores = elementwise(b, loc, raw, [&](OpBuilder &nb, Location nl, ValueRange a) {
+  SmallVector<Value> inputs{raw};
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(4)};
+  if (biasTile) {
+    // [B|1, H|1, Tq|1, Tk|1], broadcast along its unit dims.
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < 4; ++d)
+      exprs.push_back(tensorType(biasTile).getDimSize(d) == 1 ? getAffineConstantExpr(0, ctx)
+                                                               : dim(ctx, d));
+    inputs.push_back(biasTile);
+    maps.push_back(affineMap(ctx, 4, exprs));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(4));
+  Value scoresInit = tensor::EmptyOp::create(b, loc, tensorType(raw).getShape(), t);
+  Value scores = generic(b, loc, inputs, scoresInit, maps, "pppp",
+                         [&](OpBuilder &nb, Location nl, ValueRange a) {
     Value v = arith::MulFOp::create(nb, nl, a[0], floatConstant(nb, nl, t, scale));
     if (softcap) {
       Value inner = arith::MulFOp::create(nb, nl, v, floatConstant(nb, nl, t, 1 / *softcap));
       v = arith::MulFOp::create(nb, nl, math::TanhOp::create(nb, nl, inner),
                                 floatConstant(nb, nl, t, *softcap));
     }
+    // Scale, softcap, bias, mask: the unfused form's order (finishScores).
+    if (biasTile)
+      v = arith::AddFOp::create(nb, nl, v, a[1]);
     Value i = arith::AddIOp::create(
         nb, nl, linalg::IndexOp::create(nb, nl, 2),
         arith::AddIOp::create(nb, nl, queryStart, indexConstant(nb, nl, qOffset)));
@@ -197,7 +262,7 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
   s.queryTile = std::min(queryTile, s.querySeq);
   s.keyTile = keyTile;
   // One key tile has nothing to skip: the unfused form is as good.
-  if (op.getBias() || queryTile < 1 || keyTile < 1 || s.keySeq <= keyTile)
+  if (queryTile < 1 || keyTile < 1 || s.keySeq <= keyTile)
     return failure();
   s.queryTiles = (s.querySeq + s.queryTile - 1) / s.queryTile;
   s.keyTiles = (s.keySeq + s.keyTile - 1) / s.keyTile;
@@ -225,6 +290,21 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
   Value q = padSeq(rewriter, loc, op.getQuery(), paddedQ);
   Value k = padSeq(rewriter, loc, op.getKey(), paddedK);
   Value v = padSeq(rewriter, loc, op.getValue(), paddedK);
+  // A bias (the KV cache's: which slots hold which positions, known only at
+  // run time) is padded with -inf, and its tiles that hide everything are
+  // found at run time: chunked prefill and decode then visit only the keys
+  // written so far, not the cache's whole capacity.
+  Value bias, biasMax;
+  if (Value given = op.getBias()) {
+    RankedTensorType bt = tensorType(given);
+    llvm::SmallDenseMap<int64_t, int64_t> padded;
+    if (bt.getDimSize(2) != 1)
+      padded[2] = paddedQ;
+    if (bt.getDimSize(3) != 1)
+      padded[3] = paddedK;
+    bias = padDims(rewriter, loc, given, padded, -INFINITY);
+    biasMax = biasTileMaxima(rewriter, loc, bias, s.queryTile, s.keyTile);
+  }
   auto tableType = RankedTensorType::get({s.queryTiles, s.keyTiles}, rewriter.getI32Type());
   Value table = arith::ConstantOp::create(
       rewriter, loc, tableType,
@@ -254,16 +334,49 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
               };
               // Empty: skip. Full or partial: one tile body, the mask test
               // enabled only on partial tiles.
+              Value skip = isClass(kb, kl, TileClass::Empty);
+              if (bias) {
+                auto tileIndex = [&](Value index, int64_t d) -> Value {
+                  return tensorType(bias).getDimSize(d) == 1 ? indexConstant(kb, kl, 0) : index;
+                };
+                Value largest = tensor::ExtractOp::create(
+                    kb, kl, biasMax, ValueRange{tileIndex(qIndex, 2), tileIndex(kIndex, 3)});
+                Value hidesAll = arith::CmpFOp::create(
+                    kb, kl, arith::CmpFPredicate::OEQ, largest,
+                    floatConstant(kb, kl, t, -INFINITY));
+                skip = arith::OrIOp::create(kb, kl, skip, hidesAll);
+              }
               auto visit = scf::IfOp::create(
-                  kb, kl, isClass(kb, kl, TileClass::Empty),
+                  kb, kl, skip,
                   [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, iter); },
                   [&](OpBuilder &sb, Location sl) {
                     Value kStart = arith::MulIOp::create(
                         sb, sl, kIndex, indexConstant(sb, sl, s.keyTile));
+                    Value biasTile;
+                    if (bias) {
+                      RankedTensorType bt = tensorType(bias);
+                      SmallVector<OpFoldResult> offsets(4, sb.getIndexAttr(0)), sizes,
+                          strides(4, sb.getIndexAttr(1));
+                      SmallVector<int64_t> shape(bt.getShape());
+                      if (bt.getDimSize(2) != 1) {
+                        offsets[2] = qStart;
+                        shape[2] = s.queryTile;
+                      }
+                      if (bt.getDimSize(3) != 1) {
+                        offsets[3] = kStart;
+                        shape[3] = s.keyTile;
+                      }
+                      for (int64_t size : shape)
+                        sizes.push_back(sb.getIndexAttr(size));
+                      biasTile = tensor::ExtractSliceOp::create(
+                          sb, sl, RankedTensorType::get(shape, t), bias, offsets, sizes,
+                          strides);
+                    }
                     SmallVector<Value> next = onlineSoftmaxStep(
                         sb, sl, op, s, qTile, seqSlice(sb, sl, k, kStart, s.keyTile),
                         seqSlice(sb, sl, v, kStart, s.keyTile), iter[0], iter[1],
-                        iter[2], qStart, kStart, isClass(sb, sl, TileClass::Partial));
+                        iter[2], qStart, kStart, isClass(sb, sl, TileClass::Partial),
+                        biasTile);
                     scf::YieldOp::create(sb, sl, next);
                   });
               scf::YieldOp::create(kb, kl, visit.getResults());

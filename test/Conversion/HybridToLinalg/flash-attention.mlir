@@ -33,3 +33,29 @@ func.func @tiled(%q: tensor<1x1x96x8xf32>) -> tensor<1x1x96x8xf32> {
       : (tensor<1x1x96x8xf32>, tensor<1x1x96x8xf32>, tensor<1x1x96x8xf32>) -> tensor<1x1x96x8xf32>
   return %o : tensor<1x1x96x8xf32>
 }
+
+// With a bias (a KV cache's: 1 query over 4 + 68 keys, broadcast over the 2
+// heads), the bias is padded with -inf to whole key tiles (72 → 96), the
+// largest bias of each key tile is reduced at run time into a [1, 3] table,
+// and a tile whose largest bias is -inf is skipped like an empty one.
+// FLASH-LABEL: func @cache_bias
+// FLASH: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// FLASH: %[[PADDED:.*]] = tensor.insert_slice %arg3 into %{{.*}}[0, 0, 0, 0] [1, 1, 1, 72] [1, 1, 1, 1] : tensor<1x1x1x72xf32> into tensor<1x1x1x96xf32>
+// FLASH: %[[TILED:.*]] = tensor.expand_shape %[[PADDED]] {{\[\[}}0], [1], [2, 3], [4, 5]] output_shape [1, 1, 1, 1, 3, 32]
+// FLASH: %[[MAXIMA:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]} ins(%[[TILED]] : tensor<1x1x1x1x3x32xf32>) outs(%{{.*}} : tensor<1x3xf32>)
+// FLASH: arith.maximumf
+// FLASH: scf.for %[[KT:[a-z0-9]+]] =
+// FLASH: %[[LARGEST:.*]] = tensor.extract %[[MAXIMA]][%c0, %[[KT]]] : tensor<1x3xf32>
+// FLASH: %[[HIDDEN:.*]] = arith.cmpf oeq, %[[LARGEST]], %[[NEGINF]]
+// FLASH: %[[SKIP:.*]] = arith.ori %{{.*}}, %[[HIDDEN]]
+// FLASH: scf.if %[[SKIP]]
+// FLASH: } else {
+// FLASH: tensor.extract_slice %[[PADDED]][0, 0, 0, %{{.*}}] [1, 1, 1, 32] [1, 1, 1, 1] : tensor<1x1x1x96xf32> to tensor<1x1x1x32xf32>
+// FLASH: arith.addf
+func.func @cache_bias(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x72x8xf32>, %v: tensor<1x1x72x8xf32>,
+                      %bias: tensor<1x1x1x72xf32>) -> tensor<1x2x1x8xf32> {
+  %o = hybrid.attention %q, %k, %v bias(%bias) {mask = #hybrid.mask<none>}
+      : (tensor<1x2x1x8xf32>, tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<1x1x1x72xf32>)
+      -> tensor<1x2x1x8xf32>
+  return %o : tensor<1x2x1x8xf32>
+}
