@@ -2,6 +2,8 @@
 
 #include "hybrid/Runtime/Model.h"
 
+#include "hybrid/Runtime/Allocator.h"
+
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/RandomWeights.h"
 
@@ -20,6 +22,7 @@ std::unique_ptr<Model> Model::create(std::unique_ptr<ModelCode> code,
                                      const Weights &weights, std::string &error) {
   if (!code)
     return nullptr;
+  keepFreedBuffersForReuse();
   std::unique_ptr<Model> model(new Model());
   model->code = std::move(code);
   std::unique_ptr<Checkpoint> checkpoint;
