@@ -115,27 +115,39 @@ Value ModelBuilder::causalAttention(Value q, Value k, Value v, int64_t window,
   Value vCache =
       stateIn(prefix + "v_cache", {batch, kShape[1], capacity, shapeOf(v)[3]});
   Value pos = positions();
+  UnitAttr ringAttr = ring ? b.getUnitAttr() : UnitAttr();
+  Value kWritten = CacheWriteOp::create(b, loc, kCache.getType(), kCache, k, pos, ringAttr);
+  Value vWritten = CacheWriteOp::create(b, loc, vCache.getType(), vCache, v, pos, ringAttr);
+  stateOut(prefix + "k_cache", kWritten);
+  stateOut(prefix + "v_cache", vWritten);
   Value o;
   if (firstCall) {
     // Empty caches: plain causal attention over the prompt (tiled kernel).
     o = AttentionOp::create(b, loc, resultType, q, k, v, Value(),
                             MaskAttr::get(b.getContext(), MaskSpec::causal(window)),
                             scale, softcap, b.getI64IntegerAttr(0));
+  } else if (!ring || seq == 1) {
+    // Attention over the written cache itself: no [cache; new] copy. A
+    // ring written with several tokens would have lost keys its earlier
+    // queries see, so it only takes this form for one token (decode).
+    Value bias = CacheBiasOp::create(b, loc, f32({batch, 1, seq, capacity}), pos,
+                                     b.getI64IntegerAttr(capacity),
+                                     b.getI64IntegerAttr(window), ringAttr, UnitAttr(),
+                                     b.getUnitAttr());
+    o = AttentionOp::create(b, loc, resultType, q, kWritten, vWritten, bias,
+                            MaskAttr::get(b.getContext(), MaskSpec::none()), scale,
+                            softcap, b.getI64IntegerAttr(0));
   } else {
+    // A ring chunk: [cache; new] before the write.
     Value bias = CacheBiasOp::create(b, loc, f32({batch, 1, seq, capacity + seq}), pos,
                                      b.getI64IntegerAttr(capacity),
-                                     b.getI64IntegerAttr(window),
-                                     ring ? b.getUnitAttr() : UnitAttr(), UnitAttr());
+                                     b.getI64IntegerAttr(window), ringAttr, UnitAttr(),
+                                     UnitAttr());
     o = AttentionOp::create(b, loc, resultType, q, concat(kCache, k, 2),
                             concat(vCache, v, 2), bias,
                             MaskAttr::get(b.getContext(), MaskSpec::none()), scale,
                             softcap, b.getI64IntegerAttr(0));
   }
-  UnitAttr ringAttr = ring ? b.getUnitAttr() : UnitAttr();
-  stateOut(prefix + "k_cache",
-           CacheWriteOp::create(b, loc, kCache.getType(), kCache, k, pos, ringAttr));
-  stateOut(prefix + "v_cache",
-           CacheWriteOp::create(b, loc, vCache.getType(), vCache, v, pos, ringAttr));
   return o;
 }
 

@@ -239,9 +239,9 @@ HostTensor reference::cacheWrite(const HostTensor &cache, const HostTensor &fres
 }
 
 HostTensor reference::cacheBias(const HostTensor &positions, int64_t capacity,
-                                int64_t window, CacheLayout layout) {
+                                int64_t window, CacheLayout layout, bool written) {
   const int64_t batch = positions.dim(0), tokens = positions.dim(1),
-                keys = capacity + tokens;
+                keys = written ? capacity : capacity + tokens;
   HostTensor out = HostTensor::zeros({batch, 1, tokens, keys});
   for (int64_t b = 0; b < batch; ++b) {
     const int64_t p = positions.ints()[b * tokens];
@@ -249,7 +249,14 @@ HostTensor reference::cacheBias(const HostTensor &positions, int64_t capacity,
       for (int64_t k = 0; k < keys; ++k) {
         // The absolute position the key holds, or -1 for an empty slot.
         int64_t at;
-        if (k >= capacity)
+        // After this call's write (written): the slots alone, the last
+        // position written being p + n - 1.
+        const int64_t last = written ? p + tokens - 1 : p - 1;
+        if (written && layout == CacheLayout::Plain)
+          at = k <= last ? k : -1;
+        else if (written)
+          at = last - (((last - k) % capacity) + capacity) % capacity;
+        else if (k >= capacity)
           at = p + (k - capacity);
         else if (layout == CacheLayout::Plain)
           at = k < p ? k : -1;

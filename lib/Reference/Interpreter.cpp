@@ -456,7 +456,8 @@ bool Interpreter::step(Operation &op, std::string &error) {
             set(o, cacheBias(get(o.getPositions()), o.getCapacity(), o.getWindow(),
                              o.getRing()    ? CacheLayout::Ring
                              : o.getShift() ? CacheLayout::Shift
-                                            : CacheLayout::Plain));
+                                            : CacheLayout::Plain,
+                             o.getWritten()));
             return true;
           })
           .Case([&](MaskBiasOp o) {

@@ -58,9 +58,10 @@ HostTensor cacheWrite(const HostTensor &cache, const HostTensor &fresh,
 
 /// Which position slot s of a C-slot cache holds (hybrid.cache_bias).
 enum class CacheLayout { Plain, Ring, Shift };
-/// hybrid.cache_bias: [B, 1, n, C + n], 0 where query i sees key k.
+/// hybrid.cache_bias: [B, 1, n, C + n] ([B, 1, n, C] when `written`), 0
+/// where query i sees key k.
 HostTensor cacheBias(const HostTensor &positions, int64_t capacity,
-                     int64_t window, CacheLayout layout);
+                     int64_t window, CacheLayout layout, bool written = false);
 
 /// hybrid.rel_attention (Transformer-XL).
 HostTensor relAttention(const HostTensor &query, const HostTensor &key,

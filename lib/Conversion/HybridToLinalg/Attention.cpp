@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
@@ -445,7 +446,8 @@ struct LowerCacheBias : OpRewritePattern<CacheBiasOp> {
     RankedTensorType rt = op.getType();
     Type t = rt.getElementType();
     const int64_t capacity = op.getCapacity(), window = op.getWindow();
-    const bool ring = op.getRing(), shift = op.getShift();
+    const bool ring = op.getRing(), shift = op.getShift(), written = op.getWritten();
+    const int64_t tokens = rt.getDimSize(2);
     Value init = tensor::EmptyOp::create(rewriter, loc, rt.getShape(), t);
     AffineMap first = affineMap(ctx, 4, {dim(ctx, 0), getAffineConstantExpr(0, ctx)});
     Value bias = generic(
@@ -457,14 +459,20 @@ struct LowerCacheBias : OpRewritePattern<CacheBiasOp> {
           Value p = i.of(a[0]);
           Value q = i.add(p, i.of(linalg::IndexOp::create(nb, nl, 2)));
           Value k = i.of(linalg::IndexOp::create(nb, nl, 3));
-          Value isNew = i.cmp(P::sge, k, i.c(capacity));
-          Value newAt = i.add(p, i.sub(k, i.c(capacity)));
+          // The last position written: before this call's write, p - 1;
+          // after it (written), p + n - 1.
+          Value last = i.sub(p, i.c(written ? 1 - tokens : 1));
           Value slotAt =
-              ring    ? i.sub(i.sub(p, i.c(1)), i.mod(i.sub(i.sub(p, i.c(1)), k), capacity))
+              ring    ? i.sub(last, i.mod(i.sub(last, k), capacity))
               : shift ? i.add(i.sub(p, i.c(capacity)), k) // < 0: empty
-                      : arith::SelectOp::create(nb, nl, i.cmp(P::slt, k, p), k, i.c(-1))
+                      : arith::SelectOp::create(nb, nl, i.cmp(P::sle, k, last), k, i.c(-1))
                             .getResult();
-          Value at = arith::SelectOp::create(nb, nl, isNew, newAt, slotAt);
+          Value at = slotAt;
+          if (!written) {
+            Value isNew = i.cmp(P::sge, k, i.c(capacity));
+            Value newAt = i.add(p, i.sub(k, i.c(capacity)));
+            at = arith::SelectOp::create(nb, nl, isNew, newAt, slotAt);
+          }
           Value seen = arith::AndIOp::create(nb, nl, i.cmp(P::sge, at, i.c(0)),
                                              i.cmp(P::sle, at, q));
           if (window > 0)
@@ -479,49 +487,70 @@ struct LowerCacheBias : OpRewritePattern<CacheBiasOp> {
   }
 };
 
-/// result[b, h, s, d]: the new token written to slot s last (its index j
-/// from p = positions[b, 0]), read with tensor.extract, else the old slot.
+/// The cache with each new token's row [H, D] inserted at its slot (p + j,
+/// or (p + j) mod C for a ring, p = positions[b, 0]), tokens in order so the
+/// last one written to a slot wins; a ring starts at the first of the last
+/// C tokens (earlier ones would be overwritten), a plain cache skips slots
+/// outside [0, C). On buffers this is one copy of the cache (its argument
+/// is read-only) and n row copies, where a generic over every slot cost
+/// integer arithmetic per element of the whole cache.
 struct LowerCacheWrite : OpRewritePattern<CacheWriteOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(CacheWriteOp op,
                                 PatternRewriter &rewriter) const override {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
-    MLIRContext *ctx = getContext();
     Location loc = op.getLoc();
     RankedTensorType rt = op.getType();
-    const int64_t slots = rt.getDimSize(2),
-                  tokens = tensorType(op.getNewValues()).getDimSize(2);
+    RankedTensorType nt = tensorType(op.getNewValues());
+    const int64_t batch = rt.getDimSize(0), heads = rt.getDimSize(1),
+                  slots = rt.getDimSize(2), depth = rt.getDimSize(3),
+                  tokens = nt.getDimSize(2);
     const bool ring = op.getRing();
     Value fresh = op.getNewValues();
-    Value init = tensor::EmptyOp::create(rewriter, loc, rt.getShape(),
-                                         rt.getElementType());
-    AffineMap id4 = rewriter.getMultiDimIdentityMap(4);
-    AffineMap first = affineMap(ctx, 4, {dim(ctx, 0), getAffineConstantExpr(0, ctx)});
-    Value written = generic(
-        rewriter, loc, {op.getCache(), op.getPositions()}, init, {id4, first, id4},
-        "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
-          I64 i{nb, nl};
-          using P = arith::CmpIPredicate;
-          Value p = i.of(a[1]);
-          Value s = i.of(linalg::IndexOp::create(nb, nl, 2));
-          // The first j with slot(p + j) = s, then (ring) the last such j < n.
-          Value j = ring ? i.mod(i.sub(s, p), slots) : i.sub(s, p);
-          if (ring)
-            j = i.add(j, i.mul(i.c(slots),
-                               i.div(i.sub(i.c(tokens - 1), j), i.c(slots))));
-          Value valid = arith::AndIOp::create(nb, nl, i.cmp(P::sge, j, i.c(0)),
-                                              i.cmp(P::slt, j, i.c(tokens)));
-          Value safeJ = arith::SelectOp::create(nb, nl, valid, j, i.c(0));
-          Value index = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), safeJ);
-          Value value = tensor::ExtractOp::create(
-              nb, nl, fresh,
-              ValueRange{linalg::IndexOp::create(nb, nl, 0),
-                         linalg::IndexOp::create(nb, nl, 1), index,
-                         linalg::IndexOp::create(nb, nl, 3)});
-          return arith::SelectOp::create(nb, nl, valid, value, a[0]).getResult();
+    auto index = [&](OpBuilder &b, Location l, int64_t v) { return indexConstant(b, l, v); };
+    auto rowType = RankedTensorType::get({1, heads, 1, depth}, rt.getElementType());
+    SmallVector<OpFoldResult> sizes{rewriter.getIndexAttr(1), rewriter.getIndexAttr(heads),
+                                    rewriter.getIndexAttr(1), rewriter.getIndexAttr(depth)};
+    SmallVector<OpFoldResult> strides(4, rewriter.getIndexAttr(1));
+    auto perBatch = scf::ForOp::create(
+        rewriter, loc, index(rewriter, loc, 0), index(rewriter, loc, batch),
+        index(rewriter, loc, 1), ValueRange{op.getCache()},
+        [&](OpBuilder &b, Location l, Value bi, ValueRange cacheIn) {
+          I64 i{b, l};
+          Value p = i.of(tensor::ExtractOp::create(b, l, op.getPositions(),
+                                                   ValueRange{bi, index(b, l, 0)}));
+          const int64_t firstToken = ring ? std::max<int64_t>(0, tokens - slots) : 0;
+          auto perToken = scf::ForOp::create(
+              b, l, index(b, l, firstToken), index(b, l, tokens), index(b, l, 1), cacheIn,
+              [&](OpBuilder &tb, Location tl, Value j, ValueRange cache) {
+                I64 ti{tb, tl};
+                Value at = ti.add(p, ti.of(j));
+                Value slot = ring ? ti.mod(at, slots) : at;
+                using P = arith::CmpIPredicate;
+                Value inside = arith::AndIOp::create(tb, tl, ti.cmp(P::sge, slot, ti.c(0)),
+                                                     ti.cmp(P::slt, slot, ti.c(slots)));
+                auto write = scf::IfOp::create(
+                    tb, tl, inside,
+                    [&](OpBuilder &wb, Location wl) {
+                      Value slotIndex =
+                          arith::IndexCastOp::create(wb, wl, wb.getIndexType(), slot);
+                      SmallVector<OpFoldResult> from{bi, wb.getIndexAttr(0), j,
+                                                     wb.getIndexAttr(0)};
+                      SmallVector<OpFoldResult> to{bi, wb.getIndexAttr(0), slotIndex,
+                                                   wb.getIndexAttr(0)};
+                      Value row = tensor::ExtractSliceOp::create(wb, wl, rowType, fresh, from,
+                                                                 sizes, strides);
+                      Value next = tensor::InsertSliceOp::create(wb, wl, row, cache[0], to,
+                                                                 sizes, strides);
+                      scf::YieldOp::create(wb, wl, next);
+                    },
+                    [&](OpBuilder &sb, Location sl) { scf::YieldOp::create(sb, sl, cache[0]); });
+                scf::YieldOp::create(tb, tl, write.getResults());
+              });
+          scf::YieldOp::create(b, l, perToken.getResults());
         });
-    rewriter.replaceOp(op, written);
+    rewriter.replaceOp(op, perBatch.getResults());
     return success();
   }
 };

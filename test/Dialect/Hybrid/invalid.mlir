@@ -1542,6 +1542,22 @@ func.func @cache_bias_ring_and_shift(%pos: tensor<1x2xi64>) {
 
 // -----
 
+func.func @cache_bias_written_keys(%pos: tensor<1x2xi64>) {
+  // expected-error @+1 {{'result' dim 3 (keys (capacity, written)) is 6, expected 4}}
+  %b = hybrid.cache_bias %pos {capacity = 4, written} : tensor<1x2xi64> -> tensor<1x1x2x6xf32>
+  return
+}
+
+// -----
+
+func.func @cache_bias_written_shift(%pos: tensor<1x2xi64>) {
+  // expected-error @+1 {{'written' describes a cache after hybrid.cache_write; a shift register is not written by it}}
+  %b = hybrid.cache_bias %pos {capacity = 4, shift, written} : tensor<1x2xi64> -> tensor<1x1x2x4xf32>
+  return
+}
+
+// -----
+
 func.func @memory_read_write_read_keys(%m: tensor<2x16x32xf32>, %k: tensor<2x8x32xf32>,
     %rk: tensor<2x7x32xf32>, %b: tensor<2x8xf32>) {
   // expected-error @+1 {{'read_keys' dim 1 (seq) is 7, expected 8 (from 'keys')}}

@@ -220,6 +220,14 @@ func.func @kv_cache(%cache: tensor<1x2x4x8xf32>, %new: tensor<1x2x1x8xf32>, %pos
   return %c, %b : tensor<1x2x4x8xf32>, tensor<1x1x1x5xf32>
 }
 
+// After the write: the C slots alone are the keys.
+// CHECK-LABEL: func.func @kv_cache_written
+func.func @kv_cache_written(%pos: tensor<1x1xi64>) -> tensor<1x1x1x4xf32> {
+  // CHECK: hybrid.cache_bias %{{.*}} {capacity = 4 : i64, ring, window = 4 : i64, written} : tensor<1x1xi64> -> tensor<1x1x1x4xf32>
+  %b = hybrid.cache_bias %pos {capacity = 4, window = 4, ring, written} : tensor<1x1xi64> -> tensor<1x1x1x4xf32>
+  return %b : tensor<1x1x1x4xf32>
+}
+
 // CHECK-LABEL: func @linear_attention_carried
 func.func @linear_attention_carried(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x1x8xf32>,
     %v: tensor<1x2x1x6xf32>, %s: tensor<1x2x8x6xf32>, %z: tensor<1x2x8xf32>)

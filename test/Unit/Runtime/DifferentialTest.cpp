@@ -425,6 +425,26 @@ TEST(Differential, KVCacheWriteAndBias) {
       EXPECT_TRUE(matchesReference(source, "f", seed * 7 + tokens, {{2, {0, 14}}}))
           << tokens << " tokens";
   }
+  // After the write (`written`): the 5 slots alone are the keys; plain caches
+  // with and without a window, rings of one token (decode).
+  for (int tokens : {1, 3}) {
+    std::string source = format(
+        "func.func @f(%pos: tensor<2x{n}xi64>) -> (tensor<2x1x{n}x5xf32>, tensor<2x1x{n}x5xf32>,"
+        " tensor<2x1x{n}x5xf32>) {\n"
+        "  %b1 = hybrid.cache_bias %pos {capacity = 5 : i64, written} : tensor<2x{n}xi64> -> tensor<2x1x{n}x5xf32>\n"
+        "  %b2 = hybrid.cache_bias %pos {capacity = 5 : i64, window = 2 : i64, written}"
+        " : tensor<2x{n}xi64> -> tensor<2x1x{n}x5xf32>\n"
+        "  %b3 = hybrid.cache_bias %pos {capacity = 5 : i64, window = 5 : i64, ring, written}"
+        " : tensor<2x{n}xi64> -> tensor<2x1x{n}x5xf32>\n"
+        "  %e1 = math.exp %b1 : tensor<2x1x{n}x5xf32>\n"
+        "  %e2 = math.exp %b2 : tensor<2x1x{n}x5xf32>\n"
+        "  %e3 = math.exp %b3 : tensor<2x1x{n}x5xf32>\n"
+        "  return %e1, %e2, %e3 : tensor<2x1x{n}x5xf32>, tensor<2x1x{n}x5xf32>, tensor<2x1x{n}x5xf32>\n}\n",
+        {{"n", std::to_string(tokens)}});
+    for (unsigned seed : {1u, 2u, 3u})
+      EXPECT_TRUE(matchesReference(source, "f", seed * 5 + tokens, {{0, {0, 14}}}))
+          << tokens << " tokens, written";
+  }
 }
 
 TEST(Differential, EveryActivation) {

@@ -357,6 +357,9 @@ LogicalResult CacheBiasOp::verify() {
     return emitOpError() << "window must be >= 0, got " << getWindow();
   if (getRing() && getShift())
     return emitOpError() << "is a ring or a shift register, not both";
+  if (getWritten() && getShift())
+    return emitOpError() << "'written' describes a cache after hybrid.cache_write; a shift "
+                            "register is not written by it";
   if (failed(checkShape(op, "positions", getPositions(),
                         {anyDim("batch"), anyDim("tokens")})))
     return failure();
@@ -365,6 +368,9 @@ LogicalResult CacheBiasOp::verify() {
                     {{dimOf(getPositions(), 0), "batch", "positions"},
                      {1, "heads"},
                      {tokens, "tokens", "positions"},
-                     {isStatic(tokens) ? getCapacity() + tokens : ShapedType::kDynamic,
-                      "keys (capacity + tokens)"}});
+                     getWritten()
+                         ? Dim{getCapacity(), "keys (capacity, written)"}
+                         : Dim{isStatic(tokens) ? getCapacity() + tokens
+                                                     : ShapedType::kDynamic,
+                                    "keys (capacity + tokens)"}});
 }

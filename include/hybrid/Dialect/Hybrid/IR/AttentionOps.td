@@ -264,6 +264,15 @@ def Hybrid_CacheBiasOp : Hybrid_Op<"cache_bias"> {
     A key at position a is seen when `a ≤ q` and, with `window = W > 0`,
     `q − a < W` (the causal window of `#hybrid.mask<causal, window = W>`).
 
+    With `written`, the keys are instead the C slots *after* this call's
+    `hybrid.cache_write` of the n new tokens (`result [B, 1, n, C]`: no new
+    keys appended, so attention reads the written cache itself, with no
+    concatenated copy): slot s of a plain cache holds position s if
+    `s < p + n`; slot s of a `ring` holds `l − ((l − s) mod C)`, `l = p + n − 1`,
+    if that is ≥ 0. A ring written with n > 1 tokens has lost keys that
+    its earlier queries need, so the frontend uses `written` on a ring only
+    for n = 1 (decode).
+
     ```mlir
     %bias = hybrid.cache_bias %positions {capacity = 4 : i64, window = 4 : i64, ring}
           : tensor<1x1xi64> -> tensor<1x1x1x5xf32>
@@ -271,7 +280,7 @@ def Hybrid_CacheBiasOp : Hybrid_Op<"cache_bias"> {
   }];
   let arguments = (ins Hybrid_IndexTensor:$positions, Hybrid_I64Attr:$capacity,
                        DefaultValuedAttr<Hybrid_I64Attr, "0">:$window,
-                       UnitAttr:$ring, UnitAttr:$shift);
+                       UnitAttr:$ring, UnitAttr:$shift, UnitAttr:$written);
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = "$positions attr-dict `:` type($positions) `->` type($result)";
   let hasVerifier = 1;
