@@ -12,10 +12,16 @@ jamba and gemma2, times a forward over P tokens:
   HF 1 / HF N  the HF model's forward in this process, torch eager, with one
                thread and with all threads
 and prints tokens per second and the ratios, one thread against one and
-all against all. Nothing is asserted.
+all against all. With --decode N (default 64) it then prints decode, after
+the same prompt, in ms per token:
+  ours 1 / N   hybrid-run DIR --generate=N+1 (the session's decode function,
+               compiled once through a fresh compile cache)
+  HF 1 / HF N  HF's generate() of N+1 tokens minus that of 1 token, divided
+               by N (greedy, with its cache: past_key_values / cache_params)
+Nothing is asserted.
 
   .venv-hf/bin/python scripts/bench_models.py [--build build] [--tokens 512]
-      [--models mamba,jamba,gemma2] [--layers 8] [--runs 3]
+      [--models mamba,jamba,gemma2] [--layers 8] [--runs 3] [--decode 64]
 """
 
 import argparse
@@ -44,6 +50,32 @@ def run_hybrid(build, directory, ids_path, runs, packed, threads):
     return float(re.search(r"([0-9.]+) ms per run", out.stdout).group(1)) / 1e3
 
 
+def run_hybrid_decode(build, directory, ids_path, tokens, threads, cache):
+    cmd = [os.path.join(build, "bin", "hybrid-run"), directory, "--target=cpu",
+           "--input=@" + ids_path, "--generate=%d" % (tokens + 1), "--ignore-eos",
+           "--threads=%d" % threads, "--cache-dir=" + cache]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit("hybrid-run failed: " + out.stderr)
+    return float(re.search(r"([0-9.]+) ms/token", out.stdout + out.stderr).group(1)) / 1e3
+
+
+def run_hf_decode(model, ids, threads, tokens):
+    torch.set_num_threads(threads)
+
+    def generate(n):
+        start = time.perf_counter()
+        model.generate(ids, max_new_tokens=n, min_new_tokens=n, do_sample=False,
+                       use_cache=True, pad_token_id=0)
+        return time.perf_counter() - start
+
+    with torch.no_grad():
+        generate(2)
+        one = min(generate(1) for _ in range(2))
+        many = min(generate(tokens + 1) for _ in range(2))
+    return (many - one) / tokens
+
+
 def run_hf(model, ids, threads, runs):
     torch.set_num_threads(threads)
     with torch.no_grad():
@@ -63,6 +95,7 @@ def main():
     parser.add_argument("--layers", type=int, default=8)
     parser.add_argument("--tokens", type=int, default=512)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--decode", type=int, default=64)
     args = parser.parse_args()
     torch.manual_seed(0)
     threads = os.cpu_count() or 1
@@ -71,6 +104,7 @@ def main():
     print("| model | plain loops | ours 1 thread | HF 1 thread | vs HF 1 | ours %d threads "
           "| HF %d threads | vs HF %d | %d threads vs plain |" % (threads, threads, threads, threads))
     print("|---|---|---|---|---|---|---|---|---|")
+    decode_rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
             directory = os.path.join(tmp, name)
@@ -89,6 +123,24 @@ def main():
             print("| %s | %.0f | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× | %.2f× |" %
                   (name, tps(plain), tps(ours1), tps(hf1), hf1 / ours1, tps(oursn), tps(hfn),
                    hfn / oursn, plain / oursn), flush=True)
+            if args.decode > 0:
+                cache = os.path.join(tmp, name + "-cache")
+                d1 = run_hybrid_decode(args.build, directory, ids_path, args.decode, 1, cache)
+                dn = run_hybrid_decode(args.build, directory, ids_path, args.decode, threads,
+                                       cache)
+                h1 = run_hf_decode(model, ids, 1, args.decode)
+                hn = run_hf_decode(model, ids, threads, args.decode)
+                decode_rows.append((name, d1, h1, dn, hn))
+    if decode_rows:
+        ms = lambda t: t * 1e3  # noqa: E731
+        print("\ndecode after the %d-token prompt, %d tokens; ms/token (ratio = other / ours)"
+              % (args.tokens, args.decode))
+        print("| model | ours 1 thread | HF 1 thread | vs HF 1 | ours %d threads | HF %d threads "
+              "| vs HF %d |" % (threads, threads, threads))
+        print("|---|---|---|---|---|---|---|")
+        for name, d1, h1, dn, hn in decode_rows:
+            print("| %s | %.2f | %.2f | %.2f× | %.2f | %.2f | %.2f× |" %
+                  (name, ms(d1), ms(h1), h1 / d1, ms(dn), ms(hn), hn / dn))
 
 
 if __name__ == "__main__":

@@ -69,6 +69,32 @@ Value gatherRows(OpBuilder &b, Location loc, Value x, Value rows, Value count) {
                  });
 }
 
+/// The [1, N, K] tensors that `stacked` [E, N, K] concatenates along dim 0
+/// (an importer stacking per-expert checkpoint tensors), or none.
+SmallVector<Value> stackedTensors(Value stacked) {
+  auto concat = stacked.getDefiningOp<tensor::ConcatOp>();
+  if (!concat || concat.getDim() != 0)
+    return {};
+  SmallVector<Value> parts;
+  for (Value part : concat.getInputs()) {
+    if (tensorType(part).getDimSize(0) != 1)
+      return {};
+    parts.push_back(part);
+  }
+  return parts;
+}
+
+/// [1, N, K] → [N, K], looking through the importer's expand_shape.
+Value dropUnitDim(OpBuilder &b, Location loc, Value x) {
+  if (auto expand = x.getDefiningOp<tensor::ExpandShapeOp>())
+    if (tensorType(expand.getSrc()).getRank() == 2)
+      return expand.getSrc();
+  RankedTensorType type = tensorType(x);
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get(type.getShape().drop_front(), type.getElementType()), x,
+      SmallVector<ReassociationIndices>{{0, 1}, {2}});
+}
+
 /// weights[expert]: `[E, N, K]` → `[N, K]`, a linear layer's [out, in].
 Value expertWeight(OpBuilder &b, Location loc, Value weights, Value expert) {
   RankedTensorType type = tensorType(weights);
@@ -238,38 +264,58 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
     if (op.getNormalizeTopK())
       weights = divideRows(weights, rowSum(weights));
 
-    Value zero = indexConstant(rewriter, loc, 0), one = indexConstant(rewriter, loc, 1);
-    auto perExpert = scf::ForOp::create(
-        rewriter, loc, zero, indexConstant(rewriter, loc, experts), one,
-        ValueRange{filledTensor(rewriter, loc, {tokens, hidden}, t, 0.0)},
-        [&](OpBuilder &b, Location l, Value expert, ValueRange iter) {
-          Value out = iter[0];
-          auto [rows, count] = routedTokens(b, l, chosen, expert, tokens);
-          Value any = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, count,
-                                            indexConstant(b, l, 0));
-          auto ifAny = scf::IfOp::create(b, l, TypeRange{out.getType()}, any,
-                                         /*withElseRegion=*/true);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(ifAny.elseBlock());
-          scf::YieldOp::create(b, l, out);
-          b.setInsertionPointToStart(ifAny.thenBlock());
-          Value xe = gatherRows(b, l, x, rows, count);
-          Value g = rowsTimesWeight(b, l, xe, expertWeight(b, l, op.getGate(), expert), count);
-          Value u = rowsTimesWeight(b, l, xe, expertWeight(b, l, op.getUp(), expert), count);
-          Activation act = op.getActivation();
-          Value h = generic(b, l, {g, u}, emptyRows(b, l, count, inter, t),
-                            SmallVector<AffineMap>(3, b.getMultiDimIdentityMap(2)), "pp",
-                            [&](OpBuilder &nb, Location nl, ValueRange a) {
-                              return arith::MulFOp::create(
-                                         nb, nl, activate(nb, nl, act, a[0]), a[1])
-                                  .getResult();
-                            });
-          Value y = rowsTimesWeight(b, l, h, expertWeight(b, l, op.getDown(), expert), count);
-          scf::YieldOp::create(b, l, addRows(b, l, out, y, rows, count, weights, expert));
-          b.setInsertionPointAfter(ifAny);
-          scf::YieldOp::create(b, l, ifAny.getResult(0));
-        });
-    Value out = perExpert.getResult(0);
+    // One expert's contribution added into `out`, its weights [N, K] given.
+    Activation act = op.getActivation();
+    auto addExpert = [&](OpBuilder &b, Location l, Value expert, Value out, Value gateW,
+                         Value upW, Value downW) -> Value {
+      auto [rows, count] = routedTokens(b, l, chosen, expert, tokens);
+      Value any = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, count,
+                                        indexConstant(b, l, 0));
+      auto ifAny = scf::IfOp::create(b, l, TypeRange{out.getType()}, any,
+                                     /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifAny.elseBlock());
+      scf::YieldOp::create(b, l, out);
+      b.setInsertionPointToStart(ifAny.thenBlock());
+      Value xe = gatherRows(b, l, x, rows, count);
+      Value g = rowsTimesWeight(b, l, xe, gateW, count);
+      Value u = rowsTimesWeight(b, l, xe, upW, count);
+      Value h = generic(b, l, {g, u}, emptyRows(b, l, count, inter, t),
+                        SmallVector<AffineMap>(3, b.getMultiDimIdentityMap(2)), "pp",
+                        [&](OpBuilder &nb, Location nl, ValueRange a) {
+                          return arith::MulFOp::create(
+                                     nb, nl, activate(nb, nl, act, a[0]), a[1])
+                              .getResult();
+                        });
+      Value y = rowsTimesWeight(b, l, h, downW, count);
+      scf::YieldOp::create(b, l, addRows(b, l, out, y, rows, count, weights, expert));
+      return ifAny.getResult(0);
+    };
+
+    Value out = filledTensor(rewriter, loc, {tokens, hidden}, t, 0.0);
+    SmallVector<Value> gates = stackedTensors(op.getGate()), ups = stackedTensors(op.getUp()),
+                       downs = stackedTensors(op.getDown());
+    if (!gates.empty() && !ups.empty() && !downs.empty()) {
+      // Per-expert checkpoint tensors stacked by the importer: each expert
+      // reads its own tensors (the stacked copy, every expert's weights on
+      // every call, is never made), so the experts are unrolled.
+      for (int64_t e = 0; e < experts; ++e)
+        out = addExpert(rewriter, loc, indexConstant(rewriter, loc, e), out,
+                        dropUnitDim(rewriter, loc, gates[e]), dropUnitDim(rewriter, loc, ups[e]),
+                        dropUnitDim(rewriter, loc, downs[e]));
+    } else {
+      auto perExpert = scf::ForOp::create(
+          rewriter, loc, indexConstant(rewriter, loc, 0), indexConstant(rewriter, loc, experts),
+          indexConstant(rewriter, loc, 1), ValueRange{out},
+          [&](OpBuilder &b, Location l, Value expert, ValueRange iter) {
+            Value next = addExpert(b, l, expert, iter[0],
+                                   expertWeight(b, l, op.getGate(), expert),
+                                   expertWeight(b, l, op.getUp(), expert),
+                                   expertWeight(b, l, op.getDown(), expert));
+            scf::YieldOp::create(b, l, next);
+          });
+      out = perExpert.getResult(0);
+    }
     out = expandFromRows(rewriter, loc, out, inType);
     rewriter.replaceOp(op, out);
     return success();

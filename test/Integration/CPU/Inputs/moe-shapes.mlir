@@ -26,3 +26,23 @@ func.func @decode(%x: tensor<1x1x64xf32>, %r: tensor<8x64xf32>, %g: tensor<8x80x
          tensor<8x64x80xf32>) -> tensor<1x1x64xf32>
   return %y : tensor<1x1x64xf32>
 }
+// Per-expert tensors stacked with tensor.concat, as the Jamba importer does
+// for per-expert checkpoints: each expert reads its own tensors (unrolled).
+func.func @stacked(%x: tensor<1x20x64xf32>, %r: tensor<2x64xf32>,
+                   %g0: tensor<80x64xf32>, %g1: tensor<80x64xf32>,
+                   %u0: tensor<80x64xf32>, %u1: tensor<80x64xf32>,
+                   %d0: tensor<64x80xf32>, %d1: tensor<64x80xf32>) -> tensor<1x20x64xf32> {
+  %eg0 = tensor.expand_shape %g0 [[0, 1], [2]] output_shape [1, 80, 64] : tensor<80x64xf32> into tensor<1x80x64xf32>
+  %eg1 = tensor.expand_shape %g1 [[0, 1], [2]] output_shape [1, 80, 64] : tensor<80x64xf32> into tensor<1x80x64xf32>
+  %eu0 = tensor.expand_shape %u0 [[0, 1], [2]] output_shape [1, 80, 64] : tensor<80x64xf32> into tensor<1x80x64xf32>
+  %eu1 = tensor.expand_shape %u1 [[0, 1], [2]] output_shape [1, 80, 64] : tensor<80x64xf32> into tensor<1x80x64xf32>
+  %ed0 = tensor.expand_shape %d0 [[0, 1], [2]] output_shape [1, 64, 80] : tensor<64x80xf32> into tensor<1x64x80xf32>
+  %ed1 = tensor.expand_shape %d1 [[0, 1], [2]] output_shape [1, 64, 80] : tensor<64x80xf32> into tensor<1x64x80xf32>
+  %g = tensor.concat dim(0) %eg0, %eg1 : (tensor<1x80x64xf32>, tensor<1x80x64xf32>) -> tensor<2x80x64xf32>
+  %u = tensor.concat dim(0) %eu0, %eu1 : (tensor<1x80x64xf32>, tensor<1x80x64xf32>) -> tensor<2x80x64xf32>
+  %d = tensor.concat dim(0) %ed0, %ed1 : (tensor<1x64x80xf32>, tensor<1x64x80xf32>) -> tensor<2x64x80xf32>
+  %y = hybrid.moe %x, %r, %g, %u, %d {top_k = 1 : i64}
+      : (tensor<1x20x64xf32>, tensor<2x64xf32>, tensor<2x80x64xf32>, tensor<2x80x64xf32>,
+         tensor<2x64x80xf32>) -> tensor<1x20x64xf32>
+  return %y : tensor<1x20x64xf32>
+}
