@@ -63,18 +63,33 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
     }
     descriptors.push_back(descriptor(data, want.shape));
   }
-  results.clear();
+  // A result buffer handed in with the signature's shape and type is
+  // written in place: the compiled code writes every element of its
+  // results, so a session passes the buffers of the state it replaced last
+  // time (no allocation, no zero fill). The compiled code assumes results
+  // and arguments never overlap, so an argument is refused as a result.
+  results.resize(numResults);
+  for (size_t r = 0; r < numResults; ++r)
+    for (size_t i = 0; i < numArgs; ++i)
+      if (args[i] == &results[r]) {
+        error = "@" + name + ": result " + std::to_string(r) + " is argument " +
+                std::to_string(i) + "'s tensor (results are written while arguments are read)";
+        return false;
+      }
   for (size_t r = 0; r < numResults; ++r) {
     const TensorSignature &out = sig.results[r];
-    results.push_back(HostTensor::zeros(out.shape, out.dtype));
+    HostTensor &result = results[r];
+    if (result.shape() != out.shape || result.isFloat() != (out.dtype == DType::F32) ||
+        result.numel() == 0)
+      result = HostTensor::zeros(out.shape, out.dtype);
     void *data;
     if (out.dtype == DType::F32) {
-      data = results.back().floats();
+      data = result.floats();
     } else if (out.dtype == DType::I32) {
       narrowed[numArgs + r].assign(numElements(out.shape), 0);
       data = narrowed[numArgs + r].data();
     } else {
-      data = results.back().ints();
+      data = result.ints();
     }
     descriptors.push_back(descriptor(data, out.shape));
   }

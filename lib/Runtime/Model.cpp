@@ -179,12 +179,18 @@ bool Session::runChunk(const HostTensor &ids, HostTensor &logits,
       break;
     }
   }
-  std::vector<HostTensor> results;
+  std::vector<HostTensor> results(1 + fn->stateResults.size());
+  for (size_t s = 0; s < fn->stateResults.size(); ++s)
+    if (auto it = spare.find(fn->stateResults[s]); it != spare.end())
+      results[1 + s] = std::move(it->second);
   if (!model.code->run(*fn, args, results, error))
     return false;
   logits = std::move(results[0]);
-  for (size_t s = 0; s < fn->stateResults.size(); ++s)
-    state[fn->stateResults[s]] = std::move(results[1 + s]);
+  for (size_t s = 0; s < fn->stateResults.size(); ++s) {
+    HostTensor &current = state[fn->stateResults[s]];
+    spare[fn->stateResults[s]] = std::move(current);
+    current = std::move(results[1 + s]);
+  }
   position += ids.dim(1);
   return true;
 }

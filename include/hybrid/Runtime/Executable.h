@@ -37,7 +37,10 @@ using PackedEntry = void (*)(void **);
 std::string packedEntryName(const std::string &name);
 
 /// Calls `entry` (function `name`, for messages) on `args`, checked against
-/// `signature`; `results` get the signature's result shapes.
+/// `signature`; `results` get the signature's result shapes. A tensor
+/// already in `results[r]` with result r's shape and type is overwritten in
+/// place (every element); the others are allocated. An argument that is
+/// one of `results`' own tensors is an error.
 bool callPacked(PackedEntry entry, const std::string &name,
                 const FunctionSignature &signature,
                 const std::vector<const HostTensor *> &args,

@@ -137,6 +137,9 @@ private:
   int64_t position = 0;
   std::vector<StateInfo> layout;
   std::map<std::string, HostTensor> state;
+  /// The state the last call replaced: the next call writes its new state
+  /// into these buffers (no allocation or zero fill per call).
+  std::map<std::string, HostTensor> spare;
 };
 
 } // namespace mlir::hybrid

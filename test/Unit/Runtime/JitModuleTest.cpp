@@ -59,4 +59,49 @@ TEST(JitModule, ArgumentsAreNeverWritten) {
   }
 }
 
+// A result buffer handed in with the right shape is overwritten in place
+// (a session's spare state: no allocation, no zero fill), every element of
+// it; one of another shape is replaced, and an argument's own tensor is
+// refused.
+TEST(JitModule, ResultBuffersAreReused) {
+  DialectRegistry registry;
+  registerCPUPipelineDialects(registry);
+  MLIRContext context(registry);
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
+      "func.func @f(%c: tensor<1x1x4x2xf32>, %n: tensor<1x1x1x2xf32>,"
+      " %p: tensor<1x1xi64>) -> tensor<1x1x4x2xf32> {\n"
+      "  %w = hybrid.cache_write %c, %n, %p"
+      " : tensor<1x1x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1x1xi64>\n"
+      "  return %w : tensor<1x1x4x2xf32>\n}\n",
+      &context);
+  ASSERT_TRUE(module);
+  std::string error;
+  std::unique_ptr<JitModule> jit = JitModule::compile(*module, error);
+  ASSERT_TRUE(jit) << error;
+  HostTensor cache = HostTensor::fromFloats({1, 1, 4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
+  HostTensor fresh = HostTensor::fromFloats({1, 1, 1, 2}, {9, 9});
+  HostTensor position = HostTensor::fromInts({1, 1}, {1});
+  const std::vector<float> expected{1, 2, 9, 9, 5, 6, 7, 8};
+
+  std::vector<HostTensor> results;
+  results.push_back(HostTensor::fromFloats({1, 1, 4, 2}, std::vector<float>(8, -42.0f)));
+  const float *spare = results[0].floats();
+  ASSERT_TRUE(jit->run("f", {&cache, &fresh, &position}, results, error)) << error;
+  EXPECT_EQ(results[0].floats(), spare);
+  EXPECT_EQ(std::vector<float>(results[0].floats(), results[0].floats() + 8), expected);
+
+  // An argument that is the result's own tensor: an error, not a write
+  // into what is being read.
+  results[0] = cache;
+  EXPECT_FALSE(jit->run("f", {&results[0], &fresh, &position}, results, error));
+  EXPECT_EQ(error, "@f: result 0 is argument 0's tensor (results are written while "
+                   "arguments are read)");
+
+  // Another shape: replaced.
+  results[0] = HostTensor::fromFloats({2}, {0, 0});
+  ASSERT_TRUE(jit->run("f", {&cache, &fresh, &position}, results, error)) << error;
+  EXPECT_EQ(results[0].shape(), (std::vector<int64_t>{1, 1, 4, 2}));
+  EXPECT_EQ(std::vector<float>(results[0].floats(), results[0].floats() + 8), expected);
+}
+
 } // namespace
