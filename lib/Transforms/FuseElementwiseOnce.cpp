@@ -55,10 +55,15 @@ struct FuseElementwiseOncePass
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
       if (!producer || !producer->hasOneUse())
         return false;
-      // The linear layer's contraction stays a plain multiply-add, which
-      // hybrid-packed-gemm turns into its micro-kernels.
-      if (auto generic = dyn_cast<linalg::GenericOp>(fused->getOwner());
-          generic && isTransposedBGemm(generic))
+      // The linear layer's contraction stays a plain multiply-add over a
+      // 2-D weight, which hybrid-packed-gemm turns into its micro-kernels:
+      // nothing fuses into it, and no reshape (a split into heads) folds
+      // into it either, which would make its weight [heads, d, k].
+      auto isGemm = [](Operation *op) {
+        auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+        return generic && isTransposedBGemm(generic);
+      };
+      if (isGemm(fused->getOwner()) || isGemm(producer))
         return false;
       auto linalgProducer = dyn_cast<linalg::LinalgOp>(producer);
       return !consumer || !linalgProducer || cheapToRecompute(producer) ||

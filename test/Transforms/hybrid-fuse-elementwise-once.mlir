@@ -45,3 +45,21 @@ func.func @norm_then_linear(%x: tensor<1x4x64xf32>, %g: tensor<64xf32>, %w: tens
   %y = hybrid.linear %n, %w : (tensor<1x4x64xf32>, tensor<32x64xf32>) -> tensor<1x4x32xf32>
   return %y : tensor<1x4x32xf32>
 }
+
+// -----
+
+// Nor does a split into heads fold into the projection (it would make the
+// weight [heads, d, k] and the contraction no linear layer): Gemma 2's
+// q/k/v projections ran as tiled scalar loops that way.
+// CHECK-LABEL: func @linear_then_heads
+// CHECK-NOT: tensor.expand_shape %arg1
+// CHECK: linalg.generic {{.*}}"reduction"]} ins(%{{.*}}, %arg1 : tensor<4x64xf32>, tensor<32x64xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: arith.addf
+// CHECK: return
+func.func @linear_then_heads(%x: tensor<1x4x64xf32>, %w: tensor<32x64xf32>) -> tensor<1x2x4x16xf32> {
+  %y = hybrid.linear %x, %w : (tensor<1x4x64xf32>, tensor<32x64xf32>) -> tensor<1x4x32xf32>
+  %h = hybrid.split_heads %y {heads = 2 : i64} : tensor<1x4x32xf32> -> tensor<1x2x4x16xf32>
+  return %h : tensor<1x2x4x16xf32>
+}

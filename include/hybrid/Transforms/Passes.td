@@ -41,8 +41,10 @@ def FuseElementwiseOnce : Pass<"hybrid-fuse-elementwise-once", "ModuleOp"> {
     KV-cache attention's score contraction made a 1k-token prefill 25× slower
     than the attention itself. Cheap producers and expensive ones read
     about once still fuse, except into a linear layer's contraction, which
-    stays a plain multiply-add for `hybrid-packed-gemm` (RMSNorm's scaling
-    fused into Mamba's in_proj kept its largest product in scalar loops).
+    stays a plain multiply-add over a 2-D weight for `hybrid-packed-gemm`:
+    nothing fuses into it and no reshape folds into it (RMSNorm's scaling
+    fused into Mamba's in_proj, and the split into heads folded into Gemma
+    2's q/k/v projections, kept those products in scalar loops).
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
