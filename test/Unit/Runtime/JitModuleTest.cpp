@@ -21,27 +21,40 @@ using namespace mlir::hybrid;
 
 namespace {
 
-TEST(JitModule, ArgumentsAreNeverWritten) {
+/// @f writes a new key row into a [1, 1, 4, 2] cache with cache_write.
+const char *kCacheWrite =
+    "func.func @f(%c: tensor<1x1x4x2xf32>, %n: tensor<1x1x1x2xf32>,"
+    " %p: tensor<1x1xi64>) -> tensor<1x1x4x2xf32> {\n"
+    "  %w = hybrid.cache_write %c, %n, %p"
+    " : tensor<1x1x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1x1xi64>\n"
+    "  return %w : tensor<1x1x4x2xf32>\n}\n";
+
+/// `source` compiled for the host, or null with a test failure.
+std::unique_ptr<JitModule> compileForTest(const std::string &source) {
   DialectRegistry registry;
   registerCPUPipelineDialects(registry);
   MLIRContext context(registry);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      "func.func @f(%c: tensor<1x1x4x2xf32>, %n: tensor<1x1x1x2xf32>,"
-      " %p: tensor<1x1xi64>) -> tensor<1x1x4x2xf32> {\n"
-      "  %w = hybrid.cache_write %c, %n, %p"
-      " : tensor<1x1x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1x1xi64>\n"
-      "  return %w : tensor<1x1x4x2xf32>\n}\n"
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  EXPECT_TRUE(module);
+  if (!module)
+    return nullptr;
+  std::string error;
+  std::unique_ptr<JitModule> jit = JitModule::compile(*module, error);
+  EXPECT_TRUE(jit) << error;
+  return jit;
+}
+
+TEST(JitModule, ArgumentsAreNeverWritten) {
+  std::unique_ptr<JitModule> jit = compileForTest(
+      std::string(kCacheWrite) +
       // An insert_slice bufferizes into its destination's buffer when it may.
       "func.func @g(%c: tensor<1x1x4x2xf32>, %n: tensor<1x1x1x2xf32>,"
       " %p: tensor<1x1xi64>) -> tensor<1x1x4x2xf32> {\n"
       "  %w = tensor.insert_slice %n into %c[0, 0, 2, 0] [1, 1, 1, 2] [1, 1, 1, 1]"
       " : tensor<1x1x1x2xf32> into tensor<1x1x4x2xf32>\n"
-      "  return %w : tensor<1x1x4x2xf32>\n}\n",
-      &context);
-  ASSERT_TRUE(module);
+      "  return %w : tensor<1x1x4x2xf32>\n}\n");
+  ASSERT_TRUE(jit);
   std::string error;
-  std::unique_ptr<JitModule> jit = JitModule::compile(*module, error);
-  ASSERT_TRUE(jit) << error;
   HostTensor cache = HostTensor::fromFloats({1, 1, 4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
   HostTensor fresh = HostTensor::fromFloats({1, 1, 1, 2}, {9, 9});
   HostTensor position = HostTensor::fromInts({1, 1}, {2});
@@ -64,20 +77,9 @@ TEST(JitModule, ArgumentsAreNeverWritten) {
 // it; one of another shape is replaced, and an argument's own tensor is
 // refused.
 TEST(JitModule, ResultBuffersAreReused) {
-  DialectRegistry registry;
-  registerCPUPipelineDialects(registry);
-  MLIRContext context(registry);
-  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(
-      "func.func @f(%c: tensor<1x1x4x2xf32>, %n: tensor<1x1x1x2xf32>,"
-      " %p: tensor<1x1xi64>) -> tensor<1x1x4x2xf32> {\n"
-      "  %w = hybrid.cache_write %c, %n, %p"
-      " : tensor<1x1x4x2xf32>, tensor<1x1x1x2xf32>, tensor<1x1xi64>\n"
-      "  return %w : tensor<1x1x4x2xf32>\n}\n",
-      &context);
-  ASSERT_TRUE(module);
+  std::unique_ptr<JitModule> jit = compileForTest(kCacheWrite);
+  ASSERT_TRUE(jit);
   std::string error;
-  std::unique_ptr<JitModule> jit = JitModule::compile(*module, error);
-  ASSERT_TRUE(jit) << error;
   HostTensor cache = HostTensor::fromFloats({1, 1, 4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
   HostTensor fresh = HostTensor::fromFloats({1, 1, 1, 2}, {9, 9});
   HostTensor position = HostTensor::fromInts({1, 1}, {1});
