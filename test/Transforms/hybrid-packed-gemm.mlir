@@ -26,9 +26,14 @@
 // CHECK: %[[AP:.*]] = memref.alloc(%[[ROWBLOCKS]], %{{.*}}) {{.*}} : memref<?x?x6xf32>
 // CHECK: scf.for %[[PC:.*]] = %c0 to %{{.*}} step
 // CHECK: %[[KCUR:.*]] = arith.minsi
-// Packing W, then A: element loops over the current k block, panels and
-// row blocks shared among the threads (scf.parallel: convert-scf-to-openmp).
+// Packing W, then A, panels and row blocks shared among the threads
+// (scf.parallel: convert-scf-to-openmp). W's panels (whole vectors wide)
+// move as 16 × 16 tiles: 16 row loads, a transpose in registers by
+// shuffles, 16 stores of packed rows; the k tail and A element by element.
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]])
+// CHECK-COUNT-16: vector.load %arg1
+// CHECK-COUNT-64: vector.shuffle
+// CHECK-COUNT-16: vector.store %{{.*}}, %[[WP]]
 // CHECK: memref.store %{{.*}}, %[[WP]]
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[ROWBLOCKS]])
 // CHECK: memref.store %{{.*}}, %[[AP]]

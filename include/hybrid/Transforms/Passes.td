@@ -147,7 +147,8 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     collapsed) into a call of one private function per module with dynamic
     shapes (so LLVM compiles its micro-kernels once, whatever the number of
     layers and shapes), a BLIS-style loop nest through the vector dialect. Per
-    block of KC k's: W is packed into NR-column panels (KC×NR, half of L1)
+    block of KC k's: W is packed into NR-column panels (KC×NR, half of L1;
+    lanes × lanes tiles transposed in registers by vector shuffles)
     and A into MR-row micro-panels, both contiguous in the order the kernel
     reads them (heap buffers for this product only); rows are swept in
     blocks of MC (half of L2) per panel. The micro-kernel keeps an MR×NR
