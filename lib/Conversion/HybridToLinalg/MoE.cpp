@@ -316,6 +316,15 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
           });
       out = perExpert.getResult(0);
     }
+    // A token whose routing is NaN chose no expert above; as in the dense
+    // definition (NaN weights), its output is NaN: out + 0·Σ_e p[t, e].
+    Value probsSum = rowSum(probs);
+    out = generic(rewriter, loc, {out, probsSum},
+                  tensor::EmptyOp::create(rewriter, loc, {tokens, hidden}, t),
+                  {te, tOnly, te}, "pp", [&](OpBuilder &b, Location l, ValueRange a) {
+                    Value poison = arith::MulFOp::create(b, l, a[1], floatConstant(b, l, t, 0.0));
+                    return arith::AddFOp::create(b, l, a[0], poison).getResult();
+                  });
     out = expandFromRows(rewriter, loc, out, inType);
     rewriter.replaceOp(op, out);
     return success();

@@ -46,3 +46,11 @@ func.func @stacked(%x: tensor<1x20x64xf32>, %r: tensor<2x64xf32>,
          tensor<2x64x80xf32>) -> tensor<1x20x64xf32>
   return %y : tensor<1x20x64xf32>
 }
+// A NaN in a token's input: its routing is NaN and so is its output row.
+func.func @nan(%x: tensor<1x2x2xf32>, %r: tensor<2x2xf32>, %g: tensor<2x3x2xf32>,
+               %u: tensor<2x3x2xf32>, %d: tensor<2x2x3xf32>) -> tensor<1x2x2xf32> {
+  %y = hybrid.moe %x, %r, %g, %u, %d {top_k = 1 : i64}
+      : (tensor<1x2x2xf32>, tensor<2x2xf32>, tensor<2x3x2xf32>, tensor<2x3x2xf32>,
+         tensor<2x2x3xf32>) -> tensor<1x2x2xf32>
+  return %y : tensor<1x2x2xf32>
+}
