@@ -435,19 +435,23 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
   return func;
 }
 
-/// Replaces `op` (buffers, isTransposedBGemm, checked by the caller to have
-/// contiguous rows that collapse) by a call of the shared GEMM function.
-void rewriteGemm(linalg::GenericOp op, func::FuncOp gemm) {
-  OpBuilder b(op);
+/// A, W and C of `op` (buffers, isTransposedBGemm, checked by the caller to
+/// have contiguous rows that collapse) as the kernel functions' dynamic
+/// matrices, built at `b`.
+SmallVector<Value, 3> kernelOperands(OpBuilder &b, linalg::GenericOp op) {
   Location loc = op.getLoc();
   MemRefType matrix = dynamicMatrixType(b.getContext());
-  auto operand = [&](Value value) -> Value {
-    return memref::CastOp::create(b, loc, matrix, collapseRows(b, loc, value));
-  };
-  func::CallOp::create(b, loc, gemm,
-                       ValueRange{operand(op.getDpsInputOperand(0)->get()),
-                                  operand(op.getDpsInputOperand(1)->get()),
-                                  operand(op.getDpsInitOperand(0)->get())});
+  SmallVector<Value, 3> operands;
+  for (Value value : {op.getDpsInputOperand(0)->get(), op.getDpsInputOperand(1)->get(),
+                      op.getDpsInitOperand(0)->get()})
+    operands.push_back(memref::CastOp::create(b, loc, matrix, collapseRows(b, loc, value)));
+  return operands;
+}
+
+/// Replaces `op` by a call of the shared GEMM function.
+void rewriteGemm(linalg::GenericOp op, func::FuncOp gemm) {
+  OpBuilder b(op);
+  func::CallOp::create(b, op.getLoc(), gemm, kernelOperands(b, op));
   op.erase();
 }
 
@@ -474,12 +478,8 @@ void rewriteDynamicRows(linalg::GenericOp op, func::FuncOp gemm, func::FuncOp ge
   OpBuilder b(op);
   Location loc = op.getLoc();
   MemRefType matrix = dynamicMatrixType(b.getContext());
-  auto cast = [&](Value value) -> Value {
-    return memref::CastOp::create(b, loc, matrix, value);
-  };
-  Value a = cast(collapseRows(b, loc, op.getDpsInputOperand(0)->get()));
-  Value w = cast(op.getDpsInputOperand(1)->get());
-  Value c = cast(collapseRows(b, loc, op.getDpsInitOperand(0)->get()));
+  SmallVector<Value, 3> operands = kernelOperands(b, op);
+  Value a = operands[0], w = operands[1], c = operands[2];
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   Value M = memref::DimOp::create(b, loc, c, 0);
   Value large = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, M, index(minRows));
@@ -490,10 +490,12 @@ void rewriteDynamicRows(linalg::GenericOp op, func::FuncOp gemm, func::FuncOp ge
   // Rows [row, row + count) of A and C.
   auto rowsOf = [&](Value matrixValue, Value row, int64_t count) -> Value {
     Value cols = memref::DimOp::create(b, loc, matrixValue, 1);
-    return cast(memref::SubViewOp::create(
-        b, loc, matrixValue, SmallVector<OpFoldResult>{row, b.getIndexAttr(0)},
-        SmallVector<OpFoldResult>{b.getIndexAttr(count), cols},
-        SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
+    return memref::CastOp::create(
+        b, loc, matrix,
+        memref::SubViewOp::create(
+            b, loc, matrixValue, SmallVector<OpFoldResult>{row, b.getIndexAttr(0)},
+            SmallVector<OpFoldResult>{b.getIndexAttr(count), cols},
+            SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)}));
   };
   Value m4 = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, M, index(4)), index(4));

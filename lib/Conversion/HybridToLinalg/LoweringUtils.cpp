@@ -137,20 +137,22 @@ Value lowering::linearLayer(OpBuilder &b, Location loc, Value x, Value w,
   MLIRContext *ctx = b.getContext();
   Value x2 = collapseToRows(b, loc, x);
   Type elementType = tensorType(x).getElementType();
-  const int64_t rows = tensorType(x2).getDimSize(0),
-                out = tensorType(w).getDimSize(0);
+  const int64_t out = tensorType(w).getDimSize(0);
+  // The rows may be a runtime count (a mixture of experts' tokens).
+  SmallVector<OpFoldResult> shape{tensor::getMixedSize(b, loc, x2, 0), b.getIndexAttr(out)};
+  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType);
 
   // The accumulator starts at the bias (or zero).
   Value init;
   if (bias) {
-    Value empty = tensor::EmptyOp::create(b, loc, {rows, out}, elementType);
     init = generic(b, loc, bias, empty,
                    {projection(ctx, 2, {1}), projection(ctx, 2, {0, 1})},
                    "pp", [](OpBuilder &, Location, ValueRange args) {
                      return args[0];
                    });
   } else {
-    init = filledTensor(b, loc, {rows, out}, elementType, 0.0);
+    init = linalg::FillOp::create(b, loc, floatConstant(b, loc, elementType, 0.0), empty)
+               .getResult(0);
   }
   Value y2 = generic(
       b, loc, {x2, w}, init,

@@ -81,7 +81,8 @@ Value collapseToRows(OpBuilder &b, Location loc, Value x);
 Value expandFromRows(OpBuilder &b, Location loc, Value rows,
                      RankedTensorType like);
 
-/// `x[..., K] · w[N, K]ᵀ` (+ `bias[N]`) → `[..., N]`: the linear layer.
+/// `x[..., K] · w[N, K]ᵀ` (+ `bias[N]`) → `[..., N]`: the linear layer. A
+/// 2-D `x` may have a dynamic row count.
 Value linearLayer(OpBuilder &b, Location loc, Value x, Value w, Value bias);
 
 /// The activation function on a scalar.

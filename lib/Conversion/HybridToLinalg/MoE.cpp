@@ -106,23 +106,6 @@ Value expertWeight(OpBuilder &b, Location loc, Value weights, Value expert) {
   return tensor::ExtractSliceOp::create(b, loc, slice, weights, offsets, sizes, strides);
 }
 
-/// x[count, K] · w[N, K]ᵀ: the linear layer's contraction with a runtime
-/// row count (hybrid-packed-gemm's dynamic-rows path).
-Value rowsTimesWeight(OpBuilder &b, Location loc, Value x, Value w, Value count) {
-  MLIRContext *ctx = b.getContext();
-  Type type = tensorType(x).getElementType();
-  Value init = linalg::FillOp::create(b, loc, floatConstant(b, loc, type, 0.0),
-                                      emptyRows(b, loc, count, tensorType(w).getDimSize(0), type))
-                   .getResult(0);
-  return generic(b, loc, {x, w}, init,
-                 {projection(ctx, 3, {0, 2}), projection(ctx, 3, {1, 2}),
-                  projection(ctx, 3, {0, 1})},
-                 "ppr", [](OpBuilder &nb, Location nl, ValueRange a) {
-                   Value product = arith::MulFOp::create(nb, nl, a[0], a[1]);
-                   return arith::AddFOp::create(nb, nl, a[2], product).getResult();
-                 });
-}
-
 /// out[rows[i], :] += weights[rows[i], expert] · y[i, :] for i < count.
 Value addRows(OpBuilder &b, Location loc, Value out, Value y, Value rows, Value count,
               Value weights, Value expert) {
@@ -278,8 +261,8 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
       scf::YieldOp::create(b, l, out);
       b.setInsertionPointToStart(ifAny.thenBlock());
       Value xe = gatherRows(b, l, x, rows, count);
-      Value g = rowsTimesWeight(b, l, xe, gateW, count);
-      Value u = rowsTimesWeight(b, l, xe, upW, count);
+      Value g = linearLayer(b, l, xe, gateW, Value());
+      Value u = linearLayer(b, l, xe, upW, Value());
       Value h = generic(b, l, {g, u}, emptyRows(b, l, count, inter, t),
                         SmallVector<AffineMap>(3, b.getMultiDimIdentityMap(2)), "pp",
                         [&](OpBuilder &nb, Location nl, ValueRange a) {
@@ -287,7 +270,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
                                      nb, nl, activate(nb, nl, act, a[0]), a[1])
                               .getResult();
                         });
-      Value y = rowsTimesWeight(b, l, h, downW, count);
+      Value y = linearLayer(b, l, h, downW, Value());
       scf::YieldOp::create(b, l, addRows(b, l, out, y, rows, count, weights, expert));
       return ifAny.getResult(0);
     };
