@@ -65,33 +65,6 @@ bool recordSignature(func::FuncOp func, FunctionSignature &signature,
   return true;
 }
 
-/// Adds `void _hybrid_packed_NAME(void **descriptors)`, which calls
-/// `_mlir_ciface_NAME(descriptors[0], descriptors[1], ...)`: one entry
-/// signature for every function, whatever its arity.
-bool addPackedEntry(llvm::Module &module, llvm::StringRef name) {
-  llvm::Function *callee = module.getFunction(("_mlir_ciface_" + name).str());
-  if (!callee)
-    return false;
-  llvm::LLVMContext &ctx = module.getContext();
-  auto *ptr = llvm::PointerType::getUnqual(ctx);
-  auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
-  std::string entryName = packedEntryName(name.str());
-  auto *entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
-                                       entryName, module);
-  // Like the C-interface wrapper it calls: one call with every descriptor,
-  // cheaper to compile unoptimised (HostCodegen.cpp says why).
-  entry->addFnAttr(llvm::Attribute::NoInline);
-  entry->addFnAttr(llvm::Attribute::OptimizeNone);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", entry));
-  llvm::SmallVector<llvm::Value *> args;
-  for (unsigned i = 0; i < callee->arg_size(); ++i)
-    args.push_back(b.CreateLoad(
-        ptr, b.CreateConstGEP1_64(ptr, entry->getArg(0), i)));
-  b.CreateCall(callee, args);
-  b.CreateRetVoid();
-  return true;
-}
-
 } // namespace
 
 bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
@@ -126,7 +99,7 @@ bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
   if (!llvmModule)
     return false;
   for (auto &entry : signatures)
-    if (!addPackedEntry(*llvmModule, entry.getKey())) {
+    if (!llvmModule->getFunction(packedEntryName(entry.getKey().str()))) {
       error = "@" + entry.getKey().str() + " has no C interface to call";
       return false;
     }

@@ -6,6 +6,7 @@
 
 using namespace mlir::hybrid;
 
+// HostCodegen.h (kPackedEntryPrefix) names the entries it generates the same.
 std::string mlir::hybrid::packedEntryName(const std::string &name) {
   return "_hybrid_packed_" + name;
 }

@@ -3,14 +3,17 @@
 #include "hybrid/Target/HostCodegen.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassInstrumentation.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -18,6 +21,8 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -51,6 +56,109 @@ targetMachine(const CPUTarget &cpuTarget, std::string &error) {
     error = "cannot create a target machine for " + triple.str();
   return machine;
 }
+
+/// Whether `function` calls a function of this module with so many
+/// arguments that it can only be an outlined layer (weights and state as
+/// unpacked memref descriptors); kernels take a few dozen at most.
+bool marshalsLayerCalls(const llvm::Function &function) {
+  constexpr unsigned kLayerCallArguments = 64;
+  for (const llvm::BasicBlock &block : function)
+    for (const llvm::Instruction &instruction : block)
+      if (const auto *call = llvm::dyn_cast<llvm::CallInst>(&instruction))
+        if (const llvm::Function *callee = call->getCalledFunction())
+          if (!callee->isDeclaration() && call->arg_size() >= kLayerCallArguments)
+            return true;
+  return false;
+}
+
+/// Inlines every function NAME that has a C-interface wrapper into the
+/// wrapper, and adds the runtime's entry `void _hybrid_packed_NAME(void **)`
+/// that calls the wrapper with each descriptor pointer.
+/// MLIR's wrapper loads every field of its descriptors and calls NAME with
+/// them as scalars: for a 32-layer model one call of over three thousand
+/// arguments, whose instruction selection is superlinear (0.6 s per
+/// function unoptimised, 6 s optimised). Inlined, no such call is left;
+/// NAME, which nothing else calls, goes. The packed entry's call has one
+/// argument per descriptor and is compiled unoptimised (FastISel).
+void addEntries(llvm::Module &module) {
+  llvm::LLVMContext &context = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(context);
+  auto *packedType =
+      llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false);
+  llvm::SmallVector<llvm::Function *> wrappers;
+  for (llvm::Function &wrapper : module)
+    if (!wrapper.isDeclaration() && wrapper.getReturnType()->isVoidTy() &&
+        wrapper.getName().starts_with("_mlir_ciface_"))
+      wrappers.push_back(&wrapper);
+  for (llvm::Function *wrapper : wrappers) {
+    llvm::StringRef name = wrapper->getName().drop_front(strlen("_mlir_ciface_"));
+    const bool marshalsLayers = [&] {
+      llvm::Function *function = module.getFunction(name);
+      if (!function || function->isDeclaration())
+        return false;
+      function->setLinkage(llvm::GlobalValue::InternalLinkage);
+      function->removeFnAttr(llvm::Attribute::NoInline);
+      function->addFnAttr(llvm::Attribute::AlwaysInline);
+      return marshalsLayerCalls(*function);
+    }();
+    auto *packed = llvm::Function::Create(packedType, llvm::GlobalValue::ExternalLinkage,
+                                          kPackedEntryPrefix + name, module);
+    packed->addFnAttr(llvm::Attribute::NoInline);
+    packed->addFnAttr(llvm::Attribute::OptimizeNone);
+    // A model's entry passes every layer its weights and state as unpacked
+    // descriptors: blocks of thousands of stores to the stack. Zen's post-RA
+    // scheduler (a tuning, not a feature) is quadratic in a block: it took
+    // half the codegen time of a 32-layer Mamba. Generic tuning keeps the
+    // CPU's instructions and skips that scheduler.
+    if (marshalsLayers)
+      wrapper->addFnAttr("tune-cpu", "generic");
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", packed));
+    llvm::SmallVector<llvm::Value *> descriptors;
+    for (unsigned i = 0; i < wrapper->arg_size(); ++i)
+      descriptors.push_back(
+          b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, packed->getArg(0), i)));
+    b.CreateCall(wrapper, descriptors);
+    b.CreateRetVoid();
+  }
+}
+
+/// LLVM's -O3 pipeline, as MLIR's makeOptimizingTransformer builds it,
+/// less two passes that are quadratic in what a model's entry holds: 32
+/// layer calls of a few hundred arguments each.
+/// CalledValuePropagation, an interprocedural pass that finds the targets of
+/// indirect calls (our code makes none), took 1 of the 2 s that a 32-layer
+/// Mamba function spent in the optimiser; ConstraintElimination on the
+/// entry, 0.7 s more. Both grow with the square of the depth.
+void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::PassInstrumentationCallbacks instrumentation;
+  instrumentation.registerShouldRunOptionalPassCallback(
+      [](llvm::StringRef pass, llvm::Any ir) {
+        if (pass == "CalledValuePropagationPass")
+          return false;
+        if (pass == "ConstraintEliminationPass")
+          if (const auto *function = llvm::any_cast<const llvm::Function *>(&ir))
+            return !marshalsLayerCalls(**function);
+        return true;
+      });
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = true;
+  tuning.LoopInterleaving = true;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = true;
+  llvm::PassBuilder builder(&machine, tuning, std::nullopt, &instrumentation);
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager sccs;
+  llvm::ModuleAnalysisManager modules;
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(sccs);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, sccs, modules);
+  llvm::ModulePassManager passes =
+      builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3);
+  passes.run(module, modules);
+}
 } // namespace
 
 std::unique_ptr<llvm::Module>
@@ -70,23 +178,10 @@ mlir::hybrid::translateForHost(ModuleOp module, llvm::LLVMContext &context,
       targetMachine(getCPUTarget(module), error);
   if (!machine)
     return nullptr;
-  // The C-interface wrappers only unpack descriptors and make one call with
-  // every field as an argument (over a thousand for a 32-layer model).
-  // Optimised, instruction selection on that one block is superlinear: 6 of
-  // the 9 s of a 32-layer Mamba function went there. Unoptimised
-  // (FastISel) it takes 0.4 s and the call costs the same.
-  for (llvm::Function &function : *llvmModule)
-    if (!function.isDeclaration() && function.getName().starts_with("_mlir_ciface_")) {
-      function.addFnAttr(llvm::Attribute::NoInline);
-      function.addFnAttr(llvm::Attribute::OptimizeNone);
-    }
+  addEntries(*llvmModule);
   llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
-  auto optimize = makeOptimizingTransformer(3, 0, machine.get());
-  if (llvm::Error err = optimize(llvmModule.get())) {
-    error = "LLVM optimisation failed: " + llvm::toString(std::move(err));
-    return nullptr;
-  }
+  optimize(*llvmModule, *machine);
   return llvmModule;
 }
 

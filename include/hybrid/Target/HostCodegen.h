@@ -24,8 +24,14 @@ class Module;
 
 namespace mlir::hybrid {
 
+/// The prefix of the entry `void PREFIX##NAME(void **descriptors)` that
+/// translateForHost adds for every function with a C interface (the
+/// runtime's packedEntryName spells the same).
+inline constexpr const char *kPackedEntryPrefix = "_hybrid_packed_";
+
 /// Translates `module` (LLVM dialect) to LLVM IR for its target, optimised
-/// at O3. Returns null with `error` set on failure.
+/// at O3, with a packed entry beside every C-interface wrapper. Returns null
+/// with `error` set on failure.
 std::unique_ptr<llvm::Module> translateForHost(ModuleOp module,
                                                llvm::LLVMContext &context,
                                                std::string &error);
