@@ -77,6 +77,9 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   outParams.modifyPublicFunctions = true;
   outParams.hoistStaticAllocs = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  // ... and results computed elsewhere (a call's, a reshaped buffer) are
+  // written there directly rather than copied at the end.
+  pm.addNestedPass<func::FuncOp>(createElideResultCopies());
   pm.addPass(createNoAliasArguments());
   // At module level: lowering multi-buffer deallocs inserts a helper function.
   bufferization::buildBufferDeallocationPipeline(pm);

@@ -113,6 +113,23 @@ def EmitCInterface : Pass<"hybrid-emit-c-interface", "ModuleOp"> {
   }];
 }
 
+def ElideResultCopies : Pass<"hybrid-elide-result-copies", "func::FuncOp"> {
+  let summary = "Write a function's results straight into its out parameters";
+  let description = [{
+    After `buffer-results-to-out-params`, a function whose result came
+    from a call, or from a reshape of a buffer, still computes it in a
+    buffer of its own and copies that into the out parameter before
+    returning: a model's entry copied every layer's new state (Gemma 2's
+    KV caches: megabytes per decoded token) and the logits. When the
+    out parameter has no other use and the buffer (an `memref.alloc`,
+    seen through `expand_shape`/`collapse_shape`) is not used after the
+    copy, the buffer becomes the out parameter (reshaped back) and the
+    copy goes. Sound because the runtime gives every out parameter its own
+    buffer, distinct from every input.
+  }];
+  let dependentDialects = ["memref::MemRefDialect"];
+}
+
 def NoAliasArguments : Pass<"hybrid-noalias-arguments", "ModuleOp"> {
   let summary = "Mark the memref arguments of public functions llvm.noalias";
   let description = [{
