@@ -66,3 +66,19 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
           "' (supported: " + supported + ")";
   return nullptr;
 }
+
+bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!file)
+    return false;
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*file)->getBuffer());
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return false;
+  }
+  const llvm::json::Object *object = json->getAsObject();
+  if (!object || object->get("format"))
+    return false;
+  std::optional<llvm::StringRef> modelType = object->getString("model_type");
+  return modelType && llvm::is_contained({"mamba", "gemma2", "jamba"}, *modelType);
+}

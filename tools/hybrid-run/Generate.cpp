@@ -26,27 +26,32 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
 }
 } // namespace
 
-int mlir::hybrid::generate(const GenerateOptions &options) {
-  const HostTensor &prompt = options.prompt;
-  if (prompt.isFloat() || prompt.rank() != 2)
-    return fail("--generate needs token ids [batch, prompt length] in --input, got " +
-                prompt.typeString());
+namespace {
+/// The context a session holds for `tokens` tokens: --max-tokens, else the
+/// next power of two ≥ max(256, tokens), so that prompts of many lengths
+/// (and forward passes and generation of one model) share one compiled
+/// model. 0 when `tokens` exceed --max-tokens.
+int64_t sessionContext(const GenerateOptions &options, int64_t tokens) {
   int64_t context = options.maxTokens;
   if (context == 0) {
     context = 256;
-    while (context < prompt.dim(1) + options.tokens)
+    while (context < tokens)
       context *= 2;
   }
-  if (prompt.dim(1) + options.tokens > context)
-    return fail("the prompt (" + std::to_string(prompt.dim(1)) + " tokens) and " +
-                std::to_string(options.tokens) + " generated tokens exceed --max-tokens=" +
-                std::to_string(context));
+  return tokens > context ? 0 : context;
+}
+
+/// The model with every function a session of `batch` sequences calls:
+/// through the compile cache, compiled in memory (--no-cache), or on the
+/// reference evaluator. Prints how it came and how long that took.
+std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, int64_t batch,
+                                        int64_t context, std::string &error) {
   const auto start = std::chrono::steady_clock::now();
-  std::string error, how;
+  std::string how;
   std::unique_ptr<Model> model;
   if (options.target == Target::CPU && options.useCache) {
     ArtifactOptions artifact;
-    artifact.batch = prompt.dim(0);
+    artifact.batch = batch;
     artifact.maxTokens = context;
     artifact.checkpoint = options.checkpoint;
     artifact.verbose = true;
@@ -54,7 +59,7 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
     std::unique_ptr<ModelCode> code =
         loadCachedModel(options.description, artifact, directory, how, error);
     if (!code)
-      return fail(error);
+      return nullptr;
     model = Model::create(std::move(code), options.weights, error);
     how = "compile cache " + how + " in " + directory;
   } else {
@@ -64,12 +69,58 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
     how = options.target == Target::CPU ? "compiled in memory" : "reference evaluator";
   }
   if (!model)
-    return fail(error);
+    return nullptr;
   // The session's functions are ready once it exists: the first token's
   // time is load + prefill.
   llvm::errs() << llvm::format("hybrid-run: %s ready in %.1f ms (%s; context %lld tokens)\n",
                                options.description.c_str(), millisecondsSince(start),
                                how.c_str(), (long long)context);
+  return model;
+}
+} // namespace
+
+int mlir::hybrid::forwardInSession(const GenerateOptions &options, HostTensor &logits) {
+  const HostTensor &ids = options.prompt;
+  const int64_t context = sessionContext(options, ids.dim(1));
+  if (context == 0)
+    return fail("the input's " + std::to_string(ids.dim(1)) + " tokens exceed --max-tokens=" +
+                std::to_string(options.maxTokens));
+  std::string error;
+  std::unique_ptr<Model> model = loadSessionModel(options, ids.dim(0), context, error);
+  if (!model)
+    return fail(error);
+  for (int64_t n = 0; n < ids.numel(); ++n) {
+    const int64_t id = ids.ints()[n];
+    if (id < 0 || id >= model->vocabSize())
+      return fail("token id " + std::to_string(id) + " at position " + std::to_string(n) +
+                  " is outside the vocabulary [0, " + std::to_string(model->vocabSize()) +
+                  ")");
+  }
+  std::unique_ptr<Session> session = model->newSession(ids.dim(0), error);
+  if (!session)
+    return fail(error);
+  const auto start = std::chrono::steady_clock::now();
+  if (!session->prefill(ids, logits, error))
+    return fail(error);
+  llvm::errs() << llvm::format("hybrid-run: forward over %lld tokens in %.1f ms\n",
+                               (long long)ids.dim(1), millisecondsSince(start));
+  return 0;
+}
+
+int mlir::hybrid::generate(const GenerateOptions &options) {
+  const HostTensor &prompt = options.prompt;
+  if (prompt.isFloat() || prompt.rank() != 2)
+    return fail("--generate needs token ids [batch, prompt length] in --input, got " +
+                prompt.typeString());
+  const int64_t context = sessionContext(options, prompt.dim(1) + options.tokens);
+  if (context == 0)
+    return fail("the prompt (" + std::to_string(prompt.dim(1)) + " tokens) and " +
+                std::to_string(options.tokens) + " generated tokens exceed --max-tokens=" +
+                std::to_string(options.maxTokens));
+  std::string error;
+  std::unique_ptr<Model> model = loadSessionModel(options, prompt.dim(0), context, error);
+  if (!model)
+    return fail(error);
   GreedyOptions greedy;
   greedy.prompt = prompt;
   greedy.tokens = options.tokens;

@@ -4,7 +4,8 @@
 // compiled here: for the CPU through the compile cache (an artifact per
 // model, batch and context, loaded by the same runtime as
 // hybrid-run-module's), or in memory with --no-cache; on the reference
-// evaluator for --target=reference.
+// evaluator for --target=reference. A plain forward pass of a causal HF
+// model on the CPU runs through the same session functions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +40,11 @@ struct GenerateOptions {
 
 /// Returns the process exit code; errors go to stderr.
 int generate(const GenerateOptions &options);
+
+/// A plain forward pass over `options.prompt` [batch, S] through a session
+/// (the same compiled functions for every S up to the context, cached like
+/// generate's): `logits` [batch, S, vocab]. Returns the process exit code.
+int forwardInSession(const GenerateOptions &options, HostTensor &logits);
 
 } // namespace mlir::hybrid
 

@@ -136,8 +136,9 @@ llvm::cl::opt<std::string> cacheDir(
     llvm::cl::value_desc("dir"));
 llvm::cl::opt<int64_t> maxTokensOption(
     "max-tokens",
-    llvm::cl::desc("With --generate: the context the session holds (default: the "
-                   "next power of two >= max(256, prompt + generated tokens))"),
+    llvm::cl::desc("With --generate, or a causal model's forward pass on the cpu: "
+                   "the context the session holds (default: the next power of two "
+                   ">= max(256, prompt + generated tokens))"),
     llvm::cl::init(0));
 llvm::cl::opt<int> randomInputs(
     "random-inputs",
@@ -209,6 +210,47 @@ HostTensor randomTensor(RankedTensorType type, std::mt19937 &rng) {
                                                                   : DType::I64);
 }
 
+/// Compares `results` of @`funcName` with --expected-output, writes them
+/// to --output or prints them; the process exit code.
+int reportResults(const std::vector<HostTensor> &results, const std::string &funcName) {
+  std::string error;
+  if (expectedOutputs.size() > results.size())
+    return fail("@" + funcName + " has " + std::to_string(results.size()) +
+                " result(s), got " + std::to_string(expectedOutputs.size()) +
+                " --expected-output");
+  bool allMatch = true;
+  for (size_t r = 0; r < expectedOutputs.size(); ++r) {
+    const std::string &spec = expectedOutputs[r];
+    HostTensor expected;
+    if (spec.empty() || spec[0] != '@')
+      return fail("--expected-output=" + spec + ": expected @file.npy");
+    if (!readNpy(spec.substr(1), expected, error))
+      return fail(error);
+    std::string report;
+    if (!matchesExpected(r, results[r], expected, tolerance, error, report)) {
+      llvm::errs() << "hybrid-run: error: " << error << "\n";
+      allMatch = false;
+    } else {
+      llvm::outs() << report << "\n";
+    }
+  }
+  for (size_t r = 0; r < results.size(); ++r) {
+    if (r < expectedOutputs.size())
+      continue;
+    if (r < outputs.size()) {
+      const std::string &spec = outputs[r];
+      if (spec.empty() || spec[0] != '@')
+        return fail("--output=" + spec + ": expected @file.npy");
+      if (!writeNpy(spec.substr(1), results[r], error))
+        return fail(error);
+      continue;
+    }
+    llvm::outs() << "result[" << r << "]: ";
+    llvm::outs() << formatTensor(results[r]) << "\n";
+  }
+  return allMatch ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -271,6 +313,40 @@ int main(int argc, char **argv) {
     if (!outputs.empty())
       options.output = outputs[0].substr(1);
     return generate(options);
+  }
+
+  // A causal model's plain forward pass on the CPU is a fresh session's
+  // prefill: the cached session functions serve every length up to the
+  // context (docs/generation.md), so nothing compiles per length.
+  // --no-cache and --benchmark compile one function for this length.
+  if (target == Target::CPU && !noCache && benchmark == 0 && saveWeights.empty() &&
+      functionName.empty() && inputs.size() == 1 && outputs.size() <= 1 &&
+      llvm::StringRef(inputFile).ends_with(".json") && forwardRunsInSession(inputFile)) {
+    GenerateOptions options;
+    options.description = inputFile;
+    if (maxTokensOption < 0)
+      return fail("--max-tokens must be positive");
+    options.maxTokens = maxTokensOption;
+    options.cacheDir = cacheDir;
+    if (!weightsFile.empty()) {
+      options.weights = Weights::fromFile(weightsFile);
+      options.checkpoint = weightsFile;
+    } else if (randomWeights >= 0) {
+      options.weights = Weights::random(randomWeights);
+    } else {
+      return fail("@forward reads its weights from a checkpoint: pass "
+                  "--weights=FILE.safetensors (or --random-weights=SEED)");
+    }
+    std::string error;
+    if (!readInput(inputs[0], options.prompt, error))
+      return fail("input ids: " + error);
+    if (options.prompt.isFloat() || options.prompt.rank() != 2)
+      return fail("input ids must be int32 or int64 [batch, seq], got " +
+                  options.prompt.typeString());
+    std::vector<HostTensor> results(1);
+    if (int status = forwardInSession(options, results[0]))
+      return status;
+    return reportResults(results, "forward");
   }
 
   DialectRegistry registry;
@@ -529,39 +605,5 @@ int main(int argc, char **argv) {
         1e3 * firstSeconds);
   }
 
-  if (expectedOutputs.size() > results.size())
-    return fail("@" + funcName + " has " + std::to_string(results.size()) +
-                " result(s), got " + std::to_string(expectedOutputs.size()) +
-                " --expected-output");
-  bool allMatch = true;
-  for (size_t r = 0; r < expectedOutputs.size(); ++r) {
-    const std::string &spec = expectedOutputs[r];
-    HostTensor expected;
-    if (spec.empty() || spec[0] != '@')
-      return fail("--expected-output=" + spec + ": expected @file.npy");
-    if (!readNpy(spec.substr(1), expected, error))
-      return fail(error);
-    std::string report;
-    if (!matchesExpected(r, results[r], expected, tolerance, error, report)) {
-      llvm::errs() << "hybrid-run: error: " << error << "\n";
-      allMatch = false;
-    } else {
-      llvm::outs() << report << "\n";
-    }
-  }
-  for (size_t r = 0; r < results.size(); ++r) {
-    if (r < expectedOutputs.size())
-      continue;
-    if (r < outputs.size()) {
-      const std::string &spec = outputs[r];
-      if (spec.empty() || spec[0] != '@')
-        return fail("--output=" + spec + ": expected @file.npy");
-      if (!writeNpy(spec.substr(1), results[r], error))
-        return fail(error);
-      continue;
-    }
-    llvm::outs() << "result[" << r << "]: ";
-    llvm::outs() << formatTensor(results[r]) << "\n";
-  }
-  return allMatch ? 0 : 1;
+  return reportResults(results, funcName);
 }

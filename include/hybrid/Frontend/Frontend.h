@@ -68,6 +68,14 @@ importModel(MLIRContext *context, const std::string &path,
             const ModelInputShape &shape, ModelInfo &info, std::string &error,
             const std::vector<std::string> *checkpointTensors = nullptr);
 
+/// Whether a plain forward pass of the model at `path` is exactly a fresh
+/// session's prefill: the causal HF types (mamba, gemma2, jamba). Not
+/// Longformer (an encoder sees later tokens) and not the project's own
+/// format, whose models may carry inputs a session holds differently
+/// (Transformer-XL's memory). False for an unreadable file, which
+/// importModel then reports.
+bool forwardRunsInSession(const std::string &path);
+
 /// The Hugging Face model types importModel understands.
 const std::vector<std::string> &supportedModelTypes();
 
