@@ -28,13 +28,12 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
 
 namespace {
 /// The context a session holds for `tokens` tokens: --max-tokens, else the
-/// next power of two ≥ max(256, tokens), so that prompts of many lengths
-/// (and forward passes and generation of one model) share one compiled
-/// model. 0 when `tokens` exceed --max-tokens.
-int64_t sessionContext(const GenerateOptions &options, int64_t tokens) {
+/// next power of two ≥ max(`least`, tokens), so that prompts of many
+/// lengths share one compiled model. 0 when `tokens` exceed --max-tokens.
+int64_t sessionContext(const GenerateOptions &options, int64_t tokens, int64_t least) {
   int64_t context = options.maxTokens;
   if (context == 0) {
-    context = 256;
+    context = least;
     while (context < tokens)
       context *= 2;
   }
@@ -81,7 +80,9 @@ std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, int64_t 
 
 int mlir::hybrid::forwardInSession(const GenerateOptions &options, HostTensor &logits) {
   const HostTensor &ids = options.prompt;
-  const int64_t context = sessionContext(options, ids.dim(1));
+  // One compiled model for every length up to 2048 (generation sizes its
+  // context to the prompt instead: a decode step copies the KV caches).
+  const int64_t context = sessionContext(options, ids.dim(1), /*least=*/2048);
   if (context == 0)
     return fail("the input's " + std::to_string(ids.dim(1)) + " tokens exceed --max-tokens=" +
                 std::to_string(options.maxTokens));
@@ -112,7 +113,7 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
   if (prompt.isFloat() || prompt.rank() != 2)
     return fail("--generate needs token ids [batch, prompt length] in --input, got " +
                 prompt.typeString());
-  const int64_t context = sessionContext(options, prompt.dim(1) + options.tokens);
+  const int64_t context = sessionContext(options, prompt.dim(1) + options.tokens, /*least=*/256);
   if (context == 0)
     return fail("the prompt (" + std::to_string(prompt.dim(1)) + " tokens) and " +
                 std::to_string(options.tokens) + " generated tokens exceed --max-tokens=" +

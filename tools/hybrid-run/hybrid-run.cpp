@@ -127,18 +127,21 @@ llvm::cl::opt<bool> ignoreEos(
 llvm::cl::opt<bool> noCache(
     "no-cache",
     llvm::cl::desc("With --generate on the cpu: compile in memory, without the "
-                   "compile cache"),
+                   "compile cache; for a forward pass: compile one function for "
+                   "this length, in memory"),
     llvm::cl::init(false));
 llvm::cl::opt<std::string> cacheDir(
     "cache-dir",
-    llvm::cl::desc("With --generate: the compile cache's directory (default "
+    llvm::cl::desc("With --generate or a forward pass on the cpu: the compile "
+                   "cache's directory (default "
                    "$HYBRID_CACHE_DIR, else ~/.cache/hybrid-mlir)"),
     llvm::cl::value_desc("dir"));
 llvm::cl::opt<int64_t> maxTokensOption(
     "max-tokens",
     llvm::cl::desc("With --generate, or a causal model's forward pass on the cpu: "
                    "the context the session holds (default: the next power of two "
-                   ">= max(256, prompt + generated tokens))"),
+                   ">= max(256, prompt + generated tokens) to generate, "
+                   ">= max(2048, tokens) for a forward pass)"),
     llvm::cl::init(0));
 llvm::cl::opt<int> randomInputs(
     "random-inputs",
