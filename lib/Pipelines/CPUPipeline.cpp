@@ -110,6 +110,8 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  // Layers take their static weights and state as bare pointers.
+  pm.addPass(createBarePointerCalls());
   pm.addPass(createConvertFuncToLLVMPass());
   if (options.parallel)
     pm.addPass(createConvertOpenMPToLLVMPass());

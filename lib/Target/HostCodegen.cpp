@@ -57,16 +57,15 @@ targetMachine(const CPUTarget &cpuTarget, std::string &error) {
   return machine;
 }
 
-/// Whether `function` calls a function of this module with so many
-/// arguments that it can only be an outlined layer (weights and state as
-/// unpacked memref descriptors); kernels take a few dozen at most.
-bool marshalsLayerCalls(const llvm::Function &function) {
-  constexpr unsigned kLayerCallArguments = 64;
+/// Whether `function` calls a function defined in this module: an outlined
+/// layer (given its weights and state) or a kernel. A model's entry is
+/// such glue, with the few loops of the embedding and the final norm.
+bool callsModuleFunctions(const llvm::Function &function) {
   for (const llvm::BasicBlock &block : function)
     for (const llvm::Instruction &instruction : block)
       if (const auto *call = llvm::dyn_cast<llvm::CallInst>(&instruction))
         if (const llvm::Function *callee = call->getCalledFunction())
-          if (!callee->isDeclaration() && call->arg_size() >= kLayerCallArguments)
+          if (!callee->isDeclaration())
             return true;
   return false;
 }
@@ -99,7 +98,7 @@ void addEntries(llvm::Module &module) {
       function->setLinkage(llvm::GlobalValue::InternalLinkage);
       function->removeFnAttr(llvm::Attribute::NoInline);
       function->addFnAttr(llvm::Attribute::AlwaysInline);
-      return marshalsLayerCalls(*function);
+      return callsModuleFunctions(*function);
     }();
     auto *packed = llvm::Function::Create(packedType, llvm::GlobalValue::ExternalLinkage,
                                           kPackedEntryPrefix + name, module);
@@ -135,9 +134,6 @@ void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
       [](llvm::StringRef pass, llvm::Any ir) {
         if (pass == "CalledValuePropagationPass")
           return false;
-        if (pass == "ConstraintEliminationPass")
-          if (const auto *function = llvm::any_cast<const llvm::Function *>(&ir))
-            return !marshalsLayerCalls(**function);
         return true;
       });
   llvm::PipelineTuningOptions tuning;

@@ -130,6 +130,22 @@ def ElideResultCopies : Pass<"hybrid-elide-result-copies", "func::FuncOp"> {
   let dependentDialects = ["memref::MemRefDialect"];
 }
 
+def BarePointerCalls : Pass<"hybrid-bare-pointer-calls", "ModuleOp"> {
+  let summary = "Private functions take static buffers as bare pointers";
+  let description = [{
+    Marks `llvm.bareptr` every private function with a body whose memref
+    arguments and results all have static shapes and identity layouts, so
+    that `convert-func-to-llvm` passes each such buffer as one pointer
+    instead of a descriptor expanded into 3 + 2 × rank scalars (at every
+    call and in the callee). A model's entry calls each outlined layer with
+    its weights and state: a Mamba layer took about 110 scalar arguments,
+    and the entry's calls were the part of compile time that grew with
+    depth. Public functions keep descriptors (their C interface). Sound
+    because such a type fixes everything a descriptor would carry (offset
+    0, the sizes, row-major strides).
+  }];
+}
+
 def NoAliasArguments : Pass<"hybrid-noalias-arguments", "ModuleOp"> {
   let summary = "Mark the memref arguments of public functions llvm.noalias";
   let description = [{
