@@ -91,7 +91,7 @@ void addEntries(llvm::Module &module) {
       wrappers.push_back(&wrapper);
   for (llvm::Function *wrapper : wrappers) {
     llvm::StringRef name = wrapper->getName().drop_front(strlen("_mlir_ciface_"));
-    const bool marshalsLayers = [&] {
+    const bool glue = [&] {
       llvm::Function *function = module.getFunction(name);
       if (!function || function->isDeclaration())
         return false;
@@ -104,12 +104,12 @@ void addEntries(llvm::Module &module) {
                                           kPackedEntryPrefix + name, module);
     packed->addFnAttr(llvm::Attribute::NoInline);
     packed->addFnAttr(llvm::Attribute::OptimizeNone);
-    // A model's entry passes every layer its weights and state as unpacked
-    // descriptors: blocks of thousands of stores to the stack. Zen's post-RA
-    // scheduler (a tuning, not a feature) is quadratic in a block: it took
-    // half the codegen time of a 32-layer Mamba. Generic tuning keeps the
-    // CPU's instructions and skips that scheduler.
-    if (marshalsLayers)
+    // A model's entry loads every field of its descriptors and passes each
+    // layer its buffers: long blocks of loads, stores and calls. Zen's
+    // post-RA scheduler (a tuning, not a feature) is quadratic in a block:
+    // it took half the codegen time of a 32-layer Mamba. Generic tuning
+    // keeps the CPU's instructions and skips that scheduler.
+    if (glue)
       wrapper->addFnAttr("tune-cpu", "generic");
     llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", packed));
     llvm::SmallVector<llvm::Value *> descriptors;
@@ -122,12 +122,10 @@ void addEntries(llvm::Module &module) {
 }
 
 /// LLVM's -O3 pipeline, as MLIR's makeOptimizingTransformer builds it,
-/// less two passes that are quadratic in what a model's entry holds: 32
-/// layer calls of a few hundred arguments each.
-/// CalledValuePropagation, an interprocedural pass that finds the targets of
-/// indirect calls (our code makes none), took 1 of the 2 s that a 32-layer
-/// Mamba function spent in the optimiser; ConstraintElimination on the
-/// entry, 0.7 s more. Both grow with the square of the depth.
+/// less CalledValuePropagation: an interprocedural pass that finds the
+/// targets of indirect calls (our code makes none), quadratic in the calls
+/// and arguments of a model's entry; it took 1 of the 2 s that a 32-layer
+/// Mamba function spent in the optimiser.
 void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::PassInstrumentationCallbacks instrumentation;
   instrumentation.registerShouldRunOptionalPassCallback(
