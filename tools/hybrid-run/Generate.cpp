@@ -80,6 +80,9 @@ std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, int64_t 
 
 int mlir::hybrid::forwardInSession(const GenerateOptions &options, HostTensor &logits) {
   const HostTensor &ids = options.prompt;
+  if (ids.dim(0) < 1 || ids.dim(1) < 1)
+    return fail("input ids need at least one sequence of at least one token, got " +
+                ids.typeString());
   // One compiled model for every length up to 2048 (generation sizes its
   // context to the prompt instead: a decode step copies the KV caches).
   const int64_t context = sessionContext(options, ids.dim(1), /*least=*/2048);
@@ -112,6 +115,9 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
   const HostTensor &prompt = options.prompt;
   if (prompt.isFloat() || prompt.rank() != 2)
     return fail("--generate needs token ids [batch, prompt length] in --input, got " +
+                prompt.typeString());
+  if (prompt.dim(0) < 1 || prompt.dim(1) < 1)
+    return fail("--generate needs at least one prompt of at least one token, got " +
                 prompt.typeString());
   const int64_t context = sessionContext(options, prompt.dim(1) + options.tokens, /*least=*/256);
   if (context == 0)

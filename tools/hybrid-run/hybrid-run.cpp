@@ -391,6 +391,9 @@ int main(int argc, char **argv) {
         return fail("input ids must be int32 or int64 [batch, seq] (or f32 "
                     "pixels [batch, channels, height, width] for an image "
                     "model), got " + ids.typeString());
+      } else if (ids.dim(0) < 1 || ids.dim(1) < 1) {
+        return fail("input ids need at least one sequence of at least one token, got " +
+                    ids.typeString());
       } else {
         shape = {ids.dim(0), ids.dim(1)};
       }
