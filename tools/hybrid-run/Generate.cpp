@@ -4,6 +4,10 @@
 #include "../common/GreedyGeneration.h"
 
 #include "hybrid/Compiler/CompileCache.h"
+#include "hybrid/Frontend/Frontend.h"
+#include "hybrid/Pipelines/Pipelines.h"
+
+#include "mlir/IR/MLIRContext.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -38,6 +42,28 @@ int64_t sessionContext(const GenerateOptions &options, int64_t tokens, int64_t l
       context *= 2;
   }
   return tokens > context ? 0 : context;
+}
+
+/// Checks `ids` against the model's vocabulary before anything compiles
+/// (a cold compile takes seconds): the import alone, milliseconds, knows
+/// the vocabulary, and reports a bad description as loading would.
+bool checkTokenIds(const GenerateOptions &options, const HostTensor &ids, std::string &error) {
+  DialectRegistry registry;
+  registerCPUPipelineDialects(registry);
+  MLIRContext context(registry);
+  ModelInfo info;
+  if (!importModel(&context, options.description, ModelInputShape{1, 1}, info, error))
+    return false;
+  // No vocabulary (an image model): loading says what is wrong.
+  for (int64_t n = 0; info.vocabSize > 0 && n < ids.numel(); ++n) {
+    const int64_t id = ids.ints()[n];
+    if (id < 0 || id >= info.vocabSize) {
+      error = "token id " + std::to_string(id) + " at position " + std::to_string(n) +
+              " is outside the vocabulary [0, " + std::to_string(info.vocabSize) + ")";
+      return false;
+    }
+  }
+  return true;
 }
 
 /// The model with every function a session of `batch` sequences calls:
@@ -90,16 +116,11 @@ int mlir::hybrid::forwardInSession(const GenerateOptions &options, HostTensor &l
     return fail("the input's " + std::to_string(ids.dim(1)) + " tokens exceed --max-tokens=" +
                 std::to_string(options.maxTokens));
   std::string error;
+  if (!checkTokenIds(options, ids, error))
+    return fail(error);
   std::unique_ptr<Model> model = loadSessionModel(options, ids.dim(0), context, error);
   if (!model)
     return fail(error);
-  for (int64_t n = 0; n < ids.numel(); ++n) {
-    const int64_t id = ids.ints()[n];
-    if (id < 0 || id >= model->vocabSize())
-      return fail("token id " + std::to_string(id) + " at position " + std::to_string(n) +
-                  " is outside the vocabulary [0, " + std::to_string(model->vocabSize()) +
-                  ")");
-  }
   std::unique_ptr<Session> session = model->newSession(ids.dim(0), error);
   if (!session)
     return fail(error);
@@ -125,6 +146,8 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
                 std::to_string(options.tokens) + " generated tokens exceed --max-tokens=" +
                 std::to_string(options.maxTokens));
   std::string error;
+  if (!checkTokenIds(options, prompt, error))
+    return fail(error);
   std::unique_ptr<Model> model = loadSessionModel(options, prompt.dim(0), context, error);
   if (!model)
     return fail(error);
