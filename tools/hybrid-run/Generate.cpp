@@ -66,11 +66,15 @@ bool checkTokenIds(const GenerateOptions &options, const HostTensor &ids, std::s
   return true;
 }
 
-/// The model with every function a session of `batch` sequences calls:
-/// through the compile cache, compiled in memory (--no-cache), or on the
-/// reference evaluator. Prints how it came and how long that took.
-std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, int64_t batch,
+/// The model with every function a session of `ids`' batch calls, once
+/// the ids are checked: through the compile cache, compiled in memory
+/// (--no-cache), or on the reference evaluator. Prints how it came and how
+/// long that took.
+std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, const HostTensor &ids,
                                         int64_t context, std::string &error) {
+  if (!checkTokenIds(options, ids, error))
+    return nullptr;
+  const int64_t batch = ids.dim(0);
   const auto start = std::chrono::steady_clock::now();
   std::string how;
   std::unique_ptr<Model> model;
@@ -116,9 +120,7 @@ int mlir::hybrid::forwardInSession(const GenerateOptions &options, HostTensor &l
     return fail("the input's " + std::to_string(ids.dim(1)) + " tokens exceed --max-tokens=" +
                 std::to_string(options.maxTokens));
   std::string error;
-  if (!checkTokenIds(options, ids, error))
-    return fail(error);
-  std::unique_ptr<Model> model = loadSessionModel(options, ids.dim(0), context, error);
+  std::unique_ptr<Model> model = loadSessionModel(options, ids, context, error);
   if (!model)
     return fail(error);
   std::unique_ptr<Session> session = model->newSession(ids.dim(0), error);
@@ -146,9 +148,7 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
                 std::to_string(options.tokens) + " generated tokens exceed --max-tokens=" +
                 std::to_string(options.maxTokens));
   std::string error;
-  if (!checkTokenIds(options, prompt, error))
-    return fail(error);
-  std::unique_ptr<Model> model = loadSessionModel(options, prompt.dim(0), context, error);
+  std::unique_ptr<Model> model = loadSessionModel(options, prompt, context, error);
   if (!model)
     return fail(error);
   GreedyOptions greedy;
