@@ -75,18 +75,23 @@ bool reference::embedding(const HostTensor &ids, const HostTensor &table,
 }
 
 HostTensor reference::rmsNorm(const HostTensor &input, const HostTensor &weight,
-                              double eps, bool unitOffset) {
+                              double eps, bool unitOffset,
+                              std::optional<int64_t> groupSize) {
   const int64_t hidden = input.dim(-1), rows = input.numel() / hidden;
+  const int64_t group = groupSize.value_or(hidden);
   HostTensor out = HostTensor::zeros(input.shape());
   for (int64_t r = 0; r < rows; ++r) {
-    const float *x = input.floats() + r * hidden;
-    double meanSquare = 0;
-    for (int64_t d = 0; d < hidden; ++d)
-      meanSquare += static_cast<double>(x[d]) * x[d];
-    const double inv = 1.0 / std::sqrt(meanSquare / hidden + eps);
-    for (int64_t d = 0; d < hidden; ++d) {
-      const double w = unitOffset ? 1.0 + weight.floats()[d] : weight.floats()[d];
-      out.floats()[r * hidden + d] = static_cast<float>(x[d] * inv * w);
+    for (int64_t g0 = 0; g0 < hidden; g0 += group) {
+      const float *x = input.floats() + r * hidden + g0;
+      double meanSquare = 0;
+      for (int64_t d = 0; d < group; ++d)
+        meanSquare += static_cast<double>(x[d]) * x[d];
+      const double inv = 1.0 / std::sqrt(meanSquare / group + eps);
+      for (int64_t d = 0; d < group; ++d) {
+        const float wd = weight.floats()[g0 + d];
+        const double w = unitOffset ? 1.0 + wd : wd;
+        out.floats()[r * hidden + g0 + d] = static_cast<float>(x[d] * inv * w);
+      }
     }
   }
   return out;

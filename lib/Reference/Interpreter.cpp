@@ -413,7 +413,8 @@ bool Interpreter::step(Operation &op, std::string &error) {
           })
           .Case([&](RMSNormOp o) {
             set(o, rmsNorm(get(o.getInput()), get(o.getWeight()),
-                           o.getEps().convertToDouble(), o.getUnitOffset()));
+                           o.getEps().convertToDouble(), o.getUnitOffset(),
+                           o.getGroupSize()));
             return true;
           })
           .Case([&](LayerNormOp o) {

@@ -183,8 +183,11 @@ bool embedding(const HostTensor &ids, const HostTensor &table,
                std::optional<double> scale, HostTensor &result,
                std::string &error);
 
+/// With `groupSize`, the mean square is taken per group of that many
+/// consecutive elements of the last dim.
 HostTensor rmsNorm(const HostTensor &input, const HostTensor &weight,
-                   double eps, bool unitOffset);
+                   double eps, bool unitOffset,
+                   std::optional<int64_t> groupSize = std::nullopt);
 HostTensor layerNorm(const HostTensor &input, const HostTensor *weight,
                      const HostTensor *bias, double eps);
 /// `invFreq` (D/2 values) replaces θ^(−2k/D) when not empty; cos and sin

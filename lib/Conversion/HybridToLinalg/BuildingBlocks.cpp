@@ -195,30 +195,70 @@ struct LowerRMSNorm : OpRewritePattern<RMSNormOp> {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
     Location loc = op.getLoc();
-    const int64_t hidden = tensorType(op.getInput()).getShape().back();
+    RankedTensorType type = tensorType(op.getInput());
+    const int64_t hidden = type.getShape().back();
+    const int64_t group = op.getGroupSize().value_or(hidden);
     const double eps = op.getEps().convertToDouble();
     const bool unitOffset = op.getUnitOffset();
-    Value sumSquares = rowSum(rewriter, loc, op.getInput(), {},
-                              [](OpBuilder &b, Location l, Value x, Value) {
-                                return arith::MulFOp::create(b, l, x, x)
+    // Grouped: [..., D] is viewed as [..., D/g, g] and the weight [D] as
+    // [D/g, g], so each group's mean is a row sum like the plain form's.
+    Value x = op.getInput(), weight = op.getWeight();
+    const int64_t rank = type.getRank();
+    SmallVector<ReassociationIndices> rows;
+    for (int64_t d = 0; d + 1 < rank; ++d)
+      rows.push_back({d});
+    rows.push_back({rank - 1, rank});
+    if (group != hidden) {
+      SmallVector<int64_t> shape(type.getShape().drop_back());
+      shape.append({hidden / group, group});
+      x = tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape, type.getElementType()), x,
+          rows);
+      weight = tensor::ExpandShapeOp::create(
+          rewriter, loc,
+          RankedTensorType::get({hidden / group, group}, type.getElementType()),
+          weight, SmallVector<ReassociationIndices>{{0, 1}});
+    }
+    Value sumSquares = rowSum(rewriter, loc, x, {},
+                              [](OpBuilder &b, Location l, Value v, Value) {
+                                return arith::MulFOp::create(b, l, v, v)
                                     .getResult();
                               });
-    Value result = rowwise(
-        rewriter, loc, op.getInput(), sumSquares, op.getWeight(),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Type t = args[0].getType();
-          Value mean = arith::MulFOp::create(
-              b, l, args[1], floatConstant(b, l, t, 1.0 / hidden));
-          Value inv = math::RsqrtOp::create(
-              b, l, arith::AddFOp::create(b, l, mean, floatConstant(b, l, t, eps)));
-          Value w = args[2];
-          if (unitOffset)
-            w = arith::AddFOp::create(b, l, w, floatConstant(b, l, t, 1.0));
-          return arith::MulFOp::create(
-                     b, l, arith::MulFOp::create(b, l, args[0], inv), w)
-              .getResult();
-        });
-    rewriter.replaceOp(op, result);
+    auto normalise = [&](OpBuilder &b, Location l, ValueRange args) {
+      Type t = args[0].getType();
+      Value mean = arith::MulFOp::create(b, l, args[1],
+                                         floatConstant(b, l, t, 1.0 / group));
+      Value inv = math::RsqrtOp::create(
+          b, l, arith::AddFOp::create(b, l, mean, floatConstant(b, l, t, eps)));
+      Value w = args[2];
+      if (unitOffset)
+        w = arith::AddFOp::create(b, l, w, floatConstant(b, l, t, 1.0));
+      return arith::MulFOp::create(
+                 b, l, arith::MulFOp::create(b, l, args[0], inv), w)
+          .getResult();
+    };
+    if (group == hidden) {
+      rewriter.replaceOp(op, rowwise(rewriter, loc, x, sumSquares, weight,
+                                     normalise));
+      return success();
+    }
+    auto grouped = cast<RankedTensorType>(x.getType());
+    const int64_t groupedRank = grouped.getRank();
+    SmallVector<AffineMap> maps{
+        rewriter.getMultiDimIdentityMap(groupedRank),
+        rowReductionMaps(getContext(), groupedRank)[1],
+        projection(getContext(), groupedRank,
+                   {unsigned(groupedRank - 2), unsigned(groupedRank - 1)}),
+        rewriter.getMultiDimIdentityMap(groupedRank)};
+    Value init = tensor::EmptyOp::create(rewriter, loc, grouped.getShape(),
+                                         grouped.getElementType());
+    Value result =
+        generic(rewriter, loc, {x, sumSquares, weight}, init, maps,
+                std::string(groupedRank, 'p'),
+                [&](OpBuilder &b, Location l, ValueRange args) {
+                  return normalise(b, l, args.drop_back());
+                });
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, type, result, rows);
     return success();
   }
 };

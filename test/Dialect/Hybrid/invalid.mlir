@@ -1196,6 +1196,22 @@ func.func @rms_norm_input_rank(%x: tensor<f32>, %w: tensor<8xf32>) {
 
 // -----
 
+func.func @rms_norm_group_size(%x: tensor<1x4x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'group_size' must be a positive divisor of the hidden size 8, got 3}}
+  %y = hybrid.rms_norm %x, %w {group_size = 3 : i64} : tensor<1x4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_group_size_zero(%x: tensor<1x4x8xf32>, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'group_size' must be a positive divisor of the hidden size 8, got 0}}
+  %y = hybrid.rms_norm %x, %w {group_size = 0 : i64} : tensor<1x4x8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
 func.func @rms_norm_element_type(%x: tensor<1x4x8xf32>, %w: tensor<8xbf16>) {
   // expected-error @+1 {{'weight' has element type 'bf16', expected 'f32' (from 'input')}}
   %y = hybrid.rms_norm %x, %w : tensor<1x4x8xf32>, tensor<8xbf16>

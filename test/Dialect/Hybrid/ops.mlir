@@ -172,6 +172,8 @@ func.func @building_blocks(%ids: tensor<1x16xi64>, %table: tensor<256x64xf32>, %
   %n1 = hybrid.rms_norm %h, %w {eps = 1.0e-5 : f32, unit_offset} : tensor<1x16x64xf32>, tensor<64xf32>
   // CHECK: hybrid.rms_norm %{{.*}}, %{{.*}} : tensor<1x16x64xf32>, tensor<64xf32>
   %n2 = hybrid.rms_norm %n1, %w : tensor<1x16x64xf32>, tensor<64xf32>
+  // CHECK: hybrid.rms_norm %{{.*}}, %{{.*}} {group_size = 16 : i64} : tensor<1x16x64xf32>, tensor<64xf32>
+  %n2g = hybrid.rms_norm %n2, %w {group_size = 16 : i64} : tensor<1x16x64xf32>, tensor<64xf32>
   // CHECK: hybrid.layer_norm %{{.*}} weight(%{{.*}}) bias(%{{.*}}) :
   %n3 = hybrid.layer_norm %n2 weight(%w) bias(%b) : (tensor<1x16x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<1x16x64xf32>
   // CHECK: hybrid.layer_norm %{{[^ ]*}} {eps = 9.99999996E-13 : f32} :

@@ -45,6 +45,16 @@ func.func @embed_norm_project(%ids: tensor<1x2xi32>, %table: tensor<3x2xf32>) ->
   return %y : tensor<1x2x1xf32>
 }
 
+// RMSNorm per group of 2 (Mamba-2's gated norm): [3, 4] has RMS √12.5 and
+// [1, 1] has RMS 1, each scaled by its own weights [1, 2] and [3, 4].
+// RUN: hybrid-run %s --function=grouped_norm --input=1x1x4xf32=3,4,1,1 | FileCheck %s --check-prefix=GROUPED
+// GROUPED: result[0]: 1x1x4xf32={{\[\[}}0.848528 2.26274 3 4]]
+func.func @grouped_norm(%x: tensor<1x1x4xf32>) -> tensor<1x1x4xf32> {
+  %w = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %n = hybrid.rms_norm %x, %w {eps = 0.0 : f32, group_size = 2 : i64} : tensor<1x1x4xf32>, tensor<4xf32>
+  return %n : tensor<1x1x4xf32>
+}
+
 // A three-step recurrence doubling its state, with the step number added:
 // 1 → 2 → 5 → 12; the body reads a constant defined outside it.
 // RUN: hybrid-run %s --function=recurrence --input=1x1x1xf32=1 | FileCheck %s --check-prefix=REC

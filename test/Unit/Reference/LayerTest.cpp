@@ -40,6 +40,11 @@ TEST(ReferenceNorms, HandComputed) {
   // Gemma form scales by (1 + w).
   EXPECT_TRUE(closeTo(rmsNorm(x, tensor({2}, {0, 1}), 0.0, true),
                       tensor({1, 2}, {3 / r, 8 / r})));
+  // In groups of 2: [3, 4] by its RMS √12.5, [1, 1] by 1, each with its
+  // own weights.
+  EXPECT_TRUE(closeTo(rmsNorm(tensor({1, 4}, {3, 4, 1, 1}),
+                              tensor({4}, {1, 2, 3, 4}), 0.0, false, 2),
+                      tensor({1, 4}, {3 / r, 8 / r, 3, 4})));
   // LayerNorm of [1, 3]: mean 2, biased variance 1.
   HostTensor w = tensor({2}, {2, 2}), b = tensor({2}, {1, 1});
   EXPECT_TRUE(closeTo(layerNorm(tensor({1, 2}, {1, 3}), &w, &b, 0.0),

@@ -79,6 +79,11 @@ LogicalResult RMSNormOp::verify() {
   if (failed(hidden) || failed(checkShape(op, "weight", getWeight(), d)) ||
       failed(checkPositive(op, "eps", getEps(), /*allowZero=*/true)))
     return failure();
+  if (std::optional<int64_t> group = getGroupSize())
+    if (*group < 1 || *hidden % *group != 0)
+      return emitOpError() << "'group_size' must be a positive divisor of the "
+                              "hidden size "
+                           << *hidden << ", got " << *group;
   return checkSameElementType(
       op, {{"input", getInput()}, {"weight", getWeight()}});
 }

@@ -72,8 +72,15 @@ def Hybrid_RMSNormOp : Hybrid_Op<"rms_norm", [AllTypesMatch<["input", "result"]>
     y = (1 + w) · x̂    with unit_offset (Gemma: scaled in f32, then cast)
     ```
 
+    With `group_size = g` (a divisor of D), the mean is taken over each
+    group of g consecutive elements of the last dimension instead of all D,
+    and `w [D]` still scales every element: the gated norm of Mamba-2 and
+    its hybrids (`MambaRMSNormGated` with `n_groups` groups).
+
     ```mlir
     %y = hybrid.rms_norm %x, %w {eps = 9.99999997E-7 : f32, unit_offset}
+       : tensor<1x16x64xf32>, tensor<64xf32>
+    %g = hybrid.rms_norm %x, %w {group_size = 16 : i64}
        : tensor<1x16x64xf32>, tensor<64xf32>
     ```
   }];
@@ -81,7 +88,8 @@ def Hybrid_RMSNormOp : Hybrid_Op<"rms_norm", [AllTypesMatch<["input", "result"]>
     Hybrid_FloatTensor:$input,
     Hybrid_FloatTensor:$weight,
     DefaultValuedAttr<F32Attr, "1.0e-6">:$eps,
-    UnitAttr:$unit_offset
+    UnitAttr:$unit_offset,
+    OptionalAttr<Hybrid_I64Attr>:$group_size
   );
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
