@@ -2,6 +2,9 @@
 
 #include "HuggingFaceConfig.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir::hybrid::frontend;
 
 bool HuggingFaceConfig::fail(const char *key, const std::string &expected) {
@@ -52,15 +55,60 @@ bool HuggingFaceConfig::autoOrPositive(const char *key, int64_t autoValue,
   return true;
 }
 
+namespace {
+/// A JSON number, or a float Python's json cannot write as one
+/// ({"__float__": "Infinity"}, as transformers 5 writes it, or 4.x's bare
+/// Infinity after json::fromPythonJson).
+std::optional<double> numberOf(const llvm::json::Value &value) {
+  if (std::optional<double> v = value.getAsNumber())
+    return v;
+  const llvm::json::Object *object = value.getAsObject();
+  if (!object || object->size() != 1)
+    return std::nullopt;
+  std::optional<llvm::StringRef> text = object->getString("__float__");
+  if (!text)
+    return std::nullopt;
+  if (*text == "Infinity")
+    return std::numeric_limits<double>::infinity();
+  if (*text == "-Infinity")
+    return -std::numeric_limits<double>::infinity();
+  if (*text == "NaN")
+    return std::numeric_limits<double>::quiet_NaN();
+  return std::nullopt;
+}
+} // namespace
+
+bool HuggingFaceConfig::numbers(const char *key, std::vector<double> fallback,
+                                size_t count, std::vector<double> &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (!value) {
+    out = std::move(fallback);
+    return true;
+  }
+  const llvm::json::Array *array = value->getAsArray();
+  const std::string expected =
+      "a list of " + std::to_string(count) + " numbers (Infinity allowed)";
+  if (!array || array->size() != count)
+    return fail(key, expected);
+  out.clear();
+  for (const llvm::json::Value &item : *array) {
+    std::optional<double> v = numberOf(item);
+    if (!v || std::isnan(*v))
+      return fail(key, expected);
+    out.push_back(*v);
+  }
+  return true;
+}
+
 bool HuggingFaceConfig::number(const char *key, double fallback, double &out) {
   const llvm::json::Value *value = object.get(key);
   if (!value) {
     out = fallback;
     return true;
   }
-  std::optional<double> v = value->getAsNumber();
-  if (!v)
-    return fail(key, "a number");
+  std::optional<double> v = numberOf(*value);
+  if (!v || !std::isfinite(*v))
+    return fail(key, "a finite number");
   out = *v;
   return true;
 }
@@ -104,9 +152,9 @@ bool HuggingFaceConfig::optionalNumber(const char *key,
     out = std::nullopt;
     return true;
   }
-  std::optional<double> v = value->getAsNumber();
-  if (!v)
-    return fail(key, "a number or null");
+  std::optional<double> v = numberOf(*value);
+  if (!v || !std::isfinite(*v))
+    return fail(key, "a finite number or null");
   out = *v;
   return true;
 }

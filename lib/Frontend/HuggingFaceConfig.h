@@ -36,6 +36,10 @@ public:
   /// A number that may be null (absent: `fallback`).
   bool optionalNumber(const char *key, std::optional<double> fallback,
                       std::optional<double> &out);
+  /// A list of `count` numbers (Infinity allowed, as Python writes it);
+  /// absent: `fallback`.
+  bool numbers(const char *key, std::vector<double> fallback, size_t count,
+               std::vector<double> &out);
   /// An array of strings; absent: empty.
   bool strings(const char *key, std::vector<std::string> &out);
   /// A positive integer or an array of `count` positive integers (one per

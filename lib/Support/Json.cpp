@@ -404,6 +404,41 @@ bool json::parse(const std::string &text, Value &out, std::string &error) {
   return Parser(text, error).document(out);
 }
 
+std::string json::fromPythonJson(const std::string &text) {
+  std::string out;
+  out.reserve(text.size());
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (inString) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size())
+        out += text[++i];
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+      out += c;
+      continue;
+    }
+    bool replaced = false;
+    for (const char *token : {"-Infinity", "Infinity", "NaN"}) {
+      const size_t n = std::char_traits<char>::length(token);
+      if (text.compare(i, n, token) == 0) {
+        out += std::string("{\"__float__\": \"") + token + "\"}";
+        i += n - 1;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced)
+      out += c;
+  }
+  return out;
+}
+
 std::string json::write(const Value &value) {
   std::string out;
   writeValue(value, out);

@@ -51,7 +51,7 @@ bool readObject(const std::string &path, json::Value &value, std::string &error)
   std::string text, jsonError;
   if (!readTextFile(path, text, error))
     return false;
-  if (!json::parse(text, value, jsonError)) {
+  if (!json::parse(json::fromPythonJson(text), value, jsonError)) {
     error = path + ": malformed JSON (" + jsonError + ")";
     return false;
   }

@@ -50,6 +50,11 @@ struct Value {
 
 /// Parses `text`; false with `error` naming the line and column.
 bool parse(const std::string &text, Value &out, std::string &error);
+/// Python's json module (transformers 4.x's config.json) writes the
+/// non-standard literals Infinity, -Infinity and NaN; this rewrites each,
+/// outside strings, as transformers 5 writes them, {"__float__": "Infinity"},
+/// so that a standard parser reads the file. Other text is unchanged.
+std::string fromPythonJson(const std::string &text);
 /// Compact JSON text of `value`.
 std::string write(const Value &value);
 

@@ -73,3 +73,22 @@ TEST(Json, ErrorsNameTheLineAndColumn) {
   EXPECT_FALSE(json::parse(std::string(100000, '['), v, error));
   EXPECT_NE(error.find("nested deeper than 256 levels"), std::string::npos) << error;
 }
+
+TEST(Json, PythonFloatLiteralsBecomeTransformers5Objects) {
+  // transformers 4.x's config.json: json.dump writes inf as a bare Infinity.
+  const std::string text =
+      R"({"limit": [0.0, Infinity], "low": -Infinity, "x": NaN,)"
+      R"( "s": "Infinity \" NaN", "n": 1})";
+  EXPECT_EQ(json::fromPythonJson(text),
+            R"({"limit": [0.0, {"__float__": "Infinity"}], )"
+            R"("low": {"__float__": "-Infinity"}, "x": {"__float__": "NaN"},)"
+            R"( "s": "Infinity \" NaN", "n": 1})");
+  json::Value v;
+  std::string error;
+  ASSERT_TRUE(json::parse(json::fromPythonJson(text), v, error)) << error;
+  EXPECT_EQ(*v.get("s")->asString(), "Infinity \" NaN"); // strings untouched
+  EXPECT_EQ(*v.get("low")->get("__float__")->asString(), "-Infinity");
+  // Standard JSON passes through unchanged.
+  const std::string plain = R"({"a": [1, -2.5e3, "NaN"]})";
+  EXPECT_EQ(json::fromPythonJson(plain), plain);
+}
