@@ -50,6 +50,32 @@ def mamba():
         expand=2, conv_kernel=4, use_mambapy=False))
 
 
+def mamba2(**extra):
+    # n_groups 2 of 8 heads (the grouped gated norm), chunk_size 4 not
+    # dividing the 11-token input.
+    cfg = dict(vocab_size=96, hidden_size=32, num_heads=8, head_dim=8,
+               state_size=8, n_groups=2, num_hidden_layers=2, conv_kernel=4,
+               chunk_size=4)
+    cfg.update(extra)
+    return tf.Mamba2ForCausalLM(tf.Mamba2Config(**cfg))
+
+
+def bamba(**extra):
+    # Mamba-2 layers around one attention layer (partial RoPE, GQA 4:2).
+    cfg = dict(vocab_size=96, hidden_size=32, intermediate_size=64,
+               num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=2,
+               attn_layer_indices=[1], mamba_n_heads=8, mamba_d_state=8,
+               mamba_n_groups=2, mamba_chunk_size=4, tie_word_embeddings=False)
+    cfg.update(extra)
+    return tf.BambaForCausalLM(tf.BambaConfig(**cfg))
+
+
+def falcon_mamba():
+    return tf.FalconMambaForCausalLM(tf.FalconMambaConfig(
+        vocab_size=96, hidden_size=32, state_size=8, num_hidden_layers=2,
+        expand=2, conv_kernel=4, use_mambapy=False, mixer_rms_eps=1e-5))
+
+
 def longformer_mlm_untied():
     return tf.LongformerForMaskedLM(tf.LongformerConfig(
         vocab_size=64, hidden_size=16, intermediate_size=32, num_hidden_layers=2,
@@ -61,6 +87,14 @@ def drop_key(key):
     def edit(config):
         del config[key]
     return edit
+
+
+def as_written_by_4x(config):
+    """What transformers 4.x writes: its version, torch_dtype, and Python's
+    bare Infinity (not JSON) for an infinite float."""
+    config["transformers_version"] = "4.46.3"
+    config["torch_dtype"] = config.pop("dtype")
+    config["time_step_limit"] = [0.0, float("inf")]  # json.dump: Infinity
 
 
 FUSED = {"save": {"save_original_format": False}}
@@ -99,6 +133,22 @@ CASES = {
     "gemma2-default-scalar": (gemma2, drop_key("query_pre_attn_scalar")),
     # HF's eager attention does not window Jamba.
     "jamba-sliding-window": (lambda: jamba(sliding_window=4), None),
+    "mamba2": (mamba2, None),
+    "mamba2-sharded-bf16-dir": (mamba2, None, SHARDED_BF16_DIR),
+    # Δ clamped where HF's chunked path clamps it (and not on its cached
+    # one-token steps): a limit that binds.
+    "mamba2-step-limit": (lambda: mamba2(time_step_limit=(0.05, 0.4)), None),
+    "falcon-mamba": (falcon_mamba, None),
+    "bamba": (bamba, None),
+    # Biases everywhere, attention first, θ 500 on the whole head.
+    "bamba-biases-full-rope": (lambda: bamba(
+        attention_bias=True, mlp_bias=True, mamba_proj_bias=True,
+        attn_layer_indices=[0, 2], rope_parameters={
+            "rope_type": "default", "rope_theta": 500.0,
+            "partial_rotary_factor": 1.0}), None),
+    "bamba-sharded-bf16-dir": (bamba, None, SHARDED_BF16_DIR),
+    # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
+    "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
 
 
@@ -184,6 +234,12 @@ def same_tokens(hybrid_run, model_args, out, prompt, hf, new_tokens, label, what
     return ok
 
 
+# HF's cached one-token step does not clamp Δ to time_step_limit while its
+# forward does (docs/models.md); these cases are checked against HF's
+# generate without a cache, which runs the forward at every step.
+WITHOUT_CACHE = {"mamba2-step-limit"}
+
+
 def generate(hybrid_run, workdir, name, new_tokens=12):
     """HF's greedy generate against hybrid-run --generate, token for token, on
     the checkpoint compare() wrote: decoding carries positions past the
@@ -194,8 +250,9 @@ def generate(hybrid_run, workdir, name, new_tokens=12):
     model.generation_config.eos_token_id = None  # exactly new_tokens steps
     with torch.no_grad():
         hf = model.generate(prompt, attention_mask=torch.ones_like(prompt),
-                            max_new_tokens=new_tokens,
-                            do_sample=False)[:, prompt.shape[1]:].numpy()
+                            max_new_tokens=new_tokens, do_sample=False,
+                            use_cache=name not in WITHOUT_CACHE,
+                            )[:, prompt.shape[1]:].numpy()
     model_args = [os.path.join(out, "config.json"),
                   "--weights=" + os.path.join(out, "model.safetensors")]
     return same_tokens(hybrid_run, model_args, out, prompt, hf, new_tokens,
@@ -235,7 +292,8 @@ def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
 
 
 GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
-            "jamba-fused-experts"]
+            "jamba-fused-experts", "mamba2", "mamba2-step-limit", "falcon-mamba",
+            "bamba", "bamba-biases-full-rope"]
 
 
 def main():

@@ -91,6 +91,13 @@ def longformer_mlm():
     return tf.LongformerForMaskedLM(longformer_config(hidden_act="gelu_new"))
 
 
+def falcon_mamba():
+    cfg = tf.FalconMambaConfig(vocab_size=96, hidden_size=32, state_size=8,
+                               num_hidden_layers=2, expand=2, conv_kernel=4,
+                               use_mambapy=False)
+    return tf.FalconMambaForCausalLM(cfg)
+
+
 # name -> (builder, dtype the checkpoint is written in, global token columns
 # or None for a model without a global_attention_mask input)
 MODELS = {
@@ -103,6 +110,7 @@ MODELS = {
     "longformer": (longformer, torch.float32, []),
     "longformer-global": (longformer, torch.float32, [0, 7]),
     "longformer-mlm-global-bf16": (longformer_mlm, torch.bfloat16, [3]),
+    "falcon-mamba": (falcon_mamba, torch.float32, None),
 }
 
 
@@ -398,7 +406,8 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     results = [transfo_xl(hybrid_run, workdir) if t == "transfo-xl"
                else compare(hybrid_run, workdir, t) for t in types]
-    for t in ("mamba", "mamba-bias-bf16", "gemma2", "jamba", "jamba-dense"):
+    for t in ("mamba", "mamba-bias-bf16", "gemma2", "jamba", "jamba-dense",
+              "falcon-mamba"):
         if t in types:
             results.append(generate(hybrid_run, workdir, t))
     sys.exit(0 if all(results) else 1)

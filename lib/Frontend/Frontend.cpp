@@ -2,6 +2,7 @@
 
 #include "hybrid/Frontend/Frontend.h"
 #include "Importers.h"
+#include "hybrid/Support/Json.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -11,7 +12,8 @@ using namespace mlir::hybrid;
 using namespace mlir::hybrid::frontend;
 
 const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
-  static const std::vector<std::string> types = {"gemma2", "jamba", "longformer", "mamba"};
+  static const std::vector<std::string> types = {
+      "bamba", "falcon_mamba", "gemma2", "jamba", "longformer", "mamba", "mamba2"};
   return types;
 }
 
@@ -26,7 +28,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     error = path + ": cannot open file (" + file.getError().message() + ")";
     return nullptr;
   }
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*file)->getBuffer());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse(json::fromPythonJson((*file)->getBuffer().str()));
   if (!json) {
     // llvm::json reports "[line:column, byte=N]: what".
     error = path + ": malformed JSON " + llvm::toString(json.takeError());
@@ -54,8 +57,12 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
   HuggingFaceConfig config(*object, path);
   if (checkpointTensors)
     config.setCheckpointTensors(*checkpointTensors);
-  if (*modelType == "mamba")
+  if (*modelType == "mamba" || *modelType == "falcon_mamba")
     return importMamba(context, config, shape, info, error);
+  if (*modelType == "mamba2")
+    return importMamba2(context, config, shape, info, error);
+  if (*modelType == "bamba")
+    return importBamba(context, config, shape, info, error);
   if (*modelType == "gemma2")
     return importGemma2(context, config, shape, info, error);
   if (*modelType == "jamba")
@@ -71,7 +78,8 @@ bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file)
     return false;
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse((*file)->getBuffer());
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse(json::fromPythonJson((*file)->getBuffer().str()));
   if (!json) {
     llvm::consumeError(json.takeError());
     return false;
@@ -80,5 +88,8 @@ bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
   if (!object || object->get("format"))
     return false;
   std::optional<llvm::StringRef> modelType = object->getString("model_type");
-  return modelType && llvm::is_contained({"mamba", "gemma2", "jamba"}, *modelType);
+  return modelType && llvm::is_contained(
+                            {"mamba", "falcon_mamba", "mamba2", "bamba", "gemma2",
+                             "jamba"},
+                            *modelType);
 }

@@ -76,6 +76,13 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
     error = config.error;
     return nullptr;
   }
+  if (slidingRope.rotaryDim || fullRope.rotaryDim) {
+    // HF's Gemma 2 rotates whole heads (its apply_rotary_pos_emb fails on a
+    // partial factor).
+    error = config.file() + ": gemma2: 'partial_rotary_factor' must be 1 "
+                            "(Gemma 2 rotates whole heads)";
+    return nullptr;
+  }
   info.vocabSize = vocab;
 
   ModelBuilder m(context, shape);

@@ -16,6 +16,8 @@ struct MambaMixerConfig {
   /// Jamba: RMSNorms (eps `normEps`) on Δ, B and C after x_proj.
   bool innerNorms = false;
   double normEps = 1e-6;
+  /// Falcon-Mamba: those norms have no weight.
+  bool weightlessInnerNorms = false;
 };
 
 /// in_proj → [x | z]; conv1d + SiLU; x_proj → Δ, B, C; Δ = softplus(dt_proj(Δ));
@@ -23,6 +25,20 @@ struct MambaMixerConfig {
 /// `prefix` names the weights ("backbone.layers.3.mixer.").
 Value buildMambaMixer(ModelBuilder &m, Value x, const MambaMixerConfig &config,
                       const std::string &prefix, int64_t hidden);
+
+/// The Mamba-2 mixer of HF's Mamba2Mixer / BambaMixer (see Mamba2.cpp).
+struct Mamba2MixerConfig {
+  int64_t inner, heads, headDim, groups, state, kernel, chunk;
+  bool projBias, convBias;
+  double normEps;
+  /// Δ's clamp, where it binds: [dtMin, dtMax].
+  std::optional<double> dtMin, dtMax;
+};
+
+/// in_proj → [gate | xBC | dt]; conv1d + SiLU over xBC; SSD scan with
+/// grouped B/C, D and dt_bias; RMSNorm(y · silu(gate)) per group; out_proj.
+Value buildMamba2Mixer(ModelBuilder &m, Value x, const Mamba2MixerConfig &config,
+                       const std::string &prefix, int64_t hidden);
 
 OwningOpRef<ModuleOp> importJamba(MLIRContext *context, HuggingFaceConfig &config,
                                   const ModelInputShape &shape, ModelInfo &info,
@@ -42,9 +58,16 @@ OwningOpRef<ModuleOp> importLongformer(MLIRContext *context,
                                        HuggingFaceConfig &config,
                                        const ModelInputShape &shape,
                                        ModelInfo &info, std::string &error);
+/// `mamba` and `falcon_mamba` (Mamba-1 with weightless norms on Δ, B, C).
 OwningOpRef<ModuleOp> importMamba(MLIRContext *context, HuggingFaceConfig &config,
                                   const ModelInputShape &shape, ModelInfo &info,
                                   std::string &error);
+OwningOpRef<ModuleOp> importBamba(MLIRContext *context, HuggingFaceConfig &config,
+                                  const ModelInputShape &shape, ModelInfo &info,
+                                  std::string &error);
+OwningOpRef<ModuleOp> importMamba2(MLIRContext *context, HuggingFaceConfig &config,
+                                   const ModelInputShape &shape, ModelInfo &info,
+                                   std::string &error);
 
 } // namespace mlir::hybrid::frontend
 

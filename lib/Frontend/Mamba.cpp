@@ -1,10 +1,14 @@
-//===- Mamba.cpp - Hugging Face MambaForCausalLM --------------------------===//
+//===- Mamba.cpp - Hugging Face MambaForCausalLM, FalconMambaForCausalLM --===//
 //
 // HF transformers' modeling_mamba.py (MambaMixer.slow_forward, MambaBlock,
 // MambaModel, MambaForCausalLM) and configuration_mamba.py defaults, read
 // from transformers 4.46: use_bias=False, use_conv_bias=True, expand=2,
 // conv_kernel=4, state_size=16, time_step_rank="auto" = ceil(hidden/16),
 // layer_norm_epsilon=1e-5, tie_word_embeddings=True. MATH.md §1.
+//
+// modeling_falcon_mamba.py (4.46 and 5.x) is the same model with one change:
+// Δ, B and C are RMS-normalised without a weight (rms_forward, eps
+// mixer_rms_eps = 1e-6) right after x_proj.
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,7 +55,11 @@ Value frontend::buildMambaMixer(ModelBuilder &m, Value n,
   Value dt = m.lastDimSlice(dbc, 0, c.rank);
   Value bs = m.lastDimSlice(dbc, c.rank, c.state);
   Value cs = m.lastDimSlice(dbc, c.rank + c.state, c.state);
-  if (c.innerNorms) {
+  if (c.weightlessInnerNorms) {
+    dt = m.weightlessRmsNorm(dt, c.normEps);
+    bs = m.weightlessRmsNorm(bs, c.normEps);
+    cs = m.weightlessRmsNorm(cs, c.normEps);
+  } else if (c.innerNorms) {
     dt = m.rmsNorm(dt, p + "dt_layernorm.weight", c.normEps);
     bs = m.rmsNorm(bs, p + "b_layernorm.weight", c.normEps);
     cs = m.rmsNorm(cs, p + "c_layernorm.weight", c.normEps);
@@ -78,8 +86,10 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
                                             const ModelInputShape &shape,
                                             ModelInfo &info,
                                             std::string &error) {
+  const bool falcon = config.json().getString("model_type") == "falcon_mamba";
+  const char *type = falcon ? "falcon_mamba" : "mamba";
   int64_t hidden, layers, vocab, state, kernel;
-  double expand, eps;
+  double expand, eps, mixerEps;
   bool useBias, useConvBias, tied;
   std::string act;
   if (!config.positive("hidden_size", 768, hidden) ||
@@ -92,12 +102,14 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
       !config.boolean("use_bias", false, useBias) ||
       !config.boolean("use_conv_bias", true, useConvBias) ||
       !config.boolean("tie_word_embeddings", true, tied) ||
+      !config.number("mixer_rms_eps", 1e-6, mixerEps) ||
       !config.string("hidden_act", "silu", act)) {
     error = config.error;
     return nullptr;
   }
   if (act != "silu") {
-    error = "mamba: hidden_act '" + act + "' is not supported (HF's Mamba uses silu)";
+    error = std::string(type) + ": hidden_act '" + act +
+            "' is not supported (HF's Mamba uses silu)";
     return nullptr;
   }
   const int64_t inner = int64_t(expand * hidden);
@@ -112,6 +124,8 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   Value embeddings = m.weight("backbone.embeddings.weight", {vocab, hidden});
   Value h = m.embed(embeddings);
   MambaMixerConfig mixer{inner, state, kernel, rank, useBias, useConvBias};
+  mixer.weightlessInnerNorms = falcon;
+  mixer.normEps = mixerEps;
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "backbone.layers." + std::to_string(i) + ".";
     // h = h + Mixer(RMSNorm(h))

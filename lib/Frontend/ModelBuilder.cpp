@@ -90,6 +90,14 @@ Value ModelBuilder::positions() {
 }
 
 Value ModelBuilder::rope(Value x, const RopeParameters &rope) {
+  const int64_t dims = shapeOf(x).back();
+  if (rope.rotaryDim > 0 && rope.rotaryDim < dims) {
+    // Partial: rotate [..., :r], pass [..., r:] through.
+    RopeParameters whole = rope;
+    whole.rotaryDim = 0;
+    Value rotated = this->rope(slice(x, 3, 0, rope.rotaryDim), whole);
+    return concat(rotated, slice(x, 3, rope.rotaryDim, dims - rope.rotaryDim), 3);
+  }
   return RopeOp::create(
       b, loc, x.getType(), x, carryState ? positions() : Value(),
       b.getF32FloatAttr(rope.theta), b.getI64IntegerAttr(0), UnitAttr(),
@@ -204,10 +212,24 @@ Value ModelBuilder::linear(Value x, const std::string &name, int64_t out,
 }
 
 Value ModelBuilder::rmsNorm(Value x, const std::string &name, double eps,
-                            bool unitOffset) {
+                            bool unitOffset, std::optional<int64_t> groupSize) {
   Value w = weight(name, {shapeOf(x).back()});
   return RMSNormOp::create(b, loc, x.getType(), x, w, b.getF32FloatAttr(eps),
-                           unitOffset ? b.getUnitAttr() : UnitAttr());
+                           unitOffset ? b.getUnitAttr() : UnitAttr(),
+                           groupSize ? b.getI64IntegerAttr(*groupSize)
+                                     : IntegerAttr());
+}
+
+Value ModelBuilder::weightlessRmsNorm(Value x, double eps) {
+  RankedTensorType ones = f32({shapeOf(x).back()});
+  Value w = arith::ConstantOp::create(
+      b, loc, ones, DenseElementsAttr::get(ones, b.getF32FloatAttr(1.0f)));
+  return RMSNormOp::create(b, loc, x.getType(), x, w, b.getF32FloatAttr(eps),
+                           UnitAttr(), IntegerAttr());
+}
+
+Value ModelBuilder::mul(Value x, Value y) {
+  return arith::MulFOp::create(b, loc, x, y);
 }
 
 Value ModelBuilder::layerNorm(Value x, const std::string &name, double eps) {

@@ -76,12 +76,17 @@ public:
   /// RMSNorm over the last dim with weight `name`: w·x̂, or (1 + w)·x̂
   /// with `unitOffset` (Gemma).
   Value rmsNorm(Value x, const std::string &name, double eps,
-                bool unitOffset = false);
+                bool unitOffset = false,
+                std::optional<int64_t> groupSize = std::nullopt);
+  /// RMSNorm without a weight (x̂ alone: Falcon-Mamba's norms of Δ, B, C).
+  Value weightlessRmsNorm(Value x, double eps);
   /// LayerNorm over the last dim with `name`.weight and `name`.bias.
   Value layerNorm(Value x, const std::string &name, double eps);
   /// Elements [offset, offset + size) of the last dim.
   Value lastDimSlice(Value x, int64_t offset, int64_t size);
   Value add(Value a, Value b);
+  /// Elementwise product of two tensors of one shape.
+  Value mul(Value a, Value b);
   /// An f32 tensor type.
   RankedTensorType f32(ArrayRef<int64_t> shape);
   /// [B, S, heads·headDim] → [B, heads, S, headDim].

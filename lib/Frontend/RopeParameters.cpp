@@ -55,7 +55,8 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
                                                 int64_t headDim,
                                                 const std::string &layerType,
                                                 int64_t defaultMaxPositions,
-                                                RopeParameters &out) {
+                                                RopeParameters &out,
+                                                double defaultPartialRotary) {
   std::string &error = config.error;
   const llvm::json::Object &json = config.json();
   const std::string file = config.file() + ": '";
@@ -97,6 +98,36 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
   if (!config.number("rope_theta", 10000.0, theta))
     return false;
   out.theta = theta;
+
+  // Partial rotary embeddings: the parameters' partial_rotary_factor, else a
+  // top-level one (4.x), else the model's default. HF rotates the first
+  // int(head_dim · factor) dims and passes the rest; the frequencies are
+  // over the rotated dims, so headDim becomes that count from here on.
+  auto applyPartial = [&](double factor, const std::string &what) {
+    const int64_t dim = int64_t(double(headDim) * factor);
+    if (!(factor > 0 && factor <= 1) || dim < 2 || dim % 2 != 0) {
+      error = what + " must be in (0, 1] and give an even number of rotated "
+                     "dims (head_dim " + std::to_string(headDim) + " × factor), got " +
+              std::to_string(factor);
+      return false;
+    }
+    out.rotaryDim = dim == headDim ? 0 : dim;
+    headDim = dim;
+    return true;
+  };
+  double topPartial;
+  if (!config.number("partial_rotary_factor", defaultPartialRotary, topPartial))
+    return false;
+  std::optional<double> innerPartial;
+  if (params) {
+    RopeFields inner{*params, where, error};
+    if (!inner.number("partial_rotary_factor", innerPartial))
+      return false;
+  }
+  if (!applyPartial(innerPartial.value_or(topPartial),
+                    innerPartial ? where + ".partial_rotary_factor'"
+                                 : file + "partial_rotary_factor'"))
+    return false;
   if (!params)
     return true;
 
@@ -129,12 +160,6 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
               "' is not a RoPE parameter this importer understands";
       return false;
     }
-  std::optional<double> partial;
-  if (!f.number("partial_rotary_factor", partial))
-    return false;
-  if (partial && *partial != 1.0)
-    return f.fail("partial_rotary_factor", "1 (partial rotary embeddings are "
-                                           "not supported yet)");
 
   // llama3 and yarn's pretraining context, as HF's standardize_rope_params
   // fills it: a top-level original_max_position_embeddings wins (Phi-3

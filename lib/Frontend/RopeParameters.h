@@ -24,6 +24,9 @@ struct RopeParameters {
   std::vector<float> invFreq;
   /// Multiplies cos and sin (YaRN's attention factor).
   double attentionScaling = 1.0;
+  /// Rotate only the first `rotaryDim` dims of each head (partial rotary
+  /// embeddings); 0: all of them.
+  int64_t rotaryDim = 0;
   /// The rope type, for messages.
   std::string type = "default";
 };
@@ -33,9 +36,12 @@ struct RopeParameters {
 /// model's max_position_embeddings default. A key that changes the math and
 /// is not understood, and the types whose frequencies change with the
 /// running length (dynamic, longrope), are errors naming the key.
+/// `defaultPartialRotary` is the share of each head rotated when the file
+/// names none (Bamba's config class fixes 0.5).
 bool readRopeParameters(HuggingFaceConfig &config, int64_t headDim,
                         const std::string &layerType,
-                        int64_t defaultMaxPositions, RopeParameters &out);
+                        int64_t defaultMaxPositions, RopeParameters &out,
+                        double defaultPartialRotary = 1.0);
 
 } // namespace mlir::hybrid::frontend
 

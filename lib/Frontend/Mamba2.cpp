@@ -1,0 +1,193 @@
+//===- Mamba2.cpp - Hugging Face Mamba2ForCausalLM ------------------------===//
+//
+// HF transformers' modeling_mamba2.py (Mamba2Mixer's torch path, Mamba2Block,
+// Mamba2Model, Mamba2ForCausalLM) and configuration_mamba2.py defaults. Per
+// layer, h = h + Mixer(RMSNorm(h)) with the mixer
+//
+//   in_proj(x) = [gate (I) | xBC (I + 2·G·N) | dt (H)]
+//   xBC        = silu(causal_conv1d(xBC))            conv state [B, I+2GN, K−1]
+//   x, B, C    = xBC split as [I | G·N | G·N]        x viewed [.., H, P]
+//   y          = ssd_scan(x, dt, −exp(A_log), B, C, D, dt_bias, softplus)
+//   y          = RMSNorm_grouped(y · silu(gate)) · norm.weight
+//   out_proj(y)
+//
+// with I = expand·hidden = H·P, the norm taken per group of I/G channels
+// (MambaRMSNormGated's group_size), and Δ clamped to time_step_limit.
+//
+// These are transformers 5's semantics, which are also mamba_ssm's (the CUDA
+// kernels HF calls when present), and they are used for files of every
+// version: transformers 4.46's torch path departs from its own CUDA path in
+// four ways (it normalises over all I channels, clamps Δ at time_step_min,
+// gives head h group h mod G in prefill, and sums the inter-chunk recurrence
+// over the wrong index once an input spans several chunks), none of them a
+// model anyone trained. HF clamps Δ only on its chunked path, not in its
+// one-token cache step (mamba2_selective_state_update, like mamba_ssm's
+// step), so where the limit binds HF's cached generate departs from its own
+// forward pass; we clamp every token (prompts run here in chunks of any
+// size, so HF's split cannot be reproduced) and match the forward pass.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importers.h"
+#include "ModelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
+#include <sstream>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+
+Value frontend::buildMamba2Mixer(ModelBuilder &m, Value n,
+                                 const Mamba2MixerConfig &c, const std::string &p,
+                                 int64_t hidden) {
+  OpBuilder &b = m.b;
+  Location loc = m.loc;
+  const int64_t B = m.batch, S = m.seq;
+  const int64_t groupWidth = c.groups * c.state;
+  const int64_t convDim = c.inner + 2 * groupWidth;
+  Value proj = m.linear(n, p + "in_proj", c.inner + convDim + c.heads, c.projBias);
+  Value gate = m.lastDimSlice(proj, 0, c.inner);
+  Value xbc = m.lastDimSlice(proj, c.inner, convDim);
+  Value dt = m.lastDimSlice(proj, c.inner + convDim, c.heads);
+
+  // conv1d.weight is [C, 1, K] in the checkpoint.
+  Value convW = tensor::CollapseShapeOp::create(
+      b, loc, m.f32({convDim, c.kernel}),
+      m.weight(p + "conv1d.weight", {convDim, 1, c.kernel}),
+      SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  Value convB = c.convBias ? m.weight(p + "conv1d.bias", {convDim}) : Value();
+  // Generation carries the conv's last K−1 inputs and the SSM state (HF's
+  // conv and recurrent states; HF keeps K conv inputs, the oldest unused).
+  Value convState =
+      m.carryState ? m.stateIn(p + "conv_state", {B, convDim, c.kernel - 1}) : Value();
+  Value ssmState =
+      m.carryState ? m.stateIn(p + "ssm_state", {B, c.heads, c.headDim, c.state})
+                   : Value();
+  auto conv = CausalConv1DOp::create(b, loc, m.f32({B, S, convDim}),
+                                     m.f32({B, convDim, c.kernel - 1}), xbc, convW,
+                                     convB, convState, Activation::silu);
+  if (m.carryState)
+    m.stateOut(p + "conv_state", conv.getFinalState());
+  Value xc = conv.getResult();
+  auto heads = [&](Value flat, int64_t count, int64_t width) -> Value {
+    return tensor::ExpandShapeOp::create(
+        b, loc, m.f32({B, S, count, width}), flat,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  };
+  Value x = heads(m.lastDimSlice(xc, 0, c.inner), c.heads, c.headDim);
+  Value bs = heads(m.lastDimSlice(xc, c.inner, groupWidth), c.groups, c.state);
+  Value cs = heads(m.lastDimSlice(xc, c.inner + groupWidth, groupWidth), c.groups,
+                   c.state);
+  // A = −exp(A_log) [H]
+  Value a = arith::NegFOp::create(
+      b, loc, math::ExpOp::create(b, loc, m.weight(p + "A_log", {c.heads})));
+  auto f32Attr = [&](std::optional<double> v) {
+    return v ? b.getF32FloatAttr(float(*v)) : FloatAttr();
+  };
+  auto scan = SSDScanOp::create(
+      b, loc, m.f32({B, S, c.heads, c.headDim}),
+      m.f32({B, c.heads, c.headDim, c.state}), x, dt, a, bs, cs,
+      m.weight(p + "D", {c.heads}), /*z=*/Value(), m.weight(p + "dt_bias", {c.heads}),
+      ssmState, /*dt_softplus=*/b.getUnitAttr(), b.getI64IntegerAttr(c.chunk),
+      f32Attr(c.dtMin), f32Attr(c.dtMax));
+  if (m.carryState)
+    m.stateOut(p + "ssm_state", scan.getFinalState());
+  Value y = tensor::CollapseShapeOp::create(
+      b, loc, m.f32({B, S, c.inner}), scan.getY(),
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  // MambaRMSNormGated: y · silu(gate), then RMSNorm (per group in 5.x).
+  Value silu = ActivationOp::create(b, loc, gate.getType(), gate,
+                                    ActivationAttr::get(b.getContext(), Activation::silu));
+  y = m.rmsNorm(m.mul(y, silu), p + "norm.weight", c.normEps, /*unitOffset=*/false,
+                c.groups > 1 ? std::optional<int64_t>(c.inner / c.groups)
+                             : std::nullopt);
+  return m.linear(y, p + "out_proj", hidden, c.projBias);
+}
+
+OwningOpRef<ModuleOp> frontend::importMamba2(MLIRContext *context,
+                                             HuggingFaceConfig &config,
+                                             const ModelInputShape &shape,
+                                             ModelInfo &info, std::string &error) {
+  int64_t hidden, layers, vocab, heads, headDim, state, groups, kernel, chunk;
+  double expand, eps;
+  bool useBias, useConvBias, tied;
+  std::string act;
+  std::vector<double> limit;
+  const double inf = std::numeric_limits<double>::infinity();
+  if (!config.positive("hidden_size", 4096, hidden) ||
+      !config.positive("num_hidden_layers", 64, layers) ||
+      !config.positive("vocab_size", 32768, vocab) ||
+      !config.positive("num_heads", 128, heads) ||
+      !config.positive("head_dim", 64, headDim) ||
+      !config.positive("state_size", 128, state) ||
+      !config.positive("n_groups", 8, groups) ||
+      !config.positive("conv_kernel", 4, kernel) ||
+      !config.positive("chunk_size", 256, chunk) ||
+      !config.number("expand", 2, expand) ||
+      !config.number("layer_norm_epsilon", 1e-5, eps) ||
+      !config.numbers("time_step_limit", {0.0, inf}, 2, limit) ||
+      !config.boolean("use_bias", false, useBias) ||
+      !config.boolean("use_conv_bias", true, useConvBias) ||
+      !config.boolean("tie_word_embeddings", false, tied) ||
+      !config.string("hidden_act", "silu", act)) {
+    error = config.error;
+    return nullptr;
+  }
+  auto fail = [&](const std::string &message) {
+    error = config.file() + ": mamba2: " + message;
+    return nullptr;
+  };
+  auto text = [](double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  };
+  if (act != "silu")
+    return fail("hidden_act '" + act + "' is not supported (HF's Mamba-2 torch "
+                "path applies silu)");
+  const int64_t inner = int64_t(expand * hidden);
+  if (double(inner) != expand * hidden || inner != heads * headDim)
+    return fail("hidden_size * expand (" + text(expand * hidden) +
+                ") must equal num_heads * head_dim (" +
+                std::to_string(heads * headDim) + ")");
+  if (heads % groups != 0)
+    return fail("num_heads (" + std::to_string(heads) +
+                ") must be a multiple of n_groups (" + std::to_string(groups) + ")");
+  if (!(limit[0] <= limit[1]))
+    return fail("time_step_limit [" + text(limit[0]) + ", " + text(limit[1]) +
+                "] is empty");
+
+  // softplus > 0, so the default [0, inf] never binds and is left out.
+  Mamba2MixerConfig mixer{inner,   heads,       headDim, groups,
+                          state,   kernel,      chunk,   useBias,
+                          useConvBias, eps,
+                          limit[0] > 0 ? std::optional<double>(limit[0]) : std::nullopt,
+                          limit[1] < inf ? std::optional<double>(limit[1])
+                                         : std::nullopt};
+  info.vocabSize = vocab;
+
+  ModelBuilder m(context, shape);
+  // Checkpoints converted from mamba_ssm name the table backbone.embedding
+  // (HF renames it on load).
+  const std::string table = config.checkpointHas("backbone.embedding.weight")
+                                ? "backbone.embedding.weight"
+                                : "backbone.embeddings.weight";
+  Value embeddings = m.weight(table, {vocab, hidden});
+  Value h = m.embed(embeddings);
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string p = "backbone.layers." + std::to_string(i) + ".";
+    m.beginLayer();
+    Value n = m.rmsNorm(h, p + "norm.weight", eps);
+    h = m.add(h, buildMamba2Mixer(m, n, mixer, p + "mixer.", hidden));
+    m.endLayer();
+  }
+  Value normed = m.rmsNorm(h, "backbone.norm_f.weight", eps);
+  Value head = tied ? embeddings : m.weight("lm_head.weight", {vocab, hidden});
+  return m.finish(LinearOp::create(m.b, m.loc, m.f32({m.batch, m.seq, vocab}),
+                                   normed, head, Value()));
+}
