@@ -70,6 +70,19 @@ def bamba(**extra):
     return tf.BambaForCausalLM(tf.BambaConfig(**cfg))
 
 
+def lfm2(**extra):
+    # Short-conv layers 0, 2, 3 and attention at 1 (QK-norm, GQA 4:2); the
+    # MLP width from block_auto_adjust_ff_dim: int(2·96/3) = 64, × 1.5 = 96,
+    # rounded up to a multiple of 32 = 96.
+    cfg = dict(vocab_size=96, hidden_size=32, intermediate_size=96,
+               num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
+               layer_types=["conv", "full_attention", "conv", "conv"],
+               conv_L_cache=3, block_multiple_of=32, block_ffn_dim_multiplier=1.5,
+               tie_word_embeddings=True)
+    cfg.update(extra)
+    return tf.Lfm2ForCausalLM(tf.Lfm2Config(**cfg))
+
+
 def falcon_mamba():
     return tf.FalconMambaForCausalLM(tf.FalconMambaConfig(
         vocab_size=96, hidden_size=32, state_size=8, num_hidden_layers=2,
@@ -147,6 +160,14 @@ CASES = {
             "rope_type": "default", "rope_theta": 500.0,
             "partial_rotary_factor": 1.0}), None),
     "bamba-sharded-bf16-dir": (bamba, None, SHARDED_BF16_DIR),
+    "lfm2": (lfm2, None),
+    # Conv biases, an untied head, θ 500, attention first and last, the MLP
+    # width taken as written.
+    "lfm2-biases-untied": (lambda: lfm2(
+        conv_bias=True, tie_word_embeddings=False, block_auto_adjust_ff_dim=False,
+        intermediate_size=40, layer_types=["full_attention", "conv", "conv",
+                                           "full_attention"],
+        rope_parameters={"rope_type": "default", "rope_theta": 500.0}), None),
     # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
     "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
@@ -293,7 +314,7 @@ def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
 
 GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "jamba-fused-experts", "mamba2", "mamba2-step-limit", "falcon-mamba",
-            "bamba", "bamba-biases-full-rope"]
+            "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied"]
 
 
 def main():

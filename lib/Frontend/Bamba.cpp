@@ -161,13 +161,14 @@ OwningOpRef<ModuleOp> frontend::importBamba(MLIRContext *context,
       Value gate = m.linear(f, ff + "gate_proj", inter, true);
       gate = ActivationOp::create(b, loc, gate.getType(), gate,
                                   ActivationAttr::get(context, Activation::silu));
-      mlp = m.linear(m.mul(gate, m.linear(f, ff + "up_proj", inter, true)),
-                     ff + "down_proj", hidden, true);
+      Value up = m.linear(f, ff + "up_proj", inter, true);
+      mlp = m.linear(m.mul(gate, up), ff + "down_proj", hidden, true);
     } else {
-      mlp = GatedMLPOp::create(b, loc, f.getType(), f,
-                               m.weight(ff + "gate_proj.weight", {inter, hidden}),
-                               m.weight(ff + "up_proj.weight", {inter, hidden}),
-                               m.weight(ff + "down_proj.weight", {hidden, inter}),
+      // Named locals: argument order independent of evaluation order.
+      Value gate = m.weight(ff + "gate_proj.weight", {inter, hidden});
+      Value up = m.weight(ff + "up_proj.weight", {inter, hidden});
+      Value down = m.weight(ff + "down_proj.weight", {hidden, inter});
+      mlp = GatedMLPOp::create(b, loc, f.getType(), f, gate, up, down,
                                ActivationAttr::get(context, Activation::silu));
     }
     h = m.add(h, mlp);

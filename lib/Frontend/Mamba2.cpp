@@ -89,11 +89,12 @@ Value frontend::buildMamba2Mixer(ModelBuilder &m, Value n,
   auto f32Attr = [&](std::optional<double> v) {
     return v ? b.getF32FloatAttr(float(*v)) : FloatAttr();
   };
+  Value dtBias = m.weight(p + "dt_bias", {c.heads});
+  Value d = m.weight(p + "D", {c.heads});
   auto scan = SSDScanOp::create(
       b, loc, m.f32({B, S, c.heads, c.headDim}),
-      m.f32({B, c.heads, c.headDim, c.state}), x, dt, a, bs, cs,
-      m.weight(p + "D", {c.heads}), /*z=*/Value(), m.weight(p + "dt_bias", {c.heads}),
-      ssmState, /*dt_softplus=*/b.getUnitAttr(), b.getI64IntegerAttr(c.chunk),
+      m.f32({B, c.heads, c.headDim, c.state}), x, dt, a, bs, cs, d, /*z=*/Value(),
+      dtBias, ssmState, /*dt_softplus=*/b.getUnitAttr(), b.getI64IntegerAttr(c.chunk),
       f32Attr(c.dtMin), f32Attr(c.dtMax));
   if (m.carryState)
     m.stateOut(p + "ssm_state", scan.getFinalState());
