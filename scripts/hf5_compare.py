@@ -83,6 +83,22 @@ def lfm2(**extra):
     return tf.Lfm2ForCausalLM(tf.Lfm2Config(**cfg))
 
 
+def granite(**extra):
+    # Mamba-2, attention (RoPE, GQA 4:2), Mamba-2; a top-2 MoE of 4 experts
+    # plus the shared MLP after each; every multiplier away from 1.
+    cfg = dict(vocab_size=96, hidden_size=32, intermediate_size=16,
+               shared_intermediate_size=24, num_hidden_layers=3,
+               num_attention_heads=4, num_key_value_heads=2,
+               layer_types=["mamba", "attention", "mamba"], mamba_n_heads=8,
+               mamba_d_state=8, mamba_n_groups=2, mamba_chunk_size=4,
+               num_local_experts=4, num_experts_per_tok=2,
+               position_embedding_type="rope", embedding_multiplier=2.0,
+               residual_multiplier=0.5, attention_multiplier=0.3,
+               logits_scaling=4.0)
+    cfg.update(extra)
+    return tf.GraniteMoeHybridForCausalLM(tf.GraniteMoeHybridConfig(**cfg))
+
+
 def falcon_mamba():
     return tf.FalconMambaForCausalLM(tf.FalconMambaConfig(
         vocab_size=96, hidden_size=32, state_size=8, num_hidden_layers=2,
@@ -108,6 +124,12 @@ def as_written_by_4x(config):
     config["transformers_version"] = "4.46.3"
     config["torch_dtype"] = config.pop("dtype")
     config["time_step_limit"] = [0.0, float("inf")]  # json.dump: Infinity
+
+
+def granite_4x_layer_names(config):
+    """Granite 4.0's own files name layer types "mamba" and "attention"."""
+    config["layer_types"] = ["mamba" if t == "linear_attention" else "attention"
+                             for t in config["layer_types"]]
 
 
 FUSED = {"save": {"save_original_format": False}}
@@ -168,6 +190,13 @@ CASES = {
         intermediate_size=40, layer_types=["full_attention", "conv", "conv",
                                            "full_attention"],
         rope_parameters={"rope_type": "default", "rope_theta": 500.0}), None),
+    "granitemoehybrid": (granite, None),
+    "granitemoehybrid-fused-experts": (granite, None, FUSED),
+    "granitemoehybrid-4x-layer-names": (granite, granite_4x_layer_names),
+    # No experts (the shared MLP alone), no positions, attention first.
+    "granitemoehybrid-dense-nope": (lambda: granite(
+        num_local_experts=0, position_embedding_type=None,
+        layer_types=["attention", "mamba", "mamba"]), None),
     # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
     "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
@@ -314,7 +343,9 @@ def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
 
 GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "jamba-fused-experts", "mamba2", "mamba2-step-limit", "falcon-mamba",
-            "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied"]
+            "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
+            "granitemoehybrid", "granitemoehybrid-fused-experts",
+            "granitemoehybrid-dense-nope"]
 
 
 def main():

@@ -65,6 +65,10 @@ OwningOpRef<ModuleOp> importMamba(MLIRContext *context, HuggingFaceConfig &confi
 OwningOpRef<ModuleOp> importBamba(MLIRContext *context, HuggingFaceConfig &config,
                                   const ModelInputShape &shape, ModelInfo &info,
                                   std::string &error);
+OwningOpRef<ModuleOp> importGraniteMoeHybrid(MLIRContext *context,
+                                             HuggingFaceConfig &config,
+                                             const ModelInputShape &shape,
+                                             ModelInfo &info, std::string &error);
 OwningOpRef<ModuleOp> importLfm2(MLIRContext *context, HuggingFaceConfig &config,
                                  const ModelInputShape &shape, ModelInfo &info,
                                  std::string &error);

@@ -228,6 +228,15 @@ Value ModelBuilder::weightlessRmsNorm(Value x, double eps) {
                            UnitAttr(), IntegerAttr());
 }
 
+Value ModelBuilder::scale(Value x, double factor) {
+  if (factor == 1.0)
+    return x;
+  auto type = cast<RankedTensorType>(x.getType());
+  Value splat = arith::ConstantOp::create(
+      b, loc, type, DenseElementsAttr::get(type, b.getF32FloatAttr(float(factor))));
+  return arith::MulFOp::create(b, loc, x, splat);
+}
+
 Value ModelBuilder::mul(Value x, Value y) {
   return arith::MulFOp::create(b, loc, x, y);
 }

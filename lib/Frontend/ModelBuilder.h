@@ -87,6 +87,8 @@ public:
   Value add(Value a, Value b);
   /// Elementwise product of two tensors of one shape.
   Value mul(Value a, Value b);
+  /// x · factor (f32), or x itself when factor is 1.
+  Value scale(Value x, double factor);
   /// An f32 tensor type.
   RankedTensorType f32(ArrayRef<int64_t> shape);
   /// [B, S, heads·headDim] → [B, heads, S, headDim].

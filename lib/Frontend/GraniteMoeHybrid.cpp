@@ -1,0 +1,222 @@
+//===- GraniteMoeHybrid.cpp - Hugging Face GraniteMoeHybridForCausalLM ----===//
+//
+// HF transformers' modeling_granitemoehybrid.py and its configuration (5.x;
+// the type appeared in 4.54: IBM Granite 4.0). Every layer is
+//
+//   h = h + r · Mixer(input_layernorm(h))          r = residual_multiplier
+//   f = post_attention_layernorm(h)
+//   h = h + r · (MoE(f) + SharedMLP(f))            SharedMLP(f) alone without experts
+//
+// The mixer is attention where `layer_types` says full_attention (or
+// "attention", as 4.x files say) and the Mamba-2 mixer of Mamba2.cpp where
+// it says linear_attention (or "mamba"); every layer is Mamba-2 without
+// layer_types. Attention is causal GQA whose scores are scaled by
+// `attention_multiplier` (not head_dim^-½), with RoPE only when
+// `position_embedding_type` is "rope". The MoE routes with a softmax over
+// the top-k router logits (= hybrid.moe's normalize_top_k); its experts are
+// `block_sparse_moe.input_linear` [E, 2I, H] (gate then up) and
+// `output_linear` [E, H, I], or in transformers 5's fused layout
+// `experts.gate_up_proj` / `experts.down_proj` (chosen from the checkpoint's
+// names). The shared MLP is `shared_mlp.input_linear` [2S, H] (gate then
+// up) and `output_linear` [H, S]. The embedding is × embedding_multiplier
+// and the logits ÷ logits_scaling; final norm `model.norm`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importers.h"
+#include "ModelBuilder.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::hybrid;
+using namespace mlir::hybrid::frontend;
+
+OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
+                                                       HuggingFaceConfig &config,
+                                                       const ModelInputShape &shape,
+                                                       ModelInfo &info,
+                                                       std::string &error) {
+  int64_t vocab, hidden, inter, shared, layers, heads, kvHeads, headDim, experts, topK;
+  int64_t mHeads, mHeadDim, groups, state, kernel, chunk;
+  double eps, expand, embedScale, logitsScale, residualScale, attentionScale;
+  bool attnBias, convBias, projBias, tied;
+  std::string act, positionType;
+  std::vector<double> limit;
+  std::vector<std::string> layerTypes;
+  const double inf = std::numeric_limits<double>::infinity();
+  if (!config.positive("vocab_size", 32000, vocab) ||
+      !config.positive("hidden_size", 4096, hidden) ||
+      !config.positive("intermediate_size", 11008, inter) ||
+      !config.positive("shared_intermediate_size", 1024, shared) ||
+      !config.positive("num_hidden_layers", 32, layers) ||
+      !config.positive("num_attention_heads", 32, heads) ||
+      !config.nonNegative("num_local_experts", 8, experts) ||
+      !config.positive("num_experts_per_tok", 2, topK) ||
+      !config.positive("mamba_n_heads", 128, mHeads) ||
+      !config.positive("mamba_n_groups", 1, groups) ||
+      !config.positive("mamba_d_state", 256, state) ||
+      !config.positive("mamba_d_conv", 4, kernel) ||
+      !config.positive("mamba_chunk_size", 256, chunk) ||
+      !config.number("mamba_expand", 2, expand) ||
+      !config.number("rms_norm_eps", 1e-6, eps) ||
+      !config.number("embedding_multiplier", 1.0, embedScale) ||
+      !config.number("logits_scaling", 1.0, logitsScale) ||
+      !config.number("residual_multiplier", 1.0, residualScale) ||
+      !config.number("attention_multiplier", 1.0, attentionScale) ||
+      !config.numbers("time_step_limit", {0.0, inf}, 2, limit) ||
+      !config.boolean("attention_bias", false, attnBias) ||
+      !config.boolean("mamba_conv_bias", true, convBias) ||
+      !config.boolean("mamba_proj_bias", false, projBias) ||
+      !config.boolean("tie_word_embeddings", false, tied) ||
+      !config.string("hidden_act", "silu", act) ||
+      !config.strings("layer_types", layerTypes)) {
+    error = config.error;
+    return nullptr;
+  }
+  auto fail = [&](const std::string &message) {
+    error = config.file() + ": granitemoehybrid: " + message;
+    return nullptr;
+  };
+  // position_embedding_type: "rope", or null / absent (no positions).
+  if (const llvm::json::Value *v = config.json().get("position_embedding_type");
+      v && v->kind() != llvm::json::Value::Null) {
+    std::optional<llvm::StringRef> text = v->getAsString();
+    if (!text || (*text != "rope" && *text != "nope"))
+      return fail("'position_embedding_type' must be \"rope\", \"nope\" or null");
+    positionType = text->str();
+  }
+  std::optional<double> kv;
+  if (!config.optionalNumber("num_key_value_heads", std::nullopt, kv)) {
+    error = config.error;
+    return nullptr;
+  }
+  kvHeads = heads;
+  if (kv && !config.positive("num_key_value_heads", heads, kvHeads)) {
+    error = config.error;
+    return nullptr;
+  }
+  const int64_t inner = int64_t(expand * hidden);
+  if (double(inner) != expand * hidden || inner % mHeads != 0)
+    return fail("mamba_n_heads (" + std::to_string(mHeads) +
+                ") must divide mamba_expand * hidden_size");
+  if (!config.autoOrPositive("mamba_d_head", inner / mHeads, mHeadDim) ||
+      !config.positive("head_dim", hidden / heads, headDim)) {
+    error = config.error;
+    return nullptr;
+  }
+  if (mHeadDim * mHeads != inner)
+    return fail("mamba_d_head (" + std::to_string(mHeadDim) + ") * mamba_n_heads (" +
+                std::to_string(mHeads) + ") must equal mamba_expand * hidden_size (" +
+                std::to_string(inner) + ")");
+  if (mHeads % groups != 0)
+    return fail("mamba_n_heads (" + std::to_string(mHeads) +
+                ") must be a multiple of mamba_n_groups (" + std::to_string(groups) +
+                ")");
+  if (heads % kvHeads != 0)
+    return fail("num_attention_heads (" + std::to_string(heads) +
+                ") must be a multiple of num_key_value_heads (" +
+                std::to_string(kvHeads) + ")");
+  if (experts > 0 && topK > experts)
+    return fail("num_experts_per_tok (" + std::to_string(topK) +
+                ") exceeds num_local_experts (" + std::to_string(experts) + ")");
+  if (act != "silu")
+    return fail("hidden_act '" + act + "' is not supported (Granite uses silu)");
+  if (!(limit[0] <= limit[1]))
+    return fail("time_step_limit is empty");
+  if (!(logitsScale != 0 && std::isfinite(1.0 / logitsScale)))
+    return fail("logits_scaling must be a nonzero number");
+  if (!layerTypes.empty() && int64_t(layerTypes.size()) != layers)
+    return fail("'layer_types' has " + std::to_string(layerTypes.size()) +
+                " entries for " + std::to_string(layers) + " layers");
+  std::vector<bool> attention(layers, false);
+  for (size_t i = 0; i < layerTypes.size(); ++i) {
+    const std::string &type = layerTypes[i];
+    if (type == "full_attention" || type == "attention")
+      attention[i] = true;
+    else if (type != "linear_attention" && type != "mamba")
+      return fail("layer_types[" + std::to_string(i) + "] is '" + type +
+                  "'; expected mamba/linear_attention or attention/full_attention");
+  }
+  RopeParameters rope;
+  if (positionType == "rope") {
+    if (!readRopeParameters(config, headDim, "full_attention", 2048, rope)) {
+      error = config.error;
+      return nullptr;
+    }
+    if (rope.rotaryDim)
+      return fail("'partial_rotary_factor' must be 1 (Granite rotates whole heads)");
+  }
+  info.vocabSize = vocab;
+
+  Mamba2MixerConfig mixer{inner, mHeads, mHeadDim, groups, state, kernel, chunk,
+                          projBias, convBias, eps,
+                          limit[0] > 0 ? std::optional<double>(limit[0]) : std::nullopt,
+                          limit[1] < inf ? std::optional<double>(limit[1])
+                                         : std::nullopt};
+  ModelBuilder m(context, shape);
+  OpBuilder &b = m.b;
+  Location loc = m.loc;
+  const int64_t B = shape.batch, S = shape.seq;
+  Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
+  Value h = m.embed(embed, embedScale == 1.0 ? std::nullopt
+                                             : std::optional<float>(float(embedScale)));
+  auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
+  for (int64_t i = 0; i < layers; ++i) {
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    m.beginLayer();
+    Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps);
+    Value mixed;
+    if (attention[i]) {
+      const std::string a = p + "self_attn.";
+      Value q = heads4(m.linear(n, a + "q_proj", heads * headDim, attnBias), heads);
+      Value k = heads4(m.linear(n, a + "k_proj", kvHeads * headDim, attnBias), kvHeads);
+      Value v = heads4(m.linear(n, a + "v_proj", kvHeads * headDim, attnBias), kvHeads);
+      if (positionType == "rope") {
+        q = m.rope(q, rope);
+        k = m.rope(k, rope);
+      }
+      Value o = m.causalAttention(q, k, v, /*window=*/0,
+                                  b.getF32FloatAttr(float(attentionScale)),
+                                  FloatAttr(), a);
+      Value merged = MergeHeadsOp::create(b, loc, m.f32({B, S, heads * headDim}), o);
+      mixed = m.linear(merged, a + "o_proj", hidden, attnBias);
+    } else {
+      mixed = buildMamba2Mixer(m, n, mixer, p + "mamba.", hidden);
+    }
+    h = m.add(h, m.scale(mixed, residualScale));
+    Value f = m.rmsNorm(h, p + "post_attention_layernorm.weight", eps);
+    // Shared MLP: input_linear [2S, H] is gate then up.
+    Value sharedIn = m.weight(p + "shared_mlp.input_linear.weight", {2 * shared, hidden});
+    Value sharedOut = m.weight(p + "shared_mlp.output_linear.weight", {hidden, shared});
+    Value sharedGate = m.slice(sharedIn, 0, 0, shared);
+    Value sharedUp = m.slice(sharedIn, 0, shared, shared);
+    Value ffn = GatedMLPOp::create(b, loc, f.getType(), f, sharedGate, sharedUp,
+                                   sharedOut,
+                                   ActivationAttr::get(context, Activation::silu));
+    if (experts > 0) {
+      const std::string moe = p + "block_sparse_moe.";
+      const bool fused = config.checkpointHas(moe + "experts.gate_up_proj");
+      Value router = fused ? m.weight(moe + "router.weight", {experts, hidden})
+                           : m.weight(moe + "router.layer.weight", {experts, hidden});
+      Value gateUp = m.weight(moe + (fused ? "experts.gate_up_proj"
+                                           : "input_linear.weight"),
+                              {experts, 2 * inter, hidden});
+      Value down = m.weight(moe + (fused ? "experts.down_proj" : "output_linear.weight"),
+                            {experts, hidden, inter});
+      Value gate = m.slice(gateUp, 1, 0, inter);
+      Value up = m.slice(gateUp, 1, inter, inter);
+      Value routed = MoEOp::create(b, loc, f.getType(), f, router, gate, up, down,
+                                   b.getI64IntegerAttr(topK),
+                                   /*normalize_top_k=*/b.getUnitAttr(),
+                                   ActivationAttr::get(context, Activation::silu));
+      ffn = m.add(routed, ffn);
+    }
+    h = m.add(h, m.scale(ffn, residualScale));
+    m.endLayer();
+  }
+  Value normed = m.rmsNorm(h, "model.norm.weight", eps);
+  Value head = tied ? embed : m.weight("lm_head.weight", {vocab, hidden});
+  Value logits = LinearOp::create(b, loc, m.f32({B, S, vocab}), normed, head, Value());
+  return m.finish(m.scale(logits, 1.0 / logitsScale));
+}
