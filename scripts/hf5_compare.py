@@ -99,6 +99,21 @@ def granite(**extra):
     return tf.GraniteMoeHybridForCausalLM(tf.GraniteMoeHybridConfig(**cfg))
 
 
+def falcon_h1(**extra):
+    # Attention ∥ Mamba-2 in every layer, every muP multiplier away from 1,
+    # the Mamba width from mamba_d_ssm, the gated norm before the gate.
+    cfg = dict(vocab_size=96, hidden_size=32, intermediate_size=48,
+               num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+               mamba_d_ssm=48, mamba_n_heads=6, mamba_d_state=8, mamba_n_groups=2,
+               mamba_chunk_size=4, mamba_rms_norm=True, mamba_norm_before_gate=True,
+               embedding_multiplier=2.0, lm_head_multiplier=0.5, key_multiplier=0.7,
+               attention_in_multiplier=1.3, attention_out_multiplier=0.8,
+               ssm_in_multiplier=1.2, ssm_out_multiplier=0.6,
+               mlp_multipliers=[1.5, 0.4], ssm_multipliers=[0.9, 1.1, 0.8, 1.2, 0.7])
+    cfg.update(extra)
+    return tf.FalconH1ForCausalLM(tf.FalconH1Config(**cfg))
+
+
 def falcon_mamba():
     return tf.FalconMambaForCausalLM(tf.FalconMambaConfig(
         vocab_size=96, hidden_size=32, state_size=8, num_hidden_layers=2,
@@ -197,6 +212,18 @@ CASES = {
     "granitemoehybrid-dense-nope": (lambda: granite(
         num_local_experts=0, position_embedding_type=None,
         layer_types=["attention", "mamba", "mamba"]), None),
+    "falcon-h1": (falcon_h1, None),
+    # The norm after the gate, biases, a tied head.
+    "falcon-h1-norm-after-gate": (lambda: falcon_h1(
+        mamba_norm_before_gate=False, projectors_bias=True, attention_bias=True,
+        mlp_bias=True, tie_word_embeddings=True), None),
+    # HF's defaults: no gated norm, no multipliers, the width from mamba_expand.
+    "falcon-h1-plain": (lambda: falcon_h1(
+        mamba_rms_norm=False, mamba_d_ssm=None, mamba_n_heads=8,
+        embedding_multiplier=1.0, lm_head_multiplier=1.0, key_multiplier=1.0,
+        attention_in_multiplier=1.0, attention_out_multiplier=1.0,
+        ssm_in_multiplier=1.0, ssm_out_multiplier=1.0, mlp_multipliers=None,
+        ssm_multipliers=None), None),
     # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
     "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
@@ -345,7 +372,8 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "jamba-fused-experts", "mamba2", "mamba2-step-limit", "falcon-mamba",
             "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
-            "granitemoehybrid-dense-nope"]
+            "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
+            "falcon-h1-plain"]
 
 
 def main():

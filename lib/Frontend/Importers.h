@@ -7,6 +7,8 @@
 #include "ModelBuilder.h"
 #include "hybrid/Frontend/Frontend.h"
 
+#include <array>
+
 namespace mlir::hybrid::frontend {
 
 /// The Mamba-1 mixer of HF's MambaMixer / JambaMambaMixer.
@@ -33,6 +35,15 @@ struct Mamba2MixerConfig {
   double normEps;
   /// Δ's clamp, where it binds: [dtMin, dtMax].
   std::optional<double> dtMin, dtMax;
+  /// Falcon-H1: out_proj's bias (projectors_bias) differs from in_proj's.
+  std::optional<bool> outBias;
+  /// Falcon-H1's muP: the input × inScale, and the sections of in_proj's
+  /// output (gate, x, B, C, dt) × sectionScales.
+  double inScale = 1.0;
+  std::array<double, 5> sectionScales = {1, 1, 1, 1, 1};
+  /// How y meets the gate: RMSNorm(y · silu(gate)) (Mamba-2), RMSNorm(y) ·
+  /// silu(gate) (Falcon-H1's norm_before_gate) or y · silu(gate) alone.
+  enum class GatedNorm { AfterGate, BeforeGate, None } gatedNorm = GatedNorm::AfterGate;
 };
 
 /// in_proj → [gate | xBC | dt]; conv1d + SiLU over xBC; SSD scan with
@@ -65,6 +76,9 @@ OwningOpRef<ModuleOp> importMamba(MLIRContext *context, HuggingFaceConfig &confi
 OwningOpRef<ModuleOp> importBamba(MLIRContext *context, HuggingFaceConfig &config,
                                   const ModelInputShape &shape, ModelInfo &info,
                                   std::string &error);
+OwningOpRef<ModuleOp> importFalconH1(MLIRContext *context, HuggingFaceConfig &config,
+                                     const ModelInputShape &shape, ModelInfo &info,
+                                     std::string &error);
 OwningOpRef<ModuleOp> importGraniteMoeHybrid(MLIRContext *context,
                                              HuggingFaceConfig &config,
                                              const ModelInputShape &shape,

@@ -50,10 +50,19 @@ Value frontend::buildMamba2Mixer(ModelBuilder &m, Value n,
   const int64_t B = m.batch, S = m.seq;
   const int64_t groupWidth = c.groups * c.state;
   const int64_t convDim = c.inner + 2 * groupWidth;
-  Value proj = m.linear(n, p + "in_proj", c.inner + convDim + c.heads, c.projBias);
-  Value gate = m.lastDimSlice(proj, 0, c.inner);
+  Value proj = m.linear(m.scale(n, c.inScale), p + "in_proj",
+                        c.inner + convDim + c.heads, c.projBias);
+  const auto &mup = c.sectionScales;
+  Value gate = m.scale(m.lastDimSlice(proj, 0, c.inner), mup[0]);
   Value xbc = m.lastDimSlice(proj, c.inner, convDim);
-  Value dt = m.lastDimSlice(proj, c.inner + convDim, c.heads);
+  Value dt = m.scale(m.lastDimSlice(proj, c.inner + convDim, c.heads), mup[4]);
+  if (mup[1] != 1 || mup[2] != 1 || mup[3] != 1) {
+    // Falcon-H1's muP scales x, B and C apart before the conv.
+    Value xs = m.scale(m.lastDimSlice(xbc, 0, c.inner), mup[1]);
+    Value bsec = m.scale(m.lastDimSlice(xbc, c.inner, groupWidth), mup[2]);
+    Value csec = m.scale(m.lastDimSlice(xbc, c.inner + groupWidth, groupWidth), mup[3]);
+    xbc = m.concat(m.concat(xs, bsec, 2), csec, 2);
+  }
 
   // conv1d.weight is [C, 1, K] in the checkpoint.
   Value convW = tensor::CollapseShapeOp::create(
@@ -101,13 +110,19 @@ Value frontend::buildMamba2Mixer(ModelBuilder &m, Value n,
   Value y = tensor::CollapseShapeOp::create(
       b, loc, m.f32({B, S, c.inner}), scan.getY(),
       SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-  // MambaRMSNormGated: y · silu(gate), then RMSNorm (per group in 5.x).
+  // MambaRMSNormGated: y · silu(gate), then RMSNorm per group.
   Value silu = ActivationOp::create(b, loc, gate.getType(), gate,
                                     ActivationAttr::get(b.getContext(), Activation::silu));
-  y = m.rmsNorm(m.mul(y, silu), p + "norm.weight", c.normEps, /*unitOffset=*/false,
-                c.groups > 1 ? std::optional<int64_t>(c.inner / c.groups)
-                             : std::nullopt);
-  return m.linear(y, p + "out_proj", hidden, c.projBias);
+  const std::optional<int64_t> groupSize =
+      c.groups > 1 ? std::optional<int64_t>(c.inner / c.groups) : std::nullopt;
+  using GatedNorm = Mamba2MixerConfig::GatedNorm;
+  if (c.gatedNorm == GatedNorm::AfterGate)
+    y = m.rmsNorm(m.mul(y, silu), p + "norm.weight", c.normEps, false, groupSize);
+  else if (c.gatedNorm == GatedNorm::BeforeGate)
+    y = m.mul(m.rmsNorm(y, p + "norm.weight", c.normEps, false, groupSize), silu);
+  else
+    y = m.mul(y, silu);
+  return m.linear(y, p + "out_proj", hidden, c.outBias.value_or(c.projBias));
 }
 
 OwningOpRef<ModuleOp> frontend::importMamba2(MLIRContext *context,
