@@ -114,6 +114,24 @@ def falcon_h1(**extra):
     return tf.FalconH1ForCausalLM(tf.FalconH1Config(**cfg))
 
 
+def nemotron_h(**extra):
+    # Dense Nemotron-H: Mamba-2, relu² MLP, attention (no positions), MLP.
+    cfg = dict(vocab_size=96, hidden_size=32,
+               layers_block_type=["linear_attention", "mlp", "full_attention", "mlp"],
+               num_attention_heads=4, num_key_value_heads=2, head_dim=8,
+               intermediate_size=48, ssm_state_size=8, mamba_num_heads=8,
+               mamba_head_dim=8, n_groups=2, chunk_size=4)
+    cfg.update(extra)
+    return tf.NemotronHForCausalLM(tf.NemotronHConfig(**cfg))
+
+
+def nemotron_pattern(config):
+    """The pattern string NVIDIA's own (4.x, remote-code) configs carry."""
+    chars = {"linear_attention": "M", "full_attention": "*", "mlp": "-", "moe": "E"}
+    config["hybrid_override_pattern"] = "".join(
+        chars[t] for t in config.pop("layers_block_type"))
+
+
 def falcon_mamba():
     return tf.FalconMambaForCausalLM(tf.FalconMambaConfig(
         vocab_size=96, hidden_size=32, state_size=8, num_hidden_layers=2,
@@ -224,6 +242,10 @@ CASES = {
         attention_in_multiplier=1.0, attention_out_multiplier=1.0,
         ssm_in_multiplier=1.0, ssm_out_multiplier=1.0, mlp_multipliers=None,
         ssm_multipliers=None), None),
+    "nemotron-h": (nemotron_h, None),
+    "nemotron-h-pattern-biases": (lambda: nemotron_h(
+        use_bias=True, mlp_bias=True, tie_word_embeddings=True, time_step_min=0.3),
+        nemotron_pattern),
     # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
     "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
@@ -373,7 +395,7 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
-            "falcon-h1-plain"]
+            "falcon-h1-plain", "nemotron-h", "nemotron-h-pattern-biases"]
 
 
 def main():

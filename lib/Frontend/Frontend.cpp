@@ -15,7 +15,7 @@ const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
   static const std::vector<std::string> types = {
       "bamba",      "falcon_h1",    "falcon_mamba", "gemma2", "granitemoehybrid",
       "jamba",      "lfm2",         "longformer", "mamba",
-      "mamba2"};
+      "mamba2",     "nemotron_h"};
   return types;
 }
 
@@ -67,6 +67,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     return importBamba(context, config, shape, info, error);
   if (*modelType == "lfm2")
     return importLfm2(context, config, shape, info, error);
+  if (*modelType == "nemotron_h")
+    return importNemotronH(context, config, shape, info, error);
   if (*modelType == "falcon_h1")
     return importFalconH1(context, config, shape, info, error);
   if (*modelType == "granitemoehybrid")
@@ -98,6 +100,7 @@ bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
   std::optional<llvm::StringRef> modelType = object->getString("model_type");
   return modelType && llvm::is_contained(
                             {"mamba", "falcon_mamba", "mamba2", "bamba", "gemma2",
-                             "jamba", "lfm2", "granitemoehybrid", "falcon_h1"},
+                             "jamba", "lfm2", "granitemoehybrid", "falcon_h1",
+                             "nemotron_h"},
                             *modelType);
 }
