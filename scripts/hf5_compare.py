@@ -132,6 +132,18 @@ def nemotron_pattern(config):
         chars[t] for t in config.pop("layers_block_type"))
 
 
+def zamba2(**extra):
+    # Mamba-2 layers and three uses of two shared attention blocks (block 0
+    # twice), each use with its own LoRA adapters.
+    cfg = dict(vocab_size=96, hidden_size=32, num_hidden_layers=5,
+               layers_block_type=["mamba", "hybrid", "mamba", "hybrid", "hybrid"],
+               mamba_d_state=8, n_mamba_heads=4, mamba_ngroups=2, chunk_size=4,
+               num_attention_heads=4, num_key_value_heads=4, intermediate_size=48,
+               num_mem_blocks=2, use_shared_attention_adapter=True, adapter_rank=4)
+    cfg.update(extra)
+    return tf.Zamba2ForCausalLM(tf.Zamba2Config(**cfg))
+
+
 def falcon_mamba():
     return tf.FalconMambaForCausalLM(tf.FalconMambaConfig(
         vocab_size=96, hidden_size=32, state_size=8, num_hidden_layers=2,
@@ -246,6 +258,12 @@ CASES = {
     "nemotron-h-pattern-biases": (lambda: nemotron_h(
         use_bias=True, mlp_bias=True, tie_word_embeddings=True, time_step_min=0.3),
         nemotron_pattern),
+    "zamba2": (zamba2, None),
+    # One shared block, no q/k/v adapters, GQA 4:2, biases, RoPE, untied.
+    "zamba2-one-block-rope": (lambda: zamba2(
+        num_mem_blocks=1, use_shared_attention_adapter=False, add_bias_linear=True,
+        num_key_value_heads=2,
+        use_mem_rope=True, tie_word_embeddings=False), None),
     # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
     "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
@@ -395,7 +413,8 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
-            "falcon-h1-plain", "nemotron-h", "nemotron-h-pattern-biases"]
+            "falcon-h1-plain", "nemotron-h", "nemotron-h-pattern-biases", "zamba2",
+            "zamba2-one-block-rope"]
 
 
 def main():

@@ -15,7 +15,7 @@ const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
   static const std::vector<std::string> types = {
       "bamba",      "falcon_h1",    "falcon_mamba", "gemma2", "granitemoehybrid",
       "jamba",      "lfm2",         "longformer", "mamba",
-      "mamba2",     "nemotron_h"};
+      "mamba2",     "nemotron_h",   "zamba2"};
   return types;
 }
 
@@ -67,6 +67,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     return importBamba(context, config, shape, info, error);
   if (*modelType == "lfm2")
     return importLfm2(context, config, shape, info, error);
+  if (*modelType == "zamba2")
+    return importZamba2(context, config, shape, info, error);
   if (*modelType == "nemotron_h")
     return importNemotronH(context, config, shape, info, error);
   if (*modelType == "falcon_h1")
@@ -79,6 +81,18 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     return importJamba(context, config, shape, info, error);
   if (*modelType == "longformer")
     return importLongformer(context, config, shape, info, error);
+  // Hugging Face types this importer knows and cannot run yet, and why.
+  static const std::pair<const char *, const char *> notYet[] = {
+      {"lfm2_moe", "its experts are routed by a sigmoid with an expert bias and "
+                   "routed_scaling_factor, which hybrid.moe (softmax routing) does "
+                   "not express yet"},
+  };
+  for (const auto &[type, why] : notYet)
+    if (*modelType == type) {
+      error = path + ": model_type '" + type + "' is not supported yet: " + why +
+              " (supported: " + supported + ")";
+      return nullptr;
+    }
   error = path + ": unknown model_type '" + modelType->str() +
           "' (supported: " + supported + ")";
   return nullptr;
@@ -101,6 +115,6 @@ bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
   return modelType && llvm::is_contained(
                             {"mamba", "falcon_mamba", "mamba2", "bamba", "gemma2",
                              "jamba", "lfm2", "granitemoehybrid", "falcon_h1",
-                             "nemotron_h"},
+                             "nemotron_h", "zamba2"},
                             *modelType);
 }

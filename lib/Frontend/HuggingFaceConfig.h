@@ -59,6 +59,8 @@ public:
   void setCheckpointTensors(const std::vector<std::string> &names) {
     checkpoint.insert(names.begin(), names.end());
   }
+  /// Whether the checkpoint's names are known.
+  bool checkpointKnown() const { return !checkpoint.empty(); }
   /// Whether the checkpoint has `name` (false when it is not known).
   bool checkpointHas(const std::string &name) const {
     return checkpoint.count(name) != 0;

@@ -76,6 +76,9 @@ OwningOpRef<ModuleOp> importMamba(MLIRContext *context, HuggingFaceConfig &confi
 OwningOpRef<ModuleOp> importBamba(MLIRContext *context, HuggingFaceConfig &config,
                                   const ModelInputShape &shape, ModelInfo &info,
                                   std::string &error);
+OwningOpRef<ModuleOp> importZamba2(MLIRContext *context, HuggingFaceConfig &config,
+                                   const ModelInputShape &shape, ModelInfo &info,
+                                   std::string &error);
 OwningOpRef<ModuleOp> importNemotronH(MLIRContext *context, HuggingFaceConfig &config,
                                       const ModelInputShape &shape, ModelInfo &info,
                                       std::string &error);
