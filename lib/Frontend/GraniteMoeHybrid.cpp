@@ -207,9 +207,12 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
       Value gate = m.slice(gateUp, 1, 0, inter);
       Value up = m.slice(gateUp, 1, inter, inter);
       Value routed = MoEOp::create(b, loc, f.getType(), f, router, gate, up, down,
+                                   /*selection_bias=*/Value(),
                                    b.getI64IntegerAttr(topK),
                                    /*normalize_top_k=*/b.getUnitAttr(),
-                                   ActivationAttr::get(context, Activation::silu));
+                                   ActivationAttr::get(context, Activation::silu),
+                                   /*sigmoid_router=*/UnitAttr(),
+                                   b.getF32FloatAttr(1.0f), b.getF32FloatAttr(0.0f));
       ffn = m.add(routed, ffn);
     }
     h = m.add(h, m.scale(ffn, residualScale));

@@ -386,7 +386,9 @@ bool HybridModelImporter::ffn(const Object &object, const std::string &path,
                       m.weight(prefix + "experts.gate_proj", {experts, inter, hidden}),
                       m.weight(prefix + "experts.up_proj", {experts, inter, hidden}),
                       m.weight(prefix + "experts.down_proj", {experts, hidden, inter}),
-                      b.getI64IntegerAttr(topK),
-                      renormalize ? b.getUnitAttr() : UnitAttr(), activation);
+                      /*selection_bias=*/Value(), b.getI64IntegerAttr(topK),
+                      renormalize ? b.getUnitAttr() : UnitAttr(), activation,
+                      /*sigmoid_router=*/UnitAttr(), b.getF32FloatAttr(1.0f),
+                      b.getF32FloatAttr(0.0f));
   return f.noOtherFields();
 }

@@ -371,9 +371,14 @@ bool Interpreter::step(Operation &op, std::string &error) {
             return true;
           })
           .Case([&](MoEOp o) {
+            MoERouting routing;
+            routing.sigmoid = o.getSigmoidRouter();
+            routing.selectionBias = getOptional(o.getSelectionBias());
+            routing.scaling = o.getRoutedScaling().convertToDouble();
+            routing.normalizeEpsilon = o.getNormalizeEpsilon().convertToDouble();
             set(o, moe(get(o.getInput()), get(o.getRouter()), get(o.getGate()),
                        get(o.getUp()), get(o.getDown()), o.getTopK(),
-                       o.getNormalizeTopK(), o.getActivation()));
+                       o.getNormalizeTopK(), o.getActivation(), routing));
             return true;
           })
           .Case([&](RecurrentDepthOp o) {

@@ -153,10 +153,17 @@ MemoryReadWriteResult memoryReadWrite(const HostTensor &memory,
                                       const HostTensor &add,
                                       const HostTensor *gate, double eps);
 
+/// How hybrid.moe routes beyond softmax top-k (see its description).
+struct MoERouting {
+  bool sigmoid = false;
+  const HostTensor *selectionBias = nullptr;
+  double scaling = 1.0;
+  double normalizeEpsilon = 0.0;
+};
 HostTensor moe(const HostTensor &input, const HostTensor &router,
                const HostTensor &gate, const HostTensor &up,
                const HostTensor &down, int64_t topK, bool normalizeTopK,
-               Activation activation);
+               Activation activation, const MoERouting &routing = {});
 
 /// One application of a recurrent_depth body: from the state and the step
 /// number, the next state and (under ACT) the halting probabilities [B, S].

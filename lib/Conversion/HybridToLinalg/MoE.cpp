@@ -152,7 +152,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
     // Tokens as rows: [T, D].
     Value x = collapseToRows(rewriter, loc, op.getInput());
 
-    // Router probabilities p[t, e] = softmax over all experts.
+    // Router probabilities p[t, e]: softmax over all experts, or sigmoid.
     Value logits = linearLayer(rewriter, loc, x, op.getRouter(), {});
     Value maxInit = filledTensor(rewriter, loc, {tokens}, t, -INFINITY);
     Value rowMax = generic(rewriter, loc, logits, maxInit, {te, tOnly}, "pr",
@@ -183,7 +183,27 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
                        return arith::DivFOp::create(b, l, a[0], a[1]).getResult();
                      });
     };
-    Value probs = divideRows(e, rowSum(e));
+    Value probs =
+        op.getSigmoidRouter()
+            ? elementwise(rewriter, loc, logits,
+                          [&](OpBuilder &b, Location l, ValueRange a) {
+                            Value one = floatConstant(b, l, t, 1.0);
+                            Value decay = math::ExpOp::create(
+                                b, l, arith::NegFOp::create(b, l, a[0]));
+                            return arith::DivFOp::create(
+                                       b, l, one, arith::AddFOp::create(b, l, one, decay))
+                                .getResult();
+                          })
+            : divideRows(e, rowSum(e));
+    // Selection scores: p plus the selection bias, which only selects.
+    Value scores = probs;
+    if (Value bias = op.getSelectionBias())
+      scores = generic(rewriter, loc, {probs, bias},
+                       tensor::EmptyOp::create(rewriter, loc, {tokens, experts}, t),
+                       {te, projection(ctx, 2, {1}), te}, "pp",
+                       [](OpBuilder &b, Location l, ValueRange a) {
+                         return arith::AddFOp::create(b, l, a[0], a[1]).getResult();
+                       });
 
     // Top-k: k rounds of "best not yet chosen", ties to the lower index.
     Value chosen0 = filledTensor(rewriter, loc, {tokens, experts}, t, 0.0);
@@ -195,7 +215,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
         [&](OpBuilder &b, Location l, Value, ValueRange iter) {
           Value chosen = iter[0];
           Value best = generic(
-              b, l, {probs, chosen}, filledTensor(b, l, {tokens}, t, -INFINITY),
+              b, l, {scores, chosen}, filledTensor(b, l, {tokens}, t, -INFINITY),
               {te, te, tOnly}, "pr", [&](OpBuilder &nb, Location nl, ValueRange a) {
                 Value taken = arith::CmpFOp::create(
                     nb, nl, arith::CmpFPredicate::OGT, a[1], floatConstant(nb, nl, t, 0.5));
@@ -210,7 +230,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
                                tensor::EmptyOp::create(b, l, {tokens}, i64).getResult())
                                .getResult(0);
           Value index = generic(
-              b, l, {probs, chosen, best}, noneInit, {te, te, tOnly, tOnly}, "pr",
+              b, l, {scores, chosen, best}, noneInit, {te, te, tOnly, tOnly}, "pr",
               [&](OpBuilder &nb, Location nl, ValueRange a) {
                 Value notTaken = arith::CmpFOp::create(
                     nb, nl, arith::CmpFPredicate::OLT, a[1], floatConstant(nb, nl, t, 0.5));
@@ -244,8 +264,24 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
                                   return arith::MulFOp::create(b, l, a[0], a[1])
                                       .getResult();
                                 });
-    if (op.getNormalizeTopK())
-      weights = divideRows(weights, rowSum(weights));
+    if (op.getNormalizeTopK()) {
+      Value sums = rowSum(weights);
+      if (const double eps = op.getNormalizeEpsilon().convertToDouble(); eps != 0)
+        sums = elementwise(rewriter, loc, sums,
+                           [&](OpBuilder &b, Location l, ValueRange a) {
+                             return arith::AddFOp::create(
+                                        b, l, a[0], floatConstant(b, l, t, eps))
+                                 .getResult();
+                           });
+      weights = divideRows(weights, sums);
+    }
+    if (const double scale = op.getRoutedScaling().convertToDouble(); scale != 1.0)
+      weights = elementwise(rewriter, loc, weights,
+                            [&](OpBuilder &b, Location l, ValueRange a) {
+                              return arith::MulFOp::create(
+                                         b, l, a[0], floatConstant(b, l, t, scale))
+                                  .getResult();
+                            });
 
     // One expert's contribution added into `out`, its weights [N, K] given.
     Activation act = op.getActivation();

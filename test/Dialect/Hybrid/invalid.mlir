@@ -1605,3 +1605,25 @@ func.func @linear_attention_state_alone(%q: tensor<1x1x4x8xf32>, %s: tensor<1x1x
       -> tensor<1x1x4x8xf32>
   return %o : tensor<1x1x4x8xf32>
 }
+
+// -----
+
+func.func @moe_selection_bias(%x: tensor<1x4x8xf32>, %r: tensor<4x8xf32>, %g: tensor<4x16x8xf32>,
+    %u: tensor<4x16x8xf32>, %d: tensor<4x8x16xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{'selection_bias' dim 0 (experts) is 3, expected 4 (from 'router')}}
+  %y = hybrid.moe %x, %r, %g, %u, %d selection_bias(%b) {top_k = 2 : i64, sigmoid_router}
+      : (tensor<1x4x8xf32>, tensor<4x8xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>,
+         tensor<4x8x16xf32>, tensor<3xf32>) -> tensor<1x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_normalize_epsilon(%x: tensor<1x4x8xf32>, %r: tensor<4x8xf32>, %g: tensor<4x16x8xf32>,
+    %u: tensor<4x16x8xf32>, %d: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'normalize_epsilon' must be non-negative and finite, got -1}}
+  %y = hybrid.moe %x, %r, %g, %u, %d {top_k = 2 : i64, normalize_top_k, normalize_epsilon = -1.0 : f32}
+      : (tensor<1x4x8xf32>, tensor<4x8xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>,
+         tensor<4x8x16xf32>) -> tensor<1x4x8xf32>
+  return
+}

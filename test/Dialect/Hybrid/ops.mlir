@@ -131,6 +131,17 @@ func.func @moe(%x: tensor<1x16x64xf32>, %router: tensor<4x64xf32>, %gate: tensor
   return %y : tensor<1x16x64xf32>
 }
 
+// CHECK-LABEL: func @moe_sigmoid
+func.func @moe_sigmoid(%x: tensor<1x16x64xf32>, %router: tensor<4x64xf32>, %gate: tensor<4x128x64xf32>,
+    %up: tensor<4x128x64xf32>, %down: tensor<4x64x128xf32>, %bias: tensor<4xf32>) -> tensor<1x16x64xf32> {
+  // CHECK: hybrid.moe %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} selection_bias(%{{.*}}) {normalize_epsilon = 9.99999997E-7 : f32, normalize_top_k, routed_scaling = 2.500000e+00 : f32, sigmoid_router, top_k = 2 : i64}
+  %y = hybrid.moe %x, %router, %gate, %up, %down selection_bias(%bias)
+      {top_k = 2, normalize_top_k, sigmoid_router, routed_scaling = 2.5 : f32, normalize_epsilon = 1.0e-6 : f32}
+      : (tensor<1x16x64xf32>, tensor<4x64xf32>, tensor<4x128x64xf32>, tensor<4x128x64xf32>,
+         tensor<4x64x128xf32>, tensor<4xf32>) -> tensor<1x16x64xf32>
+  return %y : tensor<1x16x64xf32>
+}
+
 // CHECK-LABEL: func @recurrent_depth_fixed
 func.func @recurrent_depth_fixed(%x: tensor<1x8x16xf32>, %w: tensor<16x16xf32>) -> tensor<1x8x16xf32> {
   // CHECK: hybrid.recurrent_depth %{{.*}} max_steps = 4 : tensor<1x8x16xf32> {

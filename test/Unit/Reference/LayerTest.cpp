@@ -165,6 +165,32 @@ TEST(ReferenceMoE, TopKWeightsWithAndWithoutRenormalisation) {
                       tensor({1, 2}, {0.75f * 4 * s1, 0.25f * 8 * s1})));
 }
 
+TEST(ReferenceMoE, SigmoidRoutingWithASelectionBias) {
+  // The experts of TopKWeightsWithAndWithoutRenormalisation, router logits
+  // [ln 3, 0]: sigmoid gives p = [3/4, 1/2]. A bias of +1 on expert 1 makes
+  // it the top-1 choice, weighted by its own p (1/2), not p + bias; scaled
+  // by 2. Top-2 renormalised with ε = 0.75: weights p / (5/4 + 3/4).
+  const float ln3 = std::log(3.0f), s1 = 1.0f / (1.0f + std::exp(-1.0f));
+  HostTensor x = tensor({1, 2}, {1, 0});
+  HostTensor router = tensor({2, 2}, {ln3, 0, 0, 0});
+  HostTensor gate = tensor({2, 1, 2}, {1, 0, 1, 0});
+  HostTensor up = tensor({2, 1, 2}, {1, 0, 1, 0});
+  HostTensor down = tensor({2, 2, 1}, {4, 0, 0, 8});
+  HostTensor bias = tensor({2}, {0, 1});
+  MoERouting routing;
+  routing.sigmoid = true;
+  routing.selectionBias = &bias;
+  routing.scaling = 2.0;
+  EXPECT_TRUE(closeTo(moe(x, router, gate, up, down, 1, false, Activation::silu, routing),
+                      tensor({1, 2}, {0, 2 * 0.5f * 8 * s1})));
+  MoERouting normalised;
+  normalised.sigmoid = true;
+  normalised.normalizeEpsilon = 0.75;
+  EXPECT_TRUE(closeTo(
+      moe(x, router, gate, up, down, 2, true, Activation::silu, normalised),
+      tensor({1, 2}, {0.75f / 2 * 4 * s1, 0.5f / 2 * 8 * s1})));
+}
+
 TEST(ReferenceMoE, TiesGoToTheLowerExpert) {
   HostTensor x = tensor({1, 1}, {1});
   HostTensor router = tensor({2, 1}, {0, 0});

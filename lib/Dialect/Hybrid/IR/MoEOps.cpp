@@ -3,6 +3,8 @@
 #include "ShapeChecks.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::hybrid;
 using namespace mlir::hybrid::detail;
@@ -37,6 +39,18 @@ LogicalResult MoEOp::verify() {
     return emitOpError() << "'top_k' must be in [1, experts = " << experts
                          << "], got " << topK;
   if (failed(checkGatedActivation(op, getActivation(), "expert activation")))
+    return failure();
+  if (Value bias = getSelectionBias())
+    if (failed(checkShape(op, "selection_bias", bias, {{experts, "experts", "router"}})) ||
+        failed(checkSameElementType(op, {{"input", getInput()},
+                                         {"selection_bias", bias}})))
+      return failure();
+  const double scaling = getRoutedScaling().convertToDouble();
+  if (!std::isfinite(scaling))
+    return emitOpError() << "'routed_scaling' must be finite, got "
+                         << formatNumber(scaling);
+  if (failed(checkPositive(op, "normalize_epsilon", getNormalizeEpsilon(),
+                           /*allowZero=*/true)))
     return failure();
   return checkSameElementType(op, {{"input", getInput()},
                                    {"router", getRouter()},

@@ -18,6 +18,18 @@ func.func @few(%x: tensor<1x13x64xf32>, %r: tensor<4x64xf32>, %g: tensor<4x80x64
          tensor<4x64x80xf32>) -> tensor<1x13x64xf32>
   return %y : tensor<1x13x64xf32>
 }
+// LFM2-MoE's routing: sigmoid scores, a selection bias that only selects,
+// renormalised with ε = 1e-6, scaled by 2.5.
+func.func @sigmoid(%x: tensor<1x13x64xf32>, %r: tensor<4x64xf32>, %g: tensor<4x80x64xf32>,
+                   %u: tensor<4x80x64xf32>, %d: tensor<4x64x80xf32>, %b: tensor<4xf32>)
+    -> tensor<1x13x64xf32> {
+  %y = hybrid.moe %x, %r, %g, %u, %d selection_bias(%b)
+      {top_k = 2 : i64, sigmoid_router, normalize_top_k, normalize_epsilon = 1.0e-6 : f32,
+       routed_scaling = 2.5 : f32}
+      : (tensor<1x13x64xf32>, tensor<4x64xf32>, tensor<4x80x64xf32>, tensor<4x80x64xf32>,
+         tensor<4x64x80xf32>, tensor<4xf32>) -> tensor<1x13x64xf32>
+  return %y : tensor<1x13x64xf32>
+}
 // Decode: one token, top-2 of 8: six experts are never read.
 func.func @decode(%x: tensor<1x1x64xf32>, %r: tensor<8x64xf32>, %g: tensor<8x80x64xf32>,
                   %u: tensor<8x80x64xf32>, %d: tensor<8x64x80xf32>) -> tensor<1x1x64xf32> {

@@ -13,18 +13,30 @@ def Hybrid_MoEOp : Hybrid_Op<"moe"> {
 
     ```
     p        = softmax(x · routerᵀ)                   over all E experts, in f32
-    (w, idx) = topk(p, top_k)                         ties: the lower index first
-    w        = w / Σ w                                only if normalize_top_k
+             = sigmoid(x · routerᵀ)                   with sigmoid_router
+    s        = p + selection_bias                     (p when absent)
+    idx      = topk(s, top_k)                         ties: the lower index first
+    w_k      = p[idx_k]                               the bias only selects
+    w        = w / (Σ w + normalize_epsilon)          only if normalize_top_k
+    w        = w · routed_scaling
     out      = Σ_k w_k · down_e(act(gate_e x) ⊙ up_e x),  e = idx_k
     ```
 
     Jamba uses no renormalisation; Mixtral's softmax-over-the-top-k equals
-    `normalize_top_k`. `activation` is `silu` (default) or `gelu_tanh`.
+    `normalize_top_k`. LFM2-MoE routes by sigmoid with an expert bias
+    (`selection_bias [E]`), renormalises with ε = 1e-6 and scales by
+    `routed_scaling`. `activation` is `silu` (default) or `gelu_tanh`.
 
     ```mlir
     %y = hybrid.moe %x, %router, %gate, %up, %down {top_k = 2 : i64}
        : (tensor<1x16x64xf32>, tensor<4x64xf32>, tensor<4x128x64xf32>,
           tensor<4x128x64xf32>, tensor<4x64x128xf32>) -> tensor<1x16x64xf32>
+    %z = hybrid.moe %x, %router, %gate, %up, %down selection_bias(%bias)
+           {top_k = 2 : i64, sigmoid_router, normalize_top_k,
+            normalize_epsilon = 1.0e-6 : f32, routed_scaling = 2.5 : f32}
+       : (tensor<1x16x64xf32>, tensor<4x64xf32>, tensor<4x128x64xf32>,
+          tensor<4x128x64xf32>, tensor<4x64x128xf32>, tensor<4xf32>)
+       -> tensor<1x16x64xf32>
     ```
   }];
   let arguments = (ins
@@ -33,13 +45,18 @@ def Hybrid_MoEOp : Hybrid_Op<"moe"> {
     Hybrid_FloatTensor:$gate,
     Hybrid_FloatTensor:$up,
     Hybrid_FloatTensor:$down,
+    Optional<Hybrid_FloatTensor>:$selection_bias,
     Hybrid_I64Attr:$top_k,
     UnitAttr:$normalize_top_k,
-    DefaultValuedAttr<Hybrid_ActivationAttr, "::mlir::hybrid::Activation::silu">:$activation
+    DefaultValuedAttr<Hybrid_ActivationAttr, "::mlir::hybrid::Activation::silu">:$activation,
+    UnitAttr:$sigmoid_router,
+    DefaultValuedAttr<F32Attr, "1.0">:$routed_scaling,
+    DefaultValuedAttr<F32Attr, "0.0">:$normalize_epsilon
   );
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $router `,` $gate `,` $up `,` $down attr-dict
+    $input `,` $router `,` $gate `,` $up `,` $down
+    (`selection_bias` `(` $selection_bias^ `)`)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
