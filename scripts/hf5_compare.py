@@ -144,6 +144,23 @@ def zamba2(**extra):
     return tf.Zamba2ForCausalLM(tf.Zamba2Config(**cfg))
 
 
+def lfm2_moe(**extra):
+    # One dense layer, then a top-2 of 4 sigmoid-routed MoE with an expert
+    # bias (set below, since HF starts it at zeros) and routed scaling.
+    cfg = dict(vocab_size=96, hidden_size=32, intermediate_size=64,
+               moe_intermediate_size=16, num_hidden_layers=3,
+               num_attention_heads=4, num_key_value_heads=2,
+               layer_types=["conv", "full_attention", "conv"], num_dense_layers=1,
+               num_experts=4, num_experts_per_tok=2, routed_scaling_factor=1.7)
+    cfg.update(extra)
+    model = tf.Lfm2MoeForCausalLM(tf.Lfm2MoeConfig(**cfg))
+    with torch.no_grad():
+        for name, buffer in model.named_buffers():
+            if name.endswith("expert_bias"):
+                buffer.copy_(torch.tensor([0.3, -0.2, 0.1, 0.0]))
+    return model
+
+
 def falcon_mamba():
     return tf.FalconMambaForCausalLM(tf.FalconMambaConfig(
         vocab_size=96, hidden_size=32, state_size=8, num_hidden_layers=2,
@@ -264,6 +281,11 @@ CASES = {
         num_mem_blocks=1, use_shared_attention_adapter=False, add_bias_linear=True,
         num_key_value_heads=2,
         use_mem_rope=True, tie_word_embeddings=False), None),
+    "lfm2-moe": (lfm2_moe, None),
+    "lfm2-moe-fused-experts": (lfm2_moe, None, FUSED),
+    # Without the expert bias and the renormalisation.
+    "lfm2-moe-plain": (lambda: lfm2_moe(use_expert_bias=False, norm_topk_prob=False,
+                                        routed_scaling_factor=1.0), None),
     # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
     "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
@@ -414,7 +436,8 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
             "falcon-h1-plain", "nemotron-h", "nemotron-h-pattern-biases", "zamba2",
-            "zamba2-one-block-rope"]
+            "zamba2-one-block-rope", "lfm2-moe", "lfm2-moe-fused-experts",
+            "lfm2-moe-plain"]
 
 
 def main():

@@ -14,7 +14,7 @@ using namespace mlir::hybrid::frontend;
 const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
   static const std::vector<std::string> types = {
       "bamba",      "falcon_h1",    "falcon_mamba", "gemma2", "granitemoehybrid",
-      "jamba",      "lfm2",         "longformer", "mamba",
+      "jamba",      "lfm2",         "lfm2_moe",   "longformer", "mamba",
       "mamba2",     "nemotron_h",   "zamba2"};
   return types;
 }
@@ -65,7 +65,7 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     return importMamba2(context, config, shape, info, error);
   if (*modelType == "bamba")
     return importBamba(context, config, shape, info, error);
-  if (*modelType == "lfm2")
+  if (*modelType == "lfm2" || *modelType == "lfm2_moe")
     return importLfm2(context, config, shape, info, error);
   if (*modelType == "zamba2")
     return importZamba2(context, config, shape, info, error);
@@ -81,18 +81,6 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     return importJamba(context, config, shape, info, error);
   if (*modelType == "longformer")
     return importLongformer(context, config, shape, info, error);
-  // Hugging Face types this importer knows and cannot run yet, and why.
-  static const std::pair<const char *, const char *> notYet[] = {
-      {"lfm2_moe", "its experts are routed by a sigmoid with an expert bias and "
-                   "routed_scaling_factor, which hybrid.moe (softmax routing) does "
-                   "not express yet"},
-  };
-  for (const auto &[type, why] : notYet)
-    if (*modelType == type) {
-      error = path + ": model_type '" + type + "' is not supported yet: " + why +
-              " (supported: " + supported + ")";
-      return nullptr;
-    }
   error = path + ": unknown model_type '" + modelType->str() +
           "' (supported: " + supported + ")";
   return nullptr;
@@ -114,7 +102,7 @@ bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
   std::optional<llvm::StringRef> modelType = object->getString("model_type");
   return modelType && llvm::is_contained(
                             {"mamba", "falcon_mamba", "mamba2", "bamba", "gemma2",
-                             "jamba", "lfm2", "granitemoehybrid", "falcon_h1",
+                             "jamba", "lfm2", "lfm2_moe", "granitemoehybrid", "falcon_h1",
                              "nemotron_h", "zamba2"},
                             *modelType);
 }

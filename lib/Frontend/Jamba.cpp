@@ -26,22 +26,6 @@ using namespace mlir;
 using namespace mlir::hybrid;
 using namespace mlir::hybrid::frontend;
 
-namespace {
-/// `experts.{e}.<name>.weight` [rows, cols] for every e, stacked [E, rows, cols].
-Value stackedExperts(ModelBuilder &m, const std::string &prefix,
-                     const std::string &name, int64_t experts, int64_t rows,
-                     int64_t cols) {
-  SmallVector<Value> parts;
-  auto one = RankedTensorType::get({1, rows, cols}, m.b.getF32Type());
-  for (int64_t e = 0; e < experts; ++e) {
-    Value w = m.weight(prefix + "experts." + std::to_string(e) + "." + name + ".weight",
-                       {rows, cols});
-    parts.push_back(tensor::ExpandShapeOp::create(
-        m.b, m.loc, one, w, SmallVector<ReassociationIndices>{{0, 1}, {2}}));
-  }
-  return tensor::ConcatOp::create(m.b, m.loc, /*dim=*/0, parts);
-}
-} // namespace
 
 OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
                                             HuggingFaceConfig &config,
@@ -156,9 +140,9 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
         up = m.slice(gateUp, 1, inter, inter);
         down = m.weight(ff + "experts.down_proj", {experts, hidden, inter});
       } else {
-        gate = stackedExperts(m, ff, "gate_proj", experts, inter, hidden);
-        up = stackedExperts(m, ff, "up_proj", experts, inter, hidden);
-        down = stackedExperts(m, ff, "down_proj", experts, hidden, inter);
+        gate = m.stackedExperts(ff, "gate_proj", experts, inter, hidden);
+        up = m.stackedExperts(ff, "up_proj", experts, inter, hidden);
+        down = m.stackedExperts(ff, "down_proj", experts, hidden, inter);
       }
       out = MoEOp::create(b, loc, f.getType(), f,
                           m.weight(ff + "router.weight", {experts, hidden}),

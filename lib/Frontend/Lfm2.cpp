@@ -1,4 +1,4 @@
-//===- Lfm2.cpp - Hugging Face Lfm2ForCausalLM ----------------------------===//
+//===- Lfm2.cpp - Hugging Face Lfm2ForCausalLM, Lfm2MoeForCausalLM --------===//
 //
 // HF transformers' modeling_lfm2.py and configuration_lfm2.py (5.x; the
 // type appeared in 4.54). Every layer is
@@ -21,6 +21,14 @@
 // int(2·I/3), then (with block_ffn_dim_multiplier) int(m·I) rounded up to
 // block_multiple_of. The final norm is `embedding_norm`; tied head.
 //
+// lfm2_moe (modeling_lfm2_moe.py) has the same layers; after the first
+// num_dense_layers (whose MLPs are intermediate_size wide, as written) the
+// MLP is a routed MoE: router `gate`, experts w1/w3/w2 (or transformers 5's
+// fused gate_up_proj / down_proj), sigmoid scores, top-k of score +
+// expert_bias, weights the unbiased scores / (Σ + 1e-6) with norm_topk_prob,
+// × routed_scaling_factor: hybrid.moe's sigmoid_router, selection_bias,
+// normalize_epsilon and routed_scaling.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Importers.h"
@@ -38,9 +46,15 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
                                            HuggingFaceConfig &config,
                                            const ModelInputShape &shape,
                                            ModelInfo &info, std::string &error) {
+  // lfm2_moe: the same layers with a routed MoE after the first
+  // num_dense_layers (Lfm2MoeForCausalLM), its dense MLPs at
+  // intermediate_size as written.
+  const bool moe = config.json().getString("model_type") == "lfm2_moe";
+  const std::string type = moe ? "lfm2_moe" : "lfm2";
   int64_t vocab, hidden, inter, layers, heads, kvHeads, headDim, kernel, multipleOf;
-  double eps;
-  bool convBias, tied, autoAdjust;
+  int64_t moeInter = 0, denseLayers = 0, experts = 0, topK = 0;
+  double eps, scaling = 1.0;
+  bool convBias, tied, autoAdjust, expertBias = false, normTopK = false;
   std::optional<double> multiplier;
   std::vector<std::string> layerTypes;
   // Legacy spellings the config class still accepts: tie_embedding,
@@ -48,8 +62,8 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
   bool tiedLegacy;
   int64_t interLegacy;
   if (!config.positive("vocab_size", 65536, vocab) ||
-      !config.positive("hidden_size", 2560, hidden) ||
-      !config.positive("intermediate_size", 12288, interLegacy) ||
+      !config.positive("hidden_size", moe ? 2048 : 2560, hidden) ||
+      !config.positive("intermediate_size", moe ? 7168 : 12288, interLegacy) ||
       !config.positive("block_ff_dim", interLegacy, inter) ||
       !config.positive("num_hidden_layers", 32, layers) ||
       !config.positive("num_attention_heads", 32, heads) ||
@@ -58,7 +72,7 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
       !config.positive("block_multiple_of", 256, multipleOf) ||
       !config.number("norm_eps", 1e-5, eps) ||
       !config.optionalNumber("block_ffn_dim_multiplier", 1.0, multiplier) ||
-      !config.boolean("block_auto_adjust_ff_dim", true, autoAdjust) ||
+      !config.boolean("block_auto_adjust_ff_dim", !moe, autoAdjust) ||
       !config.boolean("conv_bias", false, convBias) ||
       !config.boolean("tie_word_embeddings", true, tiedLegacy) ||
       !config.boolean("tie_embedding", tiedLegacy, tied) ||
@@ -66,10 +80,27 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
     error = config.error;
     return nullptr;
   }
+  if (moe && (!config.positive("moe_intermediate_size", 1792, moeInter) ||
+              !config.nonNegative("num_dense_layers", 2, denseLayers) ||
+              !config.positive("num_experts", 32, experts) ||
+              !config.positive("num_experts_per_tok", 4, topK) ||
+              !config.number("routed_scaling_factor", 1.0, scaling) ||
+              !config.boolean("use_expert_bias", true, expertBias) ||
+              !config.boolean("norm_topk_prob", true, normTopK))) {
+    error = config.error;
+    return nullptr;
+  }
+  // lfm2_moe's config class has no block_auto_adjust_ff_dim: the width is
+  // as written.
+  if (moe)
+    autoAdjust = false;
   auto fail = [&](const std::string &message) {
-    error = config.file() + ": lfm2: " + message;
+    error = config.file() + ": " + type + ": " + message;
     return nullptr;
   };
+  if (moe && topK > experts)
+    return fail("num_experts_per_tok (" + std::to_string(topK) +
+                ") exceeds num_experts (" + std::to_string(experts) + ")");
   if (!config.positive("head_dim", hidden / heads, headDim)) {
     error = config.error;
     return nullptr;
@@ -175,6 +206,34 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
     h = m.add(h, mixed);
     Value f = m.rmsNorm(h, p + "ffn_norm.weight", eps);
     const std::string ff = p + "feed_forward.";
+    if (moe && i >= denseLayers) {
+      // Router `gate`; experts one tensor each (w1 gate, w3 up, w2 down) or,
+      // as transformers 5 fuses them, gate_up_proj [E, 2I, H] and down_proj.
+      Value router = m.weight(ff + "gate.weight", {experts, hidden});
+      Value gate, up, down;
+      if (config.checkpointHas(ff + "experts.gate_up_proj")) {
+        Value gateUp = m.weight(ff + "experts.gate_up_proj", {experts, 2 * moeInter, hidden});
+        gate = m.slice(gateUp, 1, 0, moeInter);
+        up = m.slice(gateUp, 1, moeInter, moeInter);
+        down = m.weight(ff + "experts.down_proj", {experts, hidden, moeInter});
+      } else {
+        gate = m.stackedExperts(ff, "w1", experts, moeInter, hidden);
+        up = m.stackedExperts(ff, "w3", experts, moeInter, hidden);
+        down = m.stackedExperts(ff, "w2", experts, hidden, moeInter);
+      }
+      Value bias = expertBias ? m.weight(ff + "expert_bias", {experts}) : Value();
+      // HF: sigmoid scores, top-k of score + expert_bias, weights the
+      // unbiased scores, / (Σ + 1e-6) with norm_topk_prob, × the scaling.
+      h = m.add(h, MoEOp::create(b, loc, f.getType(), f, router, gate, up, down, bias,
+                                 b.getI64IntegerAttr(topK),
+                                 normTopK ? b.getUnitAttr() : UnitAttr(),
+                                 ActivationAttr::get(context, Activation::silu),
+                                 /*sigmoid_router=*/b.getUnitAttr(),
+                                 b.getF32FloatAttr(float(scaling)),
+                                 b.getF32FloatAttr(normTopK ? 1e-6f : 0.0f)));
+      m.endLayer();
+      continue;
+    }
     // Named locals: the weights' argument order must not depend on the C++
     // compiler's evaluation order.
     Value w1 = m.weight(ff + "w1.weight", {inter, hidden});

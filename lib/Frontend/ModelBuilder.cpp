@@ -237,6 +237,19 @@ Value ModelBuilder::scale(Value x, double factor) {
   return arith::MulFOp::create(b, loc, x, splat);
 }
 
+Value ModelBuilder::stackedExperts(const std::string &prefix, const std::string &name,
+                                   int64_t experts, int64_t rows, int64_t cols) {
+  SmallVector<Value> parts;
+  auto one = f32({1, rows, cols});
+  for (int64_t e = 0; e < experts; ++e) {
+    Value w = weight(prefix + "experts." + std::to_string(e) + "." + name + ".weight",
+                     {rows, cols});
+    parts.push_back(tensor::ExpandShapeOp::create(
+        b, loc, one, w, SmallVector<ReassociationIndices>{{0, 1}, {2}}));
+  }
+  return tensor::ConcatOp::create(b, loc, /*dim=*/0, parts);
+}
+
 Value ModelBuilder::mul(Value x, Value y) {
   return arith::MulFOp::create(b, loc, x, y);
 }

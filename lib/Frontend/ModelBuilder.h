@@ -87,6 +87,11 @@ public:
   Value add(Value a, Value b);
   /// Elementwise product of two tensors of one shape.
   Value mul(Value a, Value b);
+  /// `prefix`experts.{e}.`name`.weight [rows, cols] for every e, stacked
+  /// [E, rows, cols] with tensor.concat (the MoE lowering reads each
+  /// expert's own tensor, never the stacked copy).
+  Value stackedExperts(const std::string &prefix, const std::string &name,
+                       int64_t experts, int64_t rows, int64_t cols);
   /// x · factor (f32), or x itself when factor is 1.
   Value scale(Value x, double factor);
   /// An f32 tensor type.
