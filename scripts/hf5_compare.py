@@ -125,6 +125,22 @@ def nemotron_h(**extra):
     return tf.NemotronHForCausalLM(tf.NemotronHConfig(**cfg))
 
 
+def nemotron_h_moe(**extra):
+    # Mamba-2, MoE, attention, MoE: top-2 of 4 relu² experts by sigmoid
+    # score + correction bias (set below, HF starts it at zeros), scaled,
+    # plus the shared expert.
+    model = nemotron_h(layers_block_type=["linear_attention", "moe", "full_attention",
+                                          "moe"],
+                       n_routed_experts=4, num_experts_per_tok=2,
+                       moe_intermediate_size=16, moe_shared_expert_intermediate_size=24,
+                       routed_scaling_factor=1.6, **extra)
+    with torch.no_grad():
+        for name, buffer in model.named_buffers():
+            if name.endswith("e_score_correction_bias"):
+                buffer.copy_(torch.tensor([0.2, -0.3, 0.0, 0.1]))
+    return model
+
+
 def nemotron_pattern(config):
     """The pattern string NVIDIA's own (4.x, remote-code) configs carry."""
     chars = {"linear_attention": "M", "full_attention": "*", "mlp": "-", "moe": "E"}
@@ -286,6 +302,8 @@ CASES = {
     # Without the expert bias and the renormalisation.
     "lfm2-moe-plain": (lambda: lfm2_moe(use_expert_bias=False, norm_topk_prob=False,
                                         routed_scaling_factor=1.0), None),
+    "nemotron-h-moe": (nemotron_h_moe, None),
+    "nemotron-h-moe-fused": (lambda: nemotron_h_moe(norm_topk_prob=False), None, FUSED),
     # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
     "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
@@ -437,7 +455,7 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
             "falcon-h1-plain", "nemotron-h", "nemotron-h-pattern-biases", "zamba2",
             "zamba2-one-block-rope", "lfm2-moe", "lfm2-moe-fused-experts",
-            "lfm2-moe-plain"]
+            "lfm2-moe-plain", "nemotron-h-moe", "nemotron-h-moe-fused"]
 
 
 def main():

@@ -13,11 +13,16 @@
 //   full_attention    causal GQA scaled by head_dim^-½, no positional
 //                     encoding (HF's eager attention ignores sliding_window)
 //   mlp               down(relu(up(x))²) (mlp_hidden_act relu2)
+//   moe               top-k of n_routed_experts relu² experts by sigmoid
+//                     score + e_score_correction_bias (weights the unbiased
+//                     scores / (Σ + 1e-20) with norm_topk_prob, ×
+//                     routed_scaling_factor), plus the shared relu² MLP;
+//                     n_group > 1 and moe_latent_size are refused
 //
-// Weights live under backbone. (embeddings, layers.i.mixer, norm_f); the
-// head is lm_head even with tie_word_embeddings (HF ties nothing here). MoE
-// blocks (sigmoid router with grouped top-k and a shared expert) are refused
-// with a message: hybrid.moe routes by softmax only. Legacy key spellings
+// Weights live under backbone. (embeddings, layers.i.mixer, norm_f), or
+// model. as transformers 5 writes them with save_original_format=False; the
+// head is lm_head even with tie_word_embeddings (HF ties nothing here).
+// Legacy key spellings
 // (mamba_n_groups, mamba_d_conv, mamba_dt_min, mamba_conv_bias,
 // mamba_chunk_size) are read as the config class reads them.
 //
@@ -110,14 +115,38 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
       type = "linear_attention";
     else if (type == "attention")
       type = "full_attention";
-    if (type == "moe")
-      return fail("block " + std::to_string(i) +
-                  " is a mixture of experts, which is not supported yet (NemotronH's "
-                  "router is a sigmoid with grouped top-k and a shared expert; "
-                  "hybrid.moe routes by softmax)");
-    if (type != "linear_attention" && type != "full_attention" && type != "mlp")
+    if (type != "linear_attention" && type != "full_attention" && type != "mlp" &&
+        type != "moe")
       return fail("layers_block_type[" + std::to_string(i) + "] is '" + type +
                   "'; expected linear_attention, full_attention, mlp or moe");
+  }
+  // MoE blocks: n_routed_experts relu² experts (up, down) chosen by a
+  // sigmoid router with a correction bias, plus one shared relu² MLP.
+  int64_t experts = 0, topK = 0, moeInter = 0, sharedInter = 0, nGroup = 1, topkGroup = 1;
+  double scaling = 1.0;
+  bool normTopK = true;
+  const bool anyMoE = llvm::is_contained(types, "moe");
+  if (anyMoE) {
+    std::optional<double> latent;
+    if (!config.positive("n_routed_experts", 8, experts) ||
+        !config.positive("num_experts_per_tok", 2, topK) ||
+        !config.positive("moe_intermediate_size", 7688, moeInter) ||
+        !config.positive("moe_shared_expert_intermediate_size", 7688, sharedInter) ||
+        !config.positive("n_group", 1, nGroup) || !config.positive("topk_group", 1, topkGroup) ||
+        !config.number("routed_scaling_factor", 1.0, scaling) ||
+        !config.boolean("norm_topk_prob", true, normTopK) ||
+        !config.optionalNumber("moe_latent_size", std::nullopt, latent)) {
+      error = config.error;
+      return nullptr;
+    }
+    if (topK > experts)
+      return fail("num_experts_per_tok (" + std::to_string(topK) +
+                  ") exceeds n_routed_experts (" + std::to_string(experts) + ")");
+    if (nGroup != 1)
+      return fail("n_group " + std::to_string(nGroup) +
+                  " (group-limited expert choice) is not supported yet; 1 is");
+    if (latent)
+      return fail("moe_latent_size (experts in a latent space) is not supported yet");
   }
   if (heads % kvHeads != 0)
     return fail("num_attention_heads (" + std::to_string(heads) +
@@ -147,11 +176,22 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
   OpBuilder &b = m.b;
   Location loc = m.loc;
   const int64_t B = shape.batch, S = shape.seq;
-  Value embed = m.weight("backbone.embeddings.weight", {vocab, hidden});
+  // transformers 5 writes backbone.* in the original layout and model.* with
+  // save_original_format=False; the checkpoint's names decide.
+  const std::string root =
+      config.checkpointHas("model.embeddings.weight") ? "model." : "backbone.";
+  Value embed = m.weight(root + "embeddings.weight", {vocab, hidden});
   Value h = m.embed(embed);
   auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
+  // relu2: down(relu(up x)²).
+  auto relu2Mlp = [&](Value x, const std::string &prefix, int64_t width) {
+    Value up = m.linear(x, prefix + "up_proj", width, mlpBias);
+    Value r = ActivationOp::create(b, loc, up.getType(), up,
+                                   ActivationAttr::get(context, Activation::relu));
+    return m.linear(m.mul(r, r), prefix + "down_proj", hidden, mlpBias);
+  };
   for (size_t i = 0; i < types.size(); ++i) {
-    const std::string p = "backbone.layers." + std::to_string(i) + ".";
+    const std::string p = root + "layers." + std::to_string(i) + ".";
     const std::string x = p + "mixer.";
     m.beginLayer();
     Value n = m.rmsNorm(h, p + "norm.weight", eps);
@@ -167,17 +207,34 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
                                   FloatAttr(), x);
       Value merged = MergeHeadsOp::create(b, loc, m.f32({B, S, heads * headDim}), o);
       mixed = m.linear(merged, x + "o_proj", hidden, false);
+    } else if (types[i] == "mlp") {
+      mixed = relu2Mlp(n, x, inter);
     } else {
-      // relu2: relu(up x)².
-      Value up = m.linear(n, x + "up_proj", inter, mlpBias);
-      Value r = ActivationOp::create(b, loc, up.getType(), up,
-                                     ActivationAttr::get(context, Activation::relu));
-      mixed = m.linear(m.mul(r, r), x + "down_proj", hidden, mlpBias);
+      // Experts one tensor each or fused [E, I, H] / [E, H, I], by the
+      // checkpoint's names. relu² experts are hybrid.moe's gated form with
+      // gate = up and relu: relu(u)·u = relu(u)².
+      Value up, down;
+      if (config.checkpointHas(x + "experts.up_proj")) {
+        up = m.weight(x + "experts.up_proj", {experts, moeInter, hidden});
+        down = m.weight(x + "experts.down_proj", {experts, hidden, moeInter});
+      } else {
+        up = m.stackedExperts(x, "up_proj", experts, moeInter, hidden);
+        down = m.stackedExperts(x, "down_proj", experts, hidden, moeInter);
+      }
+      Value router = m.weight(x + "gate.weight", {experts, hidden});
+      Value bias = m.weight(x + "gate.e_score_correction_bias", {experts});
+      Value routed = MoEOp::create(
+          b, loc, n.getType(), n, router, up, up, down, bias, b.getI64IntegerAttr(topK),
+          normTopK ? b.getUnitAttr() : UnitAttr(),
+          ActivationAttr::get(context, Activation::relu),
+          /*sigmoid_router=*/b.getUnitAttr(), b.getF32FloatAttr(float(scaling)),
+          b.getF32FloatAttr(normTopK ? 1e-20f : 0.0f));
+      mixed = m.add(routed, relu2Mlp(n, x + "shared_experts.", sharedInter));
     }
     h = m.add(h, mixed);
     m.endLayer();
   }
-  Value normed = m.rmsNorm(h, "backbone.norm_f.weight", eps);
+  Value normed = m.rmsNorm(h, root + "norm_f.weight", eps);
   // HF's NemotronHForCausalLM ties nothing (no _tied_weights_keys): its
   // lm_head is its own weight whatever tie_word_embeddings says.
   Value head = m.weight("lm_head.weight", {vocab, hidden});

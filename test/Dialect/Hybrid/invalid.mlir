@@ -964,8 +964,8 @@ func.func @moe_top_k(%x: tensor<1x2x8xf32>, %r: tensor<4x8xf32>, %g: tensor<4x16
 // -----
 
 func.func @moe_activation(%x: tensor<1x2x8xf32>, %r: tensor<4x8xf32>, %g: tensor<4x16x8xf32>, %d: tensor<4x8x16xf32>) {
-  // expected-error @+1 {{supports expert activation silu, gelu or gelu_tanh, got relu}}
-  %y = hybrid.moe %x, %r, %g, %g, %d {top_k = 2, activation = #hybrid.act<relu>}
+  // expected-error @+1 {{supports expert activation silu, gelu, gelu_tanh or relu, got tanh}}
+  %y = hybrid.moe %x, %r, %g, %g, %d {top_k = 2, activation = #hybrid.act<tanh>}
       : (tensor<1x2x8xf32>, tensor<4x8xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<1x2x8xf32>
   return
 }
@@ -1437,7 +1437,7 @@ func.func @gated_mlp_result(%x: tensor<1x4x8xf32>, %g: tensor<16x8xf32>, %d: ten
 // -----
 
 func.func @gated_mlp_activation(%x: tensor<1x4x8xf32>, %g: tensor<16x8xf32>, %d: tensor<8x16xf32>) {
-  // expected-error @+1 {{supports activation silu, gelu or gelu_tanh, got tanh}}
+  // expected-error @+1 {{supports activation silu, gelu, gelu_tanh or relu, got tanh}}
   %y = hybrid.gated_mlp %x, %g, %g, %d {activation = #hybrid.act<tanh>}
       : (tensor<1x4x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>, tensor<8x16xf32>) -> tensor<1x4x8xf32>
   return

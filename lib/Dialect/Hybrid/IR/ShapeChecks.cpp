@@ -93,11 +93,13 @@ LogicalResult mlir::hybrid::detail::checkResultIsInputType(Operation *op,
 LogicalResult mlir::hybrid::detail::checkGatedActivation(Operation *op,
                                                          Activation activation,
                                                          StringRef what) {
+  // relu: ReGLU; with gate = up it is relu(x)² (Nemotron-H's relu2
+  // experts, since relu(u)·u = relu(u)²).
   if (activation == Activation::silu || activation == Activation::gelu_tanh ||
-      activation == Activation::gelu)
+      activation == Activation::gelu || activation == Activation::relu)
     return success();
   return op->emitOpError() << "supports " << what
-                           << " silu, gelu or gelu_tanh, got "
+                           << " silu, gelu, gelu_tanh or relu, got "
                            << stringifyActivation(activation);
 }
 

@@ -58,7 +58,8 @@ checkSameElementType(Operation *op,
 /// Ops of the form [..., D] -> [..., D]: the result type is the input's.
 LogicalResult checkResultIsInputType(Operation *op, Value input, Value result);
 
-/// The activation of a gated MLP or an MoE expert: silu, gelu or gelu_tanh.
+/// The activation of a gated MLP or an MoE expert: silu, gelu, gelu_tanh or
+/// relu.
 LogicalResult checkGatedActivation(Operation *op, Activation activation,
                                    StringRef what);
 

@@ -30,6 +30,17 @@ func.func @sigmoid(%x: tensor<1x13x64xf32>, %r: tensor<4x64xf32>, %g: tensor<4x8
          tensor<4x64x80xf32>, tensor<4xf32>) -> tensor<1x13x64xf32>
   return %y : tensor<1x13x64xf32>
 }
+// Nemotron-H's relu² experts: gate = up with relu (relu(u)·u = relu(u)²),
+// sigmoid routing with a correction bias, renormalised with ε = 1e-20.
+func.func @relu2(%x: tensor<1x13x64xf32>, %r: tensor<4x64xf32>, %u: tensor<4x80x64xf32>,
+                 %d: tensor<4x64x80xf32>, %b: tensor<4xf32>) -> tensor<1x13x64xf32> {
+  %y = hybrid.moe %x, %r, %u, %u, %d selection_bias(%b)
+      {top_k = 2 : i64, sigmoid_router, normalize_top_k, normalize_epsilon = 1.0e-20 : f32,
+       activation = #hybrid.act<relu>}
+      : (tensor<1x13x64xf32>, tensor<4x64xf32>, tensor<4x80x64xf32>, tensor<4x80x64xf32>,
+         tensor<4x64x80xf32>, tensor<4xf32>) -> tensor<1x13x64xf32>
+  return %y : tensor<1x13x64xf32>
+}
 // Decode: one token, top-2 of 8: six experts are never read.
 func.func @decode(%x: tensor<1x1x64xf32>, %r: tensor<8x64xf32>, %g: tensor<8x80x64xf32>,
                   %u: tensor<8x80x64xf32>, %d: tensor<8x64x80xf32>) -> tensor<1x1x64xf32> {

@@ -208,7 +208,8 @@ def Hybrid_GatedMLPOp : Hybrid_Op<"gated_mlp"> {
   let description = [{
     `input [..., D]`, `gate [I, D]`, `up [I, D]`, `down [D, I]`, no biases:
     `y = (act(x gateᵀ) ⊙ (x upᵀ)) downᵀ`, with `activation` `silu` (SwiGLU;
-    Llama, Jamba, Mamba-2 hybrids) or `gelu_tanh` (GeGLU; Gemma 2).
+    Llama, Jamba, Mamba-2 hybrids), `gelu_tanh` (GeGLU; Gemma 2), `gelu` or
+    `relu` (ReGLU).
 
     ```mlir
     %y = hybrid.gated_mlp %x, %g, %u, %d {activation = #hybrid.act<gelu_tanh>}

@@ -25,7 +25,9 @@ def Hybrid_MoEOp : Hybrid_Op<"moe"> {
     Jamba uses no renormalisation; Mixtral's softmax-over-the-top-k equals
     `normalize_top_k`. LFM2-MoE routes by sigmoid with an expert bias
     (`selection_bias [E]`), renormalises with ε = 1e-6 and scales by
-    `routed_scaling`. `activation` is `silu` (default) or `gelu_tanh`.
+    `routed_scaling`. `activation` is `silu` (default), `gelu`, `gelu_tanh`
+    or `relu`; Nemotron-H's ungated relu² experts are `gate = up` with `relu`,
+    as relu(u)·u = relu(u)².
 
     ```mlir
     %y = hybrid.moe %x, %router, %gate, %up, %down {top_k = 2 : i64}
