@@ -9,7 +9,7 @@ config.json as a user would, reads it back with `from_pretrained` (HF's
 reference, fp32), and runs `hybrid-run DIR/config.json --weights=...` on the
 same ids on both targets: max |ours - HF| must be <= 1e-4 * max |HF|.
 
-Usage: hf5_compare.py HYBRID_RUN WORKDIR [case ...]
+Usage: hf5_compare.py HYBRID_RUN WORKDIR [case ... | --group=core|ssm|moe]
 """
 
 import json
@@ -292,11 +292,12 @@ CASES = {
         use_bias=True, mlp_bias=True, tie_word_embeddings=True, time_step_min=0.3),
         nemotron_pattern),
     "zamba2": (zamba2, None),
-    # One shared block, no q/k/v adapters, GQA 4:2, biases, RoPE, untied.
+    # One shared block, no q/k/v adapters, GQA 4:2, biases, RoPE (with
+    # use_long_context, which changes nothing default RoPE reads), untied.
     "zamba2-one-block-rope": (lambda: zamba2(
         num_mem_blocks=1, use_shared_attention_adapter=False, add_bias_linear=True,
-        num_key_value_heads=2,
-        use_mem_rope=True, tie_word_embeddings=False), None),
+        num_key_value_heads=2, use_mem_rope=True, use_long_context=True,
+        tie_word_embeddings=False), None),
     "lfm2-moe": (lfm2_moe, None),
     "lfm2-moe-fused-experts": (lfm2_moe, None, FUSED),
     # Without the expert bias and the renormalisation.
@@ -304,6 +305,15 @@ CASES = {
                                         routed_scaling_factor=1.0), None),
     "nemotron-h-moe": (nemotron_h_moe, None),
     "nemotron-h-moe-fused": (lambda: nemotron_h_moe(norm_topk_prob=False), None, FUSED),
+    # Every new type also as bf16 files (HF upcasts them to f32, as we do;
+    # f16 for one), sharded where the type has fused experts.
+    "falcon-mamba-bf16": (falcon_mamba, None, {"dtype": torch.bfloat16}),
+    "lfm2-f16": (lfm2, None, {"dtype": torch.float16}),
+    "lfm2-moe-sharded-bf16-dir": (lfm2_moe, None, SHARDED_BF16_DIR),
+    "granitemoehybrid-sharded-bf16-dir": (granite, None, SHARDED_BF16_DIR),
+    "falcon-h1-bf16": (falcon_h1, None, {"dtype": torch.bfloat16}),
+    "nemotron-h-moe-sharded-bf16-dir": (nemotron_h_moe, None, SHARDED_BF16_DIR),
+    "zamba2-bf16": (zamba2, None, {"dtype": torch.bfloat16}),
     # A 4.x file gets the same (5.x, mamba_ssm) semantics: docs/models.md.
     "mamba2-4x-file": (mamba2, as_written_by_4x),
 }
@@ -458,10 +468,30 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
             "lfm2-moe-plain", "nemotron-h-moe", "nemotron-h-moe-fused"]
 
 
+# Groups of cases, each run by its own lit test so that they run side by side.
+CORE = ["mamba", "gemma2", "jamba", "jamba-fused-experts", "jamba-sharded-bf16-dir",
+        "gemma2-sharded-bf16-dir", "longformer-mlm-untied", "gemma2-rope-theta",
+        "gemma2-rope-linear", "gemma2-rope-llama3", "gemma2-rope-yarn",
+        "gemma2-default-scalar", "jamba-sliding-window"]
+
+
+def group_of(name):
+    """core, moe (types with experts or LFM2) or ssm (the other Mamba-2 hybrids)."""
+    if name in CORE:
+        return "core"
+    if name.startswith(("lfm2", "granitemoehybrid", "nemotron-h")):
+        return "moe"
+    return "ssm"
+
+
 def main():
     hybrid_run, workdir, *names = sys.argv[1:]
     os.makedirs(workdir, exist_ok=True)
     print(f"transformers {tf.__version__}, torch {torch.__version__}")
+    # --group=NAME runs one group; names run those cases; nothing runs all.
+    groups = [n[len("--group="):] for n in names if n.startswith("--group=")]
+    names = [n for n in names if not n.startswith("--group=")]
+    names += [n for n in CASES if group_of(n) in groups]
     names = names or list(CASES)
     ok = True
     for name in names:

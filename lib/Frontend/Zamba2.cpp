@@ -126,8 +126,6 @@ OwningOpRef<ModuleOp> frontend::importZamba2(MLIRContext *context,
                 "(HF's Zamba2 fails on it otherwise)");
   if (act != "gelu")
     return fail("hidden_act '" + act + "' is not supported (Zamba2 uses gelu)");
-  if (longContext)
-    return fail("use_long_context (a rescaled rope_theta) is not supported yet");
   if (!(stepMin >= 0))
     return fail("time_step_min must be a non-negative number");
   const int64_t headDim = 2 * hidden / heads;
@@ -141,6 +139,12 @@ OwningOpRef<ModuleOp> frontend::importZamba2(MLIRContext *context,
     }
     if (rope.rotaryDim)
       return fail("'partial_rotary_factor' must be 1 (Zamba2 rotates whole heads)");
+    // use_long_context sets max_position_embeddings to 16384 (HF's config
+    // class; θ is not changed): only RoPE types that read it differ.
+    if (longContext && rope.type != "default" && rope.type != "linear")
+      return fail("use_long_context with rope_type '" + rope.type +
+                  "' is not supported yet (it replaces max_position_embeddings, "
+                  "which that type reads)");
   }
   info.vocabSize = vocab;
 
