@@ -30,42 +30,23 @@ OwningOpRef<ModuleOp> frontend::importBamba(MLIRContext *context,
                                             const ModelInputShape &shape,
                                             ModelInfo &info, std::string &error) {
   int64_t vocab, hidden, inter, layers, heads, kvHeads, headDim;
-  int64_t mHeads, mHeadDim, groups, state, kernel, chunk;
   double eps, expand;
-  bool attnBias, mlpBias, convBias, projBias, tied;
+  bool attnBias, mlpBias, tied;
   std::string act;
-  std::vector<double> limit;
-  const double inf = std::numeric_limits<double>::infinity();
   if (!config.positive("vocab_size", 128000, vocab) ||
       !config.positive("hidden_size", 4096, hidden) ||
       !config.positive("intermediate_size", 14336, inter) ||
       !config.positive("num_hidden_layers", 32, layers) ||
       !config.positive("num_attention_heads", 32, heads) ||
-      !config.positive("mamba_n_heads", 128, mHeads) ||
-      !config.positive("mamba_n_groups", 1, groups) ||
-      !config.positive("mamba_d_state", 256, state) ||
-      !config.positive("mamba_d_conv", 4, kernel) ||
-      !config.positive("mamba_chunk_size", 256, chunk) ||
+      // null or absent: num_attention_heads.
+      !config.positiveOrNull("num_key_value_heads", heads, heads, kvHeads) ||
+      !config.positive("head_dim", hidden / heads, headDim) ||
       !config.number("mamba_expand", 2, expand) ||
       !config.number("rms_norm_eps", 1e-5, eps) ||
-      !config.numbers("time_step_limit", {0.0, inf}, 2, limit) ||
       !config.boolean("attention_bias", false, attnBias) ||
       !config.boolean("mlp_bias", false, mlpBias) ||
-      !config.boolean("mamba_conv_bias", true, convBias) ||
-      !config.boolean("mamba_proj_bias", false, projBias) ||
       !config.boolean("tie_word_embeddings", false, tied) ||
       !config.string("hidden_act", "silu", act)) {
-    error = config.error;
-    return nullptr;
-  }
-  // num_key_value_heads: null or absent means num_attention_heads.
-  std::optional<double> kv;
-  if (!config.optionalNumber("num_key_value_heads", std::nullopt, kv)) {
-    error = config.error;
-    return nullptr;
-  }
-  kvHeads = heads;
-  if (kv && !config.positive("num_key_value_heads", heads, kvHeads)) {
     error = config.error;
     return nullptr;
   }
@@ -74,30 +55,18 @@ OwningOpRef<ModuleOp> frontend::importBamba(MLIRContext *context,
     return nullptr;
   };
   const int64_t inner = int64_t(expand * hidden);
-  if (double(inner) != expand * hidden || inner % mHeads != 0)
-    return fail("mamba_n_heads (" + std::to_string(mHeads) +
-                ") must divide mamba_expand * hidden_size");
-  if (!config.autoOrPositive("mamba_d_head", inner / mHeads, mHeadDim) ||
-      !config.positive("head_dim", hidden / heads, headDim)) {
-    error = config.error;
+  if (double(inner) != expand * hidden)
+    return fail("mamba_expand * hidden_size must be an integer");
+  Mamba2MixerConfig mixer;
+  if (!readMamba2Keys(config, "bamba", inner, "mamba_expand * hidden_size", eps, mixer,
+                      error))
     return nullptr;
-  }
-  if (mHeadDim * mHeads != inner)
-    return fail("mamba_d_head (" + std::to_string(mHeadDim) + ") * mamba_n_heads (" +
-                std::to_string(mHeads) + ") must equal mamba_expand * hidden_size (" +
-                std::to_string(inner) + ")");
-  if (mHeads % groups != 0)
-    return fail("mamba_n_heads (" + std::to_string(mHeads) +
-                ") must be a multiple of mamba_n_groups (" + std::to_string(groups) +
-                ")");
   if (heads % kvHeads != 0)
     return fail("num_attention_heads (" + std::to_string(heads) +
                 ") must be a multiple of num_key_value_heads (" +
                 std::to_string(kvHeads) + ")");
   if (act != "silu")
     return fail("hidden_act '" + act + "' is not supported (Bamba uses silu)");
-  if (!(limit[0] <= limit[1]))
-    return fail("time_step_limit is empty");
   // attn_layer_indices: which layers attend (absent or null: none).
   std::set<int64_t> attentionLayers;
   if (const llvm::json::Value *v = config.json().get("attn_layer_indices");
@@ -121,35 +90,25 @@ OwningOpRef<ModuleOp> frontend::importBamba(MLIRContext *context,
   }
   info.vocabSize = vocab;
 
-  Mamba2MixerConfig mixer{inner, mHeads, mHeadDim, groups, state, kernel, chunk,
-                          projBias, convBias, eps,
-                          limit[0] > 0 ? std::optional<double>(limit[0]) : std::nullopt,
-                          limit[1] < inf ? std::optional<double>(limit[1])
-                                         : std::nullopt};
   ModelBuilder m(context, shape);
   OpBuilder &b = m.b;
   Location loc = m.loc;
   const int64_t B = shape.batch, S = shape.seq;
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
   Value h = m.embed(embed);
-  auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     m.beginLayer();
     Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps);
     Value mixed;
     if (attentionLayers.count(i)) {
-      const std::string a = p + "self_attn.";
-      Value q = m.rope(heads4(m.linear(n, a + "q_proj", heads * headDim, attnBias), heads),
-                       rope);
-      Value k = m.rope(
-          heads4(m.linear(n, a + "k_proj", kvHeads * headDim, attnBias), kvHeads), rope);
-      Value v = heads4(m.linear(n, a + "v_proj", kvHeads * headDim, attnBias), kvHeads);
-      Value o = m.causalAttention(q, k, v, /*window=*/0,
-                                  b.getF32FloatAttr(1.0 / std::sqrt(double(headDim))),
-                                  FloatAttr(), a);
-      Value merged = MergeHeadsOp::create(b, loc, m.f32({B, S, heads * headDim}), o);
-      mixed = m.linear(merged, a + "o_proj", hidden, attnBias);
+      mixed = m.selfAttention(n, p + "self_attn.", heads, kvHeads, headDim, attnBias,
+                              b.getF32FloatAttr(1.0 / std::sqrt(double(headDim))),
+                              [&](Value &q, Value &k) {
+                                q = m.rope(q, rope);
+                                k = m.rope(k, rope);
+                              },
+                              hidden);
     } else {
       mixed = buildMamba2Mixer(m, n, mixer, p + "mamba.", hidden);
     }

@@ -35,22 +35,18 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
                                                const ModelInputShape &shape,
                                                ModelInfo &info, std::string &error) {
   int64_t vocab, hidden, inter, layers, heads, kvHeads, headDim;
-  int64_t mHeads, mHeadDim, groups, state, kernel, chunk;
   double eps, expand, embedScale, headScale, keyScale, attnIn, attnOut, ssmIn, ssmOut;
-  bool attnBias, mlpBias, convBias, projBias, outBias, mambaNorm, normBeforeGate, tied;
+  bool attnBias, mlpBias, outBias, mambaNorm, normBeforeGate, tied;
   std::string act;
-  std::vector<double> limit, mlpScales, ssmScales;
-  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> mlpScales, ssmScales;
   if (!config.positive("vocab_size", 128000, vocab) ||
       !config.positive("hidden_size", 4096, hidden) ||
       !config.positive("intermediate_size", 14336, inter) ||
       !config.positive("num_hidden_layers", 32, layers) ||
       !config.positive("num_attention_heads", 32, heads) ||
-      !config.positive("mamba_n_heads", 128, mHeads) ||
-      !config.positive("mamba_n_groups", 1, groups) ||
-      !config.positive("mamba_d_state", 256, state) ||
-      !config.positive("mamba_d_conv", 4, kernel) ||
-      !config.positive("mamba_chunk_size", 256, chunk) ||
+      // absent: 8 (HF's default); null: num_attention_heads.
+      !config.positiveOrNull("num_key_value_heads", 8, heads, kvHeads) ||
+      !config.positive("head_dim", hidden / heads, headDim) ||
       !config.number("mamba_expand", 2, expand) ||
       !config.number("rms_norm_eps", 1e-5, eps) ||
       !config.number("embedding_multiplier", 1.0, embedScale) ||
@@ -60,11 +56,8 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
       !config.number("attention_out_multiplier", 1.0, attnOut) ||
       !config.number("ssm_in_multiplier", 1.0, ssmIn) ||
       !config.number("ssm_out_multiplier", 1.0, ssmOut) ||
-      !config.numbers("time_step_limit", {0.0, inf}, 2, limit) ||
       !config.boolean("attention_bias", false, attnBias) ||
       !config.boolean("mlp_bias", false, mlpBias) ||
-      !config.boolean("mamba_conv_bias", true, convBias) ||
-      !config.boolean("mamba_proj_bias", false, projBias) ||
       !config.boolean("projectors_bias", false, outBias) ||
       !config.boolean("mamba_rms_norm", false, mambaNorm) ||
       !config.boolean("mamba_norm_before_gate", true, normBeforeGate) ||
@@ -90,48 +83,27 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
     error = config.error;
     return nullptr;
   }
-  std::optional<double> kv, dSsm;
-  if (!config.optionalNumber("num_key_value_heads", 8, kv) ||
-      !config.optionalNumber("mamba_d_ssm", 1024, dSsm)) {
-    error = config.error;
-    return nullptr;
-  }
-  kvHeads = heads;
-  if (kv && !config.positive("num_key_value_heads", 8, kvHeads)) {
-    error = config.error;
-    return nullptr;
-  }
+  // The Mamba width: mamba_d_ssm (absent: 1024), or mamba_expand · hidden
+  // when it is null.
   int64_t inner = int64_t(expand * hidden);
-  if (dSsm && !config.positive("mamba_d_ssm", 1024, inner)) {
-    error = config.error;
-    return nullptr;
-  }
-  if (!dSsm && double(inner) != expand * hidden)
+  const llvm::json::Value *dSsm = config.json().get("mamba_d_ssm");
+  if (!(dSsm && dSsm->kind() == llvm::json::Value::Null)) {
+    if (!config.positive("mamba_d_ssm", 1024, inner)) {
+      error = config.error;
+      return nullptr;
+    }
+  } else if (double(inner) != expand * hidden) {
     return fail("mamba_expand * hidden_size must be an integer");
-  if (inner % mHeads != 0)
-    return fail("mamba_n_heads (" + std::to_string(mHeads) +
-                ") must divide the Mamba width (" + std::to_string(inner) + ")");
-  if (!config.autoOrPositive("mamba_d_head", inner / mHeads, mHeadDim) ||
-      !config.positive("head_dim", hidden / heads, headDim)) {
-    error = config.error;
-    return nullptr;
   }
-  if (mHeadDim * mHeads != inner)
-    return fail("mamba_d_head (" + std::to_string(mHeadDim) + ") * mamba_n_heads (" +
-                std::to_string(mHeads) + ") must equal the Mamba width (" +
-                std::to_string(inner) + ")");
-  if (mHeads % groups != 0 || inner % groups != 0)
-    return fail("mamba_n_heads (" + std::to_string(mHeads) +
-                ") must be a multiple of mamba_n_groups (" + std::to_string(groups) +
-                ")");
+  Mamba2MixerConfig mixer;
+  if (!readMamba2Keys(config, "falcon_h1", inner, "the Mamba width", eps, mixer, error))
+    return nullptr;
   if (heads % kvHeads != 0)
     return fail("num_attention_heads (" + std::to_string(heads) +
                 ") must be a multiple of num_key_value_heads (" +
                 std::to_string(kvHeads) + ")");
   if (act != "silu")
     return fail("hidden_act '" + act + "' is not supported (Falcon-H1 uses silu)");
-  if (!(limit[0] <= limit[1]))
-    return fail("time_step_limit is empty");
   RopeParameters rope;
   if (!readRopeParameters(config, headDim, "full_attention", 8192, rope)) {
     error = config.error;
@@ -141,11 +113,6 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
     return fail("'partial_rotary_factor' must be 1 (Falcon-H1 rotates whole heads)");
   info.vocabSize = vocab;
 
-  Mamba2MixerConfig mixer{inner, mHeads, mHeadDim, groups, state, kernel, chunk,
-                          projBias, convBias, eps,
-                          limit[0] > 0 ? std::optional<double>(limit[0]) : std::nullopt,
-                          limit[1] < inf ? std::optional<double>(limit[1])
-                                         : std::nullopt};
   using GatedNorm = Mamba2MixerConfig::GatedNorm;
   mixer.outBias = outBias;
   mixer.inScale = ssmIn;
@@ -161,7 +128,6 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
   Value h = m.embed(embed, embedScale == 1.0 ? std::nullopt
                                              : std::optional<float>(float(embedScale)));
-  auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
   auto silu = [&](Value x) {
     return ActivationOp::create(b, loc, x.getType(), x,
                                 ActivationAttr::get(context, Activation::silu))
@@ -172,20 +138,15 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
     m.beginLayer();
     Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps);
     Value ssm = m.scale(buildMamba2Mixer(m, n, mixer, p + "mamba.", hidden), ssmOut);
-    const std::string a = p + "self_attn.";
-    Value x = m.scale(n, attnIn);
-    Value q = m.rope(heads4(m.linear(x, a + "q_proj", heads * headDim, attnBias), heads),
-                     rope);
-    Value k = m.rope(
-        m.scale(heads4(m.linear(x, a + "k_proj", kvHeads * headDim, attnBias), kvHeads),
-                keyScale),
-        rope);
-    Value v = heads4(m.linear(x, a + "v_proj", kvHeads * headDim, attnBias), kvHeads);
-    Value o = m.causalAttention(q, k, v, /*window=*/0,
-                                b.getF32FloatAttr(1.0 / std::sqrt(double(headDim))),
-                                FloatAttr(), a);
-    Value merged = MergeHeadsOp::create(b, loc, m.f32({B, S, heads * headDim}), o);
-    Value attn = m.scale(m.linear(merged, a + "o_proj", hidden, attnBias), attnOut);
+    Value attn = m.selfAttention(
+        m.scale(n, attnIn), p + "self_attn.", heads, kvHeads, headDim, attnBias,
+        b.getF32FloatAttr(1.0 / std::sqrt(double(headDim))),
+        [&](Value &q, Value &k) {
+          q = m.rope(q, rope);
+          k = m.rope(m.scale(k, keyScale), rope);
+        },
+        hidden);
+    attn = m.scale(attn, attnOut);
     h = m.add(h, m.add(ssm, attn));
     Value f = m.rmsNorm(h, p + "pre_ff_layernorm.weight", eps);
     const std::string ff = p + "feed_forward.";

@@ -11,11 +11,48 @@ using namespace mlir;
 using namespace mlir::hybrid;
 using namespace mlir::hybrid::frontend;
 
+namespace {
+using Importer = OwningOpRef<ModuleOp> (*)(MLIRContext *, HuggingFaceConfig &,
+                                           const ModelInputShape &, ModelInfo &,
+                                           std::string &);
+/// Every Hugging Face model_type, its importer, and whether it is a causal
+/// decoder (its plain forward runs as a session's prefill).
+struct ModelType {
+  const char *name;
+  Importer import;
+  bool causal;
+};
+const ModelType kModelTypes[] = {
+    {"bamba", importBamba, true},
+    {"falcon_h1", importFalconH1, true},
+    {"falcon_mamba", importMamba, true},
+    {"gemma2", importGemma2, true},
+    {"granitemoehybrid", importGraniteMoeHybrid, true},
+    {"jamba", importJamba, true},
+    {"lfm2", importLfm2, true},
+    {"lfm2_moe", importLfm2, true},
+    {"longformer", importLongformer, false},
+    {"mamba", importMamba, true},
+    {"mamba2", importMamba2, true},
+    {"nemotron_h", importNemotronH, true},
+    {"zamba2", importZamba2, true},
+};
+
+const ModelType *findModelType(llvm::StringRef name) {
+  for (const ModelType &type : kModelTypes)
+    if (name == type.name)
+      return &type;
+  return nullptr;
+}
+} // namespace
+
 const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
-  static const std::vector<std::string> types = {
-      "bamba",      "falcon_h1",    "falcon_mamba", "gemma2", "granitemoehybrid",
-      "jamba",      "lfm2",         "lfm2_moe",   "longformer", "mamba",
-      "mamba2",     "nemotron_h",   "zamba2"};
+  static const std::vector<std::string> types = [] {
+    std::vector<std::string> names;
+    for (const ModelType &type : kModelTypes)
+      names.push_back(type.name);
+    return names;
+  }();
   return types;
 }
 
@@ -59,28 +96,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
   HuggingFaceConfig config(*object, path);
   if (checkpointTensors)
     config.setCheckpointTensors(*checkpointTensors);
-  if (*modelType == "mamba" || *modelType == "falcon_mamba")
-    return importMamba(context, config, shape, info, error);
-  if (*modelType == "mamba2")
-    return importMamba2(context, config, shape, info, error);
-  if (*modelType == "bamba")
-    return importBamba(context, config, shape, info, error);
-  if (*modelType == "lfm2" || *modelType == "lfm2_moe")
-    return importLfm2(context, config, shape, info, error);
-  if (*modelType == "zamba2")
-    return importZamba2(context, config, shape, info, error);
-  if (*modelType == "nemotron_h")
-    return importNemotronH(context, config, shape, info, error);
-  if (*modelType == "falcon_h1")
-    return importFalconH1(context, config, shape, info, error);
-  if (*modelType == "granitemoehybrid")
-    return importGraniteMoeHybrid(context, config, shape, info, error);
-  if (*modelType == "gemma2")
-    return importGemma2(context, config, shape, info, error);
-  if (*modelType == "jamba")
-    return importJamba(context, config, shape, info, error);
-  if (*modelType == "longformer")
-    return importLongformer(context, config, shape, info, error);
+  if (const ModelType *type = findModelType(*modelType))
+    return type->import(context, config, shape, info, error);
   error = path + ": unknown model_type '" + modelType->str() +
           "' (supported: " + supported + ")";
   return nullptr;
@@ -100,9 +117,6 @@ bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
   if (!object || object->get("format"))
     return false;
   std::optional<llvm::StringRef> modelType = object->getString("model_type");
-  return modelType && llvm::is_contained(
-                            {"mamba", "falcon_mamba", "mamba2", "bamba", "gemma2",
-                             "jamba", "lfm2", "lfm2_moe", "granitemoehybrid", "falcon_h1",
-                             "nemotron_h", "zamba2"},
-                            *modelType);
+  const ModelType *type = modelType ? findModelType(*modelType) : nullptr;
+  return type && type->causal;
 }

@@ -38,36 +38,28 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
                                                        ModelInfo &info,
                                                        std::string &error) {
   int64_t vocab, hidden, inter, shared, layers, heads, kvHeads, headDim, experts, topK;
-  int64_t mHeads, mHeadDim, groups, state, kernel, chunk;
   double eps, expand, embedScale, logitsScale, residualScale, attentionScale;
-  bool attnBias, convBias, projBias, tied;
+  bool attnBias, tied;
   std::string act, positionType;
-  std::vector<double> limit;
   std::vector<std::string> layerTypes;
-  const double inf = std::numeric_limits<double>::infinity();
   if (!config.positive("vocab_size", 32000, vocab) ||
       !config.positive("hidden_size", 4096, hidden) ||
       !config.positive("intermediate_size", 11008, inter) ||
       !config.positive("shared_intermediate_size", 1024, shared) ||
       !config.positive("num_hidden_layers", 32, layers) ||
       !config.positive("num_attention_heads", 32, heads) ||
+      // null or absent: num_attention_heads.
+      !config.positiveOrNull("num_key_value_heads", heads, heads, kvHeads) ||
+      !config.positive("head_dim", hidden / heads, headDim) ||
       !config.nonNegative("num_local_experts", 8, experts) ||
       !config.positive("num_experts_per_tok", 2, topK) ||
-      !config.positive("mamba_n_heads", 128, mHeads) ||
-      !config.positive("mamba_n_groups", 1, groups) ||
-      !config.positive("mamba_d_state", 256, state) ||
-      !config.positive("mamba_d_conv", 4, kernel) ||
-      !config.positive("mamba_chunk_size", 256, chunk) ||
       !config.number("mamba_expand", 2, expand) ||
       !config.number("rms_norm_eps", 1e-6, eps) ||
       !config.number("embedding_multiplier", 1.0, embedScale) ||
       !config.number("logits_scaling", 1.0, logitsScale) ||
       !config.number("residual_multiplier", 1.0, residualScale) ||
       !config.number("attention_multiplier", 1.0, attentionScale) ||
-      !config.numbers("time_step_limit", {0.0, inf}, 2, limit) ||
       !config.boolean("attention_bias", false, attnBias) ||
-      !config.boolean("mamba_conv_bias", true, convBias) ||
-      !config.boolean("mamba_proj_bias", false, projBias) ||
       !config.boolean("tie_word_embeddings", false, tied) ||
       !config.string("hidden_act", "silu", act) ||
       !config.strings("layer_types", layerTypes)) {
@@ -86,33 +78,13 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
       return fail("'position_embedding_type' must be \"rope\", \"nope\" or null");
     positionType = text->str();
   }
-  std::optional<double> kv;
-  if (!config.optionalNumber("num_key_value_heads", std::nullopt, kv)) {
-    error = config.error;
-    return nullptr;
-  }
-  kvHeads = heads;
-  if (kv && !config.positive("num_key_value_heads", heads, kvHeads)) {
-    error = config.error;
-    return nullptr;
-  }
   const int64_t inner = int64_t(expand * hidden);
-  if (double(inner) != expand * hidden || inner % mHeads != 0)
-    return fail("mamba_n_heads (" + std::to_string(mHeads) +
-                ") must divide mamba_expand * hidden_size");
-  if (!config.autoOrPositive("mamba_d_head", inner / mHeads, mHeadDim) ||
-      !config.positive("head_dim", hidden / heads, headDim)) {
-    error = config.error;
+  if (double(inner) != expand * hidden)
+    return fail("mamba_expand * hidden_size must be an integer");
+  Mamba2MixerConfig mixer;
+  if (!readMamba2Keys(config, "granitemoehybrid", inner, "mamba_expand * hidden_size",
+                      eps, mixer, error))
     return nullptr;
-  }
-  if (mHeadDim * mHeads != inner)
-    return fail("mamba_d_head (" + std::to_string(mHeadDim) + ") * mamba_n_heads (" +
-                std::to_string(mHeads) + ") must equal mamba_expand * hidden_size (" +
-                std::to_string(inner) + ")");
-  if (mHeads % groups != 0)
-    return fail("mamba_n_heads (" + std::to_string(mHeads) +
-                ") must be a multiple of mamba_n_groups (" + std::to_string(groups) +
-                ")");
   if (heads % kvHeads != 0)
     return fail("num_attention_heads (" + std::to_string(heads) +
                 ") must be a multiple of num_key_value_heads (" +
@@ -122,8 +94,6 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
                 ") exceeds num_local_experts (" + std::to_string(experts) + ")");
   if (act != "silu")
     return fail("hidden_act '" + act + "' is not supported (Granite uses silu)");
-  if (!(limit[0] <= limit[1]))
-    return fail("time_step_limit is empty");
   if (!(logitsScale != 0 && std::isfinite(1.0 / logitsScale)))
     return fail("logits_scaling must be a nonzero number");
   if (!layerTypes.empty() && int64_t(layerTypes.size()) != layers)
@@ -149,11 +119,6 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
   }
   info.vocabSize = vocab;
 
-  Mamba2MixerConfig mixer{inner, mHeads, mHeadDim, groups, state, kernel, chunk,
-                          projBias, convBias, eps,
-                          limit[0] > 0 ? std::optional<double>(limit[0]) : std::nullopt,
-                          limit[1] < inf ? std::optional<double>(limit[1])
-                                         : std::nullopt};
   ModelBuilder m(context, shape);
   OpBuilder &b = m.b;
   Location loc = m.loc;
@@ -161,26 +126,21 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
   Value h = m.embed(embed, embedScale == 1.0 ? std::nullopt
                                              : std::optional<float>(float(embedScale)));
-  auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     m.beginLayer();
     Value n = m.rmsNorm(h, p + "input_layernorm.weight", eps);
     Value mixed;
     if (attention[i]) {
-      const std::string a = p + "self_attn.";
-      Value q = heads4(m.linear(n, a + "q_proj", heads * headDim, attnBias), heads);
-      Value k = heads4(m.linear(n, a + "k_proj", kvHeads * headDim, attnBias), kvHeads);
-      Value v = heads4(m.linear(n, a + "v_proj", kvHeads * headDim, attnBias), kvHeads);
-      if (positionType == "rope") {
-        q = m.rope(q, rope);
-        k = m.rope(k, rope);
-      }
-      Value o = m.causalAttention(q, k, v, /*window=*/0,
-                                  b.getF32FloatAttr(float(attentionScale)),
-                                  FloatAttr(), a);
-      Value merged = MergeHeadsOp::create(b, loc, m.f32({B, S, heads * headDim}), o);
-      mixed = m.linear(merged, a + "o_proj", hidden, attnBias);
+      mixed = m.selfAttention(n, p + "self_attn.", heads, kvHeads, headDim, attnBias,
+                              b.getF32FloatAttr(float(attentionScale)),
+                              [&](Value &q, Value &k) {
+                                if (positionType == "rope") {
+                                  q = m.rope(q, rope);
+                                  k = m.rope(k, rope);
+                                }
+                              },
+                              hidden);
     } else {
       mixed = buildMamba2Mixer(m, n, mixer, p + "mamba.", hidden);
     }

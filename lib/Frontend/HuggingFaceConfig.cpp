@@ -140,6 +140,16 @@ bool HuggingFaceConfig::string(const char *key, const std::string &fallback,
   return true;
 }
 
+bool HuggingFaceConfig::positiveOrNull(const char *key, int64_t ifAbsent,
+                                       int64_t ifNull, int64_t &out) {
+  const llvm::json::Value *value = object.get(key);
+  if (value && value->kind() == llvm::json::Value::Null) {
+    out = ifNull;
+    return true;
+  }
+  return positive(key, ifAbsent, out);
+}
+
 bool HuggingFaceConfig::optionalNumber(const char *key,
                                        std::optional<double> fallback,
                                        std::optional<double> &out) {

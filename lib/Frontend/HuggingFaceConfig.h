@@ -33,6 +33,10 @@ public:
   bool number(const char *key, double fallback, double &out);
   bool boolean(const char *key, bool fallback, bool &out);
   bool string(const char *key, const std::string &fallback, std::string &out);
+  /// A positive integer, `ifAbsent` when the key is absent and `ifNull` when
+  /// it is null (num_key_value_heads: null means num_attention_heads).
+  bool positiveOrNull(const char *key, int64_t ifAbsent, int64_t ifNull,
+                      int64_t &out);
   /// A number that may be null (absent: `fallback`).
   bool optionalNumber(const char *key, std::optional<double> fallback,
                       std::optional<double> &out);

@@ -46,6 +46,19 @@ struct Mamba2MixerConfig {
   enum class GatedNorm { AfterGate, BeforeGate, None } gatedNorm = GatedNorm::AfterGate;
 };
 
+/// time_step_limit [lo, hi] as Δ's clamp where it binds (softplus > 0, so
+/// lo = 0 and hi = inf are left out); false with `error` ("FILE: TYPE: ...")
+/// when the key is malformed or the range empty.
+bool readStepLimit(HuggingFaceConfig &config, const std::string &type,
+                   Mamba2MixerConfig &out, std::string &error);
+/// The mamba_* keys Bamba, Granite 4.0 and Falcon-H1 share (mamba_n_heads,
+/// mamba_d_head, mamba_n_groups, mamba_d_state, mamba_d_conv,
+/// mamba_chunk_size, mamba_conv_bias, mamba_proj_bias, time_step_limit) for
+/// a mixer `inner` channels wide, `width` naming that width in messages.
+bool readMamba2Keys(HuggingFaceConfig &config, const std::string &type,
+                    int64_t inner, const std::string &width, double normEps,
+                    Mamba2MixerConfig &out, std::string &error);
+
 /// in_proj → [gate | xBC | dt]; conv1d + SiLU over xBC; SSD scan with
 /// grouped B/C, D and dt_bias; RMSNorm(y · silu(gate)) per group; out_proj.
 Value buildMamba2Mixer(ModelBuilder &m, Value x, const Mamba2MixerConfig &config,

@@ -161,26 +161,21 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
   const int64_t B = shape.batch, S = shape.seq;
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});
   Value h = m.embed(embed);
-  auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
   for (int64_t i = 0; i < layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     m.beginLayer();
     Value n = m.rmsNorm(h, p + "operator_norm.weight", eps);
     Value mixed;
     if (attention[i]) {
+      // q_layernorm / k_layernorm: RMSNorm over each head's dims, then RoPE.
       const std::string a = p + "self_attn.";
-      // q_layernorm / k_layernorm: RMSNorm over each head's dims.
-      Value q = m.rmsNorm(heads4(m.linear(n, a + "q_proj", heads * headDim, false), heads),
-                          a + "q_layernorm.weight", eps);
-      Value k = m.rmsNorm(
-          heads4(m.linear(n, a + "k_proj", kvHeads * headDim, false), kvHeads),
-          a + "k_layernorm.weight", eps);
-      Value v = heads4(m.linear(n, a + "v_proj", kvHeads * headDim, false), kvHeads);
-      Value o = m.causalAttention(m.rope(q, rope), m.rope(k, rope), v, /*window=*/0,
-                                  b.getF32FloatAttr(1.0 / std::sqrt(double(headDim))),
-                                  FloatAttr(), a);
-      Value merged = MergeHeadsOp::create(b, loc, m.f32({B, S, heads * headDim}), o);
-      mixed = m.linear(merged, a + "out_proj", hidden, false);
+      mixed = m.selfAttention(n, a, heads, kvHeads, headDim, /*bias=*/false,
+                              b.getF32FloatAttr(1.0 / std::sqrt(double(headDim))),
+                              [&](Value &q, Value &k) {
+                                q = m.rope(m.rmsNorm(q, a + "q_layernorm.weight", eps), rope);
+                                k = m.rope(m.rmsNorm(k, a + "k_layernorm.weight", eps), rope);
+                              },
+                              hidden, "out_proj");
     } else {
       const std::string c = p + "conv.";
       Value bcx = m.linear(n, c + "in_proj", 3 * hidden, convBias);

@@ -125,6 +125,68 @@ Value frontend::buildMamba2Mixer(ModelBuilder &m, Value n,
   return m.linear(y, p + "out_proj", hidden, c.outBias.value_or(c.projBias));
 }
 
+namespace {
+std::string numberText(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+} // namespace
+
+bool frontend::readStepLimit(HuggingFaceConfig &config, const std::string &type,
+                             Mamba2MixerConfig &out, std::string &error) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> limit;
+  if (!config.numbers("time_step_limit", {0.0, inf}, 2, limit)) {
+    error = config.error;
+    return false;
+  }
+  if (!(limit[0] <= limit[1])) {
+    error = config.file() + ": " + type + ": time_step_limit [" + numberText(limit[0]) +
+            ", " + numberText(limit[1]) + "] is empty";
+    return false;
+  }
+  out.dtMin = limit[0] > 0 ? std::optional<double>(limit[0]) : std::nullopt;
+  out.dtMax = limit[1] < inf ? std::optional<double>(limit[1]) : std::nullopt;
+  return true;
+}
+
+bool frontend::readMamba2Keys(HuggingFaceConfig &config, const std::string &type,
+                              int64_t inner, const std::string &width, double normEps,
+                              Mamba2MixerConfig &out, std::string &error) {
+  out.inner = inner;
+  out.normEps = normEps;
+  if (!config.positive("mamba_n_heads", 128, out.heads) ||
+      !config.positive("mamba_n_groups", 1, out.groups) ||
+      !config.positive("mamba_d_state", 256, out.state) ||
+      !config.positive("mamba_d_conv", 4, out.kernel) ||
+      !config.positive("mamba_chunk_size", 256, out.chunk) ||
+      !config.boolean("mamba_conv_bias", true, out.convBias) ||
+      !config.boolean("mamba_proj_bias", false, out.projBias)) {
+    error = config.error;
+    return false;
+  }
+  auto fail = [&](const std::string &message) {
+    error = config.file() + ": " + type + ": " + message;
+    return false;
+  };
+  const std::string heads = "mamba_n_heads (" + std::to_string(out.heads) + ")";
+  const std::string widthText = width + " (" + std::to_string(inner) + ")";
+  if (inner % out.heads != 0)
+    return fail(heads + " must divide " + widthText);
+  if (!config.autoOrPositive("mamba_d_head", inner / out.heads, out.headDim)) {
+    error = config.error;
+    return false;
+  }
+  if (out.headDim * out.heads != inner)
+    return fail("mamba_d_head (" + std::to_string(out.headDim) + ") * " + heads +
+                " must equal " + widthText);
+  if (out.heads % out.groups != 0)
+    return fail(heads + " must be a multiple of mamba_n_groups (" +
+                std::to_string(out.groups) + ")");
+  return readStepLimit(config, type, out, error);
+}
+
 OwningOpRef<ModuleOp> frontend::importMamba2(MLIRContext *context,
                                              HuggingFaceConfig &config,
                                              const ModelInputShape &shape,
@@ -133,8 +195,6 @@ OwningOpRef<ModuleOp> frontend::importMamba2(MLIRContext *context,
   double expand, eps;
   bool useBias, useConvBias, tied;
   std::string act;
-  std::vector<double> limit;
-  const double inf = std::numeric_limits<double>::infinity();
   if (!config.positive("hidden_size", 4096, hidden) ||
       !config.positive("num_hidden_layers", 64, layers) ||
       !config.positive("vocab_size", 32768, vocab) ||
@@ -146,7 +206,6 @@ OwningOpRef<ModuleOp> frontend::importMamba2(MLIRContext *context,
       !config.positive("chunk_size", 256, chunk) ||
       !config.number("expand", 2, expand) ||
       !config.number("layer_norm_epsilon", 1e-5, eps) ||
-      !config.numbers("time_step_limit", {0.0, inf}, 2, limit) ||
       !config.boolean("use_bias", false, useBias) ||
       !config.boolean("use_conv_bias", true, useConvBias) ||
       !config.boolean("tie_word_embeddings", false, tied) ||
@@ -158,33 +217,21 @@ OwningOpRef<ModuleOp> frontend::importMamba2(MLIRContext *context,
     error = config.file() + ": mamba2: " + message;
     return nullptr;
   };
-  auto text = [](double v) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
-  };
   if (act != "silu")
     return fail("hidden_act '" + act + "' is not supported (HF's Mamba-2 torch "
                 "path applies silu)");
   const int64_t inner = int64_t(expand * hidden);
   if (double(inner) != expand * hidden || inner != heads * headDim)
-    return fail("hidden_size * expand (" + text(expand * hidden) +
+    return fail("hidden_size * expand (" + numberText(expand * hidden) +
                 ") must equal num_heads * head_dim (" +
                 std::to_string(heads * headDim) + ")");
   if (heads % groups != 0)
     return fail("num_heads (" + std::to_string(heads) +
                 ") must be a multiple of n_groups (" + std::to_string(groups) + ")");
-  if (!(limit[0] <= limit[1]))
-    return fail("time_step_limit [" + text(limit[0]) + ", " + text(limit[1]) +
-                "] is empty");
-
-  // softplus > 0, so the default [0, inf] never binds and is left out.
-  Mamba2MixerConfig mixer{inner,   heads,       headDim, groups,
-                          state,   kernel,      chunk,   useBias,
-                          useConvBias, eps,
-                          limit[0] > 0 ? std::optional<double>(limit[0]) : std::nullopt,
-                          limit[1] < inf ? std::optional<double>(limit[1])
-                                         : std::nullopt};
+  Mamba2MixerConfig mixer{inner, heads,   headDim,     groups, state,
+                          kernel, chunk,  useBias, useConvBias, eps};
+  if (!readStepLimit(config, "mamba2", mixer, error))
+    return nullptr;
   info.vocabSize = vocab;
 
   ModelBuilder m(context, shape);

@@ -106,6 +106,23 @@ Value ModelBuilder::rope(Value x, const RopeParameters &rope) {
       b.getF32FloatAttr(rope.attentionScaling));
 }
 
+Value ModelBuilder::selfAttention(Value x, const std::string &prefix, int64_t heads,
+                                  int64_t kvHeads, int64_t headDim, bool bias,
+                                  FloatAttr scale,
+                                  llvm::function_ref<void(Value &, Value &)> shape,
+                                  int64_t outDim, const std::string &outProj) {
+  Value q = splitHeads(linear(x, prefix + "q_proj", heads * headDim, bias), heads, headDim);
+  Value k =
+      splitHeads(linear(x, prefix + "k_proj", kvHeads * headDim, bias), kvHeads, headDim);
+  Value v =
+      splitHeads(linear(x, prefix + "v_proj", kvHeads * headDim, bias), kvHeads, headDim);
+  if (shape)
+    shape(q, k);
+  Value o = causalAttention(q, k, v, /*window=*/0, scale, FloatAttr(), prefix);
+  Value merged = MergeHeadsOp::create(b, loc, f32({batch, seq, heads * headDim}), o);
+  return linear(merged, prefix + outProj, outDim, bias);
+}
+
 Value ModelBuilder::causalAttention(Value q, Value k, Value v, int64_t window,
                                     FloatAttr scale, FloatAttr softcap,
                                     const std::string &prefix) {

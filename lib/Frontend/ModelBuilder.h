@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <optional>
@@ -65,6 +66,14 @@ public:
   Value causalAttention(Value q, Value k, Value v, int64_t window,
                         FloatAttr scale, FloatAttr softcap,
                         const std::string &prefix);
+  /// Causal GQA self-attention of x: `prefix`{q,k,v}_proj (biases with
+  /// `bias`) split into heads of `headDim`, `shape(q, k)` applied to the
+  /// heads (RoPE, norms, scales; may be null), causalAttention with `scale`,
+  /// the heads merged and projected by `prefix` + `outProj` to `outDim`.
+  Value selfAttention(Value x, const std::string &prefix, int64_t heads,
+                      int64_t kvHeads, int64_t headDim, bool bias, FloatAttr scale,
+                      llvm::function_ref<void(Value &q, Value &k)> shape,
+                      int64_t outDim, const std::string &outProj = "o_proj");
   /// RoPE on [B, H, S, D] at this call's positions (0.. without carryState).
   Value rope(Value x, const RopeParameters &rope);
   /// The weight `name` of `shape` (f32), an argument added on first use.

@@ -182,7 +182,6 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
       config.checkpointHas("model.embeddings.weight") ? "model." : "backbone.";
   Value embed = m.weight(root + "embeddings.weight", {vocab, hidden});
   Value h = m.embed(embed);
-  auto heads4 = [&](Value flat, int64_t n) { return m.splitHeads(flat, n, headDim); };
   // relu2: down(relu(up x)²).
   auto relu2Mlp = [&](Value x, const std::string &prefix, int64_t width) {
     Value up = m.linear(x, prefix + "up_proj", width, mlpBias);
@@ -199,14 +198,9 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
     if (types[i] == "linear_attention") {
       mixed = buildMamba2Mixer(m, n, mixer, x, hidden);
     } else if (types[i] == "full_attention") {
-      Value q = heads4(m.linear(n, x + "q_proj", heads * headDim, false), heads);
-      Value k = heads4(m.linear(n, x + "k_proj", kvHeads * headDim, false), kvHeads);
-      Value v = heads4(m.linear(n, x + "v_proj", kvHeads * headDim, false), kvHeads);
-      Value o = m.causalAttention(q, k, v, /*window=*/0,
-                                  b.getF32FloatAttr(1.0 / std::sqrt(double(headDim))),
-                                  FloatAttr(), x);
-      Value merged = MergeHeadsOp::create(b, loc, m.f32({B, S, heads * headDim}), o);
-      mixed = m.linear(merged, x + "o_proj", hidden, false);
+      mixed = m.selfAttention(n, x, heads, kvHeads, headDim, /*bias=*/false,
+                              b.getF32FloatAttr(1.0 / std::sqrt(double(headDim))),
+                              /*shape=*/nullptr, hidden);
     } else if (types[i] == "mlp") {
       mixed = relu2Mlp(n, x, inter);
     } else {

@@ -82,16 +82,10 @@ OwningOpRef<ModuleOp> frontend::importZamba2(MLIRContext *context,
     error = config.file() + ": zamba2: " + message;
     return nullptr;
   };
-  std::optional<double> kv, interKey;
-  if (!config.optionalNumber("num_key_value_heads", std::nullopt, kv) ||
-      !config.optionalNumber("intermediate_size", std::nullopt, interKey)) {
-    error = config.error;
-    return nullptr;
-  }
-  kvHeads = heads;
-  int64_t inter = 4 * hidden;
-  if ((kv && !config.positive("num_key_value_heads", heads, kvHeads)) ||
-      (interKey && !config.positive("intermediate_size", 4 * hidden, inter))) {
+  // Null or absent: num_attention_heads and 4 · hidden.
+  int64_t inter;
+  if (!config.positiveOrNull("num_key_value_heads", heads, heads, kvHeads) ||
+      !config.positiveOrNull("intermediate_size", 4 * hidden, 4 * hidden, inter)) {
     error = config.error;
     return nullptr;
   }
