@@ -242,6 +242,16 @@ CASES = {
     "gemma2-rope-yarn": (lambda: gemma2(rope_parameters={
         "rope_type": "yarn", "rope_theta": 500.0, "factor": 4.0,
         "original_max_position_embeddings": 16}), None),
+    # The two scalings that depend on the call's length, with contexts the
+    # 11-token input and generation (6 + 12 tokens) pass: dynamic NTK past
+    # max_position_embeddings 8, LongRoPE's long factors past 8 (and its
+    # attention factor from 32 / 8).
+    "gemma2-rope-dynamic": (lambda: gemma2(max_position_embeddings=8, rope_parameters={
+        "rope_type": "dynamic", "rope_theta": 10000.0, "factor": 3.0}), None),
+    "gemma2-rope-longrope": (lambda: gemma2(max_position_embeddings=32, rope_parameters={
+        "rope_type": "longrope", "rope_theta": 10000.0,
+        "short_factor": [1.0, 1.5, 2.0, 3.0], "long_factor": [2.0, 4.0, 8.0, 16.0],
+        "original_max_position_embeddings": 8}), None),
     # transformers 5's default query_pre_attn_scalar is 256 (4.46's: 224).
     "gemma2-default-scalar": (gemma2, drop_key("query_pre_attn_scalar")),
     # HF's eager attention does not window Jamba.
@@ -458,7 +468,8 @@ def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
     return ok
 
 
-GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
+GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "gemma2-rope-dynamic",
+            "gemma2-rope-longrope", "jamba-sliding-window",
             "jamba-fused-experts", "mamba2", "mamba2-step-limit", "falcon-mamba",
             "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
@@ -472,7 +483,8 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "jamba-sliding-window",
 CORE = ["mamba", "gemma2", "jamba", "jamba-fused-experts", "jamba-sharded-bf16-dir",
         "gemma2-sharded-bf16-dir", "longformer-mlm-untied", "gemma2-rope-theta",
         "gemma2-rope-linear", "gemma2-rope-llama3", "gemma2-rope-yarn",
-        "gemma2-default-scalar", "jamba-sliding-window"]
+        "gemma2-rope-dynamic", "gemma2-rope-longrope", "gemma2-default-scalar",
+        "jamba-sliding-window"]
 
 
 def group_of(name):

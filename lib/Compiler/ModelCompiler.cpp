@@ -109,6 +109,8 @@ OwningOpRef<ModuleOp> importFunction(MLIRContext *context, const std::string &de
       arg.kind = ArgumentKind::Ids;
     } else if (role.role == ArgumentRole::Positions) {
       arg.kind = ArgumentKind::Positions;
+    } else if (role.role == ArgumentRole::Extent) {
+      arg.kind = ArgumentKind::Extent;
     } else if (role.role == ArgumentRole::State) {
       arg.kind = ArgumentKind::State;
       arg.initialWeight = role.initialWeight;

@@ -89,6 +89,15 @@ Value ModelBuilder::positions() {
   return positionsInput;
 }
 
+Value ModelBuilder::extent() {
+  if (!extentInput)
+    extentInput =
+        insertInput(RankedTensorType::get({1}, b.getI64Type()),
+                    {b.getNamedAttr(signature::kInput, b.getStringAttr("extent")),
+                     b.getNamedAttr(signature::kExtent, b.getUnitAttr())});
+  return extentInput;
+}
+
 Value ModelBuilder::rope(Value x, const RopeParameters &rope) {
   const int64_t dims = shapeOf(x).back();
   if (rope.rotaryDim > 0 && rope.rotaryDim < dims) {
@@ -98,12 +107,20 @@ Value ModelBuilder::rope(Value x, const RopeParameters &rope) {
     Value rotated = this->rope(slice(x, 3, 0, rope.rotaryDim), whole);
     return concat(rotated, slice(x, 3, rope.rotaryDim, dims - rope.rotaryDim), 3);
   }
+  // A session's call may be a chunk of a longer request: the scalings that
+  // depend on the length read the request's extent.
+  const bool lengthDependent = rope.originalContext > 0;
   return RopeOp::create(
       b, loc, x.getType(), x, carryState ? positions() : Value(),
+      carryState && lengthDependent ? extent() : Value(),
       b.getF32FloatAttr(rope.theta), b.getI64IntegerAttr(0), UnitAttr(),
       rope.invFreq.empty() ? DenseF32ArrayAttr()
                            : b.getDenseF32ArrayAttr(rope.invFreq),
-      b.getF32FloatAttr(rope.attentionScaling));
+      b.getF32FloatAttr(rope.attentionScaling),
+      rope.longInvFreq.empty() ? DenseF32ArrayAttr()
+                               : b.getDenseF32ArrayAttr(rope.longInvFreq),
+      rope.ntkFactor > 0 ? b.getF32FloatAttr(rope.ntkFactor) : FloatAttr(),
+      b.getI64IntegerAttr(rope.originalContext));
 }
 
 Value ModelBuilder::selfAttention(Value x, const std::string &prefix, int64_t heads,

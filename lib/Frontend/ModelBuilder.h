@@ -59,6 +59,9 @@ public:
   /// Generation: the absolute positions [B, S] (i64) of this call's tokens,
   /// an input the runtime fills ({hybrid.positions}); created on first use.
   Value positions();
+  /// The `extent` input [1] (one past the request's last position), added
+  /// on first use.
+  Value extent();
   /// Attention of q [B, H, S, D] over k, v [B, Hkv, S, D] with a causal mask
   /// (window 0 = unbounded). With carryState the keys and values of earlier
   /// calls come from a KV cache `prefix`k_cache/v_cache: a ring of `window`
@@ -141,7 +144,7 @@ private:
   Value insertInput(Type type, ArrayRef<NamedAttribute> attrs);
 
   std::vector<std::pair<std::string, Value>> stateResults;
-  Value positionsInput;
+  Value positionsInput, extentInput;
   /// The last op before the open layer (null: the block was empty), its
   /// block, and how many layers were tagged so far.
   Operation *layerStart = nullptr;

@@ -34,6 +34,25 @@ struct RopeFields {
     }
     return fail(key, "a number");
   }
+  /// A list of `count` finite numbers, required.
+  bool numbers(llvm::StringRef key, const std::string &type, size_t count,
+               std::vector<double> &out) {
+    const std::string expected = "a list of " + std::to_string(count) +
+                                 " numbers (rotated dims / 2) for rope type '" +
+                                 type + "'";
+    const llvm::json::Value *v = object.get(key);
+    const llvm::json::Array *list = v ? v->getAsArray() : nullptr;
+    if (!list || list->size() != count)
+      return fail(key, expected);
+    out.clear();
+    for (const llvm::json::Value &x : *list) {
+      std::optional<double> d = x.getAsNumber();
+      if (!d || !std::isfinite(*d) || !(*d > 0))
+        return fail(key, expected + ", each positive");
+      out.push_back(*d);
+    }
+    return true;
+  }
   bool required(llvm::StringRef key, const std::string &type, double &out) {
     std::optional<double> v;
     if (!number(key, v))
@@ -153,7 +172,8 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
   static const llvm::StringSet<> known = {
       "rope_type", "type", "rope_theta", "factor", "original_max_position_embeddings",
       "low_freq_factor", "high_freq_factor", "attention_factor", "beta_fast",
-      "beta_slow", "mscale", "mscale_all_dim", "truncate", "partial_rotary_factor"};
+      "beta_slow", "mscale", "mscale_all_dim", "truncate", "partial_rotary_factor",
+      "short_factor", "long_factor"};
   for (const auto &entry : *params)
     if (!known.contains(entry.first)) {
       error = where + "." + entry.first.str() +
@@ -285,13 +305,58 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
     out.attentionScaling = *attention;
     return true;
   }
-  if (type == "dynamic" || type == "longrope") {
-    error = where + ".rope_type' is '" + type +
-            "', whose frequencies change with the running sequence length: "
-            "not supported yet (supported: default, linear, llama3, yarn)";
-    return false;
+  if (type == "dynamic") {
+    // HF rescales θ from the call's length past max_position_embeddings
+    // (not original_max_position_embeddings, which it ignores here).
+    double factor;
+    if (!f.required("factor", type, factor))
+      return false;
+    if (!(factor > 0))
+      return f.fail("factor", "positive");
+    if (headDim <= 2)
+      return f.fail("rope_type", "used with more than 2 rotated dims for 'dynamic'");
+    int64_t maxPositions;
+    if (!config.positive("max_position_embeddings", defaultMaxPositions, maxPositions))
+      return false;
+    out.ntkFactor = factor;
+    out.originalContext = maxPositions;
+    return true;
+  }
+  if (type == "longrope") {
+    std::vector<double> shortFactor, longFactor;
+    std::optional<double> factor, attention;
+    double context;
+    if (!f.numbers("short_factor", type, half, shortFactor) ||
+        !f.numbers("long_factor", type, half, longFactor) ||
+        !f.number("factor", factor) || !f.number("attention_factor", attention) ||
+        !originalContext(context))
+      return false;
+    if (!(context >= 1) || context != std::floor(context))
+      return f.fail("original_max_position_embeddings", "a positive integer");
+    if (!factor) {
+      int64_t maxPositions;
+      if (!config.positive("max_position_embeddings", defaultMaxPositions, maxPositions))
+        return false;
+      factor = maxPositions / context;
+    }
+    if (attention && !(*attention > 0))
+      return f.fail("attention_factor", "positive");
+    out.attentionScaling =
+        attention ? *attention
+        : *factor <= 1.0
+            ? 1.0
+            : std::sqrt(1 + std::log(*factor) / std::log(context));
+    std::vector<double> shortFreqs(half), longFreqs(half);
+    for (int64_t k = 0; k < half; ++k) {
+      shortFreqs[k] = base[k] / shortFactor[k];
+      longFreqs[k] = base[k] / longFactor[k];
+    }
+    setFrequencies(shortFreqs);
+    out.longInvFreq.assign(longFreqs.begin(), longFreqs.end());
+    out.originalContext = int64_t(context);
+    return true;
   }
   error = where + ".rope_type' is '" + type +
-          "'; supported: default, linear, llama3, yarn";
+          "'; supported: default, linear, dynamic, llama3, yarn, longrope";
   return false;
 }

@@ -27,6 +27,13 @@ struct RopeParameters {
   /// Rotate only the first `rotaryDim` dims of each head (partial rotary
   /// embeddings); 0: all of them.
   int64_t rotaryDim = 0;
+  /// LongRoPE: frequencies used instead of invFreq when a call reaches past
+  /// originalContext.
+  std::vector<float> longInvFreq;
+  /// Dynamic NTK: θ grows with a call's length past originalContext; 0: off.
+  double ntkFactor = 0;
+  /// The context the two length-dependent types switch at; 0 for the rest.
+  int64_t originalContext = 0;
   /// The rope type, for messages.
   std::string type = "default";
 };
@@ -34,8 +41,9 @@ struct RopeParameters {
 /// RoPE for heads of `headDim` of `config` (of layers of `layerType` when
 /// rope_parameters is nested per layer type); `defaultMaxPositions` is the
 /// model's max_position_embeddings default. A key that changes the math and
-/// is not understood, and the types whose frequencies change with the
-/// running length (dynamic, longrope), are errors naming the key.
+/// is not understood is an error naming the key. dynamic and longrope pick
+/// their frequencies per call from its length, as HF's module does on its
+/// first call (see docs/models.md).
 /// `defaultPartialRotary` is the share of each head rotated when the file
 /// names none (Bamba's config class fixes 0.5).
 bool readRopeParameters(HuggingFaceConfig &config, int64_t headDim,

@@ -2,6 +2,7 @@
 
 #include "hybrid/Reference/Reference.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir::hybrid;
@@ -122,10 +123,28 @@ HostTensor reference::layerNorm(const HostTensor &input,
 HostTensor reference::rope(const HostTensor &input, const HostTensor *positions,
                            double theta, int64_t positionOffset,
                            bool interleaved, ArrayRef<float> invFreq,
-                           double attentionScaling) {
+                           double attentionScaling, ArrayRef<float> longInvFreq,
+                           double ntkFactor, int64_t originalContext,
+                           const HostTensor *extent) {
   const int64_t batch = input.dim(0), heads = input.dim(1), seq = input.dim(2),
                 headDim = input.dim(3), half = headDim / 2;
   HostTensor out = HostTensor::zeros(input.shape());
+  if (originalContext > 0) {
+    // The call's length: its largest position + 1, over the whole batch.
+    int64_t length = positionOffset + seq;
+    if (extent)
+      length = extent->ints()[0];
+    else if (positions && batch * seq > 0)
+      length = *std::max_element(positions->ints(),
+                                 positions->ints() + batch * seq) + 1;
+    if (!longInvFreq.empty() && length > originalContext)
+      invFreq = longInvFreq;
+    if (ntkFactor > 0) {
+      const double l = double(std::max(length, originalContext));
+      theta *= std::pow(ntkFactor * l / double(originalContext) - (ntkFactor - 1),
+                        double(headDim) / double(headDim - 2));
+    }
+  }
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h)
       for (int64_t s = 0; s < seq; ++s) {

@@ -432,7 +432,10 @@ bool Interpreter::step(Operation &op, std::string &error) {
             set(o, rope(get(o.getInput()), getOptional(o.getPositions()),
                         o.getTheta().convertToDouble(), o.getPositionOffset(),
                         o.getInterleaved(), o.getInvFreq().value_or(ArrayRef<float>()),
-                        o.getAttentionScaling().convertToDouble()));
+                        o.getAttentionScaling().convertToDouble(),
+                        o.getLongInvFreq().value_or(ArrayRef<float>()),
+                        o.getNtkFactor() ? o.getNtkFactor()->convertToDouble() : 0.0,
+                        o.getOriginalContext(), getOptional(o.getExtent())));
             return true;
           })
           .Case([&](SplitHeadsOp o) {

@@ -117,7 +117,8 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
       chunk.insert(chunk.end(), ids.ints() + b * count + done,
                    ids.ints() + b * count + done + size);
     HostTensor out;
-    if (!runChunk(HostTensor::fromInts({batch, size}, chunk), out, error))
+    if (!runChunk(HostTensor::fromInts({batch, size}, chunk), position + count - done,
+                  out, error))
       return false;
     vocab = out.dim(2);
     if (size == count) {
@@ -134,7 +135,7 @@ bool Session::prefill(const HostTensor &ids, HostTensor &logits,
   return true;
 }
 
-bool Session::runChunk(const HostTensor &ids, HostTensor &logits,
+bool Session::runChunk(const HostTensor &ids, int64_t extent, HostTensor &logits,
                        std::string &error) {
   // A prompt at position 0 runs the function built for a session's first
   // call: attention without cache reads, the tiled causal kernel.
@@ -167,6 +168,10 @@ bool Session::runChunk(const HostTensor &ids, HostTensor &logits,
       args.push_back(&made.back());
       break;
     }
+    case ArgumentKind::Extent:
+      made.push_back(HostTensor::fromInts({1}, {extent}));
+      args.push_back(&made.back());
+      break;
     case ArgumentKind::State:
       args.push_back(&state.at(arg.name));
       break;

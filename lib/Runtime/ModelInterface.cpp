@@ -13,6 +13,7 @@ const char *mlir::hybrid::stringifyArgumentKind(ArgumentKind role) {
   switch (role) {
   case ArgumentKind::Ids: return "ids";
   case ArgumentKind::Positions: return "positions";
+  case ArgumentKind::Extent: return "extent";
   case ArgumentKind::State: return "state";
   case ArgumentKind::Zeros: return "zeros";
   case ArgumentKind::Weight: return "weight";
@@ -194,15 +195,15 @@ bool ModelInterface::fromJson(const std::string &text, ModelInterface &out,
       if (!read.tensor(arg, argField, t) || !read.string(arg, argField + ".", "role", role))
         return false;
       bool known = false;
-      for (ArgumentKind r : {ArgumentKind::Ids, ArgumentKind::Positions, ArgumentKind::State,
-                             ArgumentKind::Zeros, ArgumentKind::Weight})
+      for (ArgumentKind r : {ArgumentKind::Ids, ArgumentKind::Positions, ArgumentKind::Extent,
+                             ArgumentKind::State, ArgumentKind::Zeros, ArgumentKind::Weight})
         if (role == stringifyArgumentKind(r)) {
           p.kind = r;
           known = true;
         }
       if (!known)
-        return read.fail(argField + ".role", "must be ids, positions, state, zeros or "
-                                             "weight, got '" + role + "'");
+        return read.fail(argField + ".role", "must be ids, positions, extent, state, "
+                                             "zeros or weight, got '" + role + "'");
       if ((p.kind == ArgumentKind::Weight || p.kind == ArgumentKind::State) &&
           !read.string(arg, argField + ".", "name", p.name))
         return false;

@@ -198,10 +198,16 @@ HostTensor rmsNorm(const HostTensor &input, const HostTensor &weight,
 HostTensor layerNorm(const HostTensor &input, const HostTensor *weight,
                      const HostTensor *bias, double eps);
 /// `invFreq` (D/2 values) replaces θ^(−2k/D) when not empty; cos and sin
-/// are multiplied by `attentionScaling`.
+/// are multiplied by `attentionScaling`. With `originalContext` C > 0 the
+/// call's length L (`extent`'s value, else max position + 1) picks the
+/// frequencies: `longInvFreq`
+/// when L > C (LongRoPE), or θ·(f·max(L, C)/C − (f−1))^(D/(D−2)) for
+/// `ntkFactor` f > 0 (dynamic NTK).
 HostTensor rope(const HostTensor &input, const HostTensor *positions,
                 double theta, int64_t positionOffset, bool interleaved,
-                ArrayRef<float> invFreq = {}, double attentionScaling = 1.0);
+                ArrayRef<float> invFreq = {}, double attentionScaling = 1.0,
+                ArrayRef<float> longInvFreq = {}, double ntkFactor = 0,
+                int64_t originalContext = 0, const HostTensor *extent = nullptr);
 HostTensor splitHeads(const HostTensor &input, int64_t heads);
 HostTensor mergeHeads(const HostTensor &input);
 HostTensor gatedMlp(const HostTensor &input, const HostTensor &gate,

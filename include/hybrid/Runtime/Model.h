@@ -130,8 +130,10 @@ public:
 private:
   friend class Model;
   Session(Model &model, int64_t batch) : model(model), batch(batch) {}
-  /// One call of the function for `ids`' [batch, n].
-  bool runChunk(const HostTensor &ids, HostTensor &logits, std::string &error);
+  /// One call of the function for `ids`' [batch, n], a chunk of a request
+  /// that ends at position `extent` (exclusive).
+  bool runChunk(const HostTensor &ids, int64_t extent, HostTensor &logits,
+                std::string &error);
   Model &model;
   int64_t batch;
   int64_t position = 0;

@@ -4,7 +4,7 @@
 // the signature attributes of DESIGN.md §5, read once by readSignature) and
 // stored in compiled-model artifacts as JSON: every function the model was
 // compiled to (batch, tokens, whether it is a session's first call), every
-// argument's role (the token ids, positions, a weight with its checkpoint
+// argument's role (the token ids, positions, the request's extent, a weight with its checkpoint
 // name and shape, carried state with its name, shape and initial value,
 // zeros), and the state each result carries. ModelCode is where those
 // functions' code comes from: a loaded artifact here, or the compiler (JIT
@@ -24,9 +24,9 @@
 
 namespace mlir::hybrid {
 
-enum class ArgumentKind { Ids, Positions, State, Zeros, Weight };
+enum class ArgumentKind { Ids, Positions, Extent, State, Zeros, Weight };
 
-/// "ids", "positions", "state", "zeros", "weight".
+/// "ids", "positions", "extent", "state", "zeros", "weight".
 const char *stringifyArgumentKind(ArgumentKind role);
 
 struct ProgramArgument {

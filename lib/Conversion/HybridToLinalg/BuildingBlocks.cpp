@@ -315,6 +315,41 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
   }
 };
 
+/// The length of a rope call (an i64 scalar): its extent operand, else
+/// max(positions) + 1 over the whole batch, else `staticLength`.
+static Value callLength(OpBuilder &b, Location loc, Value extent, Value positions,
+                        int64_t staticLength) {
+  Type i64 = b.getI64Type();
+  if (extent) {
+    Value e = tensor::ExtractOp::create(b, loc, extent,
+                                        ValueRange{indexConstant(b, loc, 0)});
+    return e.getType() == i64 ? e : arith::ExtSIOp::create(b, loc, i64, e).getResult();
+  }
+  if (!positions)
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(staticLength));
+  MLIRContext *ctx = b.getContext();
+  // Positions may be i32; the maximum is taken at that width and widened.
+  auto intType = cast<IntegerType>(tensorType(positions).getElementType());
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, intType);
+  init = linalg::FillOp::create(
+             b, loc,
+             ValueRange{arith::ConstantOp::create(
+                 b, loc, b.getIntegerAttr(intType, APInt::getSignedMinValue(
+                                                       intType.getWidth())))},
+             ValueRange{init})
+             .getResult(0);
+  Value max = generic(b, loc, positions, init,
+                      {b.getMultiDimIdentityMap(2), AffineMap::get(2, 0, {}, ctx)},
+                      "rr", [](OpBuilder &b, Location l, ValueRange args) {
+                        return arith::MaxSIOp::create(b, l, args[0], args[1]).getResult();
+                      });
+  Value last = tensor::ExtractOp::create(b, loc, max, ValueRange{});
+  if (intType != i64)
+    last = arith::ExtSIOp::create(b, loc, i64, last);
+  return arith::AddIOp::create(b, loc, last,
+                               arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1)));
+}
+
 struct LowerRope : OpRewritePattern<RopeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RopeOp op,
@@ -348,6 +383,46 @@ struct LowerRope : OpRewritePattern<RopeOp> {
       AffineExpr d = rewriter.getAffineDimExpr(3);
       maps.push_back(AffineMap::get(4, 0, interleaved ? d.floorDiv(2) : d % half,
                                     ctx));
+    }
+    // LongRoPE and dynamic NTK depend on the call's length L (max position
+    // + 1): `useLong` (i1) picks the long frequencies, `logTheta` (f32)
+    // is ln of the rescaled θ. Both are scalars computed once here.
+    const int64_t context = op.getOriginalContext();
+    std::optional<ArrayRef<float>> longFreq = op.getLongInvFreq();
+    Value useLong, scaledLogTheta;
+    unsigned longFreqArg = 0;
+    if (context > 0) {
+      Value length = callLength(rewriter, loc, op.getExtent(), positions,
+                                offset + type.getDimSize(2));
+      Value contextC = arith::ConstantOp::create(rewriter, loc,
+                                                 rewriter.getI64IntegerAttr(context));
+      if (longFreq) {
+        useLong = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::sgt,
+                                        length, contextC);
+        auto freqType = RankedTensorType::get({half}, rewriter.getF32Type());
+        longFreqArg = inputs.size();
+        inputs.push_back(arith::ConstantOp::create(
+            rewriter, loc, DenseElementsAttr::get(freqType, *longFreq)));
+        maps.push_back(maps[freqArg]);
+      }
+      if (std::optional<APFloat> ntk = op.getNtkFactor()) {
+        // ln θ' = ln θ + D/(D−2) · ln(f·max(L, C)/C − (f − 1)).
+        const double f = ntk->convertToDouble();
+        Type f32 = rewriter.getF32Type();
+        Value l = arith::SIToFPOp::create(
+            rewriter, loc, f32, arith::MaxSIOp::create(rewriter, loc, length, contextC));
+        Value ratio = arith::SubFOp::create(
+            rewriter, loc,
+            arith::MulFOp::create(rewriter, loc, l, floatConstant(rewriter, loc, f32, f / context)),
+            floatConstant(rewriter, loc, f32, f - 1));
+        scaledLogTheta = arith::AddFOp::create(
+            rewriter, loc, floatConstant(rewriter, loc, f32, logTheta),
+            arith::MulFOp::create(
+                rewriter, loc, math::LogOp::create(rewriter, loc, ratio),
+                floatConstant(rewriter, loc, f32, double(headDim) / (headDim - 2))));
+        if (t != f32)
+          scaledLogTheta = arith::TruncFOp::create(rewriter, loc, t, scaledLogTheta);
+      }
     }
     const double scaling = op.getAttentionScaling().convertToDouble();
     maps.push_back(rewriter.getMultiDimIdentityMap(4));
@@ -389,8 +464,19 @@ struct LowerRope : OpRewritePattern<RopeOp> {
           Value freq;
           if (invFreq) {
             freq = args[freqArg];
+            if (useLong)
+              freq = arith::SelectOp::create(b, l, useLong, args[longFreqArg], freq);
             if (t != freq.getType())
               freq = arith::TruncFOp::create(b, l, t, freq);
+          } else if (scaledLogTheta) {
+            Value kf = arith::SIToFPOp::create(
+                b, l, t, arith::IndexCastOp::create(b, l, b.getI64Type(), k));
+            freq = math::ExpOp::create(
+                b, l,
+                arith::MulFOp::create(
+                    b, l, kf,
+                    arith::MulFOp::create(b, l, scaledLogTheta,
+                                          floatConstant(b, l, t, -2.0 / headDim))));
           } else {
             // inv_freq = θ^(-2k/D) = exp(-2k·ln θ / D).
             Value kf = arith::SIToFPOp::create(

@@ -1324,6 +1324,94 @@ func.func @rope_negative_offset(%x: tensor<1x2x4x8xf32>) {
 
 // -----
 
+func.func @rope_context_without_scaling(%x: tensor<1x2x4x8xf32>) {
+  // expected-error @+1 {{'original_context' (got 8) is given exactly when 'long_inv_freq' or 'ntk_factor' is}}
+  %y = hybrid.rope %x {original_context = 8 : i64} : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_ntk_without_context(%x: tensor<1x2x4x8xf32>) {
+  // expected-error @+1 {{'original_context' (got 0) is given exactly when 'long_inv_freq' or 'ntk_factor' is}}
+  %y = hybrid.rope %x {ntk_factor = 2.0 : f32} : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_negative_context(%x: tensor<1x2x4x8xf32>) {
+  // expected-error @+1 {{'original_context' must be positive, got -4}}
+  %y = hybrid.rope %x {ntk_factor = 2.0 : f32, original_context = -4 : i64} : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_long_without_short(%x: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{'long_inv_freq' needs 'inv_freq', the frequencies within the original context}}
+  %y = hybrid.rope %x {long_inv_freq = array<f32: 1.0, 0.1>, original_context = 8 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_long_size(%x: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{'long_inv_freq' has 3 frequencies, 'inv_freq' 2}}
+  %y = hybrid.rope %x {inv_freq = array<f32: 1.0, 0.1>, long_inv_freq = array<f32: 1.0, 0.1, 0.01>, original_context = 8 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_long_finite(%x: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{'long_inv_freq' must be finite, got nan}}
+  %y = hybrid.rope %x {inv_freq = array<f32: 1.0, 0.1>, long_inv_freq = array<f32: 1.0, 0x7FC00000>, original_context = 8 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_ntk_with_inv_freq(%x: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{'ntk_factor' scales θ; it cannot be combined with 'inv_freq'}}
+  %y = hybrid.rope %x {inv_freq = array<f32: 1.0, 0.1>, ntk_factor = 2.0 : f32, original_context = 8 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_ntk_factor(%x: tensor<1x2x4x4xf32>) {
+  // expected-error @+1 {{'ntk_factor' must be a positive finite number, got -1}}
+  %y = hybrid.rope %x {ntk_factor = -1.0 : f32, original_context = 8 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @rope_extent_without_scaling(%x: tensor<1x2x4x8xf32>, %e: tensor<1xi64>) {
+  // expected-error @+1 {{'extent' is only read by the length-dependent scalings ('long_inv_freq', 'ntk_factor')}}
+  %y = hybrid.rope %x extent(%e : tensor<1xi64>) : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_extent_shape(%x: tensor<1x2x4x8xf32>, %e: tensor<2xi64>) {
+  // expected-error @+1 {{'extent' dim 0 (one value) is 2, expected 1}}
+  %y = hybrid.rope %x extent(%e : tensor<2xi64>) {ntk_factor = 2.0 : f32, original_context = 8 : i64} : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @rope_ntk_head_dim(%x: tensor<1x2x4x2xf32>) {
+  // expected-error @+1 {{'ntk_factor' needs head_dim > 2 (θ is raised to D/(D−2)), got 2}}
+  %y = hybrid.rope %x {ntk_factor = 2.0 : f32, original_context = 8 : i64} : tensor<1x2x4x2xf32> -> tensor<1x2x4x2xf32>
+  return
+}
+
+// -----
+
 func.func @rope_theta(%x: tensor<1x2x4x8xf32>) {
   // expected-error @+1 {{'theta' must be positive and finite, got 0}}
   %y = hybrid.rope %x {theta = 0.0 : f32} : tensor<1x2x4x8xf32> -> tensor<1x2x4x8xf32>

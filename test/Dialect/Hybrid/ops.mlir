@@ -208,6 +208,11 @@ func.func @building_blocks(%ids: tensor<1x16xi64>, %table: tensor<256x64xf32>, %
   %r2 = hybrid.rope %q positions(%pos : tensor<1x16xi32>) {interleaved} : tensor<1x4x16x16xf32> -> tensor<1x4x16x16xf32>
   // CHECK: hybrid.rope %{{.*}} {attention_scaling = 1.250000e+00 : f32, inv_freq = array<f32: 1.000000e+00, 5.000000e-01, 2.500000e-01, 1.250000e-01, 6.250000e-02, 3.125000e-02, 1.562500e-02, 7.812500e-03>} : tensor<1x4x16x16xf32> -> tensor<1x4x16x16xf32>
   %r3 = hybrid.rope %q {inv_freq = array<f32: 1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.0078125>, attention_scaling = 1.25 : f32} : tensor<1x4x16x16xf32> -> tensor<1x4x16x16xf32>
+  // CHECK: hybrid.rope %{{.*}} positions(%{{.*}} : tensor<1x16xi32>) extent(%{{.*}} : tensor<1xi32>) {ntk_factor = 2.000000e+00 : f32, original_context = 8 : i64}
+  %end = arith.constant dense<40> : tensor<1xi32>
+  %r4 = hybrid.rope %q positions(%pos : tensor<1x16xi32>) extent(%end : tensor<1xi32>) {ntk_factor = 2.0 : f32, original_context = 8 : i64} : tensor<1x4x16x16xf32> -> tensor<1x4x16x16xf32>
+  // CHECK: hybrid.rope %{{.*}} {inv_freq = array<f32: 1.000000e+00, {{.*}}>, long_inv_freq = array<f32: 5.000000e-01, {{.*}}>, original_context = 4 : i64}
+  %r5 = hybrid.rope %q {inv_freq = array<f32: 1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.0078125>, long_inv_freq = array<f32: 0.5, 0.25, 0.125, 0.0625, 0.03125, 0.015625, 0.0078125, 0.00390625>, original_context = 4 : i64} : tensor<1x4x16x16xf32> -> tensor<1x4x16x16xf32>
   return %p, %c, %r1, %r2 : tensor<1x16x128xf32>, tensor<1x16x64xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16x16xf32>
 }
 

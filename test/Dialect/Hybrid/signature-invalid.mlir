@@ -46,6 +46,11 @@ func.func private @f(%p: tensor<2xi64> {hybrid.input = "positions", hybrid.posit
 
 // -----
 
+// expected-error @+1 {{argument 0: 'hybrid.extent' needs 'hybrid.input' on the same argument}}
+func.func private @f(%e: tensor<1xi64> {hybrid.extent})
+
+// -----
+
 // expected-error @+1 {{argument 0: 'hybrid.weight' marks a weight, which is not also an input or state}}
 func.func private @f(%w: tensor<2xf32> {hybrid.weight = "w", hybrid.input = "w"})
 

@@ -10,12 +10,14 @@ module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 256, l1_byte
 // CHECK-LABEL: func.func @forward(
 // CHECK-SAME: {hybrid.input = "input_ids"}
 // CHECK-SAME: {hybrid.input = "positions", hybrid.positions}
+// CHECK-SAME: {hybrid.extent, hybrid.input = "extent"}
 // CHECK-SAME: {hybrid.input = "global_attention_mask", hybrid.zeros_by_default}
 // CHECK-SAME: {hybrid.weight = "model.embed_tokens.weight"}
 // CHECK-SAME: {hybrid.input = "layers.0.memory", hybrid.state = "layers.0.memory", hybrid.state_init = "layers.0.memory_init"}
 // CHECK-SAME: -> (tensor<1x4x8xf32>, tensor<2x8xf32> {hybrid.state = "layers.0.memory"})
 func.func @forward(%ids: tensor<1x4xi64> {hybrid.input = "input_ids"},
                    %pos: tensor<1x4xi64> {hybrid.input = "positions", hybrid.positions},
+                   %end: tensor<1xi64> {hybrid.input = "extent", hybrid.extent},
                    %g: tensor<1x4xi64> {hybrid.input = "global_attention_mask", hybrid.zeros_by_default},
                    %w: tensor<16x8xf32> {hybrid.weight = "model.embed_tokens.weight"},
                    %m: tensor<2x8xf32> {hybrid.input = "layers.0.memory", hybrid.state = "layers.0.memory",

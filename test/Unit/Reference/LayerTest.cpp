@@ -76,6 +76,37 @@ TEST(ReferenceRope, GivenFrequenciesAndScaling) {
                                    1.5f * std::sin(1.0f), 3.0f * std::sin(0.5f)})));
 }
 
+TEST(ReferenceRope, DynamicNtkRescalesThetaPastTheContext) {
+  // head_dim 4, θ = 16, factor 2, context 2. One row at position 3: L = 4,
+  // θ' = 16 · (2·4/2 − 1)^(4/2) = 144, frequencies 1 and 1/12.
+  HostTensor x = tensor({1, 1, 1, 4}, {1, 2, 0, 0});
+  HostTensor out = rope(x, nullptr, 16.0, /*offset=*/3, false, {}, 1.0, {},
+                        /*ntkFactor=*/2.0, /*originalContext=*/2);
+  EXPECT_TRUE(closeTo(out, tensor({1, 1, 1, 4},
+                                  {std::cos(3.0f), 2 * std::cos(0.25f),
+                                   std::sin(3.0f), 2 * std::sin(0.25f)})));
+  // Position 1 alone: L = 2 is within the context, θ stays 16 (1, 1/4).
+  HostTensor one = HostTensor::fromInts({1, 1}, {1});
+  EXPECT_TRUE(closeTo(rope(x, &one, 16.0, 0, false, {}, 1.0, {}, 2.0, 2),
+                      tensor({1, 1, 1, 4}, {std::cos(1.0f), 2 * std::cos(0.25f),
+                                            std::sin(1.0f), 2 * std::sin(0.25f)})));
+}
+
+TEST(ReferenceRope, LongRopeSwitchesPastTheContext) {
+  // inv_freq [0.5, 0.25] within a context of 3, [0.1, 0.05] past it; the
+  // longest position of the call decides for every row.
+  HostTensor x = tensor({1, 1, 2, 4}, {0, 0, 0, 0, 1, 2, 0, 0});
+  const float shortFreqs[] = {0.5f, 0.25f}, longFreqs[] = {0.1f, 0.05f};
+  HostTensor within = HostTensor::fromInts({1, 2}, {0, 2});
+  HostTensor past = HostTensor::fromInts({1, 2}, {0, 3});
+  EXPECT_TRUE(closeTo(rope(x, &within, 10.0, 0, false, shortFreqs, 1.0, longFreqs, 0, 3),
+                      tensor({1, 1, 2, 4}, {0, 0, 0, 0, std::cos(1.0f), 2 * std::cos(0.5f),
+                                            std::sin(1.0f), 2 * std::sin(0.5f)})));
+  EXPECT_TRUE(closeTo(rope(x, &past, 10.0, 0, false, shortFreqs, 1.0, longFreqs, 0, 3),
+                      tensor({1, 1, 2, 4}, {0, 0, 0, 0, std::cos(0.3f), 2 * std::cos(0.15f),
+                                            std::sin(0.3f), 2 * std::sin(0.15f)})));
+}
+
 TEST(ReferenceRope, InterleavedIsAPermutationOfHalfSplit) {
   // Pair k is (k, k + D/2) in HF's layout and (2k, 2k + 1) interleaved.
   std::mt19937 rng(21);

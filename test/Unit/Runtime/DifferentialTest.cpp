@@ -363,7 +363,13 @@ TEST(Differential, BuildingBlocks) {
       "  %r2 = hybrid.rope %r1 positions(%pos : tensor<2x7xi64>) {interleaved} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
       "  %r3 = hybrid.rope %r2 {inv_freq = array<f32: 0.7, 0.03>, attention_scaling = 1.3 : f32, position_offset = 2 : i64} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
       "  %r4 = hybrid.rope %r3 positions(%pos : tensor<2x7xi64>) {inv_freq = array<f32: 0.2, 0.9>, interleaved} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
-      "  %mh = hybrid.merge_heads %r4 : tensor<2x3x7x4xf32> -> tensor<2x7x12xf32>\n"
+      // Length-dependent scalings: positions reach up to 59, so the long
+      // frequencies and a rescaled θ apply; offset 5 + 7 rows reach 12 > 4.
+      "  %r5 = hybrid.rope %r4 positions(%pos : tensor<2x7xi64>) {inv_freq = array<f32: 0.2, 0.9>, long_inv_freq = array<f32: 0.05, 0.3>, original_context = 40 : i64} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %r6 = hybrid.rope %r5 positions(%pos : tensor<2x7xi64>) {inv_freq = array<f32: 0.4, 0.7>, long_inv_freq = array<f32: 0.01, 0.02>, original_context = 100 : i64} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %r7 = hybrid.rope %r6 positions(%pos : tensor<2x7xi64>) {theta = 50.0 : f32, ntk_factor = 3.0 : f32, original_context = 20 : i64} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %r8 = hybrid.rope %r7 {theta = 50.0 : f32, ntk_factor = 2.0 : f32, original_context = 4 : i64, position_offset = 5 : i64, interleaved} : tensor<2x3x7x4xf32> -> tensor<2x3x7x4xf32>\n"
+      "  %mh = hybrid.merge_heads %r8 : tensor<2x3x7x4xf32> -> tensor<2x7x12xf32>\n"
       "  %c = hybrid.softcap %mh {cap = 0.5 : f32} : tensor<2x7x12xf32>\n"
       "  return %lin, %c, %n3, %n1 : tensor<2x7x5xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>, tensor<2x7x12xf32>\n}\n";
   EXPECT_TRUE(matchesReference(source, "f", 21, {{0, {0, 11}}, {9, {0, 60}}}));

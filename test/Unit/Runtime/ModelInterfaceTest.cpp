@@ -32,6 +32,7 @@ ModelInterface example() {
   };
   add(ArgumentKind::Ids, "", {2, 16}, DType::I64);
   add(ArgumentKind::Positions, "", {2, 16}, DType::I64);
+  add(ArgumentKind::Extent, "", {1}, DType::I64);
   add(ArgumentKind::Zeros, "", {2, 16}, DType::I64);
   add(ArgumentKind::State, "memory.1", {2, 8, 4}, DType::F32, "memory_init");
   add(ArgumentKind::Weight, "memory_init", {8, 4}, DType::F32);
@@ -52,9 +53,10 @@ TEST(ModelInterface, JsonRoundTrip) {
   const ProgramFunction &fn = back.functions[0];
   EXPECT_EQ(fn.symbol, "forward_b2_t16");
   EXPECT_TRUE(fn.firstCall);
-  EXPECT_EQ(fn.arguments[3].kind, ArgumentKind::State);
-  EXPECT_EQ(fn.arguments[3].initialWeight, "memory_init");
-  EXPECT_EQ(fn.arguments[4].shape, (std::vector<int64_t>{8, 4}));
+  EXPECT_EQ(fn.arguments[2].kind, ArgumentKind::Extent);
+  EXPECT_EQ(fn.arguments[4].kind, ArgumentKind::State);
+  EXPECT_EQ(fn.arguments[4].initialWeight, "memory_init");
+  EXPECT_EQ(fn.arguments[5].shape, (std::vector<int64_t>{8, 4}));
   EXPECT_EQ(fn.signature.results[0].shape, (std::vector<int64_t>{2, 16, 128}));
   EXPECT_EQ(fn.stateResults, std::vector<std::string>{"memory.1"});
   EXPECT_EQ(back.find(2, 16, true), &back.functions[0]);
@@ -75,9 +77,9 @@ TEST(ModelInterface, MalformedManifestsNameTheField) {
       {"[1]", "the manifest must be an object"},
       {replaced("\"vocab_size\":128", "\"vocab_size\":0"), "'vocab_size' must be an integer >= 1"},
       {replaced("\"role\":\"zeros\"", "\"role\":\"bias\""),
-       "'functions[0].arguments[2].role' must be ids, positions, state, zeros or weight, got 'bias'"},
+       "'functions[0].arguments[3].role' must be ids, positions, extent, state, zeros or weight, got 'bias'"},
       {replaced("\"dtype\":\"f32\"", "\"dtype\":\"f64\""),
-       "'functions[0].arguments[3].dtype' must be f32, i32 or i64, got 'f64'"},
+       "'functions[0].arguments[4].dtype' must be f32, i32 or i64, got 'f64'"},
       {replaced("\"first_call\":true", "\"first_call\":1"),
        "'functions[0].first_call' must be true or false"},
       {replaced(",\"state\":\"memory.1\"", ""), "'functions[0].results[1].state' must be a string"},

@@ -33,14 +33,15 @@ TEST(Signature, ReadsEveryRole) {
         %s: tensor<2x8xf32> {hybrid.input = "m", hybrid.state = "m", hybrid.state_init = "m0"},
         %w: tensor<16x8xf32> {hybrid.weight = "embed.weight"},
         %x: tensor<2xf32>,
-        %c: tensor<2x4xf32> {hybrid.input = "conv", hybrid.state = "conv", hybrid.zeros_by_default})
+        %c: tensor<2x4xf32> {hybrid.input = "conv", hybrid.state = "conv", hybrid.zeros_by_default},
+        %end: tensor<1xi64> {hybrid.input = "extent", hybrid.extent})
         -> (tensor<2x8xf32>, tensor<2x8xf32> {hybrid.state = "m"}) {
       return %s, %s : tensor<2x8xf32>, tensor<2x8xf32>
     })mlir");
   ASSERT_TRUE(module);
   FunctionSignatureRoles roles =
       readSignature(module->lookupSymbol<func::FuncOp>("forward"));
-  ASSERT_EQ(roles.arguments.size(), 7u);
+  ASSERT_EQ(roles.arguments.size(), 8u);
   EXPECT_EQ(roles.arguments[0].role, ArgumentRole::Input);
   EXPECT_EQ(roles.arguments[0].name, "input_ids");
   EXPECT_FALSE(roles.arguments[0].zerosByDefault);
@@ -56,6 +57,8 @@ TEST(Signature, ReadsEveryRole) {
   EXPECT_EQ(roles.arguments[6].role, ArgumentRole::State);
   EXPECT_TRUE(roles.arguments[6].zerosByDefault);
   EXPECT_FALSE(roles.arguments[3].zerosByDefault);
+  EXPECT_EQ(roles.arguments[7].role, ArgumentRole::Extent);
+  EXPECT_EQ(roles.arguments[7].name, "extent");
   EXPECT_EQ(roles.count(ArgumentRole::Weight), 1u);
   EXPECT_EQ(roles.resultStates, (std::vector<std::string>{"", "m"}));
 }

@@ -138,6 +138,50 @@ LogicalResult RopeOp::verify() {
   if (getPositionOffset() < 0)
     return emitOpError() << "'position_offset' must be >= 0, got "
                          << getPositionOffset();
+  // The length-dependent scalings (LongRoPE, dynamic NTK) need the context
+  // they switch at; without one, original_context means nothing.
+  std::optional<ArrayRef<float>> longFreqs = getLongInvFreq();
+  std::optional<float> ntk;
+  if (std::optional<APFloat> f = getNtkFactor())
+    ntk = f->convertToFloat();
+  if ((longFreqs || ntk) != (getOriginalContext() != 0))
+    return emitOpError() << "'original_context' (got " << getOriginalContext()
+                         << ") is given exactly when 'long_inv_freq' or "
+                            "'ntk_factor' is";
+  if (getOriginalContext() < 0)
+    return emitOpError() << "'original_context' must be positive, got "
+                         << getOriginalContext();
+  if (getExtent()) {
+    if (failed(checkShape(op, "extent", getExtent(), {{1, "one value"}})))
+      return failure();
+    if (getOriginalContext() == 0)
+      return emitOpError() << "'extent' is only read by the length-dependent "
+                              "scalings ('long_inv_freq', 'ntk_factor')";
+  }
+  if (longFreqs) {
+    if (!getInvFreq())
+      return emitOpError() << "'long_inv_freq' needs 'inv_freq', the "
+                              "frequencies within the original context";
+    if (longFreqs->size() != getInvFreq()->size())
+      return emitOpError() << "'long_inv_freq' has " << longFreqs->size()
+                           << " frequencies, 'inv_freq' "
+                           << getInvFreq()->size();
+    for (float f : *longFreqs)
+      if (!std::isfinite(f))
+        return emitOpError() << "'long_inv_freq' must be finite, got " << f;
+  }
+  if (ntk) {
+    if (getInvFreq())
+      return emitOpError() << "'ntk_factor' scales θ; it cannot be combined "
+                              "with 'inv_freq'";
+    if (!(*ntk > 0) || !std::isfinite(*ntk))
+      return emitOpError() << "'ntk_factor' must be a positive finite number, got "
+                           << *ntk;
+    if (!ShapedType::isDynamic(headDim) && headDim <= 2)
+      return emitOpError() << "'ntk_factor' needs head_dim > 2 (θ is raised "
+                              "to D/(D−2)), got "
+                           << headDim;
+  }
   return checkPositive(op, "theta", getTheta());
 }
 

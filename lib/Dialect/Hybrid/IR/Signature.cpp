@@ -23,7 +23,8 @@ bool isStringAttr(llvm::StringRef name) {
 }
 
 bool isUnitAttr(llvm::StringRef name) {
-  return name == signature::kPositions || name == signature::kZerosByDefault;
+  return name == signature::kPositions || name == signature::kExtent ||
+         name == signature::kZerosByDefault;
 }
 
 /// The value's kind, and what it needs beside it on the same argument.
@@ -37,7 +38,7 @@ LogicalResult verifyArgumentAttribute(Operation *op, DictionaryAttr all,
     return fail() << "is not an argument attribute of the hybrid dialect "
                      "(expected one of hybrid.input, hybrid.weight, "
                      "hybrid.state, hybrid.state_init, hybrid.positions, "
-                     "hybrid.zeros_by_default)";
+                     "hybrid.extent, hybrid.zeros_by_default)";
   if (isStringAttr(name)) {
     auto value = dyn_cast<StringAttr>(attr.getValue());
     if (!value || value.getValue().empty())
@@ -51,7 +52,8 @@ LogicalResult verifyArgumentAttribute(Operation *op, DictionaryAttr all,
     return fail() << "marks a weight, which is not also an input or state";
   if (name == signature::kStateInit && !has(signature::kState))
     return fail() << "needs 'hybrid.state' on the same argument";
-  if ((name == signature::kPositions || name == signature::kZerosByDefault ||
+  if ((name == signature::kPositions || name == signature::kExtent ||
+       name == signature::kZerosByDefault ||
        name == signature::kState) &&
       !has(signature::kInput))
     return fail() << "needs 'hybrid.input' on the same argument";
@@ -132,6 +134,7 @@ FunctionSignatureRoles mlir::hybrid::readSignature(func::FuncOp func) {
       arg.zerosByDefault = bool(get(signature::kZerosByDefault));
     } else if (Attribute input = get(signature::kInput)) {
       arg.role = get(signature::kPositions) ? ArgumentRole::Positions
+                 : get(signature::kExtent)  ? ArgumentRole::Extent
                                             : ArgumentRole::Input;
       arg.name = text(input);
       arg.zerosByDefault = bool(get(signature::kZerosByDefault));

@@ -125,14 +125,15 @@ def Hybrid_LayerNormOp : Hybrid_Op<"layer_norm", [AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
-def Hybrid_RopeOp : Hybrid_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
+def Hybrid_RopeOp : Hybrid_Op<"rope", [AllTypesMatch<["input", "result"]>,
+                                      AttrSizedOperandSegments]> {
   let summary = "Rotary position embedding";
   let description = [{
     Rotates `input [B, H, S, D]` (D even) by position. The position of row
     `s` is `positions[b, s]` when the optional integer `positions [B, S]` is
     given, else `position_offset + s`. With `f_k = theta^(−2k/D)` — or
     `f_k = inv_freq[k]` when the optional `inv_freq` (D/2 frequencies) is
-    given, which is how scaled RoPE (linear, llama3, YaRN) is expressed —
+    given, which is how scaled RoPE (linear, llama3, YaRN, LongRoPE) is expressed —
     `c = a·cos(pos·f_k)` and `s = a·sin(pos·f_k)` with
     `a = attention_scaling` (default 1; YaRN's mscale), computed in f32, for
     `k < D/2`:
@@ -144,24 +145,42 @@ def Hybrid_RopeOp : Hybrid_Op<"rope", [AllTypesMatch<["input", "result"]>]> {
                                y[2k+1]   = x[2k+1]·c + x[2k]·s
     ```
 
+    Two scalings pick their frequencies per call from `L`, the longest
+    position this call rotates plus one (`max(positions) + 1` over the whole
+    batch, else `position_offset + S`), or the optional `extent [1]` when
+    the call is a chunk of a longer request (so that chunked prefill equals
+    one call); `original_context` (C) is the pretraining context:
+
+    - LongRoPE: `long_inv_freq` (D/2 values) replaces `inv_freq` when L > C.
+    - Dynamic NTK, `ntk_factor = f`: θ becomes
+      `θ · (f·max(L, C)/C − (f − 1))^(D/(D−2))`, so calls within the
+      context use θ itself.
+
     ```mlir
     %q2 = hybrid.rope %q {theta = 1.000000e+04 : f32} : tensor<1x8x16x64xf32> -> tensor<1x8x16x64xf32>
     // Linear scaling by 4 of θ = 10000 at D = 4:
     %k2 = hybrid.rope %k {inv_freq = array<f32: 0.25, 0.0025>} : tensor<1x2x16x4xf32> -> tensor<1x2x16x4xf32>
+    // Dynamic NTK by 2 past a context of 8:
+    %k3 = hybrid.rope %k positions(%pos : tensor<1x16xi64>) {ntk_factor = 2.0 : f32, original_context = 8 : i64} : tensor<1x2x16x4xf32> -> tensor<1x2x16x4xf32>
     ```
   }];
   let arguments = (ins
     Hybrid_FloatTensor:$input,
     Optional<Hybrid_IndexTensor>:$positions,
+    Optional<Hybrid_IndexTensor>:$extent,
     DefaultValuedAttr<F32Attr, "10000.0">:$theta,
     DefaultValuedAttr<Hybrid_I64Attr, "0">:$position_offset,
     UnitAttr:$interleaved,
     OptionalAttr<DenseF32ArrayAttr>:$inv_freq,
-    DefaultValuedAttr<F32Attr, "1.0">:$attention_scaling
+    DefaultValuedAttr<F32Attr, "1.0">:$attention_scaling,
+    OptionalAttr<DenseF32ArrayAttr>:$long_inv_freq,
+    OptionalAttr<F32Attr>:$ntk_factor,
+    DefaultValuedAttr<Hybrid_I64Attr, "0">:$original_context
   );
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
-    $input (`positions` `(` $positions^ `:` type($positions) `)`)? attr-dict
+    $input (`positions` `(` $positions^ `:` type($positions) `)`)?
+    (`extent` `(` $extent^ `:` type($extent) `)`)? attr-dict
     `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -7,6 +7,7 @@
 //
 //   %ids: tensor<1x8xi64> {hybrid.input = "input_ids"}
 //   %pos: tensor<1x8xi64> {hybrid.input = "positions", hybrid.positions}
+//   %end: tensor<1xi64>   {hybrid.input = "extent", hybrid.extent}
 //   %g:   tensor<1x8xi64> {hybrid.input = "global_attention_mask",
 //                          hybrid.zeros_by_default}
 //   %w:   tensor<64x32xf32> {hybrid.weight = "model.embed_tokens.weight"}
@@ -42,6 +43,10 @@ constexpr llvm::StringLiteral kState = "hybrid.state";
 constexpr llvm::StringLiteral kStateInit = "hybrid.state_init";
 /// The absolute positions of the call's tokens (unit, on an input).
 constexpr llvm::StringLiteral kPositions = "hybrid.positions";
+/// One past the last position of the whole request that this call is a chunk
+/// of (unit, on a [1] integer input): what RoPE scalings that depend on the
+/// length see, so that a prompt gives the same result however it is chunked.
+constexpr llvm::StringLiteral kExtent = "hybrid.extent";
 /// An input that may be left out and is then all zeros (unit, on an input).
 constexpr llvm::StringLiteral kZerosByDefault = "hybrid.zeros_by_default";
 /// The module's `#hybrid.cpu_target` (CPUTarget.h).
@@ -55,6 +60,7 @@ enum class ArgumentRole {
   Plain,     ///< no signature attribute: an `--input`, in order
   Input,     ///< a named input (the model's token ids, masks)
   Positions, ///< the absolute positions of the call's tokens
+  Extent,    ///< one past the last position of the whole request
   State,     ///< carried state
   Weight,    ///< a checkpoint tensor
 };
