@@ -125,19 +125,20 @@ def nemotron_h(**extra):
     return tf.NemotronHForCausalLM(tf.NemotronHConfig(**cfg))
 
 
-def nemotron_h_moe(**extra):
+def nemotron_h_moe(bias=(0.2, -0.3, 0.0, 0.1), **extra):
     # Mamba-2, MoE, attention, MoE: top-2 of 4 relu² experts by sigmoid
     # score + correction bias (set below, HF starts it at zeros), scaled,
     # plus the shared expert.
+    cfg = dict(n_routed_experts=4, num_experts_per_tok=2)
+    cfg.update(extra)
     model = nemotron_h(layers_block_type=["linear_attention", "moe", "full_attention",
                                           "moe"],
-                       n_routed_experts=4, num_experts_per_tok=2,
                        moe_intermediate_size=16, moe_shared_expert_intermediate_size=24,
-                       routed_scaling_factor=1.6, **extra)
+                       routed_scaling_factor=1.6, **cfg)
     with torch.no_grad():
         for name, buffer in model.named_buffers():
             if name.endswith("e_score_correction_bias"):
-                buffer.copy_(torch.tensor([0.2, -0.3, 0.0, 0.1]))
+                buffer.copy_(torch.tensor(bias))
     return model
 
 
@@ -315,6 +316,14 @@ CASES = {
                                         routed_scaling_factor=1.0), None),
     "nemotron-h-moe": (nemotron_h_moe, None),
     "nemotron-h-moe-fused": (lambda: nemotron_h_moe(norm_topk_prob=False), None, FUSED),
+    # Latent experts (on fc1_latent_proj of the hidden state, 16 wide, back
+    # through fc2_latent_proj, both with biases), routed by the hidden state;
+    # group-limited choice: 8 experts in 4 groups, the best 2 groups compete
+    # for the top 3.
+    "nemotron-h-moe-latent-groups": (lambda: nemotron_h_moe(
+        bias=(0.2, -0.3, 0.0, 0.1, 0.05, -0.1, 0.3, -0.2), n_routed_experts=8,
+        num_experts_per_tok=3, n_group=4, topk_group=2, moe_latent_size=16,
+        mlp_bias=True), None),
     # Every new type also as bf16 files (HF upcasts them to f32, as we do;
     # f16 for one), sharded where the type has fused experts.
     "falcon-mamba-bf16": (falcon_mamba, None, {"dtype": torch.bfloat16}),
@@ -476,7 +485,8 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "gemma2-rope-dynamic",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
             "falcon-h1-plain", "nemotron-h", "nemotron-h-pattern-biases", "zamba2",
             "zamba2-one-block-rope", "lfm2-moe", "lfm2-moe-fused-experts",
-            "lfm2-moe-plain", "nemotron-h-moe", "nemotron-h-moe-fused"]
+            "lfm2-moe-plain", "nemotron-h-moe", "nemotron-h-moe-fused",
+            "nemotron-h-moe-latent-groups"]
 
 
 # Groups of cases, each run by its own lit test so that they run side by side.

@@ -167,7 +167,7 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
       Value gate = m.slice(gateUp, 1, 0, inter);
       Value up = m.slice(gateUp, 1, inter, inter);
       Value routed = MoEOp::create(b, loc, f.getType(), f, router, gate, up, down,
-                                   /*selection_bias=*/Value(),
+                                   /*selection_bias=*/Value(), /*router_input=*/Value(),
                                    b.getI64IntegerAttr(topK),
                                    /*normalize_top_k=*/b.getUnitAttr(),
                                    ActivationAttr::get(context, Activation::silu),

@@ -147,7 +147,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
       out = MoEOp::create(b, loc, f.getType(), f,
                           m.weight(ff + "router.weight", {experts, hidden}),
                           gate, up, down, /*selection_bias=*/Value(),
-                          b.getI64IntegerAttr(topK), /*normalize_top_k=*/UnitAttr(),
+                          /*router_input=*/Value(), b.getI64IntegerAttr(topK), /*normalize_top_k=*/UnitAttr(),
                           ActivationAttr::get(context, Activation::silu),
                           /*sigmoid_router=*/UnitAttr(), b.getF32FloatAttr(1.0f),
                           b.getF32FloatAttr(0.0f));

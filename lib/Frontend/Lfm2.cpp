@@ -220,7 +220,7 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
       // HF: sigmoid scores, top-k of score + expert_bias, weights the
       // unbiased scores, / (Σ + 1e-6) with norm_topk_prob, × the scaling.
       h = m.add(h, MoEOp::create(b, loc, f.getType(), f, router, gate, up, down, bias,
-                                 b.getI64IntegerAttr(topK),
+                                 /*router_input=*/Value(), b.getI64IntegerAttr(topK),
                                  normTopK ? b.getUnitAttr() : UnitAttr(),
                                  ActivationAttr::get(context, Activation::silu),
                                  /*sigmoid_router=*/b.getUnitAttr(),

@@ -17,7 +17,8 @@
 //                     score + e_score_correction_bias (weights the unbiased
 //                     scores / (Σ + 1e-20) with norm_topk_prob, ×
 //                     routed_scaling_factor), plus the shared relu² MLP;
-//                     n_group > 1 and moe_latent_size are refused
+//                     n_group / topk_group (group-limited choice) and
+//                     moe_latent_size (latent experts) supported
 //
 // Weights live under backbone. (embeddings, layers.i.mixer, norm_f), or
 // model. as transformers 5 writes them with save_original_format=False; the
@@ -122,7 +123,8 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
   }
   // MoE blocks: n_routed_experts relu² experts (up, down) chosen by a
   // sigmoid router with a correction bias, plus one shared relu² MLP.
-  int64_t experts = 0, topK = 0, moeInter = 0, sharedInter = 0, nGroup = 1, topkGroup = 1;
+  int64_t experts = 0, topK = 0, moeInter = 0, sharedInter = 0, nGroup = 1, topkGroup = 1,
+          latentSize = 0;
   double scaling = 1.0;
   bool normTopK = true;
   const bool anyMoE = llvm::is_contained(types, "moe");
@@ -142,11 +144,22 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
     if (topK > experts)
       return fail("num_experts_per_tok (" + std::to_string(topK) +
                   ") exceeds n_routed_experts (" + std::to_string(experts) + ")");
-    if (nGroup != 1)
-      return fail("n_group " + std::to_string(nGroup) +
-                  " (group-limited expert choice) is not supported yet; 1 is");
-    if (latent)
-      return fail("moe_latent_size (experts in a latent space) is not supported yet");
+    // Group-limited choice (DeepSeek-V3's): each group scores its two best.
+    if (experts % nGroup != 0 || experts / nGroup < 2)
+      return fail("n_group (" + std::to_string(nGroup) + ") must divide n_routed_experts (" +
+                  std::to_string(experts) + ") into groups of at least 2");
+    if (topkGroup > nGroup)
+      return fail("topk_group (" + std::to_string(topkGroup) + ") exceeds n_group (" +
+                  std::to_string(nGroup) + ")");
+    if (topK > topkGroup * (experts / nGroup))
+      return fail("num_experts_per_tok (" + std::to_string(topK) + ") exceeds the " +
+                  std::to_string(topkGroup * (experts / nGroup)) +
+                  " experts of topk_group groups");
+    if (latent) {
+      if (!(*latent >= 1) || *latent != std::floor(*latent))
+        return fail("moe_latent_size must be a positive integer or null");
+      latentSize = int64_t(*latent);
+    }
   }
   if (heads % kvHeads != 0)
     return fail("num_attention_heads (" + std::to_string(heads) +
@@ -206,23 +219,31 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
     } else {
       // Experts one tensor each or fused [E, I, H] / [E, H, I], by the
       // checkpoint's names. relu² experts are hybrid.moe's gated form with
-      // gate = up and relu: relu(u)·u = relu(u)².
+      // gate = up and relu: relu(u)·u = relu(u)². With moe_latent_size L
+      // the experts run on fc1_latent_proj(n) [.., L] and their sum goes
+      // back through fc2_latent_proj; the router still reads n.
+      const int64_t width = latentSize ? latentSize : hidden;
+      Value expertInput = latentSize ? m.linear(n, x + "fc1_latent_proj", latentSize, mlpBias) : n;
       Value up, down;
       if (config.checkpointHas(x + "experts.up_proj")) {
-        up = m.weight(x + "experts.up_proj", {experts, moeInter, hidden});
-        down = m.weight(x + "experts.down_proj", {experts, hidden, moeInter});
+        up = m.weight(x + "experts.up_proj", {experts, moeInter, width});
+        down = m.weight(x + "experts.down_proj", {experts, width, moeInter});
       } else {
-        up = m.stackedExperts(x, "up_proj", experts, moeInter, hidden);
-        down = m.stackedExperts(x, "down_proj", experts, hidden, moeInter);
+        up = m.stackedExperts(x, "up_proj", experts, moeInter, width);
+        down = m.stackedExperts(x, "down_proj", experts, width, moeInter);
       }
       Value router = m.weight(x + "gate.weight", {experts, hidden});
       Value bias = m.weight(x + "gate.e_score_correction_bias", {experts});
       Value routed = MoEOp::create(
-          b, loc, n.getType(), n, router, up, up, down, bias, b.getI64IntegerAttr(topK),
+          b, loc, expertInput.getType(), expertInput, router, up, up, down, bias,
+          /*router_input=*/latentSize ? n : Value(), b.getI64IntegerAttr(topK),
           normTopK ? b.getUnitAttr() : UnitAttr(),
           ActivationAttr::get(context, Activation::relu),
           /*sigmoid_router=*/b.getUnitAttr(), b.getF32FloatAttr(float(scaling)),
-          b.getF32FloatAttr(normTopK ? 1e-20f : 0.0f));
+          b.getF32FloatAttr(normTopK ? 1e-20f : 0.0f), b.getI64IntegerAttr(nGroup),
+          b.getI64IntegerAttr(topkGroup));
+      if (latentSize)
+        routed = m.linear(routed, x + "fc2_latent_proj", hidden, mlpBias);
       mixed = m.add(routed, relu2Mlp(n, x + "shared_experts.", sharedInter));
     }
     h = m.add(h, mixed);

@@ -376,6 +376,9 @@ bool Interpreter::step(Operation &op, std::string &error) {
             routing.selectionBias = getOptional(o.getSelectionBias());
             routing.scaling = o.getRoutedScaling().convertToDouble();
             routing.normalizeEpsilon = o.getNormalizeEpsilon().convertToDouble();
+            routing.routerInput = getOptional(o.getRouterInput());
+            routing.groups = o.getExpertGroups();
+            routing.topGroups = o.getTopGroups();
             set(o, moe(get(o.getInput()), get(o.getRouter()), get(o.getGate()),
                        get(o.getUp()), get(o.getDown()), o.getTopK(),
                        o.getNormalizeTopK(), o.getActivation(), routing));

@@ -159,6 +159,11 @@ struct MoERouting {
   const HostTensor *selectionBias = nullptr;
   double scaling = 1.0;
   double normalizeEpsilon = 0.0;
+  /// What the router reads instead of the input (same tokens), or null.
+  const HostTensor *routerInput = nullptr;
+  /// Group-limited choice: experts in `groups` groups, only the `topGroups`
+  /// groups with the highest sum of their two best scores compete.
+  int64_t groups = 1, topGroups = 1;
 };
 HostTensor moe(const HostTensor &input, const HostTensor &router,
                const HostTensor &gate, const HostTensor &up,

@@ -133,6 +133,136 @@ Value addRows(OpBuilder &b, Location loc, Value out, Value y, Value rows, Value 
   return scatter.getResult(0);
 }
 
+/// The top `k` of each row of `scores [R, N]` as a 1/0 mask: k rounds of
+/// "best not yet chosen", ties to the lower index.
+static Value topKMask(OpBuilder &rewriter, Location loc, Value scores, int64_t k) {
+  MLIRContext *ctx = rewriter.getContext();
+  RankedTensorType type = tensorType(scores);
+  Type t = type.getElementType();
+  const int64_t tokens = type.getDimSize(0), experts = type.getDimSize(1);
+  AffineMap te = projection(ctx, 2, {0, 1}), tOnly = projection(ctx, 2, {0});
+    Value chosen0 = filledTensor(rewriter, loc, {tokens, experts}, t, 0.0);
+    Type i64 = rewriter.getI64Type();
+    auto loop = scf::ForOp::create(
+        rewriter, loc, indexConstant(rewriter, loc, 0),
+        indexConstant(rewriter, loc, k), indexConstant(rewriter, loc, 1),
+        ValueRange{chosen0},
+        [&](OpBuilder &b, Location l, Value, ValueRange iter) {
+          Value chosen = iter[0];
+          Value best = generic(
+              b, l, {scores, chosen}, filledTensor(b, l, {tokens}, t, -INFINITY),
+              {te, te, tOnly}, "pr", [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Value taken = arith::CmpFOp::create(
+                    nb, nl, arith::CmpFPredicate::OGT, a[1], floatConstant(nb, nl, t, 0.5));
+                Value candidate = arith::SelectOp::create(
+                    nb, nl, taken, floatConstant(nb, nl, t, -INFINITY), a[0]);
+                return arith::MaximumFOp::create(nb, nl, candidate, a[2]).getResult();
+              });
+          Value noneInit = linalg::FillOp::create(
+                               b, l,
+                               arith::ConstantOp::create(b, l, b.getI64IntegerAttr(experts))
+                                   .getResult(),
+                               tensor::EmptyOp::create(b, l, {tokens}, i64).getResult())
+                               .getResult(0);
+          Value index = generic(
+              b, l, {scores, chosen, best}, noneInit, {te, te, tOnly, tOnly}, "pr",
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Value notTaken = arith::CmpFOp::create(
+                    nb, nl, arith::CmpFPredicate::OLT, a[1], floatConstant(nb, nl, t, 0.5));
+                Value isBest = arith::AndIOp::create(
+                    nb, nl, notTaken,
+                    arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, a[0], a[2]));
+                Value eIdx = arith::IndexCastOp::create(
+                    nb, nl, i64, linalg::IndexOp::create(nb, nl, 1));
+                Value candidate = arith::SelectOp::create(
+                    nb, nl, isBest, eIdx,
+                    arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(experts)));
+                return arith::MinSIOp::create(nb, nl, candidate, a[3]).getResult();
+              });
+          Value next = generic(
+              b, l, {chosen, index},
+              tensor::EmptyOp::create(b, l, {tokens, experts}, t), {te, tOnly, te}, "pp",
+              [&](OpBuilder &nb, Location nl, ValueRange a) {
+                Value eIdx = arith::IndexCastOp::create(
+                    nb, nl, i64, linalg::IndexOp::create(nb, nl, 1));
+                Value hit = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                                  eIdx, a[1]);
+                return arith::SelectOp::create(nb, nl, hit,
+                                               floatConstant(nb, nl, t, 1.0), a[0])
+                    .getResult();
+              });
+          scf::YieldOp::create(b, l, next);
+        });
+  return loop.getResult(0);
+}
+
+/// `scores [T, E]` with −inf for the experts outside the `topGroups` of
+/// `groups` groups (E/G consecutive experts each) whose two best scores sum
+/// highest (ties to the lower group).
+static Value maskUnchosenGroups(OpBuilder &b, Location loc, Value scores,
+                                int64_t groups, int64_t topGroups) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType type = tensorType(scores);
+  Type t = type.getElementType(), i64 = b.getI64Type();
+  const int64_t tokens = type.getDimSize(0), size = type.getDimSize(1) / groups;
+  // Scores as [T, G, E/G]: iterations (t, g, j) read expert g·size + j.
+  Value grouped = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({tokens, groups, size}, t), scores,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  AffineMap member = b.getMultiDimIdentityMap(3);
+  AffineMap perGroup = projection(ctx, 3, {0, 1});
+  Value best = generic(b, loc, grouped, filledTensor(b, loc, {tokens, groups}, t, -INFINITY),
+                       {member, perGroup}, "ppr", [](OpBuilder &nb, Location l, ValueRange a) {
+                         return arith::MaximumFOp::create(nb, l, a[0], a[1]).getResult();
+                       });
+  // The first member at the best score, then the best of the others: the
+  // second of a top-2 (equal to the best when two members tie).
+  Value noneInit = linalg::FillOp::create(
+                       b, loc, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(size)).getResult(),
+                       tensor::EmptyOp::create(b, loc, {tokens, groups}, i64).getResult())
+                       .getResult(0);
+  Value first = generic(b, loc, {grouped, best}, noneInit, {member, perGroup, perGroup}, "ppr",
+                        [&](OpBuilder &nb, Location l, ValueRange a) {
+                          Value jIdx = arith::IndexCastOp::create(
+                              nb, l, i64, linalg::IndexOp::create(nb, l, 2));
+                          Value isBest = arith::CmpFOp::create(
+                              nb, l, arith::CmpFPredicate::OEQ, a[0], a[1]);
+                          Value candidate = arith::SelectOp::create(
+                              nb, l, isBest, jIdx,
+                              arith::ConstantOp::create(nb, l, nb.getI64IntegerAttr(size)));
+                          return arith::MinSIOp::create(nb, l, candidate, a[2]).getResult();
+                        });
+  Value second = generic(b, loc, {grouped, first},
+                         filledTensor(b, loc, {tokens, groups}, t, -INFINITY),
+                         {member, perGroup, perGroup}, "ppr",
+                         [&](OpBuilder &nb, Location l, ValueRange a) {
+                           Value jIdx = arith::IndexCastOp::create(
+                               nb, l, i64, linalg::IndexOp::create(nb, l, 2));
+                           Value isFirst = arith::CmpIOp::create(
+                               nb, l, arith::CmpIPredicate::eq, jIdx, a[1]);
+                           Value candidate = arith::SelectOp::create(
+                               nb, l, isFirst, floatConstant(nb, l, t, -INFINITY), a[0]);
+                           return arith::MaximumFOp::create(nb, l, candidate, a[2]).getResult();
+                         });
+  Value groupScore = elementwise(b, loc, {best, second},
+                                 [](OpBuilder &nb, Location l, ValueRange a) {
+                                   return arith::AddFOp::create(nb, l, a[0], a[1]).getResult();
+                                 });
+  Value chosenGroups = topKMask(b, loc, groupScore, topGroups);
+  AffineMap te = projection(ctx, 2, {0, 1});
+  AffineMap groupOf = AffineMap::get(
+      2, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx).floorDiv(size)}, ctx);
+  return generic(b, loc, {scores, chosenGroups},
+                 tensor::EmptyOp::create(b, loc, type.getShape(), t), {te, groupOf, te}, "pp",
+                 [&](OpBuilder &nb, Location l, ValueRange a) {
+                   Value kept = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OGT, a[1],
+                                                      floatConstant(nb, l, t, 0.5));
+                   return arith::SelectOp::create(nb, l, kept, a[0],
+                                                  floatConstant(nb, l, t, -INFINITY))
+                       .getResult();
+                 });
+}
+
 struct LowerMoE : OpRewritePattern<MoEOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(MoEOp op,
@@ -152,8 +282,10 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
     // Tokens as rows: [T, D].
     Value x = collapseToRows(rewriter, loc, op.getInput());
 
-    // Router probabilities p[t, e]: softmax over all experts, or sigmoid.
-    Value logits = linearLayer(rewriter, loc, x, op.getRouter(), {});
+    // Router probabilities p[t, e]: softmax over all experts, or sigmoid,
+    // of the router input's rows (the tokens' own by default).
+    Value routed = op.getRouterInput() ? collapseToRows(rewriter, loc, op.getRouterInput()) : x;
+    Value logits = linearLayer(rewriter, loc, routed, op.getRouter(), {});
     Value maxInit = filledTensor(rewriter, loc, {tokens}, t, -INFINITY);
     Value rowMax = generic(rewriter, loc, logits, maxInit, {te, tOnly}, "pr",
                            [](OpBuilder &b, Location l, ValueRange a) {
@@ -205,60 +337,12 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
                          return arith::AddFOp::create(b, l, a[0], a[1]).getResult();
                        });
 
-    // Top-k: k rounds of "best not yet chosen", ties to the lower index.
-    Value chosen0 = filledTensor(rewriter, loc, {tokens, experts}, t, 0.0);
-    Type i64 = rewriter.getI64Type();
-    auto loop = scf::ForOp::create(
-        rewriter, loc, indexConstant(rewriter, loc, 0),
-        indexConstant(rewriter, loc, op.getTopK()), indexConstant(rewriter, loc, 1),
-        ValueRange{chosen0},
-        [&](OpBuilder &b, Location l, Value, ValueRange iter) {
-          Value chosen = iter[0];
-          Value best = generic(
-              b, l, {scores, chosen}, filledTensor(b, l, {tokens}, t, -INFINITY),
-              {te, te, tOnly}, "pr", [&](OpBuilder &nb, Location nl, ValueRange a) {
-                Value taken = arith::CmpFOp::create(
-                    nb, nl, arith::CmpFPredicate::OGT, a[1], floatConstant(nb, nl, t, 0.5));
-                Value candidate = arith::SelectOp::create(
-                    nb, nl, taken, floatConstant(nb, nl, t, -INFINITY), a[0]);
-                return arith::MaximumFOp::create(nb, nl, candidate, a[2]).getResult();
-              });
-          Value noneInit = linalg::FillOp::create(
-                               b, l,
-                               arith::ConstantOp::create(b, l, b.getI64IntegerAttr(experts))
-                                   .getResult(),
-                               tensor::EmptyOp::create(b, l, {tokens}, i64).getResult())
-                               .getResult(0);
-          Value index = generic(
-              b, l, {scores, chosen, best}, noneInit, {te, te, tOnly, tOnly}, "pr",
-              [&](OpBuilder &nb, Location nl, ValueRange a) {
-                Value notTaken = arith::CmpFOp::create(
-                    nb, nl, arith::CmpFPredicate::OLT, a[1], floatConstant(nb, nl, t, 0.5));
-                Value isBest = arith::AndIOp::create(
-                    nb, nl, notTaken,
-                    arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, a[0], a[2]));
-                Value eIdx = arith::IndexCastOp::create(
-                    nb, nl, i64, linalg::IndexOp::create(nb, nl, 1));
-                Value candidate = arith::SelectOp::create(
-                    nb, nl, isBest, eIdx,
-                    arith::ConstantOp::create(nb, nl, nb.getI64IntegerAttr(experts)));
-                return arith::MinSIOp::create(nb, nl, candidate, a[3]).getResult();
-              });
-          Value next = generic(
-              b, l, {chosen, index},
-              tensor::EmptyOp::create(b, l, {tokens, experts}, t), {te, tOnly, te}, "pp",
-              [&](OpBuilder &nb, Location nl, ValueRange a) {
-                Value eIdx = arith::IndexCastOp::create(
-                    nb, nl, i64, linalg::IndexOp::create(nb, nl, 1));
-                Value hit = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
-                                                  eIdx, a[1]);
-                return arith::SelectOp::create(nb, nl, hit,
-                                               floatConstant(nb, nl, t, 1.0), a[0])
-                    .getResult();
-              });
-          scf::YieldOp::create(b, l, next);
-        });
-    Value chosen = loop.getResult(0);
+    // Group-limited choice: each group of E/G experts scores the sum of its
+    // two best; experts outside the top_groups best groups cannot win.
+    if (const int64_t groups = op.getExpertGroups(); groups > 1)
+      scores = maskUnchosenGroups(rewriter, loc, scores, groups, op.getTopGroups());
+
+    Value chosen = topKMask(rewriter, loc, scores, op.getTopK());
     Value weights = elementwise(rewriter, loc, {probs, chosen},
                                 [](OpBuilder &b, Location l, ValueRange a) {
                                   return arith::MulFOp::create(b, l, a[0], a[1])

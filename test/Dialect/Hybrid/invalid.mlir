@@ -1715,3 +1715,43 @@ func.func @moe_normalize_epsilon(%x: tensor<1x4x8xf32>, %r: tensor<4x8xf32>, %g:
          tensor<4x8x16xf32>) -> tensor<1x4x8xf32>
   return
 }
+// -----
+
+func.func @moe_router_input_tokens(%x: tensor<1x2x8xf32>, %ri: tensor<1x3x6xf32>, %r: tensor<4x6xf32>, %g: tensor<4x16x8xf32>, %d: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'router_input' 'tensor<1x3x6xf32>' must have the tokens of 'input' 'tensor<1x2x8xf32>' (all dims but the last equal)}}
+  %y = hybrid.moe %x, %r, %g, %g, %d router_input(%ri) {top_k = 1} : (tensor<1x2x8xf32>, tensor<4x6xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>, tensor<4x8x16xf32>, tensor<1x3x6xf32>) -> tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_router_reads_router_input(%x: tensor<1x2x8xf32>, %ri: tensor<1x2x6xf32>, %r: tensor<4x8xf32>, %g: tensor<4x16x8xf32>, %d: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'router' dim 1 (hidden) is 8, expected 6 (from 'router_input')}}
+  %y = hybrid.moe %x, %r, %g, %g, %d router_input(%ri) {top_k = 1} : (tensor<1x2x8xf32>, tensor<4x8xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>, tensor<4x8x16xf32>, tensor<1x2x6xf32>) -> tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_top_groups(%x: tensor<1x2x8xf32>, %r: tensor<4x8xf32>, %g: tensor<4x16x8xf32>, %d: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'top_groups' must be in [1, expert_groups], with expert_groups >= 1; got top_groups = 3, expert_groups = 2}}
+  %y = hybrid.moe %x, %r, %g, %g, %d {top_k = 1, expert_groups = 2, top_groups = 3} : (tensor<1x2x8xf32>, tensor<4x8xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_group_size(%x: tensor<1x2x8xf32>, %r: tensor<4x8xf32>, %g: tensor<4x16x8xf32>, %d: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'expert_groups' (4) must divide the 4 experts into groups of at least 2 (a group scores by its two best)}}
+  %y = hybrid.moe %x, %r, %g, %g, %d {top_k = 1, expert_groups = 4, top_groups = 1} : (tensor<1x2x8xf32>, tensor<4x8xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<1x2x8xf32>
+  return
+}
+
+// -----
+
+func.func @moe_top_k_in_groups(%x: tensor<1x2x8xf32>, %r: tensor<4x8xf32>, %g: tensor<4x16x8xf32>, %d: tensor<4x8x16xf32>) {
+  // expected-error @+1 {{'top_k' (3) exceeds the 2 experts of the top_groups chosen groups}}
+  %y = hybrid.moe %x, %r, %g, %g, %d {top_k = 3, expert_groups = 2, top_groups = 1} : (tensor<1x2x8xf32>, tensor<4x8xf32>, tensor<4x16x8xf32>, tensor<4x16x8xf32>, tensor<4x8x16xf32>) -> tensor<1x2x8xf32>
+  return
+}
+

@@ -142,6 +142,17 @@ func.func @moe_sigmoid(%x: tensor<1x16x64xf32>, %router: tensor<4x64xf32>, %gate
   return %y : tensor<1x16x64xf32>
 }
 
+// CHECK-LABEL: func @moe_latent_groups
+func.func @moe_latent_groups(%x: tensor<1x16x64xf32>, %latent: tensor<1x16x32xf32>, %router: tensor<8x64xf32>,
+    %up: tensor<8x128x32xf32>, %down: tensor<8x32x128xf32>, %bias: tensor<8xf32>) -> tensor<1x16x32xf32> {
+  // CHECK: hybrid.moe %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} selection_bias(%{{.*}}) router_input(%{{.*}}) {activation = #hybrid.act<relu>, expert_groups = 4 : i64, sigmoid_router, top_groups = 2 : i64, top_k = 3 : i64}
+  %y = hybrid.moe %latent, %router, %up, %up, %down selection_bias(%bias) router_input(%x)
+      {top_k = 3, sigmoid_router, activation = #hybrid.act<relu>, expert_groups = 4, top_groups = 2}
+      : (tensor<1x16x32xf32>, tensor<8x64xf32>, tensor<8x128x32xf32>, tensor<8x128x32xf32>,
+         tensor<8x32x128xf32>, tensor<8xf32>, tensor<1x16x64xf32>) -> tensor<1x16x32xf32>
+  return %y : tensor<1x16x32xf32>
+}
+
 // CHECK-LABEL: func @recurrent_depth_fixed
 func.func @recurrent_depth_fixed(%x: tensor<1x8x16xf32>, %w: tensor<16x16xf32>) -> tensor<1x8x16xf32> {
   // CHECK: hybrid.recurrent_depth %{{.*}} max_steps = 4 : tensor<1x8x16xf32> {

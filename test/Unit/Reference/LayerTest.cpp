@@ -222,6 +222,32 @@ TEST(ReferenceMoE, SigmoidRoutingWithASelectionBias) {
       tensor({1, 2}, {0.75f / 2 * 4 * s1, 0.5f / 2 * 8 * s1})));
 }
 
+TEST(ReferenceMoE, GroupLimitedChoiceAndARouterInput) {
+  // Four one-unit experts (down = 1, 2, 3, 4 times silu(1)) in two groups
+  // {0, 1}, {2, 3}. The router reads its own input r = [1] with logits
+  // ln(p/(1-p)) for sigmoid scores p = [0.6, 0.5, 0.9, 0.1]: group 0 sums
+  // 1.1, group 1 sums 1.0. With one group chosen, expert 2 (0.9, the best
+  // overall) cannot win: the top-1 is expert 0, weighted 0.6. Without
+  // groups it is expert 2, weighted 0.9.
+  auto logit = [](double p) { return float(std::log(p / (1 - p))); };
+  const float s1 = 1.0f / (1.0f + std::exp(-1.0f));
+  HostTensor x = tensor({1, 1}, {1});
+  HostTensor routed = tensor({1, 1}, {1});
+  HostTensor router = tensor({4, 1}, {logit(0.6), logit(0.5), logit(0.9), logit(0.1)});
+  HostTensor gate = tensor({4, 1, 1}, {1, 1, 1, 1}), up = gate;
+  HostTensor down = tensor({4, 1, 1}, {1, 2, 3, 4});
+  MoERouting routing;
+  routing.sigmoid = true;
+  routing.routerInput = &routed;
+  routing.groups = 2;
+  routing.topGroups = 1;
+  EXPECT_TRUE(closeTo(moe(x, router, gate, up, down, 1, false, Activation::silu, routing),
+                      tensor({1, 1}, {0.6f * 1 * s1})));
+  routing.groups = routing.topGroups = 1;
+  EXPECT_TRUE(closeTo(moe(x, router, gate, up, down, 1, false, Activation::silu, routing),
+                      tensor({1, 1}, {0.9f * 3 * s1})));
+}
+
 TEST(ReferenceMoE, TiesGoToTheLowerExpert) {
   HostTensor x = tensor({1, 1}, {1});
   HostTensor router = tensor({2, 1}, {0, 0});

@@ -318,6 +318,25 @@ TEST(Differential, MixtureOfExperts) {
     }
 }
 
+TEST(Differential, GroupLimitedMoEWithARouterInput) {
+  // 8 experts in 4 groups, the best 2 compete for the top 3 (or 2 groups,
+  // the best one); the router reads a 5-wide input of its own, the experts
+  // a 6-wide one.
+  for (std::string groups : {"expert_groups = 4, top_groups = 2", "expert_groups = 2, top_groups = 1"}) {
+    std::string source = format(
+        "func.func @f(%x: tensor<1x9x6xf32>, %ri: tensor<1x9x5xf32>, %r: tensor<8x5xf32>,"
+        " %g: tensor<8x4x6xf32>, %u: tensor<8x4x6xf32>, %d: tensor<8x6x4xf32>, %b: tensor<8xf32>)"
+        " -> tensor<1x9x6xf32> {\n"
+        "  %y = hybrid.moe %x, %r, %g, %u, %d selection_bias(%b) router_input(%ri)"
+        " {top_k = 3 : i64, sigmoid_router, normalize_top_k, {G}}\n"
+        "      : (tensor<1x9x6xf32>, tensor<8x5xf32>, tensor<8x4x6xf32>, tensor<8x4x6xf32>,"
+        " tensor<8x6x4xf32>, tensor<8xf32>, tensor<1x9x5xf32>) -> tensor<1x9x6xf32>\n"
+        "  return %y : tensor<1x9x6xf32>\n}\n",
+        {{"G", groups}});
+    EXPECT_TRUE(matchesReference(source, "f", 17, {{2, {-3.0, 3.0}}})) << groups;
+  }
+}
+
 TEST(Differential, RecurrentDepthFixedAndAdaptive) {
   std::string fixed =
       "func.func @f(%x: tensor<1x4x6xf32>, %w: tensor<6x6xf32>) -> tensor<1x4x6xf32> {\n"

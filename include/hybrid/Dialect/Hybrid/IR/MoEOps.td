@@ -5,16 +5,20 @@
 
 include "hybrid/Dialect/Hybrid/IR/HybridAttrs.td"
 
-def Hybrid_MoEOp : Hybrid_Op<"moe"> {
+def Hybrid_MoEOp : Hybrid_Op<"moe", [AttrSizedOperandSegments]> {
   let summary = "Top-k routed mixture of gated-MLP experts";
   let description = [{
     A sparse mixture of E gated-MLP experts on `input [..., D]`, with
     `router [E, D]`, `gate [E, I, D]`, `up [E, I, D]` and `down [E, D, I]`:
 
     ```
-    p        = softmax(x · routerᵀ)                   over all E experts, in f32
-             = sigmoid(x · routerᵀ)                   with sigmoid_router
+    r        = router_input, else x
+    p        = softmax(r · routerᵀ)                   over all E experts, in f32
+             = sigmoid(r · routerᵀ)                   with sigmoid_router
     s        = p + selection_bias                     (p when absent)
+    s        = −inf outside the top_groups groups     with expert_groups G > 1:
+               (E/G consecutive experts each) of the highest sum of their
+               two best s
     idx      = topk(s, top_k)                         ties: the lower index first
     w_k      = p[idx_k]                               the bias only selects
     w        = w / (Σ w + normalize_epsilon)          only if normalize_top_k
@@ -28,6 +32,12 @@ def Hybrid_MoEOp : Hybrid_Op<"moe"> {
     `routed_scaling`. `activation` is `silu` (default), `gelu`, `gelu_tanh`
     or `relu`; Nemotron-H's ungated relu² experts are `gate = up` with `relu`,
     as relu(u)·u = relu(u)².
+
+    `router_input [..., Dr]` (the tokens' rows in the same order, router
+    `[E, Dr]`) routes by other features than the experts read: Nemotron-H's
+    latent experts run on a projection of the hidden state and are routed
+    by the hidden state itself. `expert_groups` / `top_groups` are
+    DeepSeek-V3's group-limited choice (Nemotron-H's n_group / topk_group).
 
     ```mlir
     %y = hybrid.moe %x, %router, %gate, %up, %down {top_k = 2 : i64}
@@ -48,17 +58,21 @@ def Hybrid_MoEOp : Hybrid_Op<"moe"> {
     Hybrid_FloatTensor:$up,
     Hybrid_FloatTensor:$down,
     Optional<Hybrid_FloatTensor>:$selection_bias,
+    Optional<Hybrid_FloatTensor>:$router_input,
     Hybrid_I64Attr:$top_k,
     UnitAttr:$normalize_top_k,
     DefaultValuedAttr<Hybrid_ActivationAttr, "::mlir::hybrid::Activation::silu">:$activation,
     UnitAttr:$sigmoid_router,
     DefaultValuedAttr<F32Attr, "1.0">:$routed_scaling,
-    DefaultValuedAttr<F32Attr, "0.0">:$normalize_epsilon
+    DefaultValuedAttr<F32Attr, "0.0">:$normalize_epsilon,
+    DefaultValuedAttr<Hybrid_I64Attr, "1">:$expert_groups,
+    DefaultValuedAttr<Hybrid_I64Attr, "1">:$top_groups
   );
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $router `,` $gate `,` $up `,` $down
-    (`selection_bias` `(` $selection_bias^ `)`)? attr-dict
+    (`selection_bias` `(` $selection_bias^ `)`)?
+    (`router_input` `(` $router_input^ `)`)? attr-dict
     `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
