@@ -67,8 +67,13 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     error = path + ": cannot open file (" + file.getError().message() + ")";
     return nullptr;
   }
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse(json::fromPythonJson((*file)->getBuffer().str()));
+  const std::string text = json::fromPythonJson((*file)->getBuffer().str());
+  // llvm::json recurses per level: bound the depth before parsing.
+  if (std::string depthError; !json::checkNestingDepth(text, depthError)) {
+    error = path + ": malformed JSON: " + depthError;
+    return nullptr;
+  }
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
   if (!json) {
     // llvm::json reports "[line:column, byte=N]: what".
     error = path + ": malformed JSON " + llvm::toString(json.takeError());
@@ -107,8 +112,10 @@ bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file)
     return false;
-  llvm::Expected<llvm::json::Value> json =
-      llvm::json::parse(json::fromPythonJson((*file)->getBuffer().str()));
+  const std::string text = json::fromPythonJson((*file)->getBuffer().str());
+  if (std::string depthError; !json::checkNestingDepth(text, depthError))
+    return false;
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
   if (!json) {
     llvm::consumeError(json.takeError());
     return false;

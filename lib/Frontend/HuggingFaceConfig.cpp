@@ -15,6 +15,20 @@ bool HuggingFaceConfig::fail(const char *key, const std::string &expected) {
   return false;
 }
 
+namespace {
+/// The largest value an integer field may have: far above any real model
+/// (vocabularies of 2^18, contexts of 2^23), low enough that products of
+/// a few such sizes stay far from int64 and every allocation is checked
+/// against memory rather than overflowing first.
+constexpr int64_t kMaxSize = int64_t(1) << 26;
+/// Layer counts build one layer of IR each: bounded much lower.
+constexpr int64_t kMaxLayers = 4096;
+
+int64_t limitOf(llvm::StringRef key) {
+  return key.ends_with("layers") || key == "n_layer" ? kMaxLayers : kMaxSize;
+}
+} // namespace
+
 bool HuggingFaceConfig::integerAtLeast(const char *key, int64_t fallback,
                                        int64_t minimum, const char *expected,
                                        int64_t &out) {
@@ -26,6 +40,9 @@ bool HuggingFaceConfig::integerAtLeast(const char *key, int64_t fallback,
   std::optional<int64_t> v = value->getAsInteger();
   if (!v || *v < minimum)
     return fail(key, expected);
+  if (const int64_t limit = limitOf(key); *v > limit)
+    return fail(key, std::string(expected) + " at most " + std::to_string(limit) +
+                         " (the importer's limit)");
   out = *v;
   return true;
 }
@@ -51,6 +68,8 @@ bool HuggingFaceConfig::autoOrPositive(const char *key, int64_t autoValue,
   std::optional<int64_t> v = value->getAsInteger();
   if (!v || *v < 1)
     return fail(key, "\"auto\" or a positive integer");
+  if (*v > kMaxSize)
+    return fail(key, "\"auto\" or a positive integer at most " + std::to_string(kMaxSize));
   out = *v;
   return true;
 }

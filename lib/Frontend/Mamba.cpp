@@ -112,6 +112,13 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
             "' is not supported (HF's Mamba uses silu)";
     return nullptr;
   }
+  // HF's int(expand · hidden_size): at least one channel, and bounded as
+  // every size is.
+  if (!(expand * hidden >= 1 && expand * hidden <= double(int64_t(1) << 26))) {
+    error = config.file() + ": 'expand' × hidden_size must be in [1, 2^26], got " +
+            std::to_string(expand * hidden);
+    return nullptr;
+  }
   const int64_t inner = int64_t(expand * hidden);
   int64_t rank = (hidden + 15) / 16; // "auto"
   if (!config.autoOrPositive("time_step_rank", rank, rank)) {

@@ -42,6 +42,8 @@ std::unique_ptr<Model> Model::create(std::unique_ptr<ModelCode> code,
         if (!checkpoint->read(arg.name, value, error, arg.shape))
           return nullptr;
       } else {
+        if (!checkAllocation(arg.shape, 4, "weight '" + arg.name + "'", error))
+          return nullptr;
         value = randomWeight(arg.name, arg.shape, weights.seed < 0 ? 0 : weights.seed);
       }
       model->weightValues[arg.name] = std::move(value);
@@ -53,6 +55,14 @@ std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
   // Every function a session can call is ready now, so that no prompt
   // length compiles anything later: each chunk size continuing from the
   // state, and the largest as a session's first call.
+  // A batch is compiled into the session's functions: bounded before any
+  // compilation or allocation is asked for.
+  constexpr int64_t kMaxBatch = 4096;
+  if (batch < 1 || batch > kMaxBatch) {
+    error = "session: batch must be in [1, " + std::to_string(kMaxBatch) + "], got " +
+            std::to_string(batch);
+    return nullptr;
+  }
   const std::vector<int64_t> &sizes = chunkSizes();
   if (sizes.empty() || sizes.back() != 1) {
     error = interface().model + ": the model has no one-token function to decode with";
@@ -77,8 +87,11 @@ std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
       }
   std::unique_ptr<Session> session(new Session(*this, batch));
   for (const ProgramArgument &arg : step->arguments)
-    if (arg.kind == ArgumentKind::State)
+    if (arg.kind == ArgumentKind::State) {
+      if (!checkAllocation(arg.shape, 4, "session state '" + arg.name + "'", error))
+        return nullptr;
       session->layout.push_back({arg.name, arg.shape, arg.dtype, arg.initialWeight});
+    }
   session->reset();
   return session;
 }

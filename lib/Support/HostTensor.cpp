@@ -3,7 +3,9 @@
 #include "hybrid/Support/HostTensor.h"
 
 #include <cassert>
+#include <cstdio>
 #include <cstring>
+#include <unistd.h>
 
 using namespace mlir::hybrid;
 
@@ -24,6 +26,26 @@ int64_t mlir::hybrid::numElements(const std::vector<int64_t> &shape) {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+bool mlir::hybrid::checkAllocation(const std::vector<int64_t> &shape, int64_t elementBytes,
+                                   const std::string &what, std::string &error) {
+  int64_t bytes = elementBytes;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes)) {
+      error = what + ": a tensor of that shape has more bytes than a 64-bit count holds";
+      return false;
+    }
+  const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  const double memory = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0;
+  if (memory > 0 && double(bytes) > memory) {
+    char text[160];
+    snprintf(text, sizeof(text), ": needs %.3g GiB, more than this machine's %.3g GiB of memory",
+             double(bytes) / (1 << 30), memory / (1 << 30));
+    error = what + text;
+    return false;
+  }
+  return true;
 }
 
 HostTensor HostTensor::zeros(std::vector<int64_t> shape, DType dtype) {

@@ -88,7 +88,7 @@ private:
   std::string &error;
   size_t at = 0;
   // Deeper documents are refused rather than allowed to exhaust the stack.
-  static constexpr int kMaxDepth = 256;
+  static constexpr int kMaxDepth = json::kMaxNestingDepth;
 
   bool fail(const std::string &why) {
     size_t line = 1, column = 1;
@@ -118,12 +118,14 @@ private:
   }
 
   bool value(Value &out, int depth) {
-    if (depth > kMaxDepth)
-      return fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
     skipSpace();
     if (at >= text.size())
       return fail("expected a value, found the end of the text");
     char c = text[at];
+    // `depth` arrays and objects enclose this value: a container here is
+    // level depth + 1 (checkNestingDepth counts the same way).
+    if ((c == '{' || c == '[') && depth >= kMaxDepth)
+      return fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
     if (c == '{')
       return object(out, depth);
     if (c == '[')
@@ -402,6 +404,30 @@ void writeValue(const Value &value, std::string &out) {
 
 bool json::parse(const std::string &text, Value &out, std::string &error) {
   return Parser(text, error).document(out);
+}
+
+bool json::checkNestingDepth(const std::string &text, std::string &error) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxNestingDepth) {
+        error = "nested deeper than " + std::to_string(kMaxNestingDepth) + " levels";
+        return false;
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
 }
 
 std::string json::fromPythonJson(const std::string &text) {

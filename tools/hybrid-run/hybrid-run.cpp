@@ -283,6 +283,11 @@ int main(int argc, char **argv) {
   if (generateTokens < 0)
     return fail("--generate must be a positive number of tokens, got " +
                 std::to_string(generateTokens));
+  // The same bounds as inline input shapes ([0, 2^30]) and sessions.
+  if (seqLen < 1 || seqLen > (int64_t(1) << 30))
+    return fail("--seq-len must be in [1, 2^30], got " + std::to_string(seqLen));
+  if (batchSize < 1 || batchSize > 4096)
+    return fail("--batch must be in [1, 4096], got " + std::to_string(batchSize));
 
   if (generateTokens > 0) {
     GenerateOptions options;
@@ -501,6 +506,9 @@ int main(int argc, char **argv) {
     } else if (randomWeights >= 0 && !weight.empty()) {
       if (!type || !type.hasStaticShape())
         return fail("weight '" + weight + "' needs a static shape");
+      if (!checkAllocation(std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+                           4, "weight '" + weight + "'", error))
+        return fail(error);
       value = randomWeight(weight,
                            std::vector<int64_t>(type.getShape().begin(),
                                                 type.getShape().end()),

@@ -61,6 +61,14 @@ float bfloat16ToFloat(uint16_t bits);
 /// Product of the dimensions.
 int64_t numElements(const std::vector<int64_t> &shape);
 
+/// Whether a tensor of `shape` with `elementBytes` per element can be
+/// allocated: its byte count must not overflow and must fit in the
+/// machine's physical memory. Otherwise false, with `error` naming `what`
+/// and the sizes. Checked before allocating, so that a too-large request is
+/// an error, never an abort.
+bool checkAllocation(const std::vector<int64_t> &shape, int64_t elementBytes,
+                     const std::string &what, std::string &error);
+
 } // namespace mlir::hybrid
 
 #endif // HYBRID_SUPPORT_HOSTTENSOR_H

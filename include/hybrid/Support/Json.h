@@ -55,6 +55,14 @@ bool parse(const std::string &text, Value &out, std::string &error);
 /// outside strings, as transformers 5 writes them, {"__float__": "Infinity"},
 /// so that a standard parser reads the file. Other text is unchanged.
 std::string fromPythonJson(const std::string &text);
+
+/// The deepest JSON nesting `parse` accepts.
+constexpr int kMaxNestingDepth = 256;
+
+/// False, with `error` set, when `text` nests arrays and objects deeper
+/// than kMaxNestingDepth: checked before handing text to a recursive parser
+/// (llvm::json) that would otherwise overflow the stack.
+bool checkNestingDepth(const std::string &text, std::string &error);
 /// Compact JSON text of `value`.
 std::string write(const Value &value);
 

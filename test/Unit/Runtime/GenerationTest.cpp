@@ -137,6 +137,10 @@ TEST(Generation, MemoryLayerStartsAtItsLearnedMemory) {
   std::vector<HostTensor> stateless =
       mlir::hybrid::testing::runModel(path, {2, 6, 0}, {tokens(0, 6)}, false);
   ASSERT_EQ(stateless.size(), 2u); // logits, the written memory
+  // A batch out of range is an error before anything is compiled.
+  EXPECT_FALSE(model->newSession(0, error));
+  EXPECT_EQ(error, "session: batch must be in [1, 4096], got 0");
+  EXPECT_FALSE(model->newSession(int64_t(1) << 40, error));
   auto session = model->newSession(2, error);
   ASSERT_TRUE(session) << error;
   HostTensor logits;

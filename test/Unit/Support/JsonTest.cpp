@@ -92,3 +92,16 @@ TEST(Json, PythonFloatLiteralsBecomeTransformers5Objects) {
   const std::string plain = R"({"a": [1, -2.5e3, "NaN"]})";
   EXPECT_EQ(json::fromPythonJson(plain), plain);
 }
+
+TEST(Json, NestingDepthIsBoundedBeforeParsing) {
+  // 256 levels pass, 257 do not; brackets inside strings do not count.
+  const std::string ok = std::string(256, '[') + std::string(256, ']');
+  const std::string deep = std::string(257, '[') + std::string(257, ']');
+  std::string error;
+  EXPECT_TRUE(json::checkNestingDepth(ok, error));
+  EXPECT_TRUE(json::checkNestingDepth("[\"" + std::string(1000, '[') + "\"]", error));
+  EXPECT_FALSE(json::checkNestingDepth(deep, error));
+  EXPECT_EQ(error, "nested deeper than 256 levels");
+  json::Value value;
+  EXPECT_FALSE(json::parse(deep, value, error));
+}

@@ -39,3 +39,14 @@ TEST(RandomWeights, ScaledByRole) {
     EXPECT_LE(v, 0.2f);
   }
 }
+
+TEST(CheckAllocation, OverflowAndMemoryAreErrorsNamingTheTensor) {
+  std::string error;
+  EXPECT_TRUE(checkAllocation({1024, 1024}, 4, "w", error));
+  // 2^62 elements × 4 bytes overflows int64.
+  EXPECT_FALSE(checkAllocation({int64_t(1) << 31, int64_t(1) << 31}, 4, "w", error));
+  EXPECT_EQ(error, "w: a tensor of that shape has more bytes than a 64-bit count holds");
+  // 2^50 bytes (1 PiB): more than any machine this runs on.
+  EXPECT_FALSE(checkAllocation({int64_t(1) << 24, int64_t(1) << 24}, 4, "w", error));
+  EXPECT_EQ(error.rfind("w: needs ", 0), 0u) << error;
+}
