@@ -369,6 +369,9 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
 
     // One expert's contribution added into `out`, its weights [N, K] given.
     Activation act = op.getActivation();
+    // Ungated experts are written gate = up (Nemotron-H's relu², relu(u)·u):
+    // one projection serves both.
+    const bool sharedGateUp = op.getGate() == op.getUp();
     auto addExpert = [&](OpBuilder &b, Location l, Value expert, Value out, Value gateW,
                          Value upW, Value downW) -> Value {
       auto [rows, count] = routedTokens(b, l, chosen, expert, tokens);
@@ -382,7 +385,7 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
       b.setInsertionPointToStart(ifAny.thenBlock());
       Value xe = gatherRows(b, l, x, rows, count);
       Value g = linearLayer(b, l, xe, gateW, Value());
-      Value u = linearLayer(b, l, xe, upW, Value());
+      Value u = sharedGateUp ? g : linearLayer(b, l, xe, upW, Value());
       Value h = generic(b, l, {g, u}, emptyRows(b, l, count, inter, t),
                         SmallVector<AffineMap>(3, b.getMultiDimIdentityMap(2)), "pp",
                         [&](OpBuilder &nb, Location nl, ValueRange a) {
