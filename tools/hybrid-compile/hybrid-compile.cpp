@@ -25,6 +25,7 @@
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Support/Checkpoint.h"
+#include "hybrid/Support/IRNestingDepth.h"
 #include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
@@ -177,6 +178,10 @@ int main(int argc, char **argv) {
     if (!module)
       return fail(error);
   } else {
+    std::string depthError;
+    if (!checkIRNestingDepth(
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(), depthError))
+      return fail(inputFile + ": " + depthError);
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
     if (!module)
       return fail(inputFile + " is not valid IR (see the errors above)");

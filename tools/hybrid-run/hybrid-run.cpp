@@ -21,6 +21,7 @@
 #include "hybrid/Runtime/Threads.h"
 #include "../common/ThreadsFlag.h"
 #include "hybrid/Compiler/JitModule.h"
+#include "hybrid/Support/IRNestingDepth.h"
 #include "hybrid/Support/Npy.h"
 #include "hybrid/Support/RandomWeights.h"
 #include "hybrid/Support/Checkpoint.h"
@@ -430,6 +431,10 @@ int main(int argc, char **argv) {
     if (failed(verify(*module)))
       return fail("the model imported from " + inputFile + " does not verify");
   } else {
+    std::string depthError;
+    if (!checkIRNestingDepth(
+            sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBuffer(), depthError))
+      return fail(inputFile + ": " + depthError);
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
     // Parsing also verifies: invalid IR has been reported above.
     if (!module)
