@@ -2,6 +2,7 @@
 
 #include "hybrid/Frontend/Frontend.h"
 #include "Importers.h"
+#include "hybrid/Frontend/ImportedLocations.h"
 #include "hybrid/Support/Json.h"
 
 #include "llvm/Support/JSON.h"
@@ -84,9 +85,15 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
     error = path + ": expected a JSON object";
     return nullptr;
   }
+  // Every op names the file it came from (ImportedLocations.h).
+  auto named = [&](OwningOpRef<ModuleOp> module) {
+    if (module)
+      attachModelFile(*module, path);
+    return module;
+  };
   if (object->get("format")) {
     info.modelType = "hybrid-model";
-    return importHybridModel(context, *object, path, shape, info, error);
+    return named(importHybridModel(context, *object, path, shape, info, error));
   }
   std::optional<llvm::StringRef> modelType = object->getString("model_type");
   std::string supported;
@@ -102,7 +109,7 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
   if (checkpointTensors)
     config.setCheckpointTensors(*checkpointTensors);
   if (const ModelType *type = findModelType(*modelType))
-    return type->import(context, config, shape, info, error);
+    return named(type->import(context, config, shape, info, error));
   error = path + ": unknown model_type '" + modelType->str() +
           "' (supported: " + supported + ")";
   return nullptr;

@@ -241,14 +241,16 @@ Value ModelBuilder::linear(Value x, const std::string &name, int64_t out,
   Value bv = bias ? weight(name + ".bias", {out}) : Value();
   SmallVector<int64_t> shape(in);
   shape.back() = out;
-  return LinearOp::create(b, loc, RankedTensorType::get(shape, b.getF32Type()),
-                          x, w, bv);
+  return LinearOp::create(b, NameLoc::get(b.getStringAttr(name)),
+                          RankedTensorType::get(shape, b.getF32Type()), x, w, bv);
 }
 
 Value ModelBuilder::rmsNorm(Value x, const std::string &name, double eps,
                             bool unitOffset, std::optional<int64_t> groupSize) {
   Value w = weight(name, {shapeOf(x).back()});
-  return RMSNormOp::create(b, loc, x.getType(), x, w, b.getF32FloatAttr(eps),
+  llvm::StringRef module = llvm::StringRef(name).rsplit('.').first; // "….norm"
+  return RMSNormOp::create(b, NameLoc::get(b.getStringAttr(module)), x.getType(), x, w,
+                           b.getF32FloatAttr(eps),
                            unitOffset ? b.getUnitAttr() : UnitAttr(),
                            groupSize ? b.getI64IntegerAttr(*groupSize)
                                      : IntegerAttr());
@@ -330,10 +332,19 @@ void ModelBuilder::endLayer() {
     layerBlock = nullptr;
     return;
   }
+  // Every op of the layer without a name of its own (a projection names
+  // its weight) is named after the layer, so that a diagnostic on imported
+  // IR says where it comes from.
+  Location layerLoc = NameLoc::get(b.getStringAttr("layers." + std::to_string(layersTagged)));
   auto tag = b.getI64IntegerAttr(layersTagged++);
   for (auto it = layerStart ? std::next(layerStart->getIterator()) : block->begin();
-       it != block->end(); ++it)
+       it != block->end(); ++it) {
     it->setAttr(kLayerAttrName, tag);
+    it->walk([&](Operation *op) {
+      if (isa<UnknownLoc>(op->getLoc()))
+        op->setLoc(layerLoc);
+    });
+  }
   layerBlock = nullptr;
 }
 

@@ -24,6 +24,7 @@
 #include "hybrid/Compiler/ModelCompiler.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Frontend/Frontend.h"
+#include "hybrid/Frontend/ImportedLocations.h"
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/IRNestingDepth.h"
 #include "hybrid/Support/ModelDirectory.h"
@@ -109,6 +110,8 @@ int fail(const std::string &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  // --mlir-print-debuginfo and friends for --emit=hybrid|linalg.
+  registerAsmPrinterCLOptions();
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "hybrid-mlir compiler driver\n");
   if (target == Device::CUDA)
@@ -167,6 +170,8 @@ int main(int argc, char **argv) {
     return fail(error);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Imported models have no text: their diagnostics name the file and layer.
+  ImportedModelDiagnostics importedDiagnostics(&context);
   OwningOpRef<ModuleOp> module;
   if (isModel) {
     ModelInfo info;

@@ -16,6 +16,7 @@
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Frontend/Frontend.h"
+#include "hybrid/Frontend/ImportedLocations.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/Threads.h"
@@ -368,6 +369,8 @@ int main(int argc, char **argv) {
     return fail(openError);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Imported models have no text: their diagnostics name the file and layer.
+  ImportedModelDiagnostics importedDiagnostics(&context);
   // The checkpoint is opened first: its tensor names tell an importer which
   // of HF's layouts the weights are in.
   std::unique_ptr<Checkpoint> checkpoint;
