@@ -7,7 +7,7 @@ JOBS     ?= 2
 LLVM     ?= /usr/lib/llvm-22
 BUILD_TYPE ?= Release
 
-.PHONY: run test build deps hf-reference configure docs clean
+.PHONY: run test build deps hf-reference configure docs clean fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -31,6 +31,11 @@ run: build
 
 test: build hf-reference
 	ninja -C $(BUILD) -j$(JOBS) check-hybrid
+
+# Long fuzzing runs (test/Fuzz runs each target 15 s): FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 600
+fuzz: build
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(BUILD)
 
 # Refreshes the committed dialect reference from the ODS definitions.
 docs: configure

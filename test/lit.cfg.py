@@ -62,3 +62,9 @@ if os.path.exists(hf5_python) and subprocess.run(
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
     config.available_features.add("hf-transformers5")
     config.substitutions.append(("%hf5_python", hf5_python))
+
+# The libFuzzer targets (fuzz/), when the build could make them.
+fuzz_dir = os.path.join(config.hybrid_obj_root, "fuzz")
+if os.path.exists(os.path.join(fuzz_dir, "fuzz-json")):
+    config.available_features.add("fuzzers")
+    config.substitutions.append(("%fuzz_dir", fuzz_dir))

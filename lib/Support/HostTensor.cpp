@@ -28,14 +28,23 @@ int64_t mlir::hybrid::numElements(const std::vector<int64_t> &shape) {
   return n;
 }
 
-bool mlir::hybrid::checkAllocation(const std::vector<int64_t> &shape, int64_t elementBytes,
-                                   const std::string &what, std::string &error) {
+std::optional<int64_t> mlir::hybrid::checkedByteCount(const std::vector<int64_t> &shape,
+                                                      int64_t elementBytes) {
   int64_t bytes = elementBytes;
   for (int64_t d : shape)
-    if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes)) {
-      error = what + ": a tensor of that shape has more bytes than a 64-bit count holds";
-      return false;
-    }
+    if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes))
+      return std::nullopt;
+  return bytes;
+}
+
+bool mlir::hybrid::checkAllocation(const std::vector<int64_t> &shape, int64_t elementBytes,
+                                   const std::string &what, std::string &error) {
+  std::optional<int64_t> counted = checkedByteCount(shape, elementBytes);
+  if (!counted) {
+    error = what + ": a tensor of that shape has more bytes than a 64-bit count holds";
+    return false;
+  }
+  const int64_t bytes = *counted;
   const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
   const double memory = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0;
   if (memory > 0 && double(bytes) > memory) {

@@ -375,6 +375,10 @@ void writeValue(const Value &value, std::string &out) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.17g", value.number);
     out += buffer;
+    // A number written like an integer ("-0" for -0E4) would read back as
+    // an Integer: keep it a Number.
+    if (std::string(buffer).find_first_of(".en") == std::string::npos)
+      out += ".0";
     return;
   }
   case Value::Kind::String: writeString(value.string, out); return;

@@ -2,6 +2,7 @@
 
 #include "hybrid/Support/Npy.h"
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -51,9 +52,12 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
     size_t first = item.find_first_not_of(" ");
     if (first == std::string::npos)
       continue;
+    // The whole item is a decimal dimension ("6e" is not 6).
     char *end = nullptr;
+    errno = 0;
     long long dim = std::strtoll(item.c_str() + first, &end, 10);
-    if (end == item.c_str() + first || dim < 0)
+    if (end == item.c_str() + first || dim < 0 || errno != 0 ||
+        item.find_first_not_of(" ", size_t(end - item.c_str())) != std::string::npos)
       return false;
     shape.push_back(dim);
   }
@@ -117,7 +121,6 @@ bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
                                           descr[0] == '=')
                          ? descr.substr(1)
                          : descr;
-  int64_t count = numElements(shape);
   size_t elementSize;
   if (kind == "f4" || kind == "i4")
     elementSize = 4;
@@ -128,6 +131,11 @@ bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
   else
     return fail("unsupported dtype '" + descr +
                 "'; expected float32, float16, bfloat16, int32 or int64");
+  // Checked: a product that wrapped could match a short file's length.
+  std::optional<int64_t> counted = checkedByteCount(shape, int64_t(elementSize));
+  if (!counted)
+    return fail("shape (" + shapeText + ") has more bytes than a 64-bit count holds");
+  const int64_t count = *counted / int64_t(elementSize);
   const size_t dataStart = headerStart + headerLength;
   if (bytes.size() - dataStart != count * elementSize)
     return fail(std::string(bytes.size() - dataStart < count * elementSize
@@ -141,7 +149,8 @@ bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
 
   if (kind == "f4") {
     std::vector<float> values(count);
-    std::memcpy(values.data(), data, count * 4);
+    if (count > 0) // memcpy from or to null is undefined even for 0 bytes
+      std::memcpy(values.data(), data, count * 4);
     tensor = HostTensor::fromFloats(shape, std::move(values));
   } else if (kind == "f2" || kind == "V2" || kind == "bfloat16") {
     std::vector<float> values(count);
@@ -161,7 +170,8 @@ bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
     tensor = HostTensor::fromInts(shape, std::move(values), DType::I32);
   } else {
     std::vector<int64_t> values(count);
-    std::memcpy(values.data(), data, count * 8);
+    if (count > 0)
+      std::memcpy(values.data(), data, count * 8);
     tensor = HostTensor::fromInts(shape, std::move(values), DType::I64);
   }
   return true;

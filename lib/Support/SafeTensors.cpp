@@ -112,7 +112,10 @@ SafeTensors::parse(std::unique_ptr<MappedFile> bytes,
     int64_t width = bytesPerElement(entry.dtype);
     if (width == 0)
       return bad("unknown dtype '" + entry.dtype + "'");
-    uint64_t expected = uint64_t(numElements(entry.shape)) * width;
+    std::optional<int64_t> counted = checkedByteCount(entry.shape, width);
+    if (!counted)
+      return bad("shape " + formatShape(entry.shape) + " has more bytes than a 64-bit count holds");
+    const uint64_t expected = uint64_t(*counted);
     if (entry.end - entry.begin != expected)
       return bad("holds " + std::to_string(entry.end - entry.begin) +
                  " bytes, but " + entry.dtype + " " + formatShape(entry.shape) +
@@ -232,7 +235,8 @@ bool SafeTensors::read(const std::string &name, HostTensor &tensor,
   const int64_t count = numElements(entry->shape);
   std::vector<float> values(count);
   if (entry->dtype == "F32") {
-    std::memcpy(values.data(), data, count * 4);
+    if (count > 0) // memcpy from or to null is undefined even for 0 bytes
+      std::memcpy(values.data(), data, count * 4);
   } else if (entry->dtype == "F16" || entry->dtype == "BF16") {
     for (int64_t n = 0; n < count; ++n) {
       uint16_t bits;

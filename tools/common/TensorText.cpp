@@ -47,10 +47,12 @@ bool mlir::hybrid::parseInlineTensor(const std::string &text, HostTensor &tensor
     shape.push_back(dim);
     start = x + 1;
   }
+  // One value may fill the tensor, so the element count is bounded too
+  // (2^26: 512 MiB as parsed doubles), not just the text's length.
   int64_t count = 1;
   for (int64_t d : shape)
-    if (d != 0 && count > (int64_t(1) << 30) / d) {
-      error = "'" + typeText + "' has more than 2^30 elements; use @file.npy";
+    if (d != 0 && count > (int64_t(1) << 26) / d) {
+      error = "'" + typeText + "' has more than 2^26 elements; use @file.npy";
       return false;
     } else {
       count *= d;

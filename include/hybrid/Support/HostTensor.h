@@ -9,6 +9,7 @@
 #define HYBRID_SUPPORT_HOSTTENSOR_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,12 @@ float bfloat16ToFloat(uint16_t bits);
 
 /// Product of the dimensions.
 int64_t numElements(const std::vector<int64_t> &shape);
+
+/// The byte count of `shape` at `elementBytes` per element, or nullopt when
+/// a dimension is negative or the count overflows int64: file readers
+/// compare it with the bytes they have, so it must never wrap.
+std::optional<int64_t> checkedByteCount(const std::vector<int64_t> &shape,
+                                        int64_t elementBytes);
 
 /// Whether a tensor of `shape` with `elementBytes` per element can be
 /// allocated: its byte count must not overflow and must fit in the

@@ -105,3 +105,15 @@ TEST(Json, NestingDepthIsBoundedBeforeParsing) {
   json::Value value;
   EXPECT_FALSE(json::parse(deep, value, error));
 }
+
+TEST(Json, NumbersWrittenLikeIntegersStayNumbers) {
+  // Found by fuzz-json: -0E4 was written "-0" and read back as the integer 0.
+  json::Value value, again;
+  std::string error;
+  ASSERT_TRUE(json::parse("[-0E4, 1e2, 2.5]", value, error)) << error;
+  const std::string written = json::write(value);
+  EXPECT_EQ(written, "[-0.0,100.0,2.5]");
+  ASSERT_TRUE(json::parse(written, again, error)) << error;
+  EXPECT_EQ(json::write(again), written);
+  EXPECT_EQ(again.array[0].kind, json::Value::Kind::Number);
+}

@@ -107,6 +107,16 @@ TEST(Npy, RejectsBadFilesWithAClearMessage) {
       {"header length off by one", shortHeader(npyImage("{'descr': '<f4', " + dict,
                                                          std::string(8, '\0'))),
        "does not end it at a newline on a 16-byte boundary"},
+      // Found by fuzz-npy: strtoll read "6e" as 6.
+      {"junk in a dimension",
+       npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 6e), }",
+                std::string(24, '\0')),
+       "malformed shape (1, 6e)"},
+      // 2^32 · 2^32 elements wrap to 0 bytes: must not match an empty file.
+      {"shape overflow",
+       npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
+                ""),
+       "has more bytes than a 64-bit count holds"},
   };
   for (const BadCase &c : cases) {
     HostTensor t;

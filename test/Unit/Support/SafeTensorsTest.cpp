@@ -105,6 +105,10 @@ TEST(SafeTensors, RejectsMalformedFilesWithAClearMessage) {
                    "tensor 'a': unknown dtype 'F7'"});
   cases.push_back({"negative dim", image(R"({"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,0]}})", ""),
                    "tensor 'a': shape entries must be non-negative integers"});
+  // 2^32 · 2^32 F32 elements wrap to 0 bytes: must not match empty offsets.
+  cases.push_back({"shape overflow",
+                   image(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]}})", ""),
+                   "tensor 'a': shape [4294967296, 4294967296] has more bytes than a 64-bit count holds"});
   cases.push_back({"overlap", image(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                                       R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
                                       std::string(8, '\0')),
