@@ -14,6 +14,7 @@
 #include "../common/TensorText.h"
 
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Frontend/ImportedLocations.h"
@@ -193,6 +194,64 @@ bool checkArgument(unsigned index, Type type, const HostTensor &value,
       return false;
     }
   return true;
+}
+
+/// "file:line:col: 'op.name': " for messages about `op`, as the reference
+/// evaluator writes them.
+std::string opPrefix(Operation *op) {
+  std::string where;
+  if (auto file = dyn_cast<FileLineColLoc>(op->getLoc()))
+    where = file.getFilename().str() + ":" + std::to_string(file.getLine()) + ":" +
+            std::to_string(file.getColumn()) + ": ";
+  return where + "'" + op->getName().getStringRef().str() + "': ";
+}
+
+/// Token ids and cache positions that come straight from `func`'s
+/// arguments, checked before either target runs: the compiled code does not
+/// bounds-check them (it would read or write outside a table or cache), so
+/// both targets refuse them here with the same message.
+bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args,
+                         std::string &error) {
+  auto argumentValue = [&](Value v) -> const HostTensor * {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &func.getBody().front() ||
+        arg.getArgNumber() >= args.size() || args[arg.getArgNumber()].isFloat())
+      return nullptr;
+    return &args[arg.getArgNumber()];
+  };
+  WalkResult result = func.walk([&](Operation *op) {
+    if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
+      const HostTensor *ids = argumentValue(embedding.getIds());
+      const int64_t vocab = cast<RankedTensorType>(embedding.getTable().getType()).getDimSize(0);
+      if (ids && !ShapedType::isDynamic(vocab))
+        for (int64_t n = 0; n < ids->numel(); ++n)
+          if (int64_t id = ids->ints()[n]; id < 0 || id >= vocab) {
+            error = opPrefix(op) + "token id " + std::to_string(id) + " at position " +
+                    std::to_string(n) + " is outside the vocabulary [0, " +
+                    std::to_string(vocab) + ")";
+            return WalkResult::interrupt();
+          }
+    }
+    if (auto write = dyn_cast<CacheWriteOp>(op)) {
+      const HostTensor *positions = argumentValue(write.getPositions());
+      auto cacheType = cast<RankedTensorType>(write.getCache().getType());
+      const int64_t slots = cacheType.getDimSize(2),
+                    tokens = cast<RankedTensorType>(write.getNewValues().getType()).getDimSize(2);
+      if (positions && positions->rank() == 2 && !ShapedType::isDynamic(slots))
+        for (int64_t b = 0; b < positions->dim(0); ++b) {
+          const int64_t first = positions->ints()[b * positions->dim(1)];
+          if (first < 0 || (!write.getRing() && first > slots - tokens)) {
+            error = opPrefix(op) + "sequence " + std::to_string(b) + " writes positions [" +
+                    std::to_string(first) + ", " + std::to_string(first + tokens) +
+                    ") outside the cache's " + std::to_string(slots) + " slots" +
+                    (write.getRing() ? " (a ring takes positions >= 0)" : "");
+            return WalkResult::interrupt();
+          }
+        }
+    }
+    return WalkResult::advance();
+  });
+  return !result.wasInterrupted();
 }
 
 HostTensor randomTensor(RankedTensorType type, std::mt19937 &rng) {
@@ -563,6 +622,8 @@ int main(int argc, char **argv) {
                     std::to_string(n) + " is outside the vocabulary [0, " +
                     std::to_string(modelInfo.vocabSize) + ")");
     }
+  if (!checkIndexArguments(func, args, error))
+    return fail(error);
   if (outputs.size() > func.getNumResults())
     return fail("@" + func.getName().str() + " has " +
                 std::to_string(func.getNumResults()) + " result(s), got " +
