@@ -4,6 +4,7 @@
 #include "Importers.h"
 #include "hybrid/Frontend/ImportedLocations.h"
 #include "hybrid/Support/Json.h"
+#include "hybrid/Support/MappedFile.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -63,6 +64,8 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
                                                 ModelInfo &info,
                                                 std::string &error,
                                                 const std::vector<std::string> *checkpointTensors) {
+  if (!checkRegularFile(path, error))
+    return nullptr;
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
   if (!file) {
     error = path + ": cannot open file (" + file.getError().message() + ")";

@@ -18,12 +18,29 @@ MappedFile::~MappedFile() {
     munmap(mapping, length);
 }
 
+bool mlir::hybrid::checkRegularFile(const std::string &path, std::string &error) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0) {
+    error = path + ": cannot open file (" + std::strerror(errno) + ")";
+    return false;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    error = path + ": not a regular file (" +
+            (S_ISDIR(info.st_mode) ? "a directory" : "a device, pipe or socket") + ")";
+    return false;
+  }
+  return true;
+}
+
 std::unique_ptr<MappedFile> MappedFile::open(const std::string &path,
                                              std::string &error) {
   auto fail = [&](int code) {
     error = path + ": cannot open file (" + std::strerror(code) + ")";
     return nullptr;
   };
+  // Not opened at all unless regular: open() of a pipe blocks.
+  if (!checkRegularFile(path, error))
+    return nullptr;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return fail(errno);

@@ -1,6 +1,7 @@
 //===- Npy.cpp - Reading and writing .npy files ---------------------------===//
 
 #include "hybrid/Support/Npy.h"
+#include "hybrid/Support/MappedFile.h"
 
 #include <cerrno>
 #include <cstring>
@@ -179,6 +180,8 @@ bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
 
 bool mlir::hybrid::readNpy(const std::string &path, HostTensor &tensor,
                            std::string &error) {
+  if (!checkRegularFile(path, error))
+    return false;
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     error = path + ": cannot open file";

@@ -27,6 +27,7 @@
 #include "hybrid/Frontend/ImportedLocations.h"
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/IRNestingDepth.h"
+#include "hybrid/Support/MappedFile.h"
 #include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
@@ -165,6 +166,8 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   std::string error;
+  if (inputFile != "-" && !checkRegularFile(inputFile, error))
+    return fail(error);
   auto file = openInputFile(inputFile, &error);
   if (!file)
     return fail(error);

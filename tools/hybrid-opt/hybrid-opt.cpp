@@ -10,6 +10,7 @@
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Support/IRNestingDepth.h"
+#include "hybrid/Support/MappedFile.h"
 #include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -39,6 +40,10 @@ int main(int argc, char **argv) {
   // The input is read here (not by MlirOptMain) so that its nesting is
   // bounded before MLIR's recursive parser sees it.
   std::string errorMessage;
+  if (inputFilename != "-" && !mlir::hybrid::checkRegularFile(inputFilename, errorMessage)) {
+    llvm::errs() << "hybrid-opt: error: " << errorMessage << "\n";
+    return EXIT_FAILURE;
+  }
   std::unique_ptr<llvm::MemoryBuffer> input = mlir::openInputFile(inputFilename, &errorMessage);
   if (!input) {
     llvm::errs() << "hybrid-opt: error: " << errorMessage << "\n";

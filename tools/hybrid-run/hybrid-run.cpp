@@ -24,6 +24,7 @@
 #include "../common/ThreadsFlag.h"
 #include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Support/IRNestingDepth.h"
+#include "hybrid/Support/MappedFile.h"
 #include "hybrid/Support/Npy.h"
 #include "hybrid/Support/RandomWeights.h"
 #include "hybrid/Support/Checkpoint.h"
@@ -423,6 +424,8 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
   llvm::SourceMgr sourceMgr;
   std::string openError;
+  if (inputFile != "-" && !checkRegularFile(inputFile, openError))
+    return fail(openError);
   auto file = mlir::openInputFile(inputFile, &openError);
   if (!file)
     return fail(openError);

@@ -37,6 +37,11 @@ private:
   std::string held;        ///< fromString's bytes
 };
 
+/// Whether `path` is a regular file, checked before opening it: a device
+/// (/dev/zero), a pipe or a directory would be read forever, block, or make
+/// no sense. False with `error` naming the path.
+bool checkRegularFile(const std::string &path, std::string &error);
+
 /// The whole text of `path`; false with `error` = "PATH: cannot open file
 /// (REASON)".
 bool readTextFile(const std::string &path, std::string &text, std::string &error);
