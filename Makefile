@@ -7,7 +7,7 @@ JOBS     ?= 2
 LLVM     ?= /usr/lib/llvm-22
 BUILD_TYPE ?= Release
 
-.PHONY: run test build deps hf-reference configure docs clean fuzz
+.PHONY: run test build deps hf-reference configure docs clean fuzz test-sanitize
 
 deps:
 	@scripts/install-deps.sh
@@ -31,6 +31,19 @@ run: build
 
 test: build hf-reference
 	ninja -C $(BUILD) -j$(JOBS) check-hybrid
+
+# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer
+# (our code; LLVM/MLIR and JIT-compiled code are not instrumented), in its
+# own build directory.
+SANITIZE_BUILD ?= build-sanitize
+test-sanitize: deps hf-reference
+	cmake -G Ninja -S . -B $(SANITIZE_BUILD) -DMLIR_DIR=$(LLVM)/lib/cmake/mlir \
+	  -DCMAKE_BUILD_TYPE=Release -DHYBRID_FUZZERS=OFF \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined"
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ninja -C $(SANITIZE_BUILD) -j$(JOBS) check-hybrid
 
 # Long fuzzing runs (test/Fuzz runs each target 15 s): FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 600

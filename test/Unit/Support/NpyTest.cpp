@@ -132,7 +132,7 @@ TEST(Npy, MissingFileIsAnError) {
   HostTensor t;
   std::string error;
   EXPECT_FALSE(readNpy("/nonexistent/dir/file.npy", t, error));
-  EXPECT_EQ(error, "/nonexistent/dir/file.npy: cannot open file");
+  EXPECT_EQ(error, "/nonexistent/dir/file.npy: cannot open file (No such file or directory)");
 }
 
 } // namespace
