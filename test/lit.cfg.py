@@ -68,3 +68,9 @@ fuzz_dir = os.path.join(config.hybrid_obj_root, "fuzz")
 if os.path.exists(os.path.join(fuzz_dir, "fuzz-json")):
     config.available_features.add("fuzzers")
     config.substitutions.append(("%fuzz_dir", fuzz_dir))
+
+# `make test-sanitize` runs the suite with ASAN_OPTIONS/UBSAN_OPTIONS set;
+# a RUN line that clears the environment (env -i) keeps them with this.
+config.substitutions.append(("%sanitizer_options", " ".join(
+    "%s=%s" % (name, os.environ[name]) for name in ("ASAN_OPTIONS", "UBSAN_OPTIONS")
+    if os.environ.get(name))))
