@@ -46,6 +46,32 @@ const ModelType *findModelType(llvm::StringRef name) {
       return &type;
   return nullptr;
 }
+
+/// The JSON of a model description: a regular file (a device or pipe would
+/// never end), Python's Infinity/NaN rewritten, its depth bounded before
+/// llvm::json, which recurses per level, parses it.
+std::optional<llvm::json::Value> readConfigJson(const std::string &path,
+                                                std::string &error) {
+  if (!checkRegularFile(path, error))
+    return std::nullopt;
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!file) {
+    error = path + ": cannot open file (" + file.getError().message() + ")";
+    return std::nullopt;
+  }
+  const std::string text = json::fromPythonJson((*file)->getBuffer().str());
+  if (std::string depthError; !json::checkNestingDepth(text, depthError)) {
+    error = path + ": malformed JSON: " + depthError;
+    return std::nullopt;
+  }
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  if (!json) {
+    // llvm::json reports "[line:column, byte=N]: what".
+    error = path + ": malformed JSON " + llvm::toString(json.takeError());
+    return std::nullopt;
+  }
+  return std::move(*json);
+}
 } // namespace
 
 const std::vector<std::string> &mlir::hybrid::supportedModelTypes() {
@@ -64,25 +90,9 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
                                                 ModelInfo &info,
                                                 std::string &error,
                                                 const std::vector<std::string> *checkpointTensors) {
-  if (!checkRegularFile(path, error))
+  std::optional<llvm::json::Value> json = readConfigJson(path, error);
+  if (!json)
     return nullptr;
-  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!file) {
-    error = path + ": cannot open file (" + file.getError().message() + ")";
-    return nullptr;
-  }
-  const std::string text = json::fromPythonJson((*file)->getBuffer().str());
-  // llvm::json recurses per level: bound the depth before parsing.
-  if (std::string depthError; !json::checkNestingDepth(text, depthError)) {
-    error = path + ": malformed JSON: " + depthError;
-    return nullptr;
-  }
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
-  if (!json) {
-    // llvm::json reports "[line:column, byte=N]: what".
-    error = path + ": malformed JSON " + llvm::toString(json.takeError());
-    return nullptr;
-  }
   const llvm::json::Object *object = json->getAsObject();
   if (!object) {
     error = path + ": expected a JSON object";
@@ -119,17 +129,10 @@ OwningOpRef<ModuleOp> mlir::hybrid::importModel(MLIRContext *context,
 }
 
 bool mlir::hybrid::forwardRunsInSession(const std::string &path) {
-  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!file)
+  std::string error;
+  std::optional<llvm::json::Value> json = readConfigJson(path, error);
+  if (!json)
     return false;
-  const std::string text = json::fromPythonJson((*file)->getBuffer().str());
-  if (std::string depthError; !json::checkNestingDepth(text, depthError))
-    return false;
-  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
-  if (!json) {
-    llvm::consumeError(json.takeError());
-    return false;
-  }
   const llvm::json::Object *object = json->getAsObject();
   if (!object || object->get("format"))
     return false;

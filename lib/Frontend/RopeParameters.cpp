@@ -207,6 +207,17 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
     return true;
   };
 
+  // yarn and longrope without a factor: max / original positions.
+  auto defaultFactor = [&](double context, std::optional<double> &factor) {
+    if (factor)
+      return true;
+    int64_t maxPositions;
+    if (!config.positive("max_position_embeddings", defaultMaxPositions, maxPositions))
+      return false;
+    factor = maxPositions / context;
+    return true;
+  };
+
   const int64_t half = headDim / 2;
   std::vector<double> base(half);
   for (int64_t k = 0; k < half; ++k)
@@ -262,12 +273,8 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
       return false;
     if (!(context > 0))
       return f.fail("original_max_position_embeddings", "positive");
-    if (!factor) {
-      int64_t maxPositions;
-      if (!config.positive("max_position_embeddings", defaultMaxPositions, maxPositions))
-        return false;
-      factor = maxPositions / context;
-    }
+    if (!defaultFactor(context, factor))
+      return false;
     if (!attention)
       attention = (mscale && *mscale != 0 && mscaleAll && *mscaleAll != 0)
                       ? yarnMscale(*factor, *mscale) / yarnMscale(*factor, *mscaleAll)
@@ -333,12 +340,8 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
       return false;
     if (!(context >= 1) || context != std::floor(context))
       return f.fail("original_max_position_embeddings", "a positive integer");
-    if (!factor) {
-      int64_t maxPositions;
-      if (!config.positive("max_position_embeddings", defaultMaxPositions, maxPositions))
-        return false;
-      factor = maxPositions / context;
-    }
+    if (!defaultFactor(context, factor))
+      return false;
     if (attention && !(*attention > 0))
       return f.fail("attention_factor", "positive");
     out.attentionScaling =

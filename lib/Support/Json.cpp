@@ -427,8 +427,8 @@ bool json::checkNestingDepth(const std::string &text, std::string &error) {
         error = "nested deeper than " + std::to_string(kMaxNestingDepth) + " levels";
         return false;
       }
-    } else if (c == ']' || c == '}') {
-      --depth;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth; // unbalanced text fails in the parser, before any recursion
     }
   }
   return true;
