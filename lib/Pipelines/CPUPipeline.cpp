@@ -12,6 +12,7 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -31,6 +32,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -83,6 +85,7 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createNoAliasArguments());
   // At module level: lowering multi-buffer deallocs inserts a helper function.
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createInlineDeallocHelpers());
   pm.addPass(createCopiesToLoops());
   // Linear layers: packed, register-blocked micro-kernels (on buffers).
   if (options.packedGemm)
@@ -138,5 +141,11 @@ void mlir::hybrid::registerCPUPipelineDialects(DialectRegistry &registry) {
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerTilingInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
+  // Ownership-based deallocation through scf.forall's terminator and
+  // arith.select: without these it left every buffer an scf.forall
+  // iteration allocated (a flash-attention tile's running max, sum and
+  // accumulator) unfreed, a leak on every call.
+  arith::registerBufferDeallocationOpInterfaceExternalModels(registry);
+  scf::registerBufferDeallocationOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
 }

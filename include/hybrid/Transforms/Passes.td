@@ -158,6 +158,20 @@ def NoAliasArguments : Pass<"hybrid-noalias-arguments", "ModuleOp"> {
   }];
 }
 
+def InlineDeallocHelpers : Pass<"hybrid-inline-dealloc-helpers", "ModuleOp"> {
+  let summary = "Inline the helper that lowered bufferization.dealloc calls";
+  let description = [{
+    Lowering a `bufferization.dealloc` of several buffers calls a generated
+    `@dealloc_helper` (which of them alias). Inside an `scf.forall` body, a
+    call is an unknown effect, so the `memref.alloca_scope` that
+    convert-scf-to-openmp wraps around the body can no longer be folded
+    away, and scf-to-cf then splits its block, which is invalid. The helper
+    is one block of loops over the buffers' addresses: inlined, nothing in
+    the body may allocate on the stack, and the scope folds as before.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def CopiesToLoops : Pass<"hybrid-copies-to-loops", "ModuleOp"> {
   let summary = "Rewrite strided memref.copy as linalg.copy";
   let description = [{
