@@ -54,7 +54,11 @@ OwningOpRef<ModuleOp> frontend::importBamba(MLIRContext *context,
     error = config.file() + ": bamba: " + message;
     return nullptr;
   };
-  const int64_t inner = int64_t(expand * hidden);
+  int64_t inner;
+  if (!config.scaledWidth("mamba_expand", 2, hidden, inner)) {
+    error = config.error;
+    return nullptr;
+  }
   if (double(inner) != expand * hidden)
     return fail("mamba_expand * hidden_size must be an integer");
   Mamba2MixerConfig mixer;

@@ -92,6 +92,9 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
       error = config.error;
       return nullptr;
     }
+  } else if (!config.scaledWidth("mamba_expand", 2, hidden, inner)) {
+    error = config.error;
+    return nullptr;
   } else if (double(inner) != expand * hidden) {
     return fail("mamba_expand * hidden_size must be an integer");
   }

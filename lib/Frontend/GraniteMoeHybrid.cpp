@@ -78,7 +78,11 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
       return fail("'position_embedding_type' must be \"rope\", \"nope\" or null");
     positionType = text->str();
   }
-  const int64_t inner = int64_t(expand * hidden);
+  int64_t inner;
+  if (!config.scaledWidth("mamba_expand", 2, hidden, inner)) {
+    error = config.error;
+    return nullptr;
+  }
   if (double(inner) != expand * hidden)
     return fail("mamba_expand * hidden_size must be an integer");
   Mamba2MixerConfig mixer;

@@ -119,6 +119,21 @@ bool HuggingFaceConfig::numbers(const char *key, std::vector<double> fallback,
   return true;
 }
 
+bool HuggingFaceConfig::scaledWidth(const char *key, double fallback, int64_t hidden,
+                                    int64_t &out) {
+  double factor;
+  if (!number(key, fallback, factor))
+    return false;
+  const double width = factor * double(hidden);
+  if (!(width >= 1 && width <= double(kMaxSize))) {
+    error = path + ": '" + key + "' × hidden_size must be in [1, 2^26], got " +
+            std::to_string(width);
+    return false;
+  }
+  out = int64_t(width);
+  return true;
+}
+
 bool HuggingFaceConfig::number(const char *key, double fallback, double &out) {
   const llvm::json::Value *value = object.get(key);
   if (!value) {

@@ -31,6 +31,10 @@ public:
   /// time_step_rank, Jamba's mamba_dt_rank).
   bool autoOrPositive(const char *key, int64_t autoValue, int64_t &out);
   bool number(const char *key, double fallback, double &out);
+  /// A width given as `key` (a number, `fallback` when absent) times
+  /// `hidden`, Mamba's expand: HF's int(key · hidden_size), which must be in
+  /// [1, 2^26] like every size.
+  bool scaledWidth(const char *key, double fallback, int64_t hidden, int64_t &out);
   bool boolean(const char *key, bool fallback, bool &out);
   bool string(const char *key, const std::string &fallback, std::string &out);
   /// A positive integer, `ifAbsent` when the key is absent and `ifNull` when

@@ -37,6 +37,10 @@ bool HybridModelImporter::attention(JsonFields &f, const std::string &prefix,
   if (headDim < 1)
     return f.fail(f.pathOf("heads"), "leaves no head_dim for hidden_size " +
                                          std::to_string(hidden));
+  if (ropeTheta && headDim % 2 != 0)
+    return f.fail(f.pathOf("heads"), "leaves an odd head_dim (" + std::to_string(headDim) +
+                                         ") for hidden_size " + std::to_string(hidden) +
+                                         "; RoPE (rope_theta) rotates pairs");
   MaskSpec spec = MaskSpec::causal();
   if (mask == "causal") {
     if (!f.integer("window", int64_t(0), window, 1)) // absent: unbounded
@@ -53,6 +57,10 @@ bool HybridModelImporter::attention(JsonFields &f, const std::string &prefix,
       if (!at || *at < 0)
         return f.fail(indexPath(f.pathOf("globals"), g),
                       "must be a token position >= 0");
+      if (*at >= m.seq)
+        return f.fail(indexPath(f.pathOf("globals"), g),
+                      "is token " + std::to_string(*at) + ", outside the " +
+                          std::to_string(m.seq) + " tokens the model is built for");
       positions.push_back(*at);
     }
     spec = MaskSpec::local(radius, positions);

@@ -34,7 +34,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
                                             std::string &error) {
   int64_t vocab, hidden, inter, layers, heads, kvHeads, topK, experts;
   int64_t expertPeriod, expertOffset, attnPeriod, attnOffset, state, kernel;
-  double eps, expand;
+  double eps;
   std::optional<double> window;
   bool convBias, projBias, tied;
   std::string act;
@@ -50,7 +50,6 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
       !config.positive("attn_layer_period", 8, attnPeriod) ||
       !config.positive("mamba_d_state", 16, state) ||
       !config.positive("mamba_d_conv", 4, kernel) ||
-      !config.number("mamba_expand", 2, expand) ||
       !config.number("rms_norm_eps", 1e-6, eps) ||
       // HF's eager and SDPA Jamba attention never window (only its flash
       // path reads sliding_window): the key is checked, then ignored.
@@ -91,7 +90,9 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     return fail("num_experts_per_tok (" + std::to_string(topK) +
                 ") exceeds num_experts (" + std::to_string(experts) + ")");
   int64_t rank = (hidden + 15) / 16; // mamba_dt_rank "auto"
-  if (!config.autoOrPositive("mamba_dt_rank", rank, rank)) {
+  int64_t inner;
+  if (!config.autoOrPositive("mamba_dt_rank", rank, rank) ||
+      !config.scaledWidth("mamba_expand", 2, hidden, inner)) {
     error = config.error;
     return nullptr;
   }
@@ -102,7 +103,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
   Location loc = m.loc;
   auto tensor = [&](ArrayRef<int64_t> dims) { return m.f32(dims); };
   const int64_t B = shape.batch, S = shape.seq, headDim = hidden / heads;
-  MambaMixerConfig mixer{int64_t(expand * hidden), state, kernel, rank, projBias,
+  MambaMixerConfig mixer{inner, state, kernel, rank, projBias,
                          convBias, /*innerNorms=*/true, eps};
 
   Value embed = m.weight("model.embed_tokens.weight", {vocab, hidden});

@@ -89,7 +89,7 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
   const bool falcon = config.json().getString("model_type") == "falcon_mamba";
   const char *type = falcon ? "falcon_mamba" : "mamba";
   int64_t hidden, layers, vocab, state, kernel;
-  double expand, eps, mixerEps;
+  double eps, mixerEps;
   bool useBias, useConvBias, tied;
   std::string act;
   if (!config.positive("hidden_size", 768, hidden) ||
@@ -97,7 +97,6 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
       !config.positive("vocab_size", 50280, vocab) ||
       !config.positive("state_size", 16, state) ||
       !config.positive("conv_kernel", 4, kernel) ||
-      !config.number("expand", 2, expand) ||
       !config.number("layer_norm_epsilon", 1e-5, eps) ||
       !config.boolean("use_bias", false, useBias) ||
       !config.boolean("use_conv_bias", true, useConvBias) ||
@@ -112,14 +111,11 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
             "' is not supported (HF's Mamba uses silu)";
     return nullptr;
   }
-  // HF's int(expand · hidden_size): at least one channel, and bounded as
-  // every size is.
-  if (!(expand * hidden >= 1 && expand * hidden <= double(int64_t(1) << 26))) {
-    error = config.file() + ": 'expand' × hidden_size must be in [1, 2^26], got " +
-            std::to_string(expand * hidden);
+  int64_t inner;
+  if (!config.scaledWidth("expand", 2, hidden, inner)) {
+    error = config.error;
     return nullptr;
   }
-  const int64_t inner = int64_t(expand * hidden);
   int64_t rank = (hidden + 15) / 16; // "auto"
   if (!config.autoOrPositive("time_step_rank", rank, rank)) {
     error = config.error;

@@ -101,7 +101,11 @@ OwningOpRef<ModuleOp> frontend::importZamba2(MLIRContext *context,
       return fail("layers_block_type[" + std::to_string(i) + "] is '" + types[i] +
                   "'; expected linear_attention (mamba) or hybrid");
   }
-  const int64_t inner = int64_t(expand * hidden);
+  int64_t inner;
+  if (!config.scaledWidth("mamba_expand", 2, hidden, inner)) {
+    error = config.error;
+    return nullptr;
+  }
   if (double(inner) != expand * hidden || inner % mHeads != 0)
     return fail("n_mamba_heads (" + std::to_string(mHeads) +
                 ") must divide mamba_expand * hidden_size");
