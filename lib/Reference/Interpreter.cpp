@@ -62,6 +62,10 @@ private:
   bool step(Operation &op, std::string &error);
   bool elementwise(Operation &op, double (*fn)(double, double));
   bool unary(Operation &op, double (*fn)(double));
+  /// arith.addi/subi/muli: on index scalars (shapes, positions), or
+  /// elementwise on integer tensors, wrapping at the element width as the
+  /// compiled code does.
+  bool integerOp(Operation &op, uint64_t (*fn)(uint64_t, uint64_t));
   bool extractSlice(tensor::ExtractSliceOp op, std::string &error);
   bool constant(arith::ConstantOp op, std::string &error);
   bool concat(tensor::ConcatOp op);
@@ -130,6 +134,23 @@ bool Interpreter::elementwise(Operation &op, double (*fn)(double, double)) {
   HostTensor out = a;
   for (int64_t n = 0; n < out.numel(); ++n)
     out.floats()[n] = static_cast<float>(fn(a.floats()[n], b.floats()[n]));
+  set(op.getResult(0), std::move(out));
+  return true;
+}
+
+bool Interpreter::integerOp(Operation &op, uint64_t (*fn)(uint64_t, uint64_t)) {
+  Value lhs = op.getOperand(0), rhs = op.getOperand(1);
+  auto type = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+  if (!type) {
+    indices[op.getResult(0)] = int64_t(fn(uint64_t(indices.lookup(lhs)),
+                                          uint64_t(indices.lookup(rhs))));
+    return true;
+  }
+  const unsigned shift = 64 - type.getElementTypeBitWidth();
+  const HostTensor &a = get(lhs), &b = get(rhs);
+  HostTensor out = a;
+  for (int64_t n = 0; n < out.numel(); ++n)
+    out.ints()[n] = int64_t(fn(uint64_t(a.ints()[n]), uint64_t(b.ints()[n])) << shift) >> shift;
   set(op.getResult(0), std::move(out));
   return true;
 }
@@ -523,16 +544,13 @@ bool Interpreter::step(Operation &op, std::string &error) {
           })
           .Case([&](arith::ConstantOp o) { return constant(o, opError); })
           .Case([&](arith::AddIOp o) {
-            indices[o] = indices.lookup(o.getLhs()) + indices.lookup(o.getRhs());
-            return true;
+            return integerOp(*o, [](uint64_t a, uint64_t b) { return a + b; });
           })
           .Case([&](arith::SubIOp o) {
-            indices[o] = indices.lookup(o.getLhs()) - indices.lookup(o.getRhs());
-            return true;
+            return integerOp(*o, [](uint64_t a, uint64_t b) { return a - b; });
           })
           .Case([&](arith::MulIOp o) {
-            indices[o] = indices.lookup(o.getLhs()) * indices.lookup(o.getRhs());
-            return true;
+            return integerOp(*o, [](uint64_t a, uint64_t b) { return a * b; });
           })
           .Case([&](tensor::ExtractSliceOp o) {
             return extractSlice(o, opError);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -69,45 +70,73 @@ bool mlir::hybrid::parseInlineTensor(const std::string &text, HostTensor &tensor
             "'; expected f32, f16, bf16, i32 or i64";
     return false;
   }
-  std::vector<double> values;
   std::string rest = text.substr(equals + 1);
+  // Every comma separates two values: "1,,2" and "1,2," are refused, not
+  // read as two values.
+  bool valueSinceComma = false, sawComma = false;
+  for (char c : rest) {
+    if (c == ',') {
+      if (!valueSinceComma) {
+        error = "cannot parse the values of '" + typeText + "': an empty value before a comma";
+        return false;
+      }
+      valueSinceComma = false;
+      sawComma = true;
+    } else if (c != ' ' && c != '[' && c != ']') {
+      valueSinceComma = true;
+    }
+  }
+  if (sawComma && !valueSinceComma) {
+    error = "cannot parse the values of '" + typeText + "': a trailing comma";
+    return false;
+  }
   for (char &c : rest)
     if (c == ',' || c == '[' || c == ']')
       c = ' ';
-  // strtod, not operator>>: "nan", "inf" and "-inf" are values too.
   std::istringstream stream(rest);
   std::string word;
+  std::vector<double> values;
+  std::vector<int64_t> ints;
   while (stream >> word) {
     char *end = nullptr;
-    double v = std::strtod(word.c_str(), &end);
-    if (end != word.c_str() + word.size()) {
-      error = "cannot parse the values of '" + typeText + "': '" + word +
-              "' is not a number";
-      return false;
-    }
-    values.push_back(v);
-  }
-  // Token ids and other integers are taken exactly, never truncated.
-  if (dtype != DType::F32)
-    for (size_t i = 0; i < values.size(); ++i)
-      if (!(values[i] == std::floor(values[i])) || std::fabs(values[i]) > 9.0e15) {
-        std::ostringstream value;
-        value << values[i];
-        error = "value " + std::to_string(i) + " of '" + typeText + "' (" +
-                value.str() + ") is not an integer";
+    errno = 0;
+    if (dtype == DType::F32) {
+      // strtod, not operator>>: "nan", "inf" and "-inf" are values too.
+      const double v = std::strtod(word.c_str(), &end);
+      if (end != word.c_str() + word.size()) {
+        error = "cannot parse the values of '" + typeText + "': '" + word +
+                "' is not a number";
         return false;
       }
-  if (values.size() == 1)
-    values.assign(count, values[0]);
-  if (static_cast<int64_t>(values.size()) != count) {
+      values.push_back(v);
+      continue;
+    }
+    // Token ids and other integers are read exactly (never through a
+    // double, which loses digits past 2^53), and must fit the element type.
+    const long long v = std::strtoll(word.c_str(), &end, 10);
+    const bool i32 = dtype == DType::I32;
+    if (end != word.c_str() + word.size() || errno == ERANGE ||
+        (i32 && (v < INT32_MIN || v > INT32_MAX))) {
+      error = "value " + std::to_string(ints.size()) + " of '" + typeText + "' ('" + word +
+              "') is not an integer" +
+              (i32 ? " in [-2^31, 2^31)" : " in [-2^63, 2^63)");
+      return false;
+    }
+    ints.push_back(v);
+  }
+  const size_t got = dtype == DType::F32 ? values.size() : ints.size();
+  if (got == 1) {
+    values.assign(dtype == DType::F32 ? count : 0, values.empty() ? 0 : values[0]);
+    ints.assign(dtype == DType::F32 ? 0 : count, ints.empty() ? 0 : ints[0]);
+  } else if (static_cast<int64_t>(got) != count) {
     error = "'" + typeText + "' needs " + std::to_string(count) +
-            " values, got " + std::to_string(values.size());
+            " values, got " + std::to_string(got);
     return false;
   }
   if (dtype == DType::F32)
     tensor = HostTensor::fromFloats(shape, {values.begin(), values.end()});
   else
-    tensor = HostTensor::fromInts(shape, {values.begin(), values.end()}, dtype);
+    tensor = HostTensor::fromInts(shape, std::move(ints), dtype);
   return true;
 }
 

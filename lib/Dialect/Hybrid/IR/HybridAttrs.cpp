@@ -145,6 +145,9 @@ CPUTarget mlir::hybrid::getCPUTarget(Operation *module) {
 }
 
 void mlir::hybrid::setCPUTarget(Operation *module, const CPUTarget &target) {
+  // A module with no hybrid op (plain arith on tensors) may not have loaded
+  // the dialect that owns the attribute.
+  module->getContext()->getOrLoadDialect<HybridDialect>();
   module->setAttr(signature::kTarget,
                   CPUTargetAttr::get(module->getContext(), target));
 }
