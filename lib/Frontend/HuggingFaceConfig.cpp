@@ -2,6 +2,8 @@
 
 #include "HuggingFaceConfig.h"
 
+#include <sstream>
+
 #include <cmath>
 #include <limits>
 
@@ -126,8 +128,9 @@ bool HuggingFaceConfig::scaledWidth(const char *key, double fallback, int64_t hi
     return false;
   const double width = factor * double(hidden);
   if (!(width >= 1 && width <= double(kMaxSize))) {
-    error = path + ": '" + key + "' × hidden_size must be in [1, 2^26], got " +
-            std::to_string(width);
+    std::ostringstream got;
+    got << width;
+    error = path + ": '" + key + "' × hidden_size must be in [1, 2^26], got " + got.str();
     return false;
   }
   out = int64_t(width);

@@ -222,14 +222,13 @@ Value ModelBuilder::weight(const std::string &name, ArrayRef<int64_t> shape) {
   auto it = weights.find(name);
   if (it != weights.end())
     return it->second;
-  auto type = RankedTensorType::get(shape, b.getF32Type());
-  unsigned index = func.getNumArguments();
-  if (failed(func.insertArgument(
-          index, type,
-          b.getDictionaryAttr(b.getNamedAttr(signature::kWeight, b.getStringAttr(name))),
-          loc)))
-    return {};
-  Value arg = func.getArgument(index);
+  // Appended to the entry block only: the function's type and argument
+  // attributes are set once in finish(). Growing the type per weight made a
+  // new FunctionType each time (all uniqued, never freed): memory quadratic
+  // in the layers, 5 GB at 2048 Mamba layers.
+  Value arg = func.getBody().front().addArgument(
+      RankedTensorType::get(shape, b.getF32Type()), loc);
+  weightNames.push_back(b.getStringAttr(name));
   weights[name] = arg;
   return arg;
 }
@@ -357,8 +356,15 @@ OwningOpRef<ModuleOp> ModelBuilder::finish(ArrayRef<Value> results) {
   for (const auto &[name, value] : stateResults)
     all.push_back(value);
   func::ReturnOp::create(b, loc, all);
+  // Inputs first (in the function type so far), then the weights.
+  SmallVector<DictionaryAttr> argAttrs;
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    argAttrs.push_back(func.getArgAttrDict(i) ? func.getArgAttrDict(i) : b.getDictionaryAttr({}));
+  for (StringAttr name : weightNames)
+    argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(signature::kWeight, name)));
   func.setFunctionType(b.getFunctionType(func.getBody().front().getArgumentTypes(),
                                          ValueRange(all).getTypes()));
+  func.setAllArgAttrs(argAttrs);
   for (auto [index, state] : llvm::enumerate(stateResults))
     func.setResultAttr(results.size() + index, signature::kState,
                        b.getStringAttr(state.first));

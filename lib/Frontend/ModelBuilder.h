@@ -139,6 +139,8 @@ private:
   OwningOpRef<ModuleOp> module;
   func::FuncOp func;
   llvm::StringMap<Value> weights;
+  /// The weights' checkpoint names, in argument order after the inputs.
+  SmallVector<StringAttr> weightNames;
   /// Adds an input of `type` after the ids and earlier inputs (before every
   /// weight) with the argument attributes `attrs`.
   Value insertInput(Type type, ArrayRef<NamedAttribute> attrs);

@@ -624,7 +624,7 @@ func.func @causal_conv1d_weight(%x: tensor<1x4x8xf32>, %w: tensor<6x4xf32>) {
 // -----
 
 func.func @causal_conv1d_kernel(%x: tensor<1x4x8xf32>, %w: tensor<8x0xf32>) {
-  // expected-error @+1 {{kernel width must be >= 1, got 0}}
+  // expected-error @+1 {{operand 1 ('tensor<8x0xf32>') has a dimension of size 0}}
   %y, %s = hybrid.causal_conv1d %x, %w : (tensor<1x4x8xf32>, tensor<8x0xf32>) -> (tensor<1x4x8xf32>, tensor<1x8x0xf32>)
   return
 }
@@ -1755,3 +1755,12 @@ func.func @moe_top_k_in_groups(%x: tensor<1x2x8xf32>, %r: tensor<4x8xf32>, %g: t
   return
 }
 
+
+// -----
+
+// A norm over no elements has no value: every hybrid op needs non-empty tensors.
+func.func @empty_hidden(%x: tensor<1x2x0xf32>, %w: tensor<0xf32>) -> tensor<1x2x0xf32> {
+  // expected-error @+1 {{operand 0 ('tensor<1x2x0xf32>') has a dimension of size 0; hybrid ops need non-empty tensors}}
+  %n = hybrid.rms_norm %x, %w : tensor<1x2x0xf32>, tensor<0xf32>
+  return %n : tensor<1x2x0xf32>
+}

@@ -17,9 +17,8 @@ LogicalResult CausalConv1DOp::verify() {
   if (failed(checkShape(op, "weight", getWeight(),
                         {{channels, "channels", "input"}, anyDim("kernel")})))
     return failure();
+  // A kernel of width 0 is refused by HybridNonEmptyTensors.
   int64_t kernel = dimOf(getWeight(), 1);
-  if (isStatic(kernel) && kernel < 1)
-    return emitOpError() << "kernel width must be >= 1, got " << kernel;
   int64_t carried = isStatic(kernel) ? kernel - 1 : ShapedType::kDynamic;
   const Dim stateDims[3] = {{batch, "batch", "input"},
                             {channels, "channels", "input"},

@@ -1,6 +1,7 @@
 //===- ShapeChecks.cpp - Shared helpers of the op verifiers ---------------===//
 
 #include "ShapeChecks.h"
+#include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -121,4 +122,21 @@ LogicalResult mlir::hybrid::detail::checkPositive(Operation *op,
   return op->emitOpError() << "'" << name << "' must be "
                            << (allowZero ? "non-negative" : "positive")
                            << " and finite, got " << formatNumber(v);
+}
+
+LogicalResult mlir::hybrid::verifyNonEmptyTensors(Operation *op) {
+  auto check = [&](Type type, const char *what, unsigned index) -> LogicalResult {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !llvm::is_contained(tensor.getShape(), 0))
+      return success();
+    return op->emitOpError() << what << " " << index << " (" << type
+                             << ") has a dimension of size 0; hybrid ops need non-empty tensors";
+  };
+  for (auto [i, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(check(type, "operand", i)))
+      return failure();
+  for (auto [i, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(check(type, "result", i)))
+      return failure();
+  return success();
 }

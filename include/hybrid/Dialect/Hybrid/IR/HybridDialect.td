@@ -48,9 +48,14 @@ def Hybrid_Dialect : Dialect {
   }];
 }
 
-/// Every hybrid op is free of side effects unless it says otherwise.
+/// Every ranked tensor a hybrid op takes or makes is non-empty (no
+/// dimension of size 0): a norm or contraction over nothing has no value.
+def Hybrid_NonEmptyTensors : NativeOpTrait<"HybridNonEmptyTensors">;
+
+/// Every hybrid op is free of side effects unless it says otherwise, and
+/// works on non-empty tensors.
 class Hybrid_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Hybrid_Dialect, mnemonic, !listconcat(traits, [Pure])>;
+    : Op<Hybrid_Dialect, mnemonic, !listconcat(traits, [Pure, Hybrid_NonEmptyTensors])>;
 
 def Hybrid_Float : AnyTypeOf<[F32, F16, BF16]>;
 def Hybrid_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;

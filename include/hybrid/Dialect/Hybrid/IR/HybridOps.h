@@ -12,6 +12,26 @@
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+namespace mlir {
+namespace hybrid {
+/// Every ranked tensor an op takes or makes has no dimension of size 0.
+LogicalResult verifyNonEmptyTensors(Operation *op);
+} // namespace hybrid
+
+namespace OpTrait {
+/// Hybrid ops compute over non-empty tensors: a norm or a contraction over
+/// nothing has no defined value (the mean of no elements), and the lowering
+/// slices assume at least one element, so size 0 is refused up front.
+template <typename ConcreteType>
+class HybridNonEmptyTensors : public TraitBase<ConcreteType, HybridNonEmptyTensors> {
+public:
+  static LogicalResult verifyTrait(Operation *op) {
+    return hybrid::verifyNonEmptyTensors(op);
+  }
+};
+} // namespace OpTrait
+} // namespace mlir
+
 #define GET_OP_CLASSES
 #include "hybrid/Dialect/Hybrid/IR/HybridOps.h.inc"
 
