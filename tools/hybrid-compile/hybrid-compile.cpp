@@ -148,8 +148,11 @@ int main(int argc, char **argv) {
     if (!isModel)
       return fail(inputFile + ": --emit=module compiles a model (a config.json, a "
                               "hybrid model JSON or a checkpoint directory)");
-    if (batchSize < 1 || maxTokens < 1)
-      return fail("--batch and --max-tokens must be positive");
+    // The bounds hybrid-run and the runtime's newSession use.
+    if (batchSize < 1 || batchSize > 4096)
+      return fail("--batch must be in [1, 4096], got " + std::to_string(batchSize));
+    if (maxTokens < 1 || maxTokens > (int64_t(1) << 24))
+      return fail("--max-tokens must be in [1, 2^24], got " + std::to_string(maxTokens));
     ArtifactOptions options;
     options.batch = batchSize;
     options.maxTokens = maxTokens;

@@ -342,9 +342,16 @@ int main(int argc, char **argv) {
     }
     inputFile = directory.config;
   }
-  if (generateTokens < 0)
-    return fail("--generate must be a positive number of tokens, got " +
+  // Token counts are bounded like a context (2^24 tokens, far past any
+  // model's): an unbounded --generate sized its output buffer first and
+  // aborted; an unbounded --max-tokens compiled for minutes before the
+  // KV cache's size was refused.
+  const int64_t maxContext = int64_t(1) << 24;
+  if (generateTokens < 0 || generateTokens > maxContext)
+    return fail("--generate must be a number of tokens in [1, 2^24], got " +
                 std::to_string(generateTokens));
+  if (maxTokensOption.getNumOccurrences() && (maxTokensOption < 1 || maxTokensOption > maxContext))
+    return fail("--max-tokens must be in [1, 2^24], got " + std::to_string(maxTokensOption));
   // The same bounds as inline input shapes ([0, 2^30]) and sessions.
   if (seqLen < 1 || seqLen > (int64_t(1) << 30))
     return fail("--seq-len must be in [1, 2^30], got " + std::to_string(seqLen));
@@ -358,8 +365,6 @@ int main(int argc, char **argv) {
       options.padTokenId = directory.padTokenId;
     }
     options.description = inputFile;
-    if (maxTokensOption < 0)
-      return fail("--max-tokens must be positive");
     options.maxTokens = maxTokensOption;
     options.useCache = !noCache;
     options.cacheDir = cacheDir;
@@ -394,8 +399,6 @@ int main(int argc, char **argv) {
       llvm::StringRef(inputFile).ends_with(".json") && forwardRunsInSession(inputFile)) {
     GenerateOptions options;
     options.description = inputFile;
-    if (maxTokensOption < 0)
-      return fail("--max-tokens must be positive");
     options.maxTokens = maxTokensOption;
     options.cacheDir = cacheDir;
     if (!weightsFile.empty()) {
@@ -602,6 +605,10 @@ int main(int argc, char **argv) {
       if (!type)
         return fail("argument " + std::to_string(i) +
                     ": only ranked tensor arguments are supported");
+      const std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+      if (!checkAllocation(shape, 8, "argument " + std::to_string(i) + " (--random-inputs)",
+                           error))
+        return fail(error);
       value = randomTensor(type, rng);
       source = "--random-inputs";
     }
