@@ -33,17 +33,18 @@ std::unique_ptr<Model> Model::create(std::unique_ptr<ModelCode> code,
   }
   // Every weight any function names, read (or drawn per name, as hybrid-run
   // does) once: all functions share them.
+  MemoryBudget weightBytes; // all of them must fit together
   for (const ProgramFunction &fn : model->interface().functions)
     for (const ProgramArgument &arg : fn.arguments) {
       if (arg.kind != ArgumentKind::Weight || model->weightValues.count(arg.name))
         continue;
       HostTensor value;
+      if (!checkAllocation(arg.shape, 4, "weight '" + arg.name + "'", error, &weightBytes))
+        return nullptr;
       if (checkpoint) {
         if (!checkpoint->read(arg.name, value, error, arg.shape))
           return nullptr;
       } else {
-        if (!checkAllocation(arg.shape, 4, "weight '" + arg.name + "'", error))
-          return nullptr;
         value = randomWeight(arg.name, arg.shape, weights.seed < 0 ? 0 : weights.seed);
       }
       model->weightValues[arg.name] = std::move(value);

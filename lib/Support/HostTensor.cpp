@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cstdio>
 #include <cstring>
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace mlir::hybrid;
@@ -37,23 +38,68 @@ std::optional<int64_t> mlir::hybrid::checkedByteCount(const std::vector<int64_t>
   return bytes;
 }
 
+double mlir::hybrid::availableMemoryBytes() {
+  // What the kernel says can be allocated without swapping (MemAvailable),
+  // else the physical memory; never more than the address-space limit
+  // (ulimit -v) the process runs under.
+  double memory = 0;
+  if (FILE *meminfo = std::fopen("/proc/meminfo", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, meminfo)) {
+      unsigned long long kib;
+      if (std::sscanf(line, "MemAvailable: %llu kB", &kib) == 1) {
+        memory = double(kib) * 1024.0;
+        break;
+      }
+    }
+    std::fclose(meminfo);
+  }
+  if (memory <= 0) {
+    const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+    memory = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0;
+  }
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      (memory <= 0 || double(limit.rlim_cur) < memory))
+    memory = double(limit.rlim_cur);
+  return memory;
+}
+
 bool mlir::hybrid::checkAllocation(const std::vector<int64_t> &shape, int64_t elementBytes,
-                                   const std::string &what, std::string &error) {
+                                   const std::string &what, std::string &error,
+                                   MemoryBudget *budget) {
   std::optional<int64_t> counted = checkedByteCount(shape, elementBytes);
   if (!counted) {
     error = what + ": a tensor of that shape has more bytes than a 64-bit count holds";
     return false;
   }
   const int64_t bytes = *counted;
-  const long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
-  const double memory = pages > 0 && pageSize > 0 ? double(pages) * double(pageSize) : 0;
-  if (memory > 0 && double(bytes) > memory) {
-    char text[160];
-    snprintf(text, sizeof(text), ": needs %.3g GiB, more than this machine's %.3g GiB of memory",
-             double(bytes) / (1 << 30), memory / (1 << 30));
+  // A budget measures what is available once, before its first tensor:
+  // what it has allocated since is counted in `used`, not measured again.
+  double memory;
+  if (budget) {
+    if (budget->available <= 0)
+      budget->available = availableMemoryBytes();
+    memory = budget->available;
+  } else {
+    memory = availableMemoryBytes();
+  }
+  const double used = budget ? double(budget->used) : 0.0;
+  if (memory > 0 && double(bytes) + used > memory) {
+    char text[200];
+    if (used > 0)
+      snprintf(text, sizeof(text),
+               ": needs %.3g GiB, which with the %.3g GiB before it is more than the "
+               "%.3g GiB of memory available",
+               double(bytes) / (1 << 30), used / (1 << 30), memory / (1 << 30));
+    else
+      snprintf(text, sizeof(text), ": needs %.3g GiB, more than the %.3g GiB of memory available",
+               double(bytes) / (1 << 30), memory / (1 << 30));
     error = what + text;
     return false;
   }
+  if (budget)
+    budget->used += bytes;
   return true;
 }
 

@@ -563,6 +563,8 @@ int main(int argc, char **argv) {
                                   : ""));
   std::vector<HostTensor> args;
   std::mt19937 rng(randomInputs < 0 ? 0 : randomInputs);
+  // Random weights and inputs must fit in memory together, not only each.
+  MemoryBudget argumentBytes;
   unsigned nextInput = 0;
   for (unsigned i = 0; i < numArgs; ++i) {
     HostTensor value;
@@ -580,7 +582,7 @@ int main(int argc, char **argv) {
       if (!type || !type.hasStaticShape())
         return fail("weight '" + weight + "' needs a static shape");
       if (!checkAllocation(std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
-                           4, "weight '" + weight + "'", error))
+                           4, "weight '" + weight + "'", error, &argumentBytes))
         return fail(error);
       value = randomWeight(weight,
                            std::vector<int64_t>(type.getShape().begin(),
@@ -607,7 +609,7 @@ int main(int argc, char **argv) {
                     ": only ranked tensor arguments are supported");
       const std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
       if (!checkAllocation(shape, 8, "argument " + std::to_string(i) + " (--random-inputs)",
-                           error))
+                           error, &argumentBytes))
         return fail(error);
       value = randomTensor(type, rng);
       source = "--random-inputs";

@@ -68,13 +68,26 @@ int64_t numElements(const std::vector<int64_t> &shape);
 std::optional<int64_t> checkedByteCount(const std::vector<int64_t> &shape,
                                         int64_t elementBytes);
 
+/// The bytes this process can still allocate: the kernel's MemAvailable
+/// (else the physical memory), capped by the address-space limit.
+double availableMemoryBytes();
+
+/// Tensors that must fit in memory together (a model's weights): what they
+/// use so far, and what was available before the first.
+struct MemoryBudget {
+  int64_t used = 0;
+  double available = 0;
+};
+
 /// Whether a tensor of `shape` with `elementBytes` per element can be
-/// allocated: its byte count must not overflow and must fit in the
-/// machine's physical memory. Otherwise false, with `error` naming `what`
-/// and the sizes. Checked before allocating, so that a too-large request is
-/// an error, never an abort.
+/// allocated: its byte count must not overflow and must fit in the memory
+/// available (availableMemoryBytes), with `budget`'s earlier tensors when
+/// given (it then counts this one too). Otherwise false, with `error`
+/// naming `what` and the sizes. Checked before allocating, so that a
+/// too-large request is an error, never an abort.
 bool checkAllocation(const std::vector<int64_t> &shape, int64_t elementBytes,
-                     const std::string &what, std::string &error);
+                     const std::string &what, std::string &error,
+                     MemoryBudget *budget = nullptr);
 
 } // namespace mlir::hybrid
 

@@ -50,3 +50,16 @@ TEST(CheckAllocation, OverflowAndMemoryAreErrorsNamingTheTensor) {
   EXPECT_FALSE(checkAllocation({int64_t(1) << 24, int64_t(1) << 24}, 4, "w", error));
   EXPECT_EQ(error.rfind("w: needs ", 0), 0u) << error;
 }
+
+TEST(CheckAllocation, ABudgetRefusesTensorsThatOnlyTogetherDoNotFit) {
+  // 1 MiB available, measured once: two 512 KiB tensors fit, a third not.
+  MemoryBudget budget{0, double(1 << 20)};
+  std::string error;
+  EXPECT_TRUE(checkAllocation({128, 1024}, 4, "a", error, &budget));
+  EXPECT_TRUE(checkAllocation({128, 1024}, 4, "b", error, &budget));
+  EXPECT_EQ(budget.used, int64_t(1) << 20);
+  EXPECT_FALSE(checkAllocation({1}, 4, "c", error, &budget));
+  EXPECT_EQ(error, "c: needs 3.73e-09 GiB, which with the 0.000977 GiB before it is more than "
+                   "the 0.000977 GiB of memory available");
+  EXPECT_EQ(budget.used, int64_t(1) << 20); // a refused tensor is not counted
+}
