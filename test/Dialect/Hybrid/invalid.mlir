@@ -163,8 +163,18 @@ func.func @attention_softcap(%q: tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32> {
 // -----
 
 func.func @attention_q_offset(%q: tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32> {
-  // expected-error @+1 {{'q_offset' must be >= 0, got -2}}
+  // expected-error @+1 {{'q_offset' must be in [0, 2^40], got -2}}
   %o = hybrid.attention %q, %q, %q {mask = #hybrid.mask<causal>, q_offset = -2}
+      : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32>
+  return %o : tensor<1x1x4x8xf32>
+}
+
+// -----
+
+// Far past any context, where q_offset + a query index would overflow.
+func.func @attention_q_offset_huge(%q: tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32> {
+  // expected-error @+1 {{'q_offset' must be in [0, 2^40], got 9223372036854775807}}
+  %o = hybrid.attention %q, %q, %q {mask = #hybrid.mask<causal>, q_offset = 9223372036854775807}
       : (tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>, tensor<1x1x4x8xf32>) -> tensor<1x1x4x8xf32>
   return %o : tensor<1x1x4x8xf32>
 }

@@ -148,8 +148,10 @@ LogicalResult AttentionOp::verify() {
       failed(checkPositive(op, "scale", getScale())) ||
       failed(checkPositive(op, "softcap", getSoftcap())))
     return failure();
-  if (getQOffset() < 0)
-    return emitOpError() << "'q_offset' must be >= 0, got " << getQOffset();
+  // Bounded like a position (2^40 is far past any context) so that
+  // q_offset + query index never overflows in the mask arithmetic.
+  if (getQOffset() < 0 || getQOffset() > (int64_t(1) << 40))
+    return emitOpError() << "'q_offset' must be in [0, 2^40], got " << getQOffset();
   return checkGlobalsInRange(op, getMask(), getQOffset(), querySeq, keySeq);
 }
 
