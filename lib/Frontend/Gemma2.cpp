@@ -52,6 +52,12 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
     error = config.error;
     return nullptr;
   }
+  // The scores are scaled by its inverse square root.
+  if (!(scalar > 0)) {
+    error = config.file() + ": 'query_pre_attn_scalar' must be positive, got " +
+            std::to_string(scalar);
+    return nullptr;
+  }
   if (act != "gelu_pytorch_tanh") {
     error = "gemma2: hidden_activation '" + act +
             "' is not supported (Gemma 2 uses gelu_pytorch_tanh)";

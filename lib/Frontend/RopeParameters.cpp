@@ -116,6 +116,10 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
   double theta = 10000.0;
   if (!config.number("rope_theta", 10000.0, theta))
     return false;
+  if (!(theta > 1)) {
+    error = file + "rope_theta' must be greater than 1, got " + std::to_string(theta);
+    return false;
+  }
   out.theta = theta;
 
   // Partial rotary embeddings: the parameters' partial_rotary_factor, else a
@@ -124,6 +128,11 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
   // over the rotated dims, so headDim becomes that count from here on.
   auto applyPartial = [&](double factor, const std::string &what) {
     const int64_t dim = int64_t(double(headDim) * factor);
+    if (factor == 1 && headDim % 2 != 0) {
+      error = config.file() + ": the head_dim (" + std::to_string(headDim) +
+              ") must be even: RoPE rotates pairs of dims";
+      return false;
+    }
     if (!(factor > 0 && factor <= 1) || dim < 2 || dim % 2 != 0) {
       error = what + " must be in (0, 1] and give an even number of rotated "
                      "dims (head_dim " + std::to_string(headDim) + " × factor), got " +
@@ -275,6 +284,10 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
       return f.fail("original_max_position_embeddings", "positive");
     if (!defaultFactor(context, factor))
       return false;
+    // HF warns about a factor below 1 and computes on; at or below 0 its
+    // mscale takes the log of it (NaN), so that is refused.
+    if (!(*factor > 0))
+      return f.fail("factor", "positive");
     if (!attention)
       attention = (mscale && *mscale != 0 && mscaleAll && *mscaleAll != 0)
                       ? yarnMscale(*factor, *mscale) / yarnMscale(*factor, *mscaleAll)
@@ -342,6 +355,8 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
       return f.fail("original_max_position_embeddings", "a positive integer");
     if (!defaultFactor(context, factor))
       return false;
+    if (!(*factor > 0))
+      return f.fail("factor", "positive");
     if (attention && !(*attention > 0))
       return f.fail("attention_factor", "positive");
     out.attentionScaling =
