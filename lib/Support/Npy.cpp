@@ -1,6 +1,8 @@
 //===- Npy.cpp - Reading and writing .npy files ---------------------------===//
 
 #include "hybrid/Support/Npy.h"
+
+#include <algorithm>
 #include "hybrid/Support/MappedFile.h"
 
 #include <cerrno>
@@ -16,7 +18,7 @@ namespace {
 
 /// The value of `key` in the header dictionary, e.g. 'descr': '<f4'.
 bool findValue(const std::string &header, const std::string &key,
-               std::string &value) {
+               std::string &value, bool *quoted = nullptr) {
   size_t at = header.find("'" + key + "'");
   if (at == std::string::npos)
     return false;
@@ -29,6 +31,8 @@ bool findValue(const std::string &header, const std::string &key,
   if (at >= header.size())
     return false;
   size_t end;
+  if (quoted)
+    *quoted = header[at] == '\'';
   if (header[at] == '\'') {
     end = header.find('\'', at + 1);
     if (end == std::string::npos)
@@ -103,12 +107,36 @@ bool mlir::hybrid::parseNpy(const std::string &bytes, const std::string &name,
                 ") does not end it at a newline on a 16-byte boundary, as numpy "
                 "writes it");
 
+  // numpy reads the header as a Python dict with exactly these three keys
+  // (a repeated key would silently take the last value there).
+  std::vector<std::string> keys;
+  for (size_t at = header.find('\''); at != std::string::npos;) {
+    const size_t end = header.find('\'', at + 1);
+    if (end == std::string::npos)
+      break;
+    size_t next = end + 1;
+    while (next < header.size() && header[next] == ' ')
+      ++next;
+    if (next < header.size() && header[next] == ':')
+      keys.push_back(header.substr(at + 1, end - at - 1));
+    at = header.find('\'', end + 1);
+  }
+  std::sort(keys.begin(), keys.end());
+  if (keys != std::vector<std::string>{"descr", "fortran_order", "shape"})
+    return fail("malformed .npy header: numpy's keys are exactly 'descr', 'fortran_order' "
+                "and 'shape', once each: " +
+                header.substr(0, header.find_last_not_of(" \n") + 1));
   std::string descr, fortran, shapeText;
+  bool fortranQuoted = false;
   if (!findValue(header, "descr", descr) ||
-      !findValue(header, "fortran_order", fortran) ||
+      !findValue(header, "fortran_order", fortran, &fortranQuoted) ||
       !findValue(header, "shape", shapeText))
     return fail("malformed .npy header: " + header);
-  if (fortran.find("True") != std::string::npos)
+  while (!fortran.empty() && fortran.back() == ' ')
+    fortran.pop_back();
+  if (fortranQuoted || (fortran != "False" && fortran != "True"))
+    return fail("malformed .npy header: 'fortran_order' must be True or False, got " + fortran);
+  if (fortran == "True")
     return fail("Fortran-ordered arrays are not supported; save a C-ordered "
                 "array (numpy.ascontiguousarray)");
   std::vector<int64_t> shape;

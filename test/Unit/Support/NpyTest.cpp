@@ -112,6 +112,17 @@ TEST(Npy, RejectsBadFilesWithAClearMessage) {
        npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 6e), }",
                 std::string(24, '\0')),
        "malformed shape (1, 6e)"},
+      // numpy's keys exactly, once each (a Python dict keeps the last of a
+      // repeated key: read otherwise, the data would be read as another dtype).
+      {"repeated key",
+       npyImage("{'descr': '<i8', 'descr': '<i4', " + dict, std::string(16, '\0')),
+       "numpy's keys are exactly 'descr', 'fortran_order' and 'shape', once each"},
+      {"extra key", npyImage("{'descr': '<f4', 'extra': 1, " + dict, std::string(8, '\0')),
+       "numpy's keys are exactly 'descr', 'fortran_order' and 'shape', once each"},
+      {"quoted fortran_order",
+       npyImage("{'descr': '<f4', 'fortran_order': 'False', 'shape': (2,), }",
+                std::string(8, '\0')),
+       "'fortran_order' must be True or False, got False"},
       // 2^32 · 2^32 elements wrap to 0 bytes: must not match an empty file.
       {"shape overflow",
        npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
