@@ -76,9 +76,16 @@ SafeTensors::parse(std::unique_ptr<MappedFile> bytes,
   const uint64_t dataSize = size - file->dataStart;
   for (const auto &[tensorName, value] : header.object) {
     if (tensorName == "__metadata__") {
-      for (const auto &[metaKey, metaValue] : value.object)
-        if (std::optional<std::string> text = metaValue.asString())
-          file->meta[metaKey] = *text;
+      // The format's metadata is a map of strings to strings (the
+      // safetensors library refuses anything else).
+      if (!value.isObject())
+        return fail("'__metadata__' must be an object of strings");
+      for (const auto &[metaKey, metaValue] : value.object) {
+        std::optional<std::string> text = metaValue.asString();
+        if (!text)
+          return fail("'__metadata__." + metaKey + "' must be a string");
+        file->meta[metaKey] = *text;
+      }
       continue;
     }
     auto bad = [&](const std::string &problem) {

@@ -91,6 +91,11 @@ TEST(SafeTensors, RejectsMalformedFilesWithAClearMessage) {
   }
   cases.push_back({"bad json", image("{\"a\": [1,", ""), "malformed JSON header"});
   cases.push_back({"not object", image("[1, 2]", ""), "the JSON header is not an object"});
+  // __metadata__ is a map of strings to strings, as the safetensors library reads it.
+  cases.push_back({"metadata string", image(R"({"__metadata__":"pt"})", ""),
+                   "'__metadata__' must be an object of strings"});
+  cases.push_back({"metadata nested", image(R"({"__metadata__":{"format":{"a":1}}})", ""),
+                   "'__metadata__.format' must be a string"});
   cases.push_back({"no dtype", image(R"({"a":{"shape":[1],"data_offsets":[0,4]}})",
                                      std::string(4, '\0')),
                    "tensor 'a': needs 'dtype', 'shape' and two 'data_offsets'"});
