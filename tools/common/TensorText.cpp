@@ -10,11 +10,27 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 using namespace mlir::hybrid;
 
 /// Parses "2x3xf32=1,2,3,4,5,6" (or a single value, splatted).
+namespace {
+/// `v` rounded to the nearest bfloat16 (ties to even), as torch rounds.
+double roundToBfloat16(float v) {
+  if (std::isnan(v))
+    return v;
+  uint32_t bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  bits &= 0xffff0000u;
+  float rounded;
+  std::memcpy(&rounded, &bits, sizeof rounded);
+  return rounded;
+}
+} // namespace
+
 bool mlir::hybrid::parseInlineTensor(const std::string &text, HostTensor &tensor,
                  std::string &error) {
   size_t equals = text.find('=');
@@ -133,6 +149,14 @@ bool mlir::hybrid::parseInlineTensor(const std::string &text, HostTensor &tensor
             " values, got " + std::to_string(got);
     return false;
   }
+  // f16 and bf16 values are held as f32, rounded to the named type first
+  // (70000 is inf in f16), so both targets see the same numbers.
+  if (elementType == "f16")
+    for (double &v : values)
+      v = double(static_cast<_Float16>(static_cast<float>(v)));
+  if (elementType == "bf16")
+    for (double &v : values)
+      v = roundToBfloat16(static_cast<float>(v));
   if (dtype == DType::F32)
     tensor = HostTensor::fromFloats(shape, {values.begin(), values.end()});
   else

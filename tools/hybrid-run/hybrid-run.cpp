@@ -181,6 +181,18 @@ bool checkArgument(unsigned index, Type type, const HostTensor &value,
             " elements, got " + stringifyDType(value.dtype());
     return false;
   }
+  // Integers must fit the function's width (an int64 .npy of ids may feed
+  // an i32 argument only where every value fits).
+  if (auto integer = dyn_cast<IntegerType>(tensorType.getElementType());
+      integer && integer.getWidth() < 64) {
+    const int64_t limit = int64_t(1) << (integer.getWidth() - 1);
+    for (int64_t n = 0; n < value.numel(); ++n)
+      if (value.ints()[n] < -limit || value.ints()[n] >= limit) {
+        error = prefix + "value " + std::to_string(n) + " (" + std::to_string(value.ints()[n]) +
+                ") does not fit " + typeToString(integer);
+        return false;
+      }
+  }
   if (tensorType.getRank() != value.rank()) {
     error = prefix + "expected rank " + std::to_string(tensorType.getRank()) +
             ", got " + value.typeString();

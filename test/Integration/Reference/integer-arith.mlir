@@ -22,3 +22,7 @@ func.func @sub64(%a: tensor<2xi64>, %b: tensor<2xi64>) -> tensor<2xi64> {
   %c = arith.subi %a, %b : tensor<2xi64>
   return %c : tensor<2xi64>
 }
+
+// An int64 value that does not fit an i32 argument is refused, not wrapped.
+// RUN: not hybrid-run %s --function=add32 --input=4xi64=1,2,3,4294967296 --input=4xi32=1 2>&1 | FileCheck %s --check-prefix=FIT
+// FIT: error: argument 0 (tensor<4xi32>) from --input=4xi64=1,2,3,4294967296: value 3 (4294967296) does not fit i32
