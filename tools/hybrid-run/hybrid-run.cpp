@@ -364,6 +364,12 @@ int main(int argc, char **argv) {
                 std::to_string(generateTokens));
   if (maxTokensOption.getNumOccurrences() && (maxTokensOption < 1 || maxTokensOption > maxContext))
     return fail("--max-tokens must be in [1, 2^24], got " + std::to_string(maxTokensOption));
+  if (randomWeights.getNumOccurrences() && randomWeights < 0)
+    return fail("--random-weights must be a seed >= 0, got " + std::to_string(randomWeights));
+  if (randomInputs.getNumOccurrences() && randomInputs < 0)
+    return fail("--random-inputs must be a seed >= 0, got " + std::to_string(randomInputs));
+  if (randomWeights.getNumOccurrences() && !weightsFile.empty())
+    return fail("give --weights or --random-weights, not both");
   // The same bounds as inline input shapes ([0, 2^30]) and sessions.
   if (seqLen < 1 || seqLen > (int64_t(1) << 30))
     return fail("--seq-len must be in [1, 2^30], got " + std::to_string(seqLen));
@@ -481,6 +487,12 @@ int main(int argc, char **argv) {
         return fail("input ids need at least one sequence of at least one token, got " +
                     ids.typeString());
       } else {
+        // --seq-len and --batch describe random ids: given with ids of
+        // another shape, one of them is a mistake.
+        if ((seqLen.getNumOccurrences() && seqLen != ids.dim(1)) ||
+            (batchSize.getNumOccurrences() && batchSize != ids.dim(0)))
+          return fail("--seq-len and --batch are for random ids; the ids given are " +
+                      ids.typeString() + " (leave them out, or make them agree)");
         shape = {ids.dim(0), ids.dim(1)};
       }
     }
