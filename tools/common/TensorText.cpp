@@ -47,6 +47,12 @@ bool mlir::hybrid::parseInlineTensor(const std::string &text, HostTensor &tensor
     std::string part = typeText.substr(start, x - start);
     if (x == std::string::npos || !std::isdigit(part.empty() ? 'a' : part[0])) {
       elementType = typeText.substr(start);
+      // "1x-1x2xf32", "1x?x2xf32": a bad dimension, not an element type.
+      if (x != std::string::npos) {
+        error = "dimension '" + part + "' of '" + typeText +
+                "' must be an integer in [0, 2^30]";
+        return false;
+      }
       break;
     }
     // Dimensions are bounded so that their product cannot overflow: an
