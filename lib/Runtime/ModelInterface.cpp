@@ -227,6 +227,20 @@ bool ModelInterface::fromJson(const std::string &text, ModelInterface &out,
       }
       fn.signature.results.push_back(t);
     }
+    // The manifest must agree with the code's own shapes: ids [batch,
+    // tokens] in, logits [batch, tokens, vocab_size] out. (A vocab_size
+    // edited past the embedding would let ids outside it through.)
+    const std::vector<int64_t> logits = fn.signature.results[0].shape;
+    if (logits != std::vector<int64_t>{fn.batch, fn.tokens, out.vocabSize})
+      return read.fail(field + "results[0]",
+                       "(the logits) must be [batch, tokens, vocab_size] = [" +
+                           std::to_string(fn.batch) + ", " + std::to_string(fn.tokens) + ", " +
+                           std::to_string(out.vocabSize) + "]");
+    for (const ProgramArgument &arg : fn.arguments)
+      if (arg.kind == ArgumentKind::Ids && arg.shape != std::vector<int64_t>{fn.batch, fn.tokens})
+        return read.fail(field + "arguments", "the ids must be [batch, tokens]");
+    if (fn.tokens > out.maxTokens)
+      return read.fail(field + "tokens", "must be at most max_tokens");
     out.functions.push_back(std::move(fn));
   }
   return true;

@@ -83,6 +83,10 @@ TEST(ModelInterface, MalformedManifestsNameTheField) {
       {replaced("\"first_call\":true", "\"first_call\":1"),
        "'functions[0].first_call' must be true or false"},
       {replaced(",\"state\":\"memory.1\"", ""), "'functions[0].results[1].state' must be a string"},
+      // The manifest must agree with the code's shapes: an edited vocab_size
+      // would let ids past the embedding through.
+      {replaced("\"vocab_size\":128", "\"vocab_size\":100000"),
+       "'functions[0].results[0]' (the logits) must be [batch, tokens, vocab_size] = [2, 16, 100000]"},
       {good.substr(0, 40), ""},
   };
   for (const Case &c : cases) {
