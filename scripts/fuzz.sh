@@ -23,9 +23,17 @@ declare -A seeds=(
   [npy]="$seeds_npy"
   [inline-tensor]="$seeds_inline"
   [ir-nesting]="$root/test/Dialect/Hybrid"
+  [ir]="$root/test/Dialect/Hybrid"
+  [import]="$root/examples/hf $root/examples/models"
+  [runtime]=""
 )
+# fuzz-runtime drives a compiled Jamba artifact (a few seconds to compile).
+artifact=$(mktemp -d)/jamba.hybrid
+"$build/bin/hybrid-compile" "$root/examples/hf/jamba-tiny/config.json" --emit=module \
+    --max-tokens=40 -o "$artifact" >/dev/null || exit 1
+export HYBRID_FUZZ_ARTIFACT="$artifact"
 status=0
-for name in json safetensors npy inline-tensor ir-nesting; do
+for name in json safetensors npy inline-tensor ir-nesting ir import runtime; do
   corpus="$build/fuzz-corpus/$name"
   mkdir -p "$corpus"
   echo "fuzz.sh: fuzz-$name for ${seconds}s (corpus $corpus)"

@@ -6,6 +6,7 @@
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Frontend/Frontend.h"
+#include "hybrid/Frontend/ImportedLocations.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/Artifact.h"
@@ -190,6 +191,9 @@ public:
 private:
   // Declared first: the modules must go before their context.
   MLIRContext context;
+  // Diagnostics on the imported model's IR name its file and layer, as the
+  // tools print them (not MLIR's default `loc(...)` form).
+  ImportedModelDiagnostics diagnostics{&context};
   std::string description;
   Target target;
   std::vector<std::string> names;
@@ -238,6 +242,7 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
   if (!checkpointNames(options.checkpoint, names, error))
     return false;
   MLIRContext context(compilerRegistry());
+  ImportedModelDiagnostics diagnostics(&context);
   OwningOpRef<ModuleOp> merged = ModuleOp::create(UnknownLoc::get(&context));
   ModelInterface model;
   model.model = description;
