@@ -4,6 +4,7 @@
 
 #include "hybrid/Support/MappedFile.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -36,10 +37,15 @@ public:
                                   std::string &error) override {
     if (const ProgramFunction *fn = model.find(batch, tokens, firstCall))
       return fn;
+    const bool batchCompiled = std::any_of(
+        model.functions.begin(), model.functions.end(),
+        [&](const ProgramFunction &f) { return f.batch == batch; });
     error = path + ": compiled for batch " + batches() + "; it has no function for " +
             std::to_string(batch) + " x " + std::to_string(tokens) + " tokens" +
-            (firstCall ? " (first call)" : "") + " (recompile with --batch=" +
-            std::to_string(batch) + ")";
+            (firstCall ? " (first call)" : "") +
+            (batchCompiled ? " although its chunk sizes need one (an edited or "
+                             "incomplete manifest: recompile it)"
+                           : " (recompile with --batch=" + std::to_string(batch) + ")");
     return nullptr;
   }
   bool run(const ProgramFunction &fn, const std::vector<const HostTensor *> &args,
