@@ -1,6 +1,6 @@
-//===- GreedyGeneration.cpp - Greedy decoding through a Session -----------===//
+//===- TokenGeneration.cpp - Generating tokens through a Session ----------===//
 
-#include "GreedyGeneration.h"
+#include "TokenGeneration.h"
 
 #include "hybrid/Support/Npy.h"
 
@@ -11,17 +11,6 @@
 using namespace mlir::hybrid;
 
 namespace {
-/// The arg-max over the vocabulary of the last position of each sequence.
-HostTensor greedy(const HostTensor &logits) {
-  const int64_t batch = logits.dim(0), seq = logits.dim(1), vocab = logits.dim(2);
-  std::vector<int64_t> next(batch);
-  for (int64_t b = 0; b < batch; ++b) {
-    const float *row = logits.floats() + (b * seq + seq - 1) * vocab;
-    next[b] = std::max_element(row, row + vocab) - row;
-  }
-  return HostTensor::fromInts({batch, 1}, next);
-}
-
 double millisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                    start)
@@ -29,7 +18,7 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
 }
 } // namespace
 
-int mlir::hybrid::generateGreedy(Model &model, const GreedyOptions &options) {
+int mlir::hybrid::generateTokens(Model &model, const GenerationOptions &options) {
   auto fail = [&](const std::string &message) {
     std::fflush(stdout);
     std::fprintf(stderr, "%s: error: %s\n", options.tool.c_str(), message.c_str());
@@ -44,8 +33,28 @@ int mlir::hybrid::generateGreedy(Model &model, const GreedyOptions &options) {
   if (!session)
     return fail(error);
 
-  const int64_t batch = prompt.dim(0);
+  const int64_t batch = prompt.dim(0), promptLength = prompt.dim(1);
+  // The last token is never fed back: P + N - 1 positions must fit.
+  if (promptLength + options.tokens - 1 > model.maxTokens())
+    return fail("a prompt of " + std::to_string(promptLength) + " tokens and --generate=" +
+                std::to_string(options.tokens) + " need a context of " +
+                std::to_string(promptLength + options.tokens - 1) +
+                " tokens; the model holds " + std::to_string(model.maxTokens()) +
+                " (--max-tokens)");
   std::vector<int64_t> generated(batch * options.tokens);
+  // What each sequence has seen (its prompt, then its tokens), for the
+  // repetition penalty; one generator draws for the whole batch, row by row.
+  std::vector<std::vector<int64_t>> seen(batch);
+  for (int64_t b = 0; b < batch; ++b)
+    seen[b].assign(prompt.ints() + b * promptLength, prompt.ints() + (b + 1) * promptLength);
+  Sampler sampler(options.sampling);
+  auto choose = [&](const HostTensor &logits) {
+    const int64_t seq = logits.dim(1), vocab = logits.dim(2);
+    std::vector<int64_t> next(batch);
+    for (int64_t b = 0; b < batch; ++b)
+      next[b] = sampler.next(logits.floats() + (b * seq + seq - 1) * vocab, vocab, seen[b]);
+    return HostTensor::fromInts({batch, 1}, next);
+  };
   const std::vector<int64_t> &eos = options.eosTokenIds;
   const int64_t pad = options.padTokenId ? *options.padTokenId
                                          : (eos.empty() ? 0 : eos[0]);
@@ -60,6 +69,7 @@ int mlir::hybrid::generateGreedy(Model &model, const GreedyOptions &options) {
       else if (std::find(eos.begin(), eos.end(), id) != eos.end())
         finished[b] = true;
       generated[b * options.tokens + step] = id;
+      seen[b].push_back(id);
     }
     std::printf("%s", step == 0 ? "generated:" : "");
     for (int64_t b = 0; b < batch; ++b)
@@ -71,7 +81,7 @@ int mlir::hybrid::generateGreedy(Model &model, const GreedyOptions &options) {
   if (!session->prefill(prompt, logits, error))
     return fail(error);
   const double prefillMs = millisecondsSince(start);
-  HostTensor next = greedy(logits);
+  HostTensor next = choose(logits);
   record(next, 0);
   auto allFinished = [&] {
     return !eos.empty() &&
@@ -82,7 +92,7 @@ int mlir::hybrid::generateGreedy(Model &model, const GreedyOptions &options) {
   for (; produced < options.tokens && !allFinished(); ++produced) {
     if (!session->decode(next, logits, error))
       return fail(error);
-    next = greedy(logits);
+    next = choose(logits);
     record(next, produced);
   }
   const double decodeMs = millisecondsSince(start);

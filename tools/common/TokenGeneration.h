@@ -1,17 +1,19 @@
-//===- GreedyGeneration.h - Greedy decoding through a Session ---*- C++ -*-===//
+//===- TokenGeneration.h - Generating tokens through a Session --*- C++ -*-===//
 //
 // hybrid-run --generate=N and hybrid-run-module --generate=N: prefill the
-// prompt, then feed back the arg-max token N − 1 times (or until every
+// prompt, then feed back the chosen token N − 1 times (or until every
 // sequence has produced an end-of-sequence id, as HF's generate stops),
-// printing each token as it comes and the prefill and per-token times.
-// Plain C++ over the runtime's Model.
+// printing each token as it comes and the prefill and per-token times. The
+// token is the arg-max, or drawn (hybrid/Runtime/Sampling.h). Plain C++
+// over the runtime's Model.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef HYBRID_TOOLS_COMMON_GREEDYGENERATION_H
-#define HYBRID_TOOLS_COMMON_GREEDYGENERATION_H
+#ifndef HYBRID_TOOLS_COMMON_TOKENGENERATION_H
+#define HYBRID_TOOLS_COMMON_TOKENGENERATION_H
 
 #include "hybrid/Runtime/Model.h"
+#include "hybrid/Runtime/Sampling.h"
 
 #include <optional>
 #include <string>
@@ -19,7 +21,7 @@
 
 namespace mlir::hybrid {
 
-struct GreedyOptions {
+struct GenerationOptions {
   HostTensor prompt;  ///< token ids [batch, P]
   int64_t tokens = 0; ///< how many to generate
   std::string output; ///< .npy for the generated ids [batch, steps], or ""
@@ -27,13 +29,15 @@ struct GreedyOptions {
   /// the padding id (the first eos id when there is none).
   std::vector<int64_t> eosTokenIds;
   std::optional<int64_t> padTokenId;
+  /// Greedy by default.
+  SamplingOptions sampling;
   /// Prefixes error messages ("hybrid-run").
   std::string tool;
 };
 
 /// Generates from a fresh session of `model`; returns the exit code.
-int generateGreedy(Model &model, const GreedyOptions &options);
+int generateTokens(Model &model, const GenerationOptions &options);
 
 } // namespace mlir::hybrid
 
-#endif // HYBRID_TOOLS_COMMON_GREEDYGENERATION_H
+#endif // HYBRID_TOOLS_COMMON_TOKENGENERATION_H

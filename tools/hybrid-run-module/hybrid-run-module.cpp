@@ -3,7 +3,8 @@
 //   hybrid-run-module m.hybrid --weights=model.safetensors|--random-weights=SEED
 //       --input=@ids.npy|--input=1x5xi64=1,2,3,4,5
 //       [--output=@logits.npy] [--expected-output=@logits.npy [--tolerance=T]]
-//       [--generate=N [--eos=ID]... [--output=@ids.npy]] [--threads=N]
+//       [--generate=N [--eos=ID]... [--output=@ids.npy] [--do-sample ...]]
+//       [--threads=N]
 //       [--print-signature]
 //
 // In the spirit of iree-run-module: loads an artifact written by
@@ -15,7 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "../common/GreedyGeneration.h"
+#include "../common/SamplingFlags.h"
+#include "../common/TokenGeneration.h"
 #include "../common/TensorText.h"
 
 #include "hybrid/Runtime/Artifact.h"
@@ -102,11 +104,15 @@ int main(int argc, char **argv) {
   std::vector<int64_t> eos;
   if (std::string error; !takeThreadsFlag(argc, argv, error))
     return fail(error);
+  SamplingOptions sampling;
+  bool samplingGiven = false;
+  if (std::string error; !takeSamplingFlags(argc, argv, sampling, samplingGiven, error))
+    return fail(error);
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     std::string value;
     if (arg == "--help" || arg == "-h") {
-      std::printf("%s%s", kUsage, kThreadsFlagHelp);
+      std::printf("%s%s%s", kUsage, kThreadsFlagHelp, kSamplingFlagsHelp);
       return 0;
     }
     if (flag(arg, "weights", value)) {
@@ -177,14 +183,17 @@ int main(int argc, char **argv) {
   if (output.size() && output[0] != '@')
     return fail("--output=" + output + ": expected @file.npy");
 
+  if (samplingGiven && generate == 0)
+    return fail("--do-sample and the other sampling flags need --generate=N");
   if (generate > 0) {
-    GreedyOptions options;
+    GenerationOptions options;
+    options.sampling = sampling;
     options.prompt = ids;
     options.tokens = generate;
     options.output = output.empty() ? "" : output.substr(1);
     options.eosTokenIds = eos;
     options.tool = "hybrid-run-module";
-    return generateGreedy(*model, options);
+    return generateTokens(*model, options);
   }
   // A forward pass: a fresh session's prefill gives every position's logits.
   if (ids.isFloat() || ids.rank() != 2)

@@ -1,7 +1,7 @@
 //===- Generate.cpp - hybrid-run --generate=N -----------------------------===//
 
 #include "Generate.h"
-#include "../common/GreedyGeneration.h"
+#include "../common/TokenGeneration.h"
 
 #include "hybrid/Compiler/CompileCache.h"
 #include "hybrid/Frontend/Frontend.h"
@@ -151,12 +151,13 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
   std::unique_ptr<Model> model = loadSessionModel(options, prompt, context, error);
   if (!model)
     return fail(error);
-  GreedyOptions greedy;
-  greedy.prompt = prompt;
-  greedy.tokens = options.tokens;
-  greedy.output = options.output;
-  greedy.eosTokenIds = options.eosTokenIds;
-  greedy.padTokenId = options.padTokenId;
-  greedy.tool = "hybrid-run";
-  return generateGreedy(*model, greedy);
+  GenerationOptions generation;
+  generation.prompt = prompt;
+  generation.tokens = options.tokens;
+  generation.output = options.output;
+  generation.eosTokenIds = options.eosTokenIds;
+  generation.padTokenId = options.padTokenId;
+  generation.sampling = options.sampling;
+  generation.tool = "hybrid-run";
+  return generateTokens(*model, generation);
 }

@@ -1,6 +1,6 @@
 //===- Generate.h - hybrid-run --generate=N ---------------------*- C++ -*-===//
 //
-// Greedy decoding (tools/common/GreedyGeneration.h) of a model description
+// Generation (tools/common/TokenGeneration.h: greedy or sampled) of a model description
 // compiled here: for the CPU through the compile cache (an artifact per
 // model, batch and context, loaded by the same runtime as
 // hybrid-run-module's), or in memory with --no-cache; on the reference
@@ -13,6 +13,7 @@
 #define HYBRID_TOOLS_HYBRID_RUN_GENERATE_H
 
 #include "hybrid/Compiler/ModelCompiler.h"
+#include "hybrid/Runtime/Sampling.h"
 
 #include <optional>
 #include <string>
@@ -36,6 +37,7 @@ struct GenerateOptions {
   std::optional<int64_t> padTokenId;
   bool useCache = true;
   std::string cacheDir; ///< empty: compileCacheDirectory's default
+  SamplingOptions sampling; ///< greedy by default
 };
 
 /// Returns the process exit code; errors go to stderr.

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Generate.h"
+#include "../common/SamplingFlags.h"
 #include "../common/TensorText.h"
 
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
@@ -334,9 +335,14 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   if (std::string error; !takeThreadsFlag(argc, argv, error))
     return fail(error);
+  SamplingOptions sampling;
+  bool samplingGiven = false;
+  if (std::string error; !takeSamplingFlags(argc, argv, sampling, samplingGiven, error))
+    return fail(error);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
-      std::string("hybrid-mlir runner: runs a function of a .mlir file\n") + kThreadsFlagHelp);
+      std::string("hybrid-mlir runner: runs a function of a .mlir file\n") + kThreadsFlagHelp +
+          kSamplingFlagsHelp);
 
   // A checkpoint directory stands for its config.json, and for its weights
   // unless --weights or --random-weights says otherwise.
@@ -376,8 +382,11 @@ int main(int argc, char **argv) {
   if (batchSize < 1 || batchSize > 4096)
     return fail("--batch must be in [1, 4096], got " + std::to_string(batchSize));
 
+  if (samplingGiven && generateTokens == 0)
+    return fail("--do-sample and the other sampling flags need --generate=N");
   if (generateTokens > 0) {
     GenerateOptions options;
+    options.sampling = sampling;
     if (!ignoreEos) {
       options.eosTokenIds = directory.eosTokenIds;
       options.padTokenId = directory.padTokenId;
