@@ -5,6 +5,7 @@
 #include "hybrid/Support/Json.h"
 #include "hybrid/Support/MappedFile.h"
 
+#include <limits>
 #include <sys/stat.h>
 
 using namespace mlir::hybrid;
@@ -99,5 +100,40 @@ bool mlir::hybrid::openModelDirectory(const std::string &dir, ModelDirectory &ou
   }
   if (!pad.empty())
     out.padTokenId = pad[0];
-  return true;
+  // Sampling defaults, as HF's generate takes them from the file.
+  auto number = [&](const char *key, std::optional<double> &value, double low, bool lowOpen,
+                    double high, const char *range) {
+    const json::Value *v = json.get(key);
+    if (!v || v->isNull())
+      return true;
+    std::optional<double> x;
+    if (v->kind == json::Value::Kind::Integer || v->kind == json::Value::Kind::Number)
+      x = v->number;
+    if (!x || !(lowOpen ? *x > low : *x >= low) || !(*x <= high)) {
+      error = source + ": '" + key + "' must be a number in " + range;
+      return false;
+    }
+    value = *x;
+    return true;
+  };
+  if (const json::Value *v = json.get("do_sample"); v && !v->isNull()) {
+    if (v->kind != json::Value::Kind::Bool) {
+      error = source + ": 'do_sample' must be true or false";
+      return false;
+    }
+    out.doSample = v->boolean;
+  }
+  if (const json::Value *v = json.get("top_k"); v && !v->isNull()) {
+    std::optional<int64_t> k = v->asInteger();
+    if (!k || *k < 0) {
+      error = source + ": 'top_k' must be a non-negative integer";
+      return false;
+    }
+    out.topK = *k;
+  }
+  const double inf = std::numeric_limits<double>::infinity();
+  return number("temperature", out.temperature, 0, true, inf, "(0, inf)") &&
+         number("top_p", out.topP, 0, true, 1, "(0, 1]") &&
+         number("min_p", out.minP, 0, false, 1, "[0, 1]") &&
+         number("repetition_penalty", out.repetitionPenalty, 0, true, inf, "(0, inf)");
 }

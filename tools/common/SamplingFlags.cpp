@@ -9,10 +9,11 @@
 using namespace mlir::hybrid;
 
 const char *const mlir::hybrid::kSamplingFlagsHelp =
-    "\nSampling (with --generate; greedy without --do-sample), as HF's generate:\n"
-    "  --do-sample                sample the next token instead of the arg-max\n"
+    "\nSampling (with --generate), as HF's generate; defaults from a checkpoint\n"
+    "directory's generation_config.json, else greedy:\n"
+    "  --do-sample[=true|false]   sample the next token instead of the arg-max\n"
     "  --temperature=T            divide the logits by T (> 0; default 1)\n"
-    "  --top-k=K                  keep the K most likely tokens (0: all)\n"
+    "  --top-k=K                  keep the K most likely tokens (0: all; default 50)\n"
     "  --top-p=P                  keep the most likely tokens covering P (default 1)\n"
     "  --min-p=M                  drop tokens below M x the most likely's probability\n"
     "  --repetition-penalty=R     penalise ids already seen (greedy too; default 1)\n"
@@ -29,23 +30,30 @@ const char *valueOf(const char *arg, const char *name) {
 }
 } // namespace
 
-bool mlir::hybrid::takeSamplingFlags(int &argc, char **argv, SamplingOptions &options,
-                                     bool &given, std::string &error) {
-  given = false;
-  bool warped = false;
+bool mlir::hybrid::takeSamplingFlags(int &argc, char **argv, SamplingFlags &flags,
+                                     std::string &error) {
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
     const char *arg = argv[i];
     if (!std::strcmp(arg, "--do-sample") || !std::strcmp(arg, "-do-sample")) {
-      options.doSample = given = true;
+      flags.doSample = true;
+      continue;
+    }
+    // =false overrides a checkpoint's do_sample: true.
+    if (const char *value = valueOf(arg, "do-sample")) {
+      if (std::strcmp(value, "true") && std::strcmp(value, "false")) {
+        error = std::string("--do-sample takes true or false, got '") + value + "'";
+        return false;
+      }
+      flags.doSample = !std::strcmp(value, "true");
       continue;
     }
     bool matched = false;
-    auto number = [&](const char *name, double &out) {
+    auto number = [&](const char *name, std::optional<double> &out) {
       const char *value = valueOf(arg, name);
       if (!value || matched)
         return true;
-      matched = given = true;
+      matched = true;
       char *end = nullptr;
       errno = 0;
       out = std::strtod(value, &end);
@@ -59,7 +67,7 @@ bool mlir::hybrid::takeSamplingFlags(int &argc, char **argv, SamplingOptions &op
       const char *value = valueOf(arg, name);
       if (!value || matched)
         return true;
-      matched = given = true;
+      matched = true;
       char *end = nullptr;
       errno = 0;
       const long long v = std::strtoll(value, &end, 10);
@@ -70,22 +78,35 @@ bool mlir::hybrid::takeSamplingFlags(int &argc, char **argv, SamplingOptions &op
       out = v;
       return true;
     };
-    if (!number("temperature", options.temperature) || !number("top-p", options.topP) ||
-        !number("min-p", options.minP) || !integer("top-k", options.topK) ||
-        !number("repetition-penalty", options.repetitionPenalty) ||
-        !integer("seed", options.seed))
+    if (!number("temperature", flags.temperature) || !number("top-p", flags.topP) ||
+        !number("min-p", flags.minP) || !integer("top-k", flags.topK) ||
+        !number("repetition-penalty", flags.repetitionPenalty) ||
+        !integer("seed", flags.seed))
       return false;
-    if (!matched) {
+    if (!matched)
       argv[kept++] = argv[i];
-      continue;
-    }
-    if (valueOf(arg, "temperature") || valueOf(arg, "top-p") || valueOf(arg, "min-p") ||
-        valueOf(arg, "top-k"))
-      warped = true;
   }
   argc = kept;
   argv[argc] = nullptr;
-  if (warped && !options.doSample) {
+  return true;
+}
+
+bool SamplingFlags::applyTo(SamplingOptions &options, std::string &error) const {
+  if (doSample)
+    options.doSample = *doSample;
+  if (temperature)
+    options.temperature = *temperature;
+  if (topP)
+    options.topP = *topP;
+  if (minP)
+    options.minP = *minP;
+  if (topK)
+    options.topK = *topK;
+  if (repetitionPenalty)
+    options.repetitionPenalty = *repetitionPenalty;
+  if (seed)
+    options.seed = *seed;
+  if ((temperature || topP || minP || topK) && !options.doSample) {
     error = "--temperature, --top-k, --top-p and --min-p shape sampling: add --do-sample "
             "(greedy decoding would ignore them)";
     return false;

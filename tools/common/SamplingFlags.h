@@ -3,7 +3,8 @@
 // --do-sample, --temperature=T, --top-k=K, --top-p=P, --min-p=M,
 // --repetition-penalty=R and --seed=S for --generate, shared by hybrid-run
 // (llvm::cl) and hybrid-run-module (which links no LLVM): read from argv
-// before either parses the rest.
+// before either parses the rest, and applied over the defaults (HF's, or a
+// checkpoint's generation_config.json).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 
 #include "hybrid/Runtime/Sampling.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::hybrid {
@@ -19,12 +21,26 @@ namespace mlir::hybrid {
 /// The lines --help prints for the flags.
 extern const char *const kSamplingFlagsHelp;
 
-/// Removes the sampling flags from argv into `options`, with `given` set
-/// when any was present. False, with `error` naming the flag, for a value
-/// that is not a number or out of range, or a warper without --do-sample
-/// (it would be silently ignored, as greedy decoding ignores it).
-bool takeSamplingFlags(int &argc, char **argv, SamplingOptions &options, bool &given,
-                       std::string &error);
+/// The sampling flags given on the command line; absent ones keep the
+/// defaults they are applied to.
+struct SamplingFlags {
+  std::optional<bool> doSample; ///< --do-sample, --do-sample=true|false
+  std::optional<double> temperature, topP, minP, repetitionPenalty;
+  std::optional<int64_t> topK;
+  std::optional<uint64_t> seed;
+
+  bool any() const {
+    return doSample || temperature || topP || minP || repetitionPenalty || topK || seed;
+  }
+  /// `options` with the given flags on top. False, with `error` naming the
+  /// flag, for a value out of range, or a warper given without sampling (it
+  /// would be silently ignored, as greedy decoding ignores it).
+  bool applyTo(SamplingOptions &options, std::string &error) const;
+};
+
+/// Removes the sampling flags from argv into `flags`. False, with `error`
+/// naming the flag, for a value that is not a number.
+bool takeSamplingFlags(int &argc, char **argv, SamplingFlags &flags, std::string &error);
 
 } // namespace mlir::hybrid
 

@@ -104,9 +104,11 @@ int main(int argc, char **argv) {
   std::vector<int64_t> eos;
   if (std::string error; !takeThreadsFlag(argc, argv, error))
     return fail(error);
+  SamplingFlags samplingFlags;
+  if (std::string error; !takeSamplingFlags(argc, argv, samplingFlags, error))
+    return fail(error);
   SamplingOptions sampling;
-  bool samplingGiven = false;
-  if (std::string error; !takeSamplingFlags(argc, argv, sampling, samplingGiven, error))
+  if (std::string error; !samplingFlags.applyTo(sampling, error))
     return fail(error);
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -183,7 +185,7 @@ int main(int argc, char **argv) {
   if (output.size() && output[0] != '@')
     return fail("--output=" + output + ": expected @file.npy");
 
-  if (samplingGiven && generate == 0)
+  if (samplingFlags.any() && generate == 0)
     return fail("--do-sample and the other sampling flags need --generate=N");
   if (generate > 0) {
     GenerationOptions options;

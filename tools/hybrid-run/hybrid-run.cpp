@@ -335,9 +335,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   if (std::string error; !takeThreadsFlag(argc, argv, error))
     return fail(error);
-  SamplingOptions sampling;
-  bool samplingGiven = false;
-  if (std::string error; !takeSamplingFlags(argc, argv, sampling, samplingGiven, error))
+  SamplingFlags samplingFlags;
+  if (std::string error; !takeSamplingFlags(argc, argv, samplingFlags, error))
     return fail(error);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
@@ -382,11 +381,27 @@ int main(int argc, char **argv) {
   if (batchSize < 1 || batchSize > 4096)
     return fail("--batch must be in [1, 4096], got " + std::to_string(batchSize));
 
-  if (samplingGiven && generateTokens == 0)
+  if (samplingFlags.any() && generateTokens == 0)
     return fail("--do-sample and the other sampling flags need --generate=N");
   if (generateTokens > 0) {
     GenerateOptions options;
-    options.sampling = sampling;
+    // HF's defaults, then the checkpoint's generation_config.json, then the
+    // flags.
+    SamplingOptions &sampling = options.sampling;
+    if (directory.doSample)
+      sampling.doSample = *directory.doSample;
+    if (directory.temperature)
+      sampling.temperature = *directory.temperature;
+    if (directory.topK)
+      sampling.topK = *directory.topK;
+    if (directory.topP)
+      sampling.topP = *directory.topP;
+    if (directory.minP)
+      sampling.minP = *directory.minP;
+    if (directory.repetitionPenalty)
+      sampling.repetitionPenalty = *directory.repetitionPenalty;
+    if (std::string error; !samplingFlags.applyTo(sampling, error))
+      return fail(error);
     if (!ignoreEos) {
       options.eosTokenIds = directory.eosTokenIds;
       options.padTokenId = directory.padTokenId;

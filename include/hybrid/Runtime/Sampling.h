@@ -23,7 +23,7 @@ struct SamplingOptions {
   /// false: greedy (the arg-max); the warpers below then do nothing.
   bool doSample = false;
   double temperature = 1.0; ///< > 0
-  int64_t topK = 0;         ///< 0: off
+  int64_t topK = 50;        ///< 0: off; 50 is HF's GenerationConfig default
   double topP = 1.0;        ///< (0, 1]; 1: off
   double minP = 0.0;        ///< [0, 1]; 0: off
   /// HF's CTRL penalty (> 0; 1: off): a seen id's logit is divided by it

@@ -24,6 +24,12 @@ struct ModelDirectory {
   /// when there is no generation config), and its pad_token_id.
   std::vector<int64_t> eosTokenIds;
   std::optional<int64_t> padTokenId;
+  /// The sampling defaults generation_config.json sets (HF's do_sample,
+  /// temperature, top_k, top_p, min_p, repetition_penalty), each checked
+  /// for range; absent or null: not set.
+  std::optional<bool> doSample;
+  std::optional<double> temperature, topP, minP, repetitionPenalty;
+  std::optional<int64_t> topK;
 };
 
 /// Whether `path` is a directory (a checkpoint directory, not a file).
