@@ -52,6 +52,14 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
     error = config.error;
     return nullptr;
   }
+  // cap · tanh(x / cap): a cap of 0 is NaN in HF too (null turns it off).
+  for (auto [key, cap] : {std::pair{"attn_logit_softcapping", attnCap},
+                          std::pair{"final_logit_softcapping", finalCap}})
+    if (cap && !(*cap > 0)) {
+      error = config.file() + ": '" + key + "' must be positive or null, got " +
+              std::to_string(*cap);
+      return nullptr;
+    }
   // The scores are scaled by its inverse square root.
   if (!(scalar > 0)) {
     error = config.file() + ": 'query_pre_attn_scalar' must be positive, got " +
