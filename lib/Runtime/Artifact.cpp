@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace mlir::hybrid;
@@ -120,6 +121,15 @@ bool mlir::hybrid::writeArtifact(const std::string &path, const ModelInterface &
   char header[160];
   std::snprintf(header, sizeof header, "%s %zu %zu %016" PRIx64 "\n",
                 key.empty() ? "-" : key.c_str(), manifest.size(), code.size(), checksum);
+  // Written beside the target and renamed over it, so a reader never sees
+  // half a file; a target that exists and is not a regular file (a device,
+  // a pipe) would be replaced by the rename, so it is refused.
+  struct stat target;
+  if (stat(path.c_str(), &target) == 0 && !S_ISREG(target.st_mode)) {
+    error = path + ": not a regular file (a device, pipe or directory); write the "
+                   "artifact to a file";
+    return false;
+  }
   const std::string temporary = path + ".tmp" + std::to_string(getpid());
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);

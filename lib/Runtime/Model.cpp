@@ -87,9 +87,13 @@ std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
         return nullptr;
       }
   std::unique_ptr<Session> session(new Session(*this, batch));
+  // Every state tensor lives twice during a call (the state passed in and
+  // the next state returned: 2 × 4 bytes an element), all of them together.
+  MemoryBudget stateBudget;
   for (const ProgramArgument &arg : step->arguments)
     if (arg.kind == ArgumentKind::State) {
-      if (!checkAllocation(arg.shape, 4, "session state '" + arg.name + "'", error))
+      if (!checkAllocation(arg.shape, 8, "session state '" + arg.name + "' (with its next value)",
+                           error, &stateBudget))
         return nullptr;
       session->layout.push_back({arg.name, arg.shape, arg.dtype, arg.initialWeight});
     }

@@ -23,6 +23,7 @@
 
 #include "hybrid/Compiler/ModelCompiler.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
+#include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Frontend/ImportedLocations.h"
 #include "hybrid/Support/Checkpoint.h"
@@ -109,6 +110,20 @@ int fail(const std::string &message) {
 
 } // namespace
 
+/// Flushes `out` and keeps it; false with `error` naming the file when a
+/// write failed (a full disk or /dev/full), instead of LLVM's fatal "IO
+/// failure on output stream" when the stream closes.
+bool finishOutput(llvm::ToolOutputFile &out, const std::string &path, std::string &error) {
+  out.os().flush();
+  if (out.os().has_error()) {
+    error = path + ": write failed (" + out.os().error().message() + ")";
+    out.os().clear_error();
+    return false;
+  }
+  out.keep();
+  return true;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   // --mlir-print-debuginfo and friends for --emit=hybrid|linalg.
@@ -144,13 +159,13 @@ int main(int argc, char **argv) {
   if ((emit == Emit::Obj || emit == Emit::SharedLib || emit == Emit::Module) &&
       outputFile == "-")
     return fail("--emit=obj, --emit=shared-lib and --emit=module need -o FILE");
+  // The bounds hybrid-run and the runtime's newSession use, for every --emit.
+  if (batchSize < 1 || batchSize > 4096)
+    return fail("--batch must be in [1, 4096], got " + std::to_string(batchSize));
   if (emit == Emit::Module) {
     if (!isModel)
       return fail(inputFile + ": --emit=module compiles a model (a config.json, a "
                               "hybrid model JSON or a checkpoint directory)");
-    // The bounds hybrid-run and the runtime's newSession use.
-    if (batchSize < 1 || batchSize > 4096)
-      return fail("--batch must be in [1, 4096], got " + std::to_string(batchSize));
     if (maxTokens < 1 || maxTokens > (int64_t(1) << 24))
       return fail("--max-tokens must be in [1, 2^24], got " + std::to_string(maxTokens));
     ArtifactOptions options;
@@ -196,6 +211,8 @@ int main(int argc, char **argv) {
     module = parseSourceFile<ModuleOp>(sourceMgr, &context);
     if (!module)
       return fail(inputFile + " is not valid IR (see the errors above)");
+    if (failed(verifyNoCallCycles(*module)))
+      return fail(inputFile + " is not valid IR (see the errors above)");
   }
 
   // A progress line on stderr: lowering and LLVM take seconds for a model.
@@ -236,7 +253,8 @@ int main(int argc, char **argv) {
     if (!out)
       return fail(error);
     module->print(out->os());
-    out->keep();
+    if (!finishOutput(*out, outputFile, error))
+      return fail(error);
     return 0;
   }
 
@@ -250,7 +268,8 @@ int main(int argc, char **argv) {
     if (!out)
       return fail(error);
     llvmModule->print(out->os(), nullptr);
-    out->keep();
+    if (!finishOutput(*out, outputFile, error))
+      return fail(error);
     return 0;
   }
   if (emit == Emit::Obj) {

@@ -59,7 +59,17 @@ int main(int argc, char **argv) {
     llvm::errs() << "hybrid-opt: error: " << errorMessage << "\n";
     return EXIT_FAILURE;
   }
-  if (mlir::failed(mlir::MlirOptMain(output->os(), std::move(input), registry, config)))
+  const bool ok = mlir::succeeded(mlir::MlirOptMain(output->os(), std::move(input), registry, config));
+  // A failed write (a full disk, /dev/full) is one line naming the file,
+  // not LLVM's fatal "IO failure on output stream" when the stream closes.
+  output->os().flush();
+  if (output->os().has_error()) {
+    llvm::errs() << "hybrid-opt: error: " << outputFilename << ": write failed ("
+                 << output->os().error().message() << ")\n";
+    output->os().clear_error();
+    return EXIT_FAILURE;
+  }
+  if (!ok)
     return EXIT_FAILURE;
   output->keep();
   return EXIT_SUCCESS;

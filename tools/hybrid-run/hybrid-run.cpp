@@ -555,6 +555,8 @@ int main(int argc, char **argv) {
     // Parsing also verifies: invalid IR has been reported above.
     if (!module)
       return fail(inputFile + " is not valid IR (see the errors above)");
+    if (failed(verifyNoCallCycles(*module)))
+      return fail(inputFile + " is not valid IR (see the errors above)");
   }
 
   // Find the function: the one named, or the only public one (private

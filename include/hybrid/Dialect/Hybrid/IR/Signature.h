@@ -24,6 +24,7 @@
 #define HYBRID_DIALECT_HYBRID_IR_SIGNATURE_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <string>
@@ -89,6 +90,11 @@ FunctionSignatureRoles readSignature(func::FuncOp func);
 
 /// Whether `name` is an attribute of the signature (dropped before LLVM).
 bool isSignatureAttribute(llvm::StringRef name);
+
+/// Fails, with an error on the call, when a function of `module` can call
+/// itself (directly or through others): there is no control flow to end a
+/// recursion, so the tools refuse it before running (CallCycles.cpp).
+LogicalResult verifyNoCallCycles(ModuleOp module);
 
 } // namespace mlir::hybrid
 
