@@ -15,6 +15,7 @@
 #include "ModelBuilder.h"
 
 #include <cmath>
+#include <sstream>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -61,9 +62,12 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
       return nullptr;
     }
   // The scores are scaled by its inverse square root.
-  if (!(scalar > 0)) {
-    error = config.file() + ": 'query_pre_attn_scalar' must be positive, got " +
-            std::to_string(scalar);
+  const float scoreScale = float(1.0 / std::sqrt(scalar));
+  if (!(scalar > 0) || !std::isfinite(scoreScale) || !(scoreScale > 0)) {
+    std::ostringstream got;
+    got << scalar;
+    error = config.file() + ": 'query_pre_attn_scalar' must be positive, with its inverse "
+                            "square root a float32 above 0, got " + got.str();
     return nullptr;
   }
   if (act != "gelu_pytorch_tanh") {

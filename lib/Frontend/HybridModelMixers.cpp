@@ -37,6 +37,9 @@ bool HybridModelImporter::attention(JsonFields &f, const std::string &prefix,
   if (headDim < 1)
     return f.fail(f.pathOf("heads"), "leaves no head_dim for hidden_size " +
                                          std::to_string(hidden));
+  if (!f.has("head_dim") && hidden % heads != 0)
+    return f.fail(f.pathOf("heads"), "must divide hidden_size (" + std::to_string(hidden) +
+                                         "), or give head_dim");
   if (ropeTheta && headDim % 2 != 0)
     return f.fail(f.pathOf("heads"), "leaves an odd head_dim (" + std::to_string(headDim) +
                                          ") for hidden_size " + std::to_string(hidden) +

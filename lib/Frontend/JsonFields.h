@@ -52,6 +52,11 @@ public:
   /// Fails on the first key no getter asked for.
   bool noOtherFields();
 
+  /// Whether `key` is present (not null).
+  bool has(llvm::StringRef key) const {
+    const llvm::json::Value *v = object.get(key);
+    return v && v->kind() != llvm::json::Value::Null;
+  }
   /// Records "`path`: `message`" as the error; returns false.
   bool fail(const std::string &fieldPath, const std::string &message);
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 #include <set>
@@ -25,11 +27,17 @@ std::vector<double> softmax(const std::vector<double> &scores) {
   return probs;
 }
 
+/// `value` with every digit it has (1.0000001 stays that, 0.1 stays 0.1).
 std::string number(double value) {
-  std::string text = std::to_string(value);
-  text.erase(text.find_last_not_of('0') + 1);
-  if (!text.empty() && text.back() == '.')
-    text.pop_back();
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  // The shortest form that reads back the same.
+  for (int digits = 1; digits < 17; ++digits) {
+    char shorter[32];
+    std::snprintf(shorter, sizeof shorter, "%.*g", digits, value);
+    if (std::strtod(shorter, nullptr) == value)
+      return shorter;
+  }
   return text;
 }
 } // namespace

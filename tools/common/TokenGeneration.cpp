@@ -34,6 +34,15 @@ int mlir::hybrid::generateTokens(Model &model, const GenerationOptions &options)
     return fail(error);
 
   const int64_t batch = prompt.dim(0), promptLength = prompt.dim(1);
+  // The ids generation may write must be tokens of the model.
+  for (int64_t id : options.eosTokenIds)
+    if (id >= model.vocabSize())
+      return fail("end-of-sequence id " + std::to_string(id) + " (eos_token_id, or --eos) is "
+                  "outside the vocabulary [0, " + std::to_string(model.vocabSize()) + ")");
+  if (options.padTokenId && *options.padTokenId >= model.vocabSize())
+    return fail("padding id " + std::to_string(*options.padTokenId) +
+                " (pad_token_id) is outside the vocabulary [0, " +
+                std::to_string(model.vocabSize()) + ")");
   // The last token is never fed back: P + N - 1 positions must fit.
   if (promptLength + options.tokens - 1 > model.maxTokens())
     return fail("a prompt of " + std::to_string(promptLength) + " tokens and --generate=" +

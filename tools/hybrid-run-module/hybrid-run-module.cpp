@@ -185,6 +185,8 @@ int main(int argc, char **argv) {
   if (output.size() && output[0] != '@')
     return fail("--output=" + output + ": expected @file.npy");
 
+  if (seed >= 0 && !weightsFile.empty())
+    return fail("give --weights or --random-weights, not both");
   if (samplingFlags.any() && generate == 0)
     return fail("--do-sample and the other sampling flags need --generate=N");
   if (generate > 0) {

@@ -176,7 +176,13 @@ bool checkArgument(unsigned index, Type type, const HostTensor &value,
     error = prefix + "only ranked tensor arguments are supported";
     return false;
   }
-  bool wantFloat = isa<FloatType>(tensorType.getElementType());
+  Type element = tensorType.getElementType();
+  if (!isa<FloatType>(element) && !isa<IntegerType>(element)) {
+    error = prefix + "elements of type " + typeToString(element) +
+            " are not supported (floats and integers are)";
+    return false;
+  }
+  bool wantFloat = isa<FloatType>(element);
   if (wantFloat != value.isFloat()) {
     error = prefix + "expected " + (wantFloat ? "floating-point" : "integer") +
             " elements, got " + stringifyDType(value.dtype());
