@@ -565,6 +565,26 @@ int main(int argc, char **argv) {
       return fail(inputFile + " is not valid IR (see the errors above)");
   }
 
+  // Every value the IR makes must fit in memory (a tensor.empty or a
+  // constant of 10^10 elements aborted in an allocation).
+  {
+    std::string sizeError;
+    module->walk([&](Operation *op) {
+      for (Type type : op->getResultTypes()) {
+        auto tensor = dyn_cast<RankedTensorType>(type);
+        if (!sizeError.empty() || !tensor || !tensor.hasStaticShape())
+          continue;
+        if (!checkAllocation(std::vector<int64_t>(tensor.getShape().begin(),
+                                                  tensor.getShape().end()),
+                             8, opPrefix(op) + "its result " + typeToString(type), sizeError))
+          return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (!sizeError.empty())
+      return fail(sizeError);
+  }
+
   // Find the function: the one named, or the only public one (private
   // functions are callees, such as outlined layers).
   std::vector<func::FuncOp> candidates;
@@ -704,6 +724,13 @@ int main(int argc, char **argv) {
     return std::chrono::duration<double>(to - from).count();
   };
   if (target == Target::CPU) {
+    // Rank-0 tensors cross the C interface wrongly (the call crashed): they
+    // are refused until the interface handles them.
+    for (Type type : llvm::concat<const Type>(func.getArgumentTypes(), func.getResultTypes()))
+      if (auto tensor = dyn_cast<RankedTensorType>(type); tensor && tensor.getRank() == 0)
+        return fail("@" + func.getName().str() + " takes or returns a rank-0 tensor (" +
+                    typeToString(type) + "), which --target=cpu does not support yet; "
+                    "use a 1-element tensor, or --target=reference");
     // A progress line: compiling a whole model takes seconds.
     unsigned numOps = 0;
     func.walk([&](Operation *) { ++numOps; });
