@@ -184,6 +184,11 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
       return f.fail("pattern", "must not be empty");
     if (!f.integer("num_layers", std::nullopt, numLayers))
       return false;
+    // Entries past num_layers would never be built: a mistake, not a no-op.
+    if (int64_t(pattern->size()) > numLayers)
+      return f.fail("pattern", "has " + std::to_string(pattern->size()) +
+                                   " entries, more than num_layers (" +
+                                   std::to_string(numLayers) + ")");
   } else {
     if (layers->empty())
       return f.fail("layers", "must not be empty");

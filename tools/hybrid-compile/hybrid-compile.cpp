@@ -153,7 +153,8 @@ int main(int argc, char **argv) {
     inputFile = directory.config;
   }
   const bool isModel = llvm::StringRef(inputFile).ends_with(".json");
-  if (!isModel && !llvm::StringRef(inputFile).ends_with(".mlir"))
+  // "-": MLIR text on stdin, as hybrid-opt and hybrid-run read it.
+  if (!isModel && !llvm::StringRef(inputFile).ends_with(".mlir") && inputFile != "-")
     return fail(inputFile + ": expected a .mlir file, a model's config.json or "
                             "a checkpoint directory");
   if ((emit == Emit::Obj || emit == Emit::SharedLib || emit == Emit::Module) &&
