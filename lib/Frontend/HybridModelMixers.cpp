@@ -315,6 +315,12 @@ bool HybridModelImporter::parallel(JsonFields &f, const std::string &prefix,
     const Object *inner = (*mixers)[k].getAsObject();
     if (!inner)
       return f.fail(path, "must be an object");
+    // A branch's output is summed: rel_attention's memory (its second
+    // result) would be dropped, so it cannot be a branch.
+    if (const llvm::json::Value *type = inner->get("type");
+        type && type->getAsString() && *type->getAsString() == "rel_attention")
+      return f.fail(path + ".type", "rel_attention cannot be a parallel branch (its "
+                                    "memory would be dropped); use it as a layer's mixer");
     Value part;
     if (!mixer(*inner, path, prefix + std::to_string(k) + ".", x, part))
       return false;

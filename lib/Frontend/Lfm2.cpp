@@ -113,7 +113,10 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
     return fail("conv_L_cache must be at least 2, got " + std::to_string(kernel));
   // Which layers attend: layer_types, else full_attn_idxs, else all.
   std::vector<bool> attention(layers, true);
-  if (!layerTypes.empty()) {
+  // An empty list is a list with the wrong count (HF indexes it per layer);
+  // only an absent or null one falls back.
+  const llvm::json::Value *typesValue = config.json().get("layer_types");
+  if (!layerTypes.empty() || (typesValue && typesValue->kind() != llvm::json::Value::Null)) {
     if (int64_t(layerTypes.size()) != layers)
       return fail("'layer_types' has " + std::to_string(layerTypes.size()) +
                   " entries for " + std::to_string(layers) + " layers");
