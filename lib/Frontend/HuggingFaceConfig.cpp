@@ -1,11 +1,11 @@
 //===- HuggingFaceConfig.cpp - Reading fields of a config.json ------------===//
 
 #include "HuggingFaceConfig.h"
-
-#include <sstream>
+#include "FieldLimits.h"
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 using namespace mlir::hybrid::frontend;
 
@@ -17,19 +17,6 @@ bool HuggingFaceConfig::fail(const char *key, const std::string &expected) {
   return false;
 }
 
-namespace {
-/// The largest value an integer field may have: far above any real model
-/// (vocabularies of 2^18, contexts of 2^23), low enough that products of
-/// a few such sizes stay far from int64 and every allocation is checked
-/// against memory rather than overflowing first.
-constexpr int64_t kMaxSize = int64_t(1) << 26;
-/// Layer counts build one layer of IR each: bounded much lower.
-constexpr int64_t kMaxLayers = 4096;
-
-int64_t limitOf(llvm::StringRef key) {
-  return key.ends_with("layers") || key == "n_layer" ? kMaxLayers : kMaxSize;
-}
-} // namespace
 
 bool HuggingFaceConfig::integerAtLeast(const char *key, int64_t fallback,
                                        int64_t minimum, const char *expected,
@@ -42,7 +29,7 @@ bool HuggingFaceConfig::integerAtLeast(const char *key, int64_t fallback,
   std::optional<int64_t> v = value->getAsInteger();
   if (!v || *v < minimum)
     return fail(key, expected);
-  if (const int64_t limit = limitOf(key); *v > limit)
+  if (const int64_t limit = fieldLimit(key); *v > limit)
     return fail(key, std::string(expected) + " at most " + std::to_string(limit) +
                          " (the importer's limit)");
   out = *v;

@@ -1,6 +1,7 @@
 //===- JsonFields.cpp - Reading a JSON object with path-named errors ------===//
 
 #include "JsonFields.h"
+#include "FieldLimits.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -43,11 +44,8 @@ bool JsonFields::integer(llvm::StringRef key, std::optional<int64_t> fallback,
     out = *fallback;
     return true;
   }
-  // Bounded like config.json's sizes (HuggingFaceConfig.cpp): sizes at
-  // most 2^26; layer and step counts, which build or run one layer each, at
-  // most 4096.
-  const int64_t max =
-      key.ends_with("layers") || key == "steps" ? int64_t(4096) : int64_t(1) << 26;
+  // Bounded as config.json's fields are (FieldLimits.h).
+  const int64_t max = fieldLimit(key);
   std::optional<int64_t> v = value->getAsInteger();
   if (!v || *v < min || *v > max)
     return wrongType(key, "an integer in [" + std::to_string(min) + ", " +

@@ -120,6 +120,10 @@ std::vector<double> Sampler::distribution(const float *logits, int64_t vocab,
 }
 
 int64_t Sampler::next(const float *logits, int64_t vocab, const std::vector<int64_t> &seen) {
+  // Plain greedy decoding, every step: the arg-max of the logits as they
+  // are, without copying the vocabulary.
+  if (!options.doSample && options.repetitionPenalty == 1.0)
+    return std::max_element(logits, logits + vocab) - logits;
   const std::vector<double> s = scores(logits, vocab, seen);
   if (!options.doSample)
     return std::max_element(s.begin(), s.end()) - s.begin();

@@ -121,7 +121,7 @@ bool mlir::hybrid::openModelDirectory(const std::string &dir, ModelDirectory &ou
       error = source + ": 'do_sample' must be true or false";
       return false;
     }
-    out.doSample = v->boolean;
+    out.sampling.doSample = v->boolean;
   }
   if (const json::Value *v = json.get("top_k"); v && !v->isNull()) {
     std::optional<int64_t> k = v->asInteger();
@@ -129,11 +129,12 @@ bool mlir::hybrid::openModelDirectory(const std::string &dir, ModelDirectory &ou
       error = source + ": 'top_k' must be a non-negative integer";
       return false;
     }
-    out.topK = *k;
+    out.sampling.topK = *k;
   }
   const double inf = std::numeric_limits<double>::infinity();
-  return number("temperature", out.temperature, 0, true, inf, "(0, inf)") &&
-         number("top_p", out.topP, 0, true, 1, "(0, 1]") &&
-         number("min_p", out.minP, 0, false, 1, "[0, 1]") &&
-         number("repetition_penalty", out.repetitionPenalty, 0, true, inf, "(0, inf)");
+  SamplingSettings &sampling = out.sampling;
+  return number("temperature", sampling.temperature, 0, true, inf, "(0, inf)") &&
+         number("top_p", sampling.topP, 0, true, 1, "(0, 1]") &&
+         number("min_p", sampling.minP, 0, false, 1, "[0, 1]") &&
+         number("repetition_penalty", sampling.repetitionPenalty, 0, true, inf, "(0, inf)");
 }

@@ -91,21 +91,25 @@ bool mlir::hybrid::takeSamplingFlags(int &argc, char **argv, SamplingFlags &flag
   return true;
 }
 
+void mlir::hybrid::applySettings(const SamplingSettings &s, SamplingOptions &options) {
+  if (s.doSample)
+    options.doSample = *s.doSample;
+  if (s.temperature)
+    options.temperature = *s.temperature;
+  if (s.topP)
+    options.topP = *s.topP;
+  if (s.minP)
+    options.minP = *s.minP;
+  if (s.topK)
+    options.topK = *s.topK;
+  if (s.repetitionPenalty)
+    options.repetitionPenalty = *s.repetitionPenalty;
+  if (s.seed)
+    options.seed = *s.seed;
+}
+
 bool SamplingFlags::applyTo(SamplingOptions &options, std::string &error) const {
-  if (doSample)
-    options.doSample = *doSample;
-  if (temperature)
-    options.temperature = *temperature;
-  if (topP)
-    options.topP = *topP;
-  if (minP)
-    options.minP = *minP;
-  if (topK)
-    options.topK = *topK;
-  if (repetitionPenalty)
-    options.repetitionPenalty = *repetitionPenalty;
-  if (seed)
-    options.seed = *seed;
+  applySettings(*this, options);
   if ((temperature || topP || minP || topK) && !options.doSample) {
     error = "--temperature, --top-k, --top-p and --min-p shape sampling: add --do-sample "
             "(greedy decoding would ignore them)";

@@ -12,6 +12,7 @@
 #define HYBRID_TOOLS_SAMPLINGFLAGS_H
 
 #include "hybrid/Runtime/Sampling.h"
+#include "hybrid/Support/ModelDirectory.h"
 
 #include <optional>
 #include <string>
@@ -21,14 +22,13 @@ namespace mlir::hybrid {
 /// The lines --help prints for the flags.
 extern const char *const kSamplingFlagsHelp;
 
-/// The sampling flags given on the command line; absent ones keep the
-/// defaults they are applied to.
-struct SamplingFlags {
-  std::optional<bool> doSample; ///< --do-sample, --do-sample=true|false
-  std::optional<double> temperature, topP, minP, repetitionPenalty;
-  std::optional<int64_t> topK;
-  std::optional<uint64_t> seed;
+/// `options` with what `settings` sets on top (no range checks).
+void applySettings(const SamplingSettings &settings, SamplingOptions &options);
 
+/// The sampling flags given on the command line (`--do-sample` or
+/// `--do-sample=true|false`, ...); absent ones keep the defaults they are
+/// applied to.
+struct SamplingFlags : SamplingSettings {
   bool any() const {
     return doSample || temperature || topP || minP || repetitionPenalty || topK || seed;
   }

@@ -393,20 +393,8 @@ int main(int argc, char **argv) {
     GenerateOptions options;
     // HF's defaults, then the checkpoint's generation_config.json, then the
     // flags.
-    SamplingOptions &sampling = options.sampling;
-    if (directory.doSample)
-      sampling.doSample = *directory.doSample;
-    if (directory.temperature)
-      sampling.temperature = *directory.temperature;
-    if (directory.topK)
-      sampling.topK = *directory.topK;
-    if (directory.topP)
-      sampling.topP = *directory.topP;
-    if (directory.minP)
-      sampling.minP = *directory.minP;
-    if (directory.repetitionPenalty)
-      sampling.repetitionPenalty = *directory.repetitionPenalty;
-    if (std::string error; !samplingFlags.applyTo(sampling, error))
+    applySettings(directory.sampling, options.sampling);
+    if (std::string error; !samplingFlags.applyTo(options.sampling, error))
       return fail(error);
     if (!ignoreEos) {
       options.eosTokenIds = directory.eosTokenIds;
@@ -566,17 +554,21 @@ int main(int argc, char **argv) {
   }
 
   // Every value the IR makes must fit in memory (a tensor.empty or a
-  // constant of 10^10 elements aborted in an allocation).
+  // constant of 10^10 elements aborted in an allocation). The memory is
+  // measured once; checkAllocation words the refusal.
   {
+    const double available = availableMemoryBytes();
     std::string sizeError;
     module->walk([&](Operation *op) {
       for (Type type : op->getResultTypes()) {
         auto tensor = dyn_cast<RankedTensorType>(type);
-        if (!sizeError.empty() || !tensor || !tensor.hasStaticShape())
+        if (!tensor || !tensor.hasStaticShape())
           continue;
-        if (!checkAllocation(std::vector<int64_t>(tensor.getShape().begin(),
-                                                  tensor.getShape().end()),
-                             8, opPrefix(op) + "its result " + typeToString(type), sizeError))
+        const std::vector<int64_t> shape(tensor.getShape().begin(), tensor.getShape().end());
+        std::optional<int64_t> bytes = checkedByteCount(shape, 8);
+        if ((!bytes || double(*bytes) > available) &&
+            !checkAllocation(shape, 8, opPrefix(op) + "its result " + typeToString(type),
+                             sizeError))
           return WalkResult::interrupt();
       }
       return WalkResult::advance();

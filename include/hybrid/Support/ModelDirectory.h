@@ -17,6 +17,17 @@
 
 namespace mlir::hybrid {
 
+/// Sampling settings by HF's names (do_sample, temperature, top_k, top_p,
+/// min_p, repetition_penalty) and a seed; unset ones keep the defaults they
+/// are applied to. What generation_config.json sets, and what the tools'
+/// flags set on top (tools/common/SamplingFlags.h).
+struct SamplingSettings {
+  std::optional<bool> doSample;
+  std::optional<double> temperature, topP, minP, repetitionPenalty;
+  std::optional<int64_t> topK;
+  std::optional<uint64_t> seed;
+};
+
 struct ModelDirectory {
   std::string config;  ///< DIR/config.json
   std::string weights; ///< the .safetensors file or the index; empty if none
@@ -24,12 +35,9 @@ struct ModelDirectory {
   /// when there is no generation config), and its pad_token_id.
   std::vector<int64_t> eosTokenIds;
   std::optional<int64_t> padTokenId;
-  /// The sampling defaults generation_config.json sets (HF's do_sample,
-  /// temperature, top_k, top_p, min_p, repetition_penalty), each checked
-  /// for range; absent or null: not set.
-  std::optional<bool> doSample;
-  std::optional<double> temperature, topP, minP, repetitionPenalty;
-  std::optional<int64_t> topK;
+  /// The sampling defaults generation_config.json sets, each checked for
+  /// range; absent or null: not set.
+  SamplingSettings sampling;
 };
 
 /// Whether `path` is a directory (a checkpoint directory, not a file).
