@@ -42,7 +42,7 @@ OwningOpRef<ModuleOp> frontend::importBamba(MLIRContext *context,
       !config.positiveOrNull("num_key_value_heads", heads, heads, kvHeads) ||
       !config.positive("head_dim", hidden / heads, headDim) ||
       !config.number("mamba_expand", 2, expand) ||
-      !config.number("rms_norm_eps", 1e-5, eps) ||
+      !config.epsilon("rms_norm_eps", 1e-5, eps) ||
       !config.boolean("attention_bias", false, attnBias) ||
       !config.boolean("mlp_bias", false, mlpBias) ||
       !config.boolean("tie_word_embeddings", false, tied) ||

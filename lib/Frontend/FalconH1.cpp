@@ -48,7 +48,7 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
       !config.positiveOrNull("num_key_value_heads", 8, heads, kvHeads) ||
       !config.positive("head_dim", hidden / heads, headDim) ||
       !config.number("mamba_expand", 2, expand) ||
-      !config.number("rms_norm_eps", 1e-5, eps) ||
+      !config.epsilon("rms_norm_eps", 1e-5, eps) ||
       !config.number("embedding_multiplier", 1.0, embedScale) ||
       !config.number("lm_head_multiplier", 1.0, headScale) ||
       !config.number("key_multiplier", 1.0, keyScale) ||

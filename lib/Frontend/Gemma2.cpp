@@ -40,7 +40,7 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
       !config.positive("head_dim", 256, headDim) ||
       !config.positive("vocab_size", 256000, vocab) ||
       !config.positive("sliding_window", 4096, window) ||
-      !config.number("rms_norm_eps", 1e-6, eps) ||
+      !config.epsilon("rms_norm_eps", 1e-6, eps) ||
       // transformers 5 changed the default from 224 to 256.
       !config.number("query_pre_attn_scalar",
                      config.transformersMajor() >= 5 ? 256 : 224, scalar) ||

@@ -54,7 +54,7 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
       !config.nonNegative("num_local_experts", 8, experts) ||
       !config.positive("num_experts_per_tok", 2, topK) ||
       !config.number("mamba_expand", 2, expand) ||
-      !config.number("rms_norm_eps", 1e-6, eps) ||
+      !config.epsilon("rms_norm_eps", 1e-6, eps) ||
       !config.number("embedding_multiplier", 1.0, embedScale) ||
       !config.number("logits_scaling", 1.0, logitsScale) ||
       !config.number("residual_multiplier", 1.0, residualScale) ||

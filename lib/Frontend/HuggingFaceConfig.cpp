@@ -46,6 +46,11 @@ bool HuggingFaceConfig::nonNegative(const char *key, int64_t fallback,
   return integerAtLeast(key, fallback, 0, "a non-negative integer", out);
 }
 
+bool HuggingFaceConfig::convWidth(const char *key, int64_t fallback,
+                                  int64_t &out) {
+  return integerAtLeast(key, fallback, 2, "an integer >= 2", out);
+}
+
 bool HuggingFaceConfig::autoOrPositive(const char *key, int64_t autoValue,
                                        int64_t &out) {
   const llvm::json::Value *value = object.get(key);
@@ -131,9 +136,17 @@ bool HuggingFaceConfig::number(const char *key, double fallback, double &out) {
     return true;
   }
   std::optional<double> v = numberOf(*value);
-  if (!v || !std::isfinite(*v))
-    return fail(key, "a finite number");
+  if (!v || !(std::fabs(*v) <= double(std::numeric_limits<float>::max())))
+    return fail(key, "a finite number within f32's range");
   out = *v;
+  return true;
+}
+
+bool HuggingFaceConfig::epsilon(const char *key, double fallback, double &out) {
+  if (!number(key, fallback, out))
+    return false;
+  if (!(out >= 0))
+    return fail(key, "a number >= 0");
   return true;
 }
 

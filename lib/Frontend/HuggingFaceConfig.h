@@ -27,10 +27,18 @@ public:
   bool positive(const char *key, int64_t fallback, int64_t &out);
   /// An integer ≥ 0 (layer offsets, token ids), or `fallback` when absent.
   bool nonNegative(const char *key, int64_t fallback, int64_t &out);
+  /// A causal convolution's width, at least 2: the importers carry its last
+  /// width − 1 inputs as state, which a width of 1 would leave empty.
+  bool convWidth(const char *key, int64_t fallback, int64_t &out);
   /// "auto" (or absent): `autoValue`; else a positive integer (Mamba's
   /// time_step_rank, Jamba's mamba_dt_rank).
   bool autoOrPositive(const char *key, int64_t autoValue, int64_t &out);
+  /// A finite number within f32's range (every such value becomes an f32
+  /// attribute; a larger one would silently become infinity).
   bool number(const char *key, double fallback, double &out);
+  /// A normalisation epsilon: a number >= 0 within f32's range (a negative
+  /// one makes the norm NaN for small rows).
+  bool epsilon(const char *key, double fallback, double &out);
   /// A width given as `key` (a number, `fallback` when absent) times
   /// `hidden`, Mamba's expand: HF's int(key · hidden_size), which must be in
   /// [1, 2^26] like every size.

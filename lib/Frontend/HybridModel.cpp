@@ -68,6 +68,7 @@ bool HybridModelImporter::layer(const Object &object, const std::string &path,
     layerMemory = m.stateInput("memory." + layerIndex, {m.batch, memoryRows, width});
   }
   if (mixerType && mixerType->getAsString() == llvm::StringRef("rel_attention")) {
+    hasRelAttention = true;
     // Generating: a shift register of exactly memory_length rows (the rows
     // not filled yet are hidden by the mixer), carried as session state.
     const bool carried = m.carryState && memoryLength > 0;
@@ -243,8 +244,15 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(body);
     Value next;
+    const size_t memoriesBefore = newMemories.size();
     if (!stack(layers, pattern, numLayers, state, next))
       return false;
+    // A memory written inside the loop would be a value of one step, not of
+    // the call (and each step would need its own).
+    if (newMemories.size() != memoriesBefore)
+      return f.fail("recurrence",
+                    "depth recurrence (Universal Transformer) cannot repeat a layer "
+                    "that keeps memory between calls (memory, rel_attention)");
     SmallVector<Value> yielded{next};
     if (threshold) {
       // p = sigmoid(halt(state)) per position, from the step's input as in
@@ -259,6 +267,10 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
     YieldOp::create(b, loc, yielded);
     h = depth.getResult();
   }
+  if (memoryLength > 0 && !hasRelAttention)
+    return f.fail("memory_length",
+                  "only rel_attention layers (Transformer-XL) keep memory_length rows; "
+                  "this model has none");
   if (finalNorm)
     h = norm(h, "final_norm");
   if (output == "hidden_states") {

@@ -86,6 +86,8 @@ private:
   double normEps = 1e-5;
   /// Transformer-XL: rows of memory given (m) and kept (memory_length).
   int64_t memoryRows = 0, memoryLength = 0;
+  /// Whether any layer is rel_attention (the only reader of memory_length).
+  bool hasRelAttention = false;
   std::vector<Value> newMemories;
   /// The memory input of the layer being built (null: none given).
   Value layerMemory;

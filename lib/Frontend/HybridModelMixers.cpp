@@ -222,7 +222,7 @@ bool HybridModelImporter::mamba(JsonFields &f, const std::string &prefix,
   int64_t state, kernel, expand, rank = (hidden + 15) / 16;
   bool bias, convBias, innerNorms;
   if (!f.integer("state", int64_t(16), state) ||
-      !f.integer("conv_kernel", int64_t(4), kernel) ||
+      !f.integer("conv_kernel", int64_t(4), kernel, 2) ||
       !f.integer("expand", int64_t(2), expand) ||
       !f.boolean("bias", false, bias) || !f.boolean("conv_bias", true, convBias) ||
       !f.boolean("inner_norms", false, innerNorms))
@@ -284,7 +284,7 @@ bool HybridModelImporter::linearAttention(JsonFields &f,
 bool HybridModelImporter::conv(JsonFields &f, const std::string &prefix,
                                Value x, Value &out) {
   int64_t kernel;
-  if (!f.integer("kernel", int64_t(4), kernel))
+  if (!f.integer("kernel", int64_t(4), kernel, 2))
     return false;
   // Generation: the last K − 1 inputs carry over, as in a Mamba mixer.
   Value state = m.carryState

@@ -49,8 +49,8 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
       !config.positive("expert_layer_period", 2, expertPeriod) ||
       !config.positive("attn_layer_period", 8, attnPeriod) ||
       !config.positive("mamba_d_state", 16, state) ||
-      !config.positive("mamba_d_conv", 4, kernel) ||
-      !config.number("rms_norm_eps", 1e-6, eps) ||
+      !config.convWidth("mamba_d_conv", 4, kernel) ||
+      !config.epsilon("rms_norm_eps", 1e-6, eps) ||
       // HF's eager and SDPA Jamba attention never window (only its flash
       // path reads sliding_window): the key is checked, then ignored.
       !config.optionalNumber("sliding_window", std::nullopt, window) ||

@@ -6,6 +6,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <limits>
 
 using namespace mlir::hybrid;
 using namespace mlir::hybrid::frontend;
@@ -65,8 +66,12 @@ bool JsonFields::positiveNumber(llvm::StringRef key,
     return true;
   }
   std::optional<double> v = value->getAsNumber();
-  if (!v || !(allowZero ? *v >= 0 : *v > 0))
-    return wrongType(key, allowZero ? "a number >= 0" : "a number > 0");
+  // Every such number becomes an f32 attribute; past f32's range it would
+  // silently become infinity.
+  const bool inRange = v && *v <= double(std::numeric_limits<float>::max());
+  if (!inRange || !(allowZero ? *v >= 0 : *v > 0))
+    return wrongType(key, allowZero ? "a number >= 0 within f32's range"
+                                    : "a number > 0 within f32's range");
   out = *v;
   return true;
 }

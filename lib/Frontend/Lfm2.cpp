@@ -68,9 +68,9 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
       !config.positive("num_hidden_layers", 32, layers) ||
       !config.positive("num_attention_heads", 32, heads) ||
       !config.positive("num_key_value_heads", 8, kvHeads) ||
-      !config.positive("conv_L_cache", 3, kernel) ||
+      !config.convWidth("conv_L_cache", 3, kernel) ||
       !config.positive("block_multiple_of", 256, multipleOf) ||
-      !config.number("norm_eps", 1e-5, eps) ||
+      !config.epsilon("norm_eps", 1e-5, eps) ||
       !config.optionalNumber("block_ffn_dim_multiplier", 1.0, multiplier) ||
       !config.boolean("block_auto_adjust_ff_dim", !moe, autoAdjust) ||
       !config.boolean("conv_bias", false, convBias) ||
@@ -109,8 +109,6 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
     return fail("num_attention_heads (" + std::to_string(heads) +
                 ") must be a multiple of num_key_value_heads (" +
                 std::to_string(kvHeads) + ")");
-  if (kernel < 2)
-    return fail("conv_L_cache must be at least 2, got " + std::to_string(kernel));
   // Which layers attend: layer_types, else full_attn_idxs, else all.
   std::vector<bool> attention(layers, true);
   // An empty list is a list with the wrong count (HF indexes it per layer);

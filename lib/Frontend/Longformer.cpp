@@ -66,7 +66,7 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
       !config.positive("vocab_size", 30522, vocab) ||
       !config.positive("max_position_embeddings", 512, maxPositions) ||
       !config.positive("type_vocab_size", 2, typeVocab) ||
-      !config.number("layer_norm_eps", 1e-12, eps) ||
+      !config.epsilon("layer_norm_eps", 1e-12, eps) ||
       !config.boolean("tie_word_embeddings", true, tied) ||
       !config.string("hidden_act", "gelu", act) ||
       !config.strings("architectures", architectures) ||

@@ -96,12 +96,12 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
       !config.positive("num_hidden_layers", 32, layers) ||
       !config.positive("vocab_size", 50280, vocab) ||
       !config.positive("state_size", 16, state) ||
-      !config.positive("conv_kernel", 4, kernel) ||
-      !config.number("layer_norm_epsilon", 1e-5, eps) ||
+      !config.convWidth("conv_kernel", 4, kernel) ||
+      !config.epsilon("layer_norm_epsilon", 1e-5, eps) ||
       !config.boolean("use_bias", false, useBias) ||
       !config.boolean("use_conv_bias", true, useConvBias) ||
       !config.boolean("tie_word_embeddings", true, tied) ||
-      !config.number("mixer_rms_eps", 1e-6, mixerEps) ||
+      !config.epsilon("mixer_rms_eps", 1e-6, mixerEps) ||
       !config.string("hidden_act", "silu", act)) {
     error = config.error;
     return nullptr;

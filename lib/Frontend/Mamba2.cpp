@@ -159,7 +159,7 @@ bool frontend::readMamba2Keys(HuggingFaceConfig &config, const std::string &type
   if (!config.positive("mamba_n_heads", 128, out.heads) ||
       !config.positive("mamba_n_groups", 1, out.groups) ||
       !config.positive("mamba_d_state", 256, out.state) ||
-      !config.positive("mamba_d_conv", 4, out.kernel) ||
+      !config.convWidth("mamba_d_conv", 4, out.kernel) ||
       !config.positive("mamba_chunk_size", 256, out.chunk) ||
       !config.boolean("mamba_conv_bias", true, out.convBias) ||
       !config.boolean("mamba_proj_bias", false, out.projBias)) {
@@ -202,10 +202,10 @@ OwningOpRef<ModuleOp> frontend::importMamba2(MLIRContext *context,
       !config.positive("head_dim", 64, headDim) ||
       !config.positive("state_size", 128, state) ||
       !config.positive("n_groups", 8, groups) ||
-      !config.positive("conv_kernel", 4, kernel) ||
+      !config.convWidth("conv_kernel", 4, kernel) ||
       !config.positive("chunk_size", 256, chunk) ||
       !config.number("expand", 2, expand) ||
-      !config.number("layer_norm_epsilon", 1e-5, eps) ||
+      !config.epsilon("layer_norm_epsilon", 1e-5, eps) ||
       !config.boolean("use_bias", false, useBias) ||
       !config.boolean("use_conv_bias", true, useConvBias) ||
       !config.boolean("tie_word_embeddings", false, tied) ||

@@ -61,13 +61,13 @@ OwningOpRef<ModuleOp> frontend::importNemotronH(MLIRContext *context,
       !config.positive("mamba_head_dim", 64, mHeadDim) ||
       !config.positive("n_groups", 8, legacy) ||
       !config.positive("mamba_n_groups", legacy, groups) ||
-      !config.positive("conv_kernel", 4, legacy) ||
-      !config.positive("mamba_d_conv", legacy, kernel) ||
+      !config.convWidth("conv_kernel", 4, legacy) ||
+      !config.convWidth("mamba_d_conv", legacy, kernel) ||
       !config.positive("chunk_size", 128, legacy) ||
       !config.positive("mamba_chunk_size", legacy, chunk) ||
       !config.number("time_step_min", 0.001, legacyMin) ||
       !config.number("mamba_dt_min", legacyMin, stepMin) ||
-      !config.number("layer_norm_epsilon", 1e-5, eps) ||
+      !config.epsilon("layer_norm_epsilon", 1e-5, eps) ||
       !config.optionalNumber("sliding_window", std::nullopt, window) ||
       !config.boolean("use_bias", false, useBias) ||
       !config.boolean("use_conv_bias", true, legacyBool) ||

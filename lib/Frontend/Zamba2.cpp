@@ -58,7 +58,7 @@ OwningOpRef<ModuleOp> frontend::importZamba2(MLIRContext *context,
       !config.positive("hidden_size", 2560, hidden) ||
       !config.positive("num_hidden_layers", 54, layers) ||
       !config.positive("mamba_d_state", 64, state) ||
-      !config.positive("mamba_d_conv", 4, kernel) ||
+      !config.convWidth("mamba_d_conv", 4, kernel) ||
       !config.positive("mamba_ngroups", 1, groups) ||
       !config.positive("n_mamba_heads", 8, mHeads) ||
       !config.positive("chunk_size", 256, chunk) ||
@@ -66,7 +66,7 @@ OwningOpRef<ModuleOp> frontend::importZamba2(MLIRContext *context,
       !config.positive("num_mem_blocks", 1, memBlocks) ||
       !config.positive("adapter_rank", 128, rank) ||
       !config.number("mamba_expand", 2, expand) ||
-      !config.number("rms_norm_eps", 1e-5, eps) ||
+      !config.epsilon("rms_norm_eps", 1e-5, eps) ||
       !config.number("time_step_min", 0.001, stepMin) ||
       !config.boolean("add_bias_linear", false, bias) ||
       !config.boolean("use_shared_attention_adapter", false, adapters) ||
