@@ -3,6 +3,7 @@
 #include "TokenGeneration.h"
 
 #include "hybrid/Support/Npy.h"
+#include "hybrid/Support/PrintableText.h"
 
 #include <algorithm>
 #include <chrono>
@@ -21,7 +22,8 @@ double millisecondsSince(std::chrono::steady_clock::time_point start) {
 int mlir::hybrid::generateTokens(Model &model, const GenerationOptions &options) {
   auto fail = [&](const std::string &message) {
     std::fflush(stdout);
-    std::fprintf(stderr, "%s: error: %s\n", options.tool.c_str(), message.c_str());
+    std::fprintf(stderr, "%s: error: %s\n", options.tool.c_str(),
+                 printableText(message).c_str());
     return 1;
   };
   const HostTensor &prompt = options.prompt;

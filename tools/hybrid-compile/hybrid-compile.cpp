@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../common/PrintableErrorStream.h"
 #include "hybrid/Compiler/ModelCompiler.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
@@ -104,7 +105,7 @@ llvm::cl::opt<int64_t> memoryRows(
     llvm::cl::init(0));
 
 int fail(const std::string &message) {
-  llvm::errs() << "hybrid-compile: error: " << message << "\n";
+  errorStream() << "hybrid-compile: error: " << message << "\n";
   return 1;
 }
 
@@ -191,9 +192,9 @@ int main(int argc, char **argv) {
   if (!file)
     return fail(error);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, errorStream());
   // Imported models have no text: their diagnostics name the file and layer.
-  ImportedModelDiagnostics importedDiagnostics(&context);
+  ImportedModelDiagnostics importedDiagnostics(&context, errorStream());
   OwningOpRef<ModuleOp> module;
   if (isModel) {
     ModelInfo info;
@@ -220,12 +221,12 @@ int main(int argc, char **argv) {
   unsigned numOps = 0;
   module->walk([&](Operation *) { ++numOps; });
   if (emit != Emit::Hybrid && (verbose || numOps > 200))
-    llvm::errs() << "hybrid-compile: compiling " << inputFile << " (" << numOps
+    errorStream() << "hybrid-compile: compiling " << inputFile << " (" << numOps
                  << " ops)...\n";
   auto start = std::chrono::steady_clock::now();
   auto report = [&](const char *what) {
     if (verbose)
-      llvm::errs() << llvm::format(
+      errorStream() << llvm::format(
           "hybrid-compile: %s in %.2f s\n", what,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
               .count());

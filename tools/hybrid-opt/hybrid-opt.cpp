@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../common/PrintableErrorStream.h"
 #include "hybrid/Conversion/Passes.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Pipelines/Pipelines.h"
@@ -41,22 +42,22 @@ int main(int argc, char **argv) {
   // bounded before MLIR's recursive parser sees it.
   std::string errorMessage;
   if (inputFilename != "-" && !mlir::hybrid::checkRegularFile(inputFilename, errorMessage)) {
-    llvm::errs() << "hybrid-opt: error: " << errorMessage << "\n";
+    mlir::hybrid::errorStream() << "hybrid-opt: error: " << errorMessage << "\n";
     return EXIT_FAILURE;
   }
   std::unique_ptr<llvm::MemoryBuffer> input = mlir::openInputFile(inputFilename, &errorMessage);
   if (!input) {
-    llvm::errs() << "hybrid-opt: error: " << errorMessage << "\n";
+    mlir::hybrid::errorStream() << "hybrid-opt: error: " << errorMessage << "\n";
     return EXIT_FAILURE;
   }
   if (std::string depthError; !mlir::hybrid::checkIRNestingDepth(input->getBuffer(), depthError)) {
-    llvm::errs() << "hybrid-opt: error: " << inputFilename << ": " << depthError << "\n";
+    mlir::hybrid::errorStream() << "hybrid-opt: error: " << inputFilename << ": " << depthError << "\n";
     return EXIT_FAILURE;
   }
   std::unique_ptr<llvm::ToolOutputFile> output =
       mlir::openOutputFile(outputFilename, &errorMessage);
   if (!output) {
-    llvm::errs() << "hybrid-opt: error: " << errorMessage << "\n";
+    mlir::hybrid::errorStream() << "hybrid-opt: error: " << errorMessage << "\n";
     return EXIT_FAILURE;
   }
   const bool ok = mlir::succeeded(mlir::MlirOptMain(output->os(), std::move(input), registry, config));
@@ -64,7 +65,7 @@ int main(int argc, char **argv) {
   // not LLVM's fatal "IO failure on output stream" when the stream closes.
   output->os().flush();
   if (output->os().has_error()) {
-    llvm::errs() << "hybrid-opt: error: " << outputFilename << ": write failed ("
+    mlir::hybrid::errorStream() << "hybrid-opt: error: " << outputFilename << ": write failed ("
                  << output->os().error().message() << ")\n";
     output->os().clear_error();
     return EXIT_FAILURE;

@@ -24,6 +24,7 @@
 #include "hybrid/Runtime/Model.h"
 #include "../common/ThreadsFlag.h"
 #include "hybrid/Support/Npy.h"
+#include "hybrid/Support/PrintableText.h"
 
 #include <chrono>
 #include <cstdio>
@@ -44,7 +45,7 @@ const char *kUsage =
 
 int fail(const std::string &message) {
   std::fflush(stdout);
-  std::fprintf(stderr, "hybrid-run-module: error: %s\n", message.c_str());
+  std::fprintf(stderr, "hybrid-run-module: error: %s\n", printableText(message).c_str());
   return 1;
 }
 

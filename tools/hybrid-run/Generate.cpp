@@ -1,6 +1,7 @@
 //===- Generate.cpp - hybrid-run --generate=N -----------------------------===//
 
 #include "Generate.h"
+#include "../common/PrintableErrorStream.h"
 #include "../common/TokenGeneration.h"
 
 #include "hybrid/Compiler/CompileCache.h"
@@ -19,7 +20,7 @@ using namespace mlir::hybrid;
 
 namespace {
 int fail(const std::string &message) {
-  llvm::errs() << "hybrid-run: error: " << message << "\n";
+  errorStream() << "hybrid-run: error: " << message << "\n";
   return 1;
 }
 
@@ -93,7 +94,7 @@ std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, const Ho
     how = "compile cache " + how + " in " + directory;
   } else {
     if (options.target == Target::CPU)
-      llvm::errs() << "hybrid-run: compiling " << options.description << " (--no-cache)...\n";
+      errorStream() << "hybrid-run: compiling " << options.description << " (--no-cache)...\n";
     model = loadModel(options.description, options.weights, options.target, error, context);
     how = options.target == Target::CPU ? "compiled in memory" : "reference evaluator";
   }
@@ -101,7 +102,7 @@ std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, const Ho
     return nullptr;
   // The session's functions are ready once it exists: the first token's
   // time is load + prefill.
-  llvm::errs() << llvm::format("hybrid-run: %s ready in %.1f ms (%s; context %lld tokens)\n",
+  errorStream() << llvm::format("hybrid-run: %s ready in %.1f ms (%s; context %lld tokens)\n",
                                options.description.c_str(), millisecondsSince(start),
                                how.c_str(), (long long)context);
   return model;
@@ -129,7 +130,7 @@ int mlir::hybrid::forwardInSession(const GenerateOptions &options, HostTensor &l
   const auto start = std::chrono::steady_clock::now();
   if (!session->prefill(ids, logits, error))
     return fail(error);
-  llvm::errs() << llvm::format("hybrid-run: forward over %lld tokens in %.1f ms\n",
+  errorStream() << llvm::format("hybrid-run: forward over %lld tokens in %.1f ms\n",
                                (long long)ids.dim(1), millisecondsSince(start));
   return 0;
 }

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Generate.h"
+#include "../common/PrintableErrorStream.h"
 #include "../common/SamplingFlags.h"
 #include "../common/TensorText.h"
 
@@ -155,7 +156,7 @@ llvm::cl::opt<int> randomInputs(
     llvm::cl::init(-1));
 
 int fail(const std::string &message) {
-  llvm::errs() << "hybrid-run: error: " << message << "\n";
+  errorStream() << "hybrid-run: error: " << message << "\n";
   return 1;
 }
 
@@ -312,7 +313,7 @@ int reportResults(const std::vector<HostTensor> &results, const std::string &fun
       return fail(error);
     std::string report;
     if (!matchesExpected(r, results[r], expected, tolerance, error, report)) {
-      llvm::errs() << "hybrid-run: error: " << error << "\n";
+      errorStream() << "hybrid-run: error: " << error << "\n";
       allMatch = false;
     } else {
       llvm::outs() << report << "\n";
@@ -469,9 +470,9 @@ int main(int argc, char **argv) {
   if (!file)
     return fail(openError);
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, errorStream());
   // Imported models have no text: their diagnostics name the file and layer.
-  ImportedModelDiagnostics importedDiagnostics(&context);
+  ImportedModelDiagnostics importedDiagnostics(&context, errorStream());
   // The checkpoint is opened first: its tensor names tell an importer which
   // of HF's layouts the weights are in.
   std::unique_ptr<Checkpoint> checkpoint;
@@ -531,7 +532,7 @@ int main(int argc, char **argv) {
     if (!module)
       return fail(importError);
     if (verbose)
-      llvm::errs() << llvm::format(
+      errorStream() << llvm::format(
           "hybrid-run: imported %s (%s, ids %lldx%lld) in %.1f ms\n",
           inputFile.c_str(), modelInfo.modelType.c_str(), (long long)shape.batch,
           (long long)shape.seq,
@@ -669,7 +670,7 @@ int main(int argc, char **argv) {
           DType::I64);
       source = "zeros";
       if (verbose)
-        llvm::errs() << "hybrid-run: " << roles.arguments[i].name
+        errorStream() << "hybrid-run: " << roles.arguments[i].name
                      << " not given: all zeros\n";
     } else {
       if (!type)
@@ -684,6 +685,17 @@ int main(int argc, char **argv) {
     }
     if (!checkArgument(i, func.getArgumentTypes()[i], value, source, error))
       return fail(error);
+    // Integers take the parameter's width (int64 ids fed to an i32
+    // parameter are i32 from here on, on both targets).
+    if (auto integer = dyn_cast<IntegerType>(
+            cast<RankedTensorType>(func.getArgumentTypes()[i]).getElementType());
+        integer && (integer.getWidth() == 32 || integer.getWidth() == 64)) {
+      const DType width = integer.getWidth() == 32 ? DType::I32 : DType::I64;
+      if (value.dtype() != width)
+        value = HostTensor::fromInts(
+            value.shape(), std::vector<int64_t>(value.ints(), value.ints() + value.numel()),
+            width);
+    }
     args.push_back(std::move(value));
   }
   if (!saveWeights.empty()) {
@@ -727,7 +739,7 @@ int main(int argc, char **argv) {
     unsigned numOps = 0;
     func.walk([&](Operation *) { ++numOps; });
     if (verbose || numOps > 200)
-      llvm::errs() << "hybrid-run: compiling @" << func.getName() << " ("
+      errorStream() << "hybrid-run: compiling @" << func.getName() << " ("
                    << numOps << " ops) for this CPU...\n";
     auto start = now();
     // Compile only the function asked for: the others need not lower.
@@ -745,7 +757,7 @@ int main(int argc, char **argv) {
       llvm::outs() << llvm::format("compile: %.1f ms\n",
                                    1e3 * seconds(start, now()));
     else if (verbose)
-      llvm::errs() << llvm::format("hybrid-run: compiled in %.1f ms\n",
+      errorStream() << llvm::format("hybrid-run: compiled in %.1f ms\n",
                                    1e3 * seconds(start, now()));
   }
   std::string funcName = func.getName().str();
@@ -759,7 +771,7 @@ int main(int argc, char **argv) {
     return fail(error);
   double firstSeconds = seconds(start, now());
   if (verbose)
-    llvm::errs() << llvm::format("hybrid-run: ran @%s on %s in %.2f ms\n",
+    errorStream() << llvm::format("hybrid-run: ran @%s on %s in %.2f ms\n",
                                  funcName.c_str(),
                                  target == Target::CPU ? "cpu" : "reference",
                                  1e3 * firstSeconds);

@@ -23,6 +23,10 @@ func.func @sub64(%a: tensor<2xi64>, %b: tensor<2xi64>) -> tensor<2xi64> {
   return %c : tensor<2xi64>
 }
 
+// int64 values that fit are the i32 argument's values on both targets: the
+// reference printed 4xi64 and did not wrap at 32 bits.
+// RUN: hybrid-run %s --function=add32 --input=4xi64=1,2,-3,2147483647 --input=4xi64=1 | FileCheck %s --check-prefix=ADD
+// RUN: hybrid-run %s --function=add32 --input=4xi64=1,2,-3,2147483647 --input=4xi64=1 --target=cpu | FileCheck %s --check-prefix=ADD
 // An int64 value that does not fit an i32 argument is refused, not wrapped.
 // RUN: not hybrid-run %s --function=add32 --input=4xi64=1,2,3,4294967296 --input=4xi32=1 2>&1 | FileCheck %s --check-prefix=FIT
 // FIT: error: argument 0 (tensor<4xi32>) from --input=4xi64=1,2,3,4294967296: value 3 (4294967296) does not fit i32

@@ -1,0 +1,89 @@
+//===- PrintableText.cpp - Untrusted bytes made safe to print -------------===//
+
+#include "hybrid/Support/PrintableText.h"
+
+namespace mlir::hybrid {
+namespace {
+
+/// The length of the well-formed UTF-8 sequence at `text[i]` (RFC 3629:
+/// no overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+size_t utf8SequenceLength(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  size_t length;
+  unsigned char low = 0x80, high = 0xBF; // the second byte's range
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0)
+      low = 0xA0;
+    if (lead == 0xED)
+      high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0)
+      low = 0x90;
+    if (lead == 0xF4)
+      high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size())
+    return 0;
+  if (byte(i + 1) < low || byte(i + 1) > high)
+    return 0;
+  for (size_t k = 2; k < length; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
+      return 0;
+  return length;
+}
+
+} // namespace
+
+std::string printableText(std::string_view text) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F) {
+        out += "\\x";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      } else {
+        out += char(c);
+      }
+      ++i;
+      continue;
+    }
+    if (size_t length = utf8SequenceLength(text, i)) {
+      out.append(text.substr(i, length));
+      i += length;
+      continue;
+    }
+    out += "\\x";
+    out += hex[c >> 4];
+    out += hex[c & 15];
+    ++i;
+  }
+  return out;
+}
+
+size_t incompleteUtf8Tail(std::string_view text) {
+  // A lead byte within the last three bytes whose sequence runs past the end.
+  for (size_t back = 1; back <= 3 && back <= text.size(); ++back) {
+    const unsigned char c = static_cast<unsigned char>(text[text.size() - back]);
+    if (c >= 0x80 && c <= 0xBF)
+      continue; // a continuation byte: look further back
+    const size_t length = c >= 0xF0 && c <= 0xF4   ? 4
+                          : c >= 0xE0 && c <= 0xEF ? 3
+                          : c >= 0xC2 && c <= 0xDF ? 2
+                                                   : 0;
+    return length > back ? back : 0;
+  }
+  return 0;
+}
+
+} // namespace mlir::hybrid
