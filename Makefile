@@ -19,7 +19,8 @@ hf-reference:
 $(BUILD)/build.ninja:
 	cmake -G Ninja -S . -B $(BUILD) \
 	  -DMLIR_DIR=$(LLVM)/lib/cmake/mlir \
-	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	  -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DPython3_EXECUTABLE=$$(command -v python3)
 
 configure: deps $(BUILD)/build.ninja
 
@@ -38,7 +39,7 @@ test: build hf-reference
 SANITIZE_BUILD ?= build-sanitize
 test-sanitize: deps hf-reference
 	cmake -G Ninja -S . -B $(SANITIZE_BUILD) -DMLIR_DIR=$(LLVM)/lib/cmake/mlir \
-	  -DCMAKE_BUILD_TYPE=Release -DHYBRID_FUZZERS=OFF \
+	  -DCMAKE_BUILD_TYPE=Release -DHYBRID_FUZZERS=OFF -DHYBRID_PYTHON=OFF \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
 	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined"

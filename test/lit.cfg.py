@@ -63,6 +63,18 @@ if os.path.exists(hf5_python) and subprocess.run(
     config.available_features.add("hf-transformers5")
     config.substitutions.append(("%hf5_python", hf5_python))
 
+# The Python package (python/, built into build/python), run by the HF venv's
+# interpreter (numpy, torch and transformers to compare with) when it can
+# import it: a build against another Python ABI, or with sanitizers, cannot.
+package_dir = os.path.join(config.hybrid_obj_root, "python")
+if "hf-transformers" in config.available_features and subprocess.run(
+        [hf_python, "-c", "import hybrid_mlir"],
+        env=dict(os.environ, PYTHONPATH=package_dir),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("python-package")
+    config.substitutions.append(
+        ("%hm_python", "env PYTHONPATH=%s %s" % (package_dir, hf_python)))
+
 # The libFuzzer targets (fuzz/), when the build could make them.
 fuzz_dir = os.path.join(config.hybrid_obj_root, "fuzz")
 if os.path.exists(os.path.join(fuzz_dir, "fuzz-json")):

@@ -1,0 +1,251 @@
+//===- HybridMlirModule.cpp - hybrid_mlir._core, the Python binding -------===//
+//
+// The runtime API (hybrid/Runtime/Model.h) and the compiler's model loading
+// (hybrid/Compiler/CompileCache.h) for Python: models, sessions, snapshots
+// and the sampler, with numpy arrays in and out. The Python layer
+// (hybrid_mlir/__init__.py) builds `load`, `generate` and defaults on this.
+//
+// Every call that runs or compiles a model releases the GIL. Errors are
+// hybrid_mlir.Error with the tools' messages. Logits come back as a numpy
+// array over the runtime's own buffer (no copy); ids are copied in, as the
+// runtime keeps its own int64 tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "hybrid/Compiler/CompileCache.h"
+#include "hybrid/Compiler/ModelCompiler.h"
+#include "hybrid/Runtime/Model.h"
+#include "hybrid/Runtime/Sampling.h"
+#include "hybrid/Runtime/Threads.h"
+#include "hybrid/Support/ModelDirectory.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+
+namespace py = pybind11;
+using namespace mlir::hybrid;
+
+namespace {
+
+/// hybrid_mlir.Error, set up at import.
+py::object errorType;
+
+[[noreturn]] void raise(const std::string &message) {
+  PyErr_SetString(errorType.ptr(), message.c_str());
+  throw py::error_already_set();
+}
+
+/// `ids` as the runtime's int64 [batch, n] tensor: any integer array of
+/// rank 2 (or 1: one sequence).
+HostTensor idsFromArray(const py::array &array, const char *what) {
+  if (array.dtype().kind() != 'i' && array.dtype().kind() != 'u')
+    raise(std::string(what) + ": token ids must be an integer array, got dtype " +
+          std::string(py::str(array.dtype())));
+  if (array.ndim() != 1 && array.ndim() != 2)
+    raise(std::string(what) + ": token ids must be [batch, length] (or [length]), got rank " +
+          std::to_string(array.ndim()));
+  auto ids = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(array);
+  if (!ids)
+    raise(std::string(what) + ": token ids do not convert to int64");
+  std::vector<int64_t> shape(ids.shape(), ids.shape() + ids.ndim());
+  if (shape.size() == 1)
+    shape.insert(shape.begin(), 1);
+  std::vector<int64_t> values(ids.data(), ids.data() + ids.size());
+  return HostTensor::fromInts(std::move(shape), std::move(values));
+}
+
+/// A numpy array over `tensor`'s floats, owning them (no copy).
+py::array floatsToArray(HostTensor &&tensor) {
+  auto *owned = new HostTensor(std::move(tensor));
+  py::capsule free(owned, [](void *p) { delete static_cast<HostTensor *>(p); });
+  std::vector<py::ssize_t> shape(owned->shape().begin(), owned->shape().end());
+  return py::array_t<float>(shape, owned->floats(), free);
+}
+
+/// A model for one batch size: the compiled (or cached, or reference)
+/// functions a session of that batch calls, with the weights.
+struct PyModel {
+  std::unique_ptr<Model> model;
+  int64_t batch = 1;
+};
+
+struct PySession {
+  std::shared_ptr<PyModel> owner; // keeps the model alive
+  std::unique_ptr<Session> session;
+
+  py::array run(const py::array &array, bool decode) {
+    HostTensor ids = idsFromArray(array, decode ? "decode" : "prefill");
+    HostTensor logits;
+    std::string error;
+    bool ok;
+    {
+      py::gil_scoped_release release;
+      ok = decode ? session->decode(ids, logits, error)
+                  : session->prefill(ids, logits, error);
+    }
+    if (!ok)
+      raise(error);
+    return floatsToArray(std::move(logits));
+  }
+};
+
+std::shared_ptr<PyModel> load(const std::string &description, const std::string &weights,
+                              int randomSeed, const std::string &target, int64_t maxTokens,
+                              int64_t batch, bool useCache, const std::string &cacheDir,
+                              bool verbose) {
+  if (target != "cpu" && target != "reference")
+    raise("target must be \"cpu\" or \"reference\", got \"" + target + "\"");
+  if (maxTokens < 1 || maxTokens > (int64_t(1) << 24))
+    raise("max_tokens must be in [1, 2^24], got " + std::to_string(maxTokens));
+  const Weights source = weights.empty() ? Weights::random(randomSeed)
+                                         : Weights::fromFile(weights);
+  auto result = std::make_shared<PyModel>();
+  result->batch = batch;
+  std::string error;
+  {
+    py::gil_scoped_release release;
+    if (target == "cpu" && useCache) {
+      ArtifactOptions options;
+      options.batch = batch;
+      options.maxTokens = maxTokens;
+      options.checkpoint = weights;
+      options.verbose = verbose;
+      std::string status;
+      std::unique_ptr<ModelCode> code = loadCachedModel(
+          description, options, compileCacheDirectory(cacheDir), status, error);
+      if (code)
+        result->model = Model::create(std::move(code), source, error);
+    } else {
+      result->model = loadModel(description, source,
+                                target == "cpu" ? Target::CPU : Target::Reference, error,
+                                maxTokens);
+    }
+  }
+  if (!result->model)
+    raise(error);
+  return result;
+}
+
+py::dict openDirectory(const std::string &path) {
+  ModelDirectory directory;
+  std::string error;
+  if (!openModelDirectory(path, directory, error))
+    raise(error);
+  py::dict sampling;
+  const SamplingSettings &s = directory.sampling;
+  if (s.doSample)
+    sampling["do_sample"] = *s.doSample;
+  if (s.temperature)
+    sampling["temperature"] = *s.temperature;
+  if (s.topK)
+    sampling["top_k"] = *s.topK;
+  if (s.topP)
+    sampling["top_p"] = *s.topP;
+  if (s.minP)
+    sampling["min_p"] = *s.minP;
+  if (s.repetitionPenalty)
+    sampling["repetition_penalty"] = *s.repetitionPenalty;
+  if (s.seed)
+    sampling["seed"] = *s.seed;
+  py::dict out;
+  out["config"] = directory.config;
+  out["weights"] = directory.weights;
+  out["eos_token_ids"] = directory.eosTokenIds;
+  out["pad_token_id"] = directory.padTokenId ? py::cast(*directory.padTokenId) : py::none();
+  out["sampling"] = sampling;
+  return out;
+}
+
+} // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "hybrid-mlir's runtime and compiler (see hybrid_mlir for the API)";
+  errorType = py::reinterpret_borrow<py::object>(
+      PyErr_NewExceptionWithDoc("hybrid_mlir.Error",
+                                "An error from hybrid-mlir, with the tools' message.",
+                                PyExc_RuntimeError, nullptr));
+  m.attr("Error") = errorType;
+
+  m.def("is_directory", &isDirectory, py::arg("path"));
+  m.def("open_directory", &openDirectory, py::arg("path"),
+        "A checkpoint directory's config, weights, eos/pad ids and the sampling "
+        "defaults of its generation_config.json.");
+  m.def("set_threads", [](long threads) {
+    std::string error;
+    if (!setThreadCount(threads, error))
+      raise(error);
+  }, py::arg("threads"));
+  m.def("thread_count", &threadCount);
+
+  py::class_<PyModel, std::shared_ptr<PyModel>>(m, "Model")
+      .def_property_readonly("vocab_size", [](const PyModel &p) { return p.model->vocabSize(); })
+      .def_property_readonly("max_tokens", [](const PyModel &p) { return p.model->maxTokens(); })
+      .def_property_readonly("batch", [](const PyModel &p) { return p.batch; })
+      .def_property_readonly("compiled_functions",
+                             [](const PyModel &p) { return p.model->compiledFunctions(); })
+      .def("new_session", [](const std::shared_ptr<PyModel> &p) {
+        auto result = std::make_unique<PySession>();
+        result->owner = p;
+        std::string error;
+        {
+          py::gil_scoped_release release;
+          result->session = p->model->newSession(p->batch, error);
+        }
+        if (!result->session)
+          raise(error);
+        return result;
+      });
+
+  py::class_<Snapshot>(m, "Snapshot")
+      .def_property_readonly("tokens", [](const Snapshot &s) { return s.position; });
+
+  py::class_<PySession>(m, "Session")
+      .def("prefill", [](PySession &s, const py::array &ids) { return s.run(ids, false); },
+           py::arg("ids"))
+      .def("decode", [](PySession &s, const py::array &ids) { return s.run(ids, true); },
+           py::arg("ids"))
+      .def("snapshot", [](const PySession &s) { return s.session->snapshot(); })
+      .def("restore", [](PySession &s, const Snapshot &snapshot) {
+        std::string error;
+        if (!s.session->restore(snapshot, error))
+          raise(error);
+      }, py::arg("snapshot"))
+      .def("reset", [](PySession &s) { s.session->reset(); })
+      .def_property_readonly("tokens", [](const PySession &s) { return s.session->tokens(); })
+      .def_property_readonly("state_bytes",
+                             [](const PySession &s) { return s.session->stateBytes(); });
+
+  py::class_<Sampler>(m, "Sampler")
+      .def(py::init([](bool doSample, double temperature, int64_t topK, double topP,
+                       double minP, double repetitionPenalty, uint64_t seed) {
+             SamplingOptions options;
+             options.doSample = doSample;
+             options.temperature = temperature;
+             options.topK = topK;
+             options.topP = topP;
+             options.minP = minP;
+             options.repetitionPenalty = repetitionPenalty;
+             options.seed = seed;
+             if (std::string problem = options.validate(); !problem.empty())
+               raise(problem);
+             return std::make_unique<Sampler>(options);
+           }),
+           py::arg("do_sample"), py::arg("temperature"), py::arg("top_k"), py::arg("top_p"),
+           py::arg("min_p"), py::arg("repetition_penalty"), py::arg("seed"))
+      .def("next", [](Sampler &sampler,
+                      const py::array_t<float, py::array::c_style | py::array::forcecast> &logits,
+                      const std::vector<int64_t> &seen) {
+        if (logits.ndim() != 1 || logits.size() < 1)
+          raise("sampler: logits must be one row [vocab], got rank " +
+                std::to_string(logits.ndim()));
+        return sampler.next(logits.data(), logits.size(), seen);
+      }, py::arg("logits"), py::arg("seen"));
+
+  m.def("load", &load, py::arg("description"), py::arg("weights"), py::arg("random_seed"),
+        py::arg("target"), py::arg("max_tokens"), py::arg("batch"), py::arg("use_cache"),
+        py::arg("cache_dir"), py::arg("verbose"));
+}

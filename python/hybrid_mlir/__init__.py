@@ -1,0 +1,254 @@
+"""hybrid-mlir from Python: load a model, run it, generate (docs/python.md).
+
+    import hybrid_mlir as hm
+    model = hm.load("path/to/checkpoint_dir", target="cpu", threads=2)
+    logits = model(ids)                      # int [B, S] -> float32 [B, S, V]
+    out = model.generate(ids, max_new_tokens=16, do_sample=True, top_k=50, seed=0)
+    session = model.session(batch=1)
+    session.prefill(ids); session.decode(token); snap = session.snapshot()
+
+`load` takes a checkpoint directory (config.json, *.safetensors, an optional
+generation_config.json), an HF config.json or our model JSON. Compiled code
+comes from the same compile cache hybrid-run uses, one entry per batch size.
+"""
+
+import os
+import re
+
+import numpy as np
+
+from . import _core
+from ._core import Error
+
+__all__ = ["Error", "load", "Model", "Session", "set_threads", "thread_count"]
+
+# generation_config.json's keys and HF generate's arguments, with HF's
+# defaults for those it does not set.
+_SAMPLING_DEFAULTS = {
+    "do_sample": False,
+    "temperature": 1.0,
+    "top_k": 50,
+    "top_p": 1.0,
+    "min_p": 0.0,
+    "repetition_penalty": 1.0,
+    "seed": 0,
+}
+
+
+def _python_names(message):
+    """The runtime names options as the tools' flags (--top-p); Python
+    callers know them as arguments (top_p)."""
+    return re.sub(r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_"), message)
+
+
+def set_threads(threads):
+    """Threads the compiled code uses (default: every core). Results are the
+    same for any count."""
+    _core.set_threads(int(threads))
+
+
+def thread_count():
+    return _core.thread_count()
+
+
+class Session:
+    """Carried state for `batch` sequences: prefill any number of tokens,
+    decode one at a time, snapshot and restore."""
+
+    def __init__(self, core_session, batch):
+        self._session = core_session
+        self.batch = batch
+
+    def prefill(self, ids):
+        """ids: int [batch, n] -> logits float32 [batch, n, vocab]."""
+        return self._session.prefill(np.asarray(ids))
+
+    def decode(self, ids):
+        """ids: int [batch, 1] (or [batch]) -> logits float32 [batch, 1, vocab]."""
+        ids = np.asarray(ids)
+        if ids.ndim == 1:
+            ids = ids.reshape(-1, 1)
+        return self._session.decode(ids)
+
+    def snapshot(self):
+        return self._session.snapshot()
+
+    def restore(self, snapshot):
+        self._session.restore(snapshot)
+
+    def reset(self):
+        self._session.reset()
+
+    @property
+    def tokens(self):
+        """Tokens processed so far."""
+        return self._session.tokens
+
+    @property
+    def state_bytes(self):
+        return self._session.state_bytes
+
+
+class Model:
+    """A model description with its weights. Code is compiled (or found in
+    the compile cache) once per batch size, when first needed."""
+
+    def __init__(self, description, weights, random_seed, target, max_tokens, cache, cache_dir,
+                 verbose, generation_defaults, eos_token_ids, pad_token_id):
+        self.description = description
+        self.weights = weights
+        self.target = target
+        self.max_tokens = max_tokens
+        self.generation_defaults = generation_defaults
+        self.eos_token_ids = eos_token_ids
+        self.pad_token_id = pad_token_id
+        self._random_seed = random_seed
+        self._cache = cache
+        self._cache_dir = cache_dir
+        self._verbose = verbose
+        self._by_batch = {}
+
+    def _model(self, batch):
+        if not isinstance(batch, (int, np.integer)) or not 1 <= batch <= 4096:
+            raise Error(f"batch must be an integer in [1, 4096], got {batch!r}")
+        batch = int(batch)
+        if batch not in self._by_batch:
+            self._by_batch[batch] = _core.load(
+                self.description, self.weights, self._random_seed, self.target,
+                self.max_tokens, batch, self._cache, self._cache_dir, self._verbose)
+        return self._by_batch[batch]
+
+    @property
+    def vocab_size(self):
+        return self._model(1).vocab_size
+
+    def session(self, batch=1):
+        return Session(self._model(batch).new_session(), batch)
+
+    def __call__(self, ids):
+        """A forward pass: int [B, S] -> float32 logits [B, S, vocab] (a fresh
+        session's prefill, which equals the model's forward)."""
+        ids = _as_ids(ids)
+        return self.session(ids.shape[0]).prefill(ids)
+
+    def generate(self, ids, max_new_tokens=20, do_sample=None, temperature=None, top_k=None,
+                 top_p=None, min_p=None, repetition_penalty=None, seed=None,
+                 eos_token_id=None, pad_token_id=None, streamer=None):
+        """HF generate's contract: returns int64 [B, P + steps], the prompt then
+        the new tokens; a sequence that produced an eos id is padded after it,
+        and generation stops when every sequence has. Unset arguments come
+        from generation_config.json, then HF's defaults (greedy, top_k 50).
+        `streamer(step, tokens)` is called with each step's [B] tokens."""
+        ids = _as_ids(ids)
+        if not isinstance(max_new_tokens, (int, np.integer)) or max_new_tokens < 1:
+            raise Error(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
+        given = dict(do_sample=do_sample, temperature=temperature, top_k=top_k, top_p=top_p,
+                     min_p=min_p, repetition_penalty=repetition_penalty, seed=seed)
+        settings = dict(_SAMPLING_DEFAULTS)
+        settings.update(self.generation_defaults)
+        settings.update({k: v for k, v in given.items() if v is not None})
+        try:
+            sampler = _core.Sampler(bool(settings["do_sample"]), float(settings["temperature"]),
+                                    int(settings["top_k"]), float(settings["top_p"]),
+                                    float(settings["min_p"]),
+                                    float(settings["repetition_penalty"]), int(settings["seed"]))
+        except Error as e:
+            raise Error(_python_names(str(e))) from None
+        eos = self.eos_token_ids if eos_token_id is None else (
+            [eos_token_id] if np.isscalar(eos_token_id) else list(eos_token_id))
+        eos = [int(e) for e in eos]
+        pad = self.pad_token_id if pad_token_id is None else int(pad_token_id)
+        if pad is None:
+            pad = eos[0] if eos else 0
+        batch, prompt_length = ids.shape
+        session = self.session(batch)
+        vocab = self._by_batch[batch].vocab_size
+        for e in eos + [pad]:
+            if not 0 <= e < vocab:
+                raise Error(f"token id {e} (eos_token_id or pad_token_id) is outside the "
+                            f"vocabulary [0, {vocab})")
+        if prompt_length + max_new_tokens - 1 > self.max_tokens:
+            raise Error(f"a prompt of {prompt_length} tokens and max_new_tokens="
+                        f"{max_new_tokens} need a context of "
+                        f"{prompt_length + max_new_tokens - 1} tokens; the model holds "
+                        f"{self.max_tokens} (max_tokens)")
+        # One sampler draws for the whole batch, row by row, as hybrid-run
+        # does: a seed gives the same tokens there and here.
+        seen = [list(map(int, row)) for row in ids]
+        finished = [False] * batch
+        out = []
+        logits = session.prefill(ids)
+        for step in range(max_new_tokens):
+            last = logits[:, -1, :]
+            chosen = []
+            for b in range(batch):
+                token = pad if finished[b] else sampler.next(last[b], seen[b])
+                if not finished[b] and token in eos:
+                    finished[b] = True
+                seen[b].append(token)
+                chosen.append(token)
+            chosen = np.array(chosen, dtype=np.int64)
+            out.append(chosen)
+            if streamer is not None:
+                streamer(step, chosen)
+            if eos and all(finished):
+                break
+            if step + 1 < max_new_tokens:
+                logits = session.decode(chosen.reshape(batch, 1))
+        return np.concatenate([ids, np.stack(out, axis=1)], axis=1)
+
+
+def _as_ids(ids):
+    if hasattr(ids, "detach"):  # a torch tensor
+        ids = ids.detach().cpu().numpy()
+    ids = np.asarray(ids)
+    if ids.ndim == 1:
+        ids = ids.reshape(1, -1)
+    if ids.ndim != 2 or ids.dtype.kind not in "iu":
+        raise Error(f"token ids must be an integer array [batch, length], got "
+                    f"{ids.dtype} of shape {ids.shape}")
+    if ids.shape[0] < 1 or ids.shape[1] < 1:
+        raise Error(f"token ids need at least one sequence of at least one token, got "
+                    f"shape {ids.shape}")
+    return ids.astype(np.int64, copy=False)
+
+
+def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random_weights=None,
+         cache=True, cache_dir=None, verbose=True):
+    """A model from a checkpoint directory (config.json + safetensors +
+    generation_config.json), an HF config.json or our model JSON.
+
+    target: "cpu" (compiled; through the compile cache unless cache=False)
+    or "reference" (the reference evaluator). threads: the compiled code's
+    thread count (process-wide). max_tokens: the context a session holds.
+    weights: a .safetensors file or shard index (a directory's own by
+    default); random_weights=SEED draws them instead."""
+    path = os.fspath(path)
+    generation_defaults, eos, pad = {}, [], None
+    if _core.is_directory(path):
+        directory = _core.open_directory(path)
+        description = directory["config"]
+        generation_defaults = directory["sampling"]
+        eos, pad = directory["eos_token_ids"], directory["pad_token_id"]
+        if weights is None and random_weights is None:
+            weights = directory["weights"]
+            if not weights:
+                raise Error(f"{path}: no *.safetensors weights (pass random_weights=SEED "
+                            "to draw them)")
+    else:
+        if not os.path.isfile(path):
+            raise Error(f"{path}: no such file or directory")
+        description = path
+    if weights is not None and random_weights is not None:
+        raise Error("give weights or random_weights, not both")
+    if weights is None and random_weights is None:
+        raise Error(f"{path}: a model description needs weights=FILE or random_weights=SEED")
+    if random_weights is not None and (not isinstance(random_weights, (int, np.integer))
+                                       or random_weights < 0):
+        raise Error(f"random_weights must be a seed >= 0, got {random_weights!r}")
+    if threads is not None:
+        set_threads(threads)
+    return Model(description, os.fspath(weights) if weights is not None else "",
+                 -1 if random_weights is None else int(random_weights), target, int(max_tokens),
+                 bool(cache), os.fspath(cache_dir) if cache_dir else "", bool(verbose),
+                 generation_defaults, eos, pad)
