@@ -6,6 +6,7 @@
     out = model.generate(ids, max_new_tokens=16, do_sample=True, top_k=50, seed=0)
     session = model.session(batch=1)
     session.prefill(ids); session.decode(token); snap = session.snapshot()
+    text = model.generate_text("Hello", max_new_tokens=16, stream=print)
 
 `load` takes a checkpoint directory (config.json, *.safetensors, an optional
 generation_config.json), an HF config.json or our model JSON. Compiled code
@@ -94,8 +95,10 @@ class Model:
     the compile cache) once per batch size, when first needed."""
 
     def __init__(self, description, weights, random_seed, target, max_tokens, cache, cache_dir,
-                 verbose, generation_defaults, eos_token_ids, pad_token_id):
+                 verbose, generation_defaults, eos_token_ids, pad_token_id, directory=None):
         self.description = description
+        self.directory = directory
+        self._tokenizer = None
         self.weights = weights
         self.target = target
         self.max_tokens = max_tokens
@@ -198,6 +201,58 @@ class Model:
         return np.concatenate([ids, np.stack(out, axis=1)], axis=1)
 
 
+    @property
+    def tokenizer(self):
+        """The checkpoint directory's tokenizer.json, read by HF's `tokenizers`
+        library (the one transformers' fast tokenizers are): its ids are HF's
+        by construction."""
+        if self._tokenizer is None:
+            if self.directory is None:
+                raise Error(f"{self.description}: text needs a checkpoint directory with a "
+                            "tokenizer.json")
+            path = os.path.join(self.directory, "tokenizer.json")
+            if not os.path.isfile(path):
+                raise Error(f"{path}: no such file (text needs the checkpoint's tokenizer)")
+            try:
+                from tokenizers import Tokenizer
+            except ImportError:
+                raise Error("text needs the `tokenizers` package (pip install tokenizers)") from None
+            try:
+                self._tokenizer = Tokenizer.from_file(path)
+            except Exception as e:  # the library's own parse errors
+                raise Error(f"{path}: {e}") from None
+        return self._tokenizer
+
+    def generate_text(self, prompt, max_new_tokens=20, stream=None, skip_special_tokens=True,
+                      **options):
+        """Text in, text out: `prompt` encoded as HF's tokenizer does (special
+        tokens included), `generate(**options)`, the new tokens decoded.
+        `stream(text)` receives each piece of text as soon as it is whole (a
+        character split over tokens waits for its last byte)."""
+        if not isinstance(prompt, str):
+            raise Error(f"prompt must be a str, got {type(prompt).__name__}")
+        tokenizer = self.tokenizer
+        ids = np.array([tokenizer.encode(prompt).ids], dtype=np.int64)
+        if ids.shape[1] == 0:
+            raise Error("the prompt encodes to no tokens")
+        new = []
+        shown = [""]
+
+        def on_step(step, tokens):
+            new.append(int(tokens[0]))
+            if stream is not None:
+                text = tokenizer.decode(new, skip_special_tokens=skip_special_tokens)
+                if text.startswith(shown[0]) and not text.endswith("\ufffd"):
+                    stream(text[len(shown[0]):])
+                    shown[0] = text
+
+        self.generate(ids, max_new_tokens=max_new_tokens, streamer=on_step, **options)
+        text = tokenizer.decode(new, skip_special_tokens=skip_special_tokens)
+        if stream is not None and text.startswith(shown[0]) and text != shown[0]:
+            stream(text[len(shown[0]):])
+        return text
+
+
 def _as_ids(ids):
     if hasattr(ids, "detach"):  # a torch tensor
         ids = ids.detach().cpu().numpy()
@@ -224,14 +279,15 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
     weights: a .safetensors file or shard index (a directory's own by
     default); random_weights=SEED draws them instead."""
     path = os.fspath(path)
-    generation_defaults, eos, pad = {}, [], None
+    generation_defaults, eos, pad, directory = {}, [], None, None
     if _core.is_directory(path):
-        directory = _core.open_directory(path)
-        description = directory["config"]
-        generation_defaults = directory["sampling"]
-        eos, pad = directory["eos_token_ids"], directory["pad_token_id"]
+        directory = path
+        contents = _core.open_directory(path)
+        description = contents["config"]
+        generation_defaults = contents["sampling"]
+        eos, pad = contents["eos_token_ids"], contents["pad_token_id"]
         if weights is None and random_weights is None:
-            weights = directory["weights"]
+            weights = contents["weights"]
             if not weights:
                 raise Error(f"{path}: no *.safetensors weights (pass random_weights=SEED "
                             "to draw them)")
@@ -251,4 +307,4 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
     return Model(description, os.fspath(weights) if weights is not None else "",
                  -1 if random_weights is None else int(random_weights), target, int(max_tokens),
                  bool(cache), os.fspath(cache_dir) if cache_dir else "", bool(verbose),
-                 generation_defaults, eos, pad)
+                 generation_defaults, eos, pad, directory)
