@@ -2,13 +2,15 @@
 //
 // The runtime API (hybrid/Runtime/Model.h) and the compiler's model loading
 // (hybrid/Compiler/CompileCache.h) for Python: models, sessions, snapshots
-// and the sampler, with numpy arrays in and out. The Python layer
+// and the sampler, with arrays in and out. The Python layer
 // (hybrid_mlir/__init__.py) builds `load`, `generate` and defaults on this.
 //
 // Every call that runs or compiles a model releases the GIL. Errors are
-// hybrid_mlir.Error with the tools' messages. Logits come back as a numpy
-// array over the runtime's own buffer (no copy); ids are copied in, as the
-// runtime keeps its own int64 tensor.
+// hybrid_mlir.Error with the tools' messages. Arrays cross through Python's
+// buffer protocol only, never numpy's C API (whose layout changed in numpy 2,
+// which the pybind11 of Debian 12 predates): logits come back as a `Tensor`
+// exposing the runtime's own buffer (np.asarray of it copies nothing); ids
+// are copied in, as the runtime keeps its own int64 tensor.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,7 +21,6 @@
 #include "hybrid/Runtime/Threads.h"
 #include "hybrid/Support/ModelDirectory.h"
 
-#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -39,32 +40,44 @@ py::object errorType;
   throw py::error_already_set();
 }
 
-/// `ids` as the runtime's int64 [batch, n] tensor: any integer array of
-/// rank 2 (or 1: one sequence).
-HostTensor idsFromArray(const py::array &array, const char *what) {
-  if (array.dtype().kind() != 'i' && array.dtype().kind() != 'u')
-    raise(std::string(what) + ": token ids must be an integer array, got dtype " +
-          std::string(py::str(array.dtype())));
-  if (array.ndim() != 1 && array.ndim() != 2)
-    raise(std::string(what) + ": token ids must be [batch, length] (or [length]), got rank " +
-          std::to_string(array.ndim()));
-  auto ids = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(array);
-  if (!ids)
-    raise(std::string(what) + ": token ids do not convert to int64");
-  std::vector<int64_t> shape(ids.shape(), ids.shape() + ids.ndim());
-  if (shape.size() == 1)
-    shape.insert(shape.begin(), 1);
-  std::vector<int64_t> values(ids.data(), ids.data() + ids.size());
-  return HostTensor::fromInts(std::move(shape), std::move(values));
+/// A C-contiguous buffer of `itemSize`-byte elements of `kind` ('i'
+/// signed integers, 'f' floats), as the Python layer passes them
+/// (np.ascontiguousarray of the right dtype).
+py::buffer_info contiguous(const py::buffer &buffer, char kind, py::ssize_t itemSize,
+                           const std::string &what) {
+  py::buffer_info info = buffer.request();
+  const std::string &format = info.format;
+  const char code = format.empty() ? '?' : format.back();
+  const bool isInt = code == 'l' || code == 'q' || code == 'i';
+  const bool isFloat = code == 'f';
+  if (info.itemsize != itemSize || (kind == 'i' ? !isInt : !isFloat))
+    raise(what + ": expected " + (kind == 'i' ? "int64" : "float32") +
+          " elements, got buffer format '" + format + "'");
+  py::ssize_t expected = itemSize;
+  for (py::ssize_t d = info.ndim - 1; d >= 0; --d) {
+    if (info.shape[d] > 1 && info.strides[d] != expected)
+      raise(what + ": the array must be C-contiguous");
+    expected *= info.shape[d];
+  }
+  return info;
 }
 
-/// A numpy array over `tensor`'s floats, owning them (no copy).
-py::array floatsToArray(HostTensor &&tensor) {
-  auto *owned = new HostTensor(std::move(tensor));
-  py::capsule free(owned, [](void *p) { delete static_cast<HostTensor *>(p); });
-  std::vector<py::ssize_t> shape(owned->shape().begin(), owned->shape().end());
-  return py::array_t<float>(shape, owned->floats(), free);
+/// `ids` as the runtime's int64 [batch, n] tensor.
+HostTensor idsFromBuffer(const py::buffer &buffer, const char *what) {
+  py::buffer_info info = contiguous(buffer, 'i', 8, what);
+  if (info.ndim != 2)
+    raise(std::string(what) + ": token ids must be [batch, length], got rank " +
+          std::to_string(info.ndim));
+  const auto *data = static_cast<const int64_t *>(info.ptr);
+  std::vector<int64_t> shape(info.shape.begin(), info.shape.end());
+  return HostTensor::fromInts(std::move(shape),
+                              std::vector<int64_t>(data, data + info.size));
 }
+
+/// A float32 result the runtime wrote, handed to Python as it is.
+struct PyTensor {
+  HostTensor tensor;
+};
 
 /// A model for one batch size: the compiled (or cached, or reference)
 /// functions a session of that batch calls, with the weights.
@@ -77,8 +90,8 @@ struct PySession {
   std::shared_ptr<PyModel> owner; // keeps the model alive
   std::unique_ptr<Session> session;
 
-  py::array run(const py::array &array, bool decode) {
-    HostTensor ids = idsFromArray(array, decode ? "decode" : "prefill");
+  PyTensor run(const py::buffer &buffer, bool decode) {
+    HostTensor ids = idsFromBuffer(buffer, decode ? "decode" : "prefill");
     HostTensor logits;
     std::string error;
     bool ok;
@@ -89,7 +102,7 @@ struct PySession {
     }
     if (!ok)
       raise(error);
-    return floatsToArray(std::move(logits));
+    return PyTensor{std::move(logits)};
   }
 };
 
@@ -128,6 +141,13 @@ std::shared_ptr<PyModel> load(const std::string &description, const std::string 
   if (!result->model)
     raise(error);
   return result;
+}
+
+py::buffer_info logitsRow(const py::buffer &logits) {
+  py::buffer_info row = contiguous(logits, 'f', 4, "sampler");
+  if (row.ndim != 1 || row.size < 1)
+    raise("sampler: logits must be one row [vocab], got rank " + std::to_string(row.ndim));
+  return row;
 }
 
 py::dict openDirectory(const std::string &path) {
@@ -181,6 +201,20 @@ PYBIND11_MODULE(_core, m) {
   }, py::arg("threads"));
   m.def("thread_count", &threadCount);
 
+  py::class_<PyTensor>(m, "Tensor", py::buffer_protocol())
+      .def_buffer([](PyTensor &t) {
+        HostTensor &h = t.tensor;
+        std::vector<py::ssize_t> shape(h.shape().begin(), h.shape().end());
+        std::vector<py::ssize_t> strides(shape.size());
+        py::ssize_t stride = sizeof(float);
+        for (size_t d = shape.size(); d-- > 0;) {
+          strides[d] = stride;
+          stride *= shape[d];
+        }
+        return py::buffer_info(h.floats(), sizeof(float), py::format_descriptor<float>::format(),
+                               py::ssize_t(shape.size()), shape, strides);
+      });
+
   py::class_<PyModel, std::shared_ptr<PyModel>>(m, "Model")
       .def_property_readonly("vocab_size", [](const PyModel &p) { return p.model->vocabSize(); })
       .def_property_readonly("max_tokens", [](const PyModel &p) { return p.model->maxTokens(); })
@@ -204,9 +238,9 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("tokens", [](const Snapshot &s) { return s.position; });
 
   py::class_<PySession>(m, "Session")
-      .def("prefill", [](PySession &s, const py::array &ids) { return s.run(ids, false); },
+      .def("prefill", [](PySession &s, const py::buffer &ids) { return s.run(ids, false); },
            py::arg("ids"))
-      .def("decode", [](PySession &s, const py::array &ids) { return s.run(ids, true); },
+      .def("decode", [](PySession &s, const py::buffer &ids) { return s.run(ids, true); },
            py::arg("ids"))
       .def("snapshot", [](const PySession &s) { return s.session->snapshot(); })
       .def("restore", [](PySession &s, const Snapshot &snapshot) {
@@ -236,14 +270,17 @@ PYBIND11_MODULE(_core, m) {
            }),
            py::arg("do_sample"), py::arg("temperature"), py::arg("top_k"), py::arg("top_p"),
            py::arg("min_p"), py::arg("repetition_penalty"), py::arg("seed"))
-      .def("next", [](Sampler &sampler,
-                      const py::array_t<float, py::array::c_style | py::array::forcecast> &logits,
+      .def("next", [](Sampler &sampler, const py::buffer &logits,
                       const std::vector<int64_t> &seen) {
-        if (logits.ndim() != 1 || logits.size() < 1)
-          raise("sampler: logits must be one row [vocab], got rank " +
-                std::to_string(logits.ndim()));
-        return sampler.next(logits.data(), logits.size(), seen);
-      }, py::arg("logits"), py::arg("seen"));
+        py::buffer_info row = logitsRow(logits);
+        return sampler.next(static_cast<const float *>(row.ptr), row.size, seen);
+      }, py::arg("logits"), py::arg("seen"))
+      .def("distribution", [](const Sampler &sampler, const py::buffer &logits,
+                              const std::vector<int64_t> &seen) {
+        py::buffer_info row = logitsRow(logits);
+        return sampler.distribution(static_cast<const float *>(row.ptr), row.size, seen);
+      }, py::arg("logits"), py::arg("seen"),
+      "The probabilities next() draws from (a one-hot of its choice when greedy).");
 
   m.def("load", &load, py::arg("description"), py::arg("weights"), py::arg("random_seed"),
         py::arg("target"), py::arg("max_tokens"), py::arg("batch"), py::arg("use_cache"),

@@ -62,14 +62,14 @@ class Session:
 
     def prefill(self, ids):
         """ids: int [batch, n] -> logits float32 [batch, n, vocab]."""
-        return self._session.prefill(np.asarray(ids))
+        return np.asarray(self._session.prefill(_as_ids(ids)))
 
     def decode(self, ids):
         """ids: int [batch, 1] (or [batch]) -> logits float32 [batch, 1, vocab]."""
         ids = np.asarray(ids)
         if ids.ndim == 1:
             ids = ids.reshape(-1, 1)
-        return self._session.decode(ids)
+        return np.asarray(self._session.decode(_as_ids(ids)))
 
     def snapshot(self):
         return self._session.snapshot()
@@ -185,7 +185,8 @@ class Model:
             last = logits[:, -1, :]
             chosen = []
             for b in range(batch):
-                token = pad if finished[b] else sampler.next(last[b], seen[b])
+                token = pad if finished[b] else sampler.next(np.ascontiguousarray(last[b]),
+                                                             seen[b])
                 if not finished[b] and token in eos:
                     finished[b] = True
                 seen[b].append(token)
@@ -265,7 +266,7 @@ def _as_ids(ids):
     if ids.shape[0] < 1 or ids.shape[1] < 1:
         raise Error(f"token ids need at least one sequence of at least one token, got "
                     f"shape {ids.shape}")
-    return ids.astype(np.int64, copy=False)
+    return np.ascontiguousarray(ids, dtype=np.int64)
 
 
 def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random_weights=None,
