@@ -27,7 +27,9 @@ configure: deps $(BUILD)/build.ninja
 build: configure
 	ninja -C $(BUILD) -j$(JOBS)
 
-run: build
+# One line per set-up step; each step's output goes to $(BUILD)/logs.
+run:
+	@scripts/setup-quietly.sh $(BUILD) $(LLVM) $(JOBS)
 	@scripts/run-example.sh $(BUILD)
 
 test: build hf-reference
