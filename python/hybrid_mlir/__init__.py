@@ -61,15 +61,15 @@ class Session:
         self.batch = batch
 
     def prefill(self, ids):
-        """ids: int [batch, n] -> logits float32 [batch, n, vocab]."""
-        return np.asarray(self._session.prefill(_as_ids(ids)))
+        """ids: int [batch, n] -> logits float32 [batch, n, vocab] (a torch
+        tensor when ids are one; both share the runtime's buffer)."""
+        return _like(ids, np.asarray(self._session.prefill(_as_ids(ids))))
 
     def decode(self, ids):
         """ids: int [batch, 1] (or [batch]) -> logits float32 [batch, 1, vocab]."""
-        ids = np.asarray(ids)
-        if ids.ndim == 1:
-            ids = ids.reshape(-1, 1)
-        return np.asarray(self._session.decode(_as_ids(ids)))
+        given = ids
+        ids = _as_ids(ids).reshape(-1, 1)
+        return _like(given, np.asarray(self._session.decode(ids)))
 
     def snapshot(self):
         return self._session.snapshot()
@@ -131,8 +131,8 @@ class Model:
     def __call__(self, ids):
         """A forward pass: int [B, S] -> float32 logits [B, S, vocab] (a fresh
         session's prefill, which equals the model's forward)."""
-        ids = _as_ids(ids)
-        return self.session(ids.shape[0]).prefill(ids)
+        array = _as_ids(ids)
+        return _like(ids, self.session(array.shape[0]).prefill(array))
 
     def generate(self, ids, max_new_tokens=20, do_sample=None, temperature=None, top_k=None,
                  top_p=None, min_p=None, repetition_penalty=None, seed=None,
@@ -142,7 +142,7 @@ class Model:
         and generation stops when every sequence has. Unset arguments come
         from generation_config.json, then HF's defaults (greedy, top_k 50).
         `streamer(step, tokens)` is called with each step's [B] tokens."""
-        ids = _as_ids(ids)
+        given, ids = ids, _as_ids(ids)
         if not isinstance(max_new_tokens, (int, np.integer)) or max_new_tokens < 1:
             raise Error(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
         given = dict(do_sample=do_sample, temperature=temperature, top_k=top_k, top_p=top_p,
@@ -199,7 +199,7 @@ class Model:
                 break
             if step + 1 < max_new_tokens:
                 logits = session.decode(chosen.reshape(batch, 1))
-        return np.concatenate([ids, np.stack(out, axis=1)], axis=1)
+        return _like(given, np.concatenate([ids, np.stack(out, axis=1)], axis=1))
 
 
     @property
@@ -252,6 +252,14 @@ class Model:
         if stream is not None and text.startswith(shown[0]) and text != shown[0]:
             stream(text[len(shown[0]):])
         return text
+
+
+def _like(given, array):
+    """`array` as a torch tensor (sharing its memory) when `given` was one."""
+    if hasattr(given, "detach") and hasattr(given, "numpy"):
+        import torch
+        return torch.from_numpy(array)
+    return array
 
 
 def _as_ids(ids):

@@ -157,6 +157,9 @@ def main():
     check("streamer per step", [s for s, _ in seen] == [0, 1, 2, 3])
     logits = model(prompt)
     check("logits are not copied", not logits.flags["OWNDATA"] and logits.base is not None)
+    as_torch = model(torch.from_numpy(prompt))
+    check("torch in, torch out", isinstance(as_torch, torch.Tensor) and
+          torch.equal(as_torch, torch.from_numpy(logits)))
 
     # Errors, as hybrid_mlir.Error naming the argument.
     def raises(name, call, text):
