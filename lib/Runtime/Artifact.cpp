@@ -171,9 +171,19 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
   if (lineEnd == std::string::npos || lineEnd - magicLength > 200)
     return fail("the artifact's header line is missing or malformed");
   std::istringstream header(bytes.substr(magicLength, lineEnd - magicLength));
-  std::string key, checksumText;
+  std::string key, checksumText, manifestText, codeText;
   uint64_t manifestBytes = 0, codeBytes = 0;
-  if (!(header >> key >> manifestBytes >> codeBytes >> checksumText) || checksumText.size() != 16)
+  // Sizes are read as digits only: istream would take "-9667" as 2^64 − 9667.
+  auto size = [](const std::string &text, uint64_t &out) {
+    if (text.empty() || text.size() > 18 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    out = std::stoull(text);
+    return true;
+  };
+  if (!(header >> key >> manifestText >> codeText >> checksumText) ||
+      checksumText.size() != 16 || !size(manifestText, manifestBytes) ||
+      !size(codeText, codeBytes))
     return fail("the artifact's header line is malformed");
   const uint64_t body = bytes.size() - (lineEnd + 1);
   if (manifestBytes > body || codeBytes != body - manifestBytes)

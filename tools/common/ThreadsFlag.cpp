@@ -16,10 +16,20 @@ bool mlir::hybrid::takeThreadsFlag(int &argc, char **argv, std::string &error) {
   for (int i = 1; i < argc; ++i) {
     const char *arg = argv[i];
     const char *value = nullptr;
-    if (std::strncmp(arg, "--threads=", 10) == 0)
+    if (std::strncmp(arg, "--threads=", 10) == 0) {
       value = arg + 10;
-    else if (std::strncmp(arg, "-threads=", 9) == 0)
+    } else if (std::strncmp(arg, "-threads=", 9) == 0) {
       value = arg + 9;
+    } else if (std::strcmp(arg, "--threads") == 0 || std::strcmp(arg, "-threads") == 0) {
+      // "--threads N": the value is the next argument (llvm::cl would give
+      // it to libLLVM's own option, unchecked).
+      if (i + 1 >= argc) {
+        error = "--threads needs a value: 0 (every core) or a thread count up to " +
+                std::to_string(kMaxThreads);
+        return false;
+      }
+      value = argv[++i];
+    }
     if (!value) {
       argv[kept++] = argv[i];
       continue;

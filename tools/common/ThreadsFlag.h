@@ -16,7 +16,7 @@ namespace mlir::hybrid {
 /// The line --help prints for the flag.
 extern const char *const kThreadsFlagHelp;
 
-/// Removes every `--threads=N` (or `-threads=N`) from argv and sets the
+/// Removes every `--threads=N` (or `-threads=N`, `--threads N`) from argv and sets the
 /// thread count of compiled code from the last one (0: every core, the
 /// default). False, with `error` naming the value, when N is not a count.
 bool takeThreadsFlag(int &argc, char **argv, std::string &error);

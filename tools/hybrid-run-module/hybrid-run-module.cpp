@@ -190,6 +190,9 @@ int main(int argc, char **argv) {
     return fail("give --weights or --random-weights, not both");
   if (samplingFlags.any() && generate == 0)
     return fail("--do-sample and the other sampling flags need --generate=N");
+  if (generate > 0 && !expected.empty())
+    return fail("--expected-output is for a forward pass; --generate writes its tokens "
+                "with --output=@ids.npy");
   if (generate > 0) {
     GenerationOptions options;
     options.sampling = sampling;
