@@ -218,24 +218,34 @@ HostTensor reference::maskBias(const HostTensor &globals, const MaskSpec &mask) 
   return out;
 }
 
-HostTensor reference::cacheWrite(const HostTensor &cache, const HostTensor &fresh,
-                                 const HostTensor &positions, bool ring) {
-  HostTensor out = cache;
+bool reference::cacheWrite(const HostTensor &cache, const HostTensor &fresh,
+                           const HostTensor &positions, bool ring, HostTensor &out,
+                           std::string &error) {
   const int64_t batch = cache.dim(0), heads = cache.dim(1), slots = cache.dim(2),
                 dim = cache.dim(3), tokens = fresh.dim(2);
+  // The same message as hybrid-run's check of positions given as arguments.
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t first = positions.ints()[b * tokens];
+    if (first < 0 || first > (int64_t(1) << 40) || (!ring && first > slots - tokens)) {
+      error = "sequence " + std::to_string(b) + " writes positions [" + std::to_string(first) +
+              ", " + std::to_string(first + tokens) + ") outside the cache's " +
+              std::to_string(slots) + " slots" +
+              (ring ? " (a ring takes positions >= 0)" : "");
+      return false;
+    }
+  }
+  out = cache;
   // Token by token, in order, so that a later token wins its slot.
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t j = 0; j < tokens; ++j) {
       const int64_t position = positions.ints()[b * tokens] + j;
-      if (!ring && position >= slots)
-        continue; // the runtime keeps plain caches from overflowing
-      const int64_t slot = ((position % slots) + slots) % slots;
+      const int64_t slot = position % slots;
       for (int64_t h = 0; h < heads; ++h)
         for (int64_t d = 0; d < dim; ++d)
           out.floats()[((b * heads + h) * slots + slot) * dim + d] =
               fresh.floats()[((b * heads + h) * tokens + j) * dim + d];
     }
-  return out;
+  return true;
 }
 
 HostTensor reference::cacheBias(const HostTensor &positions, int64_t capacity,

@@ -481,8 +481,11 @@ bool Interpreter::step(Operation &op, std::string &error) {
             return true;
           })
           .Case([&](CacheWriteOp o) {
-            set(o, cacheWrite(get(o.getCache()), get(o.getNewValues()),
-                              get(o.getPositions()), o.getRing()));
+            HostTensor result;
+            if (!cacheWrite(get(o.getCache()), get(o.getNewValues()), get(o.getPositions()),
+                            o.getRing(), result, opError))
+              return false;
+            set(o, std::move(result));
             return true;
           })
           .Case([&](CacheBiasOp o) {

@@ -38,6 +38,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
@@ -217,6 +218,16 @@ bool checkArgument(unsigned index, Type type, const HostTensor &value,
   return true;
 }
 
+/// --seq-len and --batch describe random ids: given with ids of another
+/// shape, one of them is a mistake. The message, or "".
+std::string shapeFlagsContradict(const HostTensor &ids) {
+  if ((seqLen.getNumOccurrences() && seqLen != ids.dim(1)) ||
+      (batchSize.getNumOccurrences() && batchSize != ids.dim(0)))
+    return "--seq-len and --batch are for random ids; the ids given are " + ids.typeString() +
+           " (leave them out, or make them agree)";
+  return "";
+}
+
 /// "file:line:col: 'op.name': " for messages about `op`, as the reference
 /// evaluator writes them.
 std::string opPrefix(Operation *op) {
@@ -227,23 +238,63 @@ std::string opPrefix(Operation *op) {
   return where + "'" + op->getName().getStringRef().str() + "': ";
 }
 
-/// Token ids and cache positions that come straight from `func`'s
-/// arguments, checked before either target runs: the compiled code does not
-/// bounds-check them (it would read or write outside a table or cache), so
-/// both targets refuse them here with the same message.
-bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args,
+/// Token ids and cache positions, checked before either target runs: the
+/// compiled code does not bounds-check them (it would read or write outside
+/// a table or cache), so both targets refuse bad ones here with the
+/// reference evaluator's message. Those given as arguments or constants are
+/// checked by value; on the cpu, ids or positions the function computes
+/// itself cannot be, and are refused (the reference checks them as it runs).
+bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args, Target target,
                          std::string &error) {
-  auto argumentValue = [&](Value v) -> const HostTensor * {
-    auto arg = dyn_cast<BlockArgument>(v);
-    if (!arg || arg.getOwner() != &func.getBody().front() ||
-        arg.getArgNumber() >= args.size() || args[arg.getArgNumber()].isFloat())
+  std::vector<std::unique_ptr<HostTensor>> constants;
+  // The values of `v` when they are known before running; null otherwise.
+  auto knownValue = [&](Value v) -> const HostTensor * {
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() != &func.getBody().front() || arg.getArgNumber() >= args.size() ||
+          args[arg.getArgNumber()].isFloat())
+        return nullptr;
+      return &args[arg.getArgNumber()];
+    }
+    DenseIntElementsAttr dense;
+    if (!matchPattern(v, m_Constant(&dense)))
       return nullptr;
-    return &args[arg.getArgNumber()];
+    std::vector<int64_t> shape(dense.getType().getShape().begin(),
+                               dense.getType().getShape().end()),
+        values;
+    for (const APInt &value : dense.getValues<APInt>())
+      values.push_back(value.getSExtValue());
+    constants.push_back(std::make_unique<HostTensor>(
+        HostTensor::fromInts(std::move(shape), std::move(values))));
+    return constants.back().get();
+  };
+  auto computed = [&](Operation *op, const char *what) {
+    error = opPrefix(op) + "its " + what +
+            " are computed by the function; --target=cpu checks them only when they are "
+            "arguments or constants (compiled code does not bounds-check them), so pass "
+            "them as an argument or run on --target=reference";
+    return WalkResult::interrupt();
   };
   WalkResult result = func.walk([&](Operation *op) {
     if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
-      const HostTensor *ids = argumentValue(embedding.getIds());
+      const HostTensor *ids = knownValue(embedding.getIds());
       const int64_t vocab = cast<RankedTensorType>(embedding.getTable().getType()).getDimSize(0);
+      // Padding-aware position ids (RoBERTa, Longformer) are bounded by
+      // their shape: padding_idx .. padding_idx + S.
+      if (auto positions = embedding.getIds().getDefiningOp<PositionIdsOp>();
+          positions && !ids) {
+        const int64_t padding = positions.getPaddingIdx(),
+                      seq = cast<RankedTensorType>(positions.getType()).getShape().back();
+        if (!ShapedType::isDynamic(vocab) && !ShapedType::isDynamic(seq) &&
+            (padding < 0 || padding + seq >= vocab)) {
+          error = opPrefix(op) + "position ids reach " + std::to_string(padding + seq) +
+                  " (padding_idx " + std::to_string(padding) + " + " + std::to_string(seq) +
+                  " tokens), outside the table [0, " + std::to_string(vocab) + ")";
+          return WalkResult::interrupt();
+        }
+        return WalkResult::advance();
+      }
+      if (!ids && target == Target::CPU)
+        return computed(op, "token ids");
       if (ids && !ShapedType::isDynamic(vocab))
         for (int64_t n = 0; n < ids->numel(); ++n)
           if (int64_t id = ids->ints()[n]; id < 0 || id >= vocab) {
@@ -254,7 +305,9 @@ bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args,
           }
     }
     if (auto write = dyn_cast<CacheWriteOp>(op)) {
-      const HostTensor *positions = argumentValue(write.getPositions());
+      const HostTensor *positions = knownValue(write.getPositions());
+      if (!positions && target == Target::CPU)
+        return computed(op, "cache positions");
       auto cacheType = cast<RankedTensorType>(write.getCache().getType());
       const int64_t slots = cacheType.getDimSize(2),
                     tokens = cast<RankedTensorType>(write.getNewValues().getType()).getDimSize(2);
@@ -391,6 +444,18 @@ int main(int argc, char **argv) {
   if (samplingFlags.any() && generateTokens == 0)
     return fail("--do-sample and the other sampling flags need --generate=N");
   if (generateTokens > 0) {
+    // Flags of a plain run that generation would ignore (a check that
+    // never ran passed silently).
+    for (auto [given, flag] : {std::pair{expectedOutputs.getNumOccurrences() > 0, "--expected-output"},
+                               {saveWeights.getNumOccurrences() > 0, "--save-weights"},
+                               {benchmark.getNumOccurrences() > 0, "--benchmark"},
+                               {functionName.getNumOccurrences() > 0, "--function"},
+                               {randomInputs.getNumOccurrences() > 0, "--random-inputs"},
+                               {seqLen.getNumOccurrences() > 0, "--seq-len"},
+                               {batchSize.getNumOccurrences() > 0, "--batch"}})
+      if (given)
+        return fail(std::string(flag) + " is for a plain run; --generate takes the prompt "
+                    "from --input (and --output=@ids.npy for the tokens)");
     GenerateOptions options;
     // HF's defaults, then the checkpoint's generation_config.json, then the
     // flags.
@@ -453,6 +518,8 @@ int main(int argc, char **argv) {
     if (options.prompt.isFloat() || options.prompt.rank() != 2)
       return fail("input ids must be int32 or int64 [batch, seq], got " +
                   options.prompt.typeString());
+    if (std::string contradiction = shapeFlagsContradict(options.prompt); !contradiction.empty())
+      return fail(contradiction);
     std::vector<HostTensor> results(1);
     if (int status = forwardInSession(options, results[0]))
       return status;
@@ -506,12 +573,8 @@ int main(int argc, char **argv) {
         return fail("input ids need at least one sequence of at least one token, got " +
                     ids.typeString());
       } else {
-        // --seq-len and --batch describe random ids: given with ids of
-        // another shape, one of them is a mistake.
-        if ((seqLen.getNumOccurrences() && seqLen != ids.dim(1)) ||
-            (batchSize.getNumOccurrences() && batchSize != ids.dim(0)))
-          return fail("--seq-len and --batch are for random ids; the ids given are " +
-                      ids.typeString() + " (leave them out, or make them agree)");
+        if (std::string contradiction = shapeFlagsContradict(ids); !contradiction.empty())
+          return fail(contradiction);
         shape = {ids.dim(0), ids.dim(1)};
       }
     }
@@ -522,7 +585,14 @@ int main(int argc, char **argv) {
       std::string memoryError;
       if (!readInput(inputs[1], memory, memoryError))
         return fail("input 1: " + memoryError);
-      if (memory.isFloat() && memory.rank() == 3)
+      // Other float tensors are not memory: say so here (the model would be
+      // built without memory and the extra --input counted as too many).
+      // Integer ones are other inputs (Longformer's global attention mask).
+      if (memory.isFloat() && (memory.rank() != 3 || memory.dim(1) < 1))
+        return fail("input 1 (" + memory.typeString() + "): a model description takes "
+                    "Transformer-XL or memory-layer memory as f32 [batch, rows, width] with "
+                    "rows >= 1 after the ids");
+      if (memory.isFloat())
         shape.memory = memory.dim(1);
     }
     std::string importError;
@@ -714,7 +784,7 @@ int main(int argc, char **argv) {
                     std::to_string(n) + " is outside the vocabulary [0, " +
                     std::to_string(modelInfo.vocabSize) + ")");
     }
-  if (!checkIndexArguments(func, args, error))
+  if (!checkIndexArguments(func, args, target, error))
     return fail(error);
   if (outputs.size() > func.getNumResults())
     return fail("@" + func.getName().str() + " has " +

@@ -52,9 +52,11 @@ HostTensor attention(const HostTensor &query, const HostTensor &key,
 HostTensor maskBias(const HostTensor &globals, const MaskSpec &mask);
 
 /// hybrid.cache_write: `fresh` [B, H, n, D] written into `cache` [B, H, C, D]
-/// at slots positions[b, 0] + j (mod C with `ring`).
-HostTensor cacheWrite(const HostTensor &cache, const HostTensor &fresh,
-                      const HostTensor &positions, bool ring);
+/// at slots positions[b, 0] + j (mod C with `ring`). False, with `error`
+/// naming the sequence and positions, when a plain cache's positions leave
+/// [0, C) or a ring's are negative.
+bool cacheWrite(const HostTensor &cache, const HostTensor &fresh, const HostTensor &positions,
+                bool ring, HostTensor &out, std::string &error);
 
 /// Which position slot s of a C-slot cache holds (hybrid.cache_bias).
 enum class CacheLayout { Plain, Ring, Shift };

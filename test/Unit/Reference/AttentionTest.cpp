@@ -290,16 +290,27 @@ TEST(ReferenceKVCache, RingOfFourAfterSixTokens) {
   // Writing 6 and 7 (two tokens) goes to slots 2 and 3.
   HostTensor cache = HostTensor::fromFloats({1, 1, 4, 1}, {40, 50, 20, 30});
   HostTensor fresh = HostTensor::fromFloats({1, 1, 2, 1}, {60, 70});
-  HostTensor written = cacheWrite(cache, fresh, HostTensor::fromInts({1, 2}, {6, 7}),
-                                  /*ring=*/true);
+  HostTensor written;
+  std::string error;
+  ASSERT_TRUE(cacheWrite(cache, fresh, HostTensor::fromInts({1, 2}, {6, 7}),
+                         /*ring=*/true, written, error));
   EXPECT_EQ(std::vector<float>(written.floats(), written.floats() + 4),
             (std::vector<float>{40, 50, 60, 70}));
-  // A plain cache of 4 slots at p = 3: slot 3 takes the first token, the
-  // second falls off the end.
-  HostTensor plain = cacheWrite(cache, fresh, HostTensor::fromInts({1, 2}, {3, 4}),
-                                /*ring=*/false);
+  // A plain cache of 4 slots at p = 2: slots 2 and 3.
+  HostTensor plain;
+  ASSERT_TRUE(cacheWrite(cache, fresh, HostTensor::fromInts({1, 2}, {2, 3}),
+                         /*ring=*/false, plain, error));
   EXPECT_EQ(std::vector<float>(plain.floats(), plain.floats() + 4),
-            (std::vector<float>{40, 50, 20, 60}));
+            (std::vector<float>{40, 50, 60, 70}));
+  // At p = 3 the second token would fall off the end, and a negative
+  // position has no slot: both are errors (they were dropped or wrapped).
+  EXPECT_FALSE(cacheWrite(cache, fresh, HostTensor::fromInts({1, 2}, {3, 4}),
+                          /*ring=*/false, plain, error));
+  EXPECT_EQ(error, "sequence 0 writes positions [3, 5) outside the cache's 4 slots");
+  EXPECT_FALSE(cacheWrite(cache, fresh, HostTensor::fromInts({1, 2}, {-1, 0}),
+                          /*ring=*/true, plain, error));
+  EXPECT_EQ(error, "sequence 0 writes positions [-1, 1) outside the cache's 4 slots (a ring "
+                   "takes positions >= 0)");
 }
 
 TEST(ReferenceKVCache, ShiftRegisterHoldsTheLastPositions) {
