@@ -25,6 +25,7 @@
 #include "ModelBuilder.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -76,7 +77,16 @@ OwningOpRef<ModuleOp> frontend::importFalconH1(MLIRContext *context,
     const llvm::json::Value *v = config.json().get(key);
     if (!v || v->kind() == llvm::json::Value::Null)
       return true;
-    return config.numbers(key, out, count, out);
+    if (!config.numbers(key, out, count, out))
+      return false;
+    // Multipliers, unlike time_step_limit, have no use for infinity.
+    for (double x : out)
+      if (!(std::fabs(x) <= double(std::numeric_limits<float>::max()))) {
+        config.error = config.file() + ": '" + key + "' must be a list of " +
+                       std::to_string(count) + " finite numbers within f32's range";
+        return false;
+      }
+    return true;
   };
   if (!readList("mlp_multipliers", 2, mlpScales) ||
       !readList("ssm_multipliers", 5, ssmScales)) {

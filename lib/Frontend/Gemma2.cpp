@@ -28,6 +28,7 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
                                              std::string &error) {
   int64_t hidden, inter, layers, heads, kvHeads, headDim, vocab, window;
   double eps, scalar;
+  int major;
   std::optional<double> attnCap, finalCap;
   bool bias, tied;
   std::string act;
@@ -42,8 +43,8 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
       !config.positive("sliding_window", 4096, window) ||
       !config.epsilon("rms_norm_eps", 1e-6, eps) ||
       // transformers 5 changed the default from 224 to 256.
-      !config.number("query_pre_attn_scalar",
-                     config.transformersMajor() >= 5 ? 256 : 224, scalar) ||
+      !config.transformersMajor(major) ||
+      !config.number("query_pre_attn_scalar", major >= 5 ? 256 : 224, scalar) ||
       !config.optionalNumber("attn_logit_softcapping", 50.0, attnCap) ||
       !config.optionalNumber("final_logit_softcapping", 30.0, finalCap) ||
       !config.boolean("attention_bias", false, bias) ||
@@ -71,18 +72,19 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
     return nullptr;
   }
   if (act != "gelu_pytorch_tanh") {
-    error = "gemma2: hidden_activation '" + act +
+    error = config.file() + ": gemma2: hidden_activation '" + act +
             "' is not supported (Gemma 2 uses gelu_pytorch_tanh)";
     return nullptr;
   }
   if (heads % kvHeads != 0) {
-    error = "gemma2: num_attention_heads (" + std::to_string(heads) +
+    error = config.file() + ": gemma2: num_attention_heads (" + std::to_string(heads) +
             ") must be a multiple of num_key_value_heads (" +
             std::to_string(kvHeads) + ")";
     return nullptr;
   }
-  if (!layerTypes.empty() && int64_t(layerTypes.size()) != layers) {
-    error = "gemma2: 'layer_types' has " + std::to_string(layerTypes.size()) +
+  // HF refuses a list of another length, an empty one too.
+  if (config.given("layer_types") && int64_t(layerTypes.size()) != layers) {
+    error = config.file() + ": gemma2: 'layer_types' has " + std::to_string(layerTypes.size()) +
             " entries for " + std::to_string(layers) + " layers";
     return nullptr;
   }
@@ -117,7 +119,7 @@ OwningOpRef<ModuleOp> frontend::importGemma2(MLIRContext *context,
     bool sliding = layerTypes.empty() ? i % 2 == 0
                                       : layerTypes[i] == "sliding_attention";
     if (!layerTypes.empty() && !sliding && layerTypes[i] != "full_attention") {
-      error = "gemma2: layer_types[" + std::to_string(i) + "] is '" + layerTypes[i] +
+      error = config.file() + ": gemma2: layer_types[" + std::to_string(i) + "] is '" + layerTypes[i] +
               "'; expected sliding_attention or full_attention";
       return nullptr;
     }

@@ -27,6 +27,7 @@
 #include "ModelBuilder.h"
 
 #include <cmath>
+#include <sstream>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -100,7 +101,14 @@ OwningOpRef<ModuleOp> frontend::importGraniteMoeHybrid(MLIRContext *context,
     return fail("hidden_act '" + act + "' is not supported (Granite uses silu)");
   if (!(logitsScale != 0 && std::isfinite(1.0 / logitsScale)))
     return fail("logits_scaling must be a nonzero number");
-  if (!layerTypes.empty() && int64_t(layerTypes.size()) != layers)
+  // It scales the attention scores in place of 1/√d.
+  if (!(attentionScale > 0)) {
+    std::ostringstream got;
+    got << attentionScale;
+    return fail("attention_multiplier must be a number > 0, got " + got.str());
+  }
+  // HF refuses a list of another length, an empty one too.
+  if (config.given("layer_types") && int64_t(layerTypes.size()) != layers)
     return fail("'layer_types' has " + std::to_string(layerTypes.size()) +
                 " entries for " + std::to_string(layers) + " layers");
   std::vector<bool> attention(layers, false);

@@ -249,11 +249,13 @@ bool HuggingFaceConfig::perLayer(const char *key, int64_t fallback,
   return true;
 }
 
-int HuggingFaceConfig::transformersMajor() const {
+bool HuggingFaceConfig::transformersMajor(int &major) {
+  major = 4;
   const llvm::json::Value *value = object.get("transformers_version");
-  std::optional<llvm::StringRef> text = value ? value->getAsString() : std::nullopt;
-  int major = 0;
-  if (!text || text->split('.').first.getAsInteger(10, major))
-    return 4;
-  return major;
+  if (!value || value->getAsNull())
+    return true;
+  std::optional<llvm::StringRef> text = value->getAsString();
+  if (!text || text->split('.').first.getAsInteger(10, major) || major < 1)
+    return fail("transformers_version", "a version string such as \"4.46.3\"");
+  return true;
 }

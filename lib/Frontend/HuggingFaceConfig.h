@@ -64,12 +64,19 @@ public:
                 std::vector<int64_t> &out);
   /// Whether `key` is present.
   bool has(const char *key) const { return object.get(key) != nullptr; }
+  /// Whether `key` is present and not null (HF's "not given").
+  bool given(const char *key) const {
+    const llvm::json::Value *value = object.get(key);
+    return value && !value->getAsNull();
+  }
   /// The JSON object itself, and the file it came from (for messages).
   const llvm::json::Object &json() const { return object; }
   const std::string &file() const { return path; }
   /// The major version of the `transformers_version` that wrote the file
-  /// (4 when absent: files without it predate 5).
-  int transformersMajor() const;
+  /// (4 when absent: files without it predate 5). False, naming the key,
+  /// when it is there but not a version ("4.46.3"): a default that changed
+  /// between versions would otherwise be guessed.
+  bool transformersMajor(int &major);
   /// The checkpoint's tensor names, when the caller knows them: which of the
   /// layouts HF writes the weights are in.
   void setCheckpointTensors(const std::vector<std::string> &names) {

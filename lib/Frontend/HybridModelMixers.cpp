@@ -120,6 +120,10 @@ bool HybridModelImporter::relAttention(JsonFields &f, const std::string &prefix,
       !f.integer("head_dim", hidden / heads, headDim) ||
       !f.integer("window", int64_t(0), window, 1))
     return false;
+  // As attention: without head_dim, hidden / heads floored silently.
+  if (!f.has("head_dim") && hidden % heads != 0)
+    return f.fail(f.pathOf("heads"), "must divide hidden_size (" + std::to_string(hidden) +
+                                         "), or give head_dim");
   if (memoryLength == 0)
     return f.fail(f.pathOf("type"),
                   "rel_attention needs the top-level 'memory_length'");

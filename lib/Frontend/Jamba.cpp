@@ -68,7 +68,7 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     return nullptr;
   }
   auto fail = [&](const std::string &message) {
-    error = "jamba: " + message;
+    error = config.file() + ": jamba: " + message;
     return nullptr;
   };
   if (window && (*window < 1 || *window != std::floor(*window)))

@@ -50,7 +50,7 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
                                                  ModelInfo &info,
                                                  std::string &error) {
   auto fail = [&](const std::string &message) {
-    error = "longformer: " + message;
+    error = config.file() + ": longformer: " + message;
     return nullptr;
   };
   int64_t hidden, inter, layers, heads, vocab, maxPositions, typeVocab, pad;
@@ -103,8 +103,8 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
   const bool maskedLM = llvm::is_contained(architectures, "LongformerForMaskedLM");
   info.vocabSize = vocab;
   if (shape.carryState) {
-    error = "longformer: an encoder (bidirectional attention) does not generate "
-            "token by token";
+    error = config.file() +
+            ": longformer: an encoder (bidirectional attention) does not generate token by token";
     return nullptr;
   }
 

@@ -107,7 +107,7 @@ OwningOpRef<ModuleOp> frontend::importMamba(MLIRContext *context,
     return nullptr;
   }
   if (act != "silu") {
-    error = std::string(type) + ": hidden_act '" + act +
+    error = config.file() + ": " + type + ": hidden_act '" + act +
             "' is not supported (HF's Mamba uses silu)";
     return nullptr;
   }

@@ -146,6 +146,13 @@ bool frontend::readStepLimit(HuggingFaceConfig &config, const std::string &type,
             ", " + numberText(limit[1]) + "] is empty";
     return false;
   }
+  // Δ is clamped to [min, max]: an infinite minimum leaves no finite step
+  // (the scan's verifier refused it, naming the op).
+  if (!std::isfinite(limit[0])) {
+    error = config.file() + ": " + type + ": time_step_limit's minimum must be finite, got " +
+            numberText(limit[0]);
+    return false;
+  }
   out.dtMin = limit[0] > 0 ? std::optional<double>(limit[0]) : std::nullopt;
   out.dtMax = limit[1] < inf ? std::optional<double>(limit[1]) : std::nullopt;
   return true;

@@ -70,12 +70,12 @@ double yarnMscale(double scale, double m) {
 }
 } // namespace
 
-bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
-                                                int64_t headDim,
-                                                const std::string &layerType,
-                                                int64_t defaultMaxPositions,
-                                                RopeParameters &out,
-                                                double defaultPartialRotary) {
+namespace {
+/// readRopeParameters without the final check of what the parameters give;
+/// `where` is set to the key they came from.
+bool readUnchecked(HuggingFaceConfig &config, int64_t headDim, const std::string &layerType,
+                   int64_t defaultMaxPositions, RopeParameters &out,
+                   double defaultPartialRotary, std::string &where) {
   std::string &error = config.error;
   const llvm::json::Object &json = config.json();
   const std::string file = config.file() + ": '";
@@ -84,13 +84,12 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
   // HF's order (convert_rope_params_to_dict): a non-empty 4.x rope_scaling
   // wins, else transformers 5's rope_parameters, maybe nested per layer type.
   const llvm::json::Object *params = nullptr;
-  std::string where;
   bool nested = false;
   if (const llvm::json::Value *v = json.get("rope_scaling");
       v && v->kind() != llvm::json::Value::Null) {
     params = v->getAsObject();
     where = file + "rope_scaling";
-    if (!params) {
+    if (!params || params->get("__float__")) {
       error = where + "' must be an object or null";
       return false;
     }
@@ -101,7 +100,8 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
       !params && v && v->kind() != llvm::json::Value::Null) {
     params = v->getAsObject();
     where = file + "rope_parameters";
-    if (!params) {
+    // NaN and infinities are read as {"__float__": ...}: not parameters.
+    if (!params || params->get("__float__")) {
       error = where + "' must be an object";
       return false;
     }
@@ -377,4 +377,35 @@ bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
   error = where + ".rope_type' is '" + type +
           "'; supported: default, linear, dynamic, llama3, yarn, longrope";
   return false;
+}
+} // namespace
+
+bool mlir::hybrid::frontend::readRopeParameters(HuggingFaceConfig &config,
+                                                int64_t headDim,
+                                                const std::string &layerType,
+                                                int64_t defaultMaxPositions,
+                                                RopeParameters &out,
+                                                double defaultPartialRotary) {
+  std::string where;
+  if (!readUnchecked(config, headDim, layerType, defaultMaxPositions, out,
+                     defaultPartialRotary, where))
+    return false;
+  // Values the parameters accept one by one can still give frequencies or
+  // a scale that are not finite f32 numbers (a factor of 1e-40, betas of
+  // ±1e30): refused here, naming the parameters, not by hybrid.rope's
+  // verifier naming the op.
+  auto finite = [](const std::vector<float> &freqs) {
+    return std::all_of(freqs.begin(), freqs.end(), [](float x) { return std::isfinite(x); });
+  };
+  const float scaling = float(out.attentionScaling);
+  if (!finite(out.invFreq) || !finite(out.longInvFreq) || !(scaling > 0) ||
+      !std::isfinite(scaling)) {
+    config.error = where + "' (" + out.type + ") gives " +
+                   (!(scaling > 0) || !std::isfinite(scaling)
+                        ? "an attention scale that is not a positive finite f32 number"
+                        : "frequencies that are not finite f32 numbers") +
+                   "; check its factors";
+    return false;
+  }
+  return true;
 }
