@@ -25,6 +25,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace py = pybind11;
@@ -84,6 +85,10 @@ struct PyTensor {
 struct PyModel {
   std::unique_ptr<Model> model;
   int64_t batch = 1;
+  /// A Model and its Sessions are not thread-safe (a session's position is
+  /// checked, then advanced, around the call): every use from Python holds
+  /// this, taken with the GIL released so that other threads run meanwhile.
+  std::mutex lock;
 };
 
 struct PySession {
@@ -97,6 +102,7 @@ struct PySession {
     bool ok;
     {
       py::gil_scoped_release release;
+      std::lock_guard<std::mutex> guard(owner->lock);
       ok = decode ? session->decode(ids, logits, error)
                   : session->prefill(ids, logits, error);
     }
@@ -227,6 +233,7 @@ PYBIND11_MODULE(_core, m) {
         std::string error;
         {
           py::gil_scoped_release release;
+          std::lock_guard<std::mutex> guard(p->lock);
           result->session = p->model->newSession(p->batch, error);
         }
         if (!result->session)
@@ -242,13 +249,24 @@ PYBIND11_MODULE(_core, m) {
            py::arg("ids"))
       .def("decode", [](PySession &s, const py::buffer &ids) { return s.run(ids, true); },
            py::arg("ids"))
-      .def("snapshot", [](const PySession &s) { return s.session->snapshot(); })
+      .def("snapshot", [](const PySession &s) {
+        std::lock_guard<std::mutex> guard(s.owner->lock);
+        return s.session->snapshot();
+      })
       .def("restore", [](PySession &s, const Snapshot &snapshot) {
         std::string error;
-        if (!s.session->restore(snapshot, error))
+        bool ok;
+        {
+          std::lock_guard<std::mutex> guard(s.owner->lock);
+          ok = s.session->restore(snapshot, error);
+        }
+        if (!ok)
           raise(error);
       }, py::arg("snapshot"))
-      .def("reset", [](PySession &s) { s.session->reset(); })
+      .def("reset", [](PySession &s) {
+        std::lock_guard<std::mutex> guard(s.owner->lock);
+        s.session->reset();
+      })
       .def_property_readonly("tokens", [](const PySession &s) { return s.session->tokens(); })
       .def_property_readonly("state_bytes",
                              [](const PySession &s) { return s.session->stateBytes(); });

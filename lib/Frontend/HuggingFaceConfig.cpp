@@ -200,8 +200,8 @@ bool HuggingFaceConfig::optionalNumber(const char *key,
     return true;
   }
   std::optional<double> v = numberOf(*value);
-  if (!v || !std::isfinite(*v))
-    return fail(key, "a finite number or null");
+  if (!v || !(std::fabs(*v) <= double(std::numeric_limits<float>::max())))
+    return fail(key, "a finite number within f32's range, or null");
   out = *v;
   return true;
 }

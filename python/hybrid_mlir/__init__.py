@@ -15,6 +15,7 @@ comes from the same compile cache hybrid-run uses, one entry per batch size.
 
 import os
 import re
+import threading
 
 import numpy as np
 
@@ -42,22 +43,74 @@ def _python_names(message):
     return re.sub(r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", "_"), message)
 
 
+def _integer(name, value, low, high):
+    """`value` as an int in [low, high], or Error naming the argument (bools,
+    floats and strings are refused, not truncated)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise Error(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    value = int(value)
+    if not low <= value <= high:
+        raise Error(f"{name} must be an integer in [{low}, {high}], got {value}")
+    return value
+
+
+def _real(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                      np.floating)):
+        raise Error(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _boolean(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise Error(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _token_ids(name, value, vocab):
+    """One id or a list of ids (numpy and torch scalars too), each in the
+    vocabulary."""
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    ids = value if isinstance(value, (list, tuple)) else [value]
+    ids = [_integer(name, i, 0, 2**63 - 1) for i in ids]
+    for i in ids:
+        if i >= vocab:
+            raise Error(f"{name} {i} is outside the vocabulary [0, {vocab})")
+    return ids
+
+
 def set_threads(threads):
-    """Threads the compiled code uses (default: every core). Results are the
-    same for any count."""
-    _core.set_threads(int(threads))
+    """Threads the compiled code uses (0: every core, the default). Results
+    are the same for any count."""
+    _core.set_threads(_integer("threads", threads, 0, 1024))
 
 
 def thread_count():
     return _core.thread_count()
 
 
+class Snapshot:
+    """A session's whole state at one position (Session.snapshot)."""
+
+    def __init__(self, core_snapshot, model, batch):
+        self._snapshot = core_snapshot
+        self._model = model
+        self.batch = batch
+
+    @property
+    def tokens(self):
+        return self._snapshot.tokens
+
+
 class Session:
     """Carried state for `batch` sequences: prefill any number of tokens,
-    decode one at a time, snapshot and restore."""
+    decode one at a time, snapshot and restore. Calls from several threads
+    are serialised (one model runs one call at a time)."""
 
-    def __init__(self, core_session, batch):
+    def __init__(self, core_session, batch, model):
         self._session = core_session
+        self._model = model
         self.batch = batch
 
     def prefill(self, ids):
@@ -66,16 +119,27 @@ class Session:
         return _like(ids, np.asarray(self._session.prefill(_as_ids(ids))))
 
     def decode(self, ids):
-        """ids: int [batch, 1] (or [batch]) -> logits float32 [batch, 1, vocab]."""
-        given = ids
-        ids = _as_ids(ids).reshape(-1, 1)
-        return _like(given, np.asarray(self._session.decode(ids)))
+        """ids: int [batch] or [batch, 1], one token per sequence -> logits
+        float32 [batch, 1, vocab]."""
+        array = _as_ids(ids, one_dimensional_is_batch=True)
+        if array.shape[1] != 1:
+            raise Error(f"decode takes one token per sequence, [batch] or [batch, 1]; got "
+                        f"shape {tuple(np.shape(ids))}")
+        return _like(ids, np.asarray(self._session.decode(array)))
 
     def snapshot(self):
-        return self._session.snapshot()
+        return Snapshot(self._session.snapshot(), self._model, self.batch)
 
     def restore(self, snapshot):
-        self._session.restore(snapshot)
+        if not isinstance(snapshot, Snapshot):
+            raise Error(f"restore takes a Snapshot from Session.snapshot(), got "
+                        f"{type(snapshot).__name__}")
+        if snapshot._model is not self._model:
+            raise Error("cannot restore this snapshot: it was taken from another model")
+        if snapshot.batch != self.batch:
+            raise Error(f"cannot restore this snapshot: it holds {snapshot.batch} sequence(s), "
+                        f"this session {self.batch}")
+        self._session.restore(snapshot._snapshot)
 
     def reset(self):
         self._session.reset()
@@ -110,15 +174,15 @@ class Model:
         self._cache_dir = cache_dir
         self._verbose = verbose
         self._by_batch = {}
+        self._loading = threading.Lock()
 
     def _model(self, batch):
-        if not isinstance(batch, (int, np.integer)) or not 1 <= batch <= 4096:
-            raise Error(f"batch must be an integer in [1, 4096], got {batch!r}")
-        batch = int(batch)
-        if batch not in self._by_batch:
-            self._by_batch[batch] = _core.load(
-                self.description, self.weights, self._random_seed, self.target,
-                self.max_tokens, batch, self._cache, self._cache_dir, self._verbose)
+        batch = _integer("batch", batch, 1, 4096)
+        with self._loading:
+            if batch not in self._by_batch:
+                self._by_batch[batch] = _core.load(
+                    self.description, self.weights, self._random_seed, self.target,
+                    self.max_tokens, batch, self._cache, self._cache_dir, self._verbose)
         return self._by_batch[batch]
 
     @property
@@ -126,7 +190,8 @@ class Model:
         return self._model(1).vocab_size
 
     def session(self, batch=1):
-        return Session(self._model(batch).new_session(), batch)
+        core = self._model(batch)
+        return Session(core.new_session(), int(batch), self)
 
     def __call__(self, ids):
         """A forward pass: int [B, S] -> float32 logits [B, S, vocab] (a fresh
@@ -143,33 +208,29 @@ class Model:
         from generation_config.json, then HF's defaults (greedy, top_k 50).
         `streamer(step, tokens)` is called with each step's [B] tokens."""
         given, ids = ids, _as_ids(ids)
-        if not isinstance(max_new_tokens, (int, np.integer)) or max_new_tokens < 1:
-            raise Error(f"max_new_tokens must be a positive integer, got {max_new_tokens!r}")
-        given = dict(do_sample=do_sample, temperature=temperature, top_k=top_k, top_p=top_p,
-                     min_p=min_p, repetition_penalty=repetition_penalty, seed=seed)
+        max_new_tokens = _integer("max_new_tokens", max_new_tokens, 1, 2**24)
+        options = dict(do_sample=do_sample, temperature=temperature, top_k=top_k, top_p=top_p,
+                       min_p=min_p, repetition_penalty=repetition_penalty, seed=seed)
         settings = dict(_SAMPLING_DEFAULTS)
         settings.update(self.generation_defaults)
-        settings.update({k: v for k, v in given.items() if v is not None})
+        settings.update({k: v for k, v in options.items() if v is not None})
         try:
-            sampler = _core.Sampler(bool(settings["do_sample"]), float(settings["temperature"]),
-                                    int(settings["top_k"]), float(settings["top_p"]),
-                                    float(settings["min_p"]),
-                                    float(settings["repetition_penalty"]), int(settings["seed"]))
+            sampler = _core.Sampler(_boolean("do_sample", settings["do_sample"]),
+                                    _real("temperature", settings["temperature"]),
+                                    _integer("top_k", settings["top_k"], 0, 2**62),
+                                    _real("top_p", settings["top_p"]),
+                                    _real("min_p", settings["min_p"]),
+                                    _real("repetition_penalty", settings["repetition_penalty"]),
+                                    _integer("seed", settings["seed"], 0, 2**64 - 1))
         except Error as e:
             raise Error(_python_names(str(e))) from None
-        eos = self.eos_token_ids if eos_token_id is None else (
-            [eos_token_id] if np.isscalar(eos_token_id) else list(eos_token_id))
-        eos = [int(e) for e in eos]
-        pad = self.pad_token_id if pad_token_id is None else int(pad_token_id)
-        if pad is None:
-            pad = eos[0] if eos else 0
         batch, prompt_length = ids.shape
         session = self.session(batch)
         vocab = self._by_batch[batch].vocab_size
-        for e in eos + [pad]:
-            if not 0 <= e < vocab:
-                raise Error(f"token id {e} (eos_token_id or pad_token_id) is outside the "
-                            f"vocabulary [0, {vocab})")
+        eos = _token_ids("eos_token_id", self.eos_token_ids if eos_token_id is None
+                         else eos_token_id, vocab)
+        pad = self.pad_token_id if pad_token_id is None else pad_token_id
+        pad = (eos[0] if eos else 0) if pad is None else _token_ids("pad_token_id", pad, vocab)[0]
         if prompt_length + max_new_tokens - 1 > self.max_tokens:
             raise Error(f"a prompt of {prompt_length} tokens and max_new_tokens="
                         f"{max_new_tokens} need a context of "
@@ -233,7 +294,10 @@ class Model:
         if not isinstance(prompt, str):
             raise Error(f"prompt must be a str, got {type(prompt).__name__}")
         tokenizer = self.tokenizer
-        ids = np.array([tokenizer.encode(prompt).ids], dtype=np.int64)
+        try:
+            ids = np.array([tokenizer.encode(prompt).ids], dtype=np.int64)
+        except Exception as e:  # e.g. lone surrogates, which are not text
+            raise Error(f"the prompt cannot be encoded: {e}") from None
         if ids.shape[1] == 0:
             raise Error("the prompt encodes to no tokens")
         new = []
@@ -262,18 +326,27 @@ def _like(given, array):
     return array
 
 
-def _as_ids(ids):
+def _as_ids(ids, one_dimensional_is_batch=False):
+    """Token ids as a C-contiguous int64 [batch, length] array. A 1-d array
+    is one sequence (or, for decode, one token per sequence)."""
     if hasattr(ids, "detach"):  # a torch tensor
+        if ids.is_floating_point() or ids.is_complex():
+            raise Error(f"token ids must be an integer tensor, got {ids.dtype}")
         ids = ids.detach().cpu().numpy()
-    ids = np.asarray(ids)
+    try:
+        ids = np.asarray(ids)
+    except ValueError as e:  # ragged lists
+        raise Error(f"token ids must be a rectangular integer array: {e}") from None
+    if ids.size == 0:
+        raise Error(f"token ids need at least one sequence of at least one token, got "
+                    f"shape {ids.shape}")
     if ids.ndim == 1:
-        ids = ids.reshape(1, -1)
+        ids = ids.reshape(-1, 1) if one_dimensional_is_batch else ids.reshape(1, -1)
     if ids.ndim != 2 or ids.dtype.kind not in "iu":
         raise Error(f"token ids must be an integer array [batch, length], got "
                     f"{ids.dtype} of shape {ids.shape}")
-    if ids.shape[0] < 1 or ids.shape[1] < 1:
-        raise Error(f"token ids need at least one sequence of at least one token, got "
-                    f"shape {ids.shape}")
+    if ids.dtype.kind == "u" and ids.max() > np.iinfo(np.int64).max:
+        raise Error(f"token id {ids.max()} is outside int64")
     return np.ascontiguousarray(ids, dtype=np.int64)
 
 
@@ -288,6 +361,16 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
     weights: a .safetensors file or shard index (a directory's own by
     default); random_weights=SEED draws them instead."""
     path = os.fspath(path)
+    if not isinstance(path, str) or "\0" in path:
+        raise Error(f"path must be a file or directory name, got {path!r}")
+    if not isinstance(target, str):
+        raise Error(f'target must be "cpu" or "reference", got {target!r}')
+    max_tokens = _integer("max_tokens", max_tokens, 1, 2**24)
+    if random_weights is not None:
+        random_weights = _integer("random_weights", random_weights, 0, 2**31 - 1)
+    if weights is not None and not os.fspath(weights):
+        raise Error("weights must name a .safetensors file or an .index.json (or pass "
+                    "random_weights=SEED)")
     generation_defaults, eos, pad, directory = {}, [], None, None
     if _core.is_directory(path):
         directory = path
@@ -301,19 +384,18 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
                 raise Error(f"{path}: no *.safetensors weights (pass random_weights=SEED "
                             "to draw them)")
     else:
-        if not os.path.isfile(path):
+        if not os.path.exists(path):
             raise Error(f"{path}: no such file or directory")
+        if not os.path.isfile(path):
+            raise Error(f"{path}: not a regular file (a device, pipe or socket)")
         description = path
     if weights is not None and random_weights is not None:
         raise Error("give weights or random_weights, not both")
     if weights is None and random_weights is None:
         raise Error(f"{path}: a model description needs weights=FILE or random_weights=SEED")
-    if random_weights is not None and (not isinstance(random_weights, (int, np.integer))
-                                       or random_weights < 0):
-        raise Error(f"random_weights must be a seed >= 0, got {random_weights!r}")
     if threads is not None:
         set_threads(threads)
     return Model(description, os.fspath(weights) if weights is not None else "",
-                 -1 if random_weights is None else int(random_weights), target, int(max_tokens),
+                 -1 if random_weights is None else random_weights, target, max_tokens,
                  bool(cache), os.fspath(cache_dir) if cache_dir else "", bool(verbose),
                  generation_defaults, eos, pad, directory)

@@ -179,6 +179,46 @@ def main():
     raises("target", lambda: hm.load(directory, target="gpu")(prompt), 'target must be "cpu" or "reference"')
     raises("bad config", lambda: hm.load(os.path.join(directory, "generation_config.json"),
                                          random_weights=1)(prompt), "generation_config.json")
+    raises("decode of two tokens", lambda: model.session(batch=2).decode(np.array([[1, 2]])),
+           "decode takes one token per sequence")
+    raises("empty weights name", lambda: hm.load(os.path.join(directory, "config.json"), weights=""),
+           "weights must name a .safetensors file")
+    raises("float top_k", lambda: model.generate(prompt, max_new_tokens=2, do_sample=True, top_k=2.7),
+           "top_k must be an integer")
+    raises("string do_sample", lambda: model.generate(prompt, max_new_tokens=2, do_sample="no"),
+           "do_sample must be True or False")
+    raises("negative seed", lambda: model.generate(prompt, max_new_tokens=2, do_sample=True, seed=-1),
+           "seed must be an integer in [0,")
+    one = model.session(batch=1)
+    one.prefill(prompt[:1, :2])
+    raises("snapshot of another batch", lambda: model.session(batch=2).restore(one.snapshot()),
+           "it holds 1 sequence(s), this session 2")
+    check("generate: torch in, torch out",
+          isinstance(model.generate(torch.from_numpy(prompt), max_new_tokens=2), torch.Tensor))
+
+    # Threads share a session safely: calls are serialised, and the context
+    # check holds (it raced: 100 threads decoded 107 tokens into a context of 8).
+    import threading
+    small = hm.load(directory, target="cpu", max_tokens=8, verbose=False)
+    shared = small.session(batch=1)
+    shared.prefill(prompt[:1, :6])
+    failures = []
+
+    def decode_twice():
+        for _ in range(2):
+            try:
+                shared.decode([3])
+            except hm.Error as e:
+                failures.append(str(e))
+    workers = [threading.Thread(target=decode_twice) for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    check("threads on one session stop at the context",
+          shared.tokens == 8 and len(failures) == 14 and "the context is full" in failures[0],
+          f"tokens {shared.tokens}, {len(failures)} errors")
+
     other_session = hm.load(dirs["gemma2"][0], max_tokens=64, verbose=False).session(batch=2)
     other_session.prefill(prompt[:, :2])
     raises("foreign snapshot", lambda: model.session(batch=2).restore(other_session.snapshot()),

@@ -42,6 +42,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
@@ -274,7 +275,17 @@ bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args,
             "them as an argument or run on --target=reference";
     return WalkResult::interrupt();
   };
-  WalkResult result = func.walk([&](Operation *op) {
+  // The function and every function it calls: a callee's ids come from
+  // its caller, so in a callee only constants are known.
+  SmallVector<func::FuncOp> reached{func};
+  llvm::SmallPtrSet<Operation *, 8> seen{func};
+  for (size_t i = 0; i < reached.size(); ++i)
+    reached[i].walk([&](func::CallOp call) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+      if (callee && seen.insert(callee).second)
+        reached.push_back(callee);
+    });
+  auto check = [&](Operation *op) {
     if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
       const HostTensor *ids = knownValue(embedding.getIds());
       const int64_t vocab = cast<RankedTensorType>(embedding.getTable().getType()).getDimSize(0);
@@ -324,8 +335,11 @@ bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args,
         }
     }
     return WalkResult::advance();
-  });
-  return !result.wasInterrupted();
+  };
+  for (func::FuncOp f : reached)
+    if (f.walk(check).wasInterrupted())
+      return false;
+  return true;
 }
 
 HostTensor randomTensor(RankedTensorType type, std::mt19937 &rng) {
@@ -812,12 +826,29 @@ int main(int argc, char **argv) {
       errorStream() << "hybrid-run: compiling @" << func.getName() << " ("
                    << numOps << " ops) for this CPU...\n";
     auto start = now();
-    // Compile only the function asked for: the others need not lower.
+    // Compile only the function asked for and what it calls: the others
+    // need not lower. Public functions it calls become private (the
+    // pipeline gives public ones a C interface, not a callable body).
     OwningOpRef<ModuleOp> lowered = module->clone();
+    llvm::StringSet<> reached{func.getName()};
+    SmallVector<StringRef> work{func.getName()};
+    while (!work.empty()) {
+      auto caller = lowered->lookupSymbol<func::FuncOp>(work.pop_back_val());
+      if (!caller)
+        continue;
+      caller.walk([&](func::CallOp call) {
+        if (reached.insert(call.getCallee()).second)
+          work.push_back(call.getCallee());
+      });
+    }
     for (auto other :
          llvm::make_early_inc_range(lowered->getOps<func::FuncOp>()))
-      if (other.getName() != func.getName() && other.isPublic())
-        other.erase();
+      if (other.getName() != func.getName() && other.isPublic()) {
+        if (reached.contains(other.getName()))
+          other.setPrivate();
+        else
+          other.erase();
+      }
     CPUPipelineOptions pipeline;
     pipeline.packedGemm = packedGemm;
     jit = JitModule::compile(*lowered, error, &pipeline);

@@ -26,6 +26,8 @@
 // attention's running sums, conv mixers' last inputs, Transformer-XL's
 // memory_length rows of memory, memory layers' memory matrix. Models that
 // cannot generate (encoders, depth recurrence) are refused by load.
+// A Model and its Sessions are not thread-safe: callers serialise their
+// calls (the Python package holds one lock per model).
 //
 //===----------------------------------------------------------------------===//
 
