@@ -74,6 +74,14 @@ if "hf-transformers" in config.available_features and subprocess.run(
     config.available_features.add("python-package")
     config.substitutions.append(
         ("%hm_python", "env PYTHONPATH=%s %s" % (package_dir, hf_python)))
+# The same package under transformers 5 (.venv-hf5 shares .venv-hf's torch).
+if "hf-transformers5" in config.available_features and subprocess.run(
+        [hf5_python, "-c", "import hybrid_mlir"],
+        env=dict(os.environ, PYTHONPATH=package_dir),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+    config.available_features.add("python-package-hf5")
+    config.substitutions.append(
+        ("%hm5_python", "env PYTHONPATH=%s %s" % (package_dir, hf5_python)))
 
 # The libFuzzer targets (fuzz/), when the build could make them.
 fuzz_dir = os.path.join(config.hybrid_obj_root, "fuzz")
