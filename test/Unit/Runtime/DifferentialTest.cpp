@@ -460,7 +460,7 @@ TEST(Differential, KVCacheWriteAndBias) {
         "  return %plain : tensor<2x2x5x4xf32>\n}\n",
         {{"n", std::to_string(tokens)}});
     for (unsigned seed : {1u, 2u, 3u})
-      EXPECT_TRUE(matchesReference(source, "f", seed * 7 + tokens, {{2, {0, 6 - tokens}}}))
+      EXPECT_TRUE(matchesReference(source, "f", seed * 7 + tokens, {{2, {0, double(6 - tokens)}}}))
           << tokens << " tokens";
   }
   // After the write (`written`): the 5 slots alone are the keys; plain caches

@@ -280,8 +280,8 @@ TEST(GenerationErrors, EncodersDoNotGenerate) {
   std::string error;
   EXPECT_FALSE(loadModel(HYBRID_SOURCE_DIR "/examples/hf/longformer-tiny/config.json",
                            Weights::random(1), Target::Reference, error));
-  EXPECT_EQ(error, "longformer: an encoder (bidirectional attention) does not "
-                   "generate token by token");
+  EXPECT_EQ(error, HYBRID_SOURCE_DIR "/examples/hf/longformer-tiny/config.json: longformer: an "
+                   "encoder (bidirectional attention) does not generate token by token");
 }
 
 TEST(GenerationErrors, DecodeTakesOneToken) {
