@@ -122,27 +122,20 @@ std::shared_ptr<PyModel> load(const std::string &description, const std::string 
     raise("max_tokens must be in [1, 2^24], got " + std::to_string(maxTokens));
   const Weights source = weights.empty() ? Weights::random(randomSeed)
                                          : Weights::fromFile(weights);
+  SessionModelOptions options;
+  options.target = target == "cpu" ? Target::CPU : Target::Reference;
+  options.batch = batch;
+  options.maxTokens = maxTokens;
+  options.checkpoint = weights;
+  options.useCache = useCache;
+  options.cacheDir = cacheDir;
+  options.verbose = verbose;
   auto result = std::make_shared<PyModel>();
   result->batch = batch;
-  std::string error;
+  std::string how, error;
   {
     py::gil_scoped_release release;
-    if (target == "cpu" && useCache) {
-      ArtifactOptions options;
-      options.batch = batch;
-      options.maxTokens = maxTokens;
-      options.checkpoint = weights;
-      options.verbose = verbose;
-      std::string status;
-      std::unique_ptr<ModelCode> code = loadCachedModel(
-          description, options, compileCacheDirectory(cacheDir), status, error);
-      if (code)
-        result->model = Model::create(std::move(code), source, error);
-    } else {
-      result->model = loadModel(description, source,
-                                target == "cpu" ? Target::CPU : Target::Reference, error,
-                                maxTokens);
-    }
+    result->model = loadModelForSessions(description, source, options, how, error);
   }
   if (!result->model)
     raise(error);

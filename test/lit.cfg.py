@@ -66,22 +66,18 @@ if os.path.exists(hf5_python) and subprocess.run(
 # The Python package (python/, built into build/python), run by the HF venv's
 # interpreter (numpy, torch and transformers to compare with) when it can
 # import it: a build against another Python ABI, or with sanitizers, cannot.
+# The same again under transformers 5 (.venv-hf5 shares .venv-hf's torch).
 package_dir = os.path.join(config.hybrid_obj_root, "python")
-if "hf-transformers" in config.available_features and subprocess.run(
-        [hf_python, "-c", "import hybrid_mlir"],
-        env=dict(os.environ, PYTHONPATH=package_dir),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
-    config.available_features.add("python-package")
-    config.substitutions.append(
-        ("%hm_python", "env PYTHONPATH=%s %s" % (package_dir, hf_python)))
-# The same package under transformers 5 (.venv-hf5 shares .venv-hf's torch).
-if "hf-transformers5" in config.available_features and subprocess.run(
-        [hf5_python, "-c", "import hybrid_mlir"],
-        env=dict(os.environ, PYTHONPATH=package_dir),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
-    config.available_features.add("python-package-hf5")
-    config.substitutions.append(
-        ("%hm5_python", "env PYTHONPATH=%s %s" % (package_dir, hf5_python)))
+for needs, python, feature, substitution in (
+        ("hf-transformers", hf_python, "python-package", "%hm_python"),
+        ("hf-transformers5", hf5_python, "python-package-hf5", "%hm5_python")):
+    if needs in config.available_features and subprocess.run(
+            [python, "-c", "import hybrid_mlir"],
+            env=dict(os.environ, PYTHONPATH=package_dir),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0:
+        config.available_features.add(feature)
+        config.substitutions.append(
+            (substitution, "env PYTHONPATH=%s %s" % (package_dir, python)))
 
 # The libFuzzer targets (fuzz/), when the build could make them.
 fuzz_dir = os.path.join(config.hybrid_obj_root, "fuzz")

@@ -13,17 +13,24 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <sys/stat.h>
 
 using namespace mlir;
 using namespace mlir::hybrid;
 
 namespace {
-/// The compiler build: this executable's size and modification time, so
-/// that every rebuild of the compiler misses the cache.
+/// The compiler build: the size and modification time of the file this
+/// code was loaded from (a tool, or the Python module, whose process is the
+/// Python interpreter), so that every rebuild of the compiler misses the
+/// cache.
 std::string compilerBuild() {
+  Dl_info where;
+  const char *file = dladdr(reinterpret_cast<void *>(&compilerBuild), &where) && where.dli_fname
+                         ? where.dli_fname
+                         : "/proc/self/exe";
   struct stat info;
-  if (stat("/proc/self/exe", &info) != 0)
+  if (stat(file, &info) != 0 && stat("/proc/self/exe", &info) != 0)
     return "unknown";
   return std::to_string(info.st_size) + ":" + std::to_string(info.st_mtim.tv_sec) + "." +
          std::to_string(info.st_mtim.tv_nsec);
@@ -95,4 +102,28 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadCachedModel(const std::string &desc
   if (!compileModelArtifact(description, options, path, error))
     return nullptr;
   return loadArtifact(path, error, &options.key);
+}
+
+std::unique_ptr<Model> mlir::hybrid::loadModelForSessions(const std::string &description,
+                                                          const Weights &weights,
+                                                          const SessionModelOptions &options,
+                                                          std::string &how,
+                                                          std::string &error) {
+  if (options.target != Target::CPU || !options.useCache) {
+    how = options.target == Target::CPU ? "compiled in memory" : "reference evaluator";
+    return loadModel(description, weights, options.target, error, options.maxTokens);
+  }
+  ArtifactOptions artifact;
+  artifact.batch = options.batch;
+  artifact.maxTokens = options.maxTokens;
+  artifact.checkpoint = options.checkpoint;
+  artifact.verbose = options.verbose;
+  const std::string directory = compileCacheDirectory(options.cacheDir);
+  std::string status;
+  std::unique_ptr<ModelCode> code =
+      loadCachedModel(description, artifact, directory, status, error);
+  if (!code)
+    return nullptr;
+  how = "compile cache " + status + " in " + directory;
+  return Model::create(std::move(code), weights, error);
 }

@@ -113,8 +113,7 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
   std::vector<bool> attention(layers, true);
   // An empty list is a list with the wrong count (HF indexes it per layer);
   // only an absent or null one falls back.
-  const llvm::json::Value *typesValue = config.json().get("layer_types");
-  if (!layerTypes.empty() || (typesValue && typesValue->kind() != llvm::json::Value::Null)) {
+  if (config.given("layer_types")) {
     if (int64_t(layerTypes.size()) != layers)
       return fail("'layer_types' has " + std::to_string(layerTypes.size()) +
                   " entries for " + std::to_string(layers) + " layers");

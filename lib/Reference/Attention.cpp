@@ -226,7 +226,9 @@ bool reference::cacheWrite(const HostTensor &cache, const HostTensor &fresh,
   // The same message as hybrid-run's check of positions given as arguments.
   for (int64_t b = 0; b < batch; ++b) {
     const int64_t first = positions.ints()[b * tokens];
-    if (first < 0 || first > (int64_t(1) << 40) || (!ring && first > slots - tokens)) {
+    // (A ring's last position, first + n - 1, must not overflow.)
+    if (first < 0 || first > std::numeric_limits<int64_t>::max() - tokens ||
+        (!ring && first > slots - tokens)) {
       error = "sequence " + std::to_string(b) + " writes positions [" + std::to_string(first) +
               ", " + std::to_string(first + tokens) + ") outside the cache's " +
               std::to_string(slots) + " slots" +

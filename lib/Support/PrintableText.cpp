@@ -39,22 +39,25 @@ size_t utf8SequenceLength(std::string_view text, size_t i) {
   return length;
 }
 
+void appendEscaped(std::string &out, unsigned char c) {
+  static const char hex[] = "0123456789abcdef";
+  out += "\\x";
+  out += hex[c >> 4];
+  out += hex[c & 15];
+}
+
 } // namespace
 
 std::string printableText(std::string_view text) {
-  static const char hex[] = "0123456789abcdef";
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
-      if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F) {
-        out += "\\x";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      } else {
+      if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F)
+        appendEscaped(out, c);
+      else
         out += char(c);
-      }
       ++i;
       continue;
     }
@@ -63,9 +66,7 @@ std::string printableText(std::string_view text) {
       i += length;
       continue;
     }
-    out += "\\x";
-    out += hex[c >> 4];
-    out += hex[c & 15];
+    appendEscaped(out, c);
     ++i;
   }
   return out;

@@ -75,29 +75,20 @@ std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, const Ho
                                         int64_t context, std::string &error) {
   if (!checkTokenIds(options, ids, error))
     return nullptr;
-  const int64_t batch = ids.dim(0);
   const auto start = std::chrono::steady_clock::now();
+  if (options.target == Target::CPU && !options.useCache)
+    errorStream() << "hybrid-run: compiling " << options.description << " (--no-cache)...\n";
+  SessionModelOptions load;
+  load.target = options.target;
+  load.batch = ids.dim(0);
+  load.maxTokens = context;
+  load.checkpoint = options.checkpoint;
+  load.useCache = options.useCache;
+  load.cacheDir = options.cacheDir;
+  load.verbose = true;
   std::string how;
-  std::unique_ptr<Model> model;
-  if (options.target == Target::CPU && options.useCache) {
-    ArtifactOptions artifact;
-    artifact.batch = batch;
-    artifact.maxTokens = context;
-    artifact.checkpoint = options.checkpoint;
-    artifact.verbose = true;
-    const std::string directory = compileCacheDirectory(options.cacheDir);
-    std::unique_ptr<ModelCode> code =
-        loadCachedModel(options.description, artifact, directory, how, error);
-    if (!code)
-      return nullptr;
-    model = Model::create(std::move(code), options.weights, error);
-    how = "compile cache " + how + " in " + directory;
-  } else {
-    if (options.target == Target::CPU)
-      errorStream() << "hybrid-run: compiling " << options.description << " (--no-cache)...\n";
-    model = loadModel(options.description, options.weights, options.target, error, context);
-    how = options.target == Target::CPU ? "compiled in memory" : "reference evaluator";
-  }
+  std::unique_ptr<Model> model =
+      loadModelForSessions(options.description, options.weights, load, how, error);
   if (!model)
     return nullptr;
   // The session's functions are ready once it exists: the first token's

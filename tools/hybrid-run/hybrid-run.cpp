@@ -239,6 +239,19 @@ std::string opPrefix(Operation *op) {
   return where + "'" + op->getName().getStringRef().str() + "': ";
 }
 
+/// `entry` and every function it calls, directly or not, entry first.
+SmallVector<func::FuncOp> reachableFunctions(func::FuncOp entry) {
+  SmallVector<func::FuncOp> reached{entry};
+  llvm::SmallPtrSet<Operation *, 8> seen{entry};
+  for (size_t i = 0; i < reached.size(); ++i)
+    reached[i].walk([&](func::CallOp call) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+      if (callee && seen.insert(callee).second)
+        reached.push_back(callee);
+    });
+  return reached;
+}
+
 /// Token ids and cache positions, checked before either target runs: the
 /// compiled code does not bounds-check them (it would read or write outside
 /// a table or cache), so both targets refuse bad ones here with the
@@ -275,16 +288,6 @@ bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args,
             "them as an argument or run on --target=reference";
     return WalkResult::interrupt();
   };
-  // The function and every function it calls: a callee's ids come from
-  // its caller, so in a callee only constants are known.
-  SmallVector<func::FuncOp> reached{func};
-  llvm::SmallPtrSet<Operation *, 8> seen{func};
-  for (size_t i = 0; i < reached.size(); ++i)
-    reached[i].walk([&](func::CallOp call) {
-      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
-      if (callee && seen.insert(callee).second)
-        reached.push_back(callee);
-    });
   auto check = [&](Operation *op) {
     if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
       const HostTensor *ids = knownValue(embedding.getIds());
@@ -336,7 +339,9 @@ bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args,
     }
     return WalkResult::advance();
   };
-  for (func::FuncOp f : reached)
+  // The function and every function it calls: a callee's ids come from
+  // its caller, so in a callee only constants are known.
+  for (func::FuncOp f : reachableFunctions(func))
     if (f.walk(check).wasInterrupted())
       return false;
   return true;
@@ -829,18 +834,10 @@ int main(int argc, char **argv) {
     // Compile only the function asked for and what it calls: the others
     // need not lower. Public functions it calls become private (the
     // pipeline gives public ones a C interface, not a callable body).
+    llvm::StringSet<> reached;
+    for (func::FuncOp f : reachableFunctions(func))
+      reached.insert(f.getName());
     OwningOpRef<ModuleOp> lowered = module->clone();
-    llvm::StringSet<> reached{func.getName()};
-    SmallVector<StringRef> work{func.getName()};
-    while (!work.empty()) {
-      auto caller = lowered->lookupSymbol<func::FuncOp>(work.pop_back_val());
-      if (!caller)
-        continue;
-      caller.walk([&](func::CallOp call) {
-        if (reached.insert(call.getCallee()).second)
-          work.push_back(call.getCallee());
-      });
-    }
     for (auto other :
          llvm::make_early_inc_range(lowered->getOps<func::FuncOp>()))
       if (other.getName() != func.getName() && other.isPublic()) {

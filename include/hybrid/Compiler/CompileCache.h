@@ -5,7 +5,8 @@
 // key over everything the code depends on: the model description's bytes,
 // the checkpoint's tensor names (they pick HF's layout), batch, context and
 // chunk sizes, the host target (CPU, features, vector width, caches) and the
-// compiler build (its executable's size and modification time). A later run
+// compiler build (the size and modification time of the executable or
+// shared library the compiler is in: the tools, or the Python module). A later run
 // with the same key loads the artifact in milliseconds. A corrupt or stale
 // entry fails its checksum or key check on load and is compiled again,
 // never run.
@@ -40,6 +41,30 @@ std::unique_ptr<ModelCode> loadCachedModel(const std::string &description,
                                            ArtifactOptions options,
                                            const std::string &directory, std::string &status,
                                            std::string &error);
+
+/// How a model for sessions is loaded (loadModelForSessions).
+struct SessionModelOptions {
+  Target target = Target::CPU;
+  int64_t batch = 1;
+  int64_t maxTokens = 2048;
+  /// The checkpoint whose tensor names pick HF's layout, or "".
+  std::string checkpoint;
+  /// On the cpu: through the compile cache (else compiled in memory).
+  bool useCache = true;
+  std::string cacheDir; ///< empty: compileCacheDirectory's default
+  bool verbose = false; ///< progress lines while compiling
+};
+
+/// The model with every function a session of `options.batch` sequences
+/// calls: through the compile cache on the cpu, compiled in memory without
+/// it, or on the reference evaluator. `how` says which, for progress lines
+/// ("compile cache hit in DIR", "compiled in memory", "reference
+/// evaluator"). Null with `error` set. hybrid-run and the Python package
+/// load models this way.
+std::unique_ptr<Model> loadModelForSessions(const std::string &description,
+                                            const Weights &weights,
+                                            const SessionModelOptions &options,
+                                            std::string &how, std::string &error);
 
 } // namespace mlir::hybrid
 
