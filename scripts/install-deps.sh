@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 libclang-rt-22-dev
   libomp-22-dev cmake ninja-build g++ python3 python3-dev pybind11-dev libgtest-dev
-  libbenchmark-dev
+  libbenchmark-dev libicu-dev
 )
 
 missing=()

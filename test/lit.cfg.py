@@ -38,6 +38,7 @@ tools = [
     ToolSubst("hybrid-bench", unresolved="fatal"),
     ToolSubst("hybrid-generate-example", unresolved="fatal"),
     ToolSubst("hybrid-run-module", unresolved="fatal"),
+    ToolSubst("hybrid-tokenize", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
