@@ -407,6 +407,13 @@ std::string Tokenizer::decode(const std::vector<int64_t> &ids, bool skipSpecialT
   return joined;
 }
 
+bool Tokenizer::isByteToken(int64_t id) const {
+  if (impl_->addedById.count(id))
+    return false;
+  const std::string *token = impl_->model->tokenOf(id);
+  return token && token->size() == 6 && token->rfind("<0x", 0) == 0 && token->back() == '>';
+}
+
 int64_t Tokenizer::vocabSize() const {
   int64_t size = impl_->model->size();
   if (!impl_->addedById.empty())
@@ -418,6 +425,8 @@ const std::string &Tokenizer::path() const { return impl_->path; }
 
 std::string TextStream::add(int64_t id) {
   ids_.push_back(id);
+  if (tokenizer_.isByteToken(id))
+    return "";
   const std::string text = tokenizer_.decode(ids_, skipSpecialTokens_);
   // Wait while the text ends in a replacement character (bytes of a
   // character still to come) or rewrites what was shown.

@@ -289,8 +289,9 @@ class Model:
                       **options):
         """Text in, text out: `prompt` encoded as HF's tokenizer does (special
         tokens included), `generate(**options)`, the new tokens decoded.
-        `stream(text)` receives each piece of text as soon as it is whole (a
-        character split over tokens waits for its last byte)."""
+        `stream(text)` receives each piece of text as soon as it is final (a
+        character split over tokens waits for its last byte), so the pieces
+        add up to the returned text."""
         if not isinstance(prompt, str):
             raise Error(f"prompt must be a str, got {type(prompt).__name__}")
         tokenizer = self.tokenizer
@@ -305,6 +306,11 @@ class Model:
 
         def on_step(step, tokens):
             new.append(int(tokens[0]))
+            # A byte token's text is decided by the bytes after it (HF's
+            # ByteFallback decodes a run together): wait for the run's end.
+            piece = tokenizer.id_to_token(new[-1])
+            if piece and len(piece) == 6 and piece.startswith("<0x") and piece.endswith(">"):
+                return
             if stream is not None:
                 text = tokenizer.decode(new, skip_special_tokens=skip_special_tokens)
                 if text.startswith(shown[0]) and not text.endswith("\ufffd"):

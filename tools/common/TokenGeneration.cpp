@@ -82,6 +82,10 @@ int mlir::hybrid::generateTokens(Model &model, const GenerationOptions &options)
       generated[b * options.tokens + step] = id;
       seen[b].push_back(id);
     }
+    if (options.onStep) {
+      options.onStep(step, next);
+      return;
+    }
     std::printf("%s", step == 0 ? "generated:" : "");
     for (int64_t b = 0; b < batch; ++b)
       std::printf("%s%lld", b ? "," : " ", (long long)next.ints()[b]);
@@ -107,18 +111,23 @@ int mlir::hybrid::generateTokens(Model &model, const GenerationOptions &options)
     record(next, produced);
   }
   const double decodeMs = millisecondsSince(start);
-  std::printf("\n");
+  // With onStep, stdout is the caller's: the report goes to stderr.
+  FILE *report = options.onStep ? stderr : stdout;
+  if (options.onStep)
+    options.onStep(-1, HostTensor());
+  else
+    std::printf("\n");
   if (produced < options.tokens)
-    std::printf("stopped after %lld tokens: every sequence produced an end-of-sequence id\n",
+    std::fprintf(report, "stopped after %lld tokens: every sequence produced an end-of-sequence id\n",
                 (long long)produced);
   const int64_t steps = produced - 1;
-  std::printf("prefill: %lld tokens in %.2f ms (%.0f tokens/s); decode: %lld tokens, "
+  std::fprintf(report, "prefill: %lld tokens in %.2f ms (%.0f tokens/s); decode: %lld tokens, "
               "%.3f ms/token (%.0f tokens/s); state: %lld bytes\n",
               (long long)(prompt.numel()), prefillMs, prompt.numel() / (prefillMs / 1e3),
               (long long)steps, steps ? decodeMs / steps : 0.0,
               steps ? batch * steps / (decodeMs / 1e3) : 0.0,
               (long long)session->stateBytes());
-  std::fflush(stdout);
+  std::fflush(report);
   if (!options.output.empty()) {
     std::vector<int64_t> kept;
     for (int64_t b = 0; b < batch; ++b)

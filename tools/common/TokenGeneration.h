@@ -15,6 +15,7 @@
 #include "hybrid/Runtime/Model.h"
 #include "hybrid/Runtime/Sampling.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ struct GenerationOptions {
   SamplingOptions sampling;
   /// Prefixes error messages ("hybrid-run").
   std::string tool;
+  /// When set, receives each step's [batch, 1] tokens instead of the
+  /// "generated:" line on stdout (hybrid-run --prompt prints text), and the
+  /// timing lines go to stderr, leaving stdout to the caller. Called once
+  /// more with step -1 (and no tokens) when generation ends, before them.
+  std::function<void(int64_t step, const HostTensor &tokens)> onStep;
 };
 
 /// Generates from a fresh session of `model`; returns the exit code.

@@ -15,6 +15,7 @@
 #include "hybrid/Compiler/ModelCompiler.h"
 #include "hybrid/Runtime/Sampling.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ struct GenerateOptions {
   bool useCache = true;
   std::string cacheDir; ///< empty: compileCacheDirectory's default
   SamplingOptions sampling; ///< greedy by default
+  /// --prompt: the tokenizer.json that encoded the prompt; the generated
+  /// text is printed through it as it comes, instead of the ids.
+  std::string tokenizer;
+  std::string promptText;
 };
 
 /// Returns the process exit code; errors go to stderr.
@@ -47,6 +52,11 @@ int generate(const GenerateOptions &options);
 /// (the same compiled functions for every S up to the context, cached like
 /// generate's): `logits` [batch, S, vocab]. Returns the process exit code.
 int forwardInSession(const GenerateOptions &options, HostTensor &logits);
+
+/// `text` encoded by the tokenizer.json at `tokenizerPath` (a file or a
+/// checkpoint directory), as HF's tokenizer does: ids [1, n].
+std::unique_ptr<HostTensor> encodePrompt(const std::string &tokenizerPath,
+                                         const std::string &text, std::string &error);
 
 } // namespace mlir::hybrid
 

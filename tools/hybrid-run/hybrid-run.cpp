@@ -126,6 +126,18 @@ llvm::cl::opt<int64_t> generateTokens(
     llvm::cl::desc("Greedy decoding of N tokens from the prompt in --input "
                    "(model descriptions; --output saves the generated ids)"),
     llvm::cl::init(0));
+llvm::cl::opt<std::string> promptText(
+    "prompt",
+    llvm::cl::desc("Text to continue: encoded by the checkpoint directory's "
+                   "tokenizer.json (or --tokenizer), then generation as "
+                   "--generate=N (64 tokens unless given) with the new text "
+                   "printed as it comes"),
+    llvm::cl::value_desc("text"));
+llvm::cl::opt<std::string> tokenizerFile(
+    "tokenizer",
+    llvm::cl::desc("With --prompt: the tokenizer.json to use (default: the "
+                   "checkpoint directory's)"),
+    llvm::cl::value_desc("file"));
 llvm::cl::opt<bool> ignoreEos(
     "ignore-eos",
     llvm::cl::desc("With --generate: generate all N tokens even past the "
@@ -425,7 +437,9 @@ int main(int argc, char **argv) {
   // A checkpoint directory stands for its config.json, and for its weights
   // unless --weights or --random-weights says otherwise.
   ModelDirectory directory;
+  std::string directoryPath;
   if (isDirectory(inputFile)) {
+    directoryPath = inputFile;
     std::string error;
     if (!openModelDirectory(inputFile, directory, error))
       return fail(error);
@@ -460,6 +474,21 @@ int main(int argc, char **argv) {
   if (batchSize < 1 || batchSize > 4096)
     return fail("--batch must be in [1, 4096], got " + std::to_string(batchSize));
 
+  // --prompt is generation with text in and out.
+  const bool textMode = promptText.getNumOccurrences() > 0;
+  if (tokenizerFile.getNumOccurrences() && !textMode)
+    return fail("--tokenizer is for --prompt");
+  if (textMode) {
+    if (inputs.getNumOccurrences())
+      return fail("give --prompt or --input, not both");
+    if (tokenizerFile.empty() && directoryPath.empty())
+      return fail("--prompt needs a tokenizer: give the checkpoint directory (with its "
+                  "tokenizer.json) or --tokenizer=FILE");
+    if (tokenizerFile.empty())
+      tokenizerFile = directoryPath;
+    if (generateTokens == 0)
+      generateTokens = 64;
+  }
   if (samplingFlags.any() && generateTokens == 0)
     return fail("--do-sample and the other sampling flags need --generate=N");
   if (generateTokens > 0) {
@@ -500,9 +529,17 @@ int main(int argc, char **argv) {
                   "--random-weights=SEED");
     options.target = target;
     std::string error;
-    if (inputs.size() != 1 || !readInput(inputs[0], options.prompt, error))
-      return fail("--generate needs one --input with the prompt's token ids" +
-                  (error.empty() ? std::string() : ": " + error));
+    if (textMode) {
+      std::unique_ptr<HostTensor> ids = encodePrompt(tokenizerFile, promptText, error);
+      if (!ids)
+        return fail(error);
+      options.prompt = std::move(*ids);
+      options.tokenizer = tokenizerFile;
+      options.promptText = promptText;
+    } else if (inputs.size() != 1 || !readInput(inputs[0], options.prompt, error)) {
+      return fail("--generate needs one --input with the prompt's token ids (or --prompt "
+                  "with text)" + (error.empty() ? std::string() : ": " + error));
+    }
     options.tokens = generateTokens;
     if (outputs.size() > 1 || (!outputs.empty() && outputs[0].rfind('@', 0) != 0))
       return fail("--generate takes one --output=@ids.npy");

@@ -43,6 +43,11 @@ public:
   /// past its tokenizer's).
   std::string decode(const std::vector<int64_t> &ids, bool skipSpecialTokens = true) const;
 
+  /// Whether `id` is a byte-fallback token of the model (<0xAB>): its text
+  /// is decided only with the bytes after it (HF's ByteFallback decodes a
+  /// run of them together, every byte U+FFFD if the run is not UTF-8).
+  bool isByteToken(int64_t id) const;
+
   /// One past the largest id (the model's vocabulary and the added tokens).
   int64_t vocabSize() const;
   /// The tokenizer.json read.
@@ -56,9 +61,10 @@ private:
 };
 
 /// Text as tokens are generated: each `add` returns the text that the new
-/// token completes. A character whose bytes span tokens is held back until
-/// its last byte comes (the whole decode is redone each time, as
-/// transformers' TextStreamer does, since a decoder may join tokens).
+/// token completes. The whole decode is redone each time (a decoder may
+/// join tokens); text is held back while it ends in U+FFFD (a character's
+/// bytes still to come) or the last token is a byte token, so that what is
+/// shown is a prefix of the final decode.
 class TextStream {
 public:
   explicit TextStream(const Tokenizer &tokenizer, bool skipSpecialTokens = true)
