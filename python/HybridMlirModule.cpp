@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hybrid/Compiler/CompileCache.h"
+#include "hybrid/Compiler/FunctionRunner.h"
 #include "hybrid/Compiler/ModelCompiler.h"
 #include "hybrid/Runtime/Model.h"
 #include "hybrid/Runtime/Sampling.h"
@@ -79,6 +80,70 @@ HostTensor idsFromBuffer(const py::buffer &buffer, const char *what) {
 struct PyTensor {
   HostTensor tensor;
 };
+
+/// Any C-contiguous float32 or int64 buffer (the Python layer converts to
+/// one of them) as a HostTensor.
+HostTensor tensorFromBuffer(const py::buffer &buffer, const std::string &what) {
+  py::buffer_info info = buffer.request();
+  const char code = info.format.empty() ? '?' : info.format.back();
+  const bool isFloat = code == 'f' && info.itemsize == 4;
+  py::buffer_info checked = contiguous(buffer, isFloat ? 'f' : 'i', isFloat ? 4 : 8, what);
+  std::vector<int64_t> shape(checked.shape.begin(), checked.shape.end());
+  if (isFloat) {
+    const auto *data = static_cast<const float *>(checked.ptr);
+    return HostTensor::fromFloats(std::move(shape),
+                                  std::vector<float>(data, data + checked.size));
+  }
+  const auto *data = static_cast<const int64_t *>(checked.ptr);
+  return HostTensor::fromInts(std::move(shape), std::vector<int64_t>(data, data + checked.size));
+}
+
+/// One function of a .mlir file, compiled (cpu) or on the reference.
+struct PyFunction {
+  std::unique_ptr<FunctionRunner> runner;
+  std::mutex lock;
+
+  std::vector<PyTensor> run(const std::vector<py::buffer> &buffers) {
+    std::vector<HostTensor> inputs;
+    for (size_t n = 0; n < buffers.size(); ++n)
+      inputs.push_back(tensorFromBuffer(buffers[n], "input " + std::to_string(n)));
+    std::vector<HostTensor> results;
+    std::string error;
+    bool ok;
+    {
+      py::gil_scoped_release release;
+      std::lock_guard<std::mutex> guard(lock);
+      ok = runner->run(inputs, results, error);
+    }
+    if (!ok)
+      raise(error);
+    std::vector<PyTensor> out;
+    for (HostTensor &result : results)
+      out.push_back(PyTensor{std::move(result)});
+    return out;
+  }
+};
+
+std::shared_ptr<PyFunction> loadFunction(const std::string &path, const std::string &function,
+                                         const std::string &weights, int randomSeed,
+                                         const std::string &target) {
+  if (target != "cpu" && target != "reference")
+    raise("target must be \"cpu\" or \"reference\", got \"" + target + "\"");
+  FunctionRunner::Options options;
+  options.target = target == "cpu" ? Target::CPU : Target::Reference;
+  options.function = function;
+  options.weights = weights;
+  options.randomWeights = randomSeed;
+  auto result = std::make_shared<PyFunction>();
+  std::string error;
+  {
+    py::gil_scoped_release release;
+    result->runner = FunctionRunner::load(path, options, error);
+  }
+  if (!result->runner)
+    raise(error);
+  return result;
+}
 
 /// A model for one batch size: the compiled (or cached, or reference)
 /// functions a session of that batch calls, with the weights.
@@ -210,7 +275,14 @@ PYBIND11_MODULE(_core, m) {
           strides[d] = stride;
           stride *= shape[d];
         }
-        return py::buffer_info(h.floats(), sizeof(float), py::format_descriptor<float>::format(),
+        // Integer results (i32 or i64) are held as int64.
+        const py::ssize_t item = h.isFloat() ? sizeof(float) : sizeof(int64_t);
+        for (py::ssize_t &s : strides)
+          s = s / py::ssize_t(sizeof(float)) * item;
+        if (!h.isFloat())
+          return py::buffer_info(h.ints(), item, py::format_descriptor<int64_t>::format(),
+                                 py::ssize_t(shape.size()), shape, strides);
+        return py::buffer_info(h.floats(), item, py::format_descriptor<float>::format(),
                                py::ssize_t(shape.size()), shape, strides);
       });
 
@@ -292,6 +364,14 @@ PYBIND11_MODULE(_core, m) {
         return sampler.distribution(static_cast<const float *>(row.ptr), row.size, seen);
       }, py::arg("logits"), py::arg("seen"),
       "The probabilities next() draws from (a one-hot of its choice when greedy).");
+
+  py::class_<PyFunction, std::shared_ptr<PyFunction>>(m, "Function")
+      .def_property_readonly("name", [](const PyFunction &f) { return f.runner->functionName(); })
+      .def_property_readonly("input_count",
+                             [](const PyFunction &f) { return f.runner->inputCount(); })
+      .def("run", &PyFunction::run, py::arg("inputs"));
+  m.def("load_function", &loadFunction, py::arg("path"), py::arg("function"), py::arg("weights"),
+        py::arg("random_seed"), py::arg("target"));
 
   m.def("load", &load, py::arg("description"), py::arg("weights"), py::arg("random_seed"),
         py::arg("target"), py::arg("max_tokens"), py::arg("batch"), py::arg("use_cache"),

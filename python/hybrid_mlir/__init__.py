@@ -22,7 +22,7 @@ import numpy as np
 from . import _core
 from ._core import Error
 
-__all__ = ["Error", "load", "Model", "Session", "set_threads", "thread_count"]
+__all__ = ["Error", "load", "Model", "Function", "Session", "set_threads", "thread_count"]
 
 # generation_config.json's keys and HF generate's arguments, with HF's
 # defaults for those it does not set.
@@ -324,6 +324,62 @@ class Model:
         return text
 
 
+class Function:
+    """One function of a .mlir file, from hm.load("model.mlir"): call it on
+    arrays, one per argument that is not a weight (weights come from
+    `weights=` or `random_weights=` at load). Compiled once at load on the
+    cpu target; runs on the reference evaluator with target="reference"."""
+
+    def __init__(self, core, path, target):
+        self._function = core
+        self.path = path
+        self.target = target
+
+    @property
+    def name(self):
+        return self._function.name
+
+    @property
+    def input_count(self):
+        """How many arrays a call takes."""
+        return self._function.input_count
+
+    def __call__(self, *inputs):
+        """float arrays as float32, integer ones as int64 (the function's i32
+        parameters take them when every value fits). Returns one array, or a
+        tuple for several results: float32, or int64 for integer results;
+        torch tensors when the first input is one."""
+        arrays = [_as_input(value, f"input {n}") for n, value in enumerate(inputs)]
+        results = [np.asarray(r) for r in self._function.run(arrays)]
+        first = inputs[0] if inputs else None
+        results = [_like(first, r) for r in results]
+        return results[0] if len(results) == 1 else tuple(results)
+
+
+def _as_input(value, name):
+    """A C-contiguous float32 or int64 array of `value`: numpy, torch (on the
+    CPU) or anything with __dlpack__ or the buffer protocol; nothing is
+    copied when it already is one."""
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    elif hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
+        try:
+            value = np.from_dlpack(value)
+        except (TypeError, RuntimeError, BufferError) as e:
+            raise Error(f"{name}: cannot read it through DLPack: {e}") from None
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as e:
+        raise Error(f"{name}: not an array: {e}") from None
+    if array.dtype.kind == "f":
+        return np.ascontiguousarray(array, dtype=np.float32)
+    if array.dtype.kind in "iu":
+        if array.dtype.kind == "u" and array.size and array.max() > np.iinfo(np.int64).max:
+            raise Error(f"{name}: value {array.max()} is outside int64")
+        return np.ascontiguousarray(array, dtype=np.int64)
+    raise Error(f"{name}: expected a float or integer array, got {array.dtype}")
+
+
 def _like(given, array):
     """`array` as a torch tensor (sharing its memory) when `given` was one."""
     if hasattr(given, "detach") and hasattr(given, "numpy"):
@@ -339,6 +395,11 @@ def _as_ids(ids, one_dimensional_is_batch=False):
         if ids.is_floating_point() or ids.is_complex():
             raise Error(f"token ids must be an integer tensor, got {ids.dtype}")
         ids = ids.detach().cpu().numpy()
+    elif hasattr(ids, "__dlpack__") and not isinstance(ids, np.ndarray):
+        try:
+            ids = np.from_dlpack(ids)
+        except (TypeError, RuntimeError, BufferError) as e:
+            raise Error(f"token ids: cannot read them through DLPack: {e}") from None
     try:
         ids = np.asarray(ids)
     except ValueError as e:  # ragged lists
@@ -357,9 +418,11 @@ def _as_ids(ids, one_dimensional_is_batch=False):
 
 
 def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random_weights=None,
-         cache=True, cache_dir=None, verbose=True):
+         cache=True, cache_dir=None, verbose=True, function=None):
     """A model from a checkpoint directory (config.json + safetensors +
-    generation_config.json), an HF config.json or our model JSON.
+    generation_config.json), an HF config.json or our model JSON; or a
+    Function from a .mlir file (`function=NAME` picks one when it has
+    several public functions; max_tokens and the cache do not apply).
 
     target: "cpu" (compiled; through the compile cache unless cache=False)
     or "reference" (the reference evaluator). threads: the compiled code's
@@ -397,6 +460,17 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
         description = path
     if weights is not None and random_weights is not None:
         raise Error("give weights or random_weights, not both")
+    if function is not None and not path.endswith(".mlir"):
+        raise Error("function= is for .mlir files; a model description runs its own")
+    if path.endswith(".mlir") and os.path.isfile(path):
+        if function is not None and not isinstance(function, str):
+            raise Error(f"function must be a function's name, got {function!r}")
+        if threads is not None:
+            set_threads(threads)
+        core = _core.load_function(path, function or "",
+                                   os.fspath(weights) if weights is not None else "",
+                                   -1 if random_weights is None else random_weights, target)
+        return Function(core, path, target)
     if weights is None and random_weights is None:
         raise Error(f"{path}: a model description needs weights=FILE or random_weights=SEED")
     if threads is not None:

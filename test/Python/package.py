@@ -91,6 +91,11 @@ def main():
             error = np.abs(logits - expected).max() / scale
             check(f"{name} {target} logits (rel {error:.1e})",
                   logits.shape == expected.shape and error < TOLERANCE)
+            # Ids from anything that offers DLPack (JAX, CuPy CPU arrays).
+            dlpack = type("DLPackOnly", (), {
+                "__dlpack__": lambda self, **kw: prompt.__dlpack__(**kw),
+                "__dlpack_device__": lambda self: prompt.__dlpack_device__()})()
+            check(f"{name} {target} DLPack ids", np.array_equal(model(dlpack), logits))
 
             # Greedy generation, HF's contract: prompt then new tokens.
             hf.generation_config.eos_token_id = None

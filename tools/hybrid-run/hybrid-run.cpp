@@ -24,6 +24,7 @@
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Runtime/Threads.h"
 #include "../common/ThreadsFlag.h"
+#include "hybrid/Compiler/FunctionRunner.h"
 #include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Support/IRNestingDepth.h"
 #include "hybrid/Support/MappedFile.h"
@@ -181,56 +182,6 @@ std::string typeToString(Type type) {
   return text;
 }
 
-/// Checks a runtime value against the declared argument type.
-bool checkArgument(unsigned index, Type type, const HostTensor &value,
-                   const std::string &source, std::string &error) {
-  auto tensorType = dyn_cast<RankedTensorType>(type);
-  std::string prefix = "argument " + std::to_string(index) + " (" +
-                       typeToString(type) + ") from " + source + ": ";
-  if (!tensorType) {
-    error = prefix + "only ranked tensor arguments are supported";
-    return false;
-  }
-  Type element = tensorType.getElementType();
-  if (!isa<FloatType>(element) && !isa<IntegerType>(element)) {
-    error = prefix + "elements of type " + typeToString(element) +
-            " are not supported (floats and integers are)";
-    return false;
-  }
-  bool wantFloat = isa<FloatType>(element);
-  if (wantFloat != value.isFloat()) {
-    error = prefix + "expected " + (wantFloat ? "floating-point" : "integer") +
-            " elements, got " + stringifyDType(value.dtype());
-    return false;
-  }
-  // Integers must fit the function's width (an int64 .npy of ids may feed
-  // an i32 argument only where every value fits).
-  if (auto integer = dyn_cast<IntegerType>(tensorType.getElementType());
-      integer && integer.getWidth() < 64) {
-    const int64_t limit = int64_t(1) << (integer.getWidth() - 1);
-    for (int64_t n = 0; n < value.numel(); ++n)
-      if (value.ints()[n] < -limit || value.ints()[n] >= limit) {
-        error = prefix + "value " + std::to_string(n) + " (" + std::to_string(value.ints()[n]) +
-                ") does not fit " + typeToString(integer);
-        return false;
-      }
-  }
-  if (tensorType.getRank() != value.rank()) {
-    error = prefix + "expected rank " + std::to_string(tensorType.getRank()) +
-            ", got " + value.typeString();
-    return false;
-  }
-  for (int64_t d = 0; d < value.rank(); ++d)
-    if (!tensorType.isDynamicDim(d) && tensorType.getDimSize(d) != value.dim(d)) {
-      error = prefix + "dim " + std::to_string(d) + " is " +
-              std::to_string(value.dim(d)) + ", expected " +
-              std::to_string(tensorType.getDimSize(d)) + " (got " +
-              value.typeString() + ")";
-      return false;
-    }
-  return true;
-}
-
 /// --seq-len and --batch describe random ids: given with ids of another
 /// shape, one of them is a mistake. The message, or "".
 std::string shapeFlagsContradict(const HostTensor &ids) {
@@ -239,124 +190,6 @@ std::string shapeFlagsContradict(const HostTensor &ids) {
     return "--seq-len and --batch are for random ids; the ids given are " + ids.typeString() +
            " (leave them out, or make them agree)";
   return "";
-}
-
-/// "file:line:col: 'op.name': " for messages about `op`, as the reference
-/// evaluator writes them.
-std::string opPrefix(Operation *op) {
-  std::string where;
-  if (auto file = dyn_cast<FileLineColLoc>(op->getLoc()))
-    where = file.getFilename().str() + ":" + std::to_string(file.getLine()) + ":" +
-            std::to_string(file.getColumn()) + ": ";
-  return where + "'" + op->getName().getStringRef().str() + "': ";
-}
-
-/// `entry` and every function it calls, directly or not, entry first.
-SmallVector<func::FuncOp> reachableFunctions(func::FuncOp entry) {
-  SmallVector<func::FuncOp> reached{entry};
-  llvm::SmallPtrSet<Operation *, 8> seen{entry};
-  for (size_t i = 0; i < reached.size(); ++i)
-    reached[i].walk([&](func::CallOp call) {
-      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
-      if (callee && seen.insert(callee).second)
-        reached.push_back(callee);
-    });
-  return reached;
-}
-
-/// Token ids and cache positions, checked before either target runs: the
-/// compiled code does not bounds-check them (it would read or write outside
-/// a table or cache), so both targets refuse bad ones here with the
-/// reference evaluator's message. Those given as arguments or constants are
-/// checked by value; on the cpu, ids or positions the function computes
-/// itself cannot be, and are refused (the reference checks them as it runs).
-bool checkIndexArguments(func::FuncOp func, const std::vector<HostTensor> &args, Target target,
-                         std::string &error) {
-  std::vector<std::unique_ptr<HostTensor>> constants;
-  // The values of `v` when they are known before running; null otherwise.
-  auto knownValue = [&](Value v) -> const HostTensor * {
-    if (auto arg = dyn_cast<BlockArgument>(v)) {
-      if (arg.getOwner() != &func.getBody().front() || arg.getArgNumber() >= args.size() ||
-          args[arg.getArgNumber()].isFloat())
-        return nullptr;
-      return &args[arg.getArgNumber()];
-    }
-    DenseIntElementsAttr dense;
-    if (!matchPattern(v, m_Constant(&dense)))
-      return nullptr;
-    std::vector<int64_t> shape(dense.getType().getShape().begin(),
-                               dense.getType().getShape().end()),
-        values;
-    for (const APInt &value : dense.getValues<APInt>())
-      values.push_back(value.getSExtValue());
-    constants.push_back(std::make_unique<HostTensor>(
-        HostTensor::fromInts(std::move(shape), std::move(values))));
-    return constants.back().get();
-  };
-  auto computed = [&](Operation *op, const char *what) {
-    error = opPrefix(op) + "its " + what +
-            " are computed by the function; --target=cpu checks them only when they are "
-            "arguments or constants (compiled code does not bounds-check them), so pass "
-            "them as an argument or run on --target=reference";
-    return WalkResult::interrupt();
-  };
-  auto check = [&](Operation *op) {
-    if (auto embedding = dyn_cast<EmbeddingOp>(op)) {
-      const HostTensor *ids = knownValue(embedding.getIds());
-      const int64_t vocab = cast<RankedTensorType>(embedding.getTable().getType()).getDimSize(0);
-      // Padding-aware position ids (RoBERTa, Longformer) are bounded by
-      // their shape: padding_idx .. padding_idx + S.
-      if (auto positions = embedding.getIds().getDefiningOp<PositionIdsOp>();
-          positions && !ids) {
-        const int64_t padding = positions.getPaddingIdx(),
-                      seq = cast<RankedTensorType>(positions.getType()).getShape().back();
-        if (!ShapedType::isDynamic(vocab) && !ShapedType::isDynamic(seq) &&
-            (padding < 0 || padding + seq >= vocab)) {
-          error = opPrefix(op) + "position ids reach " + std::to_string(padding + seq) +
-                  " (padding_idx " + std::to_string(padding) + " + " + std::to_string(seq) +
-                  " tokens), outside the table [0, " + std::to_string(vocab) + ")";
-          return WalkResult::interrupt();
-        }
-        return WalkResult::advance();
-      }
-      if (!ids && target == Target::CPU)
-        return computed(op, "token ids");
-      if (ids && !ShapedType::isDynamic(vocab))
-        for (int64_t n = 0; n < ids->numel(); ++n)
-          if (int64_t id = ids->ints()[n]; id < 0 || id >= vocab) {
-            error = opPrefix(op) + "token id " + std::to_string(id) + " at position " +
-                    std::to_string(n) + " is outside the vocabulary [0, " +
-                    std::to_string(vocab) + ")";
-            return WalkResult::interrupt();
-          }
-    }
-    if (auto write = dyn_cast<CacheWriteOp>(op)) {
-      const HostTensor *positions = knownValue(write.getPositions());
-      if (!positions && target == Target::CPU)
-        return computed(op, "cache positions");
-      auto cacheType = cast<RankedTensorType>(write.getCache().getType());
-      const int64_t slots = cacheType.getDimSize(2),
-                    tokens = cast<RankedTensorType>(write.getNewValues().getType()).getDimSize(2);
-      if (positions && positions->rank() == 2 && !ShapedType::isDynamic(slots))
-        for (int64_t b = 0; b < positions->dim(0); ++b) {
-          const int64_t first = positions->ints()[b * positions->dim(1)];
-          if (first < 0 || (!write.getRing() && first > slots - tokens)) {
-            error = opPrefix(op) + "sequence " + std::to_string(b) + " writes positions [" +
-                    std::to_string(first) + ", " + std::to_string(first + tokens) +
-                    ") outside the cache's " + std::to_string(slots) + " slots" +
-                    (write.getRing() ? " (a ring takes positions >= 0)" : "");
-            return WalkResult::interrupt();
-          }
-        }
-    }
-    return WalkResult::advance();
-  };
-  // The function and every function it calls: a callee's ids come from
-  // its caller, so in a callee only constants are known.
-  for (func::FuncOp f : reachableFunctions(func))
-    if (f.walk(check).wasInterrupted())
-      return false;
-  return true;
 }
 
 HostTensor randomTensor(RankedTensorType type, std::mt19937 &rng) {
@@ -869,20 +702,8 @@ int main(int argc, char **argv) {
                    << numOps << " ops) for this CPU...\n";
     auto start = now();
     // Compile only the function asked for and what it calls: the others
-    // need not lower. Public functions it calls become private (the
-    // pipeline gives public ones a C interface, not a callable body).
-    llvm::StringSet<> reached;
-    for (func::FuncOp f : reachableFunctions(func))
-      reached.insert(f.getName());
-    OwningOpRef<ModuleOp> lowered = module->clone();
-    for (auto other :
-         llvm::make_early_inc_range(lowered->getOps<func::FuncOp>()))
-      if (other.getName() != func.getName() && other.isPublic()) {
-        if (reached.contains(other.getName()))
-          other.setPrivate();
-        else
-          other.erase();
-      }
+    // need not lower.
+    OwningOpRef<ModuleOp> lowered = moduleForFunction(func);
     CPUPipelineOptions pipeline;
     pipeline.packedGemm = packedGemm;
     jit = JitModule::compile(*lowered, error, &pipeline);
