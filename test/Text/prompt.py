@@ -2,7 +2,8 @@
 
 Usage: prompt.py WORKDIR. Writes a tiny Mamba checkpoint (save_pretrained)
 with, in turn, a byte-level BPE tokenizer.json and a SentencePiece-style
-one (byte fallback, ▁ normalizers), both built with HF's tokenizers; runs
+one (byte fallback, ▁ normalizers; weights in shards), both built with
+HF's tokenizers; runs
 `hybrid-run DIR --prompt TEXT --generate=12` on both targets and checks
 that its stdout is the prompt then exactly the text of HF's greedy
 generate, decoded by HF's tokenizer (special tokens skipped).
@@ -80,7 +81,8 @@ def main():
         with torch.no_grad():
             for p in hf.parameters():
                 p.add_(0.3 * torch.randn(p.shape))
-        hf.save_pretrained(directory)
+        # Sharded, as large checkpoints are written.
+        hf.save_pretrained(directory, max_shard_size="20KB" if name == "sentencepiece" else "5GB")
         tok.save(os.path.join(directory, "tokenizer.json"))
         for prompt in PROMPTS:
             ids = torch.tensor([tok.encode(prompt).ids])
