@@ -18,6 +18,14 @@
 using namespace mlir::hybrid;
 using namespace mlir::hybrid::text;
 
+namespace {
+/// ICU's time limit, in steps of its match engine (each a few microseconds
+/// or less: about 10 s on this machine for a pathological pattern).
+constexpr int32_t kRegexStepLimit = 10000;
+/// Why the last match on this thread failed; "" when none did.
+thread_local std::string regexFailure;
+} // namespace
+
 struct Pattern::Compiled {
   std::unique_ptr<icu::RegexPattern> pattern;
 };
@@ -77,16 +85,29 @@ std::vector<std::pair<size_t, size_t>> Pattern::matches(const std::string &text)
   UText *utf8 = utext_openUTF8(nullptr, text.data(), static_cast<int64_t>(text.size()), &status);
   // A matcher holds match state: one per call keeps a Pattern shareable.
   std::unique_ptr<icu::RegexMatcher> matcher(compiled_->pattern->matcher(status));
-  if (U_SUCCESS(status))
+  if (U_SUCCESS(status)) {
     matcher->reset(utf8);
+    // A pattern that backtracks without end (`(a+)+$` on a long run) stops
+    // here, and the encode fails, instead of hanging.
+    matcher->setTimeLimit(kRegexStepLimit, status);
+  }
   while (U_SUCCESS(status) && matcher->find(status)) {
     const int64_t begin = matcher->start64(status), end = matcher->end64(status);
     if (U_SUCCESS(status))
       found.push_back({static_cast<size_t>(begin), static_cast<size_t>(end)});
   }
+  if (U_FAILURE(status))
+    regexFailure = "regex matching failed (" + std::string(u_errorName(status)) +
+                   (status == U_REGEX_TIME_OUT ? ": the pattern backtracks too much" : "") + ")";
   matcher.reset();
   utext_close(utf8);
   return found;
+}
+
+std::string mlir::hybrid::text::takeRegexFailure() {
+  std::string failure;
+  std::swap(failure, regexFailure);
+  return failure;
 }
 
 bool mlir::hybrid::text::parseSplitBehavior(const std::string &name, SplitBehavior &out) {

@@ -316,6 +316,11 @@ std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &given, std::string
   }
   std::stringstream contents;
   contents << file.rdbuf();
+  // JSON is UTF-8 (RFC 8259); every stage relies on it.
+  if (!isValidUtf8(contents.str())) {
+    error = path + ": not UTF-8 text";
+    return nullptr;
+  }
   json::Value root;
   if (!json::parse(contents.str(), root, error)) {
     error = path + ": " + error;
@@ -366,6 +371,7 @@ bool Tokenizer::encode(const std::string &text, std::vector<int64_t> &ids, std::
     return false;
   }
   ids.clear();
+  takeRegexFailure();
   if (addSpecialTokens)
     ids = impl_->post.before;
   bool startsInput = true;
@@ -375,6 +381,10 @@ bool Tokenizer::encode(const std::string &text, std::vector<int64_t> &ids, std::
     else if (!impl_->encodeSegment(segment, startsInput, ids, error))
       return false;
     startsInput = false;
+  }
+  if (std::string failure = takeRegexFailure(); !failure.empty()) {
+    error = impl_->path + ": " + failure;
+    return false;
   }
   if (addSpecialTokens)
     ids.insert(ids.end(), impl_->post.after.begin(), impl_->post.after.end());

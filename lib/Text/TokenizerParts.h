@@ -79,6 +79,10 @@ private:
   std::unique_ptr<Compiled> compiled_;
 };
 
+/// Why a regex match failed on this thread since the last call (ICU's time
+/// limit), or "": the stages have no error path, so encode asks here.
+std::string takeRegexFailure();
+
 /// What happens to the matches when a string is split (HF's
 /// SplitDelimiterBehavior).
 enum class SplitBehavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
