@@ -163,7 +163,11 @@ public:
     model.vocabSize = info.vocabSize;
     model.modelType = info.modelType;
     if (target == Target::CPU) {
-      std::unique_ptr<JitModule> jit = JitModule::compile(*module, error);
+      // A session's state is updated where it lies (Session passes it so).
+      CPUPipelineOptions pipeline;
+      pipeline.stateInPlace = true;
+      fn.stateInPlace = true;
+      std::unique_ptr<JitModule> jit = JitModule::compile(*module, error, &pipeline);
       if (!jit)
         return nullptr;
       jits[fn.symbol] = std::move(jit);
@@ -278,7 +282,11 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
   model.features = host.features;
   std::string object;
   llvm::StringMap<FunctionSignature> signatures;
-  if (!compileToObject(*merged, object, signatures, error))
+  CPUPipelineOptions pipeline;
+  pipeline.stateInPlace = true;
+  for (ProgramFunction &fn : model.functions)
+    fn.stateInPlace = true;
+  if (!compileToObject(*merged, object, signatures, error, &pipeline))
     return false;
 
   // The object becomes a shared object with the system's linker driver.

@@ -65,7 +65,7 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
     return;
 
   pm.addPass(createApproximateMath());
-  pm.addPass(createEmitCInterface());
+  pm.addPass(createEmitCInterface(EmitCInterfaceOptions{options.stateInPlace}));
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   // Scan and recurrence loops carry fresh tensors from step to step.
@@ -73,6 +73,16 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A layer that updated its state argument in place returns it: the result
+  // goes, and the caller reads its own operand (no copy of the state into
+  // a result buffer). Private functions only: the entries' signatures are
+  // the runtime's.
+  // (Canonicalized first: a guarded cache write yields the cache from both
+  // branches of an scf.if, which must fold to the argument.)
+  if (options.stateInPlace) {
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  }
   // Results become caller-owned out parameters: the caller allocates them
   // from the signature's static shapes, and nothing is returned by malloc.
   bufferization::BufferResultsToOutParamsPassOptions outParams;
@@ -82,6 +92,7 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   // ... and results computed elsewhere (a call's, a reshaped buffer) are
   // written there directly rather than copied at the end.
   pm.addNestedPass<func::FuncOp>(createElideResultCopies());
+  pm.addNestedPass<func::FuncOp>(createWriteStateInPlace());
   pm.addPass(createNoAliasArguments());
   // At module level: lowering multi-buffer deallocs inserts a helper function.
   bufferization::buildBufferDeallocationPipeline(pm);

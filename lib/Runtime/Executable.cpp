@@ -52,7 +52,9 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
       return false;
     }
     // No copy: the compiled code never writes its arguments (they are
-    // bufferization.writable = false; see hybrid-emit-c-interface).
+    // bufferization.writable = false; see hybrid-emit-c-interface), except
+    // a session's state when compiled with state-in-place, which the
+    // session hands in for that (ProgramFunction::stateInPlace).
     void *data;
     if (want.dtype == DType::F32) {
       data = const_cast<float *>(arg.floats());

@@ -165,8 +165,9 @@ bool Session::runChunk(const HostTensor &ids, int64_t extent, HostTensor &logits
   if (!fn)
     return false;
   // The state and the weights are passed in place (the compiled code reads
-  // its arguments without copying them); ids, positions and zeros are made
-  // here. `made` is reserved so that pointers into it stay valid.
+  // its arguments without copying them, and with fn->stateInPlace writes
+  // the next state into the state it was given); ids, positions and zeros
+  // are made here. `made` is reserved so that pointers into it stay valid.
   std::vector<HostTensor> made;
   made.reserve(fn->arguments.size());
   std::vector<const HostTensor *> args;
@@ -210,6 +211,11 @@ bool Session::runChunk(const HostTensor &ids, int64_t extent, HostTensor &logits
     return false;
   logits = std::move(results[0]);
   for (size_t s = 0; s < fn->stateResults.size(); ++s) {
+    // Updated where it was passed: the result's buffer was scratch.
+    if (fn->inPlaceArgument(s) >= 0) {
+      spare[fn->stateResults[s]] = std::move(results[1 + s]);
+      continue;
+    }
     HostTensor &current = state[fn->stateResults[s]];
     spare[fn->stateResults[s]] = std::move(current);
     current = std::move(results[1 + s]);

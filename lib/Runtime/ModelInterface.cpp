@@ -21,6 +21,17 @@ const char *mlir::hybrid::stringifyArgumentKind(ArgumentKind role) {
   return "weight";
 }
 
+int64_t ProgramFunction::inPlaceArgument(size_t s) const {
+  if (!stateInPlace || s >= stateResults.size() || 1 + s >= signature.results.size())
+    return -1;
+  const TensorSignature &result = signature.results[1 + s];
+  for (size_t i = 0; i < arguments.size() && i < signature.args.size(); ++i)
+    if (arguments[i].kind == ArgumentKind::State && arguments[i].name == stateResults[s] &&
+        signature.args[i].shape == result.shape && signature.args[i].dtype == result.dtype)
+      return static_cast<int64_t>(i);
+  return -1;
+}
+
 const ProgramFunction *ModelInterface::find(int64_t batch, int64_t tokens,
                                             bool firstCall) const {
   for (const ProgramFunction &fn : functions)
@@ -116,6 +127,8 @@ std::string ModelInterface::toJson() const {
     f.set("batch", Value::makeInteger(fn.batch));
     f.set("tokens", Value::makeInteger(fn.tokens));
     f.set("first_call", Value::makeBool(fn.firstCall));
+    if (fn.stateInPlace)
+      f.set("state_in_place", Value::makeBool(true));
     std::vector<Value> args;
     for (size_t i = 0; i < fn.arguments.size(); ++i) {
       const ProgramArgument &a = fn.arguments[i];
@@ -181,6 +194,11 @@ bool ModelInterface::fromJson(const std::string &text, ModelInterface &out,
     if (!first || first->kind != Value::Kind::Bool)
       return read.fail(field + "first_call", "must be true or false");
     fn.firstCall = first->boolean;
+    if (const Value *inPlace = f.get("state_in_place")) {
+      if (inPlace->kind != Value::Kind::Bool)
+        return read.fail(field + "state_in_place", "must be true or false");
+      fn.stateInPlace = inPlace->boolean;
+    }
     const Value *args = f.get("arguments"), *results = f.get("results");
     if (!args || !args->isArray())
       return read.fail(field + "arguments", "must be a list");

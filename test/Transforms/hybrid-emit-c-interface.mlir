@@ -3,6 +3,16 @@
 // and makes tensor arguments read-only for bufferization: the runtime passes
 // weights and state in place. Private functions and other attributes stay.
 // RUN: hybrid-opt %s -hybrid-emit-c-interface | FileCheck %s
+// With state-in-place (a session's functions), the state argument that a
+// state result of the same name and type pairs with stays writable, and the
+// pair [arguments, argument, result] is recorded for
+// hybrid-write-state-in-place.
+// RUN: hybrid-opt %s -hybrid-emit-c-interface=state-in-place=true | FileCheck %s --check-prefix=INPLACE
+// INPLACE-LABEL: func.func @forward(
+// INPLACE-SAME: %{{[^:]+}}: tensor<1x4xi64> {bufferization.writable = false},
+// INPLACE-SAME: %{{[^:]+}}: tensor<2x2xf32> {bufferization.writable = false},
+// INPLACE-SAME: %{{[^:]+}}: tensor<1x2xf32> {bufferization.writable = true, test.keep},
+// INPLACE-SAME: attributes {hybrid_state_in_place = array<i64: 4, 2, 1>, llvm.emit_c_interface}
 
 // CHECK-LABEL: func.func @forward(
 // CHECK-SAME: %{{[^:]+}}: tensor<1x4xi64> {bufferization.writable = false},

@@ -34,6 +34,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "set by the runtime's --threads (false: one thread, no "
                      "libomp calls)"),
       llvm::cl::init(true)};
+  Option<bool> stateInPlace{
+      *this, "state-in-place",
+      llvm::cl::desc("Public functions update carried state in its argument's buffer "
+                     "(a state argument paired with a state result of the same name; "
+                     "the result's out parameter is scratch): a session's functions, "
+                     "whose caller agrees to it (ProgramFunction::stateInPlace)"),
+      llvm::cl::init(false)};
 };
 
 /// hybrid (tensors) → linalg/scf → bufferized memrefs with results as out

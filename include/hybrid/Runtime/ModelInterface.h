@@ -48,6 +48,15 @@ struct ProgramFunction {
   std::vector<std::string> stateResults;
   /// Shapes and types of every argument and result, for callPacked.
   FunctionSignature signature;
+  /// The code updates carried state where it is passed: a state result
+  /// with the name, shape and type of a state argument ends in that
+  /// argument's buffer, and its own buffer is scratch the caller passes but
+  /// does not read (hybrid-write-state-in-place). False: every state result
+  /// is the next state (the reference evaluator; artifacts written before).
+  bool stateInPlace = false;
+
+  /// Result 1 + s's state argument, when stateInPlace pairs them; -1 if not.
+  int64_t inPlaceArgument(size_t s) const;
 };
 
 struct ModelInterface {

@@ -18,6 +18,10 @@
 
 namespace mlir::hybrid {
 
+/// hybrid-emit-c-interface's record of the state argument/result pairs a
+/// session's function updates in place (hybrid-write-state-in-place).
+constexpr llvm::StringLiteral kStateInPlaceAttrName = "hybrid_state_in_place";
+
 #define GEN_PASS_DECL
 #include "hybrid/Transforms/Passes.h.inc"
 

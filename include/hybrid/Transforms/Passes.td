@@ -110,7 +110,39 @@ def EmitCInterface : Pass<"hybrid-emit-c-interface", "ModuleOp"> {
     arguments `bufferization.writable = false`: the JIT and callers of
     emitted objects pass weights and carried state in place, so
     bufferization must copy before any op would write into them.
+
+    With `state-in-place` (a session's functions, whose caller agrees to
+    it): a state argument paired with a state result of the same name and
+    type (`hybrid.state`) stays writable, so that bufferization may update
+    it where it is, and the pairs are recorded as `hybrid_state_in_place` (no dialect prefix: the hybrid dialect verifies its own)
+    for `hybrid-write-state-in-place`.
   }];
+  let options = [
+    Option<"stateInPlace", "state-in-place", "bool", "false",
+           "Leave state arguments that have a state result writable and record the pairs">
+  ];
+}
+
+def WriteStateInPlace : Pass<"hybrid-write-state-in-place", "func::FuncOp"> {
+  let summary = "The next state ends in the state argument's own buffer";
+  let description = [{
+    For a function marked `hybrid_state_in_place = array<i64: N, a0, r0,
+    ...>` by `hybrid-emit-c-interface` (N: its argument count before
+    `buffer-results-to-out-params`), after that pass and
+    `hybrid-elide-result-copies`: each state result r0 must end in state
+    argument a0's buffer, its out parameter (argument N + r0) being
+    scratch the caller passes but does not read. Where bufferization
+    updated the argument in place, the result is that argument and the copy
+    into the out parameter is dropped: a decode step no longer copies its
+    KV caches (Gemma 2: 17.8 MB a token at a context of 2048, a third of
+    its decode time). Where it did not (the old state is read after the new
+    one is written, as a shifted convolution window is), the new state is
+    copied into the argument just before the function returns, after every
+    read of the old one: one copy, as before. The caller
+    (`Session`, ProgramFunction::stateInPlace) keeps the argument as the
+    state instead of swapping in the result.
+  }];
+  let dependentDialects = ["memref::MemRefDialect"];
 }
 
 def ElideResultCopies : Pass<"hybrid-elide-result-copies", "func::FuncOp"> {
