@@ -192,6 +192,25 @@ bool mlir::hybrid::checkIndexArguments(func::FuncOp func, const std::vector<Host
   return true;
 }
 
+bool mlir::hybrid::checkResultSizes(ModuleOp module, std::string &error) {
+  // The memory is measured once; checkAllocation words the refusal.
+  const double available = availableMemoryBytes();
+  module->walk([&](Operation *op) {
+    for (Type type : op->getResultTypes()) {
+      auto tensor = dyn_cast<RankedTensorType>(type);
+      if (!tensor || !tensor.hasStaticShape())
+        continue;
+      const std::vector<int64_t> shape(tensor.getShape().begin(), tensor.getShape().end());
+      std::optional<int64_t> bytes = checkedByteCount(shape, 8);
+      if ((!bytes || double(*bytes) > available) &&
+          !checkAllocation(shape, 8, opPrefix(op) + "its result " + typeToString(type), error))
+        return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return error.empty();
+}
+
 OwningOpRef<ModuleOp> mlir::hybrid::moduleForFunction(func::FuncOp func) {
   llvm::StringSet<> reached;
   for (func::FuncOp f : reachableFunctions(func))
@@ -246,6 +265,9 @@ std::unique_ptr<FunctionRunner> FunctionRunner::load(const std::string &path,
       return nullptr;
     }
   }
+
+  if (!checkResultSizes(*runner->module_, error))
+    return nullptr;
 
   std::vector<func::FuncOp> candidates;
   std::string names;

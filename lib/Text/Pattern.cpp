@@ -3,8 +3,9 @@
 // HF's regexes are Oniguruma's; ICU's engine reads the same syntax for what
 // tokenizers use (\p{..} classes, (?i:..), look-ahead, possessive and lazy
 // quantifiers), and its \s is Unicode's White_Space as Oniguruma's is
-// (U+000B and U+0085 included; test/Text checks them). Matching runs over
-// the UTF-8 bytes (a UText), so match offsets are byte offsets.
+// (U+000B and U+0085 included; test/Text checks them). Oniguruma's line
+// rules and \h are set or rewritten below. Matching runs over the UTF-8
+// bytes (a UText), so match offsets are byte offsets.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,11 +39,39 @@ std::unique_ptr<Pattern> Pattern::literal(std::string text) {
   return pattern;
 }
 
+namespace {
+/// Oniguruma's \h (a hex digit) in ICU's terms, where \h is horizontal
+/// space; the rest as written.
+std::string icuSyntax(const std::string &source) {
+  std::string out;
+  int classDepth = 0;
+  for (size_t n = 0; n < source.size(); ++n) {
+    const char c = source[n];
+    if (c == '\\' && n + 1 < source.size()) {
+      if (source[n + 1] == 'h')
+        out += classDepth ? "0-9a-fA-F" : "[0-9a-fA-F]";
+      else if (source[n + 1] == 'H')
+        out += classDepth ? "\\P{ASCII_Hex_Digit}" : "[^0-9a-fA-F]";
+      else
+        out.append(source, n, 2);
+      ++n;
+      continue;
+    }
+    classDepth += c == '[' ? 1 : c == ']' && classDepth ? -1 : 0;
+    out += c;
+  }
+  return out;
+}
+} // namespace
+
 std::unique_ptr<Pattern> Pattern::regex(const std::string &source, std::string &error) {
   UErrorCode status = U_ZERO_ERROR;
   UParseError parseError;
+  // Oniguruma's (Ruby's) defaults: ^ and $ match at line ends, and only
+  // \n ends a line (for ., ^ and $).
   std::unique_ptr<icu::RegexPattern> compiled(icu::RegexPattern::compile(
-      icu::UnicodeString::fromUTF8(source), 0, parseError, status));
+      icu::UnicodeString::fromUTF8(icuSyntax(source)), UREGEX_MULTILINE | UREGEX_UNIX_LINES,
+      parseError, status));
   if (U_FAILURE(status) || !compiled) {
     error = "regex '" + source + "' does not compile (" + u_errorName(status) + " near offset " +
             std::to_string(parseError.offset) + ")";
@@ -90,6 +119,10 @@ std::vector<std::pair<size_t, size_t>> Pattern::matches(const std::string &text)
     // A pattern that backtracks without end (`(a+)+$` on a long run) stops
     // here, and the encode fails, instead of hanging.
     matcher->setTimeLimit(kRegexStepLimit, status);
+    // Backtracking state on the heap, unbounded (ICU's default of 8 MB
+    // refused GPT-2's \s+(?!\S) over 600k spaces, which HF takes); the
+    // time limit bounds it.
+    matcher->setStackLimit(0, status);
   }
   while (U_SUCCESS(status) && matcher->find(status)) {
     const int64_t begin = matcher->start64(status), end = matcher->end64(status);

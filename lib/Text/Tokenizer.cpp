@@ -14,6 +14,9 @@
 
 #include "hybrid/Support/ModelDirectory.h"
 
+#include <unicode/uchar.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <map>
@@ -72,7 +75,10 @@ namespace {
 
 struct AddedToken {
   int64_t id;
-  std::string content; ///< normalized when `normalized`
+  std::string content; ///< as written
+  /// What is matched and what decode gives: content, normalized when
+  /// `normalized`.
+  std::string pattern;
   bool singleWord = false, leftStrip = false, rightStrip = false, normalized = true,
        special = false;
 };
@@ -107,7 +113,19 @@ struct Tokenizer::Impl {
 
 namespace {
 
-bool isWordCharacter(uint32_t c) { return isAlphanumeric(c) || c == '_'; }
+bool isRegularFile(const std::string &path) {
+  struct stat info;
+  return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
+/// HF's single_word test: the Rust regex crate's \w (Alphabetic, marks,
+/// decimal digits, connector punctuation, the joiners).
+bool isWordCharacter(uint32_t c) {
+  const int8_t type = u_charType(c);
+  return u_isUAlphabetic(c) || type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK ||
+         type == U_COMBINING_SPACING_MARK || type == U_DECIMAL_DIGIT_NUMBER ||
+         type == U_CONNECTOR_PUNCTUATION || c == 0x200C || c == 0x200D;
+}
 
 uint32_t lastCodePoint(const std::string &text, size_t end) {
   size_t at = end - 1;
@@ -126,17 +144,21 @@ Tokenizer::Impl::splitAdded(const std::string &text, bool normalized) const {
     // Leftmost-longest, as HF's Aho-Corasick matcher.
     const AddedToken *match = nullptr;
     for (const AddedToken &token : added)
-      if (token.normalized == normalized && !token.content.empty() &&
-          (!match || token.content.size() > match->content.size()) &&
-          text.compare(at, token.content.size(), token.content) == 0)
+      if (token.normalized == normalized && !token.pattern.empty() &&
+          (!match || token.pattern.size() > match->pattern.size()) &&
+          text.compare(at, token.pattern.size(), token.pattern) == 0)
         match = &token;
-    size_t start = at, stop = at + (match ? match->content.size() : 0);
-    if (match && match->singleWord &&
-        ((start > 0 && isWordCharacter(lastCodePoint(text, start))) ||
-         (stop < text.size() && isWordCharacter(codePointAt(text, stop).first))))
-      match = nullptr;
     if (!match) {
       at += codePointAt(text, at).second;
+      continue;
+    }
+    size_t start = at, stop = at + match->pattern.size();
+    // A single_word match inside a word is dropped, and the search goes on
+    // after it (as HF's matcher does, not inside it).
+    if (match->singleWord &&
+        ((start > 0 && isWordCharacter(lastCodePoint(text, start))) ||
+         (stop < text.size() && isWordCharacter(codePointAt(text, stop).first)))) {
+      at = stop;
       continue;
     }
     if (match->leftStrip)
@@ -309,6 +331,12 @@ std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &given, std::string
   auto impl = std::make_unique<Impl>();
   impl->path = isDirectory(given) ? given + "/tokenizer.json" : given;
   const std::string &path = impl->path;
+  if (!isRegularFile(path)) {
+    error = path + (std::ifstream(path) ? ": not a regular file (a device, pipe or directory)"
+                                        : ": cannot open (text needs the checkpoint's "
+                                          "tokenizer.json)");
+    return nullptr;
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) {
     error = path + ": cannot open (text needs the checkpoint's tokenizer.json)";
@@ -358,9 +386,11 @@ std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &given, std::string
   if (!impl->readAddedTokens(root, error))
     return nullptr;
   // HF matches normalized added tokens in normalized text: normalize them.
-  for (AddedToken &token : impl->added)
+  for (AddedToken &token : impl->added) {
+    token.pattern = token.content;
     if (token.normalized && impl->normalizer)
-      impl->normalizer->normalize(token.content);
+      impl->normalizer->normalize(token.pattern);
+  }
   return std::unique_ptr<Tokenizer>(new Tokenizer(std::move(impl)));
 }
 
@@ -398,7 +428,10 @@ std::string Tokenizer::decode(const std::vector<int64_t> &ids, bool skipSpecialT
     if (added != impl_->addedById.end()) {
       const AddedToken &token = impl_->added[added->second];
       if (!(skipSpecialTokens && token.special))
-        tokens.push_back(token.content);
+        // tokenizers >= 0.22 decodes a normalized added token by its
+        // normalized form (0.20 by its content as written); we follow the
+        // newer, which transformers 5 uses.
+        tokens.push_back(token.pattern);
       continue;
     }
     if (const std::string *token = impl_->model->tokenOf(id); token && !token->empty())

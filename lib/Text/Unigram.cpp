@@ -105,24 +105,27 @@ bool Unigram::tokenize(const std::string &word, std::vector<int64_t> &ids,
     }
     start += characterLength;
   }
-  // Back from the end; runs of the unknown piece become one string.
+  // Back from the end; runs of the unknown piece become one string (as a
+  // byte range: a run grows leftwards without copying).
   std::vector<std::string> pieces;
-  std::string unknownRun;
+  size_t runStart = 0, runEnd = 0; // empty when equal
   for (size_t end = size; end > 0;) {
     const Best &node = best[end];
     const size_t start = static_cast<size_t>(node.start);
     if (unknown_ && node.id == *unknown_) {
-      unknownRun = word.substr(start, end - start) + unknownRun;
+      if (runStart == runEnd)
+        runEnd = end;
+      runStart = start;
     } else {
-      if (!unknownRun.empty())
-        pieces.push_back(std::move(unknownRun));
-      unknownRun.clear();
+      if (runStart != runEnd)
+        pieces.push_back(word.substr(runStart, runEnd - runStart));
+      runStart = runEnd = 0;
       pieces.push_back(word.substr(start, end - start));
     }
     end = start;
   }
-  if (!unknownRun.empty())
-    pieces.push_back(std::move(unknownRun));
+  if (runStart != runEnd)
+    pieces.push_back(word.substr(runStart, runEnd - runStart));
   std::reverse(pieces.begin(), pieces.end());
 
   for (const std::string &piece : pieces) {

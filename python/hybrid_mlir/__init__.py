@@ -371,12 +371,13 @@ def _as_input(value, name):
         array = np.asarray(value)
     except (ValueError, TypeError) as e:
         raise Error(f"{name}: not an array: {e}") from None
+    # np.require keeps 0-d arrays 0-d (ascontiguousarray makes them 1-d).
     if array.dtype.kind == "f":
-        return np.ascontiguousarray(array, dtype=np.float32)
+        return np.require(array, dtype=np.float32, requirements="C")
     if array.dtype.kind in "iu":
         if array.dtype.kind == "u" and array.size and array.max() > np.iinfo(np.int64).max:
             raise Error(f"{name}: value {array.max()} is outside int64")
-        return np.ascontiguousarray(array, dtype=np.int64)
+        return np.require(array, dtype=np.int64, requirements="C")
     raise Error(f"{name}: expected a float or integer array, got {array.dtype}")
 
 

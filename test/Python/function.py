@@ -115,6 +115,23 @@ def main():
             check(f"error {expect!r}", False, "no error")
         except hm.Error as e:
             check(f"error {expect!r}", expect in str(e), str(e))
+    # Rank-0 tensors (the reference target takes them; 0-d arrays stay 0-d).
+    scalar = os.path.join(workdir, "scalar.mlir")
+    with open(scalar, "w") as f:
+        f.write("func.func @s(%x: tensor<f32>) -> tensor<f32> {\n  return %x : tensor<f32>\n}\n")
+    out = hm.load(scalar, target="reference")(np.float32(2.5))
+    check("rank-0 in and out", out.shape == () and out == 2.5, f"{out!r}")
+    # A constant past the memory is refused at load, before compiling.
+    huge = os.path.join(workdir, "huge.mlir")
+    with open(huge, "w") as f:
+        f.write("func.func @h() -> tensor<200000x200000xf32> {\n"
+                "  %c = arith.constant dense<1.0> : tensor<200000x200000xf32>\n"
+                "  return %c : tensor<200000x200000xf32>\n}\n")
+    try:
+        hm.load(huge)
+        check("huge constant", False, "no error")
+    except hm.Error as e:
+        check("huge constant", "arith.constant" in str(e) and "GiB" in str(e), str(e))
     bad = os.path.join(workdir, "bad.mlir")
     with open(bad, "w") as f:
         f.write("func.func @f(%x: tensor<2xf32>) -> tensor<3xf32> {\n  return %x : tensor<2xf32>\n}\n")

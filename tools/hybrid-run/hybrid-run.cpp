@@ -513,29 +513,9 @@ int main(int argc, char **argv) {
       return fail(inputFile + " is not valid IR (see the errors above)");
   }
 
-  // Every value the IR makes must fit in memory (a tensor.empty or a
-  // constant of 10^10 elements aborted in an allocation). The memory is
-  // measured once; checkAllocation words the refusal.
-  {
-    const double available = availableMemoryBytes();
-    std::string sizeError;
-    module->walk([&](Operation *op) {
-      for (Type type : op->getResultTypes()) {
-        auto tensor = dyn_cast<RankedTensorType>(type);
-        if (!tensor || !tensor.hasStaticShape())
-          continue;
-        const std::vector<int64_t> shape(tensor.getShape().begin(), tensor.getShape().end());
-        std::optional<int64_t> bytes = checkedByteCount(shape, 8);
-        if ((!bytes || double(*bytes) > available) &&
-            !checkAllocation(shape, 8, opPrefix(op) + "its result " + typeToString(type),
-                             sizeError))
-          return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
-    });
-    if (!sizeError.empty())
-      return fail(sizeError);
-  }
+  // Every value the IR makes must fit in memory.
+  if (std::string sizeError; !checkResultSizes(*module, sizeError))
+    return fail(sizeError);
 
   // Find the function: the one named, or the only public one (private
   // functions are callees, such as outlined layers).

@@ -103,7 +103,9 @@ int main(int argc, char **argv) {
     std::vector<int64_t> ids;
     if (!parseIds(decodeIds, ids, error))
       return fail(error);
-    std::printf("%s\n", tokenizer->decode(ids, skipSpecial).c_str());
+    // fwrite: decoded text may hold NUL bytes.
+    const std::string text = tokenizer->decode(ids, skipSpecial) + "\n";
+    std::fwrite(text.data(), 1, text.size(), stdout);
     return 0;
   }
   if (!texts.empty()) {

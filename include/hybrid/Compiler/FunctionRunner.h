@@ -38,6 +38,11 @@ std::string opPrefix(Operation *op);
 bool checkArgument(unsigned index, Type type, const HostTensor &value, const std::string &source,
                    std::string &error);
 
+/// Every value the IR makes must fit in memory (a tensor.empty or a
+/// constant of 10^10 elements aborted in an allocation, or compiled for
+/// minutes): false with `error` naming the op when one cannot.
+bool checkResultSizes(ModuleOp module, std::string &error);
+
 /// `entry` and every function it calls, directly or not, entry first.
 SmallVector<func::FuncOp> reachableFunctions(func::FuncOp entry);
 
