@@ -1,7 +1,8 @@
 //===- ModelInterfaceTest.cpp - The signature as data, in JSON ------------===//
 //
 // An artifact's manifest: a hand-built interface survives toJson/fromJson
-// unchanged (every role, initial weights, result states, signatures), and
+// unchanged (every role, initial weights, result states, signatures, state
+// updated in place), and
 // each malformed field is refused with its path.
 //
 //===----------------------------------------------------------------------===//
@@ -38,6 +39,7 @@ ModelInterface example() {
   add(ArgumentKind::Weight, "memory_init", {8, 4}, DType::F32);
   fn.signature.results = {{{2, 16, 128}, DType::F32}, {{2, 8, 4}, DType::F32}};
   fn.stateResults = {"memory.1"};
+  fn.stateInPlace = true;
   model.functions.push_back(fn);
   return model;
 }
@@ -61,6 +63,34 @@ TEST(ModelInterface, JsonRoundTrip) {
   EXPECT_EQ(fn.stateResults, std::vector<std::string>{"memory.1"});
   EXPECT_EQ(back.find(2, 16, true), &back.functions[0]);
   EXPECT_EQ(back.find(2, 16, false), nullptr);
+  // The state result is updated in argument 4's buffer.
+  EXPECT_TRUE(fn.stateInPlace);
+  EXPECT_EQ(fn.inPlaceArgument(0), 4);
+}
+
+// Which state results are written in place: the one with a state argument
+// of the same name, shape and type, and only when the code says so (older
+// manifests have no "state_in_place" and return every state).
+TEST(ModelInterface, InPlaceStatePairs) {
+  ProgramFunction fn = example().functions[0];
+  EXPECT_EQ(fn.inPlaceArgument(0), 4);
+  EXPECT_EQ(fn.inPlaceArgument(1), -1);
+  fn.signature.results[1].shape = {2, 9, 4};
+  EXPECT_EQ(fn.inPlaceArgument(0), -1);
+  fn = example().functions[0];
+  fn.stateResults = {"memory.2"};
+  EXPECT_EQ(fn.inPlaceArgument(0), -1);
+  fn = example().functions[0];
+  fn.stateInPlace = false;
+  EXPECT_EQ(fn.inPlaceArgument(0), -1);
+  std::string text = example().toJson();
+  const std::string key = "\"state_in_place\":true,";
+  ASSERT_NE(text.find(key), std::string::npos);
+  text.erase(text.find(key), key.size());
+  ModelInterface old;
+  std::string error;
+  ASSERT_TRUE(ModelInterface::fromJson(text, old, error)) << error;
+  EXPECT_FALSE(old.functions[0].stateInPlace);
 }
 
 TEST(ModelInterface, MalformedManifestsNameTheField) {
@@ -82,6 +112,8 @@ TEST(ModelInterface, MalformedManifestsNameTheField) {
        "'functions[0].arguments[4].dtype' must be f32, i32 or i64, got 'f64'"},
       {replaced("\"first_call\":true", "\"first_call\":1"),
        "'functions[0].first_call' must be true or false"},
+      {replaced("\"state_in_place\":true", "\"state_in_place\":\"yes\""),
+       "'functions[0].state_in_place' must be true or false"},
       {replaced(",\"state\":\"memory.1\"", ""), "'functions[0].results[1].state' must be a string"},
       // The manifest must agree with the code's shapes: an edited vocab_size
       // would let ids past the embedding through.
