@@ -211,6 +211,18 @@ bool mlir::hybrid::checkResultSizes(ModuleOp module, std::string &error) {
   return error.empty();
 }
 
+HostTensor mlir::hybrid::withParameterWidth(Type type, HostTensor value) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  auto integer = tensor ? dyn_cast<IntegerType>(tensor.getElementType()) : IntegerType();
+  if (!integer || (integer.getWidth() != 32 && integer.getWidth() != 64))
+    return value;
+  const DType width = integer.getWidth() == 32 ? DType::I32 : DType::I64;
+  if (value.dtype() == width)
+    return value;
+  return HostTensor::fromInts(
+      value.shape(), std::vector<int64_t>(value.ints(), value.ints() + value.numel()), width);
+}
+
 OwningOpRef<ModuleOp> mlir::hybrid::moduleForFunction(func::FuncOp func) {
   llvm::StringSet<> reached;
   for (func::FuncOp f : reachableFunctions(func))
@@ -389,16 +401,7 @@ bool FunctionRunner::run(const std::vector<HostTensor> &inputs, std::vector<Host
     if (!checkArgument(i, func_.getArgumentTypes()[i], value,
                        n < inputs.size() ? "input " + std::to_string(n) : "zeros", error))
       return false;
-    // Integers take the parameter's width, on both targets.
-    if (auto integer = dyn_cast<IntegerType>(type.getElementType());
-        integer && (integer.getWidth() == 32 || integer.getWidth() == 64)) {
-      const DType width = integer.getWidth() == 32 ? DType::I32 : DType::I64;
-      if (value.dtype() != width)
-        value = HostTensor::fromInts(
-            value.shape(), std::vector<int64_t>(value.ints(), value.ints() + value.numel()),
-            width);
-    }
-    args[i] = std::move(value);
+    args[i] = withParameterWidth(func_.getArgumentTypes()[i], std::move(value));
   }
   if (!checkIndexArguments(func_, args, target_, error))
     return false;

@@ -137,17 +137,8 @@ public:
   Replace(std::unique_ptr<Pattern> pattern, std::string content)
       : pattern_(std::move(pattern)), content_(std::move(content)) {}
   void decode(std::vector<std::string> &tokens) const override {
-    for (std::string &token : tokens) {
-      std::string out;
-      size_t previous = 0;
-      for (const auto &[begin, end] : pattern_->matches(token)) {
-        out.append(token, previous, begin - previous);
-        out += content_;
-        previous = end;
-      }
-      out.append(token, previous, std::string::npos);
-      token = std::move(out);
-    }
+    for (std::string &token : tokens)
+      token = pattern_->replace(token, content_);
   }
 
 private:

@@ -98,17 +98,7 @@ class Replace : public Normalizer {
 public:
   Replace(std::unique_ptr<Pattern> pattern, std::string content)
       : pattern_(std::move(pattern)), content_(std::move(content)) {}
-  void normalize(std::string &text) const override {
-    std::string out;
-    size_t previous = 0;
-    for (const auto &[begin, end] : pattern_->matches(text)) {
-      out.append(text, previous, begin - previous);
-      out += content_;
-      previous = end;
-    }
-    out.append(text, previous, std::string::npos);
-    text = std::move(out);
-  }
+  void normalize(std::string &text) const override { text = pattern_->replace(text, content_); }
 
 private:
   std::unique_ptr<Pattern> pattern_;

@@ -137,6 +137,18 @@ std::vector<std::pair<size_t, size_t>> Pattern::matches(const std::string &text)
   return found;
 }
 
+std::string Pattern::replace(const std::string &text, const std::string &content) const {
+  std::string out;
+  size_t previous = 0;
+  for (const auto &[begin, end] : matches(text)) {
+    out.append(text, previous, begin - previous);
+    out += content;
+    previous = end;
+  }
+  out.append(text, previous, std::string::npos);
+  return out;
+}
+
 std::string mlir::hybrid::text::takeRegexFailure() {
   std::string failure;
   std::swap(failure, regexFailure);

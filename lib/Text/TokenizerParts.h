@@ -71,6 +71,8 @@ public:
   /// The byte ranges [begin, end) of the matches in `text`, left to right,
   /// none overlapping.
   std::vector<std::pair<size_t, size_t>> matches(const std::string &text) const;
+  /// `text` with every match replaced by `content` (HF's Replace).
+  std::string replace(const std::string &text, const std::string &content) const;
 
 private:
   Pattern() = default;

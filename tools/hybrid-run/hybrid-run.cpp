@@ -624,18 +624,7 @@ int main(int argc, char **argv) {
     }
     if (!checkArgument(i, func.getArgumentTypes()[i], value, source, error))
       return fail(error);
-    // Integers take the parameter's width (int64 ids fed to an i32
-    // parameter are i32 from here on, on both targets).
-    if (auto integer = dyn_cast<IntegerType>(
-            cast<RankedTensorType>(func.getArgumentTypes()[i]).getElementType());
-        integer && (integer.getWidth() == 32 || integer.getWidth() == 64)) {
-      const DType width = integer.getWidth() == 32 ? DType::I32 : DType::I64;
-      if (value.dtype() != width)
-        value = HostTensor::fromInts(
-            value.shape(), std::vector<int64_t>(value.ints(), value.ints() + value.numel()),
-            width);
-    }
-    args.push_back(std::move(value));
+    args.push_back(withParameterWidth(func.getArgumentTypes()[i], std::move(value)));
   }
   if (!saveWeights.empty()) {
     std::vector<std::pair<std::string, HostTensor>> named;

@@ -43,6 +43,11 @@ bool checkArgument(unsigned index, Type type, const HostTensor &value, const std
 /// minutes): false with `error` naming the op when one cannot.
 bool checkResultSizes(ModuleOp module, std::string &error);
 
+/// An integer `value` (checked by checkArgument) with the width of the
+/// parameter's type: int64 ids fed to an i32 parameter are i32 from here
+/// on, on both targets. Other values unchanged.
+HostTensor withParameterWidth(Type type, HostTensor value);
+
 /// `entry` and every function it calls, directly or not, entry first.
 SmallVector<func::FuncOp> reachableFunctions(func::FuncOp entry);
 
