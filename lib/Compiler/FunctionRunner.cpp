@@ -321,6 +321,7 @@ std::unique_ptr<FunctionRunner> FunctionRunner::load(const std::string &path,
     const ArgumentSignature &argument = roles.arguments[i];
     if (argument.role != ArgumentRole::Weight) {
       runner->inputIndices_.push_back(i);
+      runner->optionalInputs_ += argument.zerosByDefault;
       continue;
     }
     auto type = dyn_cast<RankedTensorType>(func.getArgumentTypes()[i]);
@@ -369,11 +370,8 @@ std::unique_ptr<FunctionRunner> FunctionRunner::load(const std::string &path,
 
 bool FunctionRunner::run(const std::vector<HostTensor> &inputs, std::vector<HostTensor> &results,
                          std::string &error) {
-  const FunctionSignatureRoles roles = readSignature(func_);
-  unsigned optional = 0;
-  for (unsigned i : inputIndices_)
-    optional += roles.arguments[i].zerosByDefault;
-  if (inputs.size() > inputIndices_.size() || inputs.size() + optional < inputIndices_.size()) {
+  if (inputs.size() > inputIndices_.size() ||
+      inputs.size() + optionalInputs_ < inputIndices_.size()) {
     error = "@" + name_ + " takes " + std::to_string(inputIndices_.size()) +
             " input(s) besides its weights, got " + std::to_string(inputs.size());
     return false;

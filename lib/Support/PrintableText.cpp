@@ -5,40 +5,6 @@
 namespace mlir::hybrid {
 namespace {
 
-/// The length of the well-formed UTF-8 sequence at `text[i]` (RFC 3629:
-/// no overlong forms, no surrogates, nothing past U+10FFFF), or 0.
-size_t utf8SequenceLength(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  size_t length;
-  unsigned char low = 0x80, high = 0xBF; // the second byte's range
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0)
-      low = 0xA0;
-    if (lead == 0xED)
-      high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0)
-      low = 0x90;
-    if (lead == 0xF4)
-      high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size())
-    return 0;
-  if (byte(i + 1) < low || byte(i + 1) > high)
-    return 0;
-  for (size_t k = 2; k < length; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-      return 0;
-  return length;
-}
-
 void appendEscaped(std::string &out, unsigned char c) {
   static const char hex[] = "0123456789abcdef";
   out += "\\x";
@@ -47,6 +13,40 @@ void appendEscaped(std::string &out, unsigned char c) {
 }
 
 } // namespace
+
+int utf8SequenceAt(std::string_view text, size_t at) {
+  const auto byte = [&](size_t n) { return static_cast<unsigned char>(text[at + n]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80)
+    return 1;
+  int length;
+  unsigned char low = 0x80, high = 0xBF; // the second byte's range
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0)
+      low = 0xA0;
+    if (lead == 0xED)
+      high = 0x9F; // no surrogates
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0)
+      low = 0x90;
+    if (lead == 0xF4)
+      high = 0x8F; // nothing past U+10FFFF
+  } else {
+    return -1;
+  }
+  for (int n = 1; n < length; ++n) {
+    if (at + n >= text.size())
+      return -n;
+    const unsigned char b = byte(n);
+    if (n == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF))
+      return -n;
+  }
+  return length;
+}
 
 std::string printableText(std::string_view text) {
   std::string out;
@@ -61,7 +61,7 @@ std::string printableText(std::string_view text) {
       ++i;
       continue;
     }
-    if (size_t length = utf8SequenceLength(text, i)) {
+    if (const int length = utf8SequenceAt(text, i); length > 1) {
       out.append(text.substr(i, length));
       i += length;
       continue;

@@ -7,6 +7,8 @@
 
 #include "TokenizerParts.h"
 
+#include "hybrid/Support/PrintableText.h"
+
 #include <unicode/uchar.h>
 
 using namespace mlir::hybrid::text;
@@ -43,48 +45,9 @@ void mlir::hybrid::text::appendCodePoint(std::string &out, uint32_t code) {
   }
 }
 
-namespace {
-/// The length of the valid UTF-8 sequence at `at`, or the length of its
-/// maximal invalid prefix negated (-1 at least): Unicode's "maximal
-/// subpart", which is what from_utf8_lossy replaces by one U+FFFD.
-int sequenceAt(const std::string &text, size_t at) {
-  const auto byte = [&](size_t n) { return static_cast<uint8_t>(text[at + n]); };
-  const uint8_t lead = byte(0);
-  if (lead < 0x80)
-    return 1;
-  int length;
-  uint8_t low = 0x80, high = 0xBF; // the second byte's range
-  if (lead >= 0xC2 && lead <= 0xDF)
-    length = 2;
-  else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0)
-      low = 0xA0;
-    if (lead == 0xED)
-      high = 0x9F; // no surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0)
-      low = 0x90;
-    if (lead == 0xF4)
-      high = 0x8F;
-  } else {
-    return -1;
-  }
-  for (int n = 1; n < length; ++n) {
-    if (at + n >= text.size())
-      return -n;
-    const uint8_t b = byte(n);
-    if (n == 1 ? (b < low || b > high) : (b < 0x80 || b > 0xBF))
-      return -n;
-  }
-  return length;
-}
-} // namespace
-
 bool mlir::hybrid::text::isValidUtf8(const std::string &text) {
   for (size_t at = 0; at < text.size();) {
-    const int length = sequenceAt(text, at);
+    const int length = utf8SequenceAt(text, at);
     if (length < 0)
       return false;
     at += length;
@@ -95,7 +58,7 @@ bool mlir::hybrid::text::isValidUtf8(const std::string &text) {
 std::string mlir::hybrid::text::lossyUtf8(const std::string &bytes) {
   std::string out;
   for (size_t at = 0; at < bytes.size();) {
-    const int length = sequenceAt(bytes, at);
+    const int length = utf8SequenceAt(bytes, at);
     if (length > 0) {
       out.append(bytes, at, length);
       at += length;

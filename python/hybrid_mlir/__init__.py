@@ -356,17 +356,25 @@ class Function:
         return results[0] if len(results) == 1 else tuple(results)
 
 
+def _from_torch_or_dlpack(value, name):
+    """A torch tensor (copied to the CPU if it is elsewhere) or an object
+    with __dlpack__ as a numpy array over the same memory; anything else as
+    it is."""
+    if hasattr(value, "detach"):  # a torch tensor
+        return value.detach().cpu().numpy()
+    if hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
+        try:
+            return np.from_dlpack(value)
+        except (TypeError, RuntimeError, BufferError) as e:
+            raise Error(f"{name}: cannot read it through DLPack: {e}") from None
+    return value
+
+
 def _as_input(value, name):
     """A C-contiguous float32 or int64 array of `value`: numpy, torch (on the
     CPU) or anything with __dlpack__ or the buffer protocol; nothing is
     copied when it already is one."""
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    elif hasattr(value, "__dlpack__") and not isinstance(value, np.ndarray):
-        try:
-            value = np.from_dlpack(value)
-        except (TypeError, RuntimeError, BufferError) as e:
-            raise Error(f"{name}: cannot read it through DLPack: {e}") from None
+    value = _from_torch_or_dlpack(value, name)
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as e:
@@ -392,15 +400,9 @@ def _like(given, array):
 def _as_ids(ids, one_dimensional_is_batch=False):
     """Token ids as a C-contiguous int64 [batch, length] array. A 1-d array
     is one sequence (or, for decode, one token per sequence)."""
-    if hasattr(ids, "detach"):  # a torch tensor
-        if ids.is_floating_point() or ids.is_complex():
-            raise Error(f"token ids must be an integer tensor, got {ids.dtype}")
-        ids = ids.detach().cpu().numpy()
-    elif hasattr(ids, "__dlpack__") and not isinstance(ids, np.ndarray):
-        try:
-            ids = np.from_dlpack(ids)
-        except (TypeError, RuntimeError, BufferError) as e:
-            raise Error(f"token ids: cannot read them through DLPack: {e}") from None
+    if hasattr(ids, "detach") and (ids.is_floating_point() or ids.is_complex()):
+        raise Error(f"token ids must be an integer tensor, got {ids.dtype}")
+    ids = _from_torch_or_dlpack(ids, "token ids")
     try:
         ids = np.asarray(ids)
     except ValueError as e:  # ragged lists

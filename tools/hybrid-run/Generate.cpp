@@ -7,7 +7,6 @@
 #include "hybrid/Compiler/CompileCache.h"
 #include "hybrid/Frontend/Frontend.h"
 #include "hybrid/Pipelines/Pipelines.h"
-#include "hybrid/Text/Tokenizer.h"
 
 #include "mlir/IR/MLIRContext.h"
 
@@ -152,15 +151,11 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
   generation.padTokenId = options.padTokenId;
   generation.sampling = options.sampling;
   generation.tool = "hybrid-run";
-  if (options.tokenizer.empty())
+  if (!options.tokenizer)
     return generateTokens(*model, generation);
 
   // --prompt: the prompt, then the new text as each token completes it.
-  std::string error2;
-  std::unique_ptr<Tokenizer> tokenizer = Tokenizer::load(options.tokenizer, error2);
-  if (!tokenizer)
-    return fail(error2);
-  TextStream stream(*tokenizer);
+  TextStream stream(*options.tokenizer);
   generation.onStep = [&](int64_t step, const HostTensor &tokens) {
     std::string text = step < 0 ? stream.finish() + "\n" : stream.add(tokens.ints()[0]);
     if (step == 0)
@@ -171,14 +166,11 @@ int mlir::hybrid::generate(const GenerateOptions &options) {
   return generateTokens(*model, generation);
 }
 
-std::unique_ptr<HostTensor> mlir::hybrid::encodePrompt(const std::string &tokenizerPath,
+std::unique_ptr<HostTensor> mlir::hybrid::encodePrompt(const Tokenizer &tokenizer,
                                                        const std::string &text,
                                                        std::string &error) {
-  std::unique_ptr<Tokenizer> tokenizer = Tokenizer::load(tokenizerPath, error);
-  if (!tokenizer)
-    return nullptr;
   std::vector<int64_t> ids;
-  if (!tokenizer->encode(text, ids, error)) {
+  if (!tokenizer.encode(text, ids, error)) {
     error = "--prompt: " + error;
     return nullptr;
   }

@@ -14,6 +14,7 @@
 
 #include "hybrid/Compiler/ModelCompiler.h"
 #include "hybrid/Runtime/Sampling.h"
+#include "hybrid/Text/Tokenizer.h"
 
 #include <memory>
 #include <optional>
@@ -39,9 +40,9 @@ struct GenerateOptions {
   bool useCache = true;
   std::string cacheDir; ///< empty: compileCacheDirectory's default
   SamplingOptions sampling; ///< greedy by default
-  /// --prompt: the tokenizer.json that encoded the prompt; the generated
-  /// text is printed through it as it comes, instead of the ids.
-  std::string tokenizer;
+  /// --prompt: the tokenizer that encoded the prompt; the generated text is
+  /// printed through it as it comes, instead of the ids.
+  const Tokenizer *tokenizer = nullptr;
   std::string promptText;
 };
 
@@ -53,10 +54,9 @@ int generate(const GenerateOptions &options);
 /// generate's): `logits` [batch, S, vocab]. Returns the process exit code.
 int forwardInSession(const GenerateOptions &options, HostTensor &logits);
 
-/// `text` encoded by the tokenizer.json at `tokenizerPath` (a file or a
-/// checkpoint directory), as HF's tokenizer does: ids [1, n].
-std::unique_ptr<HostTensor> encodePrompt(const std::string &tokenizerPath,
-                                         const std::string &text, std::string &error);
+/// `text` encoded as HF's tokenizer does: ids [1, n].
+std::unique_ptr<HostTensor> encodePrompt(const Tokenizer &tokenizer, const std::string &text,
+                                         std::string &error);
 
 } // namespace mlir::hybrid
 

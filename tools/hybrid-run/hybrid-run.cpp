@@ -362,12 +362,15 @@ int main(int argc, char **argv) {
                   "--random-weights=SEED");
     options.target = target;
     std::string error;
+    std::unique_ptr<Tokenizer> tokenizer; // --prompt's, read once
     if (textMode) {
-      std::unique_ptr<HostTensor> ids = encodePrompt(tokenizerFile, promptText, error);
+      if (!(tokenizer = Tokenizer::load(tokenizerFile, error)))
+        return fail(error);
+      std::unique_ptr<HostTensor> ids = encodePrompt(*tokenizer, promptText, error);
       if (!ids)
         return fail(error);
       options.prompt = std::move(*ids);
-      options.tokenizer = tokenizerFile;
+      options.tokenizer = tokenizer.get();
       options.promptText = promptText;
     } else if (inputs.size() != 1 || !readInput(inputs[0], options.prompt, error)) {
       return fail("--generate needs one --input with the prompt's token ids (or --prompt "

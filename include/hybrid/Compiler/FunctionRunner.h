@@ -98,6 +98,7 @@ private:
   std::vector<HostTensor> arguments_;
   std::vector<bool> isWeight_;
   std::vector<unsigned> inputIndices_;
+  unsigned optionalInputs_ = 0; ///< those marked hybrid.zeros_by_default
   std::unique_ptr<JitModule> jit_;
 };
 

@@ -20,6 +20,12 @@ namespace mlir::hybrid {
 /// as `\xNN`.
 std::string printableText(std::string_view text);
 
+/// The length of the well-formed UTF-8 sequence at `text[at]` (RFC 3629:
+/// no overlong forms, no surrogates, nothing past U+10FFFF), or minus the
+/// length of its longest well-formed prefix, at least 1 (Unicode's "maximal
+/// subpart": what a lossy decoder replaces by one U+FFFD).
+int utf8SequenceAt(std::string_view text, size_t at);
+
 /// How many bytes at the end of `text` begin a UTF-8 sequence that the
 /// bytes after them could still complete (0 to 3): a stream holds those
 /// back until the next write.
