@@ -180,9 +180,12 @@ struct PySession {
 std::shared_ptr<PyModel> load(const std::string &description, const std::string &weights,
                               int randomSeed, const std::string &target, int64_t maxTokens,
                               int64_t batch, bool useCache, const std::string &cacheDir,
-                              bool verbose) {
+                              bool verbose, const std::string &weightType) {
   if (target != "cpu" && target != "reference")
     raise("target must be \"cpu\" or \"reference\", got \"" + target + "\"");
+  WeightType weightKind;
+  if (!parseWeightType(weightType, weightKind))
+    raise("weight_type must be \"f32\" or \"bf16\", got \"" + weightType + "\"");
   if (maxTokens < 1 || maxTokens > (int64_t(1) << 24))
     raise("max_tokens must be in [1, 2^24], got " + std::to_string(maxTokens));
   const Weights source = weights.empty() ? Weights::random(randomSeed)
@@ -195,6 +198,7 @@ std::shared_ptr<PyModel> load(const std::string &description, const std::string 
   options.useCache = useCache;
   options.cacheDir = cacheDir;
   options.verbose = verbose;
+  options.weightType = weightKind;
   auto result = std::make_shared<PyModel>();
   result->batch = batch;
   std::string how, error;
@@ -375,5 +379,5 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("load", &load, py::arg("description"), py::arg("weights"), py::arg("random_seed"),
         py::arg("target"), py::arg("max_tokens"), py::arg("batch"), py::arg("use_cache"),
-        py::arg("cache_dir"), py::arg("verbose"));
+        py::arg("cache_dir"), py::arg("verbose"), py::arg("weight_type"));
 }

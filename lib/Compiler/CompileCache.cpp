@@ -68,6 +68,8 @@ std::string mlir::hybrid::compileCacheKey(const std::string &description,
            std::to_string(options.maxTokens) + " chunks";
   for (int64_t size : chunkSizesFor(options.maxTokens))
     parts += " " + std::to_string(size);
+  if (options.weightType != WeightType::F32) // f32 keys as before
+    parts += std::string(" weights ") + stringifyWeightType(options.weightType);
   parts += "\ntarget " + host.cpu + " " + host.features + " " +
            std::to_string(host.vectorBits) + " " + std::to_string(host.l1Bytes) + " " +
            std::to_string(host.l2Bytes) + "\n";
@@ -111,13 +113,15 @@ std::unique_ptr<Model> mlir::hybrid::loadModelForSessions(const std::string &des
                                                           std::string &error) {
   if (options.target != Target::CPU || !options.useCache) {
     how = options.target == Target::CPU ? "compiled in memory" : "reference evaluator";
-    return loadModel(description, weights, options.target, error, options.maxTokens);
+    return loadModel(description, weights, options.target, error, options.maxTokens,
+                     options.weightType);
   }
   ArtifactOptions artifact;
   artifact.batch = options.batch;
   artifact.maxTokens = options.maxTokens;
   artifact.checkpoint = options.checkpoint;
   artifact.verbose = options.verbose;
+  artifact.weightType = options.weightType;
   const std::string directory = compileCacheDirectory(options.cacheDir);
   std::string status;
   std::unique_ptr<ModelCode> code =

@@ -213,6 +213,8 @@ bool mlir::hybrid::checkResultSizes(ModuleOp module, std::string &error) {
 
 HostTensor mlir::hybrid::withParameterWidth(Type type, HostTensor value) {
   auto tensor = dyn_cast<RankedTensorType>(type);
+  if (tensor && tensor.getElementType().isBF16() && value.dtype() == DType::F32)
+    return value.roundedToBFloat16();
   auto integer = tensor ? dyn_cast<IntegerType>(tensor.getElementType()) : IntegerType();
   if (!integer || (integer.getWidth() != 32 && integer.getWidth() != 64))
     return value;

@@ -46,8 +46,11 @@ bool recordSignature(func::FuncOp func, FunctionSignature &signature,
       out.dtype = DType::I32;
     else if (element.isInteger(64))
       out.dtype = DType::I64;
+    else if (element.isBF16() && StringRef(what) == "argument")
+      out.dtype = DType::BF16; // weights kept in bfloat16 (hybrid-bf16-weights)
     else {
-      error = prefix + "the cpu target supports f32, i32 and i64 elements";
+      error = prefix + "the cpu target supports f32, i32 and i64 elements (and bf16 "
+                       "arguments)";
       return false;
     }
     out.shape.assign(tensor.getShape().begin(), tensor.getShape().end());

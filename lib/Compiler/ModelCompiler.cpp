@@ -13,10 +13,12 @@
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/MappedFile.h"
 #include "hybrid/Target/HostCodegen.h"
+#include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -26,6 +28,19 @@
 
 using namespace mlir;
 using namespace mlir::hybrid;
+
+const char *mlir::hybrid::stringifyWeightType(WeightType type) {
+  return type == WeightType::BF16 ? "bf16" : "f32";
+}
+
+bool mlir::hybrid::parseWeightType(const std::string &text, WeightType &out) {
+  for (WeightType type : {WeightType::F32, WeightType::BF16})
+    if (text == stringifyWeightType(type)) {
+      out = type;
+      return true;
+    }
+  return false;
+}
 
 std::vector<int64_t> mlir::hybrid::chunkSizesFor(int64_t maxTokens) {
   std::vector<int64_t> sizes;
@@ -64,7 +79,8 @@ TensorSignature tensorSignature(Type type) {
   auto tensor = cast<RankedTensorType>(type);
   TensorSignature out;
   out.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
-  out.dtype = tensor.getElementType().isF32() ? DType::F32 : DType::I64;
+  Type element = tensor.getElementType();
+  out.dtype = element.isF32() ? DType::F32 : element.isBF16() ? DType::BF16 : DType::I64;
   return out;
 }
 
@@ -73,8 +89,8 @@ TensorSignature tensorSignature(Type type) {
 OwningOpRef<ModuleOp> importFunction(MLIRContext *context, const std::string &description,
                                      int64_t batch, int64_t tokens, bool firstCall,
                                      int64_t maxTokens, const std::vector<std::string> *names,
-                                     ProgramFunction &fn, ModelInfo &info,
-                                     std::string &error) {
+                                     WeightType weightType, ProgramFunction &fn,
+                                     ModelInfo &info, std::string &error) {
   ModelInputShape shape{batch, tokens};
   shape.carryState = true;
   shape.maxTokens = maxTokens;
@@ -82,6 +98,15 @@ OwningOpRef<ModuleOp> importFunction(MLIRContext *context, const std::string &de
   OwningOpRef<ModuleOp> module = importModel(context, description, shape, info, error, names);
   if (!module)
     return nullptr;
+  // Before the signature is read: it records which weights are bf16.
+  if (weightType == WeightType::BF16) {
+    PassManager pm(context);
+    pm.addPass(createBFloat16Weights());
+    if (failed(pm.run(*module))) {
+      error = description + ": keeping the weights in bf16 failed";
+      return nullptr;
+    }
+  }
   fn = ProgramFunction();
   fn.symbol = symbolFor(batch, tokens, firstCall);
   fn.batch = batch;
@@ -139,9 +164,9 @@ OwningOpRef<ModuleOp> importFunction(MLIRContext *context, const std::string &de
 class CompilingModelCode : public ModelCode {
 public:
   CompilingModelCode(const std::string &description, Target target, int64_t maxTokens,
-                     std::vector<std::string> names, bool haveNames)
+                     WeightType weightType, std::vector<std::string> names, bool haveNames)
       : context(compilerRegistry()), description(description), target(target),
-        names(std::move(names)), haveNames(haveNames) {
+        weightType(weightType), names(std::move(names)), haveNames(haveNames) {
     model.model = description;
     model.maxTokens = maxTokens;
     model.chunkSizes = chunkSizesFor(maxTokens);
@@ -157,7 +182,7 @@ public:
     ModelInfo info;
     OwningOpRef<ModuleOp> module =
         importFunction(&context, description, batch, tokens, firstCall, model.maxTokens,
-                       haveNames ? &names : nullptr, fn, info, error);
+                       haveNames ? &names : nullptr, weightType, fn, info, error);
     if (!module)
       return nullptr;
     model.vocabSize = info.vocabSize;
@@ -200,6 +225,7 @@ private:
   ImportedModelDiagnostics diagnostics{&context};
   std::string description;
   Target target;
+  WeightType weightType;
   std::vector<std::string> names;
   bool haveNames;
   ModelInterface model;
@@ -225,11 +251,12 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 std::unique_ptr<Model> mlir::hybrid::loadModel(const std::string &description,
                                                const Weights &weights, Target target,
-                                               std::string &error, int64_t maxTokens) {
+                                               std::string &error, int64_t maxTokens,
+                                               WeightType weightType) {
   std::vector<std::string> names;
   if (!checkpointNames(weights.file, names, error))
     return nullptr;
-  auto code = std::make_unique<CompilingModelCode>(description, target, maxTokens,
+  auto code = std::make_unique<CompilingModelCode>(description, target, maxTokens, weightType,
                                                    std::move(names), !weights.file.empty());
   // Import (and compile) one function now so that a bad description or
   // checkpoint fails here; its weights are every weight of the model.
@@ -258,7 +285,7 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
     ModelInfo info;
     OwningOpRef<ModuleOp> module = importFunction(
         &context, description, options.batch, tokens, firstCall, options.maxTokens,
-        options.checkpoint.empty() ? nullptr : &names, fn, info, error);
+        options.checkpoint.empty() ? nullptr : &names, options.weightType, fn, info, error);
     if (!module)
       return false;
     model.vocabSize = info.vocabSize;

@@ -10,7 +10,10 @@
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Transforms/Passes.h"
 
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/AMX/AMXDialect.h"
+#include "mlir/Dialect/AMX/Transforms.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
@@ -120,10 +123,19 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // AMX tiles (hybrid-packed-gemm's kernel for bf16 weights) lower with
+  // the vector dialect.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.amx = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
+  // Control flow, with AMX's type conversion: a loop that carries tiles
+  // (the AMX kernel's accumulators) has tile-typed block arguments, which
+  // convert-cf-to-llvm alone cannot convert.
+  ConvertToLLVMPassOptions controlFlowToLLVM;
+  controlFlowToLLVM.filterDialects = {"cf", "amx"};
+  pm.addPass(createConvertToLLVMPass(controlFlowToLLVM));
   // Layers take their static weights and state as bare pointers.
   pm.addPass(createBarePointerCalls());
   pm.addPass(createConvertFuncToLLVMPass());
@@ -140,12 +152,15 @@ void mlir::hybrid::registerCPUPipeline() {
 }
 
 void mlir::hybrid::registerCPUPipelineDialects(DialectRegistry &registry) {
-  registry.insert<HybridDialect, arith::ArithDialect, bufferization::BufferizationDialect,
+  registry.insert<HybridDialect, amx::AMXDialect, arith::ArithDialect, bufferization::BufferizationDialect,
                   cf::ControlFlowDialect, func::FuncDialect, LLVM::LLVMDialect,
                   linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
                   omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
                   vector::VectorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
+  // convert-to-llvm's patterns for control flow and AMX (see the pipeline).
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  registerConvertAMXToLLVMInterface(registry);
   // hybrid-opt --inline flattens outlined layers (hybrid-outline-layers).
   func::registerInlinerExtension(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);

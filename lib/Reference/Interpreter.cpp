@@ -546,6 +546,18 @@ bool Interpreter::step(Operation &op, std::string &error) {
             return unary(*o, [](double x) { return std::sqrt(x); });
           })
           .Case([&](arith::ConstantOp o) { return constant(o, opError); })
+          .Case([&](arith::ExtFOp o) {
+            // A weight kept in bfloat16 (hybrid-bf16-weights), widened
+            // exactly: the reference of --weight-type=bf16.
+            const HostTensor &in = get(o.getIn());
+            if (in.dtype() != DType::BF16) {
+              opError = "arith.extf: the reference widens bf16 tensors only, got " +
+                        in.typeString();
+              return false;
+            }
+            set(o.getResult(), in.widenedFromBFloat16());
+            return true;
+          })
           .Case([&](arith::AddIOp o) {
             return integerOp(*o, [](uint64_t a, uint64_t b) { return a + b; });
           })

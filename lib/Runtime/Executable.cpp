@@ -4,6 +4,11 @@
 
 #include <algorithm>
 
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 using namespace mlir::hybrid;
 
 // HostCodegen.h (kPackedEntryPrefix) names the entries it generates the same.
@@ -27,6 +32,30 @@ std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
   d.insert(d.end(), strides.begin(), strides.end());
   return d;
 }
+/// Linux hands AMX's tile state to a process only when asked
+/// (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)); without it the
+/// first tile instruction of compiled code (hybrid-packed-gemm's kernel for
+/// bf16 weights) faults. Asked once per process, before any compiled code
+/// runs; where the kernel or the CPU has no AMX the request fails, and code
+/// compiled for such a CPU has no tile instructions to run.
+void requestMatrixTiles() {
+#if defined(__linux__) && defined(__x86_64__)
+  static const bool asked = [] {
+    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+    syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata);
+    return true;
+  }();
+  (void)asked;
+#endif
+}
+
+/// Whether `t` can be passed as `want`: integers of either width (i32 is
+/// narrowed here), bf16 (weights kept in bfloat16) only as itself.
+bool passableAs(const HostTensor &t, DType want) {
+  if (want == DType::BF16 || t.dtype() == DType::BF16)
+    return t.dtype() == want;
+  return t.isFloat() == (want == DType::F32);
+}
 } // namespace
 
 bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
@@ -45,7 +74,7 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
   for (size_t i = 0; i < numArgs; ++i) {
     const TensorSignature &want = sig.args[i];
     const HostTensor &arg = *args[i];
-    if (arg.shape() != want.shape || arg.isFloat() != (want.dtype == DType::F32)) {
+    if (arg.shape() != want.shape || !passableAs(arg, want.dtype)) {
       error = "@" + name + " argument " + std::to_string(i) + ": got " +
               arg.typeString() + ", expected " +
               HostTensor::zeros(want.shape, want.dtype).typeString();
@@ -58,6 +87,8 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
     void *data;
     if (want.dtype == DType::F32) {
       data = const_cast<float *>(arg.floats());
+    } else if (want.dtype == DType::BF16) {
+      data = const_cast<uint16_t *>(arg.bfloat16s());
     } else if (want.dtype == DType::I32) {
       narrowed[i].assign(arg.ints(), arg.ints() + arg.numel());
       data = narrowed[i].data();
@@ -82,12 +113,14 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
   for (size_t r = 0; r < numResults; ++r) {
     const TensorSignature &out = sig.results[r];
     HostTensor &result = results[r];
-    if (result.shape() != out.shape || result.isFloat() != (out.dtype == DType::F32) ||
+    if (result.shape() != out.shape || !passableAs(result, out.dtype) ||
         result.numel() == 0)
       result = HostTensor::zeros(out.shape, out.dtype);
     void *data;
     if (out.dtype == DType::F32) {
       data = result.floats();
+    } else if (out.dtype == DType::BF16) {
+      data = result.bfloat16s();
     } else if (out.dtype == DType::I32) {
       narrowed[numArgs + r].assign(numElements(out.shape), 0);
       data = narrowed[numArgs + r].data();
@@ -99,6 +132,7 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
   std::vector<void *> pointers;
   for (auto &d : descriptors)
     pointers.push_back(d.data());
+  requestMatrixTiles();
   entry(pointers.data());
   for (size_t r = 0; r < numResults; ++r)
     if (sig.results[r].dtype == DType::I32)

@@ -39,7 +39,9 @@ std::unique_ptr<Model> Model::create(std::unique_ptr<ModelCode> code,
       if (arg.kind != ArgumentKind::Weight || model->weightValues.count(arg.name))
         continue;
       HostTensor value;
-      if (!checkAllocation(arg.shape, 4, "weight '" + arg.name + "'", error, &weightBytes))
+      const bool bfloat16 = arg.dtype == DType::BF16;
+      if (!checkAllocation(arg.shape, bfloat16 ? 2 : 4, "weight '" + arg.name + "'", error,
+                           &weightBytes))
         return nullptr;
       if (checkpoint) {
         if (!checkpoint->read(arg.name, value, error, arg.shape))
@@ -47,6 +49,10 @@ std::unique_ptr<Model> Model::create(std::unique_ptr<ModelCode> code,
       } else {
         value = randomWeight(arg.name, arg.shape, weights.seed < 0 ? 0 : weights.seed);
       }
+      // A weight the code takes in bfloat16 (--weight-type=bf16) is kept
+      // rounded to it; a bf16 checkpoint's values come back exactly.
+      if (bfloat16)
+        value = value.roundedToBFloat16();
       model->weightValues[arg.name] = std::move(value);
     }
   return model;
@@ -242,8 +248,13 @@ void Session::reset() {
       continue;
     // The same starting value (e.g. a learned memory) for every sequence.
     const HostTensor &init = model.weightValues.at(info.initialWeight);
-    for (int64_t offset = 0; offset < value.numel(); offset += init.numel())
-      std::copy(init.floats(), init.floats() + init.numel(), value.floats() + offset);
+    for (int64_t offset = 0; offset < value.numel(); offset += init.numel()) {
+      if (init.dtype() == DType::BF16) // also a projection's weight, kept in bf16
+        std::transform(init.bfloat16s(), init.bfloat16s() + init.numel(),
+                       value.floats() + offset, bfloat16ToFloat);
+      else
+        std::copy(init.floats(), init.floats() + init.numel(), value.floats() + offset);
+    }
   }
 }
 

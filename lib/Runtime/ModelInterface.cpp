@@ -96,12 +96,12 @@ struct Reader {
     std::string text;
     if (!string(object, field, "dtype", text))
       return false;
-    for (DType d : {DType::F32, DType::I32, DType::I64})
+    for (DType d : {DType::F32, DType::I32, DType::I64, DType::BF16})
       if (text == stringifyDType(d)) {
         out = d;
         return true;
       }
-    return fail(field + "dtype", "must be f32, i32 or i64, got '" + text + "'");
+    return fail(field + "dtype", "must be f32, bf16, i32 or i64, got '" + text + "'");
   }
   bool tensor(const Value &object, const std::string &field, TensorSignature &out) {
     if (!object.isObject())

@@ -18,6 +18,8 @@ const char *mlir::hybrid::stringifyDType(DType dtype) {
     return "i32";
   case DType::I64:
     return "i64";
+  case DType::BF16:
+    return "bf16";
   }
   return "?";
 }
@@ -109,6 +111,8 @@ HostTensor HostTensor::zeros(std::vector<int64_t> shape, DType dtype) {
   t.dims = std::move(shape);
   if (dtype == DType::F32)
     t.f32.assign(numElements(t.dims), 0.0f);
+  else if (dtype == DType::BF16)
+    t.b16.assign(numElements(t.dims), 0);
   else
     t.i64.assign(numElements(t.dims), 0);
   return t;
@@ -134,6 +138,25 @@ HostTensor HostTensor::fromInts(std::vector<int64_t> shape,
 }
 
 int64_t HostTensor::numel() const { return numElements(dims); }
+
+HostTensor HostTensor::roundedToBFloat16() const {
+  assert(type == DType::F32);
+  HostTensor t;
+  t.type = DType::BF16;
+  t.dims = dims;
+  t.b16.resize(f32.size());
+  for (size_t n = 0; n < f32.size(); ++n)
+    t.b16[n] = floatToBFloat16(f32[n]);
+  return t;
+}
+
+HostTensor HostTensor::widenedFromBFloat16() const {
+  assert(type == DType::BF16);
+  std::vector<float> values(b16.size());
+  for (size_t n = 0; n < b16.size(); ++n)
+    values[n] = bfloat16ToFloat(b16[n]);
+  return fromFloats(dims, std::move(values));
+}
 
 HostTensor HostTensor::reshaped(std::vector<int64_t> shape) const {
   assert(numElements(shape) == numel());
@@ -178,4 +201,15 @@ float mlir::hybrid::bfloat16ToFloat(uint16_t b) {
   float f;
   std::memcpy(&f, &bits, sizeof(f));
   return f;
+}
+
+uint16_t mlir::hybrid::floatToBFloat16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  if ((bits & 0x7fffffffu) > 0x7f800000u) // NaN: keep it one, quiet
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  // Adding 0x7fff plus the kept part's lowest bit rounds to nearest with
+  // ties to even; a carry into the exponent is the right result (up to inf).
+  bits += 0x7fffu + ((bits >> 16) & 1);
+  return static_cast<uint16_t>(bits >> 16);
 }

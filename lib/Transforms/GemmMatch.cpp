@@ -8,18 +8,28 @@
 using namespace mlir;
 
 namespace {
-/// The body is `yield (out + in0 * in1)` in either operand order.
+/// The body is `yield (out + in0 * in1)` in either operand order, where
+/// in1 may be a bf16 weight widened first (hybrid-bf16-weights).
 bool isMultiplyAdd(linalg::GenericOp op) {
   Block &body = op.getRegion().front();
-  if (body.getOperations().size() != 3)
+  Value a = body.getArgument(0), b = body.getArgument(1), c = body.getArgument(2);
+  Operation *first = &body.front();
+  size_t ops = 3;
+  if (auto widen = dyn_cast<arith::ExtFOp>(first)) {
+    if (widen.getIn() != b || !widen.getType().isF32())
+      return false;
+    b = widen.getResult();
+    first = first->getNextNode();
+    ops = 4;
+  }
+  if (body.getOperations().size() != ops)
     return false;
-  auto mul = dyn_cast<arith::MulFOp>(&body.front());
+  auto mul = dyn_cast<arith::MulFOp>(first);
   auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
   auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
   if (!mul || !add || !yield || yield.getNumOperands() != 1 ||
       yield.getOperand(0) != add.getResult())
     return false;
-  Value a = body.getArgument(0), b = body.getArgument(1), c = body.getArgument(2);
   bool products = (mul.getLhs() == a && mul.getRhs() == b) ||
                   (mul.getLhs() == b && mul.getRhs() == a);
   bool sum = (add.getLhs() == c && add.getRhs() == mul.getResult()) ||
@@ -56,7 +66,10 @@ bool mlir::hybrid::isTransposedBGemm(linalg::GenericOp op) {
   // runtime count (the tokens routed to one expert).
   for (OpOperand &operand : op->getOpOperands()) {
     auto shaped = dyn_cast<ShapedType>(operand.get().getType());
-    if (!shaped || !shaped.getElementType().isF32() ||
+    // W may be bf16 (widened in the body, which isMultiplyAdd checks).
+    Type element = shaped ? shaped.getElementType() : Type();
+    if (!shaped ||
+        !(element.isF32() || (operand.getOperandNumber() == 1 && element.isBF16())) ||
         ShapedType::isDynamic(shaped.getShape().back()))
       return false;
     if (operand.getOperandNumber() == 1 && !shaped.hasStaticShape())

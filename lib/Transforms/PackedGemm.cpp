@@ -15,12 +15,15 @@
 //           C[ib·MR.., jp·NR..] = acc
 //
 // Rows left over by MR get one-row kernels reading A directly; columns left
-// over by NR, a linalg.generic on the remaining slice. All of it is one
+// over by NR, a linalg.generic on the remaining slice. A bf16 W (weights kept
+// in bfloat16, hybrid-bf16-weights) is widened as it is packed, and as the
+// matrix-vector functions read it: the micro-kernel is the same. All of it is one
 // private function with dynamic shapes per module (per blocking), which
 // every product calls: LLVM compiles the micro-kernels once per module.
 //
 //===----------------------------------------------------------------------===//
 
+#include "GemmKernels.h"
 #include "hybrid/Transforms/GemmMatch.h"
 #include "hybrid/Transforms/Passes.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
@@ -41,6 +44,53 @@ namespace mlir::hybrid {
 
 using namespace mlir;
 using namespace mlir::hybrid;
+using namespace mlir::hybrid::gemm;
+
+MemRefType gemm::dynamicMatrixType(Type element) {
+  MLIRContext *ctx = element.getContext();
+  const int64_t dyn = ShapedType::kDynamic;
+  return MemRefType::get({dyn, dyn}, element, StridedLayoutAttr::get(ctx, dyn, {dyn, 1}));
+}
+
+std::string gemm::weightSuffix(Type weightElement) {
+  return weightElement.isBF16() ? "bf16w" : "f32";
+}
+
+func::FuncOp gemm::declareKernel(ModuleOp module, StringRef name, Type weightElement,
+                                 OpBuilder &b) {
+  MLIRContext *ctx = module.getContext();
+  b.setInsertionPointToEnd(module.getBody());
+  MemRefType matrix = dynamicMatrixType(Float32Type::get(ctx));
+  auto func = func::FuncOp::create(
+      b, b.getUnknownLoc(), name,
+      b.getFunctionType({matrix, dynamicMatrixType(weightElement), matrix}, {}));
+  func.setPrivate();
+  // A call per product, not a copy per call site.
+  func->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  // Internal in the object: modules compiled apart and linked together
+  // each keep their own.
+  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  b.setInsertionPointToStart(func.addEntryBlock());
+  return func;
+}
+
+void gemm::transposeInRegisters(OpBuilder &b, Location loc, SmallVector<Value> &rows) {
+  const int64_t n = rows.size();
+  for (int64_t half = n / 2; half >= 1; half /= 2)
+    for (int64_t i = 0; i < n; ++i) {
+      if (i & half)
+        continue;
+      SmallVector<int64_t> upper, lower;
+      for (int64_t j = 0; j < n; ++j) {
+        upper.push_back((j & half) ? n + j - half : j);
+        lower.push_back((j & half) ? n + j : j + half);
+      }
+      Value top = vector::ShuffleOp::create(b, loc, rows[i], rows[i + half], upper);
+      Value bottom = vector::ShuffleOp::create(b, loc, rows[i], rows[i + half], lower);
+      rows[i] = top;
+      rows[i + half] = bottom;
+    }
+}
 
 namespace {
 
@@ -97,6 +147,22 @@ Value collapseRows(OpBuilder &b, Location loc, Value memref) {
   return memref::CollapseShapeOp::create(b, loc, memref, rowGroups(type));
 }
 
+/// `lanes` elements of `memref` from `indices` as a vector of f32 (0: one
+/// element, as an f32 scalar); bf16 elements are widened (exactly).
+Value loadWidened(OpBuilder &b, Location loc, Value memref, ValueRange indices,
+                  int64_t lanes) {
+  Type element = cast<MemRefType>(memref.getType()).getElementType();
+  Type f32 = b.getF32Type();
+  Value value = lanes == 0 ? memref::LoadOp::create(b, loc, memref, indices).getResult()
+                           : vector::LoadOp::create(b, loc, VectorType::get({lanes}, element),
+                                                    memref, indices)
+                                 .getResult();
+  if (element.isF32())
+    return value;
+  return arith::ExtFOp::create(b, loc, lanes == 0 ? f32 : VectorType::get({lanes}, f32),
+                               value);
+}
+
 /// Builds the loop nest of the file comment at `b`'s insertion point. Body
 /// builders of scf.for receive `b` itself, so every helper builds with it.
 class GemmEmitter {
@@ -106,6 +172,16 @@ public:
         vectorType(VectorType::get({blocking.lanes}, b.getF32Type())) {}
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// A vector of f32 from `memref` at `indices`, widened from bf16.
+  Value loadVector(Value memref, ValueRange indices) {
+    return loadWidened(b, loc, memref, indices, blk.lanes);
+  }
+  /// One element of `memref` as f32, widened from bf16.
+  Value loadScalar(Value memref, ValueRange indices) {
+    return loadWidened(b, loc, memref, indices, 0);
+  }
+
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value add(Value x, int64_t y) { return y == 0 ? x : add(x, index(y)); }
   Value mul(Value x, int64_t y) { return arith::MulIOp::create(b, loc, x, index(y)); }
@@ -150,10 +226,9 @@ public:
           for (int64_t g = 0; g < width / lanes; ++g) {
             SmallVector<Value> rows;
             for (int64_t i = 0; i < lanes; ++i)
-              rows.push_back(vector::LoadOp::create(
-                  b, loc, vectorType, source,
-                  ValueRange{add(mul(block, width), g * lanes + i), add(pc, p0)}));
-            transposeInRegisters(rows);
+              rows.push_back(loadVector(
+                  source, ValueRange{add(mul(block, width), g * lanes + i), add(pc, p0)}));
+            transposeInRegisters(b, loc, rows);
             for (int64_t p = 0; p < lanes; ++p)
               vector::StoreOp::create(b, loc, rows[p], packed,
                                       ValueRange{block, add(p0, p), index(g * lanes)});
@@ -163,32 +238,11 @@ public:
       loop(0, width, 1, [&](Value i) {
         Value row = add(mul(block, width), i);
         loop(kVectors, kcur, 1, [&](Value p) {
-          Value x = memref::LoadOp::create(b, loc, source, ValueRange{row, add(pc, p)});
+          Value x = loadScalar(source, ValueRange{row, add(pc, p)});
           memref::StoreOp::create(b, loc, x, packed, ValueRange{block, p, i});
         });
       });
     });
-  }
-
-  /// rows[i][j] ← rows[j][i] for a square of rows.size() = lanes vectors:
-  /// for each block size (lanes/2, ..., 1) the off-diagonal blocks swap, two
-  /// shuffles per pair of rows (log2(lanes)·lanes shuffles in all).
-  void transposeInRegisters(SmallVector<Value> &rows) {
-    const int64_t n = rows.size();
-    for (int64_t half = n / 2; half >= 1; half /= 2)
-      for (int64_t i = 0; i < n; ++i) {
-        if (i & half)
-          continue;
-        SmallVector<int64_t> upper, lower;
-        for (int64_t j = 0; j < n; ++j) {
-          upper.push_back((j & half) ? n + j - half : j);
-          lower.push_back((j & half) ? n + j : j + half);
-        }
-        Value top = vector::ShuffleOp::create(b, loc, rows[i], rows[i + half], upper);
-        Value bottom = vector::ShuffleOp::create(b, loc, rows[i], rows[i + half], lower);
-        rows[i] = top;
-        rows[i + half] = bottom;
-      }
   }
 
   /// C[row0 + i][col0 + ...] += A[row0 + i][pc + p] · W[col0 + ...][pc + p]
@@ -247,41 +301,16 @@ public:
   Value lastRow; ///< C's last row index (prefetches are clamped to it)
 };
 
-/// memref<?x?xf32, strided<[?, 1], offset: ?>>: every operand of the
-/// shared GEMM function.
-MemRefType dynamicMatrixType(MLIRContext *ctx) {
-  const int64_t dyn = ShapedType::kDynamic;
-  return MemRefType::get({dyn, dyn}, Float32Type::get(ctx),
-                         StridedLayoutAttr::get(ctx, dyn, {dyn, 1}));
-}
-
-/// `func.func private @NAME(A [M, K], W [N, K], C [M, N])` at the end of
-/// `module`, with `b` at the start of its (empty) body.
-func::FuncOp declareKernel(ModuleOp module, StringRef name, OpBuilder &b) {
-  MLIRContext *ctx = module.getContext();
-  b.setInsertionPointToEnd(module.getBody());
-  MemRefType matrix = dynamicMatrixType(ctx);
-  auto func = func::FuncOp::create(b, b.getUnknownLoc(), name,
-                                   b.getFunctionType({matrix, matrix, matrix}, {}));
-  func.setPrivate();
-  // A call per product, not a copy per call site.
-  func->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
-  // Internal in the object: modules compiled apart and linked together
-  // each keep their own.
-  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
-  b.setInsertionPointToStart(func.addEntryBlock());
-  return func;
-}
-
 /// C += A·Wᵀ through the loop nest of the file comment, for any M, N and K.
 /// One function per module, called by every linear layer: LLVM compiles the
 /// micro-kernels once, not once per layer shape (which cost seconds per
 /// model).
-func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
+func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightElement,
+                               Blocking blk) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   Location loc = b.getUnknownLoc();
-  func::FuncOp func = declareKernel(module, name, b);
+  func::FuncOp func = declareKernel(module, name, weightElement, b);
   Value a = func.getArgument(0), w = func.getArgument(1), c = func.getArgument(2);
 
   GemmEmitter emit(b, loc, blk, a, w, c);
@@ -355,7 +384,10 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
   linalg::GenericOp::create(
       b, loc, TypeRange{}, ValueRange{a, wRest}, ValueRange{cRest}, maps, kinds,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+        Value weight = args[1];
+        if (!weightElement.isF32())
+          weight = arith::ExtFOp::create(nb, nl, nb.getF32Type(), weight);
+        Value product = arith::MulFOp::create(nb, nl, args[0], weight);
         Value sum = arith::AddFOp::create(nb, nl, args[2], product);
         linalg::YieldOp::create(nb, nl, sum);
       });
@@ -368,11 +400,11 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Blocking blk) {
 /// along k, `group` rows of W at a time, M·group vector accumulators, each W
 /// vector loaded once and used for every row of A; a horizontal sum and a
 /// scalar k tail per output. No packing: W is read exactly once.
-func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
-                               int64_t group, int64_t lanes) {
+func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, Type weightElement,
+                               int64_t rows, int64_t group, int64_t lanes) {
   OpBuilder b(module.getContext());
   Location loc = b.getUnknownLoc();
-  func::FuncOp func = declareKernel(module, name, b);
+  func::FuncOp func = declareKernel(module, name, weightElement, b);
   Value a = func.getArgument(0), w = func.getArgument(1), c = func.getArgument(2);
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   auto add = [&](Value x, int64_t y) {
@@ -395,7 +427,7 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
           for (int64_t m = 0; m < rows; ++m)
             x.push_back(vector::LoadOp::create(b, loc, vectorType, a, ValueRange{index(m), k}));
           for (int64_t j = 0; j < g; ++j) {
-            Value wv = vector::LoadOp::create(b, loc, vectorType, w, ValueRange{add(n0, j), k});
+            Value wv = loadWidened(b, loc, w, ValueRange{add(n0, j), k}, lanes);
             for (int64_t m = 0; m < rows; ++m)
               next[m * g + j] = vector::FMAOp::create(b, loc, x[m], wv, next[m * g + j]);
           }
@@ -410,7 +442,7 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
             b, loc, kFull, K, index(1), ValueRange{sum},
             [&](OpBuilder &, Location, Value k, ValueRange s) {
               Value x = memref::LoadOp::create(b, loc, a, ValueRange{index(m), k});
-              Value y = memref::LoadOp::create(b, loc, w, ValueRange{n, k});
+              Value y = loadWidened(b, loc, w, ValueRange{n, k}, 0);
               Value fma = math::FmaOp::create(b, loc, x, y, s[0]);
               scf::YieldOp::create(b, loc, fma);
             });
@@ -440,12 +472,19 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, int64_t rows,
 /// matrices, built at `b`.
 SmallVector<Value, 3> kernelOperands(OpBuilder &b, linalg::GenericOp op) {
   Location loc = op.getLoc();
-  MemRefType matrix = dynamicMatrixType(b.getContext());
   SmallVector<Value, 3> operands;
   for (Value value : {op.getDpsInputOperand(0)->get(), op.getDpsInputOperand(1)->get(),
-                      op.getDpsInitOperand(0)->get()})
+                      op.getDpsInitOperand(0)->get()}) {
+    MemRefType matrix =
+        dynamicMatrixType(cast<MemRefType>(value.getType()).getElementType());
     operands.push_back(memref::CastOp::create(b, loc, matrix, collapseRows(b, loc, value)));
+  }
   return operands;
+}
+
+/// The element type of `op`'s W: f32, or bf16.
+Type weightElementOf(linalg::GenericOp op) {
+  return cast<MemRefType>(op.getDpsInputOperand(1)->get().getType()).getElementType();
 }
 
 /// Replaces `op` by a call of the shared GEMM function.
@@ -456,16 +495,18 @@ void rewriteGemm(linalg::GenericOp op, func::FuncOp gemm) {
 }
 
 /// The matrix-vector function for `rows` rows, built once per module.
-func::FuncOp gemvFunction(ModuleOp module, int64_t rows, const Blocking &blk) {
+func::FuncOp gemvFunction(ModuleOp module, int64_t rows, Type weightElement,
+                          const Blocking &blk) {
   // Accumulators within the register budget of the packed kernel (24 with
   // AVX-512, 12 with AVX2).
   const int64_t budget = blk.nv * blk.mr;
   const int64_t group = std::clamp<int64_t>(budget / rows, 1, 8);
-  std::string name = "hybrid_gemv_f32_m" + std::to_string(rows) + "_g" +
-                     std::to_string(group) + "_v" + std::to_string(blk.lanes);
+  std::string name = "hybrid_gemv_" + weightSuffix(weightElement) + "_m" +
+                     std::to_string(rows) + "_g" + std::to_string(group) + "_v" +
+                     std::to_string(blk.lanes);
   if (auto gemv = module.lookupSymbol<func::FuncOp>(name))
     return gemv;
-  return buildGemvFunction(module, name, rows, group, blk.lanes);
+  return buildGemvFunction(module, name, weightElement, rows, group, blk.lanes);
 }
 
 /// Replaces `op`, whose row count is known only at run time (a mixture of
@@ -477,7 +518,7 @@ void rewriteDynamicRows(linalg::GenericOp op, func::FuncOp gemm, func::FuncOp ge
                         func::FuncOp gemv1, int64_t minRows) {
   OpBuilder b(op);
   Location loc = op.getLoc();
-  MemRefType matrix = dynamicMatrixType(b.getContext());
+  MemRefType matrix = dynamicMatrixType(b.getF32Type());
   SmallVector<Value, 3> operands = kernelOperands(b, op);
   Value a = operands[0], w = operands[1], c = operands[2];
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
@@ -518,8 +559,10 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    const Blocking blk = blockingFor(getCPUTarget(module));
-    SmallVector<linalg::GenericOp> gemms, gemvs, dynamicRows;
+    const CPUTarget target = getCPUTarget(module);
+    const Blocking blk = blockingFor(target);
+    const bool tiles = hasMatrixTiles(target);
+    SmallVector<linalg::GenericOp> gemms, gemvs, dynamicRows, tileGemms;
     module.walk([&](linalg::GenericOp op) {
       if (!op.hasPureBufferSemantics() || !isTransposedBGemm(op))
         return;
@@ -537,26 +580,45 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
           dynamicRows.push_back(op);
       } else if (rows < minRows) {
         gemvs.push_back(op);
+      } else if (tiles && weightElementOf(op).isBF16() &&
+                 fitsMatrixTiles(c.getShape().back(),
+                                 cast<MemRefType>(op.getDpsInputOperand(0)->get().getType())
+                                     .getShape()
+                                     .back())) {
+        // A bf16 W on AMX (MatrixTileGemm.cpp).
+        tileGemms.push_back(op);
       } else if (widePanels) {
         gemms.push_back(op);
       }
     });
     // Decode: one function per row count.
     for (linalg::GenericOp op : gemvs)
-      rewriteGemm(op, gemvFunction(module, gemmRows(op), blk));
-    if (gemms.empty() && dynamicRows.empty())
-      return;
-    // The blocking is in the name: modules linked together keep theirs.
-    std::string name = "hybrid_packed_gemm_f32_" + std::to_string(blk.mr) + "x" +
-                       std::to_string(blk.nr()) + "_kc" + std::to_string(blk.kc);
-    auto gemm = module.lookupSymbol<func::FuncOp>(name);
-    if (!gemm)
-      gemm = buildGemmFunction(module, name, blk);
+      rewriteGemm(op, gemvFunction(module, gemmRows(op), weightElementOf(op), blk));
+    // One packed GEMM per W element type; the blocking is in the name:
+    // modules linked together keep theirs.
+    auto gemmFor = [&](Type weightElement) {
+      std::string name = "hybrid_packed_gemm_" + weightSuffix(weightElement) + "_" +
+                         std::to_string(blk.mr) + "x" + std::to_string(blk.nr()) + "_kc" +
+                         std::to_string(blk.kc);
+      auto gemm = module.lookupSymbol<func::FuncOp>(name);
+      return gemm ? gemm : buildGemmFunction(module, name, weightElement, blk);
+    };
     for (linalg::GenericOp op : gemms)
-      rewriteGemm(op, gemm);
-    for (linalg::GenericOp op : dynamicRows)
-      rewriteDynamicRows(op, gemm, gemvFunction(module, 4, blk),
-                         gemvFunction(module, 1, blk), minRows);
+      rewriteGemm(op, gemmFor(weightElementOf(op)));
+    if (!tileGemms.empty()) {
+      const char *name = "hybrid_amx_gemm_bf16w";
+      auto kernel = module.lookupSymbol<func::FuncOp>(name);
+      if (!kernel)
+        kernel = buildMatrixTileGemm(module, name, target.l2Bytes);
+      for (linalg::GenericOp op : tileGemms)
+        rewriteGemm(op, kernel);
+    }
+    for (linalg::GenericOp op : dynamicRows) {
+      Type weightElement = weightElementOf(op);
+      rewriteDynamicRows(op, gemmFor(weightElement),
+                         gemvFunction(module, 4, weightElement, blk),
+                         gemvFunction(module, 1, weightElement, blk), minRows);
+    }
   }
 };
 

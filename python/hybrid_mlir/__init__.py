@@ -159,8 +159,10 @@ class Model:
     the compile cache) once per batch size, when first needed."""
 
     def __init__(self, description, weights, random_seed, target, max_tokens, cache, cache_dir,
-                 verbose, generation_defaults, eos_token_ids, pad_token_id, directory=None):
+                 verbose, generation_defaults, eos_token_ids, pad_token_id, directory=None,
+                 weight_type="f32"):
         self.description = description
+        self.weight_type = weight_type
         self.directory = directory
         self._tokenizer = None
         self.weights = weights
@@ -182,7 +184,8 @@ class Model:
             if batch not in self._by_batch:
                 self._by_batch[batch] = _core.load(
                     self.description, self.weights, self._random_seed, self.target,
-                    self.max_tokens, batch, self._cache, self._cache_dir, self._verbose)
+                    self.max_tokens, batch, self._cache, self._cache_dir, self._verbose,
+                    self.weight_type)
         return self._by_batch[batch]
 
     @property
@@ -421,7 +424,7 @@ def _as_ids(ids, one_dimensional_is_batch=False):
 
 
 def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random_weights=None,
-         cache=True, cache_dir=None, verbose=True, function=None):
+         cache=True, cache_dir=None, verbose=True, function=None, weight_type="f32"):
     """A model from a checkpoint directory (config.json + safetensors +
     generation_config.json), an HF config.json or our model JSON; or a
     Function from a .mlir file (`function=NAME` picks one when it has
@@ -431,7 +434,9 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
     or "reference" (the reference evaluator). threads: the compiled code's
     thread count (process-wide). max_tokens: the context a session holds.
     weights: a .safetensors file or shard index (a directory's own by
-    default); random_weights=SEED draws them instead."""
+    default); random_weights=SEED draws them instead. weight_type="bf16"
+    keeps the projections' weights in bfloat16 (half the memory and bytes
+    per token; activations and sums stay f32; docs/compiling.md)."""
     path = os.fspath(path)
     if not isinstance(path, str) or "\0" in path:
         raise Error(f"path must be a file or directory name, got {path!r}")
@@ -463,6 +468,11 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
         description = path
     if weights is not None and random_weights is not None:
         raise Error("give weights or random_weights, not both")
+    if weight_type not in ("f32", "bf16"):
+        raise Error(f'weight_type must be "f32" or "bf16", got {weight_type!r}')
+    if weight_type != "f32" and path.endswith(".mlir"):
+        raise Error("weight_type is for model descriptions; a .mlir function takes the "
+                    "types its signature names")
     if function is not None and not path.endswith(".mlir"):
         raise Error("function= is for .mlir files; a model description runs its own")
     if path.endswith(".mlir") and os.path.isfile(path):
@@ -481,4 +491,4 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
     return Model(description, os.fspath(weights) if weights is not None else "",
                  -1 if random_weights is None else random_weights, target, max_tokens,
                  bool(cache), os.fspath(cache_dir) if cache_dir else "", bool(verbose),
-                 generation_defaults, eos, pad, directory)
+                 generation_defaults, eos, pad, directory, weight_type)

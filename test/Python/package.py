@@ -122,6 +122,22 @@ def main():
             again = session.decode(prompt[:, 4])
             check(f"{name} {target} restore", np.array_equal(again, step4) and session.tokens == 5)
 
+    # weight_type="bf16": HF's model with its projections' weights rounded
+    # to bf16 (nn.Linear and nn.Embedding; activations stay f32) is the
+    # reference, at the same tolerance.
+    directory, hf = dirs["gemma2"]
+    with torch.no_grad():
+        for module in hf.modules():
+            if isinstance(module, (torch.nn.Linear, torch.nn.Embedding)):
+                module.weight.copy_(module.weight.to(torch.bfloat16).float())
+        expected = hf(torch.from_numpy(prompt)).logits.numpy()
+    scale = np.abs(expected).max()
+    for target in ("reference", "cpu"):
+        model = hm.load(directory, target=target, max_tokens=64, verbose=False,
+                        weight_type="bf16")
+        error = np.abs(model(prompt) - expected).max() / scale
+        check(f"gemma2 {target} bf16 weights (rel {error:.1e})", error < TOLERANCE)
+
     # Seeded sampling: the same tokens as hybrid-run's flags.
     directory, _ = dirs["mamba"]
     model = hm.load(directory, target="cpu", max_tokens=64, verbose=False)
@@ -182,6 +198,8 @@ def main():
     raises("batch", lambda: model.session(batch=0), "batch must be an integer in [1, 4096]")
     raises("missing path", lambda: hm.load(os.path.join(workdir, "nope")), "no such file or directory")
     raises("target", lambda: hm.load(directory, target="gpu")(prompt), 'target must be "cpu" or "reference"')
+    raises("weight type", lambda: hm.load(directory, weight_type="f16"),
+           'weight_type must be "f32" or "bf16"')
     raises("bad config", lambda: hm.load(os.path.join(directory, "generation_config.json"),
                                          random_weights=1)(prompt), "generation_config.json")
     raises("decode of two tokens", lambda: model.session(batch=2).decode(np.array([[1, 2]])),

@@ -221,3 +221,108 @@ func.func @dynamic_rows(%x: memref<?x40xf32>, %w: memref<136x40xf32>, %y: memref
   return
 }
 }
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// A bf16 W (hybrid-bf16-weights): the same kernels, with W widened as the
+// packing reads it (packed panels stay f32) and as the matrix-vector
+// function loads it; the column tail's generic widens it too. The target
+// has no AMX, so no tiles.
+// CHECK-LABEL: func @bf16_weights
+// CHECK: memref.cast %arg1 : memref<136x40xbf16> to memref<?x?xbf16, strided<[?, 1], offset: ?>>
+// CHECK: call @[[GEMM:hybrid_packed_gemm_bf16w_6x64_kc16]](
+// CHECK: call @[[GEMV:hybrid_gemv_bf16w_m4_g6_v16]](
+// CHECK-NOT: amx.
+// CHECK: func.func private @[[GEMV]](
+// CHECK: vector.load {{.*}} : memref<?x?xbf16, strided<[?, 1], offset: ?>>, vector<16xbf16>
+// CHECK-NEXT: arith.extf
+// CHECK: func.func private @[[GEMM]]({{.*}}: memref<?x?xf32, strided<[?, 1], offset: ?>>, {{.*}}: memref<?x?xbf16, strided<[?, 1], offset: ?>>, {{.*}}: memref<?x?xf32, strided<[?, 1], offset: ?>>)
+// CHECK: memref.alloc({{.*}}) {{.*}} : memref<?x?x64xf32>
+// CHECK: vector.load {{.*}} : memref<?x?xbf16, strided<[?, 1], offset: ?>>, vector<16xbf16>
+// CHECK-NEXT: arith.extf {{.*}} : vector<16xbf16> to vector<16xf32>
+// CHECK: linalg.generic
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
+func.func @bf16_weights(%x: memref<19x40xf32>, %w: memref<136x40xbf16>, %y: memref<19x136xf32>,
+                        %x4: memref<4x40xf32>, %y4: memref<4x136xf32>) {
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<19x40xf32>, memref<136x40xbf16>) outs(%y : memref<19x136xf32>) {
+  ^bb0(%p: f32, %q: bf16, %acc: f32):
+    %wide = arith.extf %q : bf16 to f32
+    %prod = arith.mulf %p, %wide : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x4, %w : memref<4x40xf32>, memref<136x40xbf16>) outs(%y4 : memref<4x136xf32>) {
+  ^bb0(%p: f32, %q: bf16, %acc: f32):
+    %wide = arith.extf %q : bf16 to f32
+    %prod = arith.mulf %p, %wide : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+}
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// With AMX in the target's features, a bf16 W of whole 32-row and 32-column
+// tiles goes to the AMX kernel: A packed as bf16 high and low parts (a
+// truncf, and a truncf of the remainder), four f32 accumulator tiles carried
+// through the k loop, two W tiles loaded from W's rows, two A tiles per
+// part, eight tdpbf16ps per 32 k's; each accumulator stored to a 16×16
+// scratch and added into C. A W whose K is not a multiple of 32 keeps the
+// packed kernel.
+// CHECK-LABEL: func @amx
+// CHECK: call @[[AMX:hybrid_amx_gemm_bf16w]](
+// CHECK: call @hybrid_packed_gemm_bf16w_6x64_kc16(
+// CHECK: func.func private @[[AMX]](
+// CHECK: %[[PACKED:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xbf16>
+// CHECK: scf.parallel
+// CHECK: %[[HI:.*]] = arith.truncf %{{.*}} : vector<32xf32> to vector<32xbf16>
+// CHECK: %[[HV:.*]] = arith.extf %[[HI]]
+// CHECK: arith.cmpf oeq, %[[HV]]
+// CHECK: arith.subf
+// CHECK: arith.select
+// CHECK: arith.truncf
+// CHECK: %[[SCRATCH:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16x16xf32>
+// CHECK: scf.parallel
+// CHECK-COUNT-4: amx.tile_zero : !amx.tile<16x16xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (!amx.tile<16x16xf32>, !amx.tile<16x16xf32>, !amx.tile<16x16xf32>, !amx.tile<16x16xf32>)
+// CHECK-COUNT-2: amx.tile_load %arg1
+// CHECK-COUNT-2: amx.tile_load %[[PACKED]]
+// CHECK-COUNT-4: amx.tile_mulf
+// CHECK-COUNT-2: amx.tile_load %[[PACKED]]
+// CHECK-COUNT-4: amx.tile_mulf
+// CHECK: amx.tile_store %[[SCRATCH]]
+module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576, cpu = "sapphirerapids", features = "+amx-bf16,+amx-tile,+avx512f">} {
+func.func @amx(%x: memref<19x64xf32>, %w: memref<96x64xbf16>, %y: memref<19x96xf32>,
+               %w2: memref<96x40xbf16>, %x2: memref<19x40xf32>) {
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<19x64xf32>, memref<96x64xbf16>) outs(%y : memref<19x96xf32>) {
+  ^bb0(%p: f32, %q: bf16, %acc: f32):
+    %wide = arith.extf %q : bf16 to f32
+    %prod = arith.mulf %p, %wide : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x2, %w2 : memref<19x40xf32>, memref<96x40xbf16>) outs(%y : memref<19x96xf32>) {
+  ^bb0(%p: f32, %q: bf16, %acc: f32):
+    %wide = arith.extf %q : bf16 to f32
+    %prod = arith.mulf %p, %wide : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+}

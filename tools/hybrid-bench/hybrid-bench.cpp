@@ -5,7 +5,7 @@
 // the ratio. Figures only: nothing here is asserted, the machines are shared.
 //
 //   hybrid-bench [--runs=N] [--quick] [--filter=TEXT] [--gemm-sweep]
-//                [--baseline] [--json] [--threads=N]
+//                [--baseline] [--json] [--threads=N] [--weight-type=bf16]
 //
 // --gemm-sweep adds the linear-layer shapes of the benchmark suite
 // (M ∈ {1, 8, 128, 512} × (K, N) ∈ {(2048, 2048), (2048, 8192), (8192, 2048)});
@@ -13,6 +13,9 @@
 // vectorisation of the plain loops) and prints the ratio; --json prints one
 // JSON object per case instead of the table (scripts/bench_kernels.py reads
 // it). The reference evaluator is timed only for the default cases.
+// --weight-type=bf16 keeps the linear layers' W in bfloat16
+// (hybrid-bf16-weights: the packed kernel widening W, or AMX tiles where the
+// host has them).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,11 +24,14 @@
 #include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Runtime/Threads.h"
 #include "../common/ThreadsFlag.h"
+#include "../common/WeightTypeFlag.h"
+#include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -54,6 +60,8 @@ llvm::cl::opt<bool> gemmSweep("gemm-sweep",
 llvm::cl::opt<bool> baseline("baseline",
                              llvm::cl::desc("Also time each case with packed-gemm=false"),
                              llvm::cl::init(false));
+llvm::cl::opt<WeightType> weightType("weight-type", llvm::cl::desc(kWeightTypeFlagHelp),
+                                     llvm::cl::init(WeightType::F32), weightTypeValues());
 llvm::cl::opt<bool> json("json", llvm::cl::desc("One JSON object per case"),
                          llvm::cl::init(false));
 
@@ -73,7 +81,8 @@ Case linearCase(int64_t M, int64_t K, int64_t N, bool reference) {
   std::string w = "tensor<" + std::to_string(N) + "x" + std::to_string(K) + "xf32>";
   Case c{"linear M=" + std::to_string(M) + " K=" + std::to_string(K) + " N=" +
              std::to_string(N),
-         "func.func @f(%x: " + t(M, K) + ", %w: " + w + ") -> " + t(M, N) + " {\n"
+         "func.func @f(%x: " + t(M, K) + ", %w: " + w + " {hybrid.weight = \"w\"}) -> " +
+             t(M, N) + " {\n"
          "  %y = hybrid.linear %x, %w : (" + t(M, K) + ", " + w + ") -> " + t(M, N) +
              "\n  return %y : " + t(M, N) + "\n}\n",
          2.0 * M * N * K, "GFLOP/s"};
@@ -165,6 +174,14 @@ int main(int argc, char **argv) {
       llvm::errs() << "hybrid-bench: error: cannot parse " << c.name << "\n";
       return 1;
     }
+    if (weightType == WeightType::BF16) {
+      PassManager pm(&context);
+      pm.addPass(createBFloat16Weights());
+      if (failed(pm.run(*module))) {
+        llvm::errs() << "hybrid-bench: error: --weight-type=bf16 failed on " << c.name << "\n";
+        return 1;
+      }
+    }
     auto func = module->lookupSymbol<func::FuncOp>("f");
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -176,6 +193,8 @@ int main(int argc, char **argv) {
         v = dist(rng);
       args.push_back(HostTensor::fromFloats(
           {tensor.getShape().begin(), tensor.getShape().end()}, values));
+      if (tensor.getElementType().isBF16())
+        args.back() = args.back().roundedToBFloat16();
     }
 
     // Median of the timed runs after a warm-up, compiled with `options`.

@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../common/PrintableErrorStream.h"
+#include "../common/WeightTypeFlag.h"
 #include "hybrid/Compiler/ModelCompiler.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Dialect/Hybrid/IR/Signature.h"
@@ -33,6 +34,7 @@
 #include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
+#include "hybrid/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -103,6 +105,9 @@ llvm::cl::opt<int64_t> memoryRows(
     "memory", llvm::cl::desc("Rows of carried Transformer-XL memory the model "
                              "takes per layer (model JSON; 0: none)"),
     llvm::cl::init(0));
+
+llvm::cl::opt<WeightType> weightType("weight-type", llvm::cl::desc(kWeightTypeFlagHelp),
+                                     llvm::cl::init(WeightType::F32), weightTypeValues());
 
 int fail(const std::string &message) {
   errorStream() << "hybrid-compile: error: " << message << "\n";
@@ -175,6 +180,7 @@ int main(int argc, char **argv) {
     options.maxTokens = maxTokens;
     options.checkpoint = checkpointWeights;
     options.verbose = true;
+    options.weightType = weightType;
     std::string error;
     if (!compileModelArtifact(inputFile, options, outputFile, error))
       return fail(error);
@@ -239,6 +245,8 @@ int main(int argc, char **argv) {
   const CPUTarget target = getCPUTarget(*module);
 
   PassManager pm(&context);
+  if (weightType == WeightType::BF16)
+    pm.addPass(createBFloat16Weights());
   if (emit == Emit::Hybrid) {
     pm.addPass(createCanonicalizerPass());
   } else {

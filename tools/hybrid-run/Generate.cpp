@@ -86,6 +86,7 @@ std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, const Ho
   load.useCache = options.useCache;
   load.cacheDir = options.cacheDir;
   load.verbose = true;
+  load.weightType = options.weightType;
   std::string how;
   std::unique_ptr<Model> model =
       loadModelForSessions(options.description, options.weights, load, how, error);

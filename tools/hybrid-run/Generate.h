@@ -34,6 +34,7 @@ struct GenerateOptions {
   /// The context a session holds; 0: the next power of two ≥ max(256, P + N),
   /// so that prompts of many lengths share one compiled model.
   int64_t maxTokens = 0;
+  WeightType weightType = WeightType::F32;
   std::string output; ///< .npy for the generated ids [batch, steps], or ""
   std::vector<int64_t> eosTokenIds;
   std::optional<int64_t> padTokenId;

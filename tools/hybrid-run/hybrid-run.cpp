@@ -14,6 +14,7 @@
 #include "../common/PrintableErrorStream.h"
 #include "../common/SamplingFlags.h"
 #include "../common/TensorText.h"
+#include "../common/WeightTypeFlag.h"
 
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridOps.h"
@@ -33,6 +34,7 @@
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Support/SafeTensors.h"
+#include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -42,6 +44,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
@@ -105,6 +108,8 @@ llvm::cl::opt<Target> target(
         clEnumValN(Target::CPU, "cpu",
                    "compiled for this CPU through hybrid-cpu-pipeline and run "
                    "by the JIT")));
+llvm::cl::opt<WeightType> weightType("weight-type", llvm::cl::desc(kWeightTypeFlagHelp),
+                                     llvm::cl::init(WeightType::F32), weightTypeValues());
 llvm::cl::opt<bool> packedGemm(
     "packed-gemm",
     llvm::cl::desc("Plain runs on the cpu: linear layers through "
@@ -349,6 +354,7 @@ int main(int argc, char **argv) {
     }
     options.description = inputFile;
     options.maxTokens = maxTokensOption;
+    options.weightType = weightType;
     options.useCache = !noCache;
     options.cacheDir = cacheDir;
     if (!weightsFile.empty()) {
@@ -394,6 +400,7 @@ int main(int argc, char **argv) {
     GenerateOptions options;
     options.description = inputFile;
     options.maxTokens = maxTokensOption;
+    options.weightType = weightType;
     options.cacheDir = cacheDir;
     if (!weightsFile.empty()) {
       options.weights = Weights::fromFile(weightsFile);
@@ -519,6 +526,14 @@ int main(int argc, char **argv) {
   // Every value the IR makes must fit in memory.
   if (std::string sizeError; !checkResultSizes(*module, sizeError))
     return fail(sizeError);
+  // Before the arguments are read: the weights it keeps in bf16 are
+  // rounded to it as they are (withParameterWidth).
+  if (weightType == WeightType::BF16) {
+    PassManager pm(&context);
+    pm.addPass(createBFloat16Weights());
+    if (failed(pm.run(*module)))
+      return fail("--weight-type=bf16 failed on " + inputFile + " (see the errors above)");
+  }
 
   // Find the function: the one named, or the only public one (private
   // functions are callees, such as outlined layers).
@@ -633,7 +648,9 @@ int main(int argc, char **argv) {
     std::vector<std::pair<std::string, HostTensor>> named;
     for (unsigned i = 0; i < numArgs; ++i)
       if (!weightName(i).empty())
-        named.push_back({weightName(i), args[i]});
+        named.push_back({weightName(i), args[i].dtype() == DType::BF16
+                                             ? args[i].widenedFromBFloat16()
+                                             : args[i]});
     if (!SafeTensors::write(saveWeights, named, error))
       return fail(error);
   }

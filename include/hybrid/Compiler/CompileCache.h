@@ -4,7 +4,7 @@
 // function a session calls is kept under the cache directory, named by a
 // key over everything the code depends on: the model description's bytes,
 // the checkpoint's tensor names (they pick HF's layout), batch, context and
-// chunk sizes, the host target (CPU, features, vector width, caches) and the
+// chunk sizes, the weight type, the host target (CPU, features, vector width, caches) and the
 // compiler build (the size and modification time of the executable or
 // shared library the compiler is in: the tools, or the Python module). A later run
 // with the same key loads the artifact in milliseconds. A corrupt or stale
@@ -53,6 +53,7 @@ struct SessionModelOptions {
   bool useCache = true;
   std::string cacheDir; ///< empty: compileCacheDirectory's default
   bool verbose = false; ///< progress lines while compiling
+  WeightType weightType = WeightType::F32;
 };
 
 /// The model with every function a session of `options.batch` sequences

@@ -45,7 +45,8 @@ bool checkResultSizes(ModuleOp module, std::string &error);
 
 /// An integer `value` (checked by checkArgument) with the width of the
 /// parameter's type: int64 ids fed to an i32 parameter are i32 from here
-/// on, on both targets. Other values unchanged.
+/// on, on both targets. An f32 value for a bf16 parameter (a weight kept
+/// in bfloat16) is rounded to it. Other values unchanged.
 HostTensor withParameterWidth(Type type, HostTensor value);
 
 /// `entry` and every function it calls, directly or not, entry first.

@@ -24,6 +24,15 @@ namespace mlir::hybrid {
 
 enum class Target { Reference, CPU };
 
+/// How the projections' weights are kept (hybrid-bf16-weights): f32, or
+/// rounded to bfloat16 (half the memory and bytes read per token; sums and
+/// activations stay f32).
+enum class WeightType { F32, BF16 };
+
+/// "f32" or "bf16"; parseWeightType is its inverse (false if neither).
+const char *stringifyWeightType(WeightType type);
+bool parseWeightType(const std::string &text, WeightType &out);
+
 /// The token counts a session's calls are split into, largest first
 /// (docs/design.md: why chunks).
 inline constexpr int64_t kChunkSizes[] = {128, 16, 1};
@@ -36,7 +45,8 @@ std::vector<int64_t> chunkSizesFor(int64_t maxTokens);
 /// (sliding-window layers keep exactly their window). Null with `error` set.
 std::unique_ptr<Model> loadModel(const std::string &description, const Weights &weights,
                                  Target target, std::string &error,
-                                 int64_t maxTokens = 2048);
+                                 int64_t maxTokens = 2048,
+                                 WeightType weightType = WeightType::F32);
 
 struct ArtifactOptions {
   int64_t batch = 1;
@@ -48,6 +58,7 @@ struct ArtifactOptions {
   std::string key;
   /// Progress lines on stderr.
   bool verbose = false;
+  WeightType weightType = WeightType::F32;
 };
 
 /// Compiles every function a session of `options.batch` sequences calls

@@ -2,6 +2,8 @@
 //
 // The value the reference evaluator computes on and the runtime reads and
 // writes: a row-major tensor of f32 or integers (i32/i64, held as int64).
+// bf16 tensors exist for weights kept in bfloat16 (--weight-type=bf16):
+// the runtime stores and passes them, nothing computes on them here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +17,7 @@
 
 namespace mlir::hybrid {
 
-enum class DType { F32, I32, I64 };
+enum class DType { F32, I32, I64, BF16 };
 
 const char *stringifyDType(DType dtype);
 
@@ -36,11 +38,20 @@ public:
   int64_t dim(int64_t d) const { return dims[d < 0 ? d + rank() : d]; }
   int64_t numel() const;
 
-  /// Element storage: `floats()` for F32, `ints()` for I32 and I64.
+  /// Element storage: `floats()` for F32, `ints()` for I32 and I64,
+  /// `bfloat16s()` (bit patterns) for BF16.
   float *floats() { return f32.data(); }
   const float *floats() const { return f32.data(); }
   int64_t *ints() { return i64.data(); }
   const int64_t *ints() const { return i64.data(); }
+  uint16_t *bfloat16s() { return b16.data(); }
+  const uint16_t *bfloat16s() const { return b16.data(); }
+
+  /// An F32 tensor's values rounded to bfloat16 (to nearest, ties to even,
+  /// as torch's `.to(torch.bfloat16)`), as a BF16 tensor.
+  HostTensor roundedToBFloat16() const;
+  /// A BF16 tensor's values as an F32 tensor (exact).
+  HostTensor widenedFromBFloat16() const;
 
   /// The same elements under another shape with as many elements.
   HostTensor reshaped(std::vector<int64_t> shape) const;
@@ -53,11 +64,15 @@ private:
   std::vector<int64_t> dims;
   std::vector<float> f32;
   std::vector<int64_t> i64;
+  std::vector<uint16_t> b16;
 };
 
 /// IEEE half and bfloat16 bit patterns as f32 (exact).
 float halfToFloat(uint16_t bits);
 float bfloat16ToFloat(uint16_t bits);
+/// `value` rounded to the nearest bfloat16, ties to even; NaN stays a
+/// (quiet) NaN of the same sign.
+uint16_t floatToBFloat16(float value);
 
 /// Product of the dimensions.
 int64_t numElements(const std::vector<int64_t> &shape);

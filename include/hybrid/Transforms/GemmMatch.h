@@ -21,7 +21,8 @@ inline constexpr int64_t kPackedGemmMinRows = 16;
 /// (rows..., k), (n, k) -> (rows..., n), a multiply-add body, a static W and
 /// static k and n, on tensors or buffers. Leading row dims are a batch that
 /// canonicalisation folded in from the linear layer's reshapes; they may be
-/// dynamic (a mixture of experts' per-expert token count).
+/// dynamic (a mixture of experts' per-expert token count). W may be bf16,
+/// widened to f32 by an arith.extf at the top of the body.
 bool isTransposedBGemm(linalg::GenericOp op);
 
 /// The rows of such a contraction's C: the product of all but its last dim,

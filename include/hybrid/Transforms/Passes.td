@@ -29,6 +29,30 @@ def OutlineLayers : Pass<"hybrid-outline-layers", "ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 
+def BFloat16Weights : Pass<"hybrid-bf16-weights", "ModuleOp"> {
+  let summary = "Keep the projections' weights in bfloat16 (half the bytes)";
+  let description = [{
+    Every f32 argument of a public function marked `hybrid.weight` whose
+    only uses are weights of projections becomes a bf16 tensor: the weight
+    of `hybrid.linear`, the gate, up or down weight of `hybrid.gated_mlp`,
+    or the table of `hybrid.embedding`, directly or through the arguments
+    of private functions it is passed to (outlined layers; a private
+    function's argument changes only when every call passes it a weight
+    that changes). Each such use reads `arith.extf` of the bf16 tensor,
+    which the lowering folds into the op (the linear layer's contraction
+    widens each element of W as it reads it; the embedding widens the rows
+    it gathers), so the weight stays bf16 in memory and the packed GEMM
+    streams half the bytes. Activations and sums stay f32: results equal
+    the f32 model's with its weights rounded to bfloat16, up to the order of
+    summation. Weights with any other use (norm scales, convolutions,
+    scans, experts of a mixture) stay f32. The runtime rounds an f32
+    checkpoint tensor to bfloat16 (to nearest, ties to even) when it loads
+    a weight the function takes as bf16, and keeps a bf16 checkpoint's
+    values exactly.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];
+}
+
 def FuseElementwiseOnce : Pass<"hybrid-fuse-elementwise-once", "ModuleOp"> {
   let summary = "Linalg elementwise fusion that never multiplies expensive work";
   let description = [{
@@ -247,6 +271,14 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     (the tokens a mixture of experts routes to one expert) chooses at run
     time: the packed GEMM from `min-rows` rows on, else the matrix-vector
     functions over groups of four rows and then single rows.
+
+    A bf16 W (hybrid-bf16-weights) on a target with Intel AMX (`+amx-tile`,
+    `+amx-bf16` in its features), with N a multiple of 32 and K of 32,
+    takes the AMX kernel instead: Cᵀ = W·Aᵀ in 16×16 f32 tiles by
+    tdpbf16ps, W's rows read by tile loads as they are, A packed once per
+    call as bf16 high and low parts (products keep ~16 bits of A, inside
+    the fp32 tolerance), the tiles transposed in registers and added into
+    C; pairs of W's 16-row tiles are shared among the threads.
   }];
   let options = [
     Option<"minRows", "min-rows", "int64_t", "::mlir::hybrid::kPackedGemmMinRows",
@@ -255,7 +287,7 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
-                           "::mlir::math::MathDialect"];
+                           "::mlir::math::MathDialect", "::mlir::amx::AMXDialect"];
 }
 
 #endif // HYBRID_TRANSFORMS_PASSES_TD

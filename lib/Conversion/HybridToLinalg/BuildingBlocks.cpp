@@ -164,6 +164,12 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
     if (op.getScale())
       scale = op.getScale()->convertToDouble();
     Value table = op.getTable();
+    // A table kept in bfloat16 (hybrid-bf16-weights): the gathered
+    // elements are widened, the table is never widened whole.
+    Value narrowTable = bfloat16Source(table);
+    if (narrowTable)
+      table = narrowTable;
+    Type elementType = outType.getElementType();
     Value result = generic(
         rewriter, loc, op.getIds(), init,
         {projection(getContext(), rank, idDims),
@@ -177,6 +183,8 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
           id = arith::MinSIOp::create(b, l, id, indexConstant(b, l, vocab - 1));
           Value d = linalg::IndexOp::create(b, l, rank - 1);
           Value v = tensor::ExtractOp::create(b, l, table, ValueRange{id, d});
+          if (narrowTable)
+            v = arith::ExtFOp::create(b, l, elementType, v);
           if (!scale)
             return v;
           return arith::MulFOp::create(

@@ -132,6 +132,13 @@ Value lowering::expandFromRows(OpBuilder &b, Location loc, Value rows,
   return tensor::ExpandShapeOp::create(b, loc, type, rows, rowGroups(rank));
 }
 
+Value lowering::bfloat16Source(Value value) {
+  auto ext = value.getDefiningOp<arith::ExtFOp>();
+  if (!ext || !tensorType(ext.getIn()).getElementType().isBF16())
+    return Value();
+  return ext.getIn();
+}
+
 Value lowering::linearLayer(OpBuilder &b, Location loc, Value x, Value w,
                             Value bias) {
   MLIRContext *ctx = b.getContext();
@@ -154,12 +161,22 @@ Value lowering::linearLayer(OpBuilder &b, Location loc, Value x, Value w,
     init = linalg::FillOp::create(b, loc, floatConstant(b, loc, elementType, 0.0), empty)
                .getResult(0);
   }
+  // A weight kept in bfloat16 (hybrid-bf16-weights) is read as such and
+  // widened element by element in the contraction, which the packed GEMM
+  // then streams at half the bytes.
+  bool widen = false;
+  if (Value narrow = bfloat16Source(w)) {
+    w = narrow;
+    widen = true;
+  }
   Value y2 = generic(
       b, loc, {x2, w}, init,
       {projection(ctx, 3, {0, 2}), projection(ctx, 3, {1, 2}),
        projection(ctx, 3, {0, 1})},
-      "ppr", [](OpBuilder &nb, Location nl, ValueRange args) {
-        Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+      "ppr", [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value weight = widen ? arith::ExtFOp::create(nb, nl, elementType, args[1]).getResult()
+                             : args[1];
+        Value product = arith::MulFOp::create(nb, nl, args[0], weight);
         return arith::AddFOp::create(nb, nl, args[2], product).getResult();
       });
   return expandFromRows(b, loc, y2, tensorType(x));

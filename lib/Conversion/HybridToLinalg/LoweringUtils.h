@@ -82,8 +82,13 @@ Value expandFromRows(OpBuilder &b, Location loc, Value rows,
                      RankedTensorType like);
 
 /// `x[..., K] · w[N, K]ᵀ` (+ `bias[N]`) → `[..., N]`: the linear layer. A
-/// 2-D `x` may have a dynamic row count.
+/// 2-D `x` may have a dynamic row count. A `w` widened from bf16 is read
+/// in bf16 (bfloat16Source).
 Value linearLayer(OpBuilder &b, Location loc, Value x, Value w, Value bias);
+
+/// The bf16 tensor `value` is `arith.extf` of (a weight hybrid-bf16-weights
+/// keeps in bfloat16), or null.
+Value bfloat16Source(Value value);
 
 /// The activation function on a scalar.
 Value activate(OpBuilder &b, Location loc, Activation kind, Value x);

@@ -2,7 +2,7 @@
 //
 // An artifact's manifest: a hand-built interface survives toJson/fromJson
 // unchanged (every role, initial weights, result states, signatures, state
-// updated in place), and
+// updated in place, a bf16 weight), and
 // each malformed field is refused with its path.
 //
 //===----------------------------------------------------------------------===//
@@ -37,6 +37,7 @@ ModelInterface example() {
   add(ArgumentKind::Zeros, "", {2, 16}, DType::I64);
   add(ArgumentKind::State, "memory.1", {2, 8, 4}, DType::F32, "memory_init");
   add(ArgumentKind::Weight, "memory_init", {8, 4}, DType::F32);
+  add(ArgumentKind::Weight, "lm_head.weight", {128, 4}, DType::BF16); // --weight-type=bf16
   fn.signature.results = {{{2, 16, 128}, DType::F32}, {{2, 8, 4}, DType::F32}};
   fn.stateResults = {"memory.1"};
   fn.stateInPlace = true;
@@ -58,6 +59,8 @@ TEST(ModelInterface, JsonRoundTrip) {
   EXPECT_EQ(fn.arguments[2].kind, ArgumentKind::Extent);
   EXPECT_EQ(fn.arguments[4].kind, ArgumentKind::State);
   EXPECT_EQ(fn.arguments[4].initialWeight, "memory_init");
+  EXPECT_EQ(fn.arguments[6].dtype, DType::BF16);
+  EXPECT_EQ(fn.signature.args[6].dtype, DType::BF16);
   EXPECT_EQ(fn.arguments[5].shape, (std::vector<int64_t>{8, 4}));
   EXPECT_EQ(fn.signature.results[0].shape, (std::vector<int64_t>{2, 16, 128}));
   EXPECT_EQ(fn.stateResults, std::vector<std::string>{"memory.1"});
@@ -109,7 +112,7 @@ TEST(ModelInterface, MalformedManifestsNameTheField) {
       {replaced("\"role\":\"zeros\"", "\"role\":\"bias\""),
        "'functions[0].arguments[3].role' must be ids, positions, extent, state, zeros or weight, got 'bias'"},
       {replaced("\"dtype\":\"f32\"", "\"dtype\":\"f64\""),
-       "'functions[0].arguments[4].dtype' must be f32, i32 or i64, got 'f64'"},
+       "'functions[0].arguments[4].dtype' must be f32, bf16, i32 or i64, got 'f64'"},
       {replaced("\"first_call\":true", "\"first_call\":1"),
        "'functions[0].first_call' must be true or false"},
       {replaced("\"state_in_place\":true", "\"state_in_place\":\"yes\""),

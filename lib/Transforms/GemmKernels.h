@@ -1,0 +1,55 @@
+//===- GemmKernels.h - What hybrid-packed-gemm's kernels share --*- C++ -*-===//
+//
+// Private to lib/Transforms: the kernel functions' signature and helpers of
+// PackedGemm.cpp, and the AMX kernel of MatrixTileGemm.cpp, which the pass
+// picks for bf16 weights on targets with Intel AMX.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HYBRID_LIB_TRANSFORMS_GEMMKERNELS_H
+#define HYBRID_LIB_TRANSFORMS_GEMMKERNELS_H
+
+#include "hybrid/Target/CPUTarget.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace mlir::hybrid::gemm {
+
+/// memref<?x?xT, strided<[?, 1], offset: ?>>: every operand of the kernel
+/// functions (T = f32, or bf16 for W).
+MemRefType dynamicMatrixType(Type element);
+
+/// "f32", or "bf16w" for a bf16 W: in the kernel functions' names.
+std::string weightSuffix(Type weightElement);
+
+/// `func.func private @NAME(A [M, K], W [N, K], C [M, N])` (C += A·Wᵀ) at
+/// the end of `module`, noinline and internal, with `b` at the start of its
+/// (empty) body; W's elements are `weightElement`, the others f32.
+func::FuncOp declareKernel(ModuleOp module, StringRef name, Type weightElement,
+                           OpBuilder &b);
+
+/// rows[i][j] ← rows[j][i] for a square of rows.size() vectors of as many
+/// lanes: for each block size (n/2, ..., 1) the off-diagonal blocks swap,
+/// two shuffles per pair of rows (log2(n)·n shuffles in all).
+void transposeInRegisters(OpBuilder &b, Location loc, SmallVector<Value> &rows);
+
+/// Whether `target` has Intel AMX with bf16 tiles (its features name
+/// +amx-tile and +amx-bf16).
+bool hasMatrixTiles(const CPUTarget &target);
+
+/// Whether the AMX kernel takes a W of `n` rows and `k` columns: whole
+/// pairs of 16-row tiles and whole 32-element k steps.
+inline bool fitsMatrixTiles(int64_t n, int64_t k) { return n % 32 == 0 && k % 32 == 0; }
+
+/// C += A·Wᵀ for a bf16 W on AMX tiles (MatrixTileGemm.cpp): A is split
+/// into bf16 high and low parts, so that products keep ~16 bits of A; rows
+/// are taken in chunks whose packed parts fill half of `l2Bytes`.
+func::FuncOp buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t l2Bytes);
+
+} // namespace mlir::hybrid::gemm
+
+#endif // HYBRID_LIB_TRANSFORMS_GEMMKERNELS_H
