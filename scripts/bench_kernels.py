@@ -11,10 +11,14 @@ then runs `hybrid-bench --gemm-sweep --json --filter=linear` with --threads=1
 (and --baseline) and with every core, and PyTorch's F.linear on the same
 shapes with 1 thread and with all threads, and prints time, GFLOP/s, % of
 peak, and the ratios, one thread against one thread and all against all.
-Nothing is asserted; docs/performance.md keeps the results.
+With --weight-type bf16, ours keeps W in bfloat16 (hybrid-bench
+--weight-type=bf16: AMX tiles where the CPU has them) and torch runs
+F.linear on bf16 x and W (its own bf16 path); % of peak stays against the
+fp32 FMA peak, and decode's bytes count W at 2 bytes. Nothing is asserted;
+docs/performance.md keeps the results.
 
   .venv-hf/bin/python scripts/bench_kernels.py [--build build] [--runs 5]
-      [--filter linear] [--json-out results.json]
+      [--filter linear] [--json-out results.json] [--weight-type f32|bf16]
 """
 
 import argparse
@@ -90,18 +94,19 @@ def run_c(source, flags, copies=1):
         return [p.communicate()[0].split() for p in procs]
 
 
-def hybrid_bench(build, threads, runs, filter_text, baseline):
+def hybrid_bench(build, threads, runs, filter_text, baseline, weight_type):
     command = [os.path.join(build, "bin", "hybrid-bench"), "--gemm-sweep", "--json",
-               f"--runs={runs}", f"--filter={filter_text}", f"--threads={threads}"]
+               f"--runs={runs}", f"--filter={filter_text}", f"--threads={threads}",
+               f"--weight-type={weight_type}"]
     if baseline:
         command.append("--baseline")
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return {case["name"]: case for case in map(json.loads, out.splitlines())}
 
 
-def torch_linear(m, k, n, threads, runs):
+def torch_linear(m, k, n, threads, runs, dtype=torch.float32):
     torch.set_num_threads(threads)
-    x, w = torch.randn(m, k), torch.randn(n, k)
+    x, w = torch.randn(m, k).to(dtype), torch.randn(n, k).to(dtype)
     torch.nn.functional.linear(x, w)
     times = []
     for _ in range(runs):
@@ -117,7 +122,9 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--filter", default="linear")
     parser.add_argument("--json-out")
+    parser.add_argument("--weight-type", choices=["f32", "bf16"], default="f32")
     args = parser.parse_args()
+    dtype = torch.bfloat16 if args.weight_type == "bf16" else torch.float32
 
     cores = os.cpu_count() or 1
     peak, bits, _ = run_c(PEAK_C, ["-march=native"])[0]
@@ -129,8 +136,9 @@ def main():
           f"{cores} ({bits}-bit); triad {triad:.1f} GB/s one core, {triad_all:.1f} on "
           f"{cores}; torch {torch.__version__}")
 
-    ours1 = hybrid_bench(args.build, 1, args.runs, args.filter, baseline=True)
-    oursn = hybrid_bench(args.build, cores, args.runs, args.filter, baseline=False)
+    ours1 = hybrid_bench(args.build, 1, args.runs, args.filter, True, args.weight_type)
+    oursn = hybrid_bench(args.build, cores, args.runs, args.filter, False, args.weight_type)
+    print(f"weights: ours {args.weight_type}, torch {dtype}")
     rows = []
     print(f"{'case':28} {'plain ms':>9} | {'1 thread ms':>11} {'%peak':>6} {'torch ms':>9} "
           f"{'x torch':>7} | {str(cores) + ' threads ms':>12} {'%peak':>6} {'torch ms':>9} "
@@ -139,10 +147,11 @@ def main():
         fields = dict(part.split("=") for part in name.split()[1:])
         m, k, n = int(fields["M"]), int(fields["K"]), int(fields["N"])
         plain, o1, on = case["baseline_seconds"], case["seconds"], oursn[name]["seconds"]
-        t1 = torch_linear(m, k, n, 1, args.runs)
-        tn = torch_linear(m, k, n, cores, args.runs)
+        t1 = torch_linear(m, k, n, 1, args.runs, dtype)
+        tn = torch_linear(m, k, n, cores, args.runs, dtype)
         # Decode shapes are bound by reading W: % of triad there.
-        bytes_moved = 4.0 * (m * k + n * k + m * n)
+        w_bytes = 2.0 if args.weight_type == "bf16" else 4.0
+        bytes_moved = 4.0 * (m * k + m * n) + w_bytes * n * k
 
         def percent(seconds, flops_peak, bandwidth):
             if m >= 16:

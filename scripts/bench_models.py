@@ -18,10 +18,14 @@ the same prompt, in ms per token:
                compiled once through a fresh compile cache)
   HF 1 / HF N  HF's generate() of N+1 tokens minus that of 1 token, divided
                by N (greedy, with its cache: past_key_values / cache_params)
-Nothing is asserted.
+--weight-type bf16 runs ours with the projections' weights kept in bfloat16
+(hybrid-run --weight-type=bf16); --hf-dtype bf16 runs HF's model cast to
+bfloat16 (torch's own bf16 path: oneDNN, AMX where the CPU has it). The
+plain-loop column is f32 either way. Nothing is asserted.
 
   .venv-hf/bin/python scripts/bench_models.py [--build build] [--tokens 512]
       [--models mamba,jamba,gemma2] [--layers 8] [--runs 3] [--decode 64]
+      [--weight-type f32|bf16] [--hf-dtype f32|bf16]
 """
 
 import argparse
@@ -39,10 +43,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_startup import config_for, hf_class  # noqa: E402
 
 
-def run_hybrid(build, directory, ids_path, runs, packed, threads):
+def run_hybrid(build, directory, ids_path, runs, packed, threads, weight_type="f32"):
     cmd = [os.path.join(build, "bin", "hybrid-run"), directory, "--target=cpu",
            "--input=@" + ids_path, "--benchmark=%d" % runs, "--threads=%d" % threads,
            "--packed-gemm=" + ("true" if packed else "false"),
+           "--weight-type=" + weight_type,
            "--output=@" + ids_path + ".logits.npy"]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
@@ -50,10 +55,11 @@ def run_hybrid(build, directory, ids_path, runs, packed, threads):
     return float(re.search(r"([0-9.]+) ms per run", out.stdout).group(1)) / 1e3
 
 
-def run_hybrid_decode(build, directory, ids_path, tokens, threads, cache):
+def run_hybrid_decode(build, directory, ids_path, tokens, threads, cache, weight_type):
     cmd = [os.path.join(build, "bin", "hybrid-run"), directory, "--target=cpu",
            "--input=@" + ids_path, "--generate=%d" % (tokens + 1), "--ignore-eos",
-           "--threads=%d" % threads, "--cache-dir=" + cache]
+           "--threads=%d" % threads, "--cache-dir=" + cache,
+           "--weight-type=" + weight_type]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit("hybrid-run failed: " + out.stderr)
@@ -96,11 +102,14 @@ def main():
     parser.add_argument("--tokens", type=int, default=512)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--decode", type=int, default=64)
+    parser.add_argument("--weight-type", choices=["f32", "bf16"], default="f32")
+    parser.add_argument("--hf-dtype", choices=["f32", "bf16"], default="f32")
     args = parser.parse_args()
     torch.manual_seed(0)
     threads = os.cpu_count() or 1
-    print("torch %s; %d tokens, hidden 512, %d layers; tok/s (ratio = ours / other)" %
-          (torch.__version__, args.tokens, args.layers))
+    print("torch %s; %d tokens, hidden 512, %d layers; ours with %s weights, HF in %s; "
+          "tok/s (ratio = ours / other)" %
+          (torch.__version__, args.tokens, args.layers, args.weight_type, args.hf_dtype))
     print("| model | plain loops | ours 1 thread | HF 1 thread | vs HF 1 | ours %d threads "
           "| HF %d threads | vs HF %d | %d threads vs plain |" % (threads, threads, threads, threads))
     print("|---|---|---|---|---|---|---|---|---|")
@@ -111,12 +120,16 @@ def main():
             model = hf_class(name)(config_for(name, args.layers))
             model.eval()
             model.save_pretrained(directory)
+            if args.hf_dtype == "bf16":
+                model = model.to(torch.bfloat16)
             ids = torch.tensor([[(i * 37 + 11) % 4000 for i in range(args.tokens)]])
             ids_path = os.path.join(tmp, name + "-ids.npy")
             np.save(ids_path, ids.numpy().astype(np.int64))
             plain = run_hybrid(args.build, directory, ids_path, args.runs, False, 1)
-            ours1 = run_hybrid(args.build, directory, ids_path, args.runs, True, 1)
-            oursn = run_hybrid(args.build, directory, ids_path, args.runs, True, threads)
+            ours1 = run_hybrid(args.build, directory, ids_path, args.runs, True, 1,
+                               args.weight_type)
+            oursn = run_hybrid(args.build, directory, ids_path, args.runs, True, threads,
+                               args.weight_type)
             hf1 = run_hf(model, ids, 1, args.runs)
             hfn = run_hf(model, ids, threads, args.runs)
             tps = lambda t: args.tokens / t  # noqa: E731
@@ -125,9 +138,10 @@ def main():
                    hfn / oursn, plain / oursn), flush=True)
             if args.decode > 0:
                 cache = os.path.join(tmp, name + "-cache")
-                d1 = run_hybrid_decode(args.build, directory, ids_path, args.decode, 1, cache)
+                d1 = run_hybrid_decode(args.build, directory, ids_path, args.decode, 1, cache,
+                                       args.weight_type)
                 dn = run_hybrid_decode(args.build, directory, ids_path, args.decode, threads,
-                                       cache)
+                                       cache, args.weight_type)
                 h1 = run_hf_decode(model, ids, 1, args.decode)
                 hn = run_hf_decode(model, ids, threads, args.decode)
                 decode_rows.append((name, d1, h1, dn, hn))
