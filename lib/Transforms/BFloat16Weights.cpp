@@ -88,8 +88,9 @@ private:
   }
 
   /// Every use of `value` reads it as a projection's weight or passes it to
-  /// a private function's chosen argument; a private function's argument
-  /// also needs every call to pass it a chosen value.
+  /// a private function's chosen argument; a function's argument also needs
+  /// every call of it in the module to pass a chosen value (a public
+  /// function may be called too).
   bool canChange(Value value) {
     for (OpOperand &use : value.getUses()) {
       if (isProjectionWeight(use))
@@ -99,10 +100,8 @@ private:
       if (!callee || !chosen.contains(callee.getArgument(use.getOperandNumber())))
         return false;
     }
-    auto arg = dyn_cast<BlockArgument>(value);
-    auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-    if (!func.isPrivate())
-      return true;
+    auto arg = cast<BlockArgument>(value);
+    auto func = cast<func::FuncOp>(arg.getOwner()->getParentOp());
     std::optional<SymbolTable::UseRange> uses = func.getSymbolUses(module);
     if (!uses)
       return false;

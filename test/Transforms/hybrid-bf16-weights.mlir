@@ -81,3 +81,20 @@ func.func private @project(%x: tensor<4x16xf32>, %w: tensor<16x16xf32>) -> tenso
   %y = hybrid.linear %x, %w : (tensor<4x16xf32>, tensor<16x16xf32>) -> tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
+
+// -----
+
+// A public function called by another: its weight stays f32 when a call
+// passes it anything but a weight that changes.
+// CHECK-LABEL: func.func @called(
+// CHECK-SAME: tensor<16x16xf32> {hybrid.weight = "w"}
+// CHECK-LABEL: func.func @caller(
+// CHECK-SAME: %{{[^:]*}}: tensor<16x16xf32>)
+func.func @called(%x: tensor<4x16xf32>, %w: tensor<16x16xf32> {hybrid.weight = "w"}) -> tensor<4x16xf32> {
+  %y = hybrid.linear %x, %w : (tensor<4x16xf32>, tensor<16x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+func.func @caller(%x: tensor<4x16xf32>, %m: tensor<16x16xf32>) -> tensor<4x16xf32> {
+  %y = call @called(%x, %m) : (tensor<4x16xf32>, tensor<16x16xf32>) -> tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
