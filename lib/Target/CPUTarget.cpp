@@ -9,11 +9,33 @@
 #include <unistd.h>
 #include <vector>
 
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#endif
+
 using namespace mlir::hybrid;
+
+namespace {
+/// Whether Linux grants this process AMX's tile state (the runtime asks the
+/// same before running compiled code): where it refuses, tile instructions
+/// fault, so the host's target must not have them.
+bool matrixTilesGranted() {
+#if defined(__linux__) && defined(__x86_64__)
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
+} // namespace
 
 CPUTarget CPUTarget::host() {
   CPUTarget target;
   auto features = llvm::sys::getHostCPUFeatures();
+  if (features.lookup("amx-tile") && !matrixTilesGranted())
+    for (auto &feature : features)
+      if (feature.first().starts_with("amx"))
+        feature.second = false;
   auto has = [&](const char *name) {
     auto it = features.find(name);
     return it != features.end() && it->second;

@@ -15,7 +15,7 @@ namespace mlir::hybrid {
 
 inline constexpr const char *kWeightTypeFlagHelp =
     "How the projections' weights are kept (linear layers, MLPs, embeddings; "
-    "docs/performance.md): f32, or bf16 (rounded to bfloat16 at load: half the "
+    "docs/compiling.md): f32, or bf16 (rounded to bfloat16 at load: half the "
     "memory and bytes per token; activations and sums stay f32)";
 
 inline llvm::cl::ValuesClass weightTypeValues() {
