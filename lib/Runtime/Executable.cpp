@@ -2,12 +2,9 @@
 
 #include "hybrid/Runtime/Executable.h"
 
-#include <algorithm>
+#include "hybrid/Support/MatrixTiles.h"
 
-#if defined(__linux__)
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
+#include <algorithm>
 
 using namespace mlir::hybrid;
 
@@ -32,23 +29,6 @@ std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
   d.insert(d.end(), strides.begin(), strides.end());
   return d;
 }
-/// Linux hands AMX's tile state to a process only when asked
-/// (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)); without it the
-/// first tile instruction of compiled code (hybrid-packed-gemm's kernel for
-/// bf16 weights) faults. Asked once per process, before any compiled code
-/// runs; where the kernel or the CPU has no AMX the request fails, and code
-/// compiled for such a CPU has no tile instructions to run.
-void requestMatrixTiles() {
-#if defined(__linux__) && defined(__x86_64__)
-  static const bool asked = [] {
-    constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
-    syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata);
-    return true;
-  }();
-  (void)asked;
-#endif
-}
-
 /// Whether `t` can be passed as `want`: integers of either width (i32 is
 /// narrowed here), bf16 (weights kept in bfloat16) only as itself.
 bool passableAs(const HostTensor &t, DType want) {

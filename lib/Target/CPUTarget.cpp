@@ -1,6 +1,7 @@
 //===- CPUTarget.cpp - What the code generator knows about a CPU ----------===//
 
 #include "hybrid/Target/CPUTarget.h"
+#include "hybrid/Support/MatrixTiles.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
@@ -9,30 +10,12 @@
 #include <unistd.h>
 #include <vector>
 
-#if defined(__linux__) && defined(__x86_64__)
-#include <sys/syscall.h>
-#endif
-
 using namespace mlir::hybrid;
-
-namespace {
-/// Whether Linux grants this process AMX's tile state (the runtime asks the
-/// same before running compiled code): where it refuses, tile instructions
-/// fault, so the host's target must not have them.
-bool matrixTilesGranted() {
-#if defined(__linux__) && defined(__x86_64__)
-  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
-  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
-#else
-  return false;
-#endif
-}
-} // namespace
 
 CPUTarget CPUTarget::host() {
   CPUTarget target;
   auto features = llvm::sys::getHostCPUFeatures();
-  if (features.lookup("amx-tile") && !matrixTilesGranted())
+  if (features.lookup("amx-tile") && !requestMatrixTiles())
     for (auto &feature : features)
       if (feature.first().starts_with("amx"))
         feature.second = false;
