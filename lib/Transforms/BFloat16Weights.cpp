@@ -13,6 +13,7 @@
 #include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace mlir::hybrid {
@@ -25,6 +26,24 @@ using namespace mlir::hybrid;
 
 namespace {
 
+/// Whether `value` (a view of expert weights) is used only as a mixture's
+/// stacked gate, up or down weights, through the views an importer builds:
+/// per-expert tensors as [1, N, K] (expand_shape) stacked along dim 0
+/// (concat), or slices of a fused tensor (extract_slice). The MoE lowering
+/// reads each expert's [N, K] in bf16 through these views.
+bool feedsOnlyExperts(Value value) {
+  for (OpOperand &use : value.getUses()) {
+    Operation *owner = use.getOwner();
+    if (isa<MoEOp>(owner) && use.getOperandNumber() >= 2 && use.getOperandNumber() <= 4)
+      continue; // (input, router, gate, up, down, ...)
+    auto concat = dyn_cast<tensor::ConcatOp>(owner);
+    if (concat && concat.getDim() == 0 && feedsOnlyExperts(concat.getResult()))
+      continue;
+    return false;
+  }
+  return !value.use_empty();
+}
+
 /// Whether `use` reads its value as a projection's weight, which the
 /// lowering can read in bfloat16.
 bool isProjectionWeight(OpOperand &use) {
@@ -36,6 +55,12 @@ bool isProjectionWeight(OpOperand &use) {
     return n >= 1; // (input, gate, up, down)
   if (isa<EmbeddingOp>(owner))
     return n == 1; // (ids, table)
+  if (isa<MoEOp>(owner))
+    return n >= 2 && n <= 4; // (input, router, gate, up, down, ...)
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(owner))
+    return feedsOnlyExperts(expand.getResult());
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(owner))
+    return n == 0 && feedsOnlyExperts(slice.getResult());
   return false;
 }
 
@@ -117,11 +142,18 @@ private:
   void narrow(Value value) {
     auto wide = cast<RankedTensorType>(value.getType());
     value.setType(wide.clone(BFloat16Type::get(module.getContext())));
+    // One widening per op: a mixture whose gate is its up (ungated experts)
+    // must still see one value for both.
+    llvm::DenseMap<Operation *, Value> widened;
     for (OpOperand &use : llvm::make_early_inc_range(value.getUses())) {
       if (!isProjectionWeight(use))
         continue; // a call: its callee's argument changes too
-      OpBuilder b(use.getOwner());
-      use.set(arith::ExtFOp::create(b, use.getOwner()->getLoc(), wide, value));
+      Value &wideValue = widened[use.getOwner()];
+      if (!wideValue) {
+        OpBuilder b(use.getOwner());
+        wideValue = arith::ExtFOp::create(b, use.getOwner()->getLoc(), wide, value);
+      }
+      use.set(wideValue);
     }
   }
 

@@ -1,5 +1,5 @@
 // hybrid-bf16-weights keeps in bf16 the f32 weights whose only uses are
-// projections (linear, gated_mlp, embedding), through the outlined layers
+// projections (linear, gated_mlp, embedding, a mixture's experts), through the outlined layers
 // they are passed to; each use reads arith.extf of the bf16 tensor. Norm
 // scales and weights with any other use stay f32. The numerics are checked
 // in Integration/CPU/bf16-weights.test and against HF in
@@ -97,4 +97,45 @@ func.func @called(%x: tensor<4x16xf32>, %w: tensor<16x16xf32> {hybrid.weight = "
 func.func @caller(%x: tensor<4x16xf32>, %m: tensor<16x16xf32>) -> tensor<4x16xf32> {
   %y = call @called(%x, %m) : (tensor<4x16xf32>, tensor<16x16xf32>) -> tensor<4x16xf32>
   return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// A mixture's experts: per-expert tensors stacked by the importer
+// (expand_shape + concat) each read widened before their view, the fused
+// gate_up tensor widened before its slices, and ungated experts (gate = up)
+// one widening for both. The router stays f32.
+// CHECK-LABEL: func.func @experts(
+// CHECK-SAME: %[[R:[^:]*]]: tensor<2x8xf32> {hybrid.weight = "router"}
+// CHECK-SAME: %[[G0:[^:]*]]: tensor<4x8xbf16> {hybrid.weight = "experts.0.gate"}
+// CHECK-SAME: %[[G1:[^:]*]]: tensor<4x8xbf16> {hybrid.weight = "experts.1.gate"}
+// CHECK-SAME: %[[GU:[^:]*]]: tensor<2x8x8xbf16> {hybrid.weight = "experts.gate_up"}
+// CHECK-SAME: %[[D:[^:]*]]: tensor<2x8x4xbf16> {hybrid.weight = "experts.down"}
+// CHECK-SAME: %[[S:[^:]*]]: tensor<2x4x8xbf16> {hybrid.weight = "shared.up"}
+// CHECK: %[[E0:.*]] = arith.extf %[[G0]] : tensor<4x8xbf16> to tensor<4x8xf32>
+// CHECK: tensor.expand_shape %[[E0]]
+// CHECK: %[[E1:.*]] = arith.extf %[[G1]]
+// CHECK: tensor.expand_shape %[[E1]]
+// CHECK: %[[STACK:.*]] = tensor.concat dim(0)
+// CHECK: %[[EGU:.*]] = arith.extf %[[GU]] : tensor<2x8x8xbf16> to tensor<2x8x8xf32>
+// CHECK: %[[UP:.*]] = tensor.extract_slice %[[EGU]]
+// CHECK: %[[ED:.*]] = arith.extf %[[D]]
+// CHECK: hybrid.moe %{{.*}}, %[[R]], %[[STACK]], %[[UP]], %[[ED]]
+// CHECK: %[[ES:.*]] = arith.extf %[[S]]
+// CHECK-NEXT: hybrid.moe %{{.*}}, %[[R]], %[[ES]], %[[ES]], %{{.*}} {
+func.func @experts(%x: tensor<1x3x8xf32>, %r: tensor<2x8xf32> {hybrid.weight = "router"},
+                   %g0: tensor<4x8xf32> {hybrid.weight = "experts.0.gate"},
+                   %g1: tensor<4x8xf32> {hybrid.weight = "experts.1.gate"},
+                   %gu: tensor<2x8x8xf32> {hybrid.weight = "experts.gate_up"},
+                   %d: tensor<2x8x4xf32> {hybrid.weight = "experts.down"},
+                   %s: tensor<2x4x8xf32> {hybrid.weight = "shared.up"}) -> tensor<1x3x8xf32> {
+  %e0 = tensor.expand_shape %g0 [[0, 1], [2]] output_shape [1, 4, 8] : tensor<4x8xf32> into tensor<1x4x8xf32>
+  %e1 = tensor.expand_shape %g1 [[0, 1], [2]] output_shape [1, 4, 8] : tensor<4x8xf32> into tensor<1x4x8xf32>
+  %gate = tensor.concat dim(0) %e0, %e1 : (tensor<1x4x8xf32>, tensor<1x4x8xf32>) -> tensor<2x4x8xf32>
+  %up = tensor.extract_slice %gu[0, 4, 0] [2, 4, 8] [1, 1, 1] : tensor<2x8x8xf32> to tensor<2x4x8xf32>
+  %y = hybrid.moe %x, %r, %gate, %up, %d {top_k = 1 : i64}
+     : (tensor<1x3x8xf32>, tensor<2x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x8x4xf32>) -> tensor<1x3x8xf32>
+  %z = hybrid.moe %y, %r, %s, %s, %d {top_k = 1 : i64, activation = #hybrid.act<relu>}
+     : (tensor<1x3x8xf32>, tensor<2x8xf32>, tensor<2x4x8xf32>, tensor<2x4x8xf32>, tensor<2x8x4xf32>) -> tensor<1x3x8xf32>
+  return %z : tensor<1x3x8xf32>
 }

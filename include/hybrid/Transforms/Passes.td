@@ -32,25 +32,29 @@ def OutlineLayers : Pass<"hybrid-outline-layers", "ModuleOp"> {
 def BFloat16Weights : Pass<"hybrid-bf16-weights", "ModuleOp"> {
   let summary = "Keep the projections' weights in bfloat16 (half the bytes)";
   let description = [{
-    Every f32 argument of a public function marked `hybrid.weight` whose
-    only uses are weights of projections becomes a bf16 tensor: the weight
-    of `hybrid.linear`, the gate, up or down weight of `hybrid.gated_mlp`,
-    or the table of `hybrid.embedding`, directly or through the arguments
-    of private functions it is passed to (outlined layers; a private
-    function's argument changes only when every call passes it a weight
-    that changes). Each such use reads `arith.extf` of the bf16 tensor,
-    which the lowering folds into the op (the linear layer's contraction
-    widens each element of W as it reads it; the embedding widens the rows
-    it gathers), so the weight stays bf16 in memory and the packed GEMM
-    streams half the bytes. Activations and sums stay f32: results equal
-    the f32 model's with its weights rounded to bfloat16, up to the order of
-    summation. Weights with any other use (norm scales, convolutions,
-    scans, experts of a mixture) stay f32. The runtime rounds an f32
-    checkpoint tensor to bfloat16 (to nearest, ties to even) when it loads
-    a weight the function takes as bf16, and keeps a bf16 checkpoint's
-    values exactly.
+    Every f32 argument marked `hybrid.weight` whose only uses are weights
+    of projections becomes a bf16 tensor: the weight of `hybrid.linear`, the
+    gate, up or down weight of `hybrid.gated_mlp` or of `hybrid.moe`'s
+    experts (directly, as per-expert tensors the importer stacks with
+    `tensor.expand_shape` and `tensor.concat`, or as slices of a fused
+    tensor), or the table of `hybrid.embedding`; directly or through the
+    arguments of the functions it is passed to (outlined layers; a
+    function's argument changes only when every call of it in the module
+    passes a weight that changes). Each such use reads `arith.extf` of the
+    bf16 tensor, which the lowering folds into the op (the linear layer's
+    contraction widens each element of W as it reads it; the embedding
+    widens the rows it gathers; the mixture slices each expert's bf16
+    weights before widening), so the weight stays bf16 in memory and the
+    packed GEMM streams half the bytes. Activations and sums stay f32:
+    results equal the f32 model's with its weights rounded to bfloat16, up
+    to the order of summation. Weights with any other use (norm scales,
+    biases, convolutions, scans, a mixture's router) stay f32. The runtime
+    rounds an f32 checkpoint tensor to bfloat16 (to nearest, ties to even)
+    when it loads a weight the function takes as bf16, and keeps a bf16
+    checkpoint's values exactly.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def FuseElementwiseOnce : Pass<"hybrid-fuse-elementwise-once", "ModuleOp"> {

@@ -95,15 +95,39 @@ Value dropUnitDim(OpBuilder &b, Location loc, Value x) {
       SmallVector<ReassociationIndices>{{0, 1}, {2}});
 }
 
-/// weights[expert]: `[E, N, K]` → `[N, K]`, a linear layer's [out, in].
-Value expertWeight(OpBuilder &b, Location loc, Value weights, Value expert) {
-  RankedTensorType type = tensorType(weights);
+/// `weights` read in bfloat16 when hybrid-bf16-weights kept them so: the
+/// bf16 tensor under its arith.extf, or the same slice of it (a fused
+/// gate_up tensor's half); else none. Slicing the bf16 tensor first keeps
+/// the widening per expert, inside each product, instead of a widened copy
+/// of every expert on every call.
+Value bfloat16Experts(OpBuilder &b, Location loc, Value weights) {
+  if (Value narrow = bfloat16Source(weights))
+    return narrow;
+  auto slice = weights.getDefiningOp<tensor::ExtractSliceOp>();
+  Value narrow = slice ? bfloat16Source(slice.getSource()) : Value();
+  if (!narrow)
+    return Value();
+  RankedTensorType type = slice.getType();
+  return tensor::ExtractSliceOp::create(
+      b, loc, type.clone(tensorType(narrow).getElementType()), narrow,
+      slice.getMixedOffsets(), slice.getMixedSizes(), slice.getMixedStrides());
+}
+
+/// weights[expert]: `[E, N, K]` → `[N, K]`, a linear layer's [out, in]; a
+/// bf16 `narrow` (bfloat16Experts) is sliced and then widened, which
+/// linearLayer folds into its contraction.
+Value expertWeight(OpBuilder &b, Location loc, Value weights, Value narrow, Value expert) {
+  Value source = narrow ? narrow : weights;
+  RankedTensorType type = tensorType(source);
   auto slice = RankedTensorType::get(type.getShape().drop_front(), type.getElementType());
   SmallVector<OpFoldResult> offsets{expert, b.getIndexAttr(0), b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(type.getDimSize(1)),
                                   b.getIndexAttr(type.getDimSize(2))};
   SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-  return tensor::ExtractSliceOp::create(b, loc, slice, weights, offsets, sizes, strides);
+  Value w = tensor::ExtractSliceOp::create(b, loc, slice, source, offsets, sizes, strides);
+  if (!narrow)
+    return w;
+  return arith::ExtFOp::create(b, loc, slice.clone(tensorType(weights).getElementType()), w);
 }
 
 /// out[rows[i], :] += weights[rows[i], expert] · y[i, :] for i < count.
@@ -410,14 +434,17 @@ struct LowerMoE : OpRewritePattern<MoEOp> {
                         dropUnitDim(rewriter, loc, gates[e]), dropUnitDim(rewriter, loc, ups[e]),
                         dropUnitDim(rewriter, loc, downs[e]));
     } else {
+      Value narrowGate = bfloat16Experts(rewriter, loc, op.getGate());
+      Value narrowUp = sharedGateUp ? narrowGate : bfloat16Experts(rewriter, loc, op.getUp());
+      Value narrowDown = bfloat16Experts(rewriter, loc, op.getDown());
       auto perExpert = scf::ForOp::create(
           rewriter, loc, indexConstant(rewriter, loc, 0), indexConstant(rewriter, loc, experts),
           indexConstant(rewriter, loc, 1), ValueRange{out},
           [&](OpBuilder &b, Location l, Value expert, ValueRange iter) {
-            Value next = addExpert(b, l, expert, iter[0],
-                                   expertWeight(b, l, op.getGate(), expert),
-                                   expertWeight(b, l, op.getUp(), expert),
-                                   expertWeight(b, l, op.getDown(), expert));
+            Value gateW = expertWeight(b, l, op.getGate(), narrowGate, expert);
+            Value upW = sharedGateUp ? gateW : expertWeight(b, l, op.getUp(), narrowUp, expert);
+            Value next = addExpert(b, l, expert, iter[0], gateW, upW,
+                                   expertWeight(b, l, op.getDown(), narrowDown, expert));
             scf::YieldOp::create(b, l, next);
           });
       out = perExpert.getResult(0);
