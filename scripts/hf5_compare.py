@@ -216,6 +216,11 @@ FUSED = {"save": {"save_original_format": False}}
 # model.safetensors.index.json, written in bf16.
 SHARDED_BF16_DIR = {"save": {"max_shard_size": "40KB"}, "dtype": torch.bfloat16,
                     "dir": True}
+# hybrid-run --weight-type=bf16 on the fused layout (whose file names are
+# HF's parameter names): the reference is HF's f32 model on the weights the
+# run used (--save-weights), which must round every expert tensor and no
+# router (bfloat16_weights).
+FUSED_BF16_WEIGHTS = {**FUSED, "weight_type": "bf16"}
 
 # name -> (builder, config.json edit or None[, options: save_pretrained
 # arguments, the dtype written, whether hybrid-run gets the directory])
@@ -226,6 +231,7 @@ CASES = {
     # transformers 5's own layout: experts.gate_up_proj [E, 2I, H] and
     # experts.down_proj [E, H, I] instead of one tensor per expert.
     "jamba-fused-experts": (jamba, None, FUSED),
+    "jamba-fused-experts-bf16-weights": (jamba, None, FUSED_BF16_WEIGHTS),
     "jamba-sharded-bf16-dir": (jamba, None, SHARDED_BF16_DIR),
     "gemma2-sharded-bf16-dir": (gemma2, None, SHARDED_BF16_DIR),
     # An untied MLM head: 5.x's decoder reads lm_head.decoder.bias.
@@ -316,6 +322,8 @@ CASES = {
                                         routed_scaling_factor=1.0), None),
     "nemotron-h-moe": (nemotron_h_moe, None),
     "nemotron-h-moe-fused": (lambda: nemotron_h_moe(norm_topk_prob=False), None, FUSED),
+    # Ungated relu² experts (gate = up) and a shared expert in bf16.
+    "nemotron-h-moe-fused-bf16-weights": (nemotron_h_moe, None, FUSED_BF16_WEIGHTS),
     # Latent experts (on fc1_latent_proj of the hidden state, 16 wide, back
     # through fc2_latent_proj, both with biases), routed by the hidden state;
     # group-limited choice: 8 experts in 4 groups, the best 2 groups compete
@@ -348,6 +356,43 @@ def perturb(model, seed):
             p.add_(0.2 * torch.randn(p.shape, generator=g))
 
 
+def bfloat16_weights(hybrid_run, model, out, name):
+    """The weights `hybrid-run --weight-type=bf16` used, loaded into `model`:
+    each must be the checkpoint's or exactly torch's bf16 rounding of it;
+    every expert tensor must be rounded and no router."""
+    from safetensors.torch import load_file
+    rounded_path = os.path.join(out, "rounded.safetensors")
+    subprocess.run([hybrid_run, os.path.join(out, "config.json"),
+                    "--weights=" + os.path.join(out, "model.safetensors"),
+                    "--weight-type=bf16", "--input=@" + os.path.join(out, "ids.npy"),
+                    "--save-weights=" + rounded_path],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rounded = load_file(rounded_path)
+    params = model.state_dict()
+    ok, changed = True, set()
+    for key, used in rounded.items():
+        given = params.get(key)
+        if given is None:
+            print(f"{name} rounding: {key} is not in HF's state dict MISMATCH")
+            return False
+        if not torch.equal(used, given.detach()):
+            changed.add(key)
+            if not torch.equal(used, given.detach().to(torch.bfloat16).float()):
+                print(f"{name} rounding: {key} is not torch's bf16 rounding MISMATCH")
+                ok = False
+    experts = {k for k in rounded if ".experts." in k}
+    routers = {k for k in rounded if k.endswith(("router.weight", "mixer.gate.weight"))}
+    if not experts or not experts <= changed or routers & changed:
+        print(f"{name} rounding: experts {sorted(experts - changed)} not rounded, "
+              f"routers {sorted(routers & changed)} rounded MISMATCH")
+        ok = False
+    model.load_state_dict(rounded, strict=False)
+    print(f"{name} rounding: {len(changed)} of {len(rounded)} tensors rounded to bf16 as "
+          f"torch rounds, {len(experts)} expert tensors among them "
+          f"{'OK' if ok else 'MISMATCH'}")
+    return ok
+
+
 def compare(hybrid_run, workdir, name, seq=11, batch=2):
     torch.manual_seed(0)
     build, edit, *options = CASES[name]
@@ -368,6 +413,11 @@ def compare(hybrid_run, workdir, name, seq=11, batch=2):
     ids = torch.randint(0, model.config.vocab_size, (batch, seq),
                         generator=torch.Generator().manual_seed(2))
     np.save(os.path.join(out, "ids.npy"), ids.numpy().astype(np.int64))
+    weight_args = []
+    if options.get("weight_type"):
+        weight_args = ["--weight-type=" + options["weight_type"]]
+        if not bfloat16_weights(hybrid_run, model, out, name):
+            return False
     with torch.no_grad():
         ref = model(ids).logits.float().numpy()
     scale = float(np.abs(ref).max())
@@ -379,7 +429,7 @@ def compare(hybrid_run, workdir, name, seq=11, batch=2):
         run = subprocess.run(
             [hybrid_run, *model_args,
              "--input=@" + os.path.join(out, "ids.npy"),
-             "--output=@" + got_path, "--target=" + target],
+             "--output=@" + got_path, "--target=" + target, *weight_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if run.returncode != 0:
             print(f"{name} {target}: hybrid-run failed: {run.stderr.strip()} MISMATCH")
@@ -432,6 +482,14 @@ def generate(hybrid_run, workdir, name, new_tokens=12):
     prompt, so scaled RoPE is checked on the cache path too."""
     out = os.path.join(workdir, name)
     model = tf.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
+    options = CASES[name][2] if len(CASES[name]) > 2 else {}
+    weight_args = []
+    if options.get("weight_type"):
+        # The weights compare() checked: what the run will round them to.
+        from safetensors.torch import load_file
+        model.load_state_dict(load_file(os.path.join(out, "rounded.safetensors")),
+                              strict=False)
+        weight_args = ["--weight-type=" + options["weight_type"]]
     prompt = torch.tensor([[5, 17, 3, 42, 11, 2], [9, 9, 1, 30, 4, 4]])
     model.generation_config.eos_token_id = None  # exactly new_tokens steps
     with torch.no_grad():
@@ -440,7 +498,7 @@ def generate(hybrid_run, workdir, name, new_tokens=12):
                             use_cache=name not in WITHOUT_CACHE,
                             )[:, prompt.shape[1]:].numpy()
     model_args = [os.path.join(out, "config.json"),
-                  "--weights=" + os.path.join(out, "model.safetensors")]
+                  "--weights=" + os.path.join(out, "model.safetensors"), *weight_args]
     return same_tokens(hybrid_run, model_args, out, prompt, hf, new_tokens,
                        f"{name}-generate", f"{new_tokens} greedy tokens")
 
@@ -479,18 +537,20 @@ def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
 
 GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "gemma2-rope-dynamic",
             "gemma2-rope-longrope", "jamba-sliding-window",
-            "jamba-fused-experts", "mamba2", "mamba2-step-limit", "falcon-mamba",
+            "jamba-fused-experts", "jamba-fused-experts-bf16-weights", "mamba2", "mamba2-step-limit", "falcon-mamba",
             "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
             "falcon-h1-plain", "nemotron-h", "nemotron-h-pattern-biases", "zamba2",
             "zamba2-one-block-rope", "lfm2-moe", "lfm2-moe-fused-experts",
             "lfm2-moe-plain", "nemotron-h-moe", "nemotron-h-moe-fused",
+            "nemotron-h-moe-fused-bf16-weights",
             "nemotron-h-moe-latent-groups"]
 
 
 # Groups of cases, each run by its own lit test so that they run side by side.
-CORE = ["mamba", "gemma2", "jamba", "jamba-fused-experts", "jamba-sharded-bf16-dir",
+CORE = ["mamba", "gemma2", "jamba", "jamba-fused-experts", "jamba-fused-experts-bf16-weights",
+        "jamba-sharded-bf16-dir",
         "gemma2-sharded-bf16-dir", "longformer-mlm-untied", "gemma2-rope-theta",
         "gemma2-rope-linear", "gemma2-rope-llama3", "gemma2-rope-yarn",
         "gemma2-rope-dynamic", "gemma2-rope-longrope", "gemma2-default-scalar",
