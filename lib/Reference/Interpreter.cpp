@@ -348,6 +348,22 @@ bool Interpreter::step(Operation &op, std::string &error) {
             set(o.getFinalState(), std::move(r.finalState));
             return true;
           })
+          .Case([&](RGLRUOp o) {
+            RGLRUInputs in;
+            in.x = &get(o.getX());
+            in.inputGate = &get(o.getInputGate());
+            in.inputGateBias = &get(o.getInputGateBias());
+            in.recurrentGate = &get(o.getRecurrentGate());
+            in.recurrentGateBias = &get(o.getRecurrentGateBias());
+            in.recurrentParam = &get(o.getRecurrentParam());
+            in.initialState = getOptional(o.getInitialState());
+            in.positions = getOptional(o.getPositions());
+            in.c = o.getC().convertToDouble();
+            ScanResult r = rgLru(in);
+            set(o.getY(), std::move(r.y));
+            set(o.getFinalState(), std::move(r.finalState));
+            return true;
+          })
           .Case([&](CausalConv1DOp o) {
             ScanResult r = causalConv1d(get(o.getInput()), get(o.getWeight()),
                                         getOptional(o.getBias()),

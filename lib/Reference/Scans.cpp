@@ -1,6 +1,6 @@
-//===- Scans.cpp - Reference Mamba-1 and Mamba-2 scans --------------------===//
+//===- Scans.cpp - Reference scans: Mamba-1, Mamba-2, RG-LRU --------------===//
 //
-// Both scans run as the plain recurrence over time, in double.
+// The scans run as the plain recurrence over time, in double.
 //
 //===----------------------------------------------------------------------===//
 
@@ -107,6 +107,45 @@ ScanResult reference::ssdScan(const SSDScanInputs &in) {
       }
     for (int64_t n = 0; n < stateSize; ++n)
       result.finalState.floats()[b * stateSize + n] = static_cast<float>(s[n]);
+  }
+  return result;
+}
+
+ScanResult reference::rgLru(const RGLRUInputs &in) {
+  const HostTensor &x = *in.x;
+  const int64_t batch = x.dim(0), seq = x.dim(1), width = x.dim(2),
+                heads = in.inputGate->dim(0), block = in.inputGate->dim(1);
+  ScanResult result{HostTensor::zeros({batch, seq, width}), HostTensor::zeros({batch, width})};
+  auto sigmoid = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+  // x_h[t] · W_h + b_h for channel j of head h.
+  auto gate = [&](const HostTensor &w, const HostTensor &bias, const float *xt, int64_t h,
+                  int64_t j) {
+    double sum = bias.floats()[h * block + j];
+    for (int64_t k = 0; k < block; ++k)
+      sum += double(xt[h * block + k]) * w.floats()[(h * block + k) * block + j];
+    return sigmoid(sum);
+  };
+  std::vector<double> state(width);
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t w = 0; w < width; ++w)
+      state[w] = in.initialState ? in.initialState->floats()[b * width + w] : 0.0;
+    for (int64_t t = 0; t < seq; ++t) {
+      const bool reset = in.positions ? in.positions->ints()[b * seq + t] == 0
+                                      : t == 0 && !in.initialState;
+      const float *xt = x.floats() + (b * seq + t) * width;
+      for (int64_t h = 0; h < heads; ++h)
+        for (int64_t j = 0; j < block; ++j) {
+          const int64_t w = h * block + j;
+          const double i = gate(*in.inputGate, *in.inputGateBias, xt, h, j);
+          const double r = gate(*in.recurrentGate, *in.recurrentGateBias, xt, h, j);
+          const double logA = -in.c * r * softplus(in.recurrentParam->floats()[w]);
+          const double normalise = reset ? 1.0 : std::sqrt(1.0 - std::exp(2.0 * logA));
+          state[w] = (reset ? 0.0 : std::exp(logA)) * state[w] + normalise * i * xt[w];
+          result.y.floats()[(b * seq + t) * width + w] = static_cast<float>(state[w]);
+        }
+    }
+    for (int64_t w = 0; w < width; ++w)
+      result.finalState.floats()[b * width + w] = static_cast<float>(state[w]);
   }
   return result;
 }

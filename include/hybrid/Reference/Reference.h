@@ -117,6 +117,16 @@ struct SSDScanInputs {
 };
 ScanResult ssdScan(const SSDScanInputs &in);
 
+/// hybrid.rg_lru; `initialState` and `positions` may be null.
+struct RGLRUInputs {
+  const HostTensor *x = nullptr, *inputGate = nullptr, *inputGateBias = nullptr,
+                   *recurrentGate = nullptr, *recurrentGateBias = nullptr,
+                   *recurrentParam = nullptr;
+  const HostTensor *initialState = nullptr, *positions = nullptr;
+  double c = 8.0;
+};
+ScanResult rgLru(const RGLRUInputs &in);
+
 /// hybrid.causal_conv1d; `bias` and `state` may be null.
 ScanResult causalConv1d(const HostTensor &input, const HostTensor &weight,
                         const HostTensor *bias, const HostTensor *state,

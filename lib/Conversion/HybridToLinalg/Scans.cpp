@@ -1,11 +1,13 @@
-//===- Scans.cpp - Lowering the Mamba-1 and Mamba-2 scans -----------------===//
+//===- Scans.cpp - Lowering the Mamba-1, Mamba-2 and RG-LRU scans ---------===//
 //
 // An scf.for over time carries the state as a tensor; each step is a
 // linalg.generic over (batch, channels, state) that vectorises across
 // channels and state, followed by the reduction over the state for y.
-// Channels never interact, so the Mamba-1 scan runs as independent chunks
-// of channels (an scf.forall, shared among threads), each its own loop
-// over time.
+// Channels never interact, so the Mamba-1 scan and the RG-LRU run as
+// independent chunks of channels (an scf.forall, shared among threads),
+// each its own loop over time. The RG-LRU's gates, decay and normalised
+// input are computed for every step first (products and elementwise work
+// over the whole sequence); only h = a·h + u remains in the loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -313,8 +315,160 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
   }
 };
 
+/// σ(x_h · W_h + b_h) for every head h of `x [B, L, W]` with block-diagonal
+/// `weight [H, bw, bw]` and `bias [H, bw]`: `[B, L, W]`.
+Value blockDiagonalGate(OpBuilder &b, Location loc, Value x, Value weight, Value bias) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType xt = tensorType(x);
+  Type t = xt.getElementType();
+  const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
+                heads = tensorType(weight).getDimSize(0), block = tensorType(weight).getDimSize(1);
+  auto headType = RankedTensorType::get({batch, seq, heads, block}, t);
+  SmallVector<ReassociationIndices> groups{{0}, {1}, {2, 3}};
+  Value xh = tensor::ExpandShapeOp::create(b, loc, headType, x, groups);
+  Value init = generic(b, loc, bias, tensor::EmptyOp::create(b, loc, headType.getShape(), t),
+                       {projection(ctx, 4, {2, 3}), b.getMultiDimIdentityMap(4)}, "pppp",
+                       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  // (b, l, h, j, k): Σ_k x[b, l, h, k] · W[h, k, j].
+  Value pre = generic(b, loc, {xh, weight}, init,
+                      {projection(ctx, 5, {0, 1, 2, 4}), projection(ctx, 5, {2, 4, 3}),
+                       projection(ctx, 5, {0, 1, 2, 3})},
+                      "ppppr", [](OpBuilder &nb, Location nl, ValueRange a) {
+                        return arith::AddFOp::create(
+                                   nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
+                            .getResult();
+                      });
+  Value gate = elementwise(b, loc, pre, [](OpBuilder &nb, Location nl, ValueRange a) {
+    return sigmoid(nb, nl, a[0]);
+  });
+  return tensor::CollapseShapeOp::create(b, loc, xt, gate, groups);
+}
+
+/// h[t] = a[t] · h[t−1] + u[t] over time on whatever channels `a`, `u`
+/// `[B, L, C]` hold, from `h0 [B, C]`: (y [B, L, C], h [B, C]).
+std::pair<Value, Value> linearRecurrenceOverTime(OpBuilder &rewriter, Location loc, Value a,
+                                                 Value u, Value h0) {
+  RankedTensorType ut = tensorType(u);
+  Value y0 = tensor::EmptyOp::create(rewriter, loc, ut.getShape(), ut.getElementType());
+  auto loop = scf::ForOp::create(
+      rewriter, loc, indexConstant(rewriter, loc, 0),
+      indexConstant(rewriter, loc, ut.getDimSize(1)), indexConstant(rewriter, loc, 1),
+      ValueRange{h0, y0}, [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
+        // Updated in place: the state is the generic's init.
+        Value h = generic(b, l, {timeStep(b, l, a, step), timeStep(b, l, u, step)}, iter[0],
+                          SmallVector<AffineMap>(3, b.getMultiDimIdentityMap(2)), "pp",
+                          [](OpBuilder &nb, Location nl, ValueRange v) {
+                            return arith::AddFOp::create(
+                                       nb, nl, arith::MulFOp::create(nb, nl, v[0], v[2]), v[1])
+                                .getResult();
+                          });
+        scf::YieldOp::create(b, l, ValueRange{h, insertTimeStep(b, l, h, iter[1], step)});
+      });
+  return {loop.getResult(1), loop.getResult(0)};
+}
+
+struct LowerRGLRU : OpRewritePattern<RGLRUOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RGLRUOp op, PatternRewriter &rewriter) const override {
+    if (failed(requireStaticShapes(op, rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    RankedTensorType xt = tensorType(op.getX());
+    Type t = xt.getElementType();
+    const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1), width = xt.getDimSize(2);
+    Value x = op.getX(), h0 = op.getInitialState(), positions = op.getPositions();
+    Value inputGate = blockDiagonalGate(rewriter, loc, x, op.getInputGate(), op.getInputGateBias());
+    Value recurrentGate = blockDiagonalGate(rewriter, loc, x, op.getRecurrentGate(),
+                                            op.getRecurrentGateBias());
+    // reset[b, t]: a new sequence starts at position 0 (without positions:
+    // the call's first step, unless it continues from a given state).
+    Value reset = generic(
+        rewriter, loc, positions ? ValueRange{positions} : ValueRange{},
+        tensor::EmptyOp::create(rewriter, loc, {batch, seq}, rewriter.getI1Type()),
+        positions ? SmallVector<AffineMap>(2, rewriter.getMultiDimIdentityMap(2))
+                  : SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(2)},
+        "pp", [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          if (positions) {
+            Value zero = arith::ConstantOp::create(nb, nl, nb.getIntegerAttr(a[0].getType(), 0));
+            return arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq, a[0], zero);
+          }
+          if (h0)
+            return arith::ConstantOp::create(nb, nl, nb.getBoolAttr(false));
+          return arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                       linalg::IndexOp::create(nb, nl, 1),
+                                       indexConstant(nb, nl, 0));
+        });
+    const double c = op.getC().convertToDouble();
+    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(3),
+                                projection(ctx, 3, {2}), projection(ctx, 3, {0, 1}),
+                                rewriter.getMultiDimIdentityMap(3), rewriter.getMultiDimIdentityMap(3),
+                                rewriter.getMultiDimIdentityMap(3)};
+    auto logDecay = [&](OpBuilder &nb, Location nl, Value r, Value lambda) {
+      Value scaled = arith::MulFOp::create(nb, nl, floatConstant(nb, nl, t, -c), r);
+      return arith::MulFOp::create(nb, nl, scaled, softplus(nb, nl, lambda)).getResult();
+    };
+    Value empty = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
+    // The decay applied to the state: exp(log a), or 0 where a sequence starts.
+    Value decay = generic(
+        rewriter, loc, {recurrentGate, op.getRecurrentParam(), reset}, empty,
+        {maps[0], maps[1], maps[2], maps[3]}, "ppp",
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value keep = math::ExpOp::create(nb, nl, logDecay(nb, nl, a[0], a[1]));
+          return arith::SelectOp::create(nb, nl, a[2], floatConstant(nb, nl, t, 0.0), keep)
+              .getResult();
+        });
+    // The normalised input: √(1 − a²) · i · x, without the √ where a
+    // sequence starts.
+    Value input = generic(
+        rewriter, loc, {recurrentGate, op.getRecurrentParam(), reset, inputGate, x}, empty,
+        {maps[0], maps[1], maps[2], maps[3], maps[4], maps[5]}, "ppp",
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value aSquared = math::ExpOp::create(
+              nb, nl,
+              arith::MulFOp::create(nb, nl, floatConstant(nb, nl, t, 2.0),
+                                    logDecay(nb, nl, a[0], a[1])));
+          Value norm = math::SqrtOp::create(
+              nb, nl, arith::SubFOp::create(nb, nl, floatConstant(nb, nl, t, 1.0), aSquared));
+          Value multiplier =
+              arith::SelectOp::create(nb, nl, a[2], floatConstant(nb, nl, t, 1.0), norm);
+          Value gated = arith::MulFOp::create(nb, nl, a[4], a[3]);
+          return arith::MulFOp::create(nb, nl, gated, multiplier).getResult();
+        });
+    const int64_t chunk = channelChunk(width);
+    auto start = [&](OpBuilder &b, Location l, Value c0, int64_t size) {
+      if (h0)
+        return size == width ? h0 : sliceDim(b, l, h0, 1, c0, size);
+      return filledTensor(b, l, {batch, size}, t, 0.0);
+    };
+    if (chunk == width) {
+      auto [y, h] = linearRecurrenceOverTime(rewriter, loc, decay, input,
+                                             start(rewriter, loc, Value(), width));
+      rewriter.replaceOp(op, {y, h});
+      return success();
+    }
+    // Chunks of channels, each its own recurrence: shared among the threads.
+    Value yAll = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
+    Value hAll = tensor::EmptyOp::create(rewriter, loc, {batch, width}, t);
+    SmallVector<Value> results = forEachTile(
+        rewriter, loc, width / chunk, ValueRange{yAll, hAll},
+        [&](OpBuilder &b, Location l, Value i) -> SmallVector<TileResult> {
+          Value c0 = arith::MulIOp::create(b, l, i, indexConstant(b, l, chunk));
+          auto [y, h] = linearRecurrenceOverTime(b, l, sliceDim(b, l, decay, 2, c0, chunk),
+                                                 sliceDim(b, l, input, 2, c0, chunk),
+                                                 start(b, l, c0, chunk));
+          SmallVector<OpFoldResult> yOffsets(3, b.getIndexAttr(0)), hOffsets(2, b.getIndexAttr(0));
+          yOffsets[2] = c0;
+          hOffsets[1] = c0;
+          return {{y, yOffsets}, {h, hOffsets}};
+        });
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateScanLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerSelectiveScan, LowerSSDScan>(patterns.getContext());
+  patterns.add<LowerSelectiveScan, LowerSSDScan, LowerRGLRU>(patterns.getContext());
 }

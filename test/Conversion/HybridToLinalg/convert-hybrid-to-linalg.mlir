@@ -65,6 +65,34 @@ func.func @scan_chunks(%x: tensor<1x5x32xf32>, %A: tensor<32x4xf32>, %B: tensor<
 
 // -----
 
+// RG-LRU: each gate a per-head contraction (b, l, h, j, k) reading W as
+// [h, k, j] (x_h · W_h) then σ; the decay and the normalised input computed
+// for every step (reset where a position is 0); only h = a·h + u stays in
+// the loop over time, run as chunks of 16 channels (an scf.forall).
+// CHECK-DAG: #[[$XH:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+// CHECK-DAG: #[[$WH:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d4, d3)>
+// CHECK-LABEL: func @rg_lru
+// CHECK: linalg.generic {indexing_maps = [#[[$XH]], #[[$WH]], {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: linalg.generic {indexing_maps = [#[[$XH]], #[[$WH]], {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: arith.cmpi eq, %{{.*}}, %{{.*}} : i64
+// CHECK: math.log1p
+// CHECK: math.sqrt
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: scf.for
+// CHECK: arith.mulf
+// CHECK-NEXT: arith.addf
+// CHECK-NOT: math.exp
+// CHECK: scf.forall.in_parallel
+func.func @rg_lru(%x: tensor<1x5x32xf32>, %w: tensor<2x16x16xf32>, %b: tensor<2x16xf32>, %l: tensor<32xf32>, %p: tensor<1x5xi64>)
+    -> (tensor<1x5x32xf32>, tensor<1x32xf32>) {
+  %y, %h = hybrid.rg_lru %x, %w, %b, %w, %b, %l positions(%p)
+      : (tensor<1x5x32xf32>, tensor<2x16x16xf32>, tensor<2x16xf32>, tensor<2x16x16xf32>, tensor<2x16xf32>,
+         tensor<32xf32>, tensor<1x5xi64>) -> (tensor<1x5x32xf32>, tensor<1x32xf32>)
+  return %y, %h : tensor<1x5x32xf32>, tensor<1x32xf32>
+}
+
+// -----
+
 // conv2d with groups: one generic whose input channel is (o floordiv 3)·2 + c.
 // CHECK-DAG: #[[$IN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 3) * 2 + d4, d2 * 2 + d5, d3 * 2 + d6)>
 // CHECK-LABEL: func @conv

@@ -342,6 +342,72 @@ func.func @linear_attention_state_normalizer(%k: tensor<1x2x4x8xf32>, %s: tensor
 // -----
 
 //===----------------------------------------------------------------------===//
+// hybrid.rg_lru
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @rg_lru_heads(%x: tensor<1x4x8xf32>, %w: tensor<3x2x2xf32>, %b: tensor<3x2xf32>, %l: tensor<8xf32>) {
+  // expected-error @+1 {{heads × block_width of 'input_gate' (3 × 2) must be x's width (8)}}
+  %y, %h = hybrid.rg_lru %x, %w, %b, %w, %b, %l
+      : (tensor<1x4x8xf32>, tensor<3x2x2xf32>, tensor<3x2xf32>, tensor<3x2x2xf32>, tensor<3x2xf32>,
+         tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<1x8xf32>)
+  return
+}
+
+// -----
+
+func.func @rg_lru_gate(%x: tensor<1x4x8xf32>, %w: tensor<2x4x4xf32>, %w2: tensor<2x4x3xf32>, %b: tensor<2x4xf32>, %l: tensor<8xf32>) {
+  // expected-error @+1 {{'recurrent_gate' dim 2 (block_width) is 3, expected 4 (from 'input_gate')}}
+  %y, %h = hybrid.rg_lru %x, %w, %b, %w2, %b, %l
+      : (tensor<1x4x8xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>, tensor<2x4x3xf32>, tensor<2x4xf32>,
+         tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<1x8xf32>)
+  return
+}
+
+// -----
+
+func.func @rg_lru_param(%x: tensor<1x4x8xf32>, %w: tensor<2x4x4xf32>, %b: tensor<2x4xf32>, %l: tensor<6xf32>) {
+  // expected-error @+1 {{'recurrent_param' dim 0 (width) is 6, expected 8 (from 'x')}}
+  %y, %h = hybrid.rg_lru %x, %w, %b, %w, %b, %l
+      : (tensor<1x4x8xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>,
+         tensor<6xf32>) -> (tensor<1x4x8xf32>, tensor<1x8xf32>)
+  return
+}
+
+// -----
+
+func.func @rg_lru_positions(%x: tensor<1x4x8xf32>, %w: tensor<2x4x4xf32>, %b: tensor<2x4xf32>, %l: tensor<8xf32>, %p: tensor<1x5xi64>) {
+  // expected-error @+1 {{'positions' dim 1 (seq) is 5, expected 4 (from 'x')}}
+  %y, %h = hybrid.rg_lru %x, %w, %b, %w, %b, %l positions(%p)
+      : (tensor<1x4x8xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>,
+         tensor<8xf32>, tensor<1x5xi64>) -> (tensor<1x4x8xf32>, tensor<1x8xf32>)
+  return
+}
+
+// -----
+
+func.func @rg_lru_state(%x: tensor<1x4x8xf32>, %w: tensor<2x4x4xf32>, %b: tensor<2x4xf32>, %l: tensor<8xf32>) {
+  // expected-error @+1 {{'final_state' dim 1 (width) is 4, expected 8 (from 'x')}}
+  %y, %h = hybrid.rg_lru %x, %w, %b, %w, %b, %l
+      : (tensor<1x4x8xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>,
+         tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<1x4xf32>)
+  return
+}
+
+// -----
+
+func.func @rg_lru_c(%x: tensor<1x4x8xf32>, %w: tensor<2x4x4xf32>, %b: tensor<2x4xf32>, %l: tensor<8xf32>) {
+  // expected-error @+1 {{'c'}}
+  %y, %h = hybrid.rg_lru %x, %w, %b, %w, %b, %l {c = 0.0 : f32}
+      : (tensor<1x4x8xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>, tensor<2x4x4xf32>, tensor<2x4xf32>,
+         tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<1x8xf32>)
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
 // hybrid.selective_scan
 //===----------------------------------------------------------------------===//
 

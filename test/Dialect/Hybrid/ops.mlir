@@ -72,6 +72,22 @@ func.func @selective_scan_minimal(%x: tensor<1x?x8xf32>, %dt: tensor<1x?x8xf32>,
   return %y : tensor<1x?x8xf32>
 }
 
+// CHECK-LABEL: func @rg_lru
+func.func @rg_lru(%x: tensor<1x16x64xf32>, %wi: tensor<4x16x16xf32>, %bi: tensor<4x16xf32>,
+    %wa: tensor<4x16x16xf32>, %ba: tensor<4x16xf32>, %lam: tensor<64xf32>, %h0: tensor<1x64xf32>,
+    %pos: tensor<1x16xi64>) -> (tensor<1x16x64xf32>, tensor<1x64xf32>) {
+  // CHECK: hybrid.rg_lru %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} init(%{{.*}}) positions(%{{.*}}) {c = 4.000000e+00 : f32}
+  %y, %h = hybrid.rg_lru %x, %wi, %bi, %wa, %ba, %lam init(%h0) positions(%pos) {c = 4.0 : f32}
+      : (tensor<1x16x64xf32>, tensor<4x16x16xf32>, tensor<4x16xf32>, tensor<4x16x16xf32>,
+         tensor<4x16xf32>, tensor<64xf32>, tensor<1x64xf32>, tensor<1x16xi64>)
+      -> (tensor<1x16x64xf32>, tensor<1x64xf32>)
+  // CHECK: hybrid.rg_lru %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}} :
+  %y2, %h2 = hybrid.rg_lru %x, %wi, %bi, %wa, %ba, %lam
+      : (tensor<1x16x64xf32>, tensor<4x16x16xf32>, tensor<4x16xf32>, tensor<4x16x16xf32>,
+         tensor<4x16xf32>, tensor<64xf32>) -> (tensor<1x16x64xf32>, tensor<1x64xf32>)
+  return %y, %h : tensor<1x16x64xf32>, tensor<1x64xf32>
+}
+
 // CHECK-LABEL: func @ssd_scan
 func.func @ssd_scan(%x: tensor<1x128x8x16xf32>, %dt: tensor<1x128x8xf32>, %A: tensor<8xf32>,
     %B: tensor<1x128x2x32xf32>, %C: tensor<1x128x2x32xf32>, %D: tensor<8xf32>, %db: tensor<8xf32>,

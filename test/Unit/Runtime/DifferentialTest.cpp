@@ -208,6 +208,46 @@ TEST(Differential, SelectiveScan) {
     }
 }
 
+TEST(Differential, RGLRU) {
+  // Widths 13 (one head, one chunk) and 48 (3 heads; chunks of 16 among
+  // the threads); positions in [0, 3), so sequences restart inside the call;
+  // with and without a carried state and positions.
+  for (int64_t seq : {1, 7, 33})
+    for (auto [heads, block] : {std::pair<int64_t, int64_t>{1, 13}, {3, 16}})
+      for (int mode = 0; mode < 3; ++mode) {
+        const int64_t width = heads * block;
+        const bool positions = mode != 0, state = mode == 2;
+        std::string args = "%x: tensor<2x{L}x{W}xf32>, %wi: tensor<{H}x{K}x{K}xf32>,"
+                           " %bi: tensor<{H}x{K}xf32>, %wa: tensor<{H}x{K}x{K}xf32>,"
+                           " %ba: tensor<{H}x{K}xf32>, %lam: tensor<{W}xf32>";
+        std::string types = "tensor<2x{L}x{W}xf32>, tensor<{H}x{K}x{K}xf32>, tensor<{H}x{K}xf32>,"
+                            " tensor<{H}x{K}x{K}xf32>, tensor<{H}x{K}xf32>, tensor<{W}xf32>";
+        std::string extra;
+        if (state) {
+          args += ", %h0: tensor<2x{W}xf32>";
+          types += ", tensor<2x{W}xf32>";
+          extra += " init(%h0)";
+        }
+        if (positions) {
+          args += ", %pos: tensor<2x{L}xi64>";
+          types += ", tensor<2x{L}xi64>";
+          extra += " positions(%pos)";
+        }
+        std::string source = format(
+            "func.func @f(" + args + ") -> (tensor<2x{L}x{W}xf32>, tensor<2x{W}xf32>) {\n"
+            "  %y, %h = hybrid.rg_lru %x, %wi, %bi, %wa, %ba, %lam" + extra + "\n"
+            "      : (" + types + ") -> (tensor<2x{L}x{W}xf32>, tensor<2x{W}xf32>)\n"
+            "  return %y, %h : tensor<2x{L}x{W}xf32>, tensor<2x{W}xf32>\n}\n",
+            {{"L", std::to_string(seq)}, {"W", std::to_string(width)},
+             {"H", std::to_string(heads)}, {"K", std::to_string(block)}});
+        std::map<unsigned, ArgRange> ranges;
+        if (positions)
+          ranges[state ? 7 : 6] = {0.0, 3.0};
+        EXPECT_TRUE(matchesReference(source, "f", seq + mode, ranges))
+            << "seq " << seq << " width " << width << " mode " << mode;
+      }
+}
+
 TEST(Differential, SSDScan) {
   for (int64_t seq : {1, 17, 64})
     for (int64_t groups : {1, 2}) {

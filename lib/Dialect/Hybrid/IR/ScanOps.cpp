@@ -124,3 +124,47 @@ LogicalResult SSDScanOp::verify() {
                                    {"y", getY()},
                                    {"final_state", getFinalState()}});
 }
+
+LogicalResult RGLRUOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "x", getX(),
+                        {anyDim("batch"), anyDim("seq"), anyDim("width")})) ||
+      failed(checkShape(op, "input_gate", getInputGate(),
+                        {anyDim("heads"), anyDim("block_width"), anyDim("block_width")})))
+    return failure();
+  const int64_t batch = dimOf(getX(), 0), seq = dimOf(getX(), 1), width = dimOf(getX(), 2),
+                heads = dimOf(getInputGate(), 0), block = dimOf(getInputGate(), 1);
+  if (isStatic(width) && isStatic(heads) && isStatic(block) && heads * block != width)
+    return emitOpError() << "heads × block_width of 'input_gate' (" << heads << " × " << block
+                         << ") must be x's width (" << width << ")";
+  const Dim gate[3] = {{heads, "heads", "input_gate"},
+                       {block, "block_width", "input_gate"},
+                       {block, "block_width", "input_gate"}};
+  const Dim bias[2] = {{heads, "heads", "input_gate"}, {block, "block_width", "input_gate"}};
+  const Dim w[1] = {{width, "width", "x"}};
+  const Dim bW[2] = {{batch, "batch", "x"}, {width, "width", "x"}};
+  const Dim bLW[3] = {{batch, "batch", "x"}, {seq, "seq", "x"}, {width, "width", "x"}};
+  if (failed(checkShape(op, "input_gate_bias", getInputGateBias(), bias)) ||
+      failed(checkShape(op, "recurrent_gate", getRecurrentGate(), gate)) ||
+      failed(checkShape(op, "recurrent_gate_bias", getRecurrentGateBias(), bias)) ||
+      failed(checkShape(op, "recurrent_param", getRecurrentParam(), w)) ||
+      (getInitialState() &&
+       failed(checkShape(op, "initial_state", getInitialState(), bW))) ||
+      (getPositions() &&
+       failed(checkShape(op, "positions", getPositions(),
+                         {{batch, "batch", "x"}, {seq, "seq", "x"}}))) ||
+      failed(checkShape(op, "y", getY(), bLW)) ||
+      failed(checkShape(op, "final_state", getFinalState(), bW)))
+    return failure();
+  if (failed(checkPositive(op, "c", getCAttr().getValue())))
+    return failure();
+  return checkSameElementType(op, {{"x", getX()},
+                                   {"input_gate", getInputGate()},
+                                   {"input_gate_bias", getInputGateBias()},
+                                   {"recurrent_gate", getRecurrentGate()},
+                                   {"recurrent_gate_bias", getRecurrentGateBias()},
+                                   {"recurrent_param", getRecurrentParam()},
+                                   {"initial_state", getInitialState()},
+                                   {"y", getY()},
+                                   {"final_state", getFinalState()}});
+}

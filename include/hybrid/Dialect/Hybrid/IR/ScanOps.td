@@ -109,4 +109,59 @@ def Hybrid_SSDScanOp : Hybrid_Op<"ssd_scan", [AttrSizedOperandSegments]> {
   let hasVerifier = 1;
 }
 
+def Hybrid_RGLRUOp : Hybrid_Op<"rg_lru", [AttrSizedOperandSegments]> {
+  let summary = "Real-gated linear recurrent unit (Griffin, RecurrentGemma)";
+  let description = [{
+    The RG-LRU of Griffin (HF `RecurrentGemmaRglru`) on `x [B, L, W]`,
+    with H heads of `bw = W / H` channels: block-diagonal gate weights
+    `input_gate [H, bw, bw]` and `recurrent_gate [H, bw, bw]` (applied as
+    `x_h · W_h`, HF's `baddbmm`), their biases `[H, bw]`, the recurrence
+    parameter `recurrent_param [W]` (Λ), an optional `initial_state [B, W]`
+    and optional `positions [B, L]` (the tokens' positions in their
+    sequences):
+
+    ```
+    i[t]    = σ(x_h[t] · input_gate_h + input_gate_bias_h)      per head h
+    r[t]    = σ(x_h[t] · recurrent_gate_h + recurrent_gate_bias_h)
+    log a[t] = −c · r[t] · softplus(Λ)                          c = 8 by default
+    reset[t] = positions[t] == 0       (without positions: t == 0 when there
+                                        is no initial_state, else never)
+    m[t]    = 1 if reset[t], else √(1 − exp(2 · log a[t]))
+    h[t]    = (reset[t] ? 0 : exp(log a[t])) · h[t−1] + m[t] · i[t] · x[t]
+    y[t]    = h[t]
+    ```
+
+    A reset starts a new sequence: the state is dropped and the input is
+    not normalised (HF's first-position rule). Results: `y [B, L, W]` and
+    `final_state [B, W]`, the state after the last step, for decoding. Every
+    channel's recurrence is independent of the others; it runs in f32.
+
+    ```mlir
+    %y, %h = hybrid.rg_lru %x, %wi, %bi, %wa, %ba, %lambda init(%h0) positions(%pos)
+           : (tensor<1x16x64xf32>, tensor<4x16x16xf32>, tensor<4x16xf32>,
+              tensor<4x16x16xf32>, tensor<4x16xf32>, tensor<64xf32>,
+              tensor<1x64xf32>, tensor<1x16xi64>)
+           -> (tensor<1x16x64xf32>, tensor<1x64xf32>)
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$x,
+    Hybrid_FloatTensor:$input_gate,
+    Hybrid_FloatTensor:$input_gate_bias,
+    Hybrid_FloatTensor:$recurrent_gate,
+    Hybrid_FloatTensor:$recurrent_gate_bias,
+    Hybrid_FloatTensor:$recurrent_param,
+    Optional<Hybrid_FloatTensor>:$initial_state,
+    Optional<Hybrid_IndexTensor>:$positions,
+    DefaultValuedAttr<F32Attr, "8.0">:$c
+  );
+  let results = (outs Hybrid_FloatTensor:$y, Hybrid_FloatTensor:$final_state);
+  let assemblyFormat = [{
+    $x `,` $input_gate `,` $input_gate_bias `,` $recurrent_gate `,`
+    $recurrent_gate_bias `,` $recurrent_param (`init` `(` $initial_state^ `)`)?
+    (`positions` `(` $positions^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // HYBRID_SCAN_OPS_TD
