@@ -9,7 +9,7 @@ config.json as a user would, reads it back with `from_pretrained` (HF's
 reference, fp32), and runs `hybrid-run DIR/config.json --weights=...` on the
 same ids on both targets: max |ours - HF| must be <= 1e-4 * max |HF|.
 
-Usage: hf5_compare.py HYBRID_RUN WORKDIR [case ... | --group=core|ssm|moe]
+Usage: hf5_compare.py HYBRID_RUN WORKDIR [case ... | --group=core|ssm|moe|recurrent]
 """
 
 import json
@@ -31,6 +31,18 @@ def gemma2(**extra):
                attn_logit_softcapping=5.0, final_logit_softcapping=3.0)
     cfg.update(extra)
     return tf.Gemma2ForCausalLM(tf.Gemma2Config(**cfg))
+
+
+def recurrent_gemma(**extra):
+    # hidden 48 over 4 heads (head_dim 12, RoPE on 6), one KV head, an LRU
+    # wider than hidden (64: blocks of 16), a conv of width 3, a window of 6
+    # (shorter than the 11-token input and the generated sequences) and the
+    # softcap at 5, so that every part moves the logits.
+    cfg = dict(vocab_size=96, hidden_size=48, intermediate_size=80, num_hidden_layers=4,
+               num_attention_heads=4, num_key_value_heads=1, lru_width=64,
+               attention_window_size=6, conv1d_width=3, logits_soft_cap=5.0)
+    cfg.update(extra)
+    return tf.RecurrentGemmaForCausalLM(tf.RecurrentGemmaConfig(**cfg))
 
 
 def jamba(**extra):
@@ -228,6 +240,13 @@ CASES = {
     "mamba": (mamba, None),
     "gemma2": (gemma2, None),
     "jamba": (jamba, None),
+    "recurrent-gemma": (recurrent_gemma, None),
+    # Attention first and last, an untied head, q/k/v biases, θ 500.
+    "recurrent-gemma-attention-first": (lambda: recurrent_gemma(
+        block_types=["attention", "recurrent"], num_hidden_layers=3, tie_word_embeddings=False,
+        attention_bias=True, num_key_value_heads=2,
+        rope_parameters={"rope_type": "default", "rope_theta": 500.0,
+                         "partial_rotary_factor": 0.5}), None),
     # transformers 5's own layout: experts.gate_up_proj [E, 2I, H] and
     # experts.down_proj [E, H, I] instead of one tensor per expert.
     "jamba-fused-experts": (jamba, None, FUSED),
@@ -537,7 +556,8 @@ def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
 
 GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "gemma2-rope-dynamic",
             "gemma2-rope-longrope", "jamba-sliding-window",
-            "jamba-fused-experts", "jamba-fused-experts-bf16-weights", "mamba2", "mamba2-step-limit", "falcon-mamba",
+            "jamba-fused-experts", "jamba-fused-experts-bf16-weights", "mamba2",
+            "recurrent-gemma", "recurrent-gemma-attention-first", "mamba2-step-limit", "falcon-mamba",
             "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
@@ -558,9 +578,12 @@ CORE = ["mamba", "gemma2", "jamba", "jamba-fused-experts", "jamba-fused-experts-
 
 
 def group_of(name):
-    """core, moe (types with experts or LFM2) or ssm (the other Mamba-2 hybrids)."""
+    """core, moe (types with experts or LFM2), recurrent (RecurrentGemma) or ssm
+    (the other Mamba-2 hybrids)."""
     if name in CORE:
         return "core"
+    if name.startswith("recurrent-gemma"):
+        return "recurrent"
     if name.startswith(("lfm2", "granitemoehybrid", "nemotron-h")):
         return "moe"
     return "ssm"

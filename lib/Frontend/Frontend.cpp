@@ -37,6 +37,7 @@ const ModelType kModelTypes[] = {
     {"mamba", importMamba, true},
     {"mamba2", importMamba2, true},
     {"nemotron_h", importNemotronH, true},
+    {"recurrent_gemma", importRecurrentGemma, true},
     {"zamba2", importZamba2, true},
 };
 

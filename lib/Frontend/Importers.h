@@ -72,6 +72,10 @@ OwningOpRef<ModuleOp> importGemma2(MLIRContext *context, HuggingFaceConfig &conf
                                    const ModelInputShape &shape, ModelInfo &info,
                                    std::string &error);
 
+OwningOpRef<ModuleOp> importRecurrentGemma(MLIRContext *context, HuggingFaceConfig &config,
+                                           const ModelInputShape &shape, ModelInfo &info,
+                                           std::string &error);
+
 /// The project's own format (docs/model-format.md), `"format": "hybrid-model"`.
 OwningOpRef<ModuleOp> importHybridModel(MLIRContext *context,
                                         const llvm::json::Object &top,

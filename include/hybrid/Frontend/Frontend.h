@@ -7,8 +7,9 @@
 // carrying their checkpoint names, so `hybrid-run --weights=model.safetensors`
 // binds a Hugging Face checkpoint unchanged.
 //
-// Supported: Hugging Face config.json with model_type "mamba", "gemma2",
-// "jamba" or "longformer" (docs/models.md; Longformer takes a second input,
+// Supported: Hugging Face config.json with the model types of
+// docs/models.md (Mamba, Gemma 2, Jamba, RecurrentGemma, the Mamba-2
+// hybrids, LFM2, ...; Longformer takes a second input,
 // global_attention_mask [batch, seq], zeros when omitted), and the project's
 // own format, "format": "hybrid-model" (docs/model-format.md). With
 // ModelInputShape::carryState the function takes and returns the state of
