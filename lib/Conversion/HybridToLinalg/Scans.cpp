@@ -7,7 +7,8 @@
 // independent chunks of channels (an scf.forall, shared among threads),
 // each its own loop over time. The RG-LRU's gates, decay and normalised
 // input are computed for every step first (products and elementwise work
-// over the whole sequence); only h = a·h + u remains in the loop.
+// over the whole sequence; each head's gate a linear layer, so a packed
+// GEMM); only h = a·h + u remains in the loop.
 //
 //===----------------------------------------------------------------------===//
 
@@ -316,32 +317,53 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
 };
 
 /// σ(x_h · W_h + b_h) for every head h of `x [B, L, W]` with block-diagonal
-/// `weight [H, bw, bw]` and `bias [H, bw]`: `[B, L, W]`.
+/// `weight [H, bw, bw]` and `bias [H, bw]`: `[B, L, W]`. Each head is a
+/// linear layer on its bw columns of every token (so hybrid-packed-gemm
+/// gives it the packed GEMM, or the matrix-vector kernel when decoding),
+/// with W_h transposed to a linear layer's [out, in] (bw² per head, small
+/// beside the product's L·bw²).
 Value blockDiagonalGate(OpBuilder &b, Location loc, Value x, Value weight, Value bias) {
-  MLIRContext *ctx = b.getContext();
   RankedTensorType xt = tensorType(x);
   Type t = xt.getElementType();
-  const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
-                heads = tensorType(weight).getDimSize(0), block = tensorType(weight).getDimSize(1);
-  auto headType = RankedTensorType::get({batch, seq, heads, block}, t);
-  SmallVector<ReassociationIndices> groups{{0}, {1}, {2, 3}};
-  Value xh = tensor::ExpandShapeOp::create(b, loc, headType, x, groups);
-  Value init = generic(b, loc, bias, tensor::EmptyOp::create(b, loc, headType.getShape(), t),
-                       {projection(ctx, 4, {2, 3}), b.getMultiDimIdentityMap(4)}, "pppp",
-                       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  // (b, l, h, j, k): Σ_k x[b, l, h, k] · W[h, k, j].
-  Value pre = generic(b, loc, {xh, weight}, init,
-                      {projection(ctx, 5, {0, 1, 2, 4}), projection(ctx, 5, {2, 4, 3}),
-                       projection(ctx, 5, {0, 1, 2, 3})},
-                      "ppppr", [](OpBuilder &nb, Location nl, ValueRange a) {
-                        return arith::AddFOp::create(
-                                   nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
-                            .getResult();
-                      });
-  Value gate = elementwise(b, loc, pre, [](OpBuilder &nb, Location nl, ValueRange a) {
+  const int64_t width = xt.getDimSize(2), heads = tensorType(weight).getDimSize(0),
+                block = tensorType(weight).getDimSize(1);
+  Value rows = collapseToRows(b, loc, x);
+  const int64_t count = tensorType(rows).getDimSize(0);
+  auto loop = scf::ForOp::create(
+      b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, heads), indexConstant(b, loc, 1),
+      ValueRange{tensor::EmptyOp::create(b, loc, {count, width}, t).getResult()},
+      [&](OpBuilder &nb, Location nl, Value h, ValueRange iter) {
+        Value column = arith::MulIOp::create(nb, nl, h, indexConstant(nb, nl, block));
+        auto one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
+        Value xh = tensor::ExtractSliceOp::create(
+            nb, nl, RankedTensorType::get({count, block}, t), rows,
+            SmallVector<OpFoldResult>{zero, column},
+            SmallVector<OpFoldResult>{nb.getIndexAttr(count), nb.getIndexAttr(block)},
+            SmallVector<OpFoldResult>{one, one});
+        Value wh = tensor::ExtractSliceOp::create(
+            nb, nl, RankedTensorType::get({block, block}, t), weight,
+            SmallVector<OpFoldResult>{h, zero, zero},
+            SmallVector<OpFoldResult>{one, nb.getIndexAttr(block), nb.getIndexAttr(block)},
+            SmallVector<OpFoldResult>{one, one, one});
+        Value whT = linalg::TransposeOp::create(
+                        nb, nl, wh, tensor::EmptyOp::create(nb, nl, {block, block}, t),
+                        ArrayRef<int64_t>{1, 0})
+                        .getResult()[0];
+        Value bh = tensor::ExtractSliceOp::create(
+            nb, nl, RankedTensorType::get({block}, t), bias, SmallVector<OpFoldResult>{h, zero},
+            SmallVector<OpFoldResult>{one, nb.getIndexAttr(block)},
+            SmallVector<OpFoldResult>{one, one});
+        Value yh = linearLayer(nb, nl, xh, whT, bh);
+        Value into = tensor::InsertSliceOp::create(
+            nb, nl, yh, iter[0], SmallVector<OpFoldResult>{zero, column},
+            SmallVector<OpFoldResult>{nb.getIndexAttr(count), nb.getIndexAttr(block)},
+            SmallVector<OpFoldResult>{one, one});
+        scf::YieldOp::create(nb, nl, into);
+      });
+  Value gate = elementwise(b, loc, loop.getResult(0), [](OpBuilder &nb, Location nl, ValueRange a) {
     return sigmoid(nb, nl, a[0]);
   });
-  return tensor::CollapseShapeOp::create(b, loc, xt, gate, groups);
+  return expandFromRows(b, loc, gate, xt);
 }
 
 /// h[t] = a[t] · h[t−1] + u[t] over time on whatever channels `a`, `u`
@@ -404,14 +426,20 @@ struct LowerRGLRU : OpRewritePattern<RGLRUOp> {
                                 projection(ctx, 3, {2}), projection(ctx, 3, {0, 1}),
                                 rewriter.getMultiDimIdentityMap(3), rewriter.getMultiDimIdentityMap(3),
                                 rewriter.getMultiDimIdentityMap(3)};
-    auto logDecay = [&](OpBuilder &nb, Location nl, Value r, Value lambda) {
-      Value scaled = arith::MulFOp::create(nb, nl, floatConstant(nb, nl, t, -c), r);
-      return arith::MulFOp::create(nb, nl, scaled, softplus(nb, nl, lambda)).getResult();
+    // −c · softplus(Λ) once per channel, not per token.
+    Value rate = elementwise(rewriter, loc, op.getRecurrentParam(),
+                             [&](OpBuilder &nb, Location nl, ValueRange a) {
+                               return arith::MulFOp::create(nb, nl, floatConstant(nb, nl, t, -c),
+                                                            softplus(nb, nl, a[0]))
+                                   .getResult();
+                             });
+    auto logDecay = [&](OpBuilder &nb, Location nl, Value r, Value scaledRate) {
+      return arith::MulFOp::create(nb, nl, scaledRate, r).getResult();
     };
     Value empty = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
     // The decay applied to the state: exp(log a), or 0 where a sequence starts.
     Value decay = generic(
-        rewriter, loc, {recurrentGate, op.getRecurrentParam(), reset}, empty,
+        rewriter, loc, {recurrentGate, rate, reset}, empty,
         {maps[0], maps[1], maps[2], maps[3]}, "ppp",
         [&](OpBuilder &nb, Location nl, ValueRange a) {
           Value keep = math::ExpOp::create(nb, nl, logDecay(nb, nl, a[0], a[1]));
@@ -421,7 +449,7 @@ struct LowerRGLRU : OpRewritePattern<RGLRUOp> {
     // The normalised input: √(1 − a²) · i · x, without the √ where a
     // sequence starts.
     Value input = generic(
-        rewriter, loc, {recurrentGate, op.getRecurrentParam(), reset, inputGate, x}, empty,
+        rewriter, loc, {recurrentGate, rate, reset, inputGate, x}, empty,
         {maps[0], maps[1], maps[2], maps[3], maps[4], maps[5]}, "ppp",
         [&](OpBuilder &nb, Location nl, ValueRange a) {
           Value aSquared = math::ExpOp::create(

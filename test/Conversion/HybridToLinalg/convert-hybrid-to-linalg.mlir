@@ -65,15 +65,19 @@ func.func @scan_chunks(%x: tensor<1x5x32xf32>, %A: tensor<32x4xf32>, %B: tensor<
 
 // -----
 
-// RG-LRU: each gate a per-head contraction (b, l, h, j, k) reading W as
-// [h, k, j] (x_h · W_h) then σ; the decay and the normalised input computed
-// for every step (reset where a position is 0); only h = a·h + u stays in
-// the loop over time, run as chunks of 16 channels (an scf.forall).
-// CHECK-DAG: #[[$XH:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
-// CHECK-DAG: #[[$WH:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d4, d3)>
+// RG-LRU: each gate a loop over the heads, each head a linear layer (the
+// packed GEMM's pattern: rows × Wᵀ) on its 16 columns with W_h transposed
+// to [out, in], then σ; the decay and the normalised input computed for
+// every step (reset where a position is 0); only h = a·h + u stays in the
+// loop over time, run as chunks of 16 channels (an scf.forall).
 // CHECK-LABEL: func @rg_lru
-// CHECK: linalg.generic {indexing_maps = [#[[$XH]], #[[$WH]], {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
-// CHECK: linalg.generic {indexing_maps = [#[[$XH]], #[[$WH]], {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c2
+// CHECK: tensor.extract_slice %{{.*}}[0, %{{.*}}] [5, 16] [1, 1] : tensor<5x32xf32> to tensor<5x16xf32>
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<16x16xf32>) {{.*}} permutation = [1, 0]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, %{{.*}}] [5, 16] [1, 1]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c2
+// CHECK: linalg.transpose
 // CHECK: arith.cmpi eq, %{{.*}}, %{{.*}} : i64
 // CHECK: math.log1p
 // CHECK: math.sqrt
