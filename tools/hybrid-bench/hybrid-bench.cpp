@@ -133,6 +133,29 @@ std::vector<Case> cases() {
   all.push_back({"selective_scan d_inner=" + std::to_string(E) + " N=16 L=" +
                      std::to_string(L),
                  scan, 4.0 * (4.0 * L * E + 2.0 * L * N), "GB/s"});
+  // RecurrentGemma-2B's RG-LRU: lru_width 2560 in 10 blocks of 256. Work:
+  // both block-diagonal gates, 2·2·L·W·bw FLOPs (the recurrence itself is
+  // O(L·W)).
+  {
+    const int64_t W = quick ? 64 : 2560, heads = quick ? 2 : 10, bw = W / heads,
+                  T = quick ? 64 : 2048;
+    std::string x = "tensor<1x" + std::to_string(T) + "x" + std::to_string(W) + "xf32>",
+                gate = "tensor<" + std::to_string(heads) + "x" + std::to_string(bw) + "x" +
+                       std::to_string(bw) + "xf32>",
+                bias = "tensor<" + std::to_string(heads) + "x" + std::to_string(bw) + "xf32>",
+                lambda = "tensor<" + std::to_string(W) + "xf32>",
+                state = "tensor<1x" + std::to_string(W) + "xf32>";
+    Case lru{"rg_lru width=" + std::to_string(W) + " heads=" + std::to_string(heads) +
+                 " L=" + std::to_string(T),
+             "func.func @f(%x: " + x + ", %wi: " + gate + ", %bi: " + bias + ", %wa: " + gate +
+                 ", %ba: " + bias + ", %l: " + lambda + ") -> " + x + " {\n"
+                 "  %y, %h = hybrid.rg_lru %x, %wi, %bi, %wa, %ba, %l : (" + x + ", " + gate +
+                 ", " + bias + ", " + gate + ", " + bias + ", " + lambda + ") -> (" + x + ", " +
+                 state + ")\n  return %y : " + x + "\n}\n",
+             4.0 * T * W * bw, "GFLOP/s"};
+    lru.reference = quick;
+    all.push_back(lru);
+  }
   all.push_back(linearCase(M, M, M, /*reference=*/true));
   if (gemmSweep)
     for (int64_t rows : {1, 8, 128, 512})

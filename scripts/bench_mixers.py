@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""New mixers against Hugging Face's own torch implementations, side by side.
+
+For each mixer with a HF module, in this run on this machine: hybrid-bench
+times the compiled op (1 thread and every core, --json), and the HF module
+runs on the same shapes in fp32 (torch with 1 thread and with every core).
+Prints milliseconds, GFLOP/s of the op's matmul work, and HF / ours (above
+1: ours faster). Nothing is asserted; docs/performance.md keeps the results.
+
+  rg_lru   RecurrentGemma-2B's RG-LRU (lru_width 2560 in 10 heads, 2048
+           tokens) against RecurrentGemmaRglru.forward (block-diagonal gates
+           by baddbmm, then its Python loop over time)
+
+  .venv-hf/bin/python scripts/bench_mixers.py [--build build] [--runs 3]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import time
+
+import torch
+from transformers import RecurrentGemmaConfig
+from transformers.models.recurrent_gemma.modeling_recurrent_gemma import RecurrentGemmaRglru
+
+
+def ours(build, name_filter, threads, runs):
+    out = subprocess.run([os.path.join(build, "bin", "hybrid-bench"), "--json", f"--runs={runs}",
+                          f"--filter={name_filter}", f"--threads={threads}"],
+                         check=True, capture_output=True, text=True).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def median_seconds(fn, runs):
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def hf_rg_lru(fields, threads, runs):
+    width, heads, seq = int(fields["width"]), int(fields["heads"]), int(fields["L"])
+    torch.set_num_threads(threads)
+    lru = RecurrentGemmaRglru(RecurrentGemmaConfig(lru_width=width, hidden_size=width,
+                                                   num_attention_heads=heads)).eval()
+    with torch.no_grad():
+        for p in lru.parameters():
+            p.uniform_(-1.0, 1.0)
+    x = torch.rand(1, seq, width) * 2 - 1
+    positions = torch.arange(seq)[None]
+
+    def step():
+        lru.recurrent_states = None
+        with torch.no_grad():
+            lru(x, positions)
+    return median_seconds(step, runs)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    print(f"torch {torch.__version__}, {cores} cores; ms (GFLOP/s of the gates' products); "
+          f"ratio = HF / ours")
+    print(f"{'case':36} {'ours 1':>14} {'HF 1':>14} {'x':>6} | {'ours ' + str(cores):>14} "
+          f"{'HF ' + str(cores):>14} {'x':>6}")
+    ours1 = ours(args.build, "rg_lru", 1, args.runs)
+    oursn = {c["name"]: c for c in ours(args.build, "rg_lru", cores, args.runs)}
+    for case in ours1:
+        fields = dict(part.split("=") for part in case["name"].split()[1:])
+        h1 = hf_rg_lru(fields, 1, args.runs)
+        hn = hf_rg_lru(fields, cores, args.runs)
+        o1, on = case["seconds"], oursn[case["name"]]["seconds"]
+
+        def cell(seconds):
+            return f"{1e3 * seconds:7.1f} ({case['work'] / seconds / 1e9:4.0f})"
+        print(f"{case['name']:36} {cell(o1):>14} {cell(h1):>14} {h1 / o1:6.2f} | "
+              f"{cell(on):>14} {cell(hn):>14} {hn / on:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
