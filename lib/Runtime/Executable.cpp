@@ -2,6 +2,7 @@
 
 #include "hybrid/Runtime/Executable.h"
 
+#include "hybrid/Support/HeapReuse.h"
 #include "hybrid/Support/MatrixTiles.h"
 
 #include <algorithm>
@@ -113,6 +114,7 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
   for (auto &d : descriptors)
     pointers.push_back(d.data());
   requestMatrixTiles();
+  keepLargeBuffersInHeap();
   entry(pointers.data());
   for (size_t r = 0; r < numResults; ++r)
     if (sig.results[r].dtype == DType::I32)
