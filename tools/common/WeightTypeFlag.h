@@ -14,7 +14,7 @@
 namespace mlir::hybrid {
 
 inline constexpr const char *kWeightTypeFlagHelp =
-    "How the projections' weights are kept (linear layers, MLPs, embeddings; "
+    "How the projections' weights are kept (linear layers, MLPs, experts, embeddings; "
     "docs/compiling.md): f32, or bf16 (rounded to bfloat16 at load: half the "
     "memory and bytes per token; activations and sums stay f32)";
 
