@@ -357,6 +357,16 @@ func.func @rg_lru_heads(%x: tensor<1x4x8xf32>, %w: tensor<3x2x2xf32>, %b: tensor
 
 // -----
 
+func.func @rg_lru_square(%x: tensor<1x4x8xf32>, %w: tensor<2x4x3xf32>, %b: tensor<2x4xf32>, %l: tensor<8xf32>) {
+  // expected-error @+1 {{'input_gate' dim 2 (block_width) is 3, expected 4 (from 'input_gate dim 1')}}
+  %y, %h = hybrid.rg_lru %x, %w, %b, %w, %b, %l
+      : (tensor<1x4x8xf32>, tensor<2x4x3xf32>, tensor<2x4xf32>, tensor<2x4x3xf32>, tensor<2x4xf32>,
+         tensor<8xf32>) -> (tensor<1x4x8xf32>, tensor<1x8xf32>)
+  return
+}
+
+// -----
+
 func.func @rg_lru_gate(%x: tensor<1x4x8xf32>, %w: tensor<2x4x4xf32>, %w2: tensor<2x4x3xf32>, %b: tensor<2x4xf32>, %l: tensor<8xf32>) {
   // expected-error @+1 {{'recurrent_gate' dim 2 (block_width) is 3, expected 4 (from 'input_gate')}}
   %y, %h = hybrid.rg_lru %x, %w, %b, %w2, %b, %l

@@ -134,6 +134,10 @@ LogicalResult RGLRUOp::verify() {
     return failure();
   const int64_t batch = dimOf(getX(), 0), seq = dimOf(getX(), 1), width = dimOf(getX(), 2),
                 heads = dimOf(getInputGate(), 0), block = dimOf(getInputGate(), 1);
+  if (failed(checkShape(op, "input_gate", getInputGate(),
+                        {anyDim("heads"), anyDim("block_width"),
+                         {block, "block_width", "input_gate dim 1"}})))
+    return failure();
   if (isStatic(width) && isStatic(heads) && isStatic(block) && heads * block != width)
     return emitOpError() << "heads × block_width of 'input_gate' (" << heads << " × " << block
                          << ") must be x's width (" << width << ")";
