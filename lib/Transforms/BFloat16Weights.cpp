@@ -31,12 +31,16 @@ namespace {
 /// per-expert tensors as [1, N, K] (expand_shape) stacked along dim 0
 /// (concat), or slices of a fused tensor (extract_slice). The MoE lowering
 /// reads each expert's [N, K] in bf16 through these views.
+bool isExpertWeight(OpOperand &use) {
+  const unsigned n = use.getOperandNumber();
+  return isa<MoEOp>(use.getOwner()) && n >= 2 && n <= 4; // (input, router, gate, up, down, ...)
+}
+
 bool feedsOnlyExperts(Value value) {
   for (OpOperand &use : value.getUses()) {
-    Operation *owner = use.getOwner();
-    if (isa<MoEOp>(owner) && use.getOperandNumber() >= 2 && use.getOperandNumber() <= 4)
-      continue; // (input, router, gate, up, down, ...)
-    auto concat = dyn_cast<tensor::ConcatOp>(owner);
+    if (isExpertWeight(use))
+      continue;
+    auto concat = dyn_cast<tensor::ConcatOp>(use.getOwner());
     if (concat && concat.getDim() == 0 && feedsOnlyExperts(concat.getResult()))
       continue;
     return false;
@@ -55,8 +59,8 @@ bool isProjectionWeight(OpOperand &use) {
     return n >= 1; // (input, gate, up, down)
   if (isa<EmbeddingOp>(owner))
     return n == 1; // (ids, table)
-  if (isa<MoEOp>(owner))
-    return n >= 2 && n <= 4; // (input, router, gate, up, down, ...)
+  if (isExpertWeight(use))
+    return true;
   if (auto expand = dyn_cast<tensor::ExpandShapeOp>(owner))
     return feedsOnlyExperts(expand.getResult());
   if (auto slice = dyn_cast<tensor::ExtractSliceOp>(owner))

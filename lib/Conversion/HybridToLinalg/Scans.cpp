@@ -422,40 +422,34 @@ struct LowerRGLRU : OpRewritePattern<RGLRUOp> {
                                        indexConstant(nb, nl, 0));
         });
     const double c = op.getC().convertToDouble();
-    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(3),
-                                projection(ctx, 3, {2}), projection(ctx, 3, {0, 1}),
-                                rewriter.getMultiDimIdentityMap(3), rewriter.getMultiDimIdentityMap(3),
-                                rewriter.getMultiDimIdentityMap(3)};
-    // −c · softplus(Λ) once per channel, not per token.
+    // −c · softplus(Λ) once per channel, not per token; log a = rate · r.
     Value rate = elementwise(rewriter, loc, op.getRecurrentParam(),
                              [&](OpBuilder &nb, Location nl, ValueRange a) {
                                return arith::MulFOp::create(nb, nl, floatConstant(nb, nl, t, -c),
                                                             softplus(nb, nl, a[0]))
                                    .getResult();
                              });
-    auto logDecay = [&](OpBuilder &nb, Location nl, Value r, Value scaledRate) {
-      return arith::MulFOp::create(nb, nl, scaledRate, r).getResult();
-    };
+    // (b, t, w): r, rate and reset, then i and x for the input.
+    AffineMap all = rewriter.getMultiDimIdentityMap(3);
+    SmallVector<AffineMap> maps{all, projection(ctx, 3, {2}), projection(ctx, 3, {0, 1}),
+                                all, all, all};
     Value empty = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
     // The decay applied to the state: exp(log a), or 0 where a sequence starts.
     Value decay = generic(
         rewriter, loc, {recurrentGate, rate, reset}, empty,
-        {maps[0], maps[1], maps[2], maps[3]}, "ppp",
-        [&](OpBuilder &nb, Location nl, ValueRange a) {
-          Value keep = math::ExpOp::create(nb, nl, logDecay(nb, nl, a[0], a[1]));
+        {maps[0], maps[1], maps[2], all}, "ppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value keep = math::ExpOp::create(nb, nl, arith::MulFOp::create(nb, nl, a[1], a[0]));
           return arith::SelectOp::create(nb, nl, a[2], floatConstant(nb, nl, t, 0.0), keep)
               .getResult();
         });
     // The normalised input: √(1 − a²) · i · x, without the √ where a
     // sequence starts.
     Value input = generic(
-        rewriter, loc, {recurrentGate, rate, reset, inputGate, x}, empty,
-        {maps[0], maps[1], maps[2], maps[3], maps[4], maps[5]}, "ppp",
+        rewriter, loc, {recurrentGate, rate, reset, inputGate, x}, empty, maps, "ppp",
         [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value logDecay = arith::MulFOp::create(nb, nl, a[1], a[0]);
           Value aSquared = math::ExpOp::create(
-              nb, nl,
-              arith::MulFOp::create(nb, nl, floatConstant(nb, nl, t, 2.0),
-                                    logDecay(nb, nl, a[0], a[1])));
+              nb, nl, arith::MulFOp::create(nb, nl, floatConstant(nb, nl, t, 2.0), logDecay));
           Value norm = math::SqrtOp::create(
               nb, nl, arith::SubFOp::create(nb, nl, floatConstant(nb, nl, t, 1.0), aSquared));
           Value multiplier =
