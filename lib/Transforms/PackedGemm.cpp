@@ -566,6 +566,11 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
     module.walk([&](linalg::GenericOp op) {
       if (!op.hasPureBufferSemantics() || !isTransposedBGemm(op))
         return;
+      // A product inside one thread's tile (scf.forall) stays that thread's:
+      // the kernel's own parallel loop would nest inside it, and a call in
+      // the tile keeps OpenMP's alloca_scope, which scf-to-cf then splits.
+      if (op->getParentOfType<scf::ForallOp>() || op->getParentOfType<scf::ParallelOp>())
+        return;
       auto c = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
       if (!llvm::all_of(op->getOperands(), innermostContiguous) ||
           !rowsCollapse(op.getDpsInputOperand(0)->get()) ||

@@ -124,12 +124,17 @@ func.func @avx2(%x: memref<18x64xf32>, %w: memref<32x64xf32>, %y: memref<18x32xf
 // a scalar k tail.
 // CHECK-LABEL: func @decode
 // CHECK: call @hybrid_gemv_f32_m8_g3_v16(
-// Left alone: a non-unit innermost stride, a body that is not a multiply-add.
+// Left alone: a non-unit innermost stride, a body that is not a multiply-add,
+// and a product inside one thread's tile (an scf.forall: the kernel's own
+// parallel loop would nest in it).
 // CHECK-LABEL: func @strided
 // CHECK-NOT: vector.fma
 // CHECK: linalg.generic
 // CHECK-LABEL: func @not_multiply_add
 // CHECK-NOT: vector.fma
+// CHECK: linalg.generic
+// CHECK-LABEL: func @in_tile
+// CHECK-NOT: call
 // CHECK: linalg.generic
 // CHECK: func.func private @hybrid_gemv_f32_m8_g3_v16
 // CHECK: scf.for %{{.*}} iter_args(
@@ -168,6 +173,21 @@ func.func @not_multiply_add(%x: memref<32x64xf32>, %w: memref<64x64xf32>, %y: me
     %prod = arith.mulf %p, %q : f32
     %sum = arith.maximumf %acc, %prod : f32
     linalg.yield %sum : f32
+  }
+  return
+}
+func.func @in_tile(%x: memref<2x32x64xf32>, %w: memref<64x64xf32>, %y: memref<2x32x64xf32>) {
+  scf.forall (%i) in (2) {
+    %xi = memref.subview %x[%i, 0, 0] [1, 32, 64] [1, 1, 1] : memref<2x32x64xf32> to memref<32x64xf32, strided<[64, 1], offset: ?>>
+    %yi = memref.subview %y[%i, 0, 0] [1, 32, 64] [1, 1, 1] : memref<2x32x64xf32> to memref<32x64xf32, strided<[64, 1], offset: ?>>
+    linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%xi, %w : memref<32x64xf32, strided<[64, 1], offset: ?>>, memref<64x64xf32>)
+        outs(%yi : memref<32x64xf32, strided<[64, 1], offset: ?>>) {
+    ^bb0(%p: f32, %q: f32, %acc: f32):
+      %prod = arith.mulf %p, %q : f32
+      %sum = arith.addf %acc, %prod : f32
+      linalg.yield %sum : f32
+    }
   }
   return
 }
