@@ -364,6 +364,22 @@ bool Interpreter::step(Operation &op, std::string &error) {
             set(o.getFinalState(), std::move(r.finalState));
             return true;
           })
+          .Case([&](GatedDeltaRuleOp o) {
+            GatedDeltaRuleInputs in;
+            in.query = &get(o.getQuery());
+            in.key = &get(o.getKey());
+            in.value = &get(o.getValue());
+            in.g = &get(o.getG());
+            in.beta = &get(o.getBeta());
+            in.initialState = getOptional(o.getInitialState());
+            in.qkL2Norm = o.getQkL2norm();
+            in.scale = o.getScale() ? o.getScale()->convertToDouble()
+                                    : 1.0 / std::sqrt(double(in.query->dim(3)));
+            ScanResult r = gatedDeltaRule(in);
+            set(o.getResult(), std::move(r.y));
+            set(o.getFinalState(), std::move(r.finalState));
+            return true;
+          })
           .Case([&](CausalConv1DOp o) {
             ScanResult r = causalConv1d(get(o.getInput()), get(o.getWeight()),
                                         getOptional(o.getBias()),

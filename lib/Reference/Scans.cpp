@@ -1,4 +1,4 @@
-//===- Scans.cpp - Reference scans: Mamba-1, Mamba-2, RG-LRU --------------===//
+//===- Scans.cpp - Reference scans: Mamba, RG-LRU, gated delta rule ------===//
 //
 // The scans run as the plain recurrence over time, in double.
 //
@@ -147,5 +147,63 @@ ScanResult reference::rgLru(const RGLRUInputs &in) {
     for (int64_t w = 0; w < width; ++w)
       result.finalState.floats()[b * width + w] = static_cast<float>(state[w]);
   }
+  return result;
+}
+
+ScanResult reference::gatedDeltaRule(const GatedDeltaRuleInputs &in) {
+  const HostTensor &q = *in.query, &k = *in.key, &v = *in.value;
+  const int64_t batch = q.dim(0), seq = q.dim(1), keyHeads = q.dim(2), dk = q.dim(3),
+                heads = v.dim(2), dv = v.dim(3), group = heads / keyHeads;
+  ScanResult result{HostTensor::zeros({batch, seq, heads, dv}),
+                    HostTensor::zeros({batch, heads, dk, dv})};
+  // Row t of key head kh, l2-normalised when asked and times `scale`.
+  auto keyRow = [&](const HostTensor &x, int64_t b, int64_t t, int64_t kh, double scale) {
+    const float *row = x.floats() + ((b * seq + t) * keyHeads + kh) * dk;
+    double norm = 1.0;
+    if (in.qkL2Norm) {
+      double sum = 0.0;
+      for (int64_t d = 0; d < dk; ++d)
+        sum += double(row[d]) * row[d];
+      norm = 1.0 / std::sqrt(sum + 1e-6);
+    }
+    std::vector<double> out(dk);
+    for (int64_t d = 0; d < dk; ++d)
+      out[d] = row[d] * norm * scale;
+    return out;
+  };
+  std::vector<double> state(dk * dv), delta(dv);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t h = 0; h < heads; ++h) {
+      for (int64_t i = 0; i < dk * dv; ++i)
+        state[i] = in.initialState ? in.initialState->floats()[(b * heads + h) * dk * dv + i]
+                                   : 0.0;
+      for (int64_t t = 0; t < seq; ++t) {
+        const std::vector<double> kt = keyRow(k, b, t, h / group, 1.0),
+                                  qt = keyRow(q, b, t, h / group, in.scale);
+        const int64_t at = (b * seq + t) * heads + h;
+        const double decay = std::exp(double(in.g->floats()[at])),
+                     beta = in.beta->floats()[at];
+        const float *vt = v.floats() + at * dv;
+        for (double &s : state)
+          s *= decay;
+        for (int64_t j = 0; j < dv; ++j) {
+          double remembered = 0.0;
+          for (int64_t i = 0; i < dk; ++i)
+            remembered += state[i * dv + j] * kt[i];
+          delta[j] = beta * (vt[j] - remembered);
+        }
+        for (int64_t i = 0; i < dk; ++i)
+          for (int64_t j = 0; j < dv; ++j)
+            state[i * dv + j] += kt[i] * delta[j];
+        for (int64_t j = 0; j < dv; ++j) {
+          double out = 0.0;
+          for (int64_t i = 0; i < dk; ++i)
+            out += state[i * dv + j] * qt[i];
+          result.y.floats()[at * dv + j] = static_cast<float>(out);
+        }
+      }
+      for (int64_t i = 0; i < dk * dv; ++i)
+        result.finalState.floats()[(b * heads + h) * dk * dv + i] = static_cast<float>(state[i]);
+    }
   return result;
 }

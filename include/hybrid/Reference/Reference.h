@@ -127,6 +127,16 @@ struct RGLRUInputs {
 };
 ScanResult rgLru(const RGLRUInputs &in);
 
+/// hybrid.gated_delta_rule; `initialState` may be null; `scale` is q's
+/// scale (the op's default already applied).
+struct GatedDeltaRuleInputs {
+  const HostTensor *query = nullptr, *key = nullptr, *value = nullptr, *g = nullptr,
+                   *beta = nullptr, *initialState = nullptr;
+  bool qkL2Norm = false;
+  double scale = 1.0;
+};
+ScanResult gatedDeltaRule(const GatedDeltaRuleInputs &in);
+
 /// hybrid.causal_conv1d; `bias` and `state` may be null.
 ScanResult causalConv1d(const HostTensor &input, const HostTensor &weight,
                         const HostTensor *bias, const HostTensor *state,

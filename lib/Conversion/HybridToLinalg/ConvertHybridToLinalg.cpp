@@ -23,6 +23,7 @@ void mlir::hybrid::populateHybridToLinalgPatterns(
   lowering::populateAttentionLoweringPatterns(patterns, options);
   lowering::populateBuildingBlockLoweringPatterns(patterns);
   lowering::populateConvLoweringPatterns(patterns);
+  lowering::populateDeltaRuleLoweringPatterns(patterns);
   lowering::populateMemoryLoweringPatterns(patterns);
   lowering::populateMoELoweringPatterns(patterns);
   lowering::populateRecurrenceLoweringPatterns(patterns);

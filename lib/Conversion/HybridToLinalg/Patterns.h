@@ -12,6 +12,7 @@ void populateAttentionLoweringPatterns(RewritePatternSet &patterns,
                                        const HybridToLinalgOptions &options);
 void populateBuildingBlockLoweringPatterns(RewritePatternSet &patterns);
 void populateConvLoweringPatterns(RewritePatternSet &patterns);
+void populateDeltaRuleLoweringPatterns(RewritePatternSet &patterns);
 void populateMemoryLoweringPatterns(RewritePatternSet &patterns);
 void populateMoELoweringPatterns(RewritePatternSet &patterns);
 void populateRecurrenceLoweringPatterns(RewritePatternSet &patterns);

@@ -342,6 +342,66 @@ func.func @linear_attention_state_normalizer(%k: tensor<1x2x4x8xf32>, %s: tensor
 // -----
 
 //===----------------------------------------------------------------------===//
+// hybrid.gated_delta_rule
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @gdr_heads(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x3x6xf32>, %g: tensor<1x4x3xf32>, %b: tensor<1x4x3xf32>) {
+  // expected-error @+1 {{value heads (3) must be a multiple of query and key heads (2)}}
+  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %b 
+      : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x3x6xf32>, tensor<1x4x3xf32>, tensor<1x4x3xf32>) -> (tensor<1x4x3x6xf32>, tensor<1x3x8x6xf32>)
+  return
+}
+
+// -----
+
+func.func @gdr_g(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x4x6xf32>, %g: tensor<1x4x3xf32>, %b: tensor<1x4x4xf32>) {
+  // expected-error @+1 {{'g' dim 2 (value_heads) is 3, expected 4 (from 'value')}}
+  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %b 
+      : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x4x6xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32>) -> (tensor<1x4x4x6xf32>, tensor<1x4x8x6xf32>)
+  return
+}
+
+// -----
+
+func.func @gdr_key(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x4xf32>, %v: tensor<1x4x4x6xf32>, %g: tensor<1x4x4xf32>, %b: tensor<1x4x4xf32>) {
+  // expected-error @+1 {{'key' dim 3 (key_dim) is 4, expected 8 (from 'query')}}
+  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %b 
+      : (tensor<1x4x2x8xf32>, tensor<1x4x2x4xf32>, tensor<1x4x4x6xf32>, tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> (tensor<1x4x4x6xf32>, tensor<1x4x8x6xf32>)
+  return
+}
+
+// -----
+
+func.func @gdr_state(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x4x6xf32>, %g: tensor<1x4x4xf32>, %b: tensor<1x4x4xf32>) {
+  // expected-error @+1 {{'final_state' dim 2 (key_dim) is 6, expected 8 (from 'query')}}
+  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %b 
+      : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x4x6xf32>, tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> (tensor<1x4x4x6xf32>, tensor<1x4x6x8xf32>)
+  return
+}
+
+// -----
+
+func.func @gdr_chunk(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x4x6xf32>, %g: tensor<1x4x4xf32>, %b: tensor<1x4x4xf32>) {
+  // expected-error @+1 {{chunk_size must be at least 1, got 0}}
+  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %b {chunk_size = 0 : i64}
+      : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x4x6xf32>, tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> (tensor<1x4x4x6xf32>, tensor<1x4x8x6xf32>)
+  return
+}
+
+// -----
+
+func.func @gdr_scale(%q: tensor<1x4x2x8xf32>, %k: tensor<1x4x2x8xf32>, %v: tensor<1x4x4x6xf32>, %g: tensor<1x4x4xf32>, %b: tensor<1x4x4xf32>) {
+  // expected-error @+1 {{'scale'}}
+  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %b {scale = -1.0 : f32}
+      : (tensor<1x4x2x8xf32>, tensor<1x4x2x8xf32>, tensor<1x4x4x6xf32>, tensor<1x4x4xf32>, tensor<1x4x4xf32>) -> (tensor<1x4x4x6xf32>, tensor<1x4x8x6xf32>)
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
 // hybrid.rg_lru
 //===----------------------------------------------------------------------===//
 

@@ -88,6 +88,22 @@ func.func @rg_lru(%x: tensor<1x16x64xf32>, %wi: tensor<4x16x16xf32>, %bi: tensor
   return %y, %h : tensor<1x16x64xf32>, tensor<1x64xf32>
 }
 
+// CHECK-LABEL: func @gated_delta_rule
+func.func @gated_delta_rule(%q: tensor<1x128x2x16xf32>, %k: tensor<1x128x2x16xf32>,
+    %v: tensor<1x128x4x32xf32>, %g: tensor<1x128x4xf32>, %b: tensor<1x128x4xf32>,
+    %s0: tensor<1x4x16x32xf32>) -> (tensor<1x128x4x32xf32>, tensor<1x4x16x32xf32>) {
+  // CHECK: hybrid.gated_delta_rule %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} init(%{{.*}}) {qk_l2norm}
+  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %b init(%s0) {qk_l2norm}
+      : (tensor<1x128x2x16xf32>, tensor<1x128x2x16xf32>, tensor<1x128x4x32xf32>,
+         tensor<1x128x4xf32>, tensor<1x128x4xf32>, tensor<1x4x16x32xf32>)
+      -> (tensor<1x128x4x32xf32>, tensor<1x4x16x32xf32>)
+  // CHECK: hybrid.gated_delta_rule %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}}, %{{[^ ]*}} {chunk_size = 1 : i64, scale = 5.000000e-01 : f32} :
+  %o2, %s2 = hybrid.gated_delta_rule %q, %k, %v, %g, %b {chunk_size = 1 : i64, scale = 0.5 : f32}
+      : (tensor<1x128x2x16xf32>, tensor<1x128x2x16xf32>, tensor<1x128x4x32xf32>,
+         tensor<1x128x4xf32>, tensor<1x128x4xf32>) -> (tensor<1x128x4x32xf32>, tensor<1x4x16x32xf32>)
+  return %o, %s : tensor<1x128x4x32xf32>, tensor<1x4x16x32xf32>
+}
+
 // CHECK-LABEL: func @ssd_scan
 func.func @ssd_scan(%x: tensor<1x128x8x16xf32>, %dt: tensor<1x128x8xf32>, %A: tensor<8xf32>,
     %B: tensor<1x128x2x32xf32>, %C: tensor<1x128x2x32xf32>, %D: tensor<8xf32>, %db: tensor<8xf32>,

@@ -538,3 +538,75 @@ TEST(Differential, EveryActivation) {
 }
 
 } // namespace
+
+namespace {
+/// @f running hybrid.gated_delta_rule on q, k [2, L, Hk, 8], v [2, L, Hv, 6]
+/// with `attrs`, and a carried state when `state`.
+std::string gatedDeltaRuleSource(int64_t seq, int64_t keyHeads, int64_t heads, bool state,
+                                 const std::string &attrs) {
+  std::string args = "%q: tensor<2x{L}x{K}x8xf32>, %k: tensor<2x{L}x{K}x8xf32>,"
+                     " %v: tensor<2x{L}x{H}x6xf32>, %g: tensor<2x{L}x{H}xf32>,"
+                     " %b: tensor<2x{L}x{H}xf32>";
+  std::string types = "tensor<2x{L}x{K}x8xf32>, tensor<2x{L}x{K}x8xf32>, tensor<2x{L}x{H}x6xf32>,"
+                      " tensor<2x{L}x{H}xf32>, tensor<2x{L}x{H}xf32>";
+  std::string init;
+  if (state) {
+    args += ", %s0: tensor<2x{H}x8x6xf32>";
+    types += ", tensor<2x{H}x8x6xf32>";
+    init = " init(%s0)";
+  }
+  return format("func.func @f(" + args +
+                    ") -> (tensor<2x{L}x{H}x6xf32>, tensor<2x{H}x8x6xf32>) {\n"
+                    "  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %b" + init + " {" +
+                    attrs + "}\n      : (" + types +
+                    ") -> (tensor<2x{L}x{H}x6xf32>, tensor<2x{H}x8x6xf32>)\n"
+                    "  return %o, %s : tensor<2x{L}x{H}x6xf32>, tensor<2x{H}x8x6xf32>\n}\n",
+                {{"L", std::to_string(seq)},
+                 {"K", std::to_string(keyHeads)},
+                 {"H", std::to_string(heads)}});
+}
+} // namespace
+
+TEST(Differential, GatedDeltaRule) {
+  // Both lowerings: chunk_size 1 (the recurrence), 16 (chunks with a
+  // shorter last one from 33 and 70 steps on; 7 steps run the recurrence)
+  // and 64. Value heads 2 over 1 or 2 key heads; l2-normalised q and k,
+  // decay g in [-2, 0] and β in [0, 1]; with and without a carried state.
+  for (int64_t seq : {1, 7, 33, 70})
+    for (int64_t chunk : {1, 16, 64})
+      for (int64_t keyHeads : {1, 2}) {
+        const bool state = (seq + chunk + keyHeads) % 2 == 0;
+        std::map<unsigned, ArgRange> ranges{{3, {-2.0, 0.0}}, {4, {0.0, 1.0}}};
+        if (state)
+          ranges[5] = {-0.5, 0.5};
+        EXPECT_TRUE(matchesReference(
+            gatedDeltaRuleSource(seq, keyHeads, 2, state,
+                                 "qk_l2norm, chunk_size = " + std::to_string(chunk) + " : i64"),
+            "f", unsigned(seq + chunk + keyHeads), ranges))
+            << "seq " << seq << " chunk " << chunk << " key heads " << keyHeads;
+      }
+}
+
+TEST(Differential, GatedDeltaRuleExtremes) {
+  // β and g at their ends: strong decay (e^g down to e^-30, a chunk's
+  // cumulative decay far below f32's range) with full writes, then no decay
+  // with tiny writes; unnormalised small keys with an explicit scale; and a
+  // sequence many chunks long against the recurrence.
+  struct Case {
+    int64_t seq, chunk;
+    ArgRange g, beta, keys;
+    std::string attrs;
+  };
+  const Case cases[] = {
+      {40, 16, {-30.0, -10.0}, {0.9, 1.0}, {-1.0, 1.0}, "qk_l2norm"},
+      {40, 16, {-1e-4, 0.0}, {0.0, 1e-3}, {-1.0, 1.0}, "qk_l2norm"},
+      {40, 16, {-1.0, 0.0}, {0.0, 1.0}, {-0.3, 0.3}, "scale = 0.5 : f32"},
+      {300, 64, {-0.5, 0.0}, {0.0, 1.0}, {-1.0, 1.0}, "qk_l2norm"},
+  };
+  for (const Case &c : cases)
+    EXPECT_TRUE(matchesReference(
+        gatedDeltaRuleSource(c.seq, 1, 2, /*state=*/true,
+                             c.attrs + ", chunk_size = " + std::to_string(c.chunk) + " : i64"),
+        "f", unsigned(c.seq), {{0, c.keys}, {1, c.keys}, {3, c.g}, {4, c.beta}, {5, {-0.5, 0.5}}}))
+        << "seq " << c.seq << " g [" << c.g.lo << ", " << c.g.hi << "] " << c.attrs;
+}

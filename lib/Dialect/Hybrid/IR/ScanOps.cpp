@@ -172,3 +172,58 @@ LogicalResult RGLRUOp::verify() {
                                    {"y", getY()},
                                    {"final_state", getFinalState()}});
 }
+
+LogicalResult GatedDeltaRuleOp::verify() {
+  Operation *op = getOperation();
+  if (failed(checkShape(op, "query", getQuery(),
+                        {anyDim("batch"), anyDim("seq"), anyDim("key_heads"),
+                         anyDim("key_dim")})) ||
+      failed(checkShape(op, "value", getValue(),
+                        {{dimOf(getQuery(), 0), "batch", "query"},
+                         {dimOf(getQuery(), 1), "seq", "query"},
+                         anyDim("value_heads"),
+                         anyDim("value_dim")})))
+    return failure();
+  const int64_t batch = dimOf(getQuery(), 0), seq = dimOf(getQuery(), 1),
+                keyHeads = dimOf(getQuery(), 2), keyDim = dimOf(getQuery(), 3),
+                valueHeads = dimOf(getValue(), 2), valueDim = dimOf(getValue(), 3);
+  if (isStatic(keyHeads) && isStatic(valueHeads) && keyHeads > 0 &&
+      valueHeads % keyHeads != 0)
+    return emitOpError() << "value heads (" << valueHeads
+                         << ") must be a multiple of query and key heads (" << keyHeads << ")";
+  const Dim qk[4] = {{batch, "batch", "query"},
+                     {seq, "seq", "query"},
+                     {keyHeads, "key_heads", "query"},
+                     {keyDim, "key_dim", "query"}};
+  const Dim perHead[3] = {{batch, "batch", "query"},
+                          {seq, "seq", "query"},
+                          {valueHeads, "value_heads", "value"}};
+  const Dim state[4] = {{batch, "batch", "query"},
+                        {valueHeads, "value_heads", "value"},
+                        {keyDim, "key_dim", "query"},
+                        {valueDim, "value_dim", "value"}};
+  const Dim out[4] = {{batch, "batch", "query"},
+                      {seq, "seq", "query"},
+                      {valueHeads, "value_heads", "value"},
+                      {valueDim, "value_dim", "value"}};
+  if (failed(checkShape(op, "key", getKey(), qk)) ||
+      failed(checkShape(op, "g", getG(), perHead)) ||
+      failed(checkShape(op, "beta", getBeta(), perHead)) ||
+      (getInitialState() &&
+       failed(checkShape(op, "initial_state", getInitialState(), state))) ||
+      failed(checkShape(op, "result", getResult(), out)) ||
+      failed(checkShape(op, "final_state", getFinalState(), state)))
+    return failure();
+  if (getChunkSize() < 1)
+    return emitOpError() << "chunk_size must be at least 1, got " << getChunkSize();
+  if (failed(checkPositive(op, "scale", getScale())))
+    return failure();
+  return checkSameElementType(op, {{"query", getQuery()},
+                                   {"key", getKey()},
+                                   {"value", getValue()},
+                                   {"g", getG()},
+                                   {"beta", getBeta()},
+                                   {"initial_state", getInitialState()},
+                                   {"result", getResult()},
+                                   {"final_state", getFinalState()}});
+}

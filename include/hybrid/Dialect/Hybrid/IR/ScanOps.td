@@ -1,4 +1,4 @@
-//===- ScanOps.td - State-space scan ops -------------------*- tablegen -*-===//
+//===- ScanOps.td - Scans and the gated delta rule ---------*- tablegen -*-===//
 
 #ifndef HYBRID_SCAN_OPS_TD
 #define HYBRID_SCAN_OPS_TD
@@ -160,6 +160,57 @@ def Hybrid_RGLRUOp : Hybrid_Op<"rg_lru", [AttrSizedOperandSegments]> {
     $x `,` $input_gate `,` $input_gate_bias `,` $recurrent_gate `,`
     $recurrent_gate_bias `,` $recurrent_param (`init` `(` $initial_state^ `)`)?
     (`positions` `(` $positions^ `)`)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Hybrid_GatedDeltaRuleOp : Hybrid_Op<"gated_delta_rule"> {
+  let summary = "Gated delta rule (Gated DeltaNet: Qwen3-Next, Qwen3.5)";
+  let description = [{
+    The gated delta rule of Gated DeltaNet (HF's `torch_recurrent_gated_delta_rule`
+    in `qwen3_next`) on `query, key [B, L, Hk, dk]`, `value [B, L, Hv, dv]`,
+    the log decay `g [B, L, Hv]` and the write strength `beta [B, L, Hv]`,
+    with an optional `initial_state [B, Hv, dk, dv]`. Value head `h` reads
+    key head `h / (Hv / Hk)` (HF's `repeat_interleave`). With `qk_l2norm`,
+    q and k are first divided by `√(Σ x² + 1e-6)` over dk; q is then scaled
+    by `scale` (default `dk^-½`). Per head and step, on the state
+    `S [dk, dv]`:
+
+    ```
+    S    = exp(g[t]) · S
+    δ    = beta[t] · (v[t] − Sᵀ k[t])
+    S    = S + k[t] ⊗ δ
+    o[t] = Sᵀ q[t]
+    ```
+
+    Results: `o [B, L, Hv, dv]` and `final_state [B, Hv, dk, dv]`, the state
+    after the last step, for decoding. A call of at least `chunk_size` steps
+    (default 64) is lowered in chunks of that many (the WY form: products
+    within a chunk, the recurrence only between chunks); shorter calls, and
+    `chunk_size = 1`, run the plain recurrence. Both compute the same rule.
+
+    ```mlir
+    %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %beta init(%s0) {qk_l2norm}
+           : (tensor<1x128x2x16xf32>, tensor<1x128x2x16xf32>, tensor<1x128x4x32xf32>,
+              tensor<1x128x4xf32>, tensor<1x128x4xf32>, tensor<1x4x16x32xf32>)
+           -> (tensor<1x128x4x32xf32>, tensor<1x4x16x32xf32>)
+    ```
+  }];
+  let arguments = (ins
+    Hybrid_FloatTensor:$query,
+    Hybrid_FloatTensor:$key,
+    Hybrid_FloatTensor:$value,
+    Hybrid_FloatTensor:$g,
+    Hybrid_FloatTensor:$beta,
+    Optional<Hybrid_FloatTensor>:$initial_state,
+    UnitAttr:$qk_l2norm,
+    OptionalAttr<F32Attr>:$scale,
+    DefaultValuedAttr<I64Attr, "64">:$chunk_size
+  );
+  let results = (outs Hybrid_FloatTensor:$result, Hybrid_FloatTensor:$final_state);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $g `,` $beta (`init` `(` $initial_state^ `)`)?
+    attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
