@@ -6,6 +6,7 @@
 #include "hybrid/Transforms/OutlineLayers.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -27,7 +28,7 @@ ModelBuilder::ModelBuilder(MLIRContext *context, const ModelInputShape &shape,
       loc(UnknownLoc::get(context)), batch(shape.batch), seq(tokens) {
   // Ops are built directly, not parsed: their dialects must be loaded.
   context->loadDialect<HybridDialect, arith::ArithDialect, func::FuncDialect,
-                       math::MathDialect, tensor::TensorDialect>();
+                       linalg::LinalgDialect, math::MathDialect, tensor::TensorDialect>();
   module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
   Type inputType = pixels.empty()
@@ -300,6 +301,15 @@ Value ModelBuilder::layerNorm(Value x, const std::string &name, double eps) {
 
 Value ModelBuilder::lastDimSlice(Value x, int64_t offset, int64_t size) {
   return sliceDim(b, loc, x, shapeOf(x).size() - 1, offset, size);
+}
+
+Value ModelBuilder::broadcastTo(Value x, ArrayRef<int64_t> shape) {
+  const size_t leading = shape.size() - shapeOf(x).size();
+  SmallVector<int64_t> dims;
+  for (size_t d = 0; d < leading; ++d)
+    dims.push_back(int64_t(d));
+  Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return linalg::BroadcastOp::create(b, loc, x, init, dims).getResult()[0];
 }
 
 Value ModelBuilder::add(Value x, Value y) {

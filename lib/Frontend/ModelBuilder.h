@@ -97,6 +97,9 @@ public:
   /// Elements [offset, offset + size) of the last dim.
   Value lastDimSlice(Value x, int64_t offset, int64_t size);
   Value add(Value a, Value b);
+  /// `x [trailing...]` repeated along new leading dims to `shape`
+  /// (a linalg.broadcast: per-channel parameters meeting activations).
+  Value broadcastTo(Value x, ArrayRef<int64_t> shape);
   /// Elementwise product of two tensors of one shape.
   Value mul(Value a, Value b);
   /// `prefix`experts.{e}.`name`.weight [rows, cols] for every e, stacked

@@ -5,6 +5,7 @@
 #include "hybrid/Reference/Reference.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -61,6 +62,7 @@ public:
 private:
   bool step(Operation &op, std::string &error);
   bool elementwise(Operation &op, double (*fn)(double, double));
+  bool broadcast(linalg::BroadcastOp op);
   bool unary(Operation &op, double (*fn)(double));
   /// arith.addi/subi/muli: on index scalars (shapes, positions), or
   /// elementwise on integer tensors, wrapping at the element width as the
@@ -185,6 +187,31 @@ bool Interpreter::concat(tensor::ConcatOp op) {
       }
     }
   set(op.getResult(), std::move(out));
+  return true;
+}
+
+bool Interpreter::broadcast(linalg::BroadcastOp op) {
+  // Output index → input index: the output's dims without `dimensions`.
+  const HostTensor &in = get(op.getInput());
+  std::vector<int64_t> shape = shapeOf(op.getInit().getType());
+  std::vector<bool> added(shape.size(), false);
+  for (int64_t d : op.getDimensions())
+    added[d] = true;
+  HostTensor out = HostTensor::zeros(shape, in.dtype());
+  std::vector<int64_t> index(shape.size(), 0);
+  for (int64_t n = 0; n < out.numel(); ++n) {
+    int64_t from = 0;
+    for (size_t d = 0; d < shape.size(); ++d)
+      if (!added[d])
+        from = from * shape[d] + index[d];
+    if (in.isFloat())
+      out.floats()[n] = in.floats()[from];
+    else
+      out.ints()[n] = in.ints()[from];
+    for (int64_t d = int64_t(shape.size()) - 1; d >= 0 && ++index[d] == shape[d]; --d)
+      index[d] = 0;
+  }
+  set(op.getResult()[0], std::move(out));
   return true;
 }
 
@@ -603,6 +630,12 @@ bool Interpreter::step(Operation &op, std::string &error) {
             return extractSlice(o, opError);
           })
           .Case([&](tensor::ConcatOp o) { return concat(o); })
+          .Case([&](linalg::BroadcastOp o) { return broadcast(o); })
+          .Case([&](tensor::EmptyOp o) {
+            // Only ever an init that the op using it overwrites.
+            set(o, HostTensor::zeros(shapeOf(o.getType())));
+            return true;
+          })
           .Case([&](func::CallOp o) { return call(o, opError); })
           .Case([&](tensor::ExpandShapeOp o) {
             set(o, get(o.getSrc()).reshaped(shapeOf(o.getType())));
