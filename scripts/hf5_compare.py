@@ -9,7 +9,7 @@ config.json as a user would, reads it back with `from_pretrained` (HF's
 reference, fp32), and runs `hybrid-run DIR/config.json --weights=...` on the
 same ids on both targets: max |ours - HF| must be <= 1e-4 * max |HF|.
 
-Usage: hf5_compare.py HYBRID_RUN WORKDIR [case ... | --group=core|ssm|moe|recurrent]
+Usage: hf5_compare.py HYBRID_RUN WORKDIR [case ... | --group=core|ssm|moe|recurrent|delta]
 """
 
 import json
@@ -43,6 +43,44 @@ def recurrent_gemma(**extra):
                attention_window_size=6, conv1d_width=3, logits_soft_cap=5.0)
     cfg.update(extra)
     return tf.RecurrentGemmaForCausalLM(tf.RecurrentGemmaConfig(**cfg))
+
+
+def qwen3_next(**extra):
+    # hidden 48; gated attention with 4 heads of 16 (RoPE on 4 dims) over 2
+    # KV heads; Gated DeltaNet with 2 key heads of 8 and 4 value heads of 12
+    # (two per key head), a conv of width 3; layer 0 dense (mlp_only_layers),
+    # the rest 4 experts, top 2, and a shared expert.
+    cfg = dict(vocab_size=96, hidden_size=48, intermediate_size=40, num_hidden_layers=4,
+               num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+               linear_num_key_heads=2, linear_num_value_heads=4, linear_key_head_dim=8,
+               linear_value_head_dim=12, linear_conv_kernel_dim=3,
+               layer_types=["linear_attention", "full_attention", "linear_attention",
+                            "linear_attention"],
+               num_experts=4, num_experts_per_tok=2, moe_intermediate_size=24,
+               shared_expert_intermediate_size=32, mlp_only_layers=[0],
+               tie_word_embeddings=False)
+    cfg.update(extra)
+    return tf.Qwen3NextForCausalLM(tf.Qwen3NextConfig(**cfg))
+
+
+def qwen3_5(moe=False, **extra):
+    # Qwen3.5's flat DeltaNet projections (in_proj_qkv, _z, _b, _a); 3 value
+    # heads over 1 key head; dense MLPs, or a mixture on every layer.
+    cfg = dict(vocab_size=96, hidden_size=48, num_hidden_layers=3, num_attention_heads=2,
+               num_key_value_heads=1, head_dim=16, linear_num_key_heads=1,
+               linear_num_value_heads=3, linear_key_head_dim=16, linear_value_head_dim=8,
+               linear_conv_kernel_dim=4,
+               layer_types=["linear_attention", "full_attention", "linear_attention"],
+               tie_word_embeddings=False)
+    if moe:
+        cfg.update(num_experts=4, num_experts_per_tok=2, moe_intermediate_size=24,
+                   shared_expert_intermediate_size=32)
+    else:
+        cfg.update(intermediate_size=40)
+    cfg.update(extra)
+    if moe:
+        return tf.Qwen3_5MoeForCausalLM(tf.Qwen3_5MoeTextConfig(**cfg))
+    return tf.Qwen3_5ForCausalLM(tf.Qwen3_5TextConfig(**cfg))
 
 
 def jamba(**extra):
@@ -247,6 +285,20 @@ CASES = {
         attention_bias=True, num_key_value_heads=2,
         rope_parameters={"rope_type": "default", "rope_theta": 500.0,
                          "partial_rotary_factor": 0.5}), None),
+    "qwen3-next": (qwen3_next, None),
+    "qwen3-next-fused-experts": (qwen3_next, None, FUSED),
+    # 150 tokens: the rule's chunked form (two chunks of 64 and a tail of 22).
+    "qwen3-next-long": (qwen3_next, None, {"seq": 150, "batch": 1}),
+    # No renormalisation, a mixture every second layer, biases on attention,
+    # a tied head, layer types from full_attention_interval, θ 500 on half
+    # of each head.
+    "qwen3-next-plain": (lambda: qwen3_next(
+        norm_topk_prob=False, decoder_sparse_step=2, mlp_only_layers=[], attention_bias=True,
+        tie_word_embeddings=True, layer_types=None, full_attention_interval=2,
+        rope_parameters={"rope_type": "default", "rope_theta": 500.0,
+                         "partial_rotary_factor": 0.5}), None),
+    "qwen3-5-text": (qwen3_5, None),
+    "qwen3-5-moe-text": (lambda: qwen3_5(moe=True), None, FUSED),
     # transformers 5's own layout: experts.gate_up_proj [E, 2I, H] and
     # experts.down_proj [E, H, I] instead of one tensor per expert.
     "jamba-fused-experts": (jamba, None, FUSED),
@@ -412,10 +464,11 @@ def bfloat16_weights(hybrid_run, model, out, name):
     return ok
 
 
-def compare(hybrid_run, workdir, name, seq=11, batch=2):
+def compare(hybrid_run, workdir, name):
     torch.manual_seed(0)
     build, edit, *options = CASES[name]
     options = options[0] if options else {}
+    seq, batch = options.get("seq", 11), options.get("batch", 2)
     model = build().eval()
     perturb(model, 1)
     out = os.path.join(workdir, name)
@@ -557,7 +610,8 @@ def generate_eos(hybrid_run, workdir, name="gemma2-eos-dir", new_tokens=12):
 GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "gemma2-rope-dynamic",
             "gemma2-rope-longrope", "jamba-sliding-window",
             "jamba-fused-experts", "jamba-fused-experts-bf16-weights", "mamba2",
-            "recurrent-gemma", "recurrent-gemma-attention-first", "mamba2-step-limit", "falcon-mamba",
+            "recurrent-gemma", "recurrent-gemma-attention-first", "qwen3-next",
+            "qwen3-next-plain", "qwen3-5-text", "qwen3-5-moe-text", "mamba2-step-limit", "falcon-mamba",
             "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",
@@ -578,12 +632,14 @@ CORE = ["mamba", "gemma2", "jamba", "jamba-fused-experts", "jamba-fused-experts-
 
 
 def group_of(name):
-    """core, moe (types with experts or LFM2), recurrent (RecurrentGemma) or ssm
-    (the other Mamba-2 hybrids)."""
+    """core, moe (types with experts or LFM2), recurrent (RecurrentGemma), delta
+    (Qwen3-Next and Qwen3.5's Gated DeltaNet) or ssm (the other Mamba-2 hybrids)."""
     if name in CORE:
         return "core"
     if name.startswith("recurrent-gemma"):
         return "recurrent"
+    if name.startswith("qwen3"):
+        return "delta"
     if name.startswith(("lfm2", "granitemoehybrid", "nemotron-h")):
         return "moe"
     return "ssm"

@@ -76,6 +76,11 @@ OwningOpRef<ModuleOp> importRecurrentGemma(MLIRContext *context, HuggingFaceConf
                                            const ModelInputShape &shape, ModelInfo &info,
                                            std::string &error);
 
+/// qwen3_next, qwen3_5_text and qwen3_5_moe_text (info.modelType says which).
+OwningOpRef<ModuleOp> importQwen3Next(MLIRContext *context, HuggingFaceConfig &config,
+                                      const ModelInputShape &shape, ModelInfo &info,
+                                      std::string &error);
+
 /// The project's own format (docs/model-format.md), `"format": "hybrid-model"`.
 OwningOpRef<ModuleOp> importHybridModel(MLIRContext *context,
                                         const llvm::json::Object &top,

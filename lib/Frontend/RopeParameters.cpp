@@ -182,7 +182,10 @@ bool readUnchecked(HuggingFaceConfig &config, int64_t headDim, const std::string
       "rope_type", "type", "rope_theta", "factor", "original_max_position_embeddings",
       "low_freq_factor", "high_freq_factor", "attention_factor", "beta_fast",
       "beta_slow", "mscale", "mscale_all_dim", "truncate", "partial_rotary_factor",
-      "short_factor", "long_factor"};
+      "short_factor", "long_factor",
+      // Multimodal RoPE (Qwen3.5): text positions are the same in all three
+      // rows, so each section rotates by the one position, as plain RoPE.
+      "mrope_section", "mrope_interleaved"};
   for (const auto &entry : *params)
     if (!known.contains(entry.first)) {
       error = where + "." + entry.first.str() +
