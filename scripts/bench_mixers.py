@@ -11,7 +11,13 @@ Prints milliseconds, GFLOP/s of the op's matmul work, and HF / ours (above
            tokens) against RecurrentGemmaRglru.forward (block-diagonal gates
            by baddbmm, then its Python loop over time)
 
-  .venv-hf/bin/python scripts/bench_mixers.py [--build build] [--runs 3]
+  gated_delta_rule
+           Qwen3-Next-80B's gated delta rule (16 key heads, 32 value heads,
+           dk = dv = 128, 2048 tokens) against HF's torch_chunk_gated_delta_rule
+           (the chunked form over chunks of 64, q and k repeated to the value
+           heads first as its module does); needs transformers 5 (.venv-hf5)
+
+  .venv-hf5/bin/python scripts/bench_mixers.py [--build build] [--runs 3]
 """
 
 import argparse
@@ -23,6 +29,11 @@ import time
 import torch
 from transformers import RecurrentGemmaConfig
 from transformers.models.recurrent_gemma.modeling_recurrent_gemma import RecurrentGemmaRglru
+
+try:
+    from transformers.models.qwen3_next.modeling_qwen3_next import torch_chunk_gated_delta_rule
+except ImportError:  # transformers 4.x: no Qwen3-Next
+    torch_chunk_gated_delta_rule = None
 
 
 def ours(build, name_filter, threads, runs):
@@ -60,28 +71,58 @@ def hf_rg_lru(fields, threads, runs):
     return median_seconds(step, runs)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default="build")
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    cores = os.cpu_count() or 1
-    print(f"torch {torch.__version__}, {cores} cores; ms (GFLOP/s of the gates' products); "
-          f"ratio = HF / ours")
-    print(f"{'case':36} {'ours 1':>14} {'HF 1':>14} {'x':>6} | {'ours ' + str(cores):>14} "
-          f"{'HF ' + str(cores):>14} {'x':>6}")
-    ours1 = ours(args.build, "rg_lru", 1, args.runs)
-    oursn = {c["name"]: c for c in ours(args.build, "rg_lru", cores, args.runs)}
+def hf_gated_delta_rule(fields, threads, runs):
+    hk, hv, d, seq = (int(fields[k]) for k in ("Hk", "Hv", "d", "L"))
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(0)
+
+    def rand(*shape):
+        return torch.rand(*shape, generator=gen) * 2 - 1
+    q, k, v = rand(1, seq, hk, d), rand(1, seq, hk, d), rand(1, seq, hv, d)
+    g, beta = -rand(1, seq, hv).exp(), rand(1, seq, hv).sigmoid()
+
+    def step():
+        with torch.no_grad():
+            torch_chunk_gated_delta_rule(q.repeat_interleave(hv // hk, dim=2),
+                                         k.repeat_interleave(hv // hk, dim=2), v, g, beta,
+                                         use_qk_l2norm_in_kernel=True)
+    return median_seconds(step, runs)
+
+
+BASELINES = {"rg_lru": hf_rg_lru, "gated_delta_rule": hf_gated_delta_rule}
+
+
+def compare(args, mixer, baseline, cores):
+    ours1 = ours(args.build, mixer, 1, args.runs)
+    oursn = {c["name"]: c for c in ours(args.build, mixer, cores, args.runs)}
     for case in ours1:
         fields = dict(part.split("=") for part in case["name"].split()[1:])
-        h1 = hf_rg_lru(fields, 1, args.runs)
-        hn = hf_rg_lru(fields, cores, args.runs)
+        h1 = baseline(fields, 1, args.runs)
+        hn = baseline(fields, cores, args.runs)
         o1, on = case["seconds"], oursn[case["name"]]["seconds"]
 
         def cell(seconds):
             return f"{1e3 * seconds:7.1f} ({case['work'] / seconds / 1e9:4.0f})"
         print(f"{case['name']:36} {cell(o1):>14} {cell(h1):>14} {h1 / o1:6.2f} | "
               f"{cell(on):>14} {cell(hn):>14} {hn / on:6.2f}")
+
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    print(f"torch {torch.__version__}, {cores} cores; ms (GFLOP/s of the matmul work); "
+          f"ratio = HF / ours")
+    print(f"{'case':36} {'ours 1':>14} {'HF 1':>14} {'x':>6} | {'ours ' + str(cores):>14} "
+          f"{'HF ' + str(cores):>14} {'x':>6}")
+    for mixer, baseline in BASELINES.items():
+        if mixer == "gated_delta_rule" and torch_chunk_gated_delta_rule is None:
+            print(f"{mixer}: skipped (needs transformers 5: .venv-hf5)")
+            continue
+        compare(args, mixer, baseline, cores)
 
 
 if __name__ == "__main__":

@@ -156,6 +156,39 @@ std::vector<Case> cases() {
     lru.reference = quick;
     all.push_back(lru);
   }
+  // Qwen3-Next-80B's gated delta rule: 16 key heads, 32 value heads,
+  // dk = dv = 128, 2048 tokens, so the WY form over chunks of 64. The
+  // inputs are drawn in [-1, 1]: g = −exp(x) and β = σ(x) make them a decay
+  // and a write strength. Work: the chunked form's products, per chunk of C
+  // and value head 2·(2C²·dk + C²·(dk + dv) + C²·dv + 3C·dk·dv) FLOPs (K·Kᵀ
+  // and Q·Kᵀ; the triangular solve for U and W; P·V'; W·S, Q·S and Kᵀ·V').
+  {
+    const int64_t T = quick ? 64 : 2048, Hk = quick ? 1 : 16, Hv = quick ? 2 : 32,
+                  dk = quick ? 16 : 128, dv = dk, C = 64;
+    auto t = [](std::initializer_list<int64_t> dims) {
+      std::string s = "tensor<";
+      for (int64_t d : dims)
+        s += std::to_string(d) + "x";
+      return s + "f32>";
+    };
+    std::string qk = t({1, T, Hk, dk}), v = t({1, T, Hv, dv}), gate = t({1, T, Hv}),
+                state = t({1, Hv, dk, dv});
+    Case rule{"gated_delta_rule Hk=" + std::to_string(Hk) + " Hv=" + std::to_string(Hv) +
+                  " d=" + std::to_string(dk) + " L=" + std::to_string(T),
+              "func.func @f(%q: " + qk + ", %k: " + qk + ", %v: " + v + ", %a: " + gate +
+                  ", %b: " + gate + ") -> " + v + " {\n"
+                  "  %e = math.exp %a : " + gate + "\n"
+                  "  %g = arith.negf %e : " + gate + "\n"
+                  "  %beta = hybrid.activation %b {kind = #hybrid.act<sigmoid>} : " + gate + "\n"
+                  "  %o, %s = hybrid.gated_delta_rule %q, %k, %v, %g, %beta {qk_l2norm} : (" +
+                  qk + ", " + qk + ", " + v + ", " + gate + ", " + gate + ") -> (" + v + ", " +
+                  state + ")\n  return %o : " + v + "\n}\n",
+              2.0 * double(T / C) * double(Hv) *
+                  (2.0 * C * C * dk + C * C * double(dk + dv) + C * C * dv + 3.0 * C * dk * dv),
+              "GFLOP/s"};
+    rule.reference = quick;
+    all.push_back(rule);
+  }
   all.push_back(linearCase(M, M, M, /*reference=*/true));
   if (gemmSweep)
     for (int64_t rows : {1, 8, 128, 512})

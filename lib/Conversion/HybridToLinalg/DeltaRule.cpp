@@ -183,7 +183,7 @@ std::pair<Value, Value> recurrentForm(OpBuilder &rewriter, Location loc, const H
         // (Sᵀk)[j] over the undecayed state; δ = β(v − e^g·Sᵀk).
         Value remembered = generic(
             b, l, {s, kt}, filledTensor(b, l, {dv}, t, 0.0),
-            {projection(ctx, 2, {1, 0}), projection(ctx, 2, {1}), projection(ctx, 2, {0})}, "pr",
+            {b.getMultiDimIdentityMap(2), projection(ctx, 2, {0}), projection(ctx, 2, {1})}, "rp",
             multiplyAdd);
         Value delta = elementwise(b, l, {v, remembered}, [&](OpBuilder &nb, Location nl,
                                                              ValueRange a) {
@@ -197,19 +197,34 @@ std::pair<Value, Value> recurrentForm(OpBuilder &rewriter, Location loc, const H
                     });
         Value out = generic(
             b, l, {s, qt}, filledTensor(b, l, {dv}, t, 0.0),
-            {projection(ctx, 2, {1, 0}), projection(ctx, 2, {1}), projection(ctx, 2, {0})}, "pr",
+            {b.getMultiDimIdentityMap(2), projection(ctx, 2, {0}), projection(ctx, 2, {1})}, "rp",
             multiplyAdd);
         scf::YieldOp::create(b, l, ValueRange{s, insertRow(b, l, out, iter[1], step)});
       });
   return {loop.getResult(1), loop.getResult(0)};
 }
 
-/// `x [n, a] · y [n, c]ᵀ`-style products: C[i, j] (+)= Σ_r x[.] · y[.] over
-/// the maps given on (i, j, r).
-Value product(OpBuilder &b, Location loc, Value x, AffineMap xMap, Value y, AffineMap yMap,
-              Value init) {
+/// `init + x · yᵀ` for rows x [n, r], y [m, r]: loops (i, j, r), the
+/// reduction innermost over both operands' contiguous rows.
+Value productTransposed(OpBuilder &b, Location loc, Value x, Value y, Value init) {
+  MLIRContext *ctx = b.getContext();
   return generic(b, loc, {x, y}, init,
-                 {xMap, yMap, projection(b.getContext(), 3, {0, 1})}, "ppr", multiplyAdd);
+                 {projection(ctx, 3, {0, 2}), projection(ctx, 3, {1, 2}),
+                  projection(ctx, 3, {0, 1})},
+                 "ppr", multiplyAdd);
+}
+
+/// `init + x · y` for y [r, m] (x [n, r], or [r, n] with `xTransposed`):
+/// loops (i, r, j), so the innermost runs along rows of y and of the result
+/// (vector lanes, no reduction across them).
+Value product(OpBuilder &b, Location loc, Value x, Value y, Value init,
+              bool xTransposed = false) {
+  MLIRContext *ctx = b.getContext();
+  return generic(b, loc, {x, y}, init,
+                 {projection(ctx, 3, xTransposed ? ArrayRef<unsigned>{1, 0}
+                                                 : ArrayRef<unsigned>{0, 1}),
+                  projection(ctx, 3, {1, 2}), projection(ctx, 3, {0, 2})},
+                 "prp", multiplyAdd);
 }
 
 /// One chunk of `n` steps at row `offset` of one head (the WY form in the
@@ -258,9 +273,8 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
                          .getResult();
                    });
   };
-  AffineMap ir = projection(ctx, 3, {0, 2}), jr = projection(ctx, 3, {1, 2});
-  Value keyScores = product(b, loc, k, ir, k, jr, filledTensor(b, loc, {n, n}, t, 0.0));
-  Value queryScores = product(b, loc, q, ir, k, jr, filledTensor(b, loc, {n, n}, t, 0.0));
+  Value keyScores = productTransposed(b, loc, k, k, filledTensor(b, loc, {n, n}, t, 0.0));
+  Value queryScores = productTransposed(b, loc, q, k, filledTensor(b, loc, {n, n}, t, 0.0));
   Value m = decayed(keyScores, false, beta);
   Value p = decayed(queryScores, true, Value());
   // Right-hand sides β⊙V and β⊙e^G⊙K.
@@ -281,9 +295,9 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
         SmallVector<Value> updated;
         for (Value x : iter) {
           Value solved = generic(nb, nl, {coefficients, x}, row(nb, nl, x, r),
-                                 {projection(ctx, 2, {1}), projection(ctx, 2, {1, 0}),
-                                  projection(ctx, 2, {0})},
-                                 "pr", [](OpBuilder &bb, Location bl, ValueRange a) {
+                                 {projection(ctx, 2, {0}), nb.getMultiDimIdentityMap(2),
+                                  projection(ctx, 2, {1})},
+                                 "rp", [](OpBuilder &bb, Location bl, ValueRange a) {
                                    return sub(bb, bl, a[2], mul(bb, bl, a[0], a[1]));
                                  });
           updated.push_back(insertRow(nb, nl, solved, x, r));
@@ -293,9 +307,9 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
   Value u = substitution.getResult(0), w = substitution.getResult(1);
   // V' = U − W·S.
   Value newValues = generic(b, loc, {w, state}, u,
-                            {projection(ctx, 3, {0, 2}), projection(ctx, 3, {2, 1}),
-                             projection(ctx, 3, {0, 1})},
-                            "ppr", [](OpBuilder &nb, Location nl, ValueRange a) {
+                            {projection(ctx, 3, {0, 1}), projection(ctx, 3, {1, 2}),
+                             projection(ctx, 3, {0, 2})},
+                            "prp", [](OpBuilder &nb, Location nl, ValueRange a) {
                               return sub(nb, nl, a[2], mul(nb, nl, a[0], a[1]));
                             });
   // O = (e^G⊙Q)·S + P·V'.
@@ -303,9 +317,8 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
                            {all2, i2, all2}, "pp", [&](OpBuilder &nb, Location nl, ValueRange a) {
                              return mul(nb, nl, a[0], exp(nb, nl, a[1]));
                            });
-  Value o = product(b, loc, decayedQ, ir, state, projection(ctx, 3, {2, 1}),
-                    filledTensor(b, loc, {n, dv}, t, 0.0));
-  o = product(b, loc, p, ir, newValues, projection(ctx, 3, {2, 1}), o);
+  Value o = product(b, loc, decayedQ, state, filledTensor(b, loc, {n, dv}, t, 0.0));
+  o = product(b, loc, p, newValues, o);
   // S = e^(G_n)·S + (e^(G_n − G)⊙K)ᵀ·V'.
   Value last = tensor::ExtractOp::create(b, loc, cumulative, indexConstant(b, loc, n - 1));
   Value lastDecay = exp(b, loc, last);
@@ -316,8 +329,7 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
   Value scaled = elementwise(b, loc, state, [&](OpBuilder &nb, Location nl, ValueRange a) {
     return mul(nb, nl, lastDecay, a[0]);
   });
-  Value next = product(b, loc, keysToEnd, projection(ctx, 3, {2, 0}), newValues,
-                       projection(ctx, 3, {2, 1}), scaled);
+  Value next = product(b, loc, keysToEnd, newValues, scaled, /*xTransposed=*/true);
   return {next, insertRows(b, loc, o, out, offset)};
 }
 
