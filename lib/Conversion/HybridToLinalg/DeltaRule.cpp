@@ -204,16 +204,6 @@ std::pair<Value, Value> recurrentForm(OpBuilder &rewriter, Location loc, const H
   return {loop.getResult(1), loop.getResult(0)};
 }
 
-/// `init + x · yᵀ` for rows x [n, r], y [m, r]: loops (i, j, r), the
-/// reduction innermost over both operands' contiguous rows.
-Value productTransposed(OpBuilder &b, Location loc, Value x, Value y, Value init) {
-  MLIRContext *ctx = b.getContext();
-  return generic(b, loc, {x, y}, init,
-                 {projection(ctx, 3, {0, 2}), projection(ctx, 3, {1, 2}),
-                  projection(ctx, 3, {0, 1})},
-                 "ppr", multiplyAdd);
-}
-
 /// `init + x · y` for y [r, m] (x [n, r], or [r, n] with `xTransposed`):
 /// loops (i, r, j), so the innermost runs along rows of y and of the result
 /// (vector lanes, no reduction across them).
@@ -273,8 +263,12 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
                          .getResult();
                    });
   };
-  Value keyScores = productTransposed(b, loc, k, k, filledTensor(b, loc, {n, n}, t, 0.0));
-  Value queryScores = productTransposed(b, loc, q, k, filledTensor(b, loc, {n, n}, t, 0.0));
+  // Kᵀ once, so both score products also run along rows.
+  Value keysT = linalg::TransposeOp::create(b, loc, k, tensor::EmptyOp::create(b, loc, {dk, n}, t),
+                                            ArrayRef<int64_t>{1, 0})
+                    .getResult()[0];
+  Value keyScores = product(b, loc, k, keysT, filledTensor(b, loc, {n, n}, t, 0.0));
+  Value queryScores = product(b, loc, q, keysT, filledTensor(b, loc, {n, n}, t, 0.0));
   Value m = decayed(keyScores, false, beta);
   Value p = decayed(queryScores, true, Value());
   // Right-hand sides β⊙V and β⊙e^G⊙K.

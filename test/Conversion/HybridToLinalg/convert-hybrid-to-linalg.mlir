@@ -100,20 +100,22 @@ func.func @rg_lru(%x: tensor<1x5x32xf32>, %w: tensor<2x16x16xf32>, %b: tensor<2x
 // Gated delta rule, 20 steps in chunks of 8: q and k l2-normalised (rsqrt)
 // and laid out head-major; one tile per value head (an scf.forall, both
 // reading key head h floordiv 2); in each, a loop over the two full chunks
-// (cumulative decay, K·Kᵀ and Q·Kᵀ products, the strictly-lower decayed
-// system solved row by row), then the 4-step tail at its own size.
+// (cumulative decay, K·Kᵀ and Q·Kᵀ products from Kᵀ, along rows, the
+// strictly-lower decayed system solved row by row), then the 4-step tail
+// at its own size.
 // CHECK-LABEL: func @gated_delta_rule
 // CHECK: math.rsqrt
 // CHECK: scf.forall (%[[I:.*]]) in (2)
 // CHECK: %[[H:.*]] = arith.remui %[[I]]
 // CHECK: arith.divui %[[H]], %{{.*}}
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<4x3xf32>, tensor<20x3xf32>)
-// CHECK: iterator_types = ["parallel", "parallel", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<8x4xf32>, tensor<8x4xf32>) outs(%{{.*}} : tensor<8x8xf32>)
+// CHECK: %[[KT:.*]] = linalg.transpose ins(%{{.*}} : tensor<8x4xf32>) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.*}}, %[[KT]] : tensor<8x4xf32>, tensor<4x8xf32>) outs(%{{.*}} : tensor<8x8xf32>)
 // CHECK: arith.cmpi ult
 // CHECK: math.exp
 // CHECK: scf.for {{.*}} -> (tensor<8x3xf32>, tensor<8x4xf32>)
 // CHECK: scf.yield
-// CHECK: ins(%{{.*}}, %{{.*}} : tensor<4x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<4x4xf32>)
 // CHECK: scf.forall.in_parallel
 func.func @gated_delta_rule(%q: tensor<1x20x1x4xf32>, %k: tensor<1x20x1x4xf32>, %v: tensor<1x20x2x3xf32>,
     %g: tensor<1x20x2xf32>, %b: tensor<1x20x2xf32>) -> (tensor<1x20x2x3xf32>, tensor<1x2x4x3xf32>) {
