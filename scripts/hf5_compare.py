@@ -83,6 +83,28 @@ def qwen3_5(moe=False, **extra):
     return tf.Qwen3_5ForCausalLM(tf.Qwen3_5TextConfig(**cfg))
 
 
+def qwen3_5_vision_language(moe=False):
+    # The vision-language class Qwen3.5 ships as (text_config inside, the
+    # language model under model.language_model., a tiny vision tower that
+    # text input never reaches); the top-level flag ties the head.
+    text = dict(vocab_size=96, hidden_size=48, num_hidden_layers=2, num_attention_heads=2,
+                num_key_value_heads=1, head_dim=16, linear_num_key_heads=1,
+                linear_num_value_heads=2, linear_key_head_dim=16, linear_value_head_dim=8,
+                layer_types=["linear_attention", "full_attention"])
+    if moe:
+        text.update(num_experts=4, num_experts_per_tok=2, moe_intermediate_size=24,
+                    shared_expert_intermediate_size=32)
+    else:
+        text.update(intermediate_size=40)
+    vision = dict(depth=1, hidden_size=32, num_heads=2, intermediate_size=64, out_hidden_size=48,
+                  patch_size=4, num_position_embeddings=16)
+    if moe:
+        return tf.Qwen3_5MoeForConditionalGeneration(tf.Qwen3_5MoeConfig(
+            text_config=text, vision_config=vision, tie_word_embeddings=True))
+    return tf.Qwen3_5ForConditionalGeneration(tf.Qwen3_5Config(
+        text_config=text, vision_config=vision, tie_word_embeddings=True))
+
+
 def jamba(**extra):
     cfg = dict(vocab_size=96, hidden_size=32, intermediate_size=48,
                num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2,
@@ -299,6 +321,8 @@ CASES = {
                          "partial_rotary_factor": 0.5}), None),
     "qwen3-5-text": (qwen3_5, None),
     "qwen3-5-moe-text": (lambda: qwen3_5(moe=True), None, FUSED),
+    "qwen3-5-vision-language": (qwen3_5_vision_language, None),
+    "qwen3-5-moe-vision-language": (lambda: qwen3_5_vision_language(moe=True), None),
     # transformers 5's own layout: experts.gate_up_proj [E, 2I, H] and
     # experts.down_proj [E, H, I] instead of one tensor per expert.
     "jamba-fused-experts": (jamba, None, FUSED),
@@ -482,7 +506,7 @@ def compare(hybrid_run, workdir, name):
         with open(config_path, "w") as f:
             json.dump(config, f, indent=1)
     model = type(model).from_pretrained(out, dtype=torch.float32).eval()
-    ids = torch.randint(0, model.config.vocab_size, (batch, seq),
+    ids = torch.randint(0, model.config.get_text_config().vocab_size, (batch, seq),
                         generator=torch.Generator().manual_seed(2))
     np.save(os.path.join(out, "ids.npy"), ids.numpy().astype(np.int64))
     weight_args = []
@@ -553,7 +577,12 @@ def generate(hybrid_run, workdir, name, new_tokens=12):
     the checkpoint compare() wrote: decoding carries positions past the
     prompt, so scaled RoPE is checked on the cache path too."""
     out = os.path.join(workdir, name)
-    model = tf.AutoModelForCausalLM.from_pretrained(out, dtype=torch.float32).eval()
+    with open(os.path.join(out, "config.json")) as f:
+        nested = "text_config" in json.load(f)
+    # A vision-language checkpoint through AutoModelForCausalLM loses its
+    # tied head (HF initialises lm_head at random): load its own class.
+    loader = type(CASES[name][0]()) if nested else tf.AutoModelForCausalLM
+    model = loader.from_pretrained(out, dtype=torch.float32).eval()
     options = CASES[name][2] if len(CASES[name]) > 2 else {}
     weight_args = []
     if options.get("weight_type"):
@@ -611,7 +640,8 @@ GENERATE = ["gemma2-rope-linear", "gemma2-rope-yarn", "gemma2-rope-dynamic",
             "gemma2-rope-longrope", "jamba-sliding-window",
             "jamba-fused-experts", "jamba-fused-experts-bf16-weights", "mamba2",
             "recurrent-gemma", "recurrent-gemma-attention-first", "qwen3-next",
-            "qwen3-next-plain", "qwen3-5-text", "qwen3-5-moe-text", "mamba2-step-limit", "falcon-mamba",
+            "qwen3-next-plain", "qwen3-5-text", "qwen3-5-moe-text", "qwen3-5-vision-language",
+            "mamba2-step-limit", "falcon-mamba",
             "bamba", "bamba-biases-full-rope", "lfm2", "lfm2-biases-untied",
             "granitemoehybrid", "granitemoehybrid-fused-experts",
             "granitemoehybrid-dense-nope", "falcon-h1", "falcon-h1-norm-after-gate",

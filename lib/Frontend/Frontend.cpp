@@ -37,6 +37,8 @@ const ModelType kModelTypes[] = {
     {"mamba", importMamba, true},
     {"mamba2", importMamba2, true},
     {"nemotron_h", importNemotronH, true},
+    {"qwen3_5", importQwen3Next, true},
+    {"qwen3_5_moe", importQwen3Next, true},
     {"qwen3_5_moe_text", importQwen3Next, true},
     {"qwen3_5_text", importQwen3Next, true},
     {"qwen3_next", importQwen3Next, true},

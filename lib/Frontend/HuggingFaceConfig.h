@@ -82,6 +82,9 @@ public:
   void setCheckpointTensors(const std::vector<std::string> &names) {
     checkpoint.insert(names.begin(), names.end());
   }
+  /// The same checkpoint's names for a config nested in this one (a
+  /// vision-language model's text_config).
+  void shareCheckpointTensors(const HuggingFaceConfig &outer) { checkpoint = outer.checkpoint; }
   /// Whether the checkpoint's names are known.
   bool checkpointKnown() const { return !checkpoint.empty(); }
   /// Whether the checkpoint has `name` (false when it is not known).

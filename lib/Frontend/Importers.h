@@ -76,7 +76,8 @@ OwningOpRef<ModuleOp> importRecurrentGemma(MLIRContext *context, HuggingFaceConf
                                            const ModelInputShape &shape, ModelInfo &info,
                                            std::string &error);
 
-/// qwen3_next, qwen3_5_text and qwen3_5_moe_text (info.modelType says which).
+/// qwen3_next, qwen3_5_text and qwen3_5_moe_text (info.modelType says which),
+/// and the language model of qwen3_5 / qwen3_5_moe (text_config).
 OwningOpRef<ModuleOp> importQwen3Next(MLIRContext *context, HuggingFaceConfig &config,
                                       const ModelInputShape &shape, ModelInfo &info,
                                       std::string &error);

@@ -21,7 +21,9 @@
 // with norm_topk_prob; always for qwen3_5_moe_text), plus a shared expert
 // scaled by σ(shared_expert_gate · x). Every norm but the DeltaNet's output
 // norm is (1 + w). Weights are under model. or model.language_model. (a
-// text model saved from Qwen3.5's vision-language checkpoints).
+// text model saved from Qwen3.5's vision-language checkpoints). Those
+// checkpoints themselves (qwen3_5, qwen3_5_moe: text_config inside) import
+// as their language model, for text input.
 //
 //===----------------------------------------------------------------------===//
 
@@ -228,10 +230,51 @@ Value sparseMoE(ModelBuilder &m, Value f, const MoEShape &c, const std::string &
 
 } // namespace
 
+namespace {
+OwningOpRef<ModuleOp> importText(MLIRContext *context, HuggingFaceConfig &config,
+                                 const std::string &type, std::optional<bool> outerTie,
+                                 const ModelInputShape &shape, ModelInfo &info,
+                                 std::string &error);
+} // namespace
+
 OwningOpRef<ModuleOp> frontend::importQwen3Next(MLIRContext *context, HuggingFaceConfig &config,
                                                 const ModelInputShape &shape, ModelInfo &info,
                                                 std::string &error) {
   const std::string type = info.modelType;
+  if (type != "qwen3_5" && type != "qwen3_5_moe")
+    return importText(context, config, type, std::nullopt, shape, info, error);
+  // Qwen3.5's vision-language checkpoints: the language model's fields are
+  // in text_config, its weights under model.language_model.; text input
+  // only (the vision tower's weights are not read). The head is tied by the
+  // top-level tie_word_embeddings, as HF's vision-language class ties it.
+  const std::string textType = type + "_text";
+  const llvm::json::Object *text = config.json().getObject("text_config");
+  if (!text) {
+    error = config.file() + ": " + type + ": 'text_config' must be an object (the language " +
+            "model's fields)";
+    return nullptr;
+  }
+  if (std::optional<llvm::StringRef> inner = text->getString("model_type");
+      inner && *inner != textType) {
+    error = config.file() + ": " + type + ": text_config's model_type is '" + inner->str() +
+            "'; expected " + textType;
+    return nullptr;
+  }
+  bool tied;
+  if (!config.boolean("tie_word_embeddings", false, tied)) {
+    error = config.error;
+    return nullptr;
+  }
+  HuggingFaceConfig textConfig(*text, config.file() + " (text_config)");
+  textConfig.shareCheckpointTensors(config);
+  return importText(context, textConfig, textType, tied, shape, info, error);
+}
+
+namespace {
+OwningOpRef<ModuleOp> importText(MLIRContext *context, HuggingFaceConfig &config,
+                                 const std::string &type, std::optional<bool> outerTie,
+                                 const ModelInputShape &shape, ModelInfo &info,
+                                 std::string &error) {
   const bool next = type == "qwen3_next", moeText = type == "qwen3_5_moe_text";
   auto fail = [&](const std::string &message) {
     error = config.file() + ": " + type + ": " + message;
@@ -335,8 +378,8 @@ OwningOpRef<ModuleOp> frontend::importQwen3Next(MLIRContext *context, HuggingFac
                                ? "model.language_model."
                                : "model.";
   // A tied head is not saved; a checkpoint without lm_head reads the table.
-  const bool tiedHead =
-      tied || (config.checkpointKnown() && !config.checkpointHas("lm_head.weight"));
+  const bool tiedHead = outerTie.value_or(tied) ||
+                        (config.checkpointKnown() && !config.checkpointHas("lm_head.weight"));
 
   ModelBuilder m(context, shape);
   OpBuilder &b = m.b;
@@ -362,3 +405,4 @@ OwningOpRef<ModuleOp> frontend::importQwen3Next(MLIRContext *context, HuggingFac
   Value head = tiedHead ? embed : m.weight("lm_head.weight", {vocab, hidden});
   return m.finish(LinearOp::create(b, m.loc, m.f32({B, S, vocab}), normed, head, Value()));
 }
+} // namespace
