@@ -132,22 +132,13 @@ OwningOpRef<ModuleOp> frontend::importJamba(MLIRContext *context,
     const std::string ff = p + "feed_forward.";
     Value out;
     if (experts > 1 && i % expertPeriod == expertOffset) {
-      Value gate, up, down;
-      if (config.checkpointHas(ff + "experts.gate_up_proj")) {
-        // transformers 5's fused layout (save_original_format=False):
-        // gate_up_proj [E, 2I, H] is gate then up; down_proj [E, H, I].
-        Value gateUp = m.weight(ff + "experts.gate_up_proj", {experts, 2 * inter, hidden});
-        gate = m.slice(gateUp, 1, 0, inter);
-        up = m.slice(gateUp, 1, inter, inter);
-        down = m.weight(ff + "experts.down_proj", {experts, hidden, inter});
-      } else {
-        gate = m.stackedExperts(ff, "gate_proj", experts, inter, hidden);
-        up = m.stackedExperts(ff, "up_proj", experts, inter, hidden);
-        down = m.stackedExperts(ff, "down_proj", experts, hidden, inter);
-      }
+      // transformers 5's fused layout (save_original_format=False) or one
+      // tensor per expert.
+      ModelBuilder::Experts e = m.gatedExperts(
+          ff, config.checkpointHas(ff + "experts.gate_up_proj"), experts, inter, hidden);
       out = MoEOp::create(b, loc, f.getType(), f,
                           m.weight(ff + "router.weight", {experts, hidden}),
-                          gate, up, down, /*selection_bias=*/Value(),
+                          e.gate, e.up, e.down, /*selection_bias=*/Value(),
                           /*router_input=*/Value(), b.getI64IntegerAttr(topK), /*normalize_top_k=*/UnitAttr(),
                           ActivationAttr::get(context, Activation::silu),
                           /*sigmoid_router=*/UnitAttr(), b.getF32FloatAttr(1.0f),

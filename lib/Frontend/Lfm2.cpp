@@ -205,21 +205,13 @@ OwningOpRef<ModuleOp> frontend::importLfm2(MLIRContext *context,
       // Router `gate`; experts one tensor each (w1 gate, w3 up, w2 down) or,
       // as transformers 5 fuses them, gate_up_proj [E, 2I, H] and down_proj.
       Value router = m.weight(ff + "gate.weight", {experts, hidden});
-      Value gate, up, down;
-      if (config.checkpointHas(ff + "experts.gate_up_proj")) {
-        Value gateUp = m.weight(ff + "experts.gate_up_proj", {experts, 2 * moeInter, hidden});
-        gate = m.slice(gateUp, 1, 0, moeInter);
-        up = m.slice(gateUp, 1, moeInter, moeInter);
-        down = m.weight(ff + "experts.down_proj", {experts, hidden, moeInter});
-      } else {
-        gate = m.stackedExperts(ff, "w1", experts, moeInter, hidden);
-        up = m.stackedExperts(ff, "w3", experts, moeInter, hidden);
-        down = m.stackedExperts(ff, "w2", experts, hidden, moeInter);
-      }
+      ModelBuilder::Experts e =
+          m.gatedExperts(ff, config.checkpointHas(ff + "experts.gate_up_proj"), experts,
+                         moeInter, hidden, "w1", "w3", "w2");
       Value bias = expertBias ? m.weight(ff + "expert_bias", {experts}) : Value();
       // HF: sigmoid scores, top-k of score + expert_bias, weights the
       // unbiased scores, / (Σ + 1e-6) with norm_topk_prob, × the scaling.
-      h = m.add(h, MoEOp::create(b, loc, f.getType(), f, router, gate, up, down, bias,
+      h = m.add(h, MoEOp::create(b, loc, f.getType(), f, router, e.gate, e.up, e.down, bias,
                                  /*router_input=*/Value(), b.getI64IntegerAttr(topK),
                                  normTopK ? b.getUnitAttr() : UnitAttr(),
                                  ActivationAttr::get(context, Activation::silu),

@@ -286,6 +286,25 @@ Value ModelBuilder::stackedExperts(const std::string &prefix, const std::string 
   return tensor::ConcatOp::create(b, loc, /*dim=*/0, parts);
 }
 
+ModelBuilder::Experts ModelBuilder::gatedExperts(const std::string &prefix, bool fused,
+                                                 int64_t experts, int64_t inter, int64_t hidden,
+                                                 const std::string &gateName,
+                                                 const std::string &upName,
+                                                 const std::string &downName) {
+  Experts out;
+  if (fused) {
+    Value gateUp = weight(prefix + "experts.gate_up_proj", {experts, 2 * inter, hidden});
+    out.gate = slice(gateUp, 1, 0, inter);
+    out.up = slice(gateUp, 1, inter, inter);
+    out.down = weight(prefix + "experts.down_proj", {experts, hidden, inter});
+    return out;
+  }
+  out.gate = stackedExperts(prefix, gateName, experts, inter, hidden);
+  out.up = stackedExperts(prefix, upName, experts, inter, hidden);
+  out.down = stackedExperts(prefix, downName, experts, hidden, inter);
+  return out;
+}
+
 Value ModelBuilder::mul(Value x, Value y) {
   return arith::MulFOp::create(b, loc, x, y);
 }

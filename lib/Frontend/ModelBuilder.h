@@ -107,6 +107,17 @@ public:
   /// expert's own tensor, never the stacked copy).
   Value stackedExperts(const std::string &prefix, const std::string &name,
                        int64_t experts, int64_t rows, int64_t cols);
+  /// A mixture's gated experts under `prefix`experts.: with `fused`,
+  /// transformers 5's gate_up_proj [E, 2I, H] (gate rows, then up) and
+  /// down_proj [E, H, I]; else one tensor per expert, named `gateName`,
+  /// `upName` and `downName`, stacked (stackedExperts).
+  struct Experts {
+    Value gate, up, down;
+  };
+  Experts gatedExperts(const std::string &prefix, bool fused, int64_t experts, int64_t inter,
+                       int64_t hidden, const std::string &gateName = "gate_proj",
+                       const std::string &upName = "up_proj",
+                       const std::string &downName = "down_proj");
   /// x · factor (f32), or x itself when factor is 1.
   Value scale(Value x, double factor);
   /// An f32 tensor type.

@@ -195,21 +195,11 @@ Value sparseMoE(ModelBuilder &m, Value f, const MoEShape &c, const std::string &
   OpBuilder &b = m.b;
   Location loc = m.loc;
   const int64_t E = c.experts, I = c.inter, H = c.hidden;
-  Value gate, up, down;
-  if (config.checkpointHas(p + "experts.gate_up_proj")) {
-    // transformers 5's fused layout: gate_up_proj [E, 2I, H] is gate then up.
-    Value gateUp = m.weight(p + "experts.gate_up_proj", {E, 2 * I, H});
-    gate = m.slice(gateUp, 1, 0, I);
-    up = m.slice(gateUp, 1, I, I);
-    down = m.weight(p + "experts.down_proj", {E, H, I});
-  } else {
-    gate = m.stackedExperts(p, "gate_proj", E, I, H);
-    up = m.stackedExperts(p, "up_proj", E, I, H);
-    down = m.stackedExperts(p, "down_proj", E, H, I);
-  }
+  ModelBuilder::Experts e =
+      m.gatedExperts(p, config.checkpointHas(p + "experts.gate_up_proj"), E, I, H);
   Value router = m.weight(p + "gate.weight", {E, H});
   Value routed = MoEOp::create(
-      b, loc, f.getType(), f, router, gate, up, down,
+      b, loc, f.getType(), f, router, e.gate, e.up, e.down,
       /*selection_bias=*/Value(), /*router_input=*/Value(), b.getI64IntegerAttr(c.topK),
       c.normalize ? b.getUnitAttr() : UnitAttr(),
       ActivationAttr::get(b.getContext(), Activation::silu), /*sigmoid_router=*/UnitAttr(),
