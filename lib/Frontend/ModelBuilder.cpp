@@ -322,11 +322,11 @@ Value ModelBuilder::lastDimSlice(Value x, int64_t offset, int64_t size) {
   return sliceDim(b, loc, x, shapeOf(x).size() - 1, offset, size);
 }
 
-Value ModelBuilder::broadcastTo(Value x, ArrayRef<int64_t> shape) {
-  const size_t leading = shape.size() - shapeOf(x).size();
-  SmallVector<int64_t> dims;
-  for (size_t d = 0; d < leading; ++d)
-    dims.push_back(int64_t(d));
+Value ModelBuilder::broadcastTo(Value x, ArrayRef<int64_t> shape, ArrayRef<int64_t> added) {
+  SmallVector<int64_t> dims(added);
+  if (dims.empty())
+    for (size_t d = 0; d < shape.size() - shapeOf(x).size(); ++d)
+      dims.push_back(int64_t(d));
   Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
   return linalg::BroadcastOp::create(b, loc, x, init, dims).getResult()[0];
 }

@@ -97,9 +97,10 @@ public:
   /// Elements [offset, offset + size) of the last dim.
   Value lastDimSlice(Value x, int64_t offset, int64_t size);
   Value add(Value a, Value b);
-  /// `x [trailing...]` repeated along new leading dims to `shape`
-  /// (a linalg.broadcast: per-channel parameters meeting activations).
-  Value broadcastTo(Value x, ArrayRef<int64_t> shape);
+  /// `x` repeated to `shape` along the new dims `added` (default: the
+  /// leading ones), a linalg.broadcast: per-channel parameters or per-token
+  /// scales meeting activations.
+  Value broadcastTo(Value x, ArrayRef<int64_t> shape, ArrayRef<int64_t> added = {});
   /// Elementwise product of two tensors of one shape.
   Value mul(Value a, Value b);
   /// `prefix`experts.{e}.`name`.weight [rows, cols] for every e, stacked

@@ -32,7 +32,6 @@
 #include "RopeParameters.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -211,11 +210,7 @@ Value sparseMoE(ModelBuilder &m, Value f, const MoEShape &c, const std::string &
                            Activation::sigmoid);
   scale = tensor::CollapseShapeOp::create(b, loc, m.f32({shape[0], shape[1]}), scale,
                                           SmallVector<ReassociationIndices>{{0}, {1, 2}});
-  Value perChannel = linalg::BroadcastOp::create(
-                         b, loc, scale, tensor::EmptyOp::create(b, loc, shape, b.getF32Type()),
-                         ArrayRef<int64_t>{2})
-                         .getResult()[0];
-  return m.add(routed, m.mul(shared, perChannel));
+  return m.add(routed, m.mul(shared, m.broadcastTo(scale, shape, {2})));
 }
 
 } // namespace

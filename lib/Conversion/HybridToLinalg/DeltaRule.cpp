@@ -52,20 +52,6 @@ Value multiplyAdd(OpBuilder &b, Location loc, ValueRange a) {
   return add(b, loc, a[2], mul(b, loc, a[0], a[1]));
 }
 
-/// `x [L, rest...]` rows [offset, offset + n).
-Value rows(OpBuilder &b, Location loc, Value x, Value offset, int64_t n) {
-  RankedTensorType type = tensorType(x);
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
-      strides(type.getRank(), b.getIndexAttr(1));
-  offsets[0] = offset;
-  SmallVector<int64_t> shape(type.getShape());
-  shape[0] = n;
-  for (int64_t s : shape)
-    sizes.push_back(b.getIndexAttr(s));
-  return tensor::ExtractSliceOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()), x, offsets, sizes, strides);
-}
-
 /// Writes `part [n, rest...]` into rows [offset, offset + n) of `into`.
 Value insertRows(OpBuilder &b, Location loc, Value part, Value into, Value offset) {
   RankedTensorType type = tensorType(part);
@@ -225,9 +211,8 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
   MLIRContext *ctx = b.getContext();
   Type t = tensorType(in.v).getElementType();
   const int64_t dk = tensorType(in.k).getDimSize(1), dv = tensorType(in.v).getDimSize(1);
-  Value q = rows(b, loc, in.q, offset, n), k = rows(b, loc, in.k, offset, n),
-        v = rows(b, loc, in.v, offset, n), g = rows(b, loc, in.g, offset, n),
-        beta = rows(b, loc, in.beta, offset, n);
+  auto rows = [&](Value x) { return sliceDim(b, loc, x, 0, offset, n); };
+  Value q = rows(in.q), k = rows(in.k), v = rows(in.v), g = rows(in.g), beta = rows(in.beta);
   AffineMap i2 = projection(ctx, 2, {0}), j2 = projection(ctx, 2, {1}),
             all2 = b.getMultiDimIdentityMap(2);
   // G[i] = Σ_{j ≤ i} g[j].

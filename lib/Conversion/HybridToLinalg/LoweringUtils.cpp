@@ -336,3 +336,18 @@ Value mlir::hybrid::lowering::forEachTile(
       },
       balanceGrowingCost)[0];
 }
+
+Value lowering::sliceDim(OpBuilder &b, Location loc, Value x, unsigned dim, Value offset,
+                         int64_t size) {
+  RankedTensorType type = tensorType(x);
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
+      strides(type.getRank(), b.getIndexAttr(1));
+  offsets[dim] = offset;
+  SmallVector<int64_t> shape(type.getShape());
+  shape[dim] = size;
+  for (int64_t s : shape)
+    sizes.push_back(b.getIndexAttr(s));
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), x, offsets, sizes,
+      strides);
+}

@@ -51,6 +51,9 @@ LogicalResult requireStaticShapes(Operation *op, PatternRewriter &rewriter);
 Value floatConstant(OpBuilder &b, Location loc, Type type, double value);
 Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 
+/// `x` [.., size along `dim`, ..] from `offset`.
+Value sliceDim(OpBuilder &b, Location loc, Value x, unsigned dim, Value offset,
+               int64_t size);
 /// A tensor of `shape` filled with `value`.
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type elementType, double value);

@@ -131,22 +131,6 @@ Value decayedStateUpdate(OpBuilder &b, Location loc, ValueRange a) {
   return arith::AddFOp::create(b, loc, arith::MulFOp::create(b, loc, decay, a[4]), input);
 }
 
-/// `x` [.., size along `dim`, ..] from `offset`.
-Value sliceDim(OpBuilder &b, Location loc, Value x, unsigned dim, Value offset,
-               int64_t size) {
-  RankedTensorType type = tensorType(x);
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
-      strides(type.getRank(), b.getIndexAttr(1));
-  offsets[dim] = offset;
-  SmallVector<int64_t> shape(type.getShape());
-  shape[dim] = size;
-  for (int64_t s : shape)
-    sizes.push_back(b.getIndexAttr(s));
-  return tensor::ExtractSliceOp::create(
-      b, loc, RankedTensorType::get(shape, type.getElementType()), x, offsets, sizes,
-      strides);
-}
-
 /// Channels per thread's share of a scan: every channel's recurrence is
 /// independent, so the scan runs as independent chunks of channels (one
 /// scf.forall). A power of two from 16 (a vector of state lanes each) to 128
