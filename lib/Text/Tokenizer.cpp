@@ -450,6 +450,14 @@ std::string Tokenizer::decode(const std::vector<int64_t> &ids, bool skipSpecialT
   return joined;
 }
 
+bool Tokenizer::isLeftOut(int64_t id, bool skipSpecialTokens) const {
+  auto added = impl_->addedById.find(id);
+  if (added != impl_->addedById.end())
+    return skipSpecialTokens && impl_->added[added->second].special;
+  const std::string *token = impl_->model->tokenOf(id);
+  return !token || token->empty();
+}
+
 bool Tokenizer::isByteToken(int64_t id) const {
   if (impl_->addedById.count(id))
     return false;
@@ -468,6 +476,10 @@ const std::string &Tokenizer::path() const { return impl_->path; }
 
 std::string TextStream::add(int64_t id) {
   ids_.push_back(id);
+  // A skipped special token between byte tokens does not end their run (HF
+  // drops it before the decoder), so wait while the last token kept is one.
+  if (tokenizer_.isLeftOut(id, skipSpecialTokens_))
+    return "";
   if (tokenizer_.isByteToken(id))
     return "";
   const std::string text = tokenizer_.decode(ids_, skipSpecialTokens_);

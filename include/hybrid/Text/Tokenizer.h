@@ -48,6 +48,10 @@ public:
   /// run of them together, every byte U+FFFD if the run is not UTF-8).
   bool isByteToken(int64_t id) const;
 
+  /// Whether decode(ids, skipSpecialTokens) leaves `id` out: a special
+  /// token being skipped, or an id the tokenizer does not know.
+  bool isLeftOut(int64_t id, bool skipSpecialTokens) const;
+
   /// One past the largest id (the model's vocabulary and the added tokens).
   int64_t vocabSize() const;
   /// The tokenizer.json read.
@@ -63,8 +67,9 @@ private:
 /// Text as tokens are generated: each `add` returns the text that the new
 /// token completes. The whole decode is redone each time (a decoder may
 /// join tokens); text is held back while it ends in U+FFFD (a character's
-/// bytes still to come) or the last token is a byte token, so that what is
-/// shown is a prefix of the final decode.
+/// bytes still to come) or the last token kept is a byte token (a skipped
+/// special token does not end a run of bytes), so that what is shown is a
+/// prefix of the final decode.
 class TextStream {
 public:
   explicit TextStream(const Tokenizer &tokenizer, bool skipSpecialTokens = true)
