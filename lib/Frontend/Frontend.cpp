@@ -26,6 +26,7 @@ struct ModelType {
 };
 const ModelType kModelTypes[] = {
     {"bamba", importBamba, true},
+    {"cvt", importCvt, false},
     {"falcon_h1", importFalconH1, true},
     {"falcon_mamba", importMamba, true},
     {"gemma2", importGemma2, true},

@@ -249,6 +249,61 @@ bool HuggingFaceConfig::perLayer(const char *key, int64_t fallback,
   return true;
 }
 
+bool HuggingFaceConfig::integers(const char *key, std::vector<int64_t> fallback,
+                                 size_t count, int64_t minimum, std::vector<int64_t> &out) {
+  const llvm::json::Value *value = object.get(key);
+  const std::string expected = "a list of (at least) " + std::to_string(count) +
+                               " integers >= " + std::to_string(minimum);
+  if (!value) {
+    if (fallback.size() < count) {
+      error = path + ": '" + key + "' is absent and its default has " +
+              std::to_string(fallback.size()) + " items; give " + expected;
+      return false;
+    }
+    out.assign(fallback.begin(), fallback.begin() + count);
+    return true;
+  }
+  const llvm::json::Array *array = value->getAsArray();
+  if (!array || array->size() < count)
+    return fail(key, expected);
+  out.clear();
+  for (size_t n = 0; n < count; ++n) {
+    const llvm::json::Value &item = (*array)[n];
+    std::optional<int64_t> v = item.getAsInteger();
+    if (!v || *v < minimum || *v > kMaxSize)
+      return fail(key, expected);
+    out.push_back(*v);
+  }
+  return true;
+}
+
+bool HuggingFaceConfig::booleans(const char *key, std::vector<bool> fallback, size_t count,
+                                 std::vector<bool> &out) {
+  const llvm::json::Value *value = object.get(key);
+  const std::string expected = "a list of (at least) " + std::to_string(count) + " booleans";
+  if (!value) {
+    if (fallback.size() < count) {
+      error = path + ": '" + key + "' is absent and its default has " +
+              std::to_string(fallback.size()) + " items; give " + expected;
+      return false;
+    }
+    out.assign(fallback.begin(), fallback.begin() + count);
+    return true;
+  }
+  const llvm::json::Array *array = value->getAsArray();
+  if (!array || array->size() < count)
+    return fail(key, expected);
+  out.clear();
+  for (size_t n = 0; n < count; ++n) {
+    const llvm::json::Value &item = (*array)[n];
+    std::optional<bool> v = item.getAsBoolean();
+    if (!v)
+      return fail(key, expected);
+    out.push_back(*v);
+  }
+  return true;
+}
+
 bool HuggingFaceConfig::transformersMajor(int &major) {
   major = 4;
   const llvm::json::Value *value = object.get("transformers_version");

@@ -62,6 +62,14 @@ public:
   /// layer, like Longformer's attention_window); absent: `fallback` each.
   bool perLayer(const char *key, int64_t fallback, int64_t count,
                 std::vector<int64_t> &out);
+  /// A vision model's per-stage list: at least `count` integers, each at
+  /// least `minimum`; the first `count` are read (HF indexes them by stage
+  /// and ignores the rest). Absent: `fallback`'s first `count`.
+  bool integers(const char *key, std::vector<int64_t> fallback, size_t count,
+                int64_t minimum, std::vector<int64_t> &out);
+  /// The same for booleans.
+  bool booleans(const char *key, std::vector<bool> fallback, size_t count,
+                std::vector<bool> &out);
   /// Whether `key` is present.
   bool has(const char *key) const { return object.get(key) != nullptr; }
   /// Whether `key` is present and not null (HF's "not given").

@@ -278,7 +278,7 @@ bool HybridModelImporter::importTop(const Object &top, Value &logits,
     return true;
   }
   if (image) {
-    Value features = pool == "mean" ? meanPool(h) : h;
+    Value features = pool == "mean" ? m.meanOverTokens(h) : h;
     logits = m.linear(features, "classifier", classes, true);
     return true;
   }

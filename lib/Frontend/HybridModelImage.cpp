@@ -119,36 +119,8 @@ bool HybridModelImporter::imageStem(const Array &stages, Value &tokens) {
             std::to_string(shape[1]);
     return false;
   }
-  // [B, D, H, W] → [B, D, H·W, 1] → merge_heads with D heads of size 1 →
-  // [B, H·W, D]: token t = y·W + x, as CvT's rearrange 'b c h w -> b (h w) c'.
-  const int64_t count = shape[2] * shape[3];
-  Value flat = tensor::CollapseShapeOp::create(
-      b, loc, m.f32({m.batch, hidden, count}), x,
-      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-  Value heads = tensor::ExpandShapeOp::create(
-      b, loc, m.f32({m.batch, hidden, count, 1}), flat,
-      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
-  tokens = norm(MergeHeadsOp::create(b, loc, m.f32({m.batch, count, hidden}), heads),
+  // Token t = y·W + x, as CvT's rearrange 'b c h w -> b (h w) c'.
+  tokens = norm(m.imageToTokens(x),
                 "stem.norm");
   return true;
-}
-
-Value HybridModelImporter::meanPool(Value h) {
-  // Attention with all-zero scores weighs every token 1/S: exactly the mean.
-  auto zeros = [&](ArrayRef<int64_t> shape) {
-    auto type = m.f32(shape);
-    return arith::ConstantOp::create(b, loc, type,
-                                     DenseElementsAttr::get(type, b.getF32FloatAttr(0)))
-        .getResult();
-  };
-  Value values = tensor::ExpandShapeOp::create(
-      b, loc, m.f32({m.batch, 1, m.seq, hidden}), h,
-      SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
-  Value mean = AttentionOp::create(
-      b, loc, m.f32({m.batch, 1, 1, hidden}), zeros({m.batch, 1, 1, hidden}),
-      zeros({m.batch, 1, m.seq, hidden}), values, Value(),
-      MaskAttr::get(context, MaskSpec::none()), FloatAttr(), FloatAttr(),
-      b.getI64IntegerAttr(0));
-  return tensor::CollapseShapeOp::create(b, loc, m.f32({m.batch, hidden}), mean,
-                                         SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
 }

@@ -54,8 +54,6 @@ private:
   /// CvT's convolutional token embedding: convolutions (each but the last
   /// followed by its activation), pixels to tokens, a norm.
   bool imageStem(const Array &stages, Value &tokens);
-  /// The mean over tokens [B, S, D] → [B, D].
-  Value meanPool(Value h);
   Value norm(Value x, const std::string &name);
   bool layer(const Object &object, const std::string &path,
              const std::string &prefix, Value h, Value &out);

@@ -82,6 +82,12 @@ OwningOpRef<ModuleOp> importQwen3Next(MLIRContext *context, HuggingFaceConfig &c
                                       const ModelInputShape &shape, ModelInfo &info,
                                       std::string &error);
 
+/// CvtForImageClassification: pixels [B, C, H, W] (224×224 when the
+/// caller gives no image) to logits [B, num_labels].
+OwningOpRef<ModuleOp> importCvt(MLIRContext *context, HuggingFaceConfig &config,
+                                const ModelInputShape &shape, ModelInfo &info,
+                                std::string &error);
+
 /// The project's own format (docs/model-format.md), `"format": "hybrid-model"`.
 OwningOpRef<ModuleOp> importHybridModel(MLIRContext *context,
                                         const llvm::json::Object &top,

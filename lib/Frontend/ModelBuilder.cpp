@@ -340,7 +340,8 @@ RankedTensorType ModelBuilder::f32(ArrayRef<int64_t> shape) {
 }
 
 Value ModelBuilder::splitHeads(Value flat, int64_t heads, int64_t headDim) {
-  return SplitHeadsOp::create(b, loc, f32({batch, heads, seq, headDim}), flat,
+  ArrayRef<int64_t> shape = shapeOf(flat);
+  return SplitHeadsOp::create(b, loc, f32({shape[0], heads, shape[1], headDim}), flat,
                               b.getI64IntegerAttr(heads));
 }
 
@@ -399,4 +400,51 @@ OwningOpRef<ModuleOp> ModelBuilder::finish(ArrayRef<Value> results) {
                        b.getStringAttr(state.first));
   outlineLayers(*module);
   return std::move(module);
+}
+
+Value ModelBuilder::meanOverTokens(Value h) {
+  // Attention with all-zero scores weighs every token 1/S: exactly the mean.
+  ArrayRef<int64_t> shape = shapeOf(h);
+  const int64_t tokens = shape[1], width = shape[2];
+  auto zeros = [&](ArrayRef<int64_t> dims) {
+    auto type = f32(dims);
+    return arith::ConstantOp::create(b, loc, type,
+                                     DenseElementsAttr::get(type, b.getF32FloatAttr(0)))
+        .getResult();
+  };
+  Value values = tensor::ExpandShapeOp::create(
+      b, loc, f32({batch, 1, tokens, width}), h,
+      SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  Value mean = AttentionOp::create(
+      b, loc, f32({batch, 1, 1, width}), zeros({batch, 1, 1, width}),
+      zeros({batch, 1, tokens, width}), values, Value(),
+      MaskAttr::get(b.getContext(), MaskSpec::none()), FloatAttr(), FloatAttr(),
+      b.getI64IntegerAttr(0));
+  return tensor::CollapseShapeOp::create(b, loc, f32({batch, width}), mean,
+                                         SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
+Value ModelBuilder::imageToTokens(Value image) {
+  // [B, C, H, W] → [B, C, H·W, 1] → merge_heads with C heads of size 1 →
+  // [B, H·W, C], as HF's view(B, C, H·W).permute(0, 2, 1).
+  ArrayRef<int64_t> shape = shapeOf(image);
+  const int64_t n = shape[0], channels = shape[1], count = shape[2] * shape[3];
+  Value flat = tensor::CollapseShapeOp::create(
+      b, loc, f32({n, channels, count}), image,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  Value heads = tensor::ExpandShapeOp::create(
+      b, loc, f32({n, channels, count, 1}), flat,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  return MergeHeadsOp::create(b, loc, f32({n, count, channels}), heads);
+}
+
+Value ModelBuilder::tokensToImage(Value tokens, int64_t height, int64_t width) {
+  ArrayRef<int64_t> shape = shapeOf(tokens);
+  const int64_t n = shape[0], channels = shape[2];
+  Value heads = splitHeads(tokens, channels, 1); // [B, C, H·W, 1]
+  Value flat = tensor::CollapseShapeOp::create(
+      b, loc, f32({n, channels, height * width}), heads,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  return tensor::ExpandShapeOp::create(b, loc, f32({n, channels, height, width}), flat,
+                                       SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
 }

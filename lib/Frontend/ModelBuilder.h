@@ -119,6 +119,12 @@ public:
                        int64_t hidden, const std::string &gateName = "gate_proj",
                        const std::string &upName = "up_proj",
                        const std::string &downName = "down_proj");
+  /// The mean over tokens, [B, S, D] → [B, D] (an image classifier's pool).
+  Value meanOverTokens(Value h);
+  /// Image tokens [B, H·W, C] (token t = y·W + x) → an image [B, C, H, W],
+  /// and back: HF's view/permute between a conv stage and a transformer.
+  Value tokensToImage(Value tokens, int64_t height, int64_t width);
+  Value imageToTokens(Value image);
   /// x · factor (f32), or x itself when factor is 1.
   Value scale(Value x, double factor);
   /// An f32 tensor type.

@@ -30,6 +30,8 @@ HostTensor mlir::hybrid::randomWeight(const std::string &name,
   float lo = -0.2f, hi = 0.2f;
   if (endsWith("norm.weight") || endsWith("norm_f.weight"))
     lo = 0.9f, hi = 1.1f;
+  else if (endsWith("running_var")) // BatchNorm's variance (CvT)
+    lo = 0.5f, hi = 1.5f;
   else if (endsWith("A_log"))
     lo = 0.0f, hi = 2.0f;
   std::uniform_real_distribution<float> dist(lo, hi);

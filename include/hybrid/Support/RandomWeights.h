@@ -5,8 +5,9 @@
 // order or the number of a function's arguments (a model built for
 // generation and the same model without state get the same weights). Scaled
 // by role so that a random model stays numerically tame (norms near 1, A_log
-// like HF's log(1..N), the rest small). hybrid-run and the runtime's Model
-// draw them the same way, so the same seed gives the same model in both.
+// like HF's log(1..N), BatchNorm variances in [0.5, 1.5], the rest small).
+// hybrid-run and the runtime's Model draw them the same way, so the same
+// seed gives the same model in both.
 //
 //===----------------------------------------------------------------------===//
 

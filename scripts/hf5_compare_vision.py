@@ -1,0 +1,116 @@
+"""hybrid-run against transformers 5's own image classifiers.
+
+Usage: hf5_compare_vision.py HYBRID_RUN WORKDIR [case ...]
+
+Each case builds a tiny CvtForImageClassification from a config unlike the
+released ones, perturbs every parameter and BatchNorm statistic (so that each
+matters), saves it with save_pretrained, and runs `hybrid-run DIR
+--input=@pixels.npy` on both targets. The logits must agree with HF's own
+forward in fp32 within TOLERANCE of their largest magnitude.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import transformers as tf
+
+TOLERANCE = 1e-4
+
+
+def cvt(**extra):
+    config = dict(num_channels=3, patch_sizes=[7, 3, 3], patch_stride=[4, 2, 2],
+                  patch_padding=[2, 1, 1], embed_dim=[16, 24, 32], num_heads=[1, 2, 4],
+                  depth=[1, 2, 3], mlp_ratio=[4.0, 2.0, 3.0], cls_token=[False, False, True],
+                  qkv_bias=[True, False, True], id2label={i: f"class{i}" for i in range(7)})
+    config.update(extra)
+    return tf.CvtForImageClassification(tf.CvtConfig(**config))
+
+
+# name: (builder, image [C, H, W], batch)
+CASES = {
+    # The released layout (cls token in the last stage), an image whose
+    # sides are not multiples of the strides.
+    "cvt": (cvt, (3, 61, 47), 2),
+    # No cls token: the head is the mean of the last stage's normed tokens;
+    # two stages, grey images, key strides 1 and 3, a 5x5 q/k/v kernel.
+    "cvt-mean-pool": (lambda: cvt(num_channels=1, patch_sizes=[5, 3], patch_stride=[2, 2],
+                                  patch_padding=[1, 0], embed_dim=[12, 20], num_heads=[3, 5],
+                                  depth=[2, 2], mlp_ratio=[1.5, 4.0], cls_token=[False, False],
+                                  qkv_bias=[False, True], kernel_qkv=[3, 5], padding_q=[1, 2],
+                                  padding_kv=[1, 2], stride_kv=[1, 3], stride_q=[1, 1]),
+                      (1, 40, 36), 3),
+}
+
+
+def perturb(model, seed):
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for _, p in model.named_parameters():
+            p.add_(0.2 * torch.randn(p.shape, generator=g))
+        for name, buf in model.named_buffers():
+            if name.endswith("running_mean"):
+                buf.copy_(0.3 * torch.randn(buf.shape, generator=g))
+            elif name.endswith("running_var"):
+                buf.copy_(0.5 + torch.rand(buf.shape, generator=g))
+
+
+def compare(hybrid_run, workdir, name):
+    torch.manual_seed(0)
+    build, image, batch = CASES[name]
+    model = build().eval()
+    perturb(model, 1)
+    out = os.path.join(workdir, name)
+    model.save_pretrained(out)
+    model = type(model).from_pretrained(out, dtype=torch.float32).eval()
+    pixels = torch.randn((batch, *image), generator=torch.Generator().manual_seed(2))
+    np.save(os.path.join(out, "pixels.npy"), pixels.numpy())
+    with torch.no_grad():
+        if model.config.cls_token[-1]:
+            ref = model(pixels).logits.float().numpy()
+        else:
+            # HF's forward reads outputs[1], which does not exist without a
+            # cls token; its else-branch (norm every token, mean, classify)
+            # is run here with the model's own modules.
+            hidden = model.cvt(pixels).last_hidden_state
+            tokens = hidden.flatten(2).permute(0, 2, 1)
+            ref = model.classifier(model.layernorm(tokens).mean(dim=1)).float().numpy()
+    scale = float(np.abs(ref).max())
+    ok = True
+    for target in ("reference", "cpu"):
+        got_path = os.path.join(out, f"logits-{target}.npy")
+        run = subprocess.run([hybrid_run, out, "--input=@" + os.path.join(out, "pixels.npy"),
+                              "--output=@" + got_path, "--target=" + target],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if run.returncode != 0:
+            print(f"{name} {target}: hybrid-run failed: {run.stderr.strip()} MISMATCH")
+            ok = False
+            continue
+        got = np.load(got_path)
+        if got.shape != ref.shape:
+            print(f"{name} {target}: shape {got.shape} != HF {ref.shape} MISMATCH")
+            ok = False
+            continue
+        err = float(np.abs(got - ref).max())
+        passed = err <= TOLERANCE * scale
+        ok &= passed
+        print(f"{name} {target}: max |ours - HF| = {err:.3g} (logit scale {scale:.3g}, "
+              f"relative {err / scale:.2e}) {'OK' if passed else 'MISMATCH'}")
+    return ok
+
+
+def main():
+    hybrid_run, workdir, *names = sys.argv[1:]
+    os.makedirs(workdir, exist_ok=True)
+    print(f"transformers {tf.__version__}, torch {torch.__version__}")
+    ok = True
+    for name in names or list(CASES):
+        ok &= compare(hybrid_run, workdir, name)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
