@@ -44,6 +44,7 @@ const ModelType kModelTypes[] = {
     {"qwen3_5_text", importQwen3Next, true},
     {"qwen3_next", importQwen3Next, true},
     {"recurrent_gemma", importRecurrentGemma, true},
+    {"swin", importSwin, false},
     {"zamba2", importZamba2, true},
 };
 

@@ -88,6 +88,12 @@ OwningOpRef<ModuleOp> importCvt(MLIRContext *context, HuggingFaceConfig &config,
                                 const ModelInputShape &shape, ModelInfo &info,
                                 std::string &error);
 
+/// SwinForImageClassification: pixels [B, C, H, W] (image_size when the
+/// caller gives no image) to logits [B, num_labels].
+OwningOpRef<ModuleOp> importSwin(MLIRContext *context, HuggingFaceConfig &config,
+                                 const ModelInputShape &shape, ModelInfo &info,
+                                 std::string &error);
+
 /// The project's own format (docs/model-format.md), `"format": "hybrid-model"`.
 OwningOpRef<ModuleOp> importHybridModel(MLIRContext *context,
                                         const llvm::json::Object &top,
