@@ -140,16 +140,8 @@ bool readCvtConfig(HuggingFaceConfig &config, CvtConfigValues &out, std::string 
                           strideKv[s], int64_t(mlpRatio[s] * double(dims[s])), qkvBias[s],
                           cls[s]});
   }
-  // num_labels is not written to config.json; id2label is.
-  out.labels = 2;
-  if (const llvm::json::Object *labels = config.json().getObject("id2label")) {
-    out.labels = int64_t(labels->size());
-  } else if (config.has("num_labels") && !config.positive("num_labels", 2, out.labels)) {
+  if (!config.numLabels(out.labels)) {
     error = config.error;
-    return false;
-  }
-  if (out.labels < 1) {
-    error = type + "'id2label' must name at least one label";
     return false;
   }
   return true;
@@ -234,18 +226,10 @@ OwningOpRef<ModuleOp> frontend::importCvt(MLIRContext *context, HuggingFaceConfi
   CvtConfigValues cvt;
   if (!readCvtConfig(config, cvt, error))
     return nullptr;
-  if (shape.carryState) {
-    error = type + "an image classifier does not generate token by token";
+  std::vector<int64_t> image;
+  if (!imageClassifierInput(type, shape, cvt.channels, kDefaultImageSize, kDefaultImageSize,
+                            image, error))
     return nullptr;
-  }
-  std::vector<int64_t> image = shape.image;
-  if (image.empty())
-    image = {cvt.channels, kDefaultImageSize, kDefaultImageSize};
-  if (image[0] != cvt.channels) {
-    error = type + "the model takes " + std::to_string(cvt.channels) +
-            " channels ('num_channels'), the pixels have " + std::to_string(image[0]);
-    return nullptr;
-  }
   // Each stage's grid, checked before any IR is built.
   std::vector<std::pair<int64_t, int64_t>> grids;
   int64_t height = image[1], width = image[2];

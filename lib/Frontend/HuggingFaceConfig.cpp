@@ -249,11 +249,12 @@ bool HuggingFaceConfig::perLayer(const char *key, int64_t fallback,
   return true;
 }
 
-bool HuggingFaceConfig::integers(const char *key, std::vector<int64_t> fallback,
-                                 size_t count, int64_t minimum, std::vector<int64_t> &out) {
+template <typename T>
+bool HuggingFaceConfig::stageList(const char *key, std::vector<T> fallback, size_t count,
+                                  const std::string &expected,
+                                  llvm::function_ref<std::optional<T>(const llvm::json::Value &)> item,
+                                  std::vector<T> &out) {
   const llvm::json::Value *value = object.get(key);
-  const std::string expected = "a list of (at least) " + std::to_string(count) +
-                               " integers >= " + std::to_string(minimum);
   if (!value) {
     if (fallback.size() < count) {
       error = path + ": '" + key + "' is absent and its default has " +
@@ -268,40 +269,48 @@ bool HuggingFaceConfig::integers(const char *key, std::vector<int64_t> fallback,
     return fail(key, expected);
   out.clear();
   for (size_t n = 0; n < count; ++n) {
-    const llvm::json::Value &item = (*array)[n];
-    std::optional<int64_t> v = item.getAsInteger();
-    if (!v || *v < minimum || *v > kMaxSize)
+    std::optional<T> v = item((*array)[n]);
+    if (!v)
       return fail(key, expected);
     out.push_back(*v);
   }
   return true;
 }
 
+bool HuggingFaceConfig::integers(const char *key, std::vector<int64_t> fallback,
+                                 size_t count, int64_t minimum, std::vector<int64_t> &out) {
+  return stageList<int64_t>(
+      key, std::move(fallback), count,
+      "a list of (at least) " + std::to_string(count) + " integers >= " +
+          std::to_string(minimum),
+      [&](const llvm::json::Value &item) -> std::optional<int64_t> {
+        std::optional<int64_t> v = item.getAsInteger();
+        if (!v || *v < minimum || *v > kMaxSize)
+          return std::nullopt;
+        return v;
+      },
+      out);
+}
+
 bool HuggingFaceConfig::booleans(const char *key, std::vector<bool> fallback, size_t count,
                                  std::vector<bool> &out) {
-  const llvm::json::Value *value = object.get(key);
-  const std::string expected = "a list of (at least) " + std::to_string(count) + " booleans";
-  if (!value) {
-    if (fallback.size() < count) {
-      error = path + ": '" + key + "' is absent and its default has " +
-              std::to_string(fallback.size()) + " items; give " + expected;
+  return stageList<bool>(key, std::move(fallback), count,
+                         "a list of (at least) " + std::to_string(count) + " booleans",
+                         [](const llvm::json::Value &item) { return item.getAsBoolean(); }, out);
+}
+
+bool HuggingFaceConfig::numLabels(int64_t &out) {
+  // transformers writes id2label, not num_labels, to config.json.
+  out = 2;
+  if (const llvm::json::Object *labels = object.getObject("id2label")) {
+    out = int64_t(labels->size());
+    if (out < 1) {
+      error = path + ": 'id2label' must name at least one label";
       return false;
     }
-    out.assign(fallback.begin(), fallback.begin() + count);
     return true;
   }
-  const llvm::json::Array *array = value->getAsArray();
-  if (!array || array->size() < count)
-    return fail(key, expected);
-  out.clear();
-  for (size_t n = 0; n < count; ++n) {
-    const llvm::json::Value &item = (*array)[n];
-    std::optional<bool> v = item.getAsBoolean();
-    if (!v)
-      return fail(key, expected);
-    out.push_back(*v);
-  }
-  return true;
+  return positive("num_labels", 2, out);
 }
 
 bool HuggingFaceConfig::transformersMajor(int &major) {

@@ -9,6 +9,7 @@
 #ifndef HYBRID_LIB_FRONTEND_HUGGINGFACECONFIG_H
 #define HYBRID_LIB_FRONTEND_HUGGINGFACECONFIG_H
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/JSON.h"
 
 #include <optional>
@@ -70,6 +71,9 @@ public:
   /// The same for booleans.
   bool booleans(const char *key, std::vector<bool> fallback, size_t count,
                 std::vector<bool> &out);
+  /// A classifier's label count: id2label's size (what transformers
+  /// writes), else num_labels, else 2 (PretrainedConfig's default).
+  bool numLabels(int64_t &out);
   /// Whether `key` is present.
   bool has(const char *key) const { return object.get(key) != nullptr; }
   /// Whether `key` is present and not null (HF's "not given").
@@ -104,6 +108,12 @@ public:
 
 private:
   bool fail(const char *key, const std::string &expected);
+  /// The first `count` items of the list `key`, each read by `item`.
+  template <typename T>
+  bool stageList(const char *key, std::vector<T> fallback, size_t count,
+                 const std::string &expected,
+                 llvm::function_ref<std::optional<T>(const llvm::json::Value &)> item,
+                 std::vector<T> &out);
   /// An integer ≥ `minimum`, else an error saying `expected`.
   bool integerAtLeast(const char *key, int64_t fallback, int64_t minimum,
                       const char *expected, int64_t &out);

@@ -82,6 +82,20 @@ OwningOpRef<ModuleOp> importQwen3Next(MLIRContext *context, HuggingFaceConfig &c
                                       const ModelInputShape &shape, ModelInfo &info,
                                       std::string &error);
 
+/// HF's ACT2FN names the dialect has an activation for (gelu, gelu_new and
+/// gelu_pytorch_tanh, relu, silu and swish, quick_gelu); nullopt for the
+/// rest, whose names kHuggingFaceActivationNames lists for messages.
+std::optional<Activation> huggingFaceActivation(const std::string &name);
+extern const char *const kHuggingFaceActivationNames;
+
+/// The pixels [C, H, W] an image classifier is built for: the caller's
+/// (`shape.image`), else the model's own `height` × `width`. False with
+/// `error` (after `where`, "FILE: TYPE: ") when the channels differ from
+/// `channels` or the caller asks for a generation session.
+bool imageClassifierInput(const std::string &where, const ModelInputShape &shape,
+                          int64_t channels, int64_t height, int64_t width,
+                          std::vector<int64_t> &image, std::string &error);
+
 /// CvtForImageClassification: pixels [B, C, H, W] (224×224 when the
 /// caller gives no image) to logits [B, num_labels].
 OwningOpRef<ModuleOp> importCvt(MLIRContext *context, HuggingFaceConfig &config,

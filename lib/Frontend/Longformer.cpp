@@ -27,23 +27,6 @@ using namespace mlir;
 using namespace mlir::hybrid;
 using namespace mlir::hybrid::frontend;
 
-namespace {
-
-/// HF's ACT2FN names for the activations the dialect has.
-std::optional<Activation> hiddenActivation(const std::string &name) {
-  if (name == "gelu")
-    return Activation::gelu;
-  if (name == "gelu_new" || name == "gelu_pytorch_tanh")
-    return Activation::gelu_tanh;
-  if (name == "relu")
-    return Activation::relu;
-  if (name == "quick_gelu")
-    return Activation::quick_gelu;
-  return std::nullopt;
-}
-
-} // namespace
-
 OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
                                                  HuggingFaceConfig &config,
                                                  const ModelInputShape &shape,
@@ -79,11 +62,10 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
     error = config.error;
     return nullptr;
   }
-  std::optional<Activation> activation = hiddenActivation(act);
+  std::optional<Activation> activation = huggingFaceActivation(act);
   if (!activation)
-    return fail("hidden_act '" + act +
-                "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu, "
-                "quick_gelu)");
+    return fail("hidden_act '" + act + "' is not supported (" +
+                kHuggingFaceActivationNames + ")");
   if (pad >= vocab)
     return fail("pad_token_id (" + std::to_string(pad) + ") must be below vocab_size (" +
                 std::to_string(vocab) + ")");

@@ -56,20 +56,6 @@ struct SwinConfigValues {
   std::vector<int64_t> depths, heads;
 };
 
-std::optional<Activation> swinActivation(const std::string &name) {
-  if (name == "gelu")
-    return Activation::gelu;
-  if (name == "gelu_new" || name == "gelu_pytorch_tanh")
-    return Activation::gelu_tanh;
-  if (name == "relu")
-    return Activation::relu;
-  if (name == "silu" || name == "swish")
-    return Activation::silu;
-  if (name == "quick_gelu")
-    return Activation::quick_gelu;
-  return std::nullopt;
-}
-
 bool readSwinConfig(HuggingFaceConfig &config, SwinConfigValues &out, std::string &error) {
   const std::string type = config.file() + ": swin: ";
   const llvm::json::Value *depthValue = config.json().get("depths");
@@ -110,16 +96,32 @@ bool readSwinConfig(HuggingFaceConfig &config, SwinConfigValues &out, std::strin
   } else {
     out.imageWidth = out.imageHeight;
   }
-  std::optional<Activation> activation = swinActivation(act);
+  std::optional<Activation> activation = huggingFaceActivation(act);
   if (!activation) {
-    error = type + "'hidden_act' '" + act +
-            "' is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu, silu, quick_gelu)";
+    error = type + "'hidden_act' '" + act + "' is not supported (" +
+            kHuggingFaceActivationNames + ")";
     return false;
   }
   out.act = *activation;
+  // The relative position bias has w⁴ entries per head (Swin V1 uses 7 and 12).
+  if (out.window > 64) {
+    error = type + "'window_size' " + std::to_string(out.window) +
+            " is above 64 (the relative position bias has window_size^4 entries per head)";
+    return false;
+  }
+  if (count > 26) {
+    error = type + "'depths' lists " + std::to_string(count) +
+            " stages; each doubles the width, so at most 26";
+    return false;
+  }
   for (size_t s = 0; s < count; ++s) {
     const int64_t dim = out.embed << s;
-    if (dim > (int64_t(1) << 26) || dim % out.heads[s] != 0) {
+    if (dim > (int64_t(1) << 26)) {
+      error = type + "the width of stage " + std::to_string(s) + " (embed_dim · 2^" +
+              std::to_string(s) + " = " + std::to_string(dim) + ") is above 2^26";
+      return false;
+    }
+    if (dim % out.heads[s] != 0) {
       error = type + "the width of stage " + std::to_string(s) + " (embed_dim · 2^" +
               std::to_string(s) + " = " + std::to_string(dim) +
               ") must be a multiple of 'num_heads[" + std::to_string(s) + "]' (" +
@@ -132,15 +134,8 @@ bool readSwinConfig(HuggingFaceConfig &config, SwinConfigValues &out, std::strin
     error = type + "'mlp_ratio' must be > 0 and give hidden widths in [1, 2^26]";
     return false;
   }
-  out.labels = 2;
-  if (const llvm::json::Object *labels = config.json().getObject("id2label")) {
-    out.labels = int64_t(labels->size());
-  } else if (config.has("num_labels") && !config.positive("num_labels", 2, out.labels)) {
+  if (!config.numLabels(out.labels)) {
     error = config.error;
-    return false;
-  }
-  if (out.labels < 1) {
-    error = type + "'id2label' must name at least one label";
     return false;
   }
   return true;
@@ -346,18 +341,10 @@ OwningOpRef<ModuleOp> frontend::importSwin(MLIRContext *context, HuggingFaceConf
   SwinConfigValues swin;
   if (!readSwinConfig(config, swin, error))
     return nullptr;
-  if (shape.carryState) {
-    error = type + "an image classifier does not generate token by token";
+  std::vector<int64_t> image;
+  if (!imageClassifierInput(type, shape, swin.channels, swin.imageHeight, swin.imageWidth,
+                            image, error))
     return nullptr;
-  }
-  std::vector<int64_t> image = shape.image;
-  if (image.empty())
-    image = {swin.channels, swin.imageHeight, swin.imageWidth};
-  if (image[0] != swin.channels) {
-    error = type + "the model takes " + std::to_string(swin.channels) +
-            " channels ('num_channels'), the pixels have " + std::to_string(image[0]);
-    return nullptr;
-  }
   const int64_t padH = (swin.patch - image[1] % swin.patch) % swin.patch,
                 padW = (swin.patch - image[2] % swin.patch) % swin.patch;
   int64_t height = (image[1] + padH) / swin.patch, width = (image[2] + padW) / swin.patch;
