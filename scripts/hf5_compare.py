@@ -516,16 +516,22 @@ def compare(hybrid_run, workdir, name):
             return False
     with torch.no_grad():
         ref = model(ids).logits.float().numpy()
+    model_args = ([out] if options.get("dir") else
+                  [config_path, "--weights=" + os.path.join(out, "model.safetensors")])
+    return compare_logits(hybrid_run, name, out, ref,
+                          [*model_args, "--input=@" + os.path.join(out, "ids.npy"),
+                           *weight_args])
+
+
+def compare_logits(hybrid_run, name, out, ref, args):
+    """hybrid-run ARGS on both targets: its logits within TOLERANCE of the
+    largest |HF logit|; a line per target, MISMATCH where not."""
     scale = float(np.abs(ref).max())
     ok = True
     for target in ("reference", "cpu"):
         got_path = os.path.join(out, f"logits-{target}.npy")
-        model_args = ([out] if options.get("dir") else
-                      [config_path, "--weights=" + os.path.join(out, "model.safetensors")])
         run = subprocess.run(
-            [hybrid_run, *model_args,
-             "--input=@" + os.path.join(out, "ids.npy"),
-             "--output=@" + got_path, "--target=" + target, *weight_args],
+            [hybrid_run, *args, "--output=@" + got_path, "--target=" + target],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if run.returncode != 0:
             print(f"{name} {target}: hybrid-run failed: {run.stderr.strip()} MISMATCH")

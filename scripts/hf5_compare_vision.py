@@ -6,20 +6,19 @@ Each case builds a tiny CvtForImageClassification from a config unlike the
 released ones, perturbs every parameter and BatchNorm statistic (so that each
 matters), saves it with save_pretrained, and runs `hybrid-run DIR
 --input=@pixels.npy` on both targets. The logits must agree with HF's own
-forward in fp32 within TOLERANCE of their largest magnitude.
+forward in fp32 within hf5_compare's TOLERANCE (1e-4) of their largest
+magnitude.
 """
 
-import json
 import os
-import subprocess
 import sys
 
 import numpy as np
 import torch
 import transformers as tf
 
-TOLERANCE = 1e-4
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hf5_compare import compare_logits  # noqa: E402
 
 def cvt(**extra):
     config = dict(num_channels=3, patch_sizes=[7, 3, 3], patch_stride=[4, 2, 2],
@@ -130,28 +129,8 @@ def compare(hybrid_run, workdir, name):
             hidden = model.cvt(pixels).last_hidden_state
             tokens = hidden.flatten(2).permute(0, 2, 1)
             ref = model.classifier(model.layernorm(tokens).mean(dim=1)).float().numpy()
-    scale = float(np.abs(ref).max())
-    ok = True
-    for target in ("reference", "cpu"):
-        got_path = os.path.join(out, f"logits-{target}.npy")
-        run = subprocess.run([hybrid_run, out, "--input=@" + os.path.join(out, "pixels.npy"),
-                              "--output=@" + got_path, "--target=" + target],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if run.returncode != 0:
-            print(f"{name} {target}: hybrid-run failed: {run.stderr.strip()} MISMATCH")
-            ok = False
-            continue
-        got = np.load(got_path)
-        if got.shape != ref.shape:
-            print(f"{name} {target}: shape {got.shape} != HF {ref.shape} MISMATCH")
-            ok = False
-            continue
-        err = float(np.abs(got - ref).max())
-        passed = err <= TOLERANCE * scale
-        ok &= passed
-        print(f"{name} {target}: max |ours - HF| = {err:.3g} (logit scale {scale:.3g}, "
-              f"relative {err / scale:.2e}) {'OK' if passed else 'MISMATCH'}")
-    return ok
+    return compare_logits(hybrid_run, name, out, ref,
+                          [out, "--input=@" + os.path.join(out, "pixels.npy")])
 
 
 def main():

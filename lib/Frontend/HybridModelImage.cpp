@@ -1,14 +1,12 @@
 //===- HybridModelImage.cpp - Image models of the model format ------------===//
 //
 // Pixels in, tokens out: the "input" and "stem" fields (CvT's convolutional
-// token embedding) and the mean pooling before the classifier.
+// token embedding). The mean pooling before the classifier is
+// ModelBuilder::meanOverTokens.
 //
 //===----------------------------------------------------------------------===//
 
 #include "HybridModelImporter.h"
-
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cmath>
 

@@ -143,10 +143,9 @@ bool readSwinConfig(HuggingFaceConfig &config, SwinConfigValues &out, std::strin
 
 /// Swin's weights under transformers 5's names or the 4.x checkpoints'.
 struct SwinNames {
-  bool legacy;
   std::string q, k, v, o, table, fc1, fc2;
   explicit SwinNames(bool legacy)
-      : legacy(legacy), q(legacy ? "attention.self.query" : "attention.q_proj"),
+      : q(legacy ? "attention.self.query" : "attention.q_proj"),
         k(legacy ? "attention.self.key" : "attention.k_proj"),
         v(legacy ? "attention.self.value" : "attention.v_proj"),
         o(legacy ? "attention.output.dense" : "attention.o_proj"),
