@@ -106,6 +106,42 @@ struct LowerCausalConv1D : OpRewritePattern<CausalConv1DOp> {
   }
 };
 
+/// A dense convolution as a linear layer (im2col): each output pixel's
+/// receptive field, [C, kh, kw], is copied into a row of `patches[N, Ho, Wo,
+/// C·kh·kw]`, and the rows times the weight as `[O, C·kh·kw]` are the
+/// output in NHWC. The product is then the packed GEMM's (register-blocked,
+/// threaded), where the direct loops had a 9–147 term reduction innermost
+/// and ran at ~3 GFLOP/s; the copy reads each input kh·kw/(sh·sw) times
+/// (about 2× for the usual stride-2 3×3 and stride-4 7×7 patch convs).
+Value patchesTimesWeight(PatternRewriter &rewriter, Location loc, Conv2DOp op,
+                         Value padded) {
+  MLIRContext *ctx = rewriter.getContext();
+  RankedTensorType wt = tensorType(op.getWeight());
+  RankedTensorType out = cast<RankedTensorType>(op.getType());
+  Type t = out.getElementType();
+  ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations();
+  const int64_t batch = out.getDimSize(0),
+                rows = out.getDimSize(2), cols = out.getDimSize(3),
+                channels = wt.getDimSize(1), kh = wt.getDimSize(2), kw = wt.getDimSize(3);
+  // patches[n,y,x,c,a,b] = in[n, c, y·sh + a·dh, x·sw + b·dw], dims (n, y, x, c, a, b).
+  AffineExpr n = dim(ctx, 0), y = dim(ctx, 1), x = dim(ctx, 2), c = dim(ctx, 3),
+             a = dim(ctx, 4), bb = dim(ctx, 5);
+  Value empty = tensor::EmptyOp::create(rewriter, loc,
+                                        {batch, rows, cols, channels, kh, kw}, t);
+  Value patches = generic(
+      rewriter, loc, padded, empty,
+      {affineMap(ctx, 6,
+                 {n, c, y * strides[0] + a * dilations[0], x * strides[1] + bb * dilations[1]}),
+       rewriter.getMultiDimIdentityMap(6)},
+      "pppppp", [](OpBuilder &, Location, ValueRange v) { return v[0]; });
+  patches = tensor::CollapseShapeOp::create(
+      rewriter, loc, patches, SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4, 5}});
+  Value weight = tensor::CollapseShapeOp::create(
+      rewriter, loc, op.getWeight(), SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  Value nhwc = linearLayer(rewriter, loc, patches, weight, op.getBias());
+  return transpose(rewriter, loc, nhwc, {0, 3, 1, 2});
+}
+
 struct LowerConv2D : OpRewritePattern<Conv2DOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(Conv2DOp op,
@@ -131,6 +167,11 @@ struct LowerConv2D : OpRewritePattern<Conv2DOp> {
           t, 0.0);
       source = insertAt(rewriter, loc, source, zeros, {0, 0, padding[0], padding[1]});
     }
+    if (groups == 1) {
+      rewriter.replaceOp(op, patchesTimesWeight(rewriter, loc, op, source));
+      return success();
+    }
+    // Grouped (and depthwise) convolutions: one generic.
     // out[n,o,y,x] = bias[o] + Σ_{c,a,b} w[o,c,a,b]·in[n, g(o)·Cg + c,
     //                                      y·sh + a·dh, x·sw + b·dw]
     // with dims (n, o, y, x, c, a, b).

@@ -158,6 +158,24 @@ func.func @conv(%x: tensor<1x4x6x6xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x
 
 // -----
 
+// A dense conv2d (groups 1) is a linear layer over its patches (im2col):
+// each output pixel's [C, kh, kw] field becomes a row, the weight [O, C·kh·kw],
+// and the NHWC product is transposed back to NCHW.
+// CHECK-DAG: #[[$PATCH:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 * 2 + d4 * 3, d2 * 4 + d5)>
+// CHECK-LABEL: func @dense_conv
+// CHECK: %[[PATCHES:.+]] = linalg.generic {indexing_maps = [#[[$PATCH]], {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]{{.*}} outs(%{{.*}} : tensor<2x2x2x3x2x3xf32>)
+// CHECK: %[[ROWS:.+]] = tensor.collapse_shape %[[PATCHES]] {{\[}}[0], [1], [2], [3, 4, 5]] : tensor<2x2x2x3x2x3xf32> into tensor<2x2x2x18xf32>
+// CHECK: %[[W:.+]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2, 3]] : tensor<5x3x2x3xf32> into tensor<5x18xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]{{.*}} ins(%{{.*}}, %[[W]] : tensor<8x18xf32>, tensor<5x18xf32>)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<2x2x2x5xf32>) outs(%{{.*}} : tensor<2x5x2x2xf32>) permutation = [0, 3, 1, 2]
+func.func @dense_conv(%x: tensor<2x3x6x7xf32>, %w: tensor<5x3x2x3xf32>, %b: tensor<5xf32>) -> tensor<2x5x2x2xf32> {
+  %y = hybrid.conv2d %x, %w bias(%b) {strides = array<i64: 2, 4>, dilations = array<i64: 3, 1>}
+      : (tensor<2x3x6x7xf32>, tensor<5x3x2x3xf32>, tensor<5xf32>) -> tensor<2x5x2x2xf32>
+  return %y : tensor<2x5x2x2xf32>
+}
+
+// -----
+
 // ACT: max_steps guarded steps; the body is copied into the loop.
 // CHECK-LABEL: func @act
 // CHECK: scf.for {{.*}} -> (tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>)

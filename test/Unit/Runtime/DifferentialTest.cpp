@@ -301,7 +301,11 @@ TEST(Differential, Conv2D) {
                  Case{"2x6x9x9", "6x1x3x3", "2x6x5x5",
                       "{strides = array<i64: 2, 2>, padding = array<i64: 1, 1>, groups = 6 : i64}"},
                  Case{"1x4x9x7", "6x2x3x2", "1x6x5x6",
-                      "{dilations = array<i64: 2, 1>, groups = 2 : i64}"}}) {
+                      "{dilations = array<i64: 2, 1>, groups = 2 : i64}"},
+                 // Dense (im2col) with a batch, dilation and unequal strides.
+                 Case{"2x3x9x8", "5x3x3x2", "2x5x4x4",
+                      "{strides = array<i64: 2, 2>, padding = array<i64: 1, 0>,"
+                      " dilations = array<i64: 2, 1>}"}}) {
     std::string source = format(
         "func.func @f(%x: tensor<{IN}xf32>, %w: tensor<{W}xf32>, %b: tensor<{C}xf32>)"
         " -> tensor<{OUT}xf32> {\n"
