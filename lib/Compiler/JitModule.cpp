@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "hybrid/Compiler/JitModule.h"
+#include "PerfMap.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
@@ -124,6 +125,7 @@ std::unique_ptr<JitModule> JitModule::compile(ModuleOp module,
     error = "cannot start the JIT: " + llvm::toString(lljit.takeError());
     return nullptr;
   }
+  addPerfMapIfRequested(**lljit);
   // libm (expf, ...) and libc (malloc, free, memcpy) come from this process.
   auto processSymbols =
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
