@@ -22,7 +22,10 @@
 // Rows and columns in full blocks of MR and NR; KC capped by K.
 // CHECK-DAG: %[[ROWBLOCKS:.*]] = arith.divui %{{.*}}, %c6
 // CHECK-DAG: %[[PANELS:.*]] = arith.divui %{{.*}}, %c64
-// CHECK: %[[WP:.*]] = memref.alloc(%[[PANELS]], %{{.*}}) {{.*}} : memref<?x?x64xf32>
+// The W panels include a last, partial one: ceil(N / 64).
+// CHECK: %[[ROUNDED:.*]] = arith.addi %{{.*}}, %c63
+// CHECK: %[[ALLPANELS:.*]] = arith.divui %[[ROUNDED]], %c64
+// CHECK: %[[WP:.*]] = memref.alloc(%[[ALLPANELS]], %{{.*}}) {{.*}} : memref<?x?x64xf32>
 // CHECK: %[[AP:.*]] = memref.alloc(%[[ROWBLOCKS]], %{{.*}}) {{.*}} : memref<?x?x6xf32>
 // CHECK: scf.for %[[PC:.*]] = %c0 to %{{.*}} step
 // CHECK: %[[KCUR:.*]] = arith.minsi
@@ -55,12 +58,24 @@
 // CHECK-COUNT-4: vector.load %{{.*}}, vector<16xf32>
 // CHECK: memref.load %arg0
 // CHECK-COUNT-4: vector.store
+// Columns left over by NR (136 = 2 × 64 + 8): one more panel, packed with
+// zeros past W's last row, then the same kernels with C under a mask.
+// CHECK: scf.for %[[JP:.*]] = %[[PANELS]] to %[[ALLPANELS]] step %c1
+// CHECK: memref.load %arg1
+// CHECK: arith.select
+// CHECK: memref.store %{{.*}}, %[[WP]]
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[ROWBLOCKS]])
+// CHECK-COUNT-4: vector.create_mask
+// CHECK-COUNT-24: vector.maskedload %arg2
+// CHECK: scf.for %{{.*}} = %c0 to %[[KCUR]] step %c1 iter_args(
+// CHECK-COUNT-4: vector.load %[[WP]]
+// CHECK-COUNT-24: vector.maskedstore %arg2
+// CHECK: vector.create_mask
+// CHECK-COUNT-4: vector.maskedload %arg2
+// CHECK-COUNT-4: vector.maskedstore %arg2
 // CHECK: memref.dealloc %[[WP]]
 // CHECK: memref.dealloc %[[AP]]
-// Columns left over by NR: plain loops on the slices.
-// CHECK: memref.subview %arg1
-// CHECK: memref.subview %arg2
-// CHECK: linalg.generic
+// CHECK-NOT: linalg.generic
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
 func.func @gemm(%x: memref<19x40xf32>, %w: memref<136x40xf32>, %y: memref<19x136xf32>) {
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -264,8 +279,9 @@ func.func @dynamic_rows(%x: memref<?x40xf32>, %w: memref<136x40xf32>, %y: memref
 // CHECK: memref.alloc({{.*}}) {{.*}} : memref<?x?x64xf32>
 // CHECK: vector.load {{.*}} : memref<?x?xbf16, strided<[?, 1], offset: ?>>, vector<16xbf16>
 // CHECK-NEXT: arith.extf {{.*}} : vector<16xbf16> to vector<16xf32>
-// CHECK: linalg.generic
+// The partial panel is widened as it is packed too.
 // CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
 func.func @bf16_weights(%x: memref<19x40xf32>, %w: memref<136x40xbf16>, %y: memref<19x136xf32>,
                         %x4: memref<4x40xf32>, %y4: memref<4x136xf32>) {
