@@ -63,6 +63,10 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createReassociateReductions());
   pm.addPass(createTileContractions(
       TileContractionsOptions{/*skipPackedGemms=*/options.packedGemm}));
+  // Elementwise and layout ops share the threads too (GEMMs and attention
+  // already do).
+  if (options.parallel)
+    pm.addPass(createShareLoopsAmongThreads());
   pm.addPass(createCanonicalizerPass());
   if (!options.lowerToLLVM)
     return;

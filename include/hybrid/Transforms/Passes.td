@@ -92,6 +92,25 @@ def ReassociateReductions
   }];
 }
 
+def ShareLoopsAmongThreads : Pass<"hybrid-share-loops-among-threads", "ModuleOp"> {
+  let summary = "Split large elementwise and layout ops into scf.forall chunks";
+  let description = [{
+    A linalg.generic or linalg.transpose at a function's top level (not
+    already inside a loop or tile), with static shapes and at least 2^16
+    iterations, is tiled along its outermost parallel dims into an
+    scf.forall of up to 64 chunks (at least 2^14 iterations each; sizes that
+    divide the dims where one is near): layer norms, activations, residual
+    adds, softmax and the layout copies of windows and heads then share the
+    threads as the GEMMs and attention already do. Reduction dims are never
+    split, so every element is computed as before and results do not depend
+    on the thread count. Linear layers are left to hybrid-packed-gemm.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def TileContractions : Pass<"hybrid-tile-contractions", "ModuleOp"> {
   let summary = "Cache-block large matmul-like contractions for the target";
   let description = [{
