@@ -349,8 +349,13 @@ public:
 /// One function per module, called by every linear layer: LLVM compiles the
 /// micro-kernels once, not once per layer shape (which cost seconds per
 /// model).
+/// With `packA` false, the 6-row kernels read A where it is (six rows,
+/// one element each per k): for products of one or two column panels,
+/// where each packed A block would be read only once or twice, the scalar
+/// packing copy costs more than it saves (Swin-T, ~12%; a 1024³ product,
+/// 16 panels, loses without it).
 func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightElement,
-                               Blocking blk) {
+                               Blocking blk, bool packA) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   Location loc = b.getUnknownLoc();
@@ -378,9 +383,11 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
   Value packedW = memref::AllocOp::create(
       b, loc, MemRefType::get({dyn, dyn, blk.nr()}, f32), ValueRange{allPanels, kc},
       alignment);
-  Value packedA = memref::AllocOp::create(
-      b, loc, MemRefType::get({dyn, dyn, blk.mr}, f32), ValueRange{rowBlocks, kc},
-      alignment);
+  Value packedA = packA ? memref::AllocOp::create(b, loc,
+                                                  MemRefType::get({dyn, dyn, blk.mr}, f32),
+                                                  ValueRange{rowBlocks, kc}, alignment)
+                              .getResult()
+                        : Value();
   auto loop = [&](Value from, Value to, Value step, llvm::function_ref<void(Value)> body) {
     scf::ForOp::create(b, loc, from, to, step, ValueRange{},
                        [&](OpBuilder &, Location, Value i, ValueRange) {
@@ -392,13 +399,15 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
   loop(zero, K, kc, [&](Value pc) {
     Value kcur = arith::MinSIOp::create(b, loc, kc, arith::SubIOp::create(b, loc, K, pc));
     emit.pack(w, packedW, panels, blk.nr(), pc, kcur);
-    emit.pack(a, packedA, rowBlocks, blk.mr, pc, kcur);
+    if (packA)
+      emit.pack(a, packedA, rowBlocks, blk.mr, pc, kcur);
     loop(zero, rowBlocks, emit.index(blk.mcBlocks), [&](Value ib0) {
       Value ibEnd =
           arith::MinSIOp::create(b, loc, emit.add(ib0, blk.mcBlocks), rowBlocks);
       emit.parallelLoop(zero, panels, one, [&](Value jp) {
         loop(ib0, ibEnd, one, [&](Value ib) {
-          emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA, ib);
+          emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
+                           packA ? ib : Value());
         });
       });
     });
@@ -414,8 +423,8 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
     loop(panels, allPanels, one, [&](Value jp) {
       emit.packPartialPanel(w, packedW, jp, nFull, nRest, pc, kcur);
       emit.parallelLoop(zero, rowBlocks, one, [&](Value ib) {
-        emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA, ib,
-                         nRest);
+        emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
+                         packA ? ib : Value(), nRest);
       });
       loop(mFull, M, one, [&](Value row) {
         emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value(), nRest);
@@ -423,7 +432,8 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
     });
   });
   memref::DeallocOp::create(b, loc, packedW);
-  memref::DeallocOp::create(b, loc, packedA);
+  if (packA)
+    memref::DeallocOp::create(b, loc, packedA);
 
   func::ReturnOp::create(b, loc);
   return func;
@@ -635,15 +645,21 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
       rewriteGemm(op, gemvFunction(module, gemmRows(op), weightElementOf(op), blk));
     // One packed GEMM per W element type; the blocking is in the name:
     // modules linked together keep theirs.
-    auto gemmFor = [&](Type weightElement) {
+    // A is packed only when its blocks serve more than two column panels
+    // (N is static at every call): a second function reads it in place.
+    auto packsA = [&](linalg::GenericOp op) {
+      return cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getShape().back() >
+             2 * blk.nr();
+    };
+    auto gemmFor = [&](Type weightElement, bool packA) {
       std::string name = "hybrid_packed_gemm_" + weightSuffix(weightElement) + "_" +
                          std::to_string(blk.mr) + "x" + std::to_string(blk.nr()) + "_kc" +
-                         std::to_string(blk.kc);
+                         std::to_string(blk.kc) + (packA ? "" : "_unpacked_a");
       auto gemm = module.lookupSymbol<func::FuncOp>(name);
-      return gemm ? gemm : buildGemmFunction(module, name, weightElement, blk);
+      return gemm ? gemm : buildGemmFunction(module, name, weightElement, blk, packA);
     };
     for (linalg::GenericOp op : gemms)
-      rewriteGemm(op, gemmFor(weightElementOf(op)));
+      rewriteGemm(op, gemmFor(weightElementOf(op), packsA(op)));
     if (!tileGemms.empty()) {
       const char *name = "hybrid_amx_gemm_bf16w";
       auto kernel = module.lookupSymbol<func::FuncOp>(name);
@@ -654,7 +670,7 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
     }
     for (linalg::GenericOp op : dynamicRows) {
       Type weightElement = weightElementOf(op);
-      rewriteDynamicRows(op, gemmFor(weightElement),
+      rewriteDynamicRows(op, gemmFor(weightElement, packsA(op)),
                          gemvFunction(module, 4, weightElement, blk),
                          gemvFunction(module, 1, weightElement, blk), minRows);
     }

@@ -53,6 +53,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cmath>
@@ -721,15 +722,25 @@ int main(int argc, char **argv) {
                                  target == Target::CPU ? "cpu" : "reference",
                                  1e3 * firstSeconds);
   if (benchmark > 0) {
+    // Each run is timed too: on a shared host the mean moves with the
+    // neighbours, while the minimum and median are what A/B comparisons
+    // can trust.
+    std::vector<double> each;
     start = now();
-    for (unsigned n = 0; n < benchmark; ++n)
+    for (unsigned n = 0; n < benchmark; ++n) {
+      auto runStart = now();
       if (!runOnce(results))
         return fail(error);
+      each.push_back(seconds(runStart, now()));
+    }
+    double total = seconds(start, now());
+    std::sort(each.begin(), each.end());
     llvm::outs() << llvm::format(
-        "benchmark: @%s on %s: %u runs, %.3f ms per run (first run %.3f ms)\n",
+        "benchmark: @%s on %s: %u runs, %.3f ms per run (min %.3f ms, median %.3f ms; "
+        "first run %.3f ms)\n",
         funcName.c_str(), target == Target::CPU ? "cpu" : "reference",
-        unsigned(benchmark), 1e3 * seconds(start, now()) / benchmark,
-        1e3 * firstSeconds);
+        unsigned(benchmark), 1e3 * total / benchmark, 1e3 * each.front(),
+        1e3 * each[each.size() / 2], 1e3 * firstSeconds);
   }
 
   return reportResults(results, funcName);
