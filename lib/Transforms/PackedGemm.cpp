@@ -350,10 +350,11 @@ public:
 /// micro-kernels once, not once per layer shape (which cost seconds per
 /// model).
 /// With `packA` false, the 6-row kernels read A where it is (six rows,
-/// one element each per k): for products of one or two column panels,
-/// where each packed A block would be read only once or twice, the scalar
-/// packing copy costs more than it saves (Swin-T, ~12%; a 1024³ product,
-/// 16 panels, loses without it).
+/// one element each per k). Each packed A block is read once per column
+/// panel, so for products of at most four panels the scalar packing copy
+/// costs more than it saves: 8-17% of Swin's N = 96 and 192 products, while
+/// 1024 x 1024 x 320 (5 panels) and 1024³ are 5-10% faster packed
+/// (docs/performance.md).
 func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightElement,
                                Blocking blk, bool packA) {
   MLIRContext *ctx = module.getContext();
@@ -645,11 +646,11 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
       rewriteGemm(op, gemvFunction(module, gemmRows(op), weightElementOf(op), blk));
     // One packed GEMM per W element type; the blocking is in the name:
     // modules linked together keep theirs.
-    // A is packed only when its blocks serve more than two column panels
+    // A is packed only when its blocks serve more than four column panels
     // (N is static at every call): a second function reads it in place.
     auto packsA = [&](linalg::GenericOp op) {
       return cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getShape().back() >
-             2 * blk.nr();
+             4 * blk.nr();
     };
     auto gemmFor = [&](Type weightElement, bool packA) {
       std::string name = "hybrid_packed_gemm_" + weightSuffix(weightElement) + "_" +

@@ -14,8 +14,8 @@
 // L2 of 1 MiB: MC = 524288 / 64 / 6 = 1365 row blocks.
 // CHECK-LABEL: func @gemm
 // CHECK: %[[A:.*]] = memref.cast %arg0 : memref<19x40xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
-// CHECK: %[[W:.*]] = memref.cast %arg1 : memref<136x40xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
-// CHECK: %[[C:.*]] = memref.cast %arg2 : memref<19x136xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK: %[[W:.*]] = memref.cast %arg1 : memref<264x40xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
+// CHECK: %[[C:.*]] = memref.cast %arg2 : memref<19x264xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
 // CHECK: call @[[GEMM:hybrid_packed_gemm_f32_6x64_kc16]](%[[A]], %[[W]], %[[C]])
 // CHECK-NOT: linalg.generic
 // CHECK: func.func private @[[GEMM]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
@@ -29,7 +29,8 @@
 // CHECK: %[[AP:.*]] = memref.alloc(%[[ROWBLOCKS]], %{{.*}}) {{.*}} : memref<?x?x6xf32>
 // CHECK: scf.for %[[PC:.*]] = %c0 to %{{.*}} step
 // CHECK: %[[KCUR:.*]] = arith.minsi
-// Packing W, then A, panels and row blocks shared among the threads
+// Packing W, then A (N = 264 is five panels: a product of at most four reads
+// A in place, see @avx2), panels and row blocks shared among the threads
 // (scf.parallel: convert-scf-to-openmp). W's panels (whole vectors wide)
 // move as 16 × 16 tiles: 16 row loads, a transpose in registers by
 // shuffles, 16 stores of packed rows; the k tail and A element by element.
@@ -58,7 +59,7 @@
 // CHECK-COUNT-4: vector.load %{{.*}}, vector<16xf32>
 // CHECK: memref.load %arg0
 // CHECK-COUNT-4: vector.store
-// Columns left over by NR (136 = 2 × 64 + 8): one more panel, packed with
+// Columns left over by NR (264 = 4 × 64 + 8): one more panel, packed with
 // zeros past W's last row, then the same kernels with C under a mask.
 // CHECK: scf.for %[[JP:.*]] = %[[PANELS]] to %[[ALLPANELS]] step %c1
 // CHECK: memref.load %arg1
@@ -77,9 +78,9 @@
 // CHECK: memref.dealloc %[[AP]]
 // CHECK-NOT: linalg.generic
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
-func.func @gemm(%x: memref<19x40xf32>, %w: memref<136x40xf32>, %y: memref<19x136xf32>) {
+func.func @gemm(%x: memref<19x40xf32>, %w: memref<264x40xf32>, %y: memref<19x264xf32>) {
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<19x40xf32>, memref<136x40xf32>) outs(%y : memref<19x136xf32>) {
+      ins(%x, %w : memref<19x40xf32>, memref<264x40xf32>) outs(%y : memref<19x264xf32>) {
   ^bb0(%p: f32, %q: f32, %acc: f32):
     %prod = arith.mulf %p, %q : f32
     %sum = arith.addf %acc, %prod : f32
@@ -96,13 +97,22 @@ func.func @gemm(%x: memref<19x40xf32>, %w: memref<136x40xf32>, %y: memref<19x136
 #c = affine_map<(m, n, k) -> (m, n)>
 
 // 256-bit vectors: NR = 2 × 8 = 16; the 48 KiB L1 gives KC = 24576 / 64 = 384.
-// Two products share the function.
+// Two products share the function. N = 32 is two panels (at most four):
+// each block of A would serve only two, so this variant reads A in place.
 // CHECK-LABEL: func @avx2
-// CHECK: call @[[GEMM2:hybrid_packed_gemm_f32_6x16_kc384]](
+// CHECK: call @[[GEMM2:hybrid_packed_gemm_f32_6x16_kc384_unpacked_a]](
 // CHECK: memref.collapse_shape %arg3 {{\[\[}}0, 1], [2]] : memref<2x9x64xf32> into memref<18x64xf32>
 // CHECK: call @[[GEMM2]](
 // CHECK: func.func private @[[GEMM2]]
+// CHECK-NOT: memref<?x?x6xf32>
+// CHECK: scf.for %{{.*}} step %c56
 // CHECK-COUNT-12: vector.load %{{.*}}, vector<8xf32>
+// CHECK: scf.for %{{.*}} iter_args(
+// CHECK-COUNT-2: vector.load %alloc
+// CHECK: memref.load %arg0
+// CHECK-COUNT-2: vector.fma
+// CHECK-NOT: memref<?x?x6xf32>
+// CHECK: return
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 256, l1_bytes = 49152, l2_bytes = 1048576>} {
 func.func @avx2(%x: memref<18x64xf32>, %w: memref<32x64xf32>, %y: memref<18x32xf32>,
                 %x3: memref<2x9x64xf32>, %y3: memref<2x9x32xf32>) {
@@ -237,10 +247,10 @@ func.func @in_tile(%x: memref<2x32x64xf32>, %w: memref<64x64xf32>, %y: memref<2x
 // CHECK-DAG: func.func private @hybrid_gemv_f32_m4_g6_v16
 // CHECK-DAG: func.func private @hybrid_gemv_f32_m1_g8_v16
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
-func.func @dynamic_rows(%x: memref<?x40xf32>, %w: memref<136x40xf32>, %y: memref<?x136xf32>,
+func.func @dynamic_rows(%x: memref<?x40xf32>, %w: memref<264x40xf32>, %y: memref<?x264xf32>,
                         %w8: memref<8x40xf32>, %y8: memref<?x8xf32>) {
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<?x40xf32>, memref<136x40xf32>) outs(%y : memref<?x136xf32>) {
+      ins(%x, %w : memref<?x40xf32>, memref<264x40xf32>) outs(%y : memref<?x264xf32>) {
   ^bb0(%p: f32, %q: f32, %acc: f32):
     %prod = arith.mulf %p, %q : f32
     %sum = arith.addf %acc, %prod : f32
@@ -268,7 +278,7 @@ func.func @dynamic_rows(%x: memref<?x40xf32>, %w: memref<136x40xf32>, %y: memref
 // function loads it; the column tail's generic widens it too. The target
 // has no AMX, so no tiles.
 // CHECK-LABEL: func @bf16_weights
-// CHECK: memref.cast %arg1 : memref<136x40xbf16> to memref<?x?xbf16, strided<[?, 1], offset: ?>>
+// CHECK: memref.cast %arg1 : memref<264x40xbf16> to memref<?x?xbf16, strided<[?, 1], offset: ?>>
 // CHECK: call @[[GEMM:hybrid_packed_gemm_bf16w_6x64_kc16]](
 // CHECK: call @[[GEMV:hybrid_gemv_bf16w_m4_g6_v16]](
 // CHECK-NOT: amx.
@@ -283,10 +293,10 @@ func.func @dynamic_rows(%x: memref<?x40xf32>, %w: memref<136x40xf32>, %y: memref
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK: arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
-func.func @bf16_weights(%x: memref<19x40xf32>, %w: memref<136x40xbf16>, %y: memref<19x136xf32>,
-                        %x4: memref<4x40xf32>, %y4: memref<4x136xf32>) {
+func.func @bf16_weights(%x: memref<19x40xf32>, %w: memref<264x40xbf16>, %y: memref<19x264xf32>,
+                        %x4: memref<4x40xf32>, %y4: memref<4x264xf32>) {
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<19x40xf32>, memref<136x40xbf16>) outs(%y : memref<19x136xf32>) {
+      ins(%x, %w : memref<19x40xf32>, memref<264x40xbf16>) outs(%y : memref<19x264xf32>) {
   ^bb0(%p: f32, %q: bf16, %acc: f32):
     %wide = arith.extf %q : bf16 to f32
     %prod = arith.mulf %p, %wide : f32
@@ -294,7 +304,7 @@ func.func @bf16_weights(%x: memref<19x40xf32>, %w: memref<136x40xbf16>, %y: memr
     linalg.yield %sum : f32
   }
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x4, %w : memref<4x40xf32>, memref<136x40xbf16>) outs(%y4 : memref<4x136xf32>) {
+      ins(%x4, %w : memref<4x40xf32>, memref<264x40xbf16>) outs(%y4 : memref<4x264xf32>) {
   ^bb0(%p: f32, %q: bf16, %acc: f32):
     %wide = arith.extf %q : bf16 to f32
     %prod = arith.mulf %p, %wide : f32
@@ -320,7 +330,7 @@ func.func @bf16_weights(%x: memref<19x40xf32>, %w: memref<136x40xbf16>, %y: memr
 // packed kernel.
 // CHECK-LABEL: func @amx
 // CHECK: call @[[AMX:hybrid_amx_gemm_bf16w]](
-// CHECK: call @hybrid_packed_gemm_bf16w_6x64_kc16(
+// CHECK: call @hybrid_packed_gemm_bf16w_6x64_kc16_unpacked_a(
 // CHECK: func.func private @[[AMX]](
 // CHECK: %[[PACKED:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xbf16>
 // CHECK: scf.parallel
