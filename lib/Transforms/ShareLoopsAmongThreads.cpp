@@ -30,15 +30,16 @@ constexpr int64_t kMinChunkIterations = int64_t(1) << 14;
 constexpr int64_t kMaxChunks = 64;
 
 /// The number of chunks to cut `range` into when about `wanted` are asked
-/// for and at most `most` allowed: a divisor of the range within a factor 2
-/// of `wanted`, the nearest (every chunk then has one static shape); else
+/// for and at most `most` allowed: the divisor of the range nearest to
+/// `wanted` in [wanted/2, 1.5·wanted] (every chunk then has one static
+/// shape; ties go to the larger); else
 /// the whole range when allowed (chunks of one); else `wanted` (the last
 /// chunk shorter).
 int64_t chunksAlong(int64_t range, int64_t wanted, int64_t most) {
   if (range <= wanted)
     return range;
   for (int64_t delta = 0; delta <= wanted / 2; ++delta) {
-    if (wanted + delta <= 2 * wanted && range % (wanted + delta) == 0)
+    if (range % (wanted + delta) == 0)
       return wanted + delta;
     if (wanted - delta >= std::max<int64_t>(2, wanted / 2) && range % (wanted - delta) == 0)
       return wanted - delta;
@@ -46,8 +47,7 @@ int64_t chunksAlong(int64_t range, int64_t wanted, int64_t most) {
   return range <= most ? range : wanted;
 }
 
-/// Tile sizes (0: not tiled) giving about `wanted` chunks (within a factor
-/// 2), the outermost parallel dims first; reductions are never tiled, and
+/// Tile sizes (0: not tiled) giving about `wanted` chunks, the outermost parallel dims first; reductions are never tiled, and
 /// dims before the last one cut are split into single slices.
 SmallVector<int64_t> chunkSizes(ArrayRef<int64_t> ranges,
                                 ArrayRef<utils::IteratorType> kinds, int64_t wanted) {
