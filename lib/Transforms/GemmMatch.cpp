@@ -7,10 +7,7 @@
 
 using namespace mlir;
 
-namespace {
-/// The body is `yield (out + in0 * in1)` in either operand order, where
-/// in1 may be a bf16 weight widened first (hybrid-bf16-weights).
-bool isMultiplyAdd(linalg::GenericOp op) {
+bool mlir::hybrid::isMultiplyAdd(linalg::GenericOp op) {
   Block &body = op.getRegion().front();
   Value a = body.getArgument(0), b = body.getArgument(1), c = body.getArgument(2);
   Operation *first = &body.front();
@@ -25,7 +22,7 @@ bool isMultiplyAdd(linalg::GenericOp op) {
   if (body.getOperations().size() != ops)
     return false;
   auto mul = dyn_cast<arith::MulFOp>(first);
-  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  auto add = dyn_cast_or_null<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
   auto yield = dyn_cast<linalg::YieldOp>(body.getTerminator());
   if (!mul || !add || !yield || yield.getNumOperands() != 1 ||
       yield.getOperand(0) != add.getResult())
@@ -36,7 +33,6 @@ bool isMultiplyAdd(linalg::GenericOp op) {
              (add.getRhs() == c && add.getLhs() == mul.getResult());
   return products && sum;
 }
-} // namespace
 
 bool mlir::hybrid::isTransposedBGemm(linalg::GenericOp op) {
   const unsigned loops = op.getNumLoops();

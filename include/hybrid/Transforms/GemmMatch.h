@@ -17,6 +17,10 @@ namespace mlir::hybrid {
 /// `min-rows`): below it the product is a matrix-vector one.
 inline constexpr int64_t kPackedGemmMinRows = 16;
 
+/// Whether `op`'s body is `yield (out + in0 * in1)` in either operand order,
+/// where in1 may be a bf16 weight widened first (hybrid-bf16-weights).
+bool isMultiplyAdd(linalg::GenericOp op);
+
 /// Whether `op` is an f32 contraction over loops (rows..., n, k) with maps
 /// (rows..., k), (n, k) -> (rows..., n), a multiply-add body, a static W and
 /// static k and n, on tensors or buffers. Leading row dims are a batch that
