@@ -106,8 +106,12 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   pm.addPass(createInlineDeallocHelpers());
   pm.addPass(createCopiesToLoops());
   // Linear layers: packed, register-blocked micro-kernels (on buffers).
-  if (options.packedGemm)
+  // Products inside one thread's tile (flash attention's): register-blocked
+  // in place.
+  if (options.packedGemm) {
     pm.addPass(createPackedGemm());
+    pm.addPass(createRegisterTileProducts());
+  }
   // Independent loops (scf.forall from the lowering, scf.parallel from
   // packed-gemm) share the threads through libomp; with parallel=false
   // scf-to-cf runs them in order.

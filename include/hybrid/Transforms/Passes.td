@@ -111,6 +111,34 @@ def ShareLoopsAmongThreads : Pass<"hybrid-share-loops-among-threads", "ModuleOp"
   ];
 }
 
+def RegisterTileProducts : Pass<"hybrid-register-tile-products", "ModuleOp"> {
+  let summary = "Register-blocked vector code for small static products C += A·B";
+  let description = [{
+    Rewrites `C[batch..., m, n] += A[batch..., m, k] * B[batch..., k, n]` on
+    static f32 buffers whose B and C are contiguous along n (N a multiple of
+    the vector length), the products hybrid-packed-gemm leaves alone because
+    they sit inside one thread's tile: flash attention's scores q·kᵀ (K
+    transposed once by the lowering) and p·v. Batch results may be any
+    expression of the batch loops (a GQA group's `h floordiv g`). Each
+    becomes loops over the batch, then MR-row blocks (6, or 4 when that
+    divides M) and column blocks of NV vectors (up to 4 with 512-bit
+    vectors, 2 with 256-bit, from the module's `hybrid.target`): MR×NV
+    accumulators loaded from C, per k NV vector loads of B's row and MR
+    broadcasts of A with FMA, stored back. B is read in place, not packed.
+    Each output stays one chain over k in order, so results differ from the
+    linalg loops only by FMA's rounding. Without it, LLVM vectorised these
+    loops one output row at a time, loading and storing C for every k
+    (~13-25 GFLOP/s).
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def TileContractions : Pass<"hybrid-tile-contractions", "ModuleOp"> {
   let summary = "Cache-block large matmul-like contractions for the target";
   let description = [{

@@ -65,6 +65,20 @@ Value seqSlice(OpBuilder &b, Location loc, Value x, OpFoldResult offset,
       sizes, strides);
 }
 
+/// Key tile `index`'s [B, Hk, d, Tk] block of keys stored as
+/// [B, Hk, Sk/Tk, d, Tk].
+Value keyBlock(OpBuilder &b, Location loc, Value blocks, Value index) {
+  RankedTensorType type = tensorType(blocks);
+  SmallVector<OpFoldResult> offsets(5, b.getIndexAttr(0)), sizes, strides(5, b.getIndexAttr(1));
+  offsets[2] = index;
+  for (int64_t d = 0; d < 5; ++d)
+    sizes.push_back(b.getIndexAttr(d == 2 ? 1 : type.getDimSize(d)));
+  auto blockType = RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
+                                          type.getDimSize(3), type.getDimSize(4)},
+                                         type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, blockType, blocks, offsets, sizes, strides);
+}
+
 /// `x` with each dim d in `sizes` padded at its end to sizes[d] with
 /// `value` (dims not in `sizes` unchanged).
 Value padDims(OpBuilder &b, Location loc, Value x, const llvm::SmallDenseMap<int64_t, int64_t> &sizes,
@@ -111,6 +125,9 @@ Value biasTileMaxima(OpBuilder &b, Location loc, Value bias, int64_t queryTile,
 struct FlashShape {
   int64_t batch, heads, group, headDim, valueDim, querySeq, keySeq;
   int64_t queryTile, keyTile, queryTiles, keyTiles;
+  /// K is given as one [d, Tk] block per key tile (transposed once), so
+  /// that q·kᵀ is a product hybrid-register-tile-products takes.
+  bool keysTransposed = false;
 };
 
 /// One key tile of the online softmax: updates (m, l, acc) with the scores
@@ -136,7 +153,9 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
       b, loc, {qTile, kTile},
       filledTensor(b, loc, {s.batch, s.heads, s.queryTile, s.keyTile}, t, 0.0),
       {projection(ctx, 5, {0, 1, 2, 4}),
-       affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(s.group), dim(ctx, 3), dim(ctx, 4)}),
+       s.keysTransposed
+           ? affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(s.group), dim(ctx, 4), dim(ctx, 3)})
+           : affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(s.group), dim(ctx, 3), dim(ctx, 4)}),
        projection(ctx, 5, {0, 1, 2, 3})},
       "ppppr", [](OpBuilder &nb, Location nl, ValueRange a) {
         return arith::AddFOp::create(nb, nl, a[2],
@@ -290,6 +309,26 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
   Value q = padSeq(rewriter, loc, op.getQuery(), paddedQ);
   Value k = padSeq(rewriter, loc, op.getKey(), paddedK);
   Value v = padSeq(rewriter, loc, op.getValue(), paddedK);
+  // K as one [d, Tk] block per key tile ([B, Hk, Sk/Tk, d, Tk]), copied
+  // once, when several query tiles will read it: q·kᵀ then reads rows of
+  // keys, the form whose register-blocked kernel needs no packing, from one
+  // contiguous block (a [d, Sk] layout would put a tile's rows Sk·4 bytes
+  // apart, 4 KiB for 1024 keys: every row in the same L1 sets). Not over a
+  // KV cache (a bias): copying its whole capacity would cost what tile
+  // skipping saves.
+  s.keysTransposed = !op.getBias() && s.queryTiles >= 2;
+  if (s.keysTransposed) {
+    RankedTensorType kType = tensorType(k);
+    const int64_t b0 = kType.getDimSize(0), h0 = kType.getDimSize(1);
+    Value tiles = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({b0, h0, s.keyTiles, s.keyTile, s.headDim}, t), k,
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}, {4}});
+    Value blocks0 = tensor::EmptyOp::create(
+        rewriter, loc, {b0, h0, s.keyTiles, s.headDim, s.keyTile}, t);
+    k = linalg::TransposeOp::create(rewriter, loc, tiles, blocks0,
+                                    ArrayRef<int64_t>{0, 1, 2, 4, 3})
+            .getResult()[0];
+  }
   // A bias (the KV cache's: which slots hold which positions, known only at
   // run time) is padded with -inf, and its tiles that hide everything are
   // found at run time: chunked prefill and decode then visit only the keys
@@ -373,7 +412,9 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                           strides);
                     }
                     SmallVector<Value> next = onlineSoftmaxStep(
-                        sb, sl, op, s, qTile, seqSlice(sb, sl, k, kStart, s.keyTile),
+                        sb, sl, op, s, qTile,
+                        s.keysTransposed ? keyBlock(sb, sl, k, kIndex)
+                                         : seqSlice(sb, sl, k, kStart, s.keyTile),
                         seqSlice(sb, sl, v, kStart, s.keyTile), iter[0], iter[1],
                         iter[2], qStart, kStart, isClass(sb, sl, TileClass::Partial),
                         biasTile);

@@ -11,8 +11,15 @@
 // UNFUSED-LABEL: func @tiled
 // UNFUSED-NOT: scf.for
 // UNFUSED: tensor<1x1x96x96xf32>
+// K is transposed once into one [d, Tk] block per key tile (six query
+// tiles read it), so q·kᵀ is a product of rows, A[m, k]·B[k, n], each key
+// tile's block contiguous.
+// FLASH-DAG: #[[$Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+// FLASH-DAG: #[[$KT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
 // FLASH-LABEL: func @tiled
 // FLASH: arith.constant dense<{{\[\[}}2, 0, 0], [2, 0, 0], [2, 2, 0], [0, 2, 0], [0, 2, 2], [0, 0, 2]]> : tensor<6x3xi32>
+// FLASH: %[[TILES:.*]] = tensor.expand_shape %arg0 {{\[\[}}0], [1], [2, 3], [4]] output_shape [1, 1, 3, 32, 8]
+// FLASH: %[[KEYS:.*]] = linalg.transpose ins(%[[TILES]] : tensor<1x1x3x32x8xf32>) outs(%{{.*}} : tensor<1x1x3x8x32xf32>) permutation = [0, 1, 2, 4, 3]
 // FLASH: scf.forall (%[[I:[a-z0-9]+]]) in (6) shared_outs(%[[OUT:[a-z0-9]+]] = %{{.*}}) -> (tensor<1x1x96x8xf32>)
 // FLASH: %[[HALF:.*]] = arith.divui %[[I]], %c2
 // FLASH: %[[ODD:.*]] = arith.cmpi ne
@@ -23,7 +30,8 @@
 // FLASH: scf.if
 // FLASH: scf.yield
 // FLASH: } else {
-// FLASH: linalg.generic
+// FLASH: %[[KTILE:.*]] = tensor.extract_slice %[[KEYS]][0, 0, %[[KT]], 0, 0] [1, 1, 1, 8, 32] [1, 1, 1, 1, 1] : tensor<1x1x3x8x32xf32> to tensor<1x1x8x32xf32>
+// FLASH: linalg.generic {indexing_maps = [#[[$Q]], #[[$KT]], {{.*}}ins(%{{.*}}, %[[KTILE]] : tensor<1x1x16x8xf32>, tensor<1x1x8x32xf32>)
 // FLASH: math.exp
 // FLASH: scf.forall.in_parallel
 // FLASH-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, 0, %{{.*}}, 0] [1, 1, 16, 8]
@@ -37,8 +45,10 @@ func.func @tiled(%q: tensor<1x1x96x8xf32>) -> tensor<1x1x96x8xf32> {
 // With a bias (a KV cache's: 1 query over 4 + 68 keys, broadcast over the 2
 // heads), the bias is padded with -inf to whole key tiles (72 → 96), the
 // largest bias of each key tile is reduced at run time into a [1, 3] table,
-// and a tile whose largest bias is -inf is skipped like an empty one.
+// and a tile whose largest bias is -inf is skipped like an empty one. K is
+// not transposed (that would copy the cache's whole capacity).
 // FLASH-LABEL: func @cache_bias
+// FLASH-NOT: linalg.transpose
 // FLASH: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
 // FLASH: %[[PADDED:.*]] = tensor.insert_slice %arg3 into %{{.*}}[0, 0, 0, 0] [1, 1, 1, 72] [1, 1, 1, 1] : tensor<1x1x1x72xf32> into tensor<1x1x1x96xf32>
 // FLASH: %[[TILED:.*]] = tensor.expand_shape %[[PADDED]] {{\[\[}}0], [1], [2, 3], [4, 5]] output_shape [1, 1, 1, 1, 3, 32]
