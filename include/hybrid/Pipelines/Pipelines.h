@@ -23,7 +23,8 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::init(true)};
   Option<bool> packedGemm{
       *this, "packed-gemm",
-      llvm::cl::desc("Linear layers through hybrid-packed-gemm's micro-kernel "
+      llvm::cl::desc("Linear layers through hybrid-packed-gemm's micro-kernel, "
+                     "and in-tile products through hybrid-register-tile-products "
                      "(false: LLVM's vectorisation of the plain loops, the "
                      "baseline hybrid-bench compares against)"),
       llvm::cl::init(true)};

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Compiled attention against PyTorch's SDPA and the machine's FMA peak, side by side.
+
+For each shape, writes a one-op `hybrid.attention` .mlir, times it with
+`hybrid-run FILE --target=cpu --random-inputs=1 --benchmark=RUNS` (the
+minimum and median of the timed runs) with one thread and with every core,
+and times torch.nn.functional.scaled_dot_product_attention on the same
+shapes and threads in this process (min and median of as many runs).
+Prints ms, GFLOP/s in band FLOPs (4·d per visible query-key pair: q·kᵀ and
+p·v), % of the measured fp32 FMA peak (bench_kernels.py's loop, one copy
+and one per core), and SDPA's time over ours (above 1: ours is faster).
+Nothing is asserted; docs/performance.md keeps the results.
+
+  .venv-hf/bin/python scripts/bench_attention.py [--build build] [--runs 10]
+      [--filter causal] [--json-out results.json]
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_kernels import PEAK_C, run_c  # noqa: E402
+
+# name, batch, query heads, kv heads, query length, key length, d, mask
+SHAPES = [
+    ("causal S=512 H=16 d=64", 1, 16, 16, 512, 512, 64, "causal"),
+    ("causal S=1024 H=16 d=64", 1, 16, 16, 1024, 1024, 64, "causal"),
+    ("causal S=2048 H=16 d=64", 1, 16, 16, 2048, 2048, 64, "causal"),
+    ("causal GQA 4:1 S=1024 H=16 d=64", 1, 16, 4, 1024, 1024, 64, "causal"),
+    ("window 1024 S=4096 H=8 d=64", 1, 8, 8, 4096, 4096, 64, "causal, window = 1024"),
+    ("none CvT-13 stage 1 3136x785 d=64", 1, 1, 1, 3136, 785, 64, "none"),
+]
+
+
+def visible_pairs(sq, sk, mask):
+    if mask == "none":
+        return sq * sk
+    window = int(mask.split("=")[1]) if "window" in mask else sk
+    return sum(min(i + 1, window) for i in range(sq))
+
+
+def mlir_source(b, h, hk, sq, sk, d, mask):
+    def t(heads, s):
+        return f"tensor<{b}x{heads}x{s}x{d}xf32>"
+
+    return (f"func.func @forward(%q: {t(h, sq)}, %k: {t(hk, sk)}, %v: {t(hk, sk)}) -> {t(h, sq)} {{\n"
+            f"  %o = hybrid.attention %q, %k, %v {{mask = #hybrid.mask<{mask}>}}\n"
+            f"      : ({t(h, sq)}, {t(hk, sk)}, {t(hk, sk)}) -> {t(h, sq)}\n"
+            f"  return %o : {t(h, sq)}\n}}\n")
+
+
+def ours(build, path, threads, runs):
+    out = subprocess.run(
+        [os.path.join(build, "bin", "hybrid-run"), path, "--target=cpu", "--random-inputs=1",
+         f"--benchmark={runs}", f"--threads={threads}"],
+        check=True, capture_output=True, text=True).stdout
+    found = re.search(r"min ([0-9.]+) ms, median ([0-9.]+) ms", out)
+    return float(found.group(1)) / 1e3, float(found.group(2)) / 1e3
+
+
+def sdpa(b, h, hk, sq, sk, d, mask, threads, runs):
+    torch.set_num_threads(threads)
+    q, k, v = torch.randn(b, h, sq, d), torch.randn(b, hk, sk, d), torch.randn(b, hk, sk, d)
+    if hk != h:
+        k, v = k.repeat_interleave(h // hk, 1), v.repeat_interleave(h // hk, 1)
+    kwargs = {}
+    if mask == "causal":
+        kwargs["is_causal"] = True
+    elif "window" in mask:
+        window = int(mask.split("=")[1])
+        i, j = torch.arange(sq)[:, None], torch.arange(sk)[None, :]
+        kwargs["attn_mask"] = (j <= i) & (j > i - window)
+    F.scaled_dot_product_attention(q, k, v, **kwargs)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        F.scaled_dot_product_attention(q, k, v, **kwargs)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[0], times[len(times) // 2]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default="build")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--filter", default="")
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+
+    cores = os.cpu_count() or 1
+    peak = float(run_c(PEAK_C, ["-march=native"])[0][0])
+    peak_all = sum(float(r[0]) for r in run_c(PEAK_C, ["-march=native"], cores))
+    print(f"machine: fp32 FMA peak {peak:.1f} GFLOP/s one core, {peak_all:.1f} on {cores}; "
+          f"torch {torch.__version__}; times are min (median) of {args.runs} runs")
+    print(f"{'case':36} {'threads':>7} {'ours ms':>16} {'GFLOP/s':>8} {'%peak':>6} "
+          f"{'SDPA ms':>16} {'SDPA/ours':>9}")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, b, h, hk, sq, sk, d, mask in SHAPES:
+            if args.filter not in name:
+                continue
+            path = os.path.join(tmp, "attention.mlir")
+            with open(path, "w") as f:
+                f.write(mlir_source(b, h, hk, sq, sk, d, mask))
+            flops = 4.0 * b * h * d * visible_pairs(sq, sk, mask)
+            for threads, machine_peak in ((1, peak), (cores, peak_all)):
+                o_min, o_med = ours(args.build, path, threads, args.runs)
+                t_min, t_med = sdpa(b, h, hk, sq, sk, d, mask, threads, args.runs)
+                rate = flops / o_min / 1e9
+                rows.append(dict(case=name, threads=threads, ours_min_s=o_min, ours_median_s=o_med,
+                                 sdpa_min_s=t_min, sdpa_median_s=t_med, gflops=rate,
+                                 percent_peak=100 * rate / machine_peak))
+                print(f"{name:36} {threads:7d} {1e3 * o_min:7.2f} ({1e3 * o_med:6.2f}) "
+                      f"{rate:8.1f} {100 * rate / machine_peak:5.0f}% "
+                      f"{1e3 * t_min:7.2f} ({1e3 * t_med:6.2f}) {t_min / o_min:9.2f}")
+    print("GFLOP/s and %peak from ours' minimum; SDPA/ours compares minima. SDPA gets K and V "
+          "repeated to the query heads for GQA and a boolean mask for the window.")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(dict(peak_gflops=peak, peak_all_gflops=peak_all, cores=cores, rows=rows),
+                      f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
