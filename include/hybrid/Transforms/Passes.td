@@ -304,15 +304,18 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     block of KC k's: W is packed into NR-column panels (KC×NR, half of L1;
     lanes × lanes tiles transposed in registers by vector shuffles)
     and A into MR-row micro-panels, both contiguous in the order the kernel
-    reads them (heap buffers for this product only); rows are swept in
+    reads them (heap buffers for this product only; A only when N is more
+    than four panels: a packed A block serves one panel each, so for
+    narrower products a second function, `..._unpacked_a`, reads A in
+    place); rows are swept in
     blocks of MC (half of L2) per panel. The micro-kernel keeps an MR×NR
     tile of C in vector registers (6×64 with 512-bit vectors: 24
     accumulators; 6×16 with 256-bit) and adds, per k, one broadcast of A
     times NR/lanes packed W vectors with FMA; it prefetches the next
     kernel's C tile, whose rows no hardware prefetcher predicts. KC, MC, NR
     and the vector width come from the module's `hybrid.target`. Rows left
-    over by MR get one-row kernels; columns left over by NR a
-    linalg.generic on that slice. Sums over k keep their order (each output
+    over by MR get one-row kernels; columns left over by NR one more panel
+    packed with zeros, its C tiles loaded and stored under a mask. Sums over k keep their order (each output
     is one FMA chain), so results differ from the reference only by FMA's
     rounding. Products with fewer than `min-rows` rows (decode) are bound by
     reading W once, and packing would read it twice: they call a
