@@ -19,14 +19,14 @@ def ConvertHybridToLinalg : Pass<"convert-hybrid-to-linalg", "ModuleOp"> {
     tests the mask only on partial tiles; with a bias (a KV cache's), the
     tiles whose bias is -inf throughout are found and skipped at run time; set
     attention-query-tile=0 for the unfused form everywhere. By default the
-    tiles are sized for the module's `hybrid.target`: one vector of queries
-    against four vectors of keys (16 × 64 f32 with 512-bit vectors).
+    tiles are sized for the module's `hybrid.target`: two vectors of queries
+    against four vectors of keys (32 × 64 f32 with 512-bit vectors).
     Requires static shapes.
   }];
   let options = [
     Option<"attentionQueryTile", "attention-query-tile", "int64_t", "-1",
-           "Query rows per attention tile (0: unfused attention; -1: the "
-           "target's f32 lanes)">,
+           "Query rows per attention tile (0: unfused attention; -1: twice "
+           "the target's f32 lanes)">,
     Option<"attentionKeyTile", "attention-key-tile", "int64_t", "-1",
            "Keys per attention tile (-1: four times the target's f32 lanes)">,
   ];

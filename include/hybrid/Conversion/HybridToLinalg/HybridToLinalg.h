@@ -12,7 +12,7 @@ namespace hybrid {
 struct HybridToLinalgOptions {
   /// Attention tile sizes (FlashAttention form); a query tile of 0 keeps
   /// attention unfused.
-  int64_t attentionQueryTile = 16;
+  int64_t attentionQueryTile = 32;
   int64_t attentionKeyTile = 64;
 };
 
