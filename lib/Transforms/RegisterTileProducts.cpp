@@ -78,7 +78,10 @@ std::optional<ProductDims> matchProduct(linalg::GenericOp op) {
   auto m = dimOf(c, c.getNumResults() - 2), n = dimOf(c, c.getNumResults() - 1);
   auto am = dimOf(a, a.getNumResults() - 2), k = dimOf(a, a.getNumResults() - 1);
   auto bk = dimOf(b, b.getNumResults() - 2), bn = dimOf(b, b.getNumResults() - 1);
-  if (!m || !n || !k || am != m || bk != k || bn != n || *m == *n)
+  // Three distinct loops, k absent from C: otherwise the op reads a
+  // diagonal or sums over a dim the loops below would treat as a batch.
+  if (!m || !n || !k || am != m || bk != k || bn != n || *m == *n || *k == *m ||
+      *k == *n || c.isFunctionOfDim(*k))
     return std::nullopt;
   SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
   for (unsigned d = 0; d < kinds.size(); ++d)
@@ -96,6 +99,11 @@ std::optional<ProductDims> matchProduct(linalg::GenericOp op) {
     return std::nullopt;
   if (!innermostContiguous(op.getDpsInputOperand(1)->get()) ||
       !innermostContiguous(op.getDpsInitOperand(0)->get()))
+    return std::nullopt;
+  // C is kept in registers across k: it must not be one of the inputs
+  // (bufferization gives every product its own output buffer).
+  Value cBuffer = op.getDpsInitOperand(0)->get();
+  if (cBuffer == op.getDpsInputOperand(0)->get() || cBuffer == op.getDpsInputOperand(1)->get())
     return std::nullopt;
   return ProductDims{*m, *n, *k};
 }

@@ -33,10 +33,10 @@
 // CHECK-NOT: linalg.generic
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 49152, l2_bytes = 1048576>} {
 func.func @scores(%q: memref<1x2x16x8xf32, strided<[256, 128, 8, 1], offset: ?>>,
-                  %kt: memref<1x1x8x32xf32, strided<[768, 768, 96, 1], offset: ?>>,
+                  %kt: memref<1x1x8x32xf32, strided<[768, 768, 32, 1], offset: ?>>,
                   %s: memref<1x2x16x32xf32>) {
   linalg.generic {indexing_maps = [#q, #kt, #sc], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
-      ins(%q, %kt : memref<1x2x16x8xf32, strided<[256, 128, 8, 1], offset: ?>>, memref<1x1x8x32xf32, strided<[768, 768, 96, 1], offset: ?>>)
+      ins(%q, %kt : memref<1x2x16x8xf32, strided<[256, 128, 8, 1], offset: ?>>, memref<1x1x8x32xf32, strided<[768, 768, 32, 1], offset: ?>>)
       outs(%s : memref<1x2x16x32xf32>) {
   ^bb0(%a: f32, %b: f32, %acc: f32):
     %p = arith.mulf %a, %b : f32
@@ -89,15 +89,17 @@ func.func @weighted_values(%p: memref<3x10x24xf32>, %v: memref<3x24x16xf32>, %o:
 
 // Left alone: N not a multiple of the vector length, B read across its
 // rows (the linear layer's A·Wᵀ, hybrid-packed-gemm's), B not contiguous
-// along n, dynamic shapes, and a body that is not a multiply-add.
+// along n, dynamic shapes, a body that is not a multiply-add, and a
+// diagonal read of A (m and k one loop) with a sum over a dim C lacks.
 // CHECK-LABEL: func @left_alone
 // CHECK-NOT: vector.fma
-// CHECK-COUNT-5: linalg.generic
+// CHECK-COUNT-6: linalg.generic
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 49152, l2_bytes = 1048576>} {
 func.func @left_alone(%x: memref<8x4xf32>, %w: memref<4x24xf32>, %y: memref<8x24xf32>,
                       %wt: memref<32x4xf32>, %y2: memref<8x32xf32>,
                       %ws: memref<4x32xf32, strided<[1, 4]>>,
-                      %xd: memref<?x4xf32>, %yd: memref<?x32xf32>, %w2: memref<4x32xf32>) {
+                      %xd: memref<?x4xf32>, %yd: memref<?x32xf32>, %w2: memref<4x32xf32>,
+                      %xs: memref<4x4x4xf32>, %y4: memref<4x32xf32>) {
   linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<8x4xf32>, memref<4x24xf32>) outs(%y : memref<8x24xf32>) {
   ^bb0(%p: f32, %q: f32, %acc: f32):
@@ -130,6 +132,15 @@ func.func @left_alone(%x: memref<8x4xf32>, %w: memref<4x24xf32>, %y: memref<8x24
       ins(%x, %w2 : memref<8x4xf32>, memref<4x32xf32>) outs(%y2 : memref<8x32xf32>) {
   ^bb0(%p: f32, %q: f32, %acc: f32):
     %m = arith.maximumf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>,
+                                   affine_map<(d0, d1, d2) -> (d2, d1)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%xs, %w2 : memref<4x4x4xf32>, memref<4x32xf32>) outs(%y4 : memref<4x32xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
   }

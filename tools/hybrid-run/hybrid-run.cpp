@@ -735,12 +735,15 @@ int main(int argc, char **argv) {
     }
     double total = seconds(start, now());
     std::sort(each.begin(), each.end());
+    const size_t half = each.size() / 2;
+    const double median =
+        each.size() % 2 ? each[half] : (each[half - 1] + each[half]) / 2;
     llvm::outs() << llvm::format(
         "benchmark: @%s on %s: %u runs, %.3f ms per run (min %.3f ms, median %.3f ms; "
         "first run %.3f ms)\n",
         funcName.c_str(), target == Target::CPU ? "cpu" : "reference",
         unsigned(benchmark), 1e3 * total / benchmark, 1e3 * each.front(),
-        1e3 * each[each.size() / 2], 1e3 * firstSeconds);
+        1e3 * median, 1e3 * firstSeconds);
   }
 
   return reportResults(results, funcName);
