@@ -7,6 +7,15 @@
 
 using namespace mlir;
 
+bool mlir::hybrid::innermostContiguous(Value memref) {
+  auto type = dyn_cast<MemRefType>(memref.getType());
+  if (!type)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) && strides.back() == 1;
+}
+
 bool mlir::hybrid::isMultiplyAdd(linalg::GenericOp op) {
   Block &body = op.getRegion().front();
   Value a = body.getArgument(0), b = body.getArgument(1), c = body.getArgument(2);

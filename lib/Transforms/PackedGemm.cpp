@@ -114,17 +114,6 @@ Blocking blockingFor(const CPUTarget &target) {
   return b;
 }
 
-/// Unit stride in the innermost dimension: vector loads need it.
-bool innermostContiguous(Value memref) {
-  auto type = dyn_cast<MemRefType>(memref.getType());
-  if (!type)
-    return false;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(type.getStridesAndOffset(strides, offset)) &&
-         strides.back() == 1;
-}
-
 SmallVector<ReassociationIndices> rowGroups(MemRefType type) {
   SmallVector<ReassociationIndices> groups(2);
   for (int64_t d = 0; d + 1 < type.getRank(); ++d)

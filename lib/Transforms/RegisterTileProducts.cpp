@@ -52,14 +52,6 @@ std::optional<unsigned> dimOf(AffineMap map, int64_t r) {
   return std::nullopt;
 }
 
-/// Unit stride in the innermost dimension: vector loads need it.
-bool innermostContiguous(Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return succeeded(type.getStridesAndOffset(strides, offset)) && strides.back() == 1;
-}
-
 /// The dims when `op` is C[.., m, n] += A[.., m, k] · B[.., k, n] in f32 on
 /// static buffers, one reduction (k), batch results that use no m, n or k,
 /// and B and C contiguous along n.

@@ -17,6 +17,10 @@ namespace mlir::hybrid {
 /// `min-rows`): below it the product is a matrix-vector one.
 inline constexpr int64_t kPackedGemmMinRows = 16;
 
+/// Whether `memref` is a memref with unit stride in its innermost
+/// dimension (vector loads along it need that).
+bool innermostContiguous(Value memref);
+
 /// Whether `op`'s body is `yield (out + in0 * in1)` in either operand order,
 /// where in1 may be a bf16 weight widened first (hybrid-bf16-weights).
 bool isMultiplyAdd(linalg::GenericOp op);
