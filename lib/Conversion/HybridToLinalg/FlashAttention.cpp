@@ -25,6 +25,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
 
@@ -65,18 +66,19 @@ Value seqSlice(OpBuilder &b, Location loc, Value x, OpFoldResult offset,
       sizes, strides);
 }
 
-/// Key tile `index`'s [B, Hk, d, Tk] block of keys stored as
-/// [B, Hk, Sk/Tk, d, Tk].
-Value keyBlock(OpBuilder &b, Location loc, Value blocks, Value index) {
+/// The [1, 1, d, Tk] block of key tile `index` of one batch and key head,
+/// from keys stored as [B, Hk, Sk/Tk, d, Tk].
+Value keyBlock(OpBuilder &b, Location loc, Value blocks, Value batch, Value keyHead,
+               Value index) {
   RankedTensorType type = tensorType(blocks);
-  SmallVector<OpFoldResult> offsets(5, b.getIndexAttr(0)), sizes, strides(5, b.getIndexAttr(1));
-  offsets[2] = index;
-  for (int64_t d = 0; d < 5; ++d)
-    sizes.push_back(b.getIndexAttr(d == 2 ? 1 : type.getDimSize(d)));
-  auto blockType = RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
-                                          type.getDimSize(3), type.getDimSize(4)},
+  SmallVector<OpFoldResult> offsets{batch, keyHead, index, b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(1),
+                                  b.getIndexAttr(type.getDimSize(3)),
+                                  b.getIndexAttr(type.getDimSize(4))};
+  auto blockType = RankedTensorType::get({1, 1, type.getDimSize(3), type.getDimSize(4)},
                                          type.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, blockType, blocks, offsets, sizes, strides);
+  return tensor::ExtractSliceOp::create(b, loc, blockType, blocks, offsets, sizes,
+                                        SmallVector<OpFoldResult>(5, b.getIndexAttr(1)));
 }
 
 /// `x` with each dim d in `sizes` padded at its end to sizes[d] with
@@ -122,6 +124,28 @@ Value biasTileMaxima(OpBuilder &b, Location loc, Value bias, int64_t queryTile,
                  });
 }
 
+/// `combine` folded over the elements of the 1-D vector `v` as a tree:
+/// halves combined while the length is even (shuffles, full-width ops; an
+/// ordered reduction of 64 floats would be a chain of 64 dependent adds),
+/// the odd rest in order.
+Value treeReduce(OpBuilder &b, Location loc, Value v,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
+  auto type = cast<VectorType>(v.getType());
+  int64_t n = type.getDimSize(0);
+  while (n % 2 == 0) {
+    n /= 2;
+    Value lo = vector::ExtractStridedSliceOp::create(b, loc, v, ArrayRef<int64_t>{0},
+                                                     ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
+    Value hi = vector::ExtractStridedSliceOp::create(b, loc, v, ArrayRef<int64_t>{n},
+                                                     ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
+    v = combine(b, loc, lo, hi);
+  }
+  Value result = vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{0});
+  for (int64_t i = 1; i < n; ++i)
+    result = combine(b, loc, result, vector::ExtractOp::create(b, loc, v, ArrayRef<int64_t>{i}));
+  return result;
+}
+
 struct FlashShape {
   int64_t batch, heads, group, headDim, valueDim, querySeq, keySeq;
   int64_t queryTile, keyTile, queryTiles, keyTiles;
@@ -162,94 +186,164 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                                      arith::MulFOp::create(nb, nl, a[0], a[1]))
             .getResult();
       });
-  SmallVector<Value> inputs{raw};
-  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(4)};
-  if (biasTile) {
-    // [B|1, H|1, Tq|1, Tk|1], broadcast along its unit dims.
-    SmallVector<AffineExpr> exprs;
-    for (int64_t d = 0; d < 4; ++d)
-      exprs.push_back(tensorType(biasTile).getDimSize(d) == 1 ? getAffineConstantExpr(0, ctx)
-                                                               : dim(ctx, d));
-    inputs.push_back(biasTile);
-    maps.push_back(affineMap(ctx, 4, exprs));
-  }
-  maps.push_back(b.getMultiDimIdentityMap(4));
-  Value scoresInit = tensor::EmptyOp::create(b, loc, tensorType(raw).getShape(), t);
-  Value scores = generic(b, loc, inputs, scoresInit, maps, "pppp",
-                         [&](OpBuilder &nb, Location nl, ValueRange a) {
-    Value v = arith::MulFOp::create(nb, nl, a[0], floatConstant(nb, nl, t, scale));
-    if (softcap) {
-      Value inner = arith::MulFOp::create(nb, nl, v, floatConstant(nb, nl, t, 1 / *softcap));
-      v = arith::MulFOp::create(nb, nl, math::TanhOp::create(nb, nl, inner),
-                                floatConstant(nb, nl, t, *softcap));
-    }
-    // Scale, softcap, bias, mask: the unfused form's order (finishScores).
-    if (biasTile)
-      v = arith::AddFOp::create(nb, nl, v, a[1]);
+  // Per-element work before the softmax. With no softcap and no bias and
+  // a positive scale, full tiles need none: the row loop below scales, and
+  // partial tiles only set their hidden scores to -inf (which a positive
+  // scale keeps), in place. Otherwise one pass does scale, softcap, bias and
+  // mask, in the unfused form's order (finishScores).
+  const bool scaleInRows = !softcap && !biasTile && scale > 0;
+  auto visibleAt = [&](OpBuilder &nb, Location nl) -> Value {
     Value i = arith::AddIOp::create(
         nb, nl, linalg::IndexOp::create(nb, nl, 2),
         arith::AddIOp::create(nb, nl, queryStart, indexConstant(nb, nl, qOffset)));
     Value j = arith::AddIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, 3), keyStart);
-    Value visible = arith::AndIOp::create(
+    return arith::AndIOp::create(
         nb, nl, maskVisible(nb, nl, mask, i, j),
         arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, j,
                               indexConstant(nb, nl, keySeq)));
-    // Full tiles need no test: the flag is uniform across the tile, so the
-    // select costs one predictable branch-free op, and one copy of the tile
-    // body (not two) keeps code size and compile time down.
-    Value notMasked = arith::XOrIOp::create(
-        nb, nl, masked, arith::ConstantIntOp::create(nb, nl, 1, 1));
-    visible = arith::OrIOp::create(nb, nl, visible, notMasked);
-    return arith::SelectOp::create(nb, nl, visible, v,
-                                   floatConstant(nb, nl, t, -INFINITY))
-        .getResult();
-  });
-
-  AffineMap id4 = b.getMultiDimIdentityMap(4), rows4 = projection(ctx, 4, {0, 1, 2});
-  AffineMap id3 = b.getMultiDimIdentityMap(3);
-  // m' = max(m, rowmax(s)): a reduction initialised with m.
-  Value mNew = generic(b, loc, scores, m, {id4, rows4}, "pppr",
-                       [](OpBuilder &nb, Location nl, ValueRange a) {
-                         return arith::MaximumFOp::create(nb, nl, a[0], a[1]).getResult();
-                       });
-  auto isEmptyRow = [&](OpBuilder &nb, Location nl, Value mv) {
-    return arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, mv,
-                                 floatConstant(nb, nl, t, -INFINITY));
   };
-  // α = exp(m − m'), 1 while the row has seen nothing.
-  Value alpha = generic(
-      b, loc, {m, mNew}, tensor::EmptyOp::create(b, loc, {s.batch, s.heads, s.queryTile}, t),
-      {id3, id3, id3}, "ppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value e = math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
-        return arith::SelectOp::create(nb, nl, isEmptyRow(nb, nl, a[1]),
-                                       floatConstant(nb, nl, t, 1.0), e)
-            .getResult();
+  AffineMap id4 = b.getMultiDimIdentityMap(4);
+  Value scores;
+  if (scaleInRows) {
+    auto partial = scf::IfOp::create(
+        b, loc, masked,
+        [&](OpBuilder &tb, Location tl) {
+          Value hidden = generic(tb, tl, ValueRange{}, raw, {id4}, "pppp",
+                                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                                   return arith::SelectOp::create(
+                                              nb, nl, visibleAt(nb, nl), a[0],
+                                              floatConstant(nb, nl, t, -INFINITY))
+                                       .getResult();
+                                 });
+          scf::YieldOp::create(tb, tl, hidden);
+        },
+        [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, raw); });
+    scores = partial.getResult(0);
+  } else {
+    SmallVector<Value> inputs{raw};
+    SmallVector<AffineMap> maps{id4};
+    if (biasTile) {
+      // [1, 1, Tq|1, Tk|1], broadcast along its unit dims.
+      SmallVector<AffineExpr> exprs;
+      for (int64_t d = 0; d < 4; ++d)
+        exprs.push_back(tensorType(biasTile).getDimSize(d) == 1 ? getAffineConstantExpr(0, ctx)
+                                                                 : dim(ctx, d));
+      inputs.push_back(biasTile);
+      maps.push_back(affineMap(ctx, 4, exprs));
+    }
+    maps.push_back(id4);
+    Value scoresInit = tensor::EmptyOp::create(b, loc, tensorType(raw).getShape(), t);
+    scores = generic(b, loc, inputs, scoresInit, maps, "pppp",
+                     [&](OpBuilder &nb, Location nl, ValueRange a) {
+      Value v = arith::MulFOp::create(nb, nl, a[0], floatConstant(nb, nl, t, scale));
+      if (softcap) {
+        Value inner = arith::MulFOp::create(nb, nl, v, floatConstant(nb, nl, t, 1 / *softcap));
+        v = arith::MulFOp::create(nb, nl, math::TanhOp::create(nb, nl, inner),
+                                  floatConstant(nb, nl, t, *softcap));
+      }
+      if (biasTile)
+        v = arith::AddFOp::create(nb, nl, v, a[1]);
+      // Full tiles need no test: the flag is uniform across the tile, so the
+      // select costs one predictable branch-free op, and one copy of the tile
+      // body (not two) keeps code size and compile time down.
+      Value notMasked = arith::XOrIOp::create(
+          nb, nl, masked, arith::ConstantIntOp::create(nb, nl, 1, 1));
+      Value visible = arith::OrIOp::create(nb, nl, visibleAt(nb, nl), notMasked);
+      return arith::SelectOp::create(nb, nl, visible, v, floatConstant(nb, nl, t, -INFINITY))
+          .getResult();
+    });
+  }
+
+  // The online softmax, one query row at a time, the row's scores and
+  // accumulator in registers (one pass over the tile, not five linalg
+  // passes over [Tq, Tk] buffers):
+  //   m' = max(m, max_j s)              (-inf while the row has seen nothing)
+  //   α  = exp(m − m')                  (1 while m' is -inf)
+  //   p  = exp(s − m')                  (0 while m' is -inf)
+  //   l' = α·l + Σ_j p,   acc' = α·acc  (then acc' += p·v below)
+  // The row max may ignore a NaN score (nnan): a NaN score still makes its
+  // p, and so l and the output, NaN.
+  const int64_t tq = s.queryTile, tk = s.keyTile, dv = s.valueDim;
+  auto rowType = VectorType::get({tk}, t), accType = VectorType::get({dv}, t);
+  auto noNaNs = arith::FastMathFlags::nnan | arith::FastMathFlags::nsz;
+  Value pInit = tensor::EmptyOp::create(b, loc, {1, 1, tq, tk}, t);
+  // Rows are independent: `unroll` of them per iteration, each phase
+  // emitted for all of them before the next, give the core parallel
+  // chains (one row alone waits on its max, then its scalar exp, then its
+  // sum).
+  const int64_t unroll = tq % 4 == 0 ? 4 : tq % 2 == 0 ? 2 : 1;
+  auto rows = scf::ForOp::create(
+      b, loc, indexConstant(b, loc, 0), indexConstant(b, loc, tq), indexConstant(b, loc, unroll),
+      ValueRange{pInit, m, l, acc},
+      [&](OpBuilder &rb, Location rl, Value first, ValueRange it) {
+        Value zero = indexConstant(rb, rl, 0);
+        Value pad = floatConstant(rb, rl, t, 0.0);
+        Value negInf = floatConstant(rb, rl, t, -INFINITY);
+        SmallVector<SmallVector<Value>> rowAt, statAt;
+        SmallVector<Value> sv, mOld, lOld, mNew, alpha, pv, lNew, accRow;
+        for (int64_t u = 0; u < unroll; ++u) {
+          Value row = u == 0 ? first
+                             : arith::AddIOp::create(rb, rl, first, indexConstant(rb, rl, u));
+          rowAt.push_back({zero, zero, row, zero});
+          statAt.push_back({zero, zero, row});
+          Value v = vector::TransferReadOp::create(rb, rl, rowType, scores, rowAt[u], pad,
+                                                   ArrayRef<bool>{true});
+          if (scaleInRows)
+            v = arith::MulFOp::create(
+                rb, rl, v,
+                vector::BroadcastOp::create(rb, rl, rowType, floatConstant(rb, rl, t, scale)));
+          sv.push_back(v);
+          mOld.push_back(tensor::ExtractOp::create(rb, rl, it[1], statAt[u]));
+          lOld.push_back(tensor::ExtractOp::create(rb, rl, it[2], statAt[u]));
+        }
+        for (int64_t u = 0; u < unroll; ++u)
+          mNew.push_back(arith::MaximumFOp::create(
+              rb, rl, mOld[u],
+              treeReduce(rb, rl, sv[u],
+                         [&](OpBuilder &cb, Location cl, Value x, Value y) -> Value {
+                           return arith::MaximumFOp::create(cb, cl, x, y, noNaNs);
+                         }),
+              noNaNs));
+        for (int64_t u = 0; u < unroll; ++u) {
+          Value empty = arith::CmpFOp::create(rb, rl, arith::CmpFPredicate::OEQ, mNew[u], negInf);
+          alpha.push_back(arith::SelectOp::create(
+              rb, rl, empty, floatConstant(rb, rl, t, 1.0),
+              math::ExpOp::create(rb, rl, arith::SubFOp::create(rb, rl, mOld[u], mNew[u]))));
+          Value offset =
+              arith::SelectOp::create(rb, rl, empty, floatConstant(rb, rl, t, 0.0), mNew[u]);
+          pv.push_back(math::ExpOp::create(
+              rb, rl,
+              arith::SubFOp::create(rb, rl, sv[u],
+                                    vector::BroadcastOp::create(rb, rl, rowType, offset))));
+        }
+        for (int64_t u = 0; u < unroll; ++u) {
+          Value rowSum =
+              treeReduce(rb, rl, pv[u], [](OpBuilder &cb, Location cl, Value x, Value y) -> Value {
+                return arith::AddFOp::create(cb, cl, x, y);
+              });
+          lNew.push_back(arith::AddFOp::create(
+              rb, rl, arith::MulFOp::create(rb, rl, lOld[u], alpha[u]), rowSum));
+          Value a = vector::TransferReadOp::create(rb, rl, accType, it[3], rowAt[u], pad,
+                                                   ArrayRef<bool>{true});
+          accRow.push_back(arith::MulFOp::create(
+              rb, rl, a, vector::BroadcastOp::create(rb, rl, accType, alpha[u])));
+        }
+        Value pOut = it[0], mOut = it[1], lOut = it[2], accOut = it[3];
+        for (int64_t u = 0; u < unroll; ++u) {
+          pOut = vector::TransferWriteOp::create(rb, rl, pv[u], pOut, rowAt[u],
+                                                 ArrayRef<bool>{true})
+                     .getResult();
+          mOut = tensor::InsertOp::create(rb, rl, mNew[u], mOut, statAt[u]);
+          lOut = tensor::InsertOp::create(rb, rl, lNew[u], lOut, statAt[u]);
+          accOut = vector::TransferWriteOp::create(rb, rl, accRow[u], accOut, rowAt[u],
+                                                   ArrayRef<bool>{true})
+                       .getResult();
+        }
+        scf::YieldOp::create(rb, rl, ValueRange{pOut, mOut, lOut, accOut});
       });
-  // p = exp(s − m'), 0 where the row has seen nothing.
-  Value p = generic(
-      b, loc, {scores, mNew},
-      tensor::EmptyOp::create(b, loc, {s.batch, s.heads, s.queryTile, s.keyTile}, t),
-      {id4, rows4, id4}, "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value safe = arith::SelectOp::create(nb, nl, isEmptyRow(nb, nl, a[1]),
-                                             floatConstant(nb, nl, t, 0.0), a[1]);
-        return math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, a[0], safe))
-            .getResult();
-      });
-  // l' = α·l + rowsum(p)
-  Value lScaled = elementwise(b, loc, {l, alpha}, [](OpBuilder &nb, Location nl, ValueRange a) {
-    return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
-  });
-  Value lNew = generic(b, loc, p, lScaled, {id4, rows4}, "pppr",
-                       [](OpBuilder &nb, Location nl, ValueRange a) {
-                         return arith::AddFOp::create(nb, nl, a[0], a[1]).getResult();
-                       });
-  // acc' = α·acc + p·v, the value row innermost.
-  Value accScaled = generic(
-      b, loc, {acc, alpha},
-      tensor::EmptyOp::create(b, loc, {s.batch, s.heads, s.queryTile, s.valueDim}, t),
-      {id4, rows4, id4}, "pppp", [](OpBuilder &nb, Location nl, ValueRange a) {
-        return arith::MulFOp::create(nb, nl, a[0], a[1]).getResult();
-      });
+  Value p = rows.getResult(0), mNew = rows.getResult(1), lNew = rows.getResult(2),
+        accScaled = rows.getResult(3);
+  // acc' += p·v, the value row innermost.
   Value accNew = generic(
       b, loc, {p, vTile}, accScaled,
       {projection(ctx, 5, {0, 1, 2, 3}),
@@ -351,16 +445,47 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
   Value out0 = tensor::EmptyOp::create(rewriter, loc,
                                        {s.batch, s.heads, paddedQ, s.valueDim}, t);
 
-  // Query tiles are independent: shared among the threads, cheap and dear
-  // tiles interleaved (a causal tile's cost grows with its index).
+  // Work items are (batch, key head, query tile, query head of the group),
+  // the last innermost: each item's tiles are one head's, [Tq, Tk] scores
+  // that stay in L1 through the softmax's passes (all heads at once were
+  // 16× that, streamed through L2), the heads of a GQA group visit the same
+  // key blocks one after another, and consecutive query tiles of a head
+  // reread its keys from L2. Items are independent: shared among the
+  // threads, cheap and dear ones interleaved (a causal tile's cost grows
+  // with its index).
+  const int64_t keyHeads = s.heads / s.group;
+  FlashShape step = s;
+  step.batch = step.heads = step.group = 1;
+  auto headSlice = [](OpBuilder &b, Location l, Value x, Value batch, Value head,
+                      OpFoldResult seqOffset, int64_t seqSize) -> Value {
+    RankedTensorType type = tensorType(x);
+    SmallVector<OpFoldResult> offsets{batch, head, seqOffset, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(seqSize), b.getIndexAttr(type.getDimSize(3))};
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(
+        b, l, RankedTensorType::get({1, 1, seqSize, type.getDimSize(3)}, type.getElementType()),
+        x, offsets, sizes, strides);
+  };
   Value result = forEachTile(
-      rewriter, loc, s.queryTiles, out0,
-      [&](OpBuilder &b, Location l, Value qIndex) -> TileResult {
+      rewriter, loc, s.batch * keyHeads * s.queryTiles * s.group, out0,
+      [&](OpBuilder &b, Location l, Value item) -> TileResult {
+        auto divRem = [&](Value x, int64_t n) -> std::pair<Value, Value> {
+          if (n == 1)
+            return {x, indexConstant(b, l, 0)};
+          Value c = indexConstant(b, l, n);
+          return {arith::DivUIOp::create(b, l, x, c), arith::RemUIOp::create(b, l, x, c)};
+        };
+        auto [rest0, member] = divRem(item, s.group);
+        auto [rest1, qIndex] = divRem(rest0, s.queryTiles);
+        auto [batch, keyHead] = divRem(rest1, keyHeads);
+        Value head = arith::AddIOp::create(
+            b, l, arith::MulIOp::create(b, l, keyHead, indexConstant(b, l, s.group)), member);
         Value qStart = arith::MulIOp::create(b, l, qIndex, indexConstant(b, l, s.queryTile));
-        Value qTile = seqSlice(b, l, q, qStart, s.queryTile);
-        Value m0 = filledTensor(b, l, {s.batch, s.heads, s.queryTile}, t, -INFINITY);
-        Value l0 = filledTensor(b, l, {s.batch, s.heads, s.queryTile}, t, 0.0);
-        Value acc0 = filledTensor(b, l, {s.batch, s.heads, s.queryTile, s.valueDim}, t, 0.0);
+        Value qTile = headSlice(b, l, q, batch, head, qStart, s.queryTile);
+        Value m0 = filledTensor(b, l, {1, 1, s.queryTile}, t, -INFINITY);
+        Value l0 = filledTensor(b, l, {1, 1, s.queryTile}, t, 0.0);
+        Value acc0 = filledTensor(b, l, {1, 1, s.queryTile, s.valueDim}, t, 0.0);
         auto keyLoop = scf::ForOp::create(
             b, l, indexConstant(b, l, 0), indexConstant(b, l, s.keyTiles),
             indexConstant(b, l, 1), ValueRange{m0, l0, acc0},
@@ -393,10 +518,17 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                         sb, sl, kIndex, indexConstant(sb, sl, s.keyTile));
                     Value biasTile;
                     if (bias) {
+                      // [1, 1, Tq|1, Tk|1]: this item's batch and head
+                      // unless the bias broadcasts along them.
                       RankedTensorType bt = tensorType(bias);
                       SmallVector<OpFoldResult> offsets(4, sb.getIndexAttr(0)), sizes,
                           strides(4, sb.getIndexAttr(1));
                       SmallVector<int64_t> shape(bt.getShape());
+                      shape[0] = shape[1] = 1;
+                      if (bt.getDimSize(0) != 1)
+                        offsets[0] = batch;
+                      if (bt.getDimSize(1) != 1)
+                        offsets[1] = head;
                       if (bt.getDimSize(2) != 1) {
                         offsets[2] = qStart;
                         shape[2] = s.queryTile;
@@ -411,12 +543,13 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                           sb, sl, RankedTensorType::get(shape, t), bias, offsets, sizes,
                           strides);
                     }
+                    Value kTile = s.keysTransposed
+                                      ? keyBlock(sb, sl, k, batch, keyHead, kIndex)
+                                      : headSlice(sb, sl, k, batch, keyHead, kStart, s.keyTile);
                     SmallVector<Value> next = onlineSoftmaxStep(
-                        sb, sl, op, s, qTile,
-                        s.keysTransposed ? keyBlock(sb, sl, k, kIndex)
-                                         : seqSlice(sb, sl, k, kStart, s.keyTile),
-                        seqSlice(sb, sl, v, kStart, s.keyTile), iter[0], iter[1],
-                        iter[2], qStart, kStart, isClass(sb, sl, TileClass::Partial),
+                        sb, sl, op, step, qTile, kTile,
+                        headSlice(sb, sl, v, batch, keyHead, kStart, s.keyTile), iter[0],
+                        iter[1], iter[2], qStart, kStart, isClass(sb, sl, TileClass::Partial),
                         biasTile);
                     scf::YieldOp::create(sb, sl, next);
                   });
@@ -428,7 +561,7 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
         AffineMap rows4 = projection(b.getContext(), 4, {0, 1, 2});
         Value outTile = generic(
             b, l, {keyLoop.getResult(2), keyLoop.getResult(1)},
-            tensor::EmptyOp::create(b, l, {s.batch, s.heads, s.queryTile, s.valueDim}, t),
+            tensor::EmptyOp::create(b, l, {1, 1, s.queryTile, s.valueDim}, t),
             {id4, rows4, id4}, "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
               Value zero = floatConstant(nb, nl, t, 0.0);
               Value any = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE, a[1], zero);
@@ -436,8 +569,7 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                                              arith::DivFOp::create(nb, nl, a[0], a[1]), zero)
                   .getResult();
             });
-        SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
-        offsets[2] = qStart;
+        SmallVector<OpFoldResult> offsets{batch, head, qStart, b.getIndexAttr(0)};
         return {outTile, offsets};
       },
       /*balanceGrowingCost=*/true);

@@ -1,10 +1,11 @@
 // Longer than one key tile: the tiled form. A window of 16 over 96 keys in
 // 32-key tiles: the tile-class table is decided at compile time (0 empty,
 // 1 full, 2 partial), empty tiles are skipped by the scf.if, and the online
-// softmax carries max, sum and accumulator across key tiles. Query tiles
-// are independent: an scf.forall (threads), iteration i taking tile i/2 for
-// even i and 5 - i/2 for odd i, so each block of iterations mixes cheap
-// early tiles with dear late ones; each writes its own rows of the result.
+// softmax carries max, sum and accumulator across key tiles. Work items
+// (batch, key head, query tile, head of the group) are independent: an
+// scf.forall (threads), iteration i taking item i/2 for even i and 5 - i/2
+// for odd i, so each block of iterations mixes cheap early tiles with dear
+// late ones; each writes its own rows of the result.
 // RUN: hybrid-opt %s -convert-hybrid-to-linalg="attention-query-tile=16 attention-key-tile=32" | FileCheck %s --check-prefix=FLASH
 // With a query tile of 0, attention stays unfused (one S×S score tensor).
 // RUN: hybrid-opt %s -convert-hybrid-to-linalg="attention-query-tile=0" | FileCheck %s --check-prefix=UNFUSED
@@ -24,17 +25,42 @@
 // FLASH: %[[HALF:.*]] = arith.divui %[[I]], %c2
 // FLASH: %[[ODD:.*]] = arith.cmpi ne
 // FLASH: %[[MIRROR:.*]] = arith.subi %c5, %[[HALF]]
-// FLASH: %[[QT:.*]] = arith.select %[[ODD]], %[[MIRROR]], %[[HALF]]
+// FLASH: %[[ITEM:.*]] = arith.select %[[ODD]], %[[MIRROR]], %[[HALF]]
+// FLASH: %[[QT:.*]] = arith.remui %[[ITEM]], %c6
 // FLASH: scf.for %[[KT:[a-z0-9]+]] = {{.*}} -> (tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>)
 // FLASH: tensor.extract %{{.*}}[%[[QT]], %[[KT]]] : tensor<6x3xi32>
 // FLASH: scf.if
 // FLASH: scf.yield
 // FLASH: } else {
-// FLASH: %[[KTILE:.*]] = tensor.extract_slice %[[KEYS]][0, 0, %[[KT]], 0, 0] [1, 1, 1, 8, 32] [1, 1, 1, 1, 1] : tensor<1x1x3x8x32xf32> to tensor<1x1x8x32xf32>
-// FLASH: linalg.generic {indexing_maps = [#[[$Q]], #[[$KT]], {{.*}}ins(%{{.*}}, %[[KTILE]] : tensor<1x1x16x8xf32>, tensor<1x1x8x32xf32>)
-// FLASH: math.exp
+// FLASH: %[[KTILE:.*]] = tensor.extract_slice %[[KEYS]][%{{.*}}, %{{.*}}, %[[KT]], 0, 0] [1, 1, 1, 8, 32] [1, 1, 1, 1, 1] : tensor<1x1x3x8x32xf32> to tensor<1x1x8x32xf32>
+// FLASH: %[[PARTIAL:.*]] = arith.cmpi eq, %{{.*}}, %c2_i32
+// FLASH: %[[RAW:.*]] = linalg.generic {indexing_maps = [#[[$Q]], #[[$KT]], {{.*}}ins(%{{.*}}, %[[KTILE]] : tensor<1x1x16x8xf32>, tensor<1x1x8x32xf32>)
+// Only partial tiles test the mask, in place; full tiles go straight on.
+// FLASH: %[[SCORES:.*]] = scf.if %[[PARTIAL]] -> (tensor<1x1x16x32xf32>) {
+// FLASH: linalg.generic {{.*}} outs(%[[RAW]] : tensor<1x1x16x32xf32>)
+// FLASH: arith.select %{{.*}}, %{{.*}}, %cst
+// FLASH: } else {
+// FLASH-NEXT: scf.yield %[[RAW]]
+// Then one loop over the query rows, four per iteration, does scale, row
+// max (a tree of full-width maxima that may ignore NaNs: a NaN score still
+// makes its p NaN), α, p = exp(s − m'), the row sum (a tree of adds) and
+// α·acc, each row's scores and accumulator as vectors.
+// FLASH: scf.for %[[ROW:[a-z0-9]+]] = %c0 to %c16 step %c4 iter_args({{.*}}) -> (tensor<1x1x16x32xf32>, tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>)
+// FLASH: %[[S:.*]] = vector.transfer_read %[[SCORES]][%c0, %c0, %[[ROW]], %c0]{{.*}} : tensor<1x1x16x32xf32>, vector<32xf32>
+// FLASH: arith.mulf %[[S]], %{{.*}} : vector<32xf32>
+// FLASH: %[[ROW3:.*]] = arith.addi %[[ROW]], %c3
+// FLASH: vector.transfer_read %[[SCORES]][%c0, %c0, %[[ROW3]], %c0]
+// FLASH: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan,nsz> : vector<16xf32>
+// FLASH: math.exp %{{.*}} : f32
+// FLASH: math.exp %{{.*}} : vector<32xf32>
+// FLASH: arith.addf %{{.*}}, %{{.*}} : vector<16xf32>
+// FLASH: vector.transfer_read %{{.*}} : tensor<1x1x16x8xf32>, vector<8xf32>
+// FLASH: vector.transfer_write %{{.*}} : vector<32xf32>, tensor<1x1x16x32xf32>
+// FLASH: vector.transfer_write %{{.*}} : vector<8xf32>, tensor<1x1x16x8xf32>
+// acc' += p·v.
+// FLASH: linalg.generic {{.*}}ins(%{{.*}}, %{{.*}} : tensor<1x1x16x32xf32>, tensor<1x1x32x8xf32>)
 // FLASH: scf.forall.in_parallel
-// FLASH-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, 0, %{{.*}}, 0] [1, 1, 16, 8]
+// FLASH-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][%{{.*}}, %{{.*}}, %{{.*}}, 0] [1, 1, 16, 8]
 // FLASH-NOT: tensor<1x1x96x96xf32>
 func.func @tiled(%q: tensor<1x1x96x8xf32>) -> tensor<1x1x96x8xf32> {
   %o = hybrid.attention %q, %q, %q {mask = #hybrid.mask<causal, window = 16>}
@@ -80,4 +106,31 @@ func.func @cache_bias_tiled(%q: tensor<1x2x64x8xf32>, %k: tensor<1x1x72x8xf32>, 
       : (tensor<1x2x64x8xf32>, tensor<1x1x72x8xf32>, tensor<1x1x72x8xf32>, tensor<1x1x64x72xf32>)
       -> tensor<1x2x64x8xf32>
   return %o : tensor<1x2x64x8xf32>
+}
+
+// GQA over two batches: 2 batches × 2 key heads × 4 query tiles × 2 heads
+// per group = 32 work items, the group's heads innermost so both read the
+// same key blocks one after the other. Item → (batch, key head, query tile,
+// member); the query head is keyHead·2 + member.
+// FLASH-LABEL: func @grouped
+// FLASH: scf.forall (%{{.*}}) in (32)
+// FLASH: %[[ITEM:.*]] = arith.select
+// FLASH: %[[REST0:.*]] = arith.divui %[[ITEM]], %c2
+// FLASH: %[[MEMBER:.*]] = arith.remui %[[ITEM]], %c2
+// FLASH: %[[REST1:.*]] = arith.divui %[[REST0]], %c4
+// FLASH: %[[QT:.*]] = arith.remui %[[REST0]], %c4
+// FLASH: %[[BATCH:.*]] = arith.divui %[[REST1]], %c2
+// FLASH: %[[KH:.*]] = arith.remui %[[REST1]], %c2
+// FLASH: %[[KH2:.*]] = arith.muli %[[KH]], %c2
+// FLASH: %[[HEAD:.*]] = arith.addi %[[KH2]], %[[MEMBER]]
+// FLASH: %[[QSTART:.*]] = arith.muli %[[QT]], %c16
+// FLASH: tensor.extract_slice %arg0[%[[BATCH]], %[[HEAD]], %[[QSTART]], 0] [1, 1, 16, 8]
+// FLASH: tensor.extract_slice %{{.*}}[%[[BATCH]], %[[KH]], %{{.*}}, 0, 0] [1, 1, 1, 8, 32] {{.*}} : tensor<2x2x2x8x32xf32> to tensor<1x1x8x32xf32>
+// FLASH: tensor.extract_slice %arg2[%[[BATCH]], %[[KH]], %{{.*}}, 0] [1, 1, 32, 8] {{.*}} : tensor<2x2x64x8xf32> to tensor<1x1x32x8xf32>
+// FLASH: tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%[[BATCH]], %[[HEAD]], %[[QSTART]], 0] [1, 1, 16, 8]
+func.func @grouped(%q: tensor<2x4x64x8xf32>, %k: tensor<2x2x64x8xf32>, %v: tensor<2x2x64x8xf32>)
+    -> tensor<2x4x64x8xf32> {
+  %o = hybrid.attention %q, %k, %v {mask = #hybrid.mask<causal>}
+      : (tensor<2x4x64x8xf32>, tensor<2x2x64x8xf32>, tensor<2x2x64x8xf32>) -> tensor<2x4x64x8xf32>
+  return %o : tensor<2x4x64x8xf32>
 }

@@ -2,6 +2,8 @@
 // layers of gemm-shapes.mlir): flash attention's query tiles, with a causal
 // mask and with a window + softcap + GQA, and the Mamba-1 scan's channel
 // chunks (64 channels: 4 chunks of 16) with D, z, Δ bias and an initial state.
+// @rows: query tiles of 6 and 5 rows (the softmax's row loop takes 2 rows,
+// then 1, per iteration) over three key tiles.
 
 func.func @causal(%q: tensor<1x4x200x32xf32>, %k: tensor<1x4x200x32xf32>, %v: tensor<1x4x200x32xf32>) -> tensor<1x4x200x32xf32> {
   %o = hybrid.attention %q, %k, %v {mask = #hybrid.mask<causal>}
@@ -26,4 +28,14 @@ func.func @scan(%x: tensor<2x9x64xf32>, %dt: tensor<2x9x64xf32>, %alog: tensor<6
          tensor<2x9x16xf32>, tensor<64xf32>, tensor<2x9x64xf32>, tensor<64xf32>, tensor<2x64x16xf32>)
       -> (tensor<2x9x64xf32>, tensor<2x64x16xf32>)
   return %y, %h : tensor<2x9x64xf32>, tensor<2x64x16xf32>
+}
+
+func.func @rows(%q: tensor<2x4x6x16xf32>, %k: tensor<2x2x150x16xf32>, %v: tensor<2x2x150x16xf32>,
+                %q5: tensor<1x2x5x16xf32>, %k5: tensor<1x2x150x16xf32>, %v5: tensor<1x2x150x16xf32>)
+    -> (tensor<2x4x6x16xf32>, tensor<1x2x5x16xf32>) {
+  %o = hybrid.attention %q, %k, %v {mask = #hybrid.mask<none>}
+      : (tensor<2x4x6x16xf32>, tensor<2x2x150x16xf32>, tensor<2x2x150x16xf32>) -> tensor<2x4x6x16xf32>
+  %o5 = hybrid.attention %q5, %k5, %v5 {mask = #hybrid.mask<none>}
+      : (tensor<1x2x5x16xf32>, tensor<1x2x150x16xf32>, tensor<1x2x150x16xf32>) -> tensor<1x2x5x16xf32>
+  return %o, %o5 : tensor<2x4x6x16xf32>, tensor<1x2x5x16xf32>
 }
