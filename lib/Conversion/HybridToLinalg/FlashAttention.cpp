@@ -449,10 +449,12 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
   // the last innermost: each item's tiles are one head's, [Tq, Tk] scores
   // that stay in L1 through the softmax's passes (all heads at once were
   // 16× that, streamed through L2), the heads of a GQA group visit the same
-  // key blocks one after another, and consecutive query tiles of a head
-  // reread its keys from L2. Items are independent: shared among the
-  // threads, cheap and dear ones interleaved (a causal tile's cost grows
-  // with its index).
+  // key blocks one after another, and consecutive items are one key head's,
+  // rereading its keys from L2. Items are independent and shared among the
+  // threads; within a key head the query tiles go 0, n-1, 1, n-2, ... so
+  // that any run of items mixes cheap and dear ones (a causal tile's cost
+  // grows with its index) without alternating between two heads' keys
+  // (at 2048 keys two heads' K, K blocks and V are 3 MiB, past L2).
   const int64_t keyHeads = s.heads / s.group;
   FlashShape step = s;
   step.batch = step.heads = step.group = 1;
@@ -477,7 +479,12 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
           return {arith::DivUIOp::create(b, l, x, c), arith::RemUIOp::create(b, l, x, c)};
         };
         auto [rest0, member] = divRem(item, s.group);
-        auto [rest1, qIndex] = divRem(rest0, s.queryTiles);
+        auto [rest1, qOrder] = divRem(rest0, s.queryTiles);
+        auto [qHalf, qOdd] = divRem(qOrder, 2);
+        Value qIndex = arith::SelectOp::create(
+            b, l,
+            arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, qOdd, indexConstant(b, l, 0)),
+            arith::SubIOp::create(b, l, indexConstant(b, l, s.queryTiles - 1), qHalf), qHalf);
         auto [batch, keyHead] = divRem(rest1, keyHeads);
         Value head = arith::AddIOp::create(
             b, l, arith::MulIOp::create(b, l, keyHead, indexConstant(b, l, s.group)), member);
@@ -572,7 +579,7 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
         SmallVector<OpFoldResult> offsets{batch, head, qStart, b.getIndexAttr(0)};
         return {outTile, offsets};
       },
-      /*balanceGrowingCost=*/true);
+      /*balanceGrowingCost=*/false);
   (void)visited;
   return seqSlice(rewriter, loc, result, rewriter.getIndexAttr(0),
                   s.querySeq);

@@ -3,9 +3,9 @@
 // 1 full, 2 partial), empty tiles are skipped by the scf.if, and the online
 // softmax carries max, sum and accumulator across key tiles. Work items
 // (batch, key head, query tile, head of the group) are independent: an
-// scf.forall (threads), iteration i taking item i/2 for even i and 5 - i/2
-// for odd i, so each block of iterations mixes cheap early tiles with dear
-// late ones; each writes its own rows of the result.
+// scf.forall (threads), iteration i taking query tile i/2 for even i and
+// 5 - i/2 for odd i, so each block of iterations mixes cheap early tiles
+// with dear late ones; each writes its own rows of the result.
 // RUN: hybrid-opt %s -convert-hybrid-to-linalg="attention-query-tile=16 attention-key-tile=32" | FileCheck %s --check-prefix=FLASH
 // With a query tile of 0, attention stays unfused (one S×S score tensor).
 // RUN: hybrid-opt %s -convert-hybrid-to-linalg="attention-query-tile=0" | FileCheck %s --check-prefix=UNFUSED
@@ -22,11 +22,12 @@
 // FLASH: %[[TILES:.*]] = tensor.expand_shape %arg0 {{\[\[}}0], [1], [2, 3], [4]] output_shape [1, 1, 3, 32, 8]
 // FLASH: %[[KEYS:.*]] = linalg.transpose ins(%[[TILES]] : tensor<1x1x3x32x8xf32>) outs(%{{.*}} : tensor<1x1x3x8x32xf32>) permutation = [0, 1, 2, 4, 3]
 // FLASH: scf.forall (%[[I:[a-z0-9]+]]) in (6) shared_outs(%[[OUT:[a-z0-9]+]] = %{{.*}}) -> (tensor<1x1x96x8xf32>)
-// FLASH: %[[HALF:.*]] = arith.divui %[[I]], %c2
-// FLASH: %[[ODD:.*]] = arith.cmpi ne
+// FLASH: %[[ORDER:.*]] = arith.remui %[[I]], %c6
+// FLASH: %[[HALF:.*]] = arith.divui %[[ORDER]], %c2
+// FLASH: %[[PARITY:.*]] = arith.remui %[[ORDER]], %c2
 // FLASH: %[[MIRROR:.*]] = arith.subi %c5, %[[HALF]]
-// FLASH: %[[ITEM:.*]] = arith.select %[[ODD]], %[[MIRROR]], %[[HALF]]
-// FLASH: %[[QT:.*]] = arith.remui %[[ITEM]], %c6
+// FLASH: %[[ODD:.*]] = arith.cmpi ne, %[[PARITY]], %c0
+// FLASH: %[[QT:.*]] = arith.select %[[ODD]], %[[MIRROR]], %[[HALF]]
 // FLASH: scf.for %[[KT:[a-z0-9]+]] = {{.*}} -> (tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>)
 // FLASH: tensor.extract %{{.*}}[%[[QT]], %[[KT]]] : tensor<6x3xi32>
 // FLASH: scf.if
@@ -110,15 +111,16 @@ func.func @cache_bias_tiled(%q: tensor<1x2x64x8xf32>, %k: tensor<1x1x72x8xf32>, 
 
 // GQA over two batches: 2 batches × 2 key heads × 4 query tiles × 2 heads
 // per group = 32 work items, the group's heads innermost so both read the
-// same key blocks one after the other. Item → (batch, key head, query tile,
-// member); the query head is keyHead·2 + member.
+// same key blocks one after the other. Item → (batch, key head, query
+// tile order, member), the order 0, 1, 2, 3 taking query tiles 0, 3, 1, 2;
+// the query head is keyHead·2 + member.
 // FLASH-LABEL: func @grouped
-// FLASH: scf.forall (%{{.*}}) in (32)
-// FLASH: %[[ITEM:.*]] = arith.select
+// FLASH: scf.forall (%[[ITEM:.*]]) in (32)
 // FLASH: %[[REST0:.*]] = arith.divui %[[ITEM]], %c2
 // FLASH: %[[MEMBER:.*]] = arith.remui %[[ITEM]], %c2
 // FLASH: %[[REST1:.*]] = arith.divui %[[REST0]], %c4
-// FLASH: %[[QT:.*]] = arith.remui %[[REST0]], %c4
+// FLASH: %[[ORDER:.*]] = arith.remui %[[REST0]], %c4
+// FLASH: %[[QT:.*]] = arith.select
 // FLASH: %[[BATCH:.*]] = arith.divui %[[REST1]], %c2
 // FLASH: %[[KH:.*]] = arith.remui %[[REST1]], %c2
 // FLASH: %[[KH2:.*]] = arith.muli %[[KH]], %c2
