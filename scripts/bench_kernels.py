@@ -171,8 +171,9 @@ def main():
           "by reading W). plain: one thread, packed-gemm=false.")
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump(dict(peak_gflops=peak, peak_all_gflops=peak_all, triad_gbs=triad,
-                           triad_all_gbs=triad_all, cores=cores, rows=rows), f, indent=1)
+            json.dump(dict(sweep="kernels", peak_gflops=peak, peak_all_gflops=peak_all,
+                           triad_gbs=triad, triad_all_gbs=triad_all, cores=cores, rows=rows),
+                      f, indent=1)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ Prints milliseconds, GFLOP/s of the op's matmul work, and HF / ours (above
            (the chunked form over chunks of 64, q and k repeated to the value
            heads first as its module does); needs transformers 5 (.venv-hf5)
 
-  .venv-hf5/bin/python scripts/bench_mixers.py [--build build] [--runs 3]
+  .venv-hf5/bin/python scripts/bench_mixers.py [--build build] [--runs 3] [--json-out mixers.json]
 """
 
 import argparse
@@ -92,7 +92,7 @@ def hf_gated_delta_rule(fields, threads, runs):
 BASELINES = {"rg_lru": hf_rg_lru, "gated_delta_rule": hf_gated_delta_rule}
 
 
-def compare(args, mixer, baseline, cores):
+def compare(args, mixer, baseline, cores, rows):
     ours1 = ours(args.build, mixer, 1, args.runs)
     oursn = {c["name"]: c for c in ours(args.build, mixer, cores, args.runs)}
     for case in ours1:
@@ -105,6 +105,8 @@ def compare(args, mixer, baseline, cores):
             return f"{1e3 * seconds:7.1f} ({case['work'] / seconds / 1e9:4.0f})"
         print(f"{case['name']:36} {cell(o1):>14} {cell(h1):>14} {h1 / o1:6.2f} | "
               f"{cell(on):>14} {cell(hn):>14} {hn / on:6.2f}")
+        for n, ours_s, hf_s in ((1, o1, h1), (cores, on, hn)):
+            rows.append(dict(case=case["name"], threads=n, ours_s=ours_s, baseline_s=hf_s))
 
 
 
@@ -112,7 +114,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default="build")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json-out", help="the rows as JSON, for scripts/plot_bench.py")
     args = parser.parse_args()
+    rows = []
     cores = os.cpu_count() or 1
     print(f"torch {torch.__version__}, {cores} cores; ms (GFLOP/s of the matmul work); "
           f"ratio = HF / ours")
@@ -122,7 +126,10 @@ def main():
         if mixer == "gated_delta_rule" and torch_chunk_gated_delta_rule is None:
             print(f"{mixer}: skipped (needs transformers 5: .venv-hf5)")
             continue
-        compare(args, mixer, baseline, cores)
+        compare(args, mixer, baseline, cores, rows)
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(dict(sweep="mixers", baseline="HF", rows=rows), f, indent=1)
 
 
 if __name__ == "__main__":

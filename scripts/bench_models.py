@@ -25,10 +25,11 @@ plain-loop column is f32 either way. Nothing is asserted.
 
   .venv-hf/bin/python scripts/bench_models.py [--build build] [--tokens 512]
       [--models mamba,jamba,gemma2] [--layers 8] [--runs 3] [--decode 64]
-      [--weight-type f32|bf16] [--hf-dtype f32|bf16]
+      [--weight-type f32|bf16] [--hf-dtype f32|bf16] [--json-out models.json]
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -104,7 +105,9 @@ def main():
     parser.add_argument("--decode", type=int, default=64)
     parser.add_argument("--weight-type", choices=["f32", "bf16"], default="f32")
     parser.add_argument("--hf-dtype", choices=["f32", "bf16"], default="f32")
+    parser.add_argument("--json-out", help="the rows as JSON, for scripts/plot_bench.py")
     args = parser.parse_args()
+    rows = []
     torch.manual_seed(0)
     threads = os.cpu_count() or 1
     print("torch %s; %d tokens, hidden 512, %d layers; ours with %s weights, HF in %s; "
@@ -136,6 +139,9 @@ def main():
             print("| %s | %.0f | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× | %.2f× |" %
                   (name, tps(plain), tps(ours1), tps(hf1), hf1 / ours1, tps(oursn), tps(hfn),
                    hfn / oursn, plain / oursn), flush=True)
+            for n, ours_s, hf_s in ((1, ours1, hf1), (threads, oursn, hfn)):
+                rows.append(dict(case=name + " prefill", threads=n, ours_s=ours_s,
+                                 baseline_s=hf_s, tokens=args.tokens))
             if args.decode > 0:
                 cache = os.path.join(tmp, name + "-cache")
                 d1 = run_hybrid_decode(args.build, directory, ids_path, args.decode, 1, cache,
@@ -155,6 +161,13 @@ def main():
         for name, d1, h1, dn, hn in decode_rows:
             print("| %s | %.2f | %.2f | %.2f× | %.2f | %.2f | %.2f× |" %
                   (name, ms(d1), ms(h1), h1 / d1, ms(dn), ms(hn), hn / dn))
+            for n, ours_s, hf_s in ((1, d1, h1), (threads, dn, hn)):
+                rows.append(dict(case=name + " decode", threads=n, ours_s=ours_s,
+                                 baseline_s=hf_s, tokens=1))
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(dict(sweep="models", baseline="HF eager", weight_type=args.weight_type,
+                           hf_dtype=args.hf_dtype, rows=rows), f, indent=1)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,11 @@ and all against all) and the max |ours − HF| of the logits relative to
 their scale. Nothing is asserted.
 
   .venv-hf5/bin/python scripts/bench_vision.py [--build build] [--models cvt-13,swin-t]
-      [--batch 1,8] [--runs 3]
+      [--batch 1,8] [--runs 3] [--json-out vision.json]
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -60,7 +61,9 @@ def main():
     parser.add_argument("--models", default="cvt-13,swin-t")
     parser.add_argument("--batch", default="1,8")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json-out", help="the rows as JSON, for scripts/plot_bench.py")
     args = parser.parse_args()
+    rows = []
     torch.manual_seed(0)
     threads = os.cpu_count() or 1
     print("torch %s, transformers %s; random weights, 224x224 images; "
@@ -92,6 +95,12 @@ def main():
                 print("| %s | %d | %.1f | %.1f | %.2f× | %.1f | %.1f | %.2f× | %.1e |" %
                       (name, batch, ips(ours1), ips(hf1), hf1 / ours1, ips(oursn), ips(hfn),
                        hfn / oursn, error), flush=True)
+                for n, ours_s, hf_s in ((1, ours1, hf1), (threads, oursn, hfn)):
+                    rows.append(dict(case="%s batch %d" % (name, batch), threads=n,
+                                     ours_s=ours_s, baseline_s=hf_s, max_rel_error=error))
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump(dict(sweep="vision", baseline="HF eager", rows=rows), f, indent=1)
 
 if __name__ == "__main__":
     main()

@@ -26,6 +26,16 @@ else
   fi
 fi
 
+# matplotlib for scripts/plot_bench.py's PNG plots of the benchmark sweeps
+# (test/Tools/plot-bench.test): small, and optional like the rest.
+if ! "$venv/bin/python" -c "import matplotlib" 2>/dev/null; then
+  if "$venv/bin/pip" install -q --progress-bar off --timeout 60 matplotlib; then
+    echo "install-hf-reference: matplotlib done"
+  else
+    echo "install-hf-reference: matplotlib failed; plot-bench.test will be skipped"
+  fi
+fi
+
 # transformers 5 beside it (hf5-compare.test): its own venv for transformers
 # and its small dependencies, with torch taken from $venv through a .pth file
 # (appended after the venv's own packages), so torch is not downloaded twice.

@@ -54,6 +54,11 @@ if os.path.exists(hf_python) and subprocess.run(
     config.available_features.add("hf-transformers")
     config.substitutions.append(("%hf_python", hf_python))
 
+    # matplotlib for scripts/plot_bench.py (plot-bench.test).
+    if subprocess.run([hf_python, "-c", "import matplotlib"], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode == 0:
+        config.available_features.add("matplotlib")
+
 # transformers 5 (.venv-hf5, torch shared with .venv-hf) for hf5-compare.test.
 hf5_python = os.environ.get("HYBRID_HF5_PYTHON") or os.path.join(
     config.hybrid_src_root, ".venv-hf5", "bin", "python")
