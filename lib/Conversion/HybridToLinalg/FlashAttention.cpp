@@ -186,12 +186,13 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                                      arith::MulFOp::create(nb, nl, a[0], a[1]))
             .getResult();
       });
-  // Per-element work before the softmax. With no softcap and no bias and
-  // a positive scale, full tiles need none: the row loop below scales, and
-  // partial tiles only set their hidden scores to -inf (which a positive
-  // scale keeps), in place. Otherwise one pass does scale, softcap, bias and
-  // mask, in the unfused form's order (finishScores).
-  const bool scaleInRows = !softcap && !biasTile && scale > 0;
+  // Per-element work before the softmax: scale, softcap, bias and mask, in
+  // the unfused form's order (finishScores). Without a bias, full tiles
+  // need no pass: the row loop below scales and caps their rows (values
+  // are the same: the same ops on the same floats), and only partial tiles
+  // get all of it (the mask must follow the softcap) in place, the row loop
+  // taking their rows as they are. With a bias, one pass on every tile.
+  const bool finishInRows = !biasTile;
   auto visibleAt = [&](OpBuilder &nb, Location nl) -> Value {
     Value i = arith::AddIOp::create(
         nb, nl, linalg::IndexOp::create(nb, nl, 2),
@@ -202,16 +203,31 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
         arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, j,
                               indexConstant(nb, nl, keySeq)));
   };
+  // Scale and softcap of a score or a vector of them.
+  auto finish = [&](OpBuilder &nb, Location nl, Value v) -> Value {
+    auto splat = [&](double value) -> Value {
+      Value c = floatConstant(nb, nl, t, value);
+      if (auto vt = dyn_cast<VectorType>(v.getType()))
+        return vector::BroadcastOp::create(nb, nl, vt, c);
+      return c;
+    };
+    v = arith::MulFOp::create(nb, nl, v, splat(scale));
+    if (softcap) {
+      Value inner = arith::MulFOp::create(nb, nl, v, splat(1 / *softcap));
+      v = arith::MulFOp::create(nb, nl, math::TanhOp::create(nb, nl, inner), splat(*softcap));
+    }
+    return v;
+  };
   AffineMap id4 = b.getMultiDimIdentityMap(4);
   Value scores;
-  if (scaleInRows) {
+  if (finishInRows) {
     auto partial = scf::IfOp::create(
         b, loc, masked,
         [&](OpBuilder &tb, Location tl) {
           Value hidden = generic(tb, tl, ValueRange{}, raw, {id4}, "pppp",
                                  [&](OpBuilder &nb, Location nl, ValueRange a) {
                                    return arith::SelectOp::create(
-                                              nb, nl, visibleAt(nb, nl), a[0],
+                                              nb, nl, visibleAt(nb, nl), finish(nb, nl, a[0]),
                                               floatConstant(nb, nl, t, -INFINITY))
                                        .getResult();
                                  });
@@ -222,27 +238,18 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   } else {
     SmallVector<Value> inputs{raw};
     SmallVector<AffineMap> maps{id4};
-    if (biasTile) {
-      // [1, 1, Tq|1, Tk|1], broadcast along its unit dims.
-      SmallVector<AffineExpr> exprs;
-      for (int64_t d = 0; d < 4; ++d)
-        exprs.push_back(tensorType(biasTile).getDimSize(d) == 1 ? getAffineConstantExpr(0, ctx)
-                                                                 : dim(ctx, d));
-      inputs.push_back(biasTile);
-      maps.push_back(affineMap(ctx, 4, exprs));
-    }
+    // [1, 1, Tq|1, Tk|1], broadcast along its unit dims.
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < 4; ++d)
+      exprs.push_back(tensorType(biasTile).getDimSize(d) == 1 ? getAffineConstantExpr(0, ctx)
+                                                               : dim(ctx, d));
+    inputs.push_back(biasTile);
+    maps.push_back(affineMap(ctx, 4, exprs));
     maps.push_back(id4);
     Value scoresInit = tensor::EmptyOp::create(b, loc, tensorType(raw).getShape(), t);
     scores = generic(b, loc, inputs, scoresInit, maps, "pppp",
                      [&](OpBuilder &nb, Location nl, ValueRange a) {
-      Value v = arith::MulFOp::create(nb, nl, a[0], floatConstant(nb, nl, t, scale));
-      if (softcap) {
-        Value inner = arith::MulFOp::create(nb, nl, v, floatConstant(nb, nl, t, 1 / *softcap));
-        v = arith::MulFOp::create(nb, nl, math::TanhOp::create(nb, nl, inner),
-                                  floatConstant(nb, nl, t, *softcap));
-      }
-      if (biasTile)
-        v = arith::AddFOp::create(nb, nl, v, a[1]);
+      Value v = arith::AddFOp::create(nb, nl, finish(nb, nl, a[0]), a[1]);
       // Full tiles need no test: the flag is uniform across the tile, so the
       // select costs one predictable branch-free op, and one copy of the tile
       // body (not two) keeps code size and compile time down.
@@ -288,10 +295,8 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
           statAt.push_back({zero, zero, row});
           Value v = vector::TransferReadOp::create(rb, rl, rowType, scores, rowAt[u], pad,
                                                    ArrayRef<bool>{true});
-          if (scaleInRows)
-            v = arith::MulFOp::create(
-                rb, rl, v,
-                vector::BroadcastOp::create(rb, rl, rowType, floatConstant(rb, rl, t, scale)));
+          if (finishInRows)
+            v = arith::SelectOp::create(rb, rl, masked, v, finish(rb, rl, v));
           sv.push_back(v);
           mOld.push_back(tensor::ExtractOp::create(rb, rl, it[1], statAt[u]));
           lOld.push_back(tensor::ExtractOp::create(rb, rl, it[2], statAt[u]));

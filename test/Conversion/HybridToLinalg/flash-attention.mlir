@@ -36,19 +36,23 @@
 // FLASH: %[[KTILE:.*]] = tensor.extract_slice %[[KEYS]][%{{.*}}, %{{.*}}, %[[KT]], 0, 0] [1, 1, 1, 8, 32] [1, 1, 1, 1, 1] : tensor<1x1x3x8x32xf32> to tensor<1x1x8x32xf32>
 // FLASH: %[[PARTIAL:.*]] = arith.cmpi eq, %{{.*}}, %c2_i32
 // FLASH: %[[RAW:.*]] = linalg.generic {indexing_maps = [#[[$Q]], #[[$KT]], {{.*}}ins(%{{.*}}, %[[KTILE]] : tensor<1x1x16x8xf32>, tensor<1x1x8x32xf32>)
-// Only partial tiles test the mask, in place; full tiles go straight on.
+// Only partial tiles get a pass (scale, then the mask), in place; full
+// tiles go straight on.
 // FLASH: %[[SCORES:.*]] = scf.if %[[PARTIAL]] -> (tensor<1x1x16x32xf32>) {
 // FLASH: linalg.generic {{.*}} outs(%[[RAW]] : tensor<1x1x16x32xf32>)
-// FLASH: arith.select %{{.*}}, %{{.*}}, %cst
+// FLASH: %[[SCALED:.*]] = arith.mulf
+// FLASH: arith.select %{{.*}}, %[[SCALED]], %cst
 // FLASH: } else {
 // FLASH-NEXT: scf.yield %[[RAW]]
-// Then one loop over the query rows, four per iteration, does scale, row
-// max (a tree of full-width maxima that may ignore NaNs: a NaN score still
-// makes its p NaN), α, p = exp(s − m'), the row sum (a tree of adds) and
-// α·acc, each row's scores and accumulator as vectors.
+// Then one loop over the query rows, four per iteration, does the scale
+// (full tiles' rows; partial tiles' are taken as they are), row max (a
+// tree of full-width maxima that may ignore NaNs: a NaN score still makes
+// its p NaN), α, p = exp(s − m'), the row sum (a tree of adds) and α·acc,
+// each row's scores and accumulator as vectors.
 // FLASH: scf.for %[[ROW:[a-z0-9]+]] = %c0 to %c16 step %c4 iter_args({{.*}}) -> (tensor<1x1x16x32xf32>, tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>)
 // FLASH: %[[S:.*]] = vector.transfer_read %[[SCORES]][%c0, %c0, %[[ROW]], %c0]{{.*}} : tensor<1x1x16x32xf32>, vector<32xf32>
-// FLASH: arith.mulf %[[S]], %{{.*}} : vector<32xf32>
+// FLASH: %[[F:.*]] = arith.mulf %[[S]], %{{.*}} : vector<32xf32>
+// FLASH: arith.select %[[PARTIAL]], %[[S]], %[[F]] : vector<32xf32>
 // FLASH: %[[ROW3:.*]] = arith.addi %[[ROW]], %c3
 // FLASH: vector.transfer_read %[[SCORES]][%c0, %c0, %[[ROW3]], %c0]
 // FLASH: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan,nsz> : vector<16xf32>
