@@ -155,12 +155,15 @@ struct FlashShape {
 };
 
 /// One key tile of the online softmax: updates (m, l, acc) with the scores
-/// of `qTile` against `kTile`/`vTile`. Where the i1 `masked` is set (partial
-/// tiles), each score is tested against the mask and the padding (j < Sk).
+/// of `qTile` against `kTile`/`vTile`, and returns them and the [1, 1, Tq,
+/// Tk] `scratch` the scores and then p were computed in (carried from tile
+/// to tile so that every tile reuses one buffer: a fresh zero tensor and p
+/// per tile were two mallocs and an 8 KiB copy). Where the i1 `masked` is set (partial tiles),
+/// each score is tested against the mask and the padding (j < Sk).
 SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                                      const FlashShape &s, Value qTile,
                                      Value kTile, Value vTile, Value m, Value l,
-                                     Value acc, Value queryStart,
+                                     Value acc, Value scratch, Value queryStart,
                                      Value keyStart, Value masked,
                                      Value biasTile) {
   MLIRContext *ctx = b.getContext();
@@ -173,9 +176,9 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   const int64_t qOffset = op.getQOffset(), keySeq = s.keySeq;
 
   // Scores of the tile: scale·q·k, softcap, mask.
+  Value zeros = linalg::FillOp::create(b, loc, floatConstant(b, loc, t, 0.0), scratch).getResult(0);
   Value raw = generic(
-      b, loc, {qTile, kTile},
-      filledTensor(b, loc, {s.batch, s.heads, s.queryTile, s.keyTile}, t, 0.0),
+      b, loc, {qTile, kTile}, zeros,
       {projection(ctx, 5, {0, 1, 2, 4}),
        s.keysTransposed
            ? affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(s.group), dim(ctx, 4), dim(ctx, 3)})
@@ -273,7 +276,9 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   const int64_t tq = s.queryTile, tk = s.keyTile, dv = s.valueDim;
   auto rowType = VectorType::get({tk}, t), accType = VectorType::get({dv}, t);
   auto noNaNs = arith::FastMathFlags::nnan | arith::FastMathFlags::nsz;
-  Value pInit = tensor::EmptyOp::create(b, loc, {1, 1, tq, tk}, t);
+  // p overwrites the scores row by row, in place (each row read before it
+  // is written): one [Tq, Tk] buffer per work item for scores and p.
+  Value pInit = scores;
   // Rows are independent: `unroll` of them per iteration, each phase
   // emitted for all of them before the next, give the core parallel
   // chains (one row alone waits on its max, then its scalar exp, then its
@@ -293,7 +298,7 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                              : arith::AddIOp::create(rb, rl, first, indexConstant(rb, rl, u));
           rowAt.push_back({zero, zero, row, zero});
           statAt.push_back({zero, zero, row});
-          Value v = vector::TransferReadOp::create(rb, rl, rowType, scores, rowAt[u], pad,
+          Value v = vector::TransferReadOp::create(rb, rl, rowType, it[0], rowAt[u], pad,
                                                    ArrayRef<bool>{true});
           if (finishInRows)
             v = arith::SelectOp::create(rb, rl, masked, v, finish(rb, rl, v));
@@ -359,7 +364,7 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                                      arith::MulFOp::create(nb, nl, a[0], a[1]))
             .getResult();
       });
-  return {mNew, lNew, accNew};
+  return {mNew, lNew, accNew, p};
 }
 
 } // namespace
@@ -500,7 +505,9 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
         Value acc0 = filledTensor(b, l, {1, 1, s.queryTile, s.valueDim}, t, 0.0);
         auto keyLoop = scf::ForOp::create(
             b, l, indexConstant(b, l, 0), indexConstant(b, l, s.keyTiles),
-            indexConstant(b, l, 1), ValueRange{m0, l0, acc0},
+            indexConstant(b, l, 1),
+            ValueRange{m0, l0, acc0,
+                       tensor::EmptyOp::create(b, l, {1, 1, s.queryTile, s.keyTile}, t)},
             [&](OpBuilder &kb, Location kl, Value kIndex, ValueRange iter) {
               Value cls = tensor::ExtractOp::create(kb, kl, table, ValueRange{qIndex, kIndex});
               auto isClass = [&](OpBuilder &cb, Location cl, TileClass c) {
@@ -561,7 +568,8 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                     SmallVector<Value> next = onlineSoftmaxStep(
                         sb, sl, op, step, qTile, kTile,
                         headSlice(sb, sl, v, batch, keyHead, kStart, s.keyTile), iter[0],
-                        iter[1], iter[2], qStart, kStart, isClass(sb, sl, TileClass::Partial),
+                        iter[1], iter[2], iter[3], qStart, kStart,
+                        isClass(sb, sl, TileClass::Partial),
                         biasTile);
                     scf::YieldOp::create(sb, sl, next);
                   });

@@ -28,14 +28,19 @@
 // FLASH: %[[MIRROR:.*]] = arith.subi %c5, %[[HALF]]
 // FLASH: %[[ODD:.*]] = arith.cmpi ne, %[[PARITY]], %c0
 // FLASH: %[[QT:.*]] = arith.select %[[ODD]], %[[MIRROR]], %[[HALF]]
-// FLASH: scf.for %[[KT:[a-z0-9]+]] = {{.*}} -> (tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>)
+// The key loop carries the row max, the row sum, the accumulator and one
+// [Tq, Tk] scratch tile, reused by every key tile for its scores and then
+// its p (no buffer allocated per tile).
+// FLASH: %[[SCRATCH0:.*]] = tensor.empty() : tensor<1x1x16x32xf32>
+// FLASH: scf.for %[[KT:[a-z0-9]+]] = {{.*}} iter_args({{.*}}, %[[SCRATCH:.*]] = %[[SCRATCH0]]) -> (tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>, tensor<1x1x16x32xf32>)
 // FLASH: tensor.extract %{{.*}}[%[[QT]], %[[KT]]] : tensor<6x3xi32>
 // FLASH: scf.if
 // FLASH: scf.yield
 // FLASH: } else {
 // FLASH: %[[KTILE:.*]] = tensor.extract_slice %[[KEYS]][%{{.*}}, %{{.*}}, %[[KT]], 0, 0] [1, 1, 1, 8, 32] [1, 1, 1, 1, 1] : tensor<1x1x3x8x32xf32> to tensor<1x1x8x32xf32>
 // FLASH: %[[PARTIAL:.*]] = arith.cmpi eq, %{{.*}}, %c2_i32
-// FLASH: %[[RAW:.*]] = linalg.generic {indexing_maps = [#[[$Q]], #[[$KT]], {{.*}}ins(%{{.*}}, %[[KTILE]] : tensor<1x1x16x8xf32>, tensor<1x1x8x32xf32>)
+// FLASH: %[[ZEROS:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[SCRATCH]] : tensor<1x1x16x32xf32>)
+// FLASH: %[[RAW:.*]] = linalg.generic {indexing_maps = [#[[$Q]], #[[$KT]], {{.*}}ins(%{{.*}}, %[[KTILE]] : tensor<1x1x16x8xf32>, tensor<1x1x8x32xf32>) outs(%[[ZEROS]]
 // Only partial tiles get a pass (scale, then the mask), in place; full
 // tiles go straight on.
 // FLASH: %[[SCORES:.*]] = scf.if %[[PARTIAL]] -> (tensor<1x1x16x32xf32>) {
@@ -49,12 +54,13 @@
 // tree of full-width maxima that may ignore NaNs: a NaN score still makes
 // its p NaN), α, p = exp(s − m'), the row sum (a tree of adds) and α·acc,
 // each row's scores and accumulator as vectors.
-// FLASH: scf.for %[[ROW:[a-z0-9]+]] = %c0 to %c16 step %c4 iter_args({{.*}}) -> (tensor<1x1x16x32xf32>, tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>)
-// FLASH: %[[S:.*]] = vector.transfer_read %[[SCORES]][%c0, %c0, %[[ROW]], %c0]{{.*}} : tensor<1x1x16x32xf32>, vector<32xf32>
+// p overwrites the scores in place, row by row.
+// FLASH: scf.for %[[ROW:[a-z0-9]+]] = %c0 to %c16 step %c4 iter_args(%[[P:[a-z0-9]+]] = %[[SCORES]], {{.*}}) -> (tensor<1x1x16x32xf32>, tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x1x16x8xf32>)
+// FLASH: %[[S:.*]] = vector.transfer_read %[[P]][%c0, %c0, %[[ROW]], %c0]{{.*}} : tensor<1x1x16x32xf32>, vector<32xf32>
 // FLASH: %[[F:.*]] = arith.mulf %[[S]], %{{.*}} : vector<32xf32>
 // FLASH: arith.select %[[PARTIAL]], %[[S]], %[[F]] : vector<32xf32>
 // FLASH: %[[ROW3:.*]] = arith.addi %[[ROW]], %c3
-// FLASH: vector.transfer_read %[[SCORES]][%c0, %c0, %[[ROW3]], %c0]
+// FLASH: vector.transfer_read %[[P]][%c0, %c0, %[[ROW3]], %c0]
 // FLASH: arith.maximumf %{{.*}}, %{{.*}} fastmath<nnan,nsz> : vector<16xf32>
 // FLASH: math.exp %{{.*}} : f32
 // FLASH: math.exp %{{.*}} : vector<32xf32>
