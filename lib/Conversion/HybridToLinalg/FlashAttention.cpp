@@ -433,6 +433,12 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                                     ArrayRef<int64_t>{0, 1, 2, 4, 3})
             .getResult()[0];
   }
+  // Otherwise (over a KV cache, or one query tile) each visited key tile is
+  // transposed where the work item reads it, when the query tile is tall
+  // enough to pay for it (chunked prefill; not decode's one row): the copy
+  // is Tk·d floats against Tq·Tk·d FMAs, and it lets the register-blocked
+  // kernel do q·kᵀ.
+  const bool transposeEachTile = !s.keysTransposed && s.queryTile >= 8;
   // A bias (the KV cache's: which slots hold which positions, known only at
   // run time) is padded with -inf, and its tiles that hide everything are
   // found at run time: chunked prefill and decode then visit only the keys
@@ -468,6 +474,7 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
   const int64_t keyHeads = s.heads / s.group;
   FlashShape step = s;
   step.batch = step.heads = step.group = 1;
+  step.keysTransposed = s.keysTransposed || transposeEachTile;
   auto headSlice = [](OpBuilder &b, Location l, Value x, Value batch, Value head,
                       OpFoldResult seqOffset, int64_t seqSize) -> Value {
     RankedTensorType type = tensorType(x);
@@ -503,11 +510,13 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
         Value m0 = filledTensor(b, l, {1, 1, s.queryTile}, t, -INFINITY);
         Value l0 = filledTensor(b, l, {1, 1, s.queryTile}, t, 0.0);
         Value acc0 = filledTensor(b, l, {1, 1, s.queryTile, s.valueDim}, t, 0.0);
+        SmallVector<Value> keyLoopInit{
+            m0, l0, acc0, tensor::EmptyOp::create(b, l, {1, 1, s.queryTile, s.keyTile}, t)};
+        if (transposeEachTile)
+          keyLoopInit.push_back(tensor::EmptyOp::create(b, l, {1, 1, s.headDim, s.keyTile}, t));
         auto keyLoop = scf::ForOp::create(
             b, l, indexConstant(b, l, 0), indexConstant(b, l, s.keyTiles),
-            indexConstant(b, l, 1),
-            ValueRange{m0, l0, acc0,
-                       tensor::EmptyOp::create(b, l, {1, 1, s.queryTile, s.keyTile}, t)},
+            indexConstant(b, l, 1), keyLoopInit,
             [&](OpBuilder &kb, Location kl, Value kIndex, ValueRange iter) {
               Value cls = tensor::ExtractOp::create(kb, kl, table, ValueRange{qIndex, kIndex});
               auto isClass = [&](OpBuilder &cb, Location cl, TileClass c) {
@@ -565,12 +574,18 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                     Value kTile = s.keysTransposed
                                       ? keyBlock(sb, sl, k, batch, keyHead, kIndex)
                                       : headSlice(sb, sl, k, batch, keyHead, kStart, s.keyTile);
+                    if (transposeEachTile)
+                      kTile = linalg::TransposeOp::create(sb, sl, kTile, iter[4],
+                                                          ArrayRef<int64_t>{0, 1, 3, 2})
+                                  .getResult()[0];
                     SmallVector<Value> next = onlineSoftmaxStep(
                         sb, sl, op, step, qTile, kTile,
                         headSlice(sb, sl, v, batch, keyHead, kStart, s.keyTile), iter[0],
                         iter[1], iter[2], iter[3], qStart, kStart,
                         isClass(sb, sl, TileClass::Partial),
                         biasTile);
+                    if (transposeEachTile)
+                      next.push_back(kTile);
                     scf::YieldOp::create(sb, sl, next);
                   });
               scf::YieldOp::create(kb, kl, visit.getResults());

@@ -80,7 +80,7 @@ func.func @tiled(%q: tensor<1x1x96x8xf32>) -> tensor<1x1x96x8xf32> {
 }
 
 // With a bias (a KV cache's: 1 query over 4 + 68 keys, broadcast over the 2
-// heads), the bias is padded with -inf to whole key tiles (72 → 96), the
+// heads; one query row: K is not transposed at all), the bias is padded with -inf to whole key tiles (72 → 96), the
 // largest bias of each key tile is reduced at run time into a [1, 3] table,
 // and a tile whose largest bias is -inf is skipped like an empty one.
 // FLASH-LABEL: func @cache_bias
@@ -97,6 +97,7 @@ func.func @tiled(%q: tensor<1x1x96x8xf32>) -> tensor<1x1x96x8xf32> {
 // FLASH: } else {
 // FLASH: tensor.extract_slice %[[PADDED]][0, 0, 0, %{{.*}}] [1, 1, 1, 32] [1, 1, 1, 1] : tensor<1x1x1x96xf32> to tensor<1x1x1x32xf32>
 // FLASH: arith.addf
+// FLASH-NOT: linalg.transpose
 func.func @cache_bias(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x72x8xf32>, %v: tensor<1x1x72x8xf32>,
                       %bias: tensor<1x1x1x72xf32>) -> tensor<1x2x1x8xf32> {
   %o = hybrid.attention %q, %k, %v bias(%bias) {mask = #hybrid.mask<none>}
@@ -107,9 +108,18 @@ func.func @cache_bias(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x72x8xf32>, %v: ten
 
 // A bias with several query tiles (a chunked prefill over a cache: 64
 // queries in 4 tiles over 72 keys): K keeps its layout, since copying the
-// whole cache would cost what skipping its empty tiles saves.
+// whole cache would cost what skipping its empty tiles saves; instead each
+// visited key tile is transposed by the item that reads it, into a [d, Tk]
+// scratch tile the key loop carries, so q·kᵀ is still a product of rows.
 // FLASH-LABEL: func @cache_bias_tiled
-// FLASH-NOT: linalg.transpose
+// FLASH-NOT: tensor<1x1x3x8x32xf32>
+// FLASH: %[[KT0:.*]] = tensor.empty() : tensor<1x1x8x32xf32>
+// FLASH: scf.for {{.*}} iter_args({{.*}}, %[[KTS:.*]] = %[[KT0]]) -> ({{.*}}, tensor<1x1x8x32xf32>)
+// FLASH: } else {
+// FLASH: %[[ROWS:.*]] = tensor.extract_slice %{{.*}} [1, 1, 32, 8] [1, 1, 1, 1] : tensor<1x1x96x8xf32> to tensor<1x1x32x8xf32>
+// FLASH: %[[KT:.*]] = linalg.transpose ins(%[[ROWS]] : tensor<1x1x32x8xf32>) outs(%[[KTS]] : tensor<1x1x8x32xf32>) permutation = [0, 1, 3, 2]
+// FLASH: linalg.generic {indexing_maps = [#[[$Q]], #[[$KT]], {{.*}}ins(%{{.*}}, %[[KT]] : tensor<1x1x16x8xf32>, tensor<1x1x8x32xf32>)
+// FLASH: scf.yield {{.*}}, %[[KT]] :
 // FLASH: return
 func.func @cache_bias_tiled(%q: tensor<1x2x64x8xf32>, %k: tensor<1x1x72x8xf32>, %v: tensor<1x1x72x8xf32>,
                             %bias: tensor<1x1x64x72xf32>) -> tensor<1x2x64x8xf32> {
