@@ -89,9 +89,11 @@ def baseline(b, h, hk, sq, sk, d, mask, softcap, threads, runs):
     q, k, v = torch.randn(b, h, sq, d), torch.randn(b, hk, sk, d), torch.randn(b, hk, sk, d)
     if hk != h:
         k, v = k.repeat_interleave(h // hk, 1), v.repeat_interleave(h // hk, 1)
-    i, j = torch.arange(sq)[:, None], torch.arange(sk)[None, :]
-    window = int(mask.split("=")[1]) if "window" in mask else None
-    visible = None if mask == "none" else (j <= i) & (j > i - window) if window else j <= i
+    visible = None  # a boolean [Sq, Sk] mask only where SDPA's is_causal cannot say it
+    if mask != "none" and (softcap or "window" in mask):
+        i, j = torch.arange(sq)[:, None], torch.arange(sk)[None, :]
+        window = int(mask.split("=")[1]) if "window" in mask else None
+        visible = (j <= i) & (j > i - window) if window else j <= i
     if softcap:
         call = lambda: eager_softcap(q, k, v, visible, softcap)  # noqa: E731
     elif mask == "causal":

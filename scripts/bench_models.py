@@ -166,7 +166,8 @@ def main():
                                  baseline_s=hf_s, tokens=1))
     if args.json_out:
         with open(args.json_out, "w") as f:
-            json.dump(dict(sweep="models", baseline="HF eager", weight_type=args.weight_type,
+            json.dump(dict(sweep="models", baseline="HF eager " + args.hf_dtype,
+                           weight_type=args.weight_type,
                            hf_dtype=args.hf_dtype, rows=rows), f, indent=1)
 
 

@@ -22,6 +22,7 @@
 #include "Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -175,7 +176,7 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   MaskSpec mask = op.getMask().getSpec();
   const int64_t qOffset = op.getQOffset(), keySeq = s.keySeq;
 
-  // Scores of the tile: scale·q·k, softcap, mask.
+  // q·kᵀ of the tile, into the scratch tile.
   Value zeros = linalg::FillOp::create(b, loc, floatConstant(b, loc, t, 0.0), scratch).getResult(0);
   Value raw = generic(
       b, loc, {qTile, kTile}, zeros,
@@ -239,20 +240,15 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
         [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, raw); });
     scores = partial.getResult(0);
   } else {
-    SmallVector<Value> inputs{raw};
-    SmallVector<AffineMap> maps{id4};
-    // [1, 1, Tq|1, Tk|1], broadcast along its unit dims.
+    // The bias tile [1, 1, Tq|1, Tk|1], broadcast along its unit dims, and
+    // the scores in place (in the carried scratch tile).
     SmallVector<AffineExpr> exprs;
     for (int64_t d = 0; d < 4; ++d)
       exprs.push_back(tensorType(biasTile).getDimSize(d) == 1 ? getAffineConstantExpr(0, ctx)
                                                                : dim(ctx, d));
-    inputs.push_back(biasTile);
-    maps.push_back(affineMap(ctx, 4, exprs));
-    maps.push_back(id4);
-    Value scoresInit = tensor::EmptyOp::create(b, loc, tensorType(raw).getShape(), t);
-    scores = generic(b, loc, inputs, scoresInit, maps, "pppp",
+    scores = generic(b, loc, biasTile, raw, {affineMap(ctx, 4, exprs), id4}, "pppp",
                      [&](OpBuilder &nb, Location nl, ValueRange a) {
-      Value v = arith::AddFOp::create(nb, nl, finish(nb, nl, a[0]), a[1]);
+      Value v = arith::AddFOp::create(nb, nl, finish(nb, nl, a[1]), a[0]);
       // Full tiles need no test: the flag is uniform across the tile, so the
       // select costs one predictable branch-free op, and one copy of the tile
       // body (not two) keeps code size and compile time down.
@@ -271,11 +267,11 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   //   α  = exp(m − m')                  (1 while m' is -inf)
   //   p  = exp(s − m')                  (0 while m' is -inf)
   //   l' = α·l + Σ_j p,   acc' = α·acc  (then acc' += p·v below)
-  // The row max may ignore a NaN score (nnan): a NaN score still makes its
-  // p, and so l and the output, NaN.
+  // The row max is maxnum, which skips a NaN score (cheaper than the
+  // NaN-propagating maximum on x86): a NaN score still makes its p, and so
+  // l and the output, NaN.
   const int64_t tq = s.queryTile, tk = s.keyTile, dv = s.valueDim;
   auto rowType = VectorType::get({tk}, t), accType = VectorType::get({dv}, t);
-  auto noNaNs = arith::FastMathFlags::nnan | arith::FastMathFlags::nsz;
   // p overwrites the scores row by row, in place (each row read before it
   // is written): one [Tq, Tk] buffer per work item for scores and p.
   Value pInit = scores;
@@ -307,13 +303,12 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
           lOld.push_back(tensor::ExtractOp::create(rb, rl, it[2], statAt[u]));
         }
         for (int64_t u = 0; u < unroll; ++u)
-          mNew.push_back(arith::MaximumFOp::create(
+          mNew.push_back(arith::MaxNumFOp::create(
               rb, rl, mOld[u],
               treeReduce(rb, rl, sv[u],
                          [&](OpBuilder &cb, Location cl, Value x, Value y) -> Value {
-                           return arith::MaximumFOp::create(cb, cl, x, y, noNaNs);
-                         }),
-              noNaNs));
+                           return arith::MaxNumFOp::create(cb, cl, x, y);
+                         })));
         for (int64_t u = 0; u < unroll; ++u) {
           Value empty = arith::CmpFOp::create(rb, rl, arith::CmpFPredicate::OEQ, mNew[u], negInf);
           alpha.push_back(arith::SelectOp::create(
@@ -510,10 +505,17 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
         Value m0 = filledTensor(b, l, {1, 1, s.queryTile}, t, -INFINITY);
         Value l0 = filledTensor(b, l, {1, 1, s.queryTile}, t, 0.0);
         Value acc0 = filledTensor(b, l, {1, 1, s.queryTile, s.valueDim}, t, 0.0);
-        SmallVector<Value> keyLoopInit{
-            m0, l0, acc0, tensor::EmptyOp::create(b, l, {1, 1, s.queryTile, s.keyTile}, t)};
+        // The scratch tiles are alloc_tensor, not tensor.empty: CSE merges
+        // equal tensor.empty ops (the two scratch tiles have one type when
+        // Tq = d), and one-shot bufferization then gave two iter_args of one
+        // init a single buffer, both written in place.
+        auto scratchTile = [&](int64_t rows) -> Value {
+          return bufferization::AllocTensorOp::create(
+              b, l, RankedTensorType::get({1, 1, rows, s.keyTile}, t), ValueRange{});
+        };
+        SmallVector<Value> keyLoopInit{m0, l0, acc0, scratchTile(s.queryTile)};
         if (transposeEachTile)
-          keyLoopInit.push_back(tensor::EmptyOp::create(b, l, {1, 1, s.headDim, s.keyTile}, t));
+          keyLoopInit.push_back(scratchTile(s.headDim));
         auto keyLoop = scf::ForOp::create(
             b, l, indexConstant(b, l, 0), indexConstant(b, l, s.keyTiles),
             indexConstant(b, l, 1), keyLoopInit,

@@ -3,7 +3,11 @@
 // mask and with a window + softcap + GQA, and the Mamba-1 scan's channel
 // chunks (64 channels: 4 chunks of 16) with D, z, Δ bias and an initial state.
 // @rows: query tiles of 6 and 5 rows (the softmax's row loop takes 2 rows,
-// then 1, per iteration) over three key tiles.
+// then 1, per iteration) over several key tiles (3 of 64 keys with
+// AVX-512). @cache: a bias with a batch and a head dim (each work item
+// slices its own), a query tile of 16 rows, so each visited key tile is
+// transposed by its item, and d = 16: that scratch tile then has the
+// scores scratch's type (two such iter_args once shared one buffer).
 
 func.func @causal(%q: tensor<1x4x200x32xf32>, %k: tensor<1x4x200x32xf32>, %v: tensor<1x4x200x32xf32>) -> tensor<1x4x200x32xf32> {
   %o = hybrid.attention %q, %k, %v {mask = #hybrid.mask<causal>}
@@ -38,4 +42,12 @@ func.func @rows(%q: tensor<2x4x6x16xf32>, %k: tensor<2x2x150x16xf32>, %v: tensor
   %o5 = hybrid.attention %q5, %k5, %v5 {mask = #hybrid.mask<none>}
       : (tensor<1x2x5x16xf32>, tensor<1x2x150x16xf32>, tensor<1x2x150x16xf32>) -> tensor<1x2x5x16xf32>
   return %o, %o5 : tensor<2x4x6x16xf32>, tensor<1x2x5x16xf32>
+}
+
+func.func @cache(%q: tensor<2x4x16x16xf32>, %k: tensor<2x2x150x16xf32>, %v: tensor<2x2x150x16xf32>,
+                 %bias: tensor<2x4x16x150xf32>) -> tensor<2x4x16x16xf32> {
+  %o = hybrid.attention %q, %k, %v bias(%bias) {mask = #hybrid.mask<none>, softcap = 5.0 : f32}
+      : (tensor<2x4x16x16xf32>, tensor<2x2x150x16xf32>, tensor<2x2x150x16xf32>, tensor<2x4x16x150xf32>)
+      -> tensor<2x4x16x16xf32>
+  return %o : tensor<2x4x16x16xf32>
 }
