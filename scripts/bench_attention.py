@@ -19,7 +19,6 @@ writes the rows for scripts/plot_bench.py.
 """
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -32,6 +31,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_kernels import PEAK_C, run_c  # noqa: E402
+from plot_bench import write_sweep  # noqa: E402
 
 # name, batch, query heads, kv heads, query length, key length, d, mask[, softcap]
 SHAPES = [
@@ -150,9 +150,8 @@ def main():
           "row's baseline is HF's eager form (matmul, tanh, mask, softmax, matmul): SDPA has "
           "no softcap.")
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(sweep="attention", peak_gflops=peak, peak_all_gflops=peak_all,
-                           cores=cores, rows=rows), f, indent=1)
+        write_sweep(args.json_out, "attention", rows, peak_gflops=peak,
+                    peak_all_gflops=peak_all, cores=cores)
 
 
 if __name__ == "__main__":

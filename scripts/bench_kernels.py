@@ -30,6 +30,8 @@ import time
 
 import torch
 
+from plot_bench import write_sweep
+
 PEAK_C = r"""
 #include <immintrin.h>
 #include <stdio.h>
@@ -170,10 +172,8 @@ def main():
           "bandwidth (as many copies as threads) in bytes of x, W and y (M < 16, bound "
           "by reading W). plain: one thread, packed-gemm=false.")
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(sweep="kernels", peak_gflops=peak, peak_all_gflops=peak_all,
-                           triad_gbs=triad, triad_all_gbs=triad_all, cores=cores, rows=rows),
-                      f, indent=1)
+        write_sweep(args.json_out, "kernels", rows, peak_gflops=peak, peak_all_gflops=peak_all,
+                    triad_gbs=triad, triad_all_gbs=triad_all, cores=cores)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ import torch
 from transformers import RecurrentGemmaConfig
 from transformers.models.recurrent_gemma.modeling_recurrent_gemma import RecurrentGemmaRglru
 
+from plot_bench import write_sweep
+
 try:
     from transformers.models.qwen3_next.modeling_qwen3_next import torch_chunk_gated_delta_rule
 except ImportError:  # transformers 4.x: no Qwen3-Next
@@ -128,8 +130,7 @@ def main():
             continue
         compare(args, mixer, baseline, cores, rows)
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(sweep="mixers", baseline="HF", rows=rows), f, indent=1)
+        write_sweep(args.json_out, "mixers", rows, baseline="HF")
 
 
 if __name__ == "__main__":

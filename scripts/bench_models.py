@@ -29,7 +29,6 @@ plain-loop column is f32 either way. Nothing is asserted.
 """
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -42,6 +41,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_startup import config_for, hf_class  # noqa: E402
+from plot_bench import write_sweep  # noqa: E402
 
 
 def run_hybrid(build, directory, ids_path, runs, packed, threads, weight_type="f32"):
@@ -165,10 +165,8 @@ def main():
                 rows.append(dict(case=name + " decode", threads=n, ours_s=ours_s,
                                  baseline_s=hf_s, tokens=1))
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(sweep="models", baseline="HF eager " + args.hf_dtype,
-                           weight_type=args.weight_type,
-                           hf_dtype=args.hf_dtype, rows=rows), f, indent=1)
+        write_sweep(args.json_out, "models", rows, baseline="HF eager " + args.hf_dtype,
+                    weight_type=args.weight_type, hf_dtype=args.hf_dtype)
 
 
 if __name__ == "__main__":

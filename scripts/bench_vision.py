@@ -18,7 +18,6 @@ their scale. Nothing is asserted.
 """
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -29,6 +28,8 @@ import time
 import numpy as np
 import torch
 import transformers as tf
+
+from plot_bench import write_sweep
 
 
 def run_hybrid(build, directory, pixels_path, runs, threads):
@@ -99,8 +100,7 @@ def main():
                     rows.append(dict(case="%s batch %d" % (name, batch), threads=n,
                                      ours_s=ours_s, baseline_s=hf_s, max_rel_error=error))
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(dict(sweep="vision", baseline="HF eager", rows=rows), f, indent=1)
+        write_sweep(args.json_out, "vision", rows, baseline="HF eager")
 
 if __name__ == "__main__":
     main()

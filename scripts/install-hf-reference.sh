@@ -29,7 +29,7 @@ fi
 # matplotlib for scripts/plot_bench.py's PNG plots of the benchmark sweeps
 # (test/Tools/plot-bench.test): small, and optional like the rest.
 if ! "$venv/bin/python" -c "import matplotlib" 2>/dev/null; then
-  if "$venv/bin/pip" install -q --progress-bar off --timeout 60 matplotlib; then
+  if "$venv/bin/pip" install -q --progress-bar off --timeout 60 matplotlib==3.11.2; then
     echo "install-hf-reference: matplotlib done"
   else
     echo "install-hf-reference: matplotlib failed; plot-bench.test will be skipped"

@@ -11,7 +11,8 @@ it plotted, one line per bar.
   .venv-hf/bin/python scripts/plot_bench.py attention.json kernels.json ...
       [--out-dir plots]
 
-Sweeps it reads (the "sweep" field; bench_kernels.py's files have none):
+Sweeps it reads (the "sweep" field, written by write_sweep below; files
+from before it, bench_kernels.py's, are known by their rows):
   attention  bench_attention.py   ours_min_s against sdpa_min_s (SDPA; eager with a softcap)
   kernels    bench_kernels.py     ours1_s/oursn_s against torch1_s/torchn_s
   anything else: rows of {case, threads, ours_s, baseline_s[, percent]} and
@@ -25,6 +26,13 @@ import argparse
 import json
 import os
 import sys
+
+
+def write_sweep(path, sweep, rows, **fields):
+    """Writes a sweep's rows as the JSON this script reads: {"sweep": name,
+    fields..., "rows": [...]} (the bench scripts' --json-out)."""
+    with open(path, "w") as f:
+        json.dump(dict(sweep=sweep, **fields, rows=rows), f, indent=1)
 
 
 def bars(data):

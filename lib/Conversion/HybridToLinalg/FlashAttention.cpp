@@ -155,11 +155,12 @@ struct FlashShape {
   bool keysTransposed = false;
 };
 
-/// One key tile of the online softmax: updates (m, l, acc) with the scores
-/// of `qTile` against `kTile`/`vTile`, and returns them and the [1, 1, Tq,
-/// Tk] `scratch` the scores and then p were computed in (carried from tile
-/// to tile so that every tile reuses one buffer: a fresh zero tensor and p
-/// per tile were two mallocs and an 8 KiB copy). Where the i1 `masked` is set (partial tiles),
+/// One key tile of the online softmax for one head's query tile ([1, 1, ...]
+/// tiles): updates (m, l, acc) with the scores of `qTile` against
+/// `kTile`/`vTile`, and returns them and the [1, 1, Tq, Tk] `scratch` the
+/// scores and then p were computed in (carried from tile to tile so that
+/// every tile reuses one buffer: a fresh zero tensor and p per tile were two
+/// mallocs and an 8 KiB copy). Where the i1 `masked` is set (partial tiles),
 /// each score is tested against the mask and the padding (j < Sk).
 SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                                      const FlashShape &s, Value qTile,
@@ -181,9 +182,7 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   Value raw = generic(
       b, loc, {qTile, kTile}, zeros,
       {projection(ctx, 5, {0, 1, 2, 4}),
-       s.keysTransposed
-           ? affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(s.group), dim(ctx, 4), dim(ctx, 3)})
-           : affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(s.group), dim(ctx, 3), dim(ctx, 4)}),
+       s.keysTransposed ? projection(ctx, 5, {0, 1, 4, 3}) : projection(ctx, 5, {0, 1, 3, 4}),
        projection(ctx, 5, {0, 1, 2, 3})},
       "ppppr", [](OpBuilder &nb, Location nl, ValueRange a) {
         return arith::AddFOp::create(nb, nl, a[2],
@@ -351,8 +350,7 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   // acc' += p·v, the value row innermost.
   Value accNew = generic(
       b, loc, {p, vTile}, accScaled,
-      {projection(ctx, 5, {0, 1, 2, 3}),
-       affineMap(ctx, 5, {dim(ctx, 0), dim(ctx, 1).floorDiv(s.group), dim(ctx, 3), dim(ctx, 4)}),
+      {projection(ctx, 5, {0, 1, 2, 3}), projection(ctx, 5, {0, 1, 3, 4}),
        projection(ctx, 5, {0, 1, 2, 4})},
       "ppprp", [](OpBuilder &nb, Location nl, ValueRange a) {
         return arith::AddFOp::create(nb, nl, a[2],
@@ -468,7 +466,6 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
   // (at 2048 keys two heads' K, K blocks and V are 3 MiB, past L2).
   const int64_t keyHeads = s.heads / s.group;
   FlashShape step = s;
-  step.batch = step.heads = step.group = 1;
   step.keysTransposed = s.keysTransposed || transposeEachTile;
   auto headSlice = [](OpBuilder &b, Location l, Value x, Value batch, Value head,
                       OpFoldResult seqOffset, int64_t seqSize) -> Value {
@@ -492,11 +489,7 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
         };
         auto [rest0, member] = divRem(item, s.group);
         auto [rest1, qOrder] = divRem(rest0, s.queryTiles);
-        auto [qHalf, qOdd] = divRem(qOrder, 2);
-        Value qIndex = arith::SelectOp::create(
-            b, l,
-            arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, qOdd, indexConstant(b, l, 0)),
-            arith::SubIOp::create(b, l, indexConstant(b, l, s.queryTiles - 1), qHalf), qHalf);
+        Value qIndex = mirroredOrder(b, l, qOrder, s.queryTiles);
         auto [batch, keyHead] = divRem(rest1, keyHeads);
         Value head = arith::AddIOp::create(
             b, l, arith::MulIOp::create(b, l, keyHead, indexConstant(b, l, s.group)), member);
@@ -608,8 +601,7 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
             });
         SmallVector<OpFoldResult> offsets{batch, head, qStart, b.getIndexAttr(0)};
         return {outTile, offsets};
-      },
-      /*balanceGrowingCost=*/false);
+      });
   (void)visited;
   return seqSlice(rewriter, loc, result, rewriter.getIndexAttr(0),
                   s.querySeq);

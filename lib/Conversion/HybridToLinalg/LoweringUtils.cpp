@@ -292,25 +292,23 @@ Value lowering::isNonZero(OpBuilder &b, Location loc, Value flag) {
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, flag, zero);
 }
 
+Value mlir::hybrid::lowering::mirroredOrder(OpBuilder &b, Location loc, Value i, int64_t n) {
+  Value half = arith::DivUIOp::create(b, loc, i, indexConstant(b, loc, 2));
+  Value odd = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ne,
+      arith::RemUIOp::create(b, loc, i, indexConstant(b, loc, 2)), indexConstant(b, loc, 0));
+  Value mirrored = arith::SubIOp::create(b, loc, indexConstant(b, loc, n - 1), half);
+  return arith::SelectOp::create(b, loc, odd, mirrored, half);
+}
+
 SmallVector<Value> mlir::hybrid::lowering::forEachTile(
     OpBuilder &b, Location loc, int64_t count, ValueRange into,
-    function_ref<SmallVector<TileResult>(OpBuilder &, Location, Value)> body,
-    bool balanceGrowingCost) {
+    function_ref<SmallVector<TileResult>(OpBuilder &, Location, Value)> body) {
   auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(count)},
                                       into, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(forall.getTerminator());
   Value i = forall.getInductionVars()[0];
-  if (balanceGrowingCost) {
-    // Iterations 0, 1, 2, 3, ... take tiles 0, n-1, 1, n-2, ...: any run of
-    // consecutive iterations pairs cheap tiles with dear ones.
-    Value half = arith::DivUIOp::create(b, loc, i, indexConstant(b, loc, 2));
-    Value odd = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::ne,
-        arith::RemUIOp::create(b, loc, i, indexConstant(b, loc, 2)), indexConstant(b, loc, 0));
-    Value mirrored = arith::SubIOp::create(b, loc, indexConstant(b, loc, count - 1), half);
-    i = arith::SelectOp::create(b, loc, odd, mirrored, half);
-  }
   SmallVector<TileResult> results = body(b, loc, i);
   assert(results.size() == into.size() && "one tile per result");
   b.setInsertionPointToStart(forall.getTerminator().getBody());
@@ -327,14 +325,11 @@ SmallVector<Value> mlir::hybrid::lowering::forEachTile(
 
 Value mlir::hybrid::lowering::forEachTile(
     OpBuilder &b, Location loc, int64_t count, Value into,
-    function_ref<TileResult(OpBuilder &, Location, Value)> body,
-    bool balanceGrowingCost) {
-  return forEachTile(
-      b, loc, count, ValueRange{into},
-      [&](OpBuilder &nb, Location nl, Value i) -> SmallVector<TileResult> {
-        return {body(nb, nl, i)};
-      },
-      balanceGrowingCost)[0];
+    function_ref<TileResult(OpBuilder &, Location, Value)> body) {
+  return forEachTile(b, loc, count, ValueRange{into},
+                     [&](OpBuilder &nb, Location nl, Value i) -> SmallVector<TileResult> {
+                       return {body(nb, nl, i)};
+                     })[0];
 }
 
 Value lowering::sliceDim(OpBuilder &b, Location loc, Value x, unsigned dim, Value offset,

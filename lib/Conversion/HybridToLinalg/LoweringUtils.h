@@ -31,19 +31,21 @@ struct TileResult {
 /// `body(b, loc, i)`, which must not read what another tile writes. An
 /// scf.forall: on buffers it becomes scf.parallel and then OpenMP threads
 /// (hybrid-cpu-pipeline), and each tile is computed the same whichever
-/// thread runs it. Iteration i computes tile balancedOrder(i) of `count`,
-/// so static blocks of iterations cost about the same when tile cost grows
-/// with its index (causal attention).
+/// thread runs it.
 Value forEachTile(OpBuilder &b, Location loc, int64_t count, Value into,
-                  function_ref<TileResult(OpBuilder &, Location, Value)> body,
-                  bool balanceGrowingCost = false);
+                  function_ref<TileResult(OpBuilder &, Location, Value)> body);
 
 /// The same with several results: `body` returns one tile per tensor of
 /// `into`, in order.
 SmallVector<Value>
 forEachTile(OpBuilder &b, Location loc, int64_t count, ValueRange into,
-            function_ref<SmallVector<TileResult>(OpBuilder &, Location, Value)> body,
-            bool balanceGrowingCost = false);
+            function_ref<SmallVector<TileResult>(OpBuilder &, Location, Value)> body);
+
+/// For i in [0, n): 0, n-1, 1, n-2, ... (i/2 for even i, n-1-i/2 for odd).
+/// Iterations taking tiles in this order pair cheap tiles with dear ones
+/// when a tile's cost grows with its index (causal attention), so static
+/// blocks of iterations cost about the same.
+Value mirroredOrder(OpBuilder &b, Location loc, Value i, int64_t n);
 
 /// Fails the match unless every operand and result has a static shape.
 LogicalResult requireStaticShapes(Operation *op, PatternRewriter &rewriter);

@@ -25,8 +25,8 @@
 // FLASH: %[[ORDER:.*]] = arith.remui %[[I]], %c6
 // FLASH: %[[HALF:.*]] = arith.divui %[[ORDER]], %c2
 // FLASH: %[[PARITY:.*]] = arith.remui %[[ORDER]], %c2
-// FLASH: %[[MIRROR:.*]] = arith.subi %c5, %[[HALF]]
 // FLASH: %[[ODD:.*]] = arith.cmpi ne, %[[PARITY]], %c0
+// FLASH: %[[MIRROR:.*]] = arith.subi %c5, %[[HALF]]
 // FLASH: %[[QT:.*]] = arith.select %[[ODD]], %[[MIRROR]], %[[HALF]]
 // The key loop carries the row max, the row sum, the accumulator and one
 // [Tq, Tk] scratch tile, reused by every key tile for its scores and then
