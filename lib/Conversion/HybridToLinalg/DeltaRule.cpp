@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ChunkedForms.h"
 #include "LoweringUtils.h"
 #include "Patterns.h"
 
@@ -47,22 +48,6 @@ Value mul(OpBuilder &b, Location loc, Value x, Value y) {
 }
 Value exp(OpBuilder &b, Location loc, Value x) { return math::ExpOp::create(b, loc, x); }
 
-/// acc + a·b, the body of every product.
-Value multiplyAdd(OpBuilder &b, Location loc, ValueRange a) {
-  return add(b, loc, a[2], mul(b, loc, a[0], a[1]));
-}
-
-/// Writes `part [n, rest...]` into rows [offset, offset + n) of `into`.
-Value insertRows(OpBuilder &b, Location loc, Value part, Value into, Value offset) {
-  RankedTensorType type = tensorType(part);
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
-      strides(type.getRank(), b.getIndexAttr(1));
-  offsets[0] = offset;
-  for (int64_t s : type.getShape())
-    sizes.push_back(b.getIndexAttr(s));
-  return tensor::InsertSliceOp::create(b, loc, part, into, offsets, sizes, strides);
-}
-
 /// Row `r` of `x [n, d]` as `[d]`.
 Value row(OpBuilder &b, Location loc, Value x, Value r) {
   RankedTensorType type = tensorType(x);
@@ -81,51 +66,6 @@ Value insertRow(OpBuilder &b, Location loc, Value r, Value into, Value at) {
       b, loc, r, into, SmallVector<OpFoldResult>{at, b.getIndexAttr(0)},
       SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(width)},
       SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
-}
-
-/// Slice [b, h] of `x [B, H, L, rest...]`: `[L, rest...]`.
-Value headSlice(OpBuilder &b, Location loc, Value x, Value batch, Value head) {
-  RankedTensorType type = tensorType(x);
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
-      strides(type.getRank(), b.getIndexAttr(1));
-  offsets[0] = batch;
-  offsets[1] = head;
-  sizes = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  for (int64_t s : type.getShape().drop_front(2))
-    sizes.push_back(b.getIndexAttr(s));
-  return tensor::ExtractSliceOp::create(
-      b, loc, RankedTensorType::get(type.getShape().drop_front(2), type.getElementType()), x,
-      offsets, sizes, strides);
-}
-
-/// `x [B, L, H, d]` as `[B, H, L, d]`, each row times `rowScale [B, L, H]`
-/// (when given) and `scale`.
-Value headMajor(OpBuilder &b, Location loc, Value x, Value rowScale, double scale) {
-  MLIRContext *ctx = b.getContext();
-  RankedTensorType type = tensorType(x);
-  const int64_t rank = type.getRank();
-  Type t = type.getElementType();
-  SmallVector<int64_t> shape(type.getShape());
-  std::swap(shape[1], shape[2]);
-  SmallVector<unsigned> swapped{0, 2, 1};
-  for (int64_t d = 3; d < rank; ++d)
-    swapped.push_back(d);
-  SmallVector<Value> inputs{x};
-  SmallVector<AffineMap> maps{projection(ctx, rank, swapped)};
-  if (rowScale) {
-    inputs.push_back(rowScale);
-    maps.push_back(projection(ctx, rank, {0, 2, 1}));
-  }
-  maps.push_back(b.getMultiDimIdentityMap(rank));
-  return generic(b, loc, inputs, tensor::EmptyOp::create(b, loc, shape, t), maps,
-                 std::string(rank, 'p'), [&](OpBuilder &nb, Location nl, ValueRange a) {
-                   Value v = a[0];
-                   if (rowScale)
-                     v = mul(nb, nl, v, a[1]);
-                   if (scale != 1.0)
-                     v = mul(nb, nl, v, floatConstant(nb, nl, t, scale));
-                   return v;
-                 });
 }
 
 /// 1/√(Σ x² + 1e-6) over the last dimension of `x [B, L, H, d]`: `[B, L, H]`.
@@ -190,19 +130,6 @@ std::pair<Value, Value> recurrentForm(OpBuilder &rewriter, Location loc, const H
   return {loop.getResult(1), loop.getResult(0)};
 }
 
-/// `init + x · y` for y [r, m] (x [n, r], or [r, n] with `xTransposed`):
-/// loops (i, r, j), so the innermost runs along rows of y and of the result
-/// (vector lanes, no reduction across them).
-Value product(OpBuilder &b, Location loc, Value x, Value y, Value init,
-              bool xTransposed = false) {
-  MLIRContext *ctx = b.getContext();
-  return generic(b, loc, {x, y}, init,
-                 {projection(ctx, 3, xTransposed ? ArrayRef<unsigned>{1, 0}
-                                                 : ArrayRef<unsigned>{0, 1}),
-                  projection(ctx, 3, {1, 2}), projection(ctx, 3, {0, 2})},
-                 "prp", multiplyAdd);
-}
-
 /// One chunk of `n` steps at row `offset` of one head (the WY form in the
 /// file comment): the chunk's outputs written into `out [L, dv]`, and the
 /// state after it.
@@ -213,49 +140,17 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
   const int64_t dk = tensorType(in.k).getDimSize(1), dv = tensorType(in.v).getDimSize(1);
   auto rows = [&](Value x) { return sliceDim(b, loc, x, 0, offset, n); };
   Value q = rows(in.q), k = rows(in.k), v = rows(in.v), g = rows(in.g), beta = rows(in.beta);
-  AffineMap i2 = projection(ctx, 2, {0}), j2 = projection(ctx, 2, {1}),
+  AffineMap i2 = projection(ctx, 2, {0}),
             all2 = b.getMultiDimIdentityMap(2);
-  // G[i] = Σ_{j ≤ i} g[j].
-  Value cumulative = generic(
-      b, loc, g, filledTensor(b, loc, {n}, t, 0.0), {j2, i2}, "pr",
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value earlier = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ule,
-                                              linalg::IndexOp::create(nb, nl, 1),
-                                              linalg::IndexOp::create(nb, nl, 0));
-        return add(nb, nl, a[1],
-                   arith::SelectOp::create(nb, nl, earlier, a[0], floatConstant(nb, nl, t, 0.0)));
-      });
-  // x[i,j] · e^(G_i − G_j) where j is before i (or j ≤ i with `diagonal`),
-  // else 0. The select keeps the exp of positive differences out.
-  auto decayed = [&](Value scores, bool diagonal, Value rowScale) {
-    SmallVector<Value> inputs{scores, cumulative, cumulative};
-    SmallVector<AffineMap> maps{all2, i2, j2};
-    if (rowScale) {
-      inputs.push_back(rowScale);
-      maps.push_back(i2);
-    }
-    maps.push_back(all2);
-    return generic(b, loc, inputs, tensor::EmptyOp::create(b, loc, {n, n}, t), maps, "pp",
-                   [&](OpBuilder &nb, Location nl, ValueRange a) {
-                     Value visible = arith::CmpIOp::create(
-                         nb, nl, diagonal ? arith::CmpIPredicate::ule : arith::CmpIPredicate::ult,
-                         linalg::IndexOp::create(nb, nl, 1), linalg::IndexOp::create(nb, nl, 0));
-                     Value x = mul(nb, nl, a[0], exp(nb, nl, sub(nb, nl, a[1], a[2])));
-                     if (rowScale)
-                       x = mul(nb, nl, x, a[3]);
-                     return arith::SelectOp::create(nb, nl, visible, x,
-                                                    floatConstant(nb, nl, t, 0.0))
-                         .getResult();
-                   });
-  };
+  Value cumulative = inclusiveCumsum(b, loc, g);
   // Kᵀ once, so both score products also run along rows.
   Value keysT = linalg::TransposeOp::create(b, loc, k, tensor::EmptyOp::create(b, loc, {dk, n}, t),
                                             ArrayRef<int64_t>{1, 0})
                     .getResult()[0];
   Value keyScores = product(b, loc, k, keysT, filledTensor(b, loc, {n, n}, t, 0.0));
   Value queryScores = product(b, loc, q, keysT, filledTensor(b, loc, {n, n}, t, 0.0));
-  Value m = decayed(keyScores, false, beta);
-  Value p = decayed(queryScores, true, Value());
+  Value m = decayedLower(b, loc, keyScores, cumulative, /*diagonal=*/false, beta);
+  Value p = decayedLower(b, loc, queryScores, cumulative, /*diagonal=*/true, Value());
   // Right-hand sides β⊙V and β⊙e^G⊙K.
   Value betaV = generic(b, loc, {v, beta}, tensor::EmptyOp::create(b, loc, {n, dv}, t),
                         {all2, i2, all2}, "pp", [&](OpBuilder &nb, Location nl, ValueRange a) {
@@ -365,10 +260,10 @@ struct LowerGatedDeltaRule : OpRewritePattern<GatedDeltaRuleOp> {
           Value bi = arith::DivUIOp::create(b, l, i, indexConstant(b, l, heads));
           Value h = arith::RemUIOp::create(b, l, i, indexConstant(b, l, heads));
           Value kh = arith::DivUIOp::create(b, l, h, indexConstant(b, l, group));
-          HeadOperands in{headSlice(b, l, q, bi, kh), headSlice(b, l, k, bi, kh),
-                          headSlice(b, l, v, bi, h), headSlice(b, l, g, bi, h),
-                          headSlice(b, l, beta, bi, h)};
-          Value state = s0 ? headSlice(b, l, s0, bi, h)
+          HeadOperands in{batchHeadSlice(b, l, q, bi, kh), batchHeadSlice(b, l, k, bi, kh),
+                          batchHeadSlice(b, l, v, bi, h), batchHeadSlice(b, l, g, bi, h),
+                          batchHeadSlice(b, l, beta, bi, h)};
+          Value state = s0 ? batchHeadSlice(b, l, s0, bi, h)
                            : filledTensor(b, l, {keyDim, valueDim}, t, 0.0);
           auto [o, s] = chunked ? chunkedForm(b, l, in, state, chunk)
                                 : recurrentForm(b, l, in, state);

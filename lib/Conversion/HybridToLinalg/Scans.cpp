@@ -10,12 +10,23 @@
 // over the whole sequence; each head's gate a linear layer, so a packed
 // GEMM); only h = a·h + u remains in the loop.
 //
+// Mamba-2's SSD scan over at least one chunk runs in its chunked form
+// instead, one (batch, head) per tile of an scf.forall, with the state
+// carried transposed, Sᵀ [N, P]. With X = Δ⊙x [n, P], a = Δ·A and G its
+// cumulative sum within the chunk (G_n the last):
+//   Y  = (C·Bᵀ ⊙ L)·X + (e^G ⊙ C)·Sᵀ,   L[i, j] = e^(G_i − G_j) for j ≤ i
+//   Sᵀ = e^(G_n)·Sᵀ + (Bᵀ ⊙ e^(G_n − G))·X
+// Every product is an A·B of tiles (the register kernels' shape); D·x and
+// the gate are applied to the whole output after.
+//
 //===----------------------------------------------------------------------===//
 
+#include "ChunkedForms.h"
 #include "LoweringUtils.h"
 #include "Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -234,6 +245,140 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
   }
 };
 
+/// Steps per chunk of the SSD's chunked form: the op's chunk_size, at most
+/// 64. A step costs 2n(N + P) in the products within its chunk and 4NP for
+/// the state, so shorter chunks do less work; below 64 rows the products
+/// get too small for the register kernels to pay.
+constexpr int64_t kMaxSSDChunk = 64;
+
+/// One (batch, head) of the SSD, head-major: X = Δ⊙x [L, P], a = Δ·A [L],
+/// Bᵀ [N, L] and C [L, N] of the head's group.
+struct SSDHeadOperands {
+  Value scaledX, logDecay, Bt, C;
+};
+
+/// One chunk of `n` steps at row `offset` from `stateT [N, P]` (the chunked
+/// form in the file comment): the chunk's y (before D·x and the gate)
+/// written into `out [L, P]`, and the state after it.
+std::pair<Value, Value> ssdChunkStep(OpBuilder &b, Location loc, const SSDHeadOperands &in,
+                                     Value offset, int64_t n, Value stateT, Value out) {
+  MLIRContext *ctx = b.getContext();
+  Type t = tensorType(in.scaledX).getElementType();
+  const int64_t headDim = tensorType(in.scaledX).getDimSize(1);
+  auto rows = [&](Value v) { return sliceDim(b, loc, v, 0, offset, n); };
+  Value x = rows(in.scaledX), c = rows(in.C), a = rows(in.logDecay);
+  Value bt = sliceDim(b, loc, in.Bt, 1, offset, n);
+  AffineMap i2 = projection(ctx, 2, {0}), j2 = projection(ctx, 2, {1}),
+            all2 = b.getMultiDimIdentityMap(2);
+  auto times = [](OpBuilder &nb, Location nl, Value v, Value logScale) -> Value {
+    return arith::MulFOp::create(nb, nl, v, math::ExpOp::create(nb, nl, logScale));
+  };
+  Value cumulative = inclusiveCumsum(b, loc, a);
+  // Y = (C·Bᵀ ⊙ L)·X: the steps of this chunk.
+  Value scores = product(b, loc, c, bt, filledTensor(b, loc, {n, n}, t, 0.0));
+  Value y = product(b, loc, decayedLower(b, loc, scores, cumulative, /*diagonal=*/true, Value()),
+                    x, filledTensor(b, loc, {n, headDim}, t, 0.0));
+  // Y += (e^G ⊙ C)·Sᵀ: the state before the chunk, decayed to each step.
+  Value decayedC = generic(b, loc, {c, cumulative}, tensor::EmptyOp::create(b, loc, tensorType(c).getShape(), t),
+                           {all2, i2, all2}, "pp", [&](OpBuilder &nb, Location nl, ValueRange v) {
+                             return times(nb, nl, v[0], v[1]);
+                           });
+  y = product(b, loc, decayedC, stateT, y);
+  // Sᵀ = e^(G_n)·Sᵀ + (Bᵀ ⊙ e^(G_n − G))·X.
+  Value last = tensor::ExtractOp::create(b, loc, cumulative, indexConstant(b, loc, n - 1));
+  Value btToEnd = generic(b, loc, {bt, cumulative}, tensor::EmptyOp::create(b, loc, tensorType(bt).getShape(), t),
+                          {all2, j2, all2}, "pp", [&](OpBuilder &nb, Location nl, ValueRange v) {
+                            return times(nb, nl, v[0], arith::SubFOp::create(nb, nl, last, v[1]));
+                          });
+  Value scaled = elementwise(b, loc, stateT, [&](OpBuilder &nb, Location nl, ValueRange v) {
+    return times(nb, nl, v[0], last);
+  });
+  Value next = product(b, loc, btToEnd, x, scaled);
+  return {next, insertRows(b, loc, y, out, offset)};
+}
+
+/// `x [rows, cols]` transposed.
+Value transposed(OpBuilder &b, Location loc, Value x) {
+  RankedTensorType type = tensorType(x);
+  return linalg::TransposeOp::create(
+             b, loc, x,
+             tensor::EmptyOp::create(b, loc, {type.getDimSize(1), type.getDimSize(0)},
+                                     type.getElementType()),
+             ArrayRef<int64_t>{1, 0})
+      .getResult()[0];
+}
+
+/// The SSD scan in chunks of `chunk` steps (a last, shorter chunk at its own
+/// size), one (batch, head) per tile: (y [B, L, H, P] before D·x and the
+/// gate, final state [B, H, P, N]).
+std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp op, Value dt,
+                                   int64_t chunk) {
+  RankedTensorType xt = tensorType(op.getX());
+  Type t = xt.getElementType();
+  const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1), heads = xt.getDimSize(2),
+                headDim = xt.getDimSize(3), groups = tensorType(op.getB()).getDimSize(2),
+                state = tensorType(op.getB()).getDimSize(3);
+  const int64_t headsPerGroup = heads / groups, full = seq / chunk, tail = seq % chunk;
+  Value scaledX = headMajor(rewriter, loc, op.getX(), dt, 1.0);
+  Value steps = headMajor(rewriter, loc, dt, Value(), 1.0);
+  Value C = headMajor(rewriter, loc, op.getC(), Value(), 1.0);
+  // Bᵀ of every group once, [B, G, N, L], so each chunk's C·Bᵀ is an A·B.
+  Value Bt = linalg::TransposeOp::create(
+                 rewriter, loc, op.getB(),
+                 tensor::EmptyOp::create(rewriter, loc, {batch, groups, state, seq}, t),
+                 ArrayRef<int64_t>{0, 2, 3, 1})
+                 .getResult()[0];
+  Value A = op.getA(), s0 = op.getInitialState();
+  Value yAll = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
+  Value sAll = tensor::EmptyOp::create(rewriter, loc, {batch, heads, headDim, state}, t);
+  SmallVector<Value> results = forEachTile(
+      rewriter, loc, batch * heads, ValueRange{yAll, sAll},
+      [&](OpBuilder &b, Location l, Value i) -> SmallVector<TileResult> {
+        Value bi = arith::DivUIOp::create(b, l, i, indexConstant(b, l, heads));
+        Value h = arith::RemUIOp::create(b, l, i, indexConstant(b, l, heads));
+        Value g = arith::DivUIOp::create(b, l, h, indexConstant(b, l, headsPerGroup));
+        Value decayRate = tensor::ExtractOp::create(b, l, A, h);
+        SSDHeadOperands in{batchHeadSlice(b, l, scaledX, bi, h),
+                           elementwise(b, l, batchHeadSlice(b, l, steps, bi, h),
+                                       [&](OpBuilder &nb, Location nl, ValueRange v) {
+                                         return arith::MulFOp::create(nb, nl, v[0], decayRate)
+                                             .getResult();
+                                       }),
+                           batchHeadSlice(b, l, Bt, bi, g), batchHeadSlice(b, l, C, bi, g)};
+        Value stateT = s0 ? transposed(b, l, batchHeadSlice(b, l, s0, bi, h))
+                          : filledTensor(b, l, {state, headDim}, t, 0.0);
+        // alloc_tensor, not tensor.empty: CSE could merge it with the state's
+        // init when L = N, and the two loop-carried values would share a buffer.
+        Value out = bufferization::AllocTensorOp::create(
+            b, l, RankedTensorType::get({seq, headDim}, t), ValueRange{});
+        auto loop = scf::ForOp::create(
+            b, l, indexConstant(b, l, 0), indexConstant(b, l, full * chunk),
+            indexConstant(b, l, chunk), ValueRange{stateT, out},
+            [&](OpBuilder &cb, Location cl, Value offset, ValueRange iter) {
+              auto [s, y] = ssdChunkStep(cb, cl, in, offset, chunk, iter[0], iter[1]);
+              scf::YieldOp::create(cb, cl, ValueRange{s, y});
+            });
+        stateT = loop.getResult(0);
+        out = loop.getResult(1);
+        if (tail)
+          std::tie(stateT, out) = ssdChunkStep(b, l, in, indexConstant(b, l, full * chunk), tail,
+                                               stateT, out);
+        Value yTile = tensor::ExpandShapeOp::create(
+            b, l, RankedTensorType::get({1, seq, 1, headDim}, t), out,
+            SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+        Value sTile = tensor::ExpandShapeOp::create(
+            b, l, RankedTensorType::get({1, 1, headDim, state}, t), transposed(b, l, stateT),
+            SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+        SmallVector<OpFoldResult> yOffsets(4, b.getIndexAttr(0)), sOffsets(4, b.getIndexAttr(0));
+        yOffsets[0] = bi;
+        yOffsets[2] = h;
+        sOffsets[0] = bi;
+        sOffsets[1] = h;
+        return {{yTile, yOffsets}, {sTile, sOffsets}};
+      });
+  return {results[0], results[1]};
+}
+
 struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(SSDScanOp op,
@@ -256,6 +401,13 @@ struct LowerSSDScan : OpRewritePattern<SSDScanOp> {
       hi = op.getDtMax()->convertToDouble();
     Value dt = stepSizes(rewriter, loc, op.getDt(), op.getDtBias(),
                          op.getDtSoftplus(), lo, hi);
+    const int64_t chunk = std::min<int64_t>(op.getChunkSize(), kMaxSSDChunk);
+    if (chunk > 1 && seq >= chunk) {
+      auto [y, s] = chunkedSSD(rewriter, loc, op, dt, chunk);
+      rewriter.replaceOp(op, {finishOutput(rewriter, loc, y, op.getX(), op.getD(), op.getZ(), 2),
+                              s});
+      return success();
+    }
     Value s0 = op.getInitialState()
                    ? op.getInitialState()
                    : filledTensor(rewriter, loc, {batch, heads, headDim, state}, t, 0.0);
