@@ -17,6 +17,13 @@ Prints milliseconds, GFLOP/s of the op's matmul work, and HF / ours (above
            (the chunked form over chunks of 64, q and k repeated to the value
            heads first as its module does); needs transformers 5 (.venv-hf5)
 
+  ssd_scan Mamba-2's SSD scan (a 780M layer: 24 heads of 64, N = 128, one
+           group, 2048 tokens) against the chunked SSD in torch einsums over
+           chunks of 256 (the Mamba-2 paper's minimal form, B and C per
+           group): HF's Mamba2Mixer.torch_forward does the same math by
+           broadcast products ([b, c, l, s, h, n], 1.6 GB at this shape), a
+           weaker baseline than this one
+
   .venv-hf5/bin/python scripts/bench_mixers.py [--build build] [--runs 3] [--json-out mixers.json]
 """
 
@@ -91,7 +98,46 @@ def hf_gated_delta_rule(fields, threads, runs):
     return median_seconds(step, runs)
 
 
-BASELINES = {"rg_lru": hf_rg_lru, "gated_delta_rule": hf_gated_delta_rule}
+def torch_ssd_scan(fields, threads, runs):
+    heads, head_dim, state, seq = (int(fields[k]) for k in ("H", "P", "N", "L"))
+    chunk, groups = 256, 1
+    chunks, per_group = seq // chunk, heads // groups
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(0)
+
+    def rand(*shape):
+        return torch.rand(*shape, generator=gen) * 2 - 1
+    x, dt, D = rand(1, seq, heads, head_dim), rand(1, seq, heads), rand(heads)
+    A = -rand(heads).exp()
+    B, C = rand(1, seq, groups, state), rand(1, seq, groups, state)
+    causal = torch.ones(chunk, chunk, dtype=torch.bool).tril()
+
+    def step():
+        with torch.no_grad():
+            delta = torch.nn.functional.softplus(dt)
+            X = (x * delta[..., None]).view(1, chunks, chunk, heads, head_dim)
+            cum = (delta * A).view(1, chunks, chunk, heads).permute(0, 3, 1, 2).cumsum(-1)
+            Bc = B.view(1, chunks, chunk, groups, state)
+            Cc = C.view(1, chunks, chunk, groups, state)
+            # Within each chunk: (C·Bᵀ ⊙ e^(G_i − G_j), j ≤ i)·X.
+            decay = (cum[..., :, None] - cum[..., None, :]).masked_fill(~causal, -torch.inf).exp()
+            scores = torch.einsum("bcign,bcjgn->bgcij", Cc, Bc).repeat_interleave(per_group, 1)
+            y = torch.einsum("bhcij,bcjhp->bcihp", scores * decay, X)
+            # Each chunk's own end state, then the states passed along.
+            Bh = Bc.repeat_interleave(per_group, 3)
+            local = torch.einsum("bcjhn,bhcj,bcjhp->bchpn", Bh, (cum[..., -1:] - cum).exp(), X)
+            carried, before = torch.zeros(1, heads, head_dim, state), []
+            for c in range(chunks):
+                before.append(carried)
+                carried = cum[:, :, c, -1].exp()[..., None, None] * carried + local[:, c]
+            Ch = Cc.repeat_interleave(per_group, 3)
+            y = y + torch.einsum("bcihn,bchpn,bhci->bcihp", Ch, torch.stack(before, 1), cum.exp())
+            return y.reshape(1, seq, heads, head_dim) + D[:, None] * x
+    return median_seconds(step, runs)
+
+
+BASELINES = {"rg_lru": hf_rg_lru, "gated_delta_rule": hf_gated_delta_rule,
+             "ssd_scan": torch_ssd_scan}
 
 
 def compare(args, mixer, baseline, cores, rows):

@@ -66,8 +66,17 @@ struct FuseElementwiseOncePass
       if (isGemm(fused->getOwner()) || isGemm(producer))
         return false;
       auto linalgProducer = dyn_cast<linalg::LinalgOp>(producer);
-      return !consumer || !linalgProducer || cheapToRecompute(producer) ||
-             recomputeFactor(linalgProducer, consumer) <= 2;
+      if (!consumer || !linalgProducer)
+        return true;
+      // A product C += A·B keeps plain operands for
+      // hybrid-register-tile-products' kernels unless the fused work is read
+      // about once: a row scaling fused into A would be recomputed for every
+      // column of C, inside scalar loops.
+      const bool readOften = recomputeFactor(linalgProducer, consumer) > 2;
+      auto generic = dyn_cast<linalg::GenericOp>(fused->getOwner());
+      if (readOften && generic && productDims(generic))
+        return false;
+      return cheapToRecompute(producer) || !readOften;
     };
     // The pattern set of upstream's LinalgElementwiseOpFusionPass, with
     // `once` as the control.

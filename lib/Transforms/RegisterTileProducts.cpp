@@ -38,26 +38,10 @@ using namespace mlir::hybrid;
 
 namespace {
 
-/// Which loops of a matched product are its m, n and k.
-struct ProductDims {
-  unsigned m, n, k;
-};
-
-/// The loop dim of `map`'s result `r` when it is a plain dim.
-std::optional<unsigned> dimOf(AffineMap map, int64_t r) {
-  if (r < 0 || r >= int64_t(map.getNumResults()))
-    return std::nullopt;
-  if (auto d = dyn_cast<AffineDimExpr>(map.getResult(r)))
-    return d.getPosition();
-  return std::nullopt;
-}
-
-/// The dims when `op` is C[.., m, n] += A[.., m, k] · B[.., k, n] in f32 on
-/// static buffers, one reduction (k), batch results that use no m, n or k,
-/// and B and C contiguous along n.
+/// The dims when `op` is a product (productDims) in f32 on static buffers,
+/// with B and C contiguous along n.
 std::optional<ProductDims> matchProduct(linalg::GenericOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      !isMultiplyAdd(op))
+  if (!op.hasPureBufferSemantics())
     return std::nullopt;
   for (Value operand : op->getOperands()) {
     auto type = dyn_cast<MemRefType>(operand.getType());
@@ -65,29 +49,8 @@ std::optional<ProductDims> matchProduct(linalg::GenericOp op) {
         type.getRank() < 2)
       return std::nullopt;
   }
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap a = maps[0], b = maps[1], c = maps[2];
-  auto m = dimOf(c, c.getNumResults() - 2), n = dimOf(c, c.getNumResults() - 1);
-  auto am = dimOf(a, a.getNumResults() - 2), k = dimOf(a, a.getNumResults() - 1);
-  auto bk = dimOf(b, b.getNumResults() - 2), bn = dimOf(b, b.getNumResults() - 1);
-  // Three distinct loops, k absent from C: otherwise the op reads a
-  // diagonal or sums over a dim the loops below would treat as a batch.
-  if (!m || !n || !k || am != m || bk != k || bn != n || *m == *n || *k == *m ||
-      *k == *n || c.isFunctionOfDim(*k))
-    return std::nullopt;
-  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
-  for (unsigned d = 0; d < kinds.size(); ++d)
-    if ((kinds[d] == utils::IteratorType::reduction) != (d == *k))
-      return std::nullopt;
-  // Batch results: any expression of the batch loops (h floordiv group).
-  for (AffineMap map : {a, b, c})
-    for (int64_t r = 0; r + 2 < int64_t(map.getNumResults()); ++r)
-      for (unsigned d : {*m, *n, *k})
-        if (map.getResult(r).isFunctionOfDim(d))
-          return std::nullopt;
-  // C's results must be every parallel loop once: each element is written
-  // by one chain of k's.
-  if (!c.isProjectedPermutation() || c.getNumResults() + 1 != op.getNumLoops())
+  std::optional<ProductDims> dims = productDims(op);
+  if (!dims)
     return std::nullopt;
   if (!innermostContiguous(op.getDpsInputOperand(1)->get()) ||
       !innermostContiguous(op.getDpsInitOperand(0)->get()))
@@ -97,7 +60,7 @@ std::optional<ProductDims> matchProduct(linalg::GenericOp op) {
   Value cBuffer = op.getDpsInitOperand(0)->get();
   if (cBuffer == op.getDpsInputOperand(0)->get() || cBuffer == op.getDpsInputOperand(1)->get())
     return std::nullopt;
-  return ProductDims{*m, *n, *k};
+  return dims;
 }
 
 class ProductEmitter {

@@ -63,3 +63,43 @@ func.func @linear_then_heads(%x: tensor<1x4x64xf32>, %w: tensor<32x64xf32>) -> t
   %h = hybrid.split_heads %y {heads = 2 : i64} : tensor<1x4x32xf32> -> tensor<1x2x4x16xf32>
   return %h : tensor<1x2x4x16xf32>
 }
+
+// -----
+
+// A cheap producer that a product C += A·B would read for every column of C
+// (here a row scaling of A, as in the chunked SSD scan's e^G ⊙ C) stays its
+// own op: the product keeps plain operands for
+// hybrid-register-tile-products' kernels.
+// CHECK-LABEL: func @row_scale_then_product
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]
+// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32):
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: linalg.yield
+func.func @row_scale_then_product(%a: tensor<16x32xf32>, %s: tensor<16xf32>,
+    %b: tensor<32x8xf32>) -> tensor<16x8xf32> {
+  %e = tensor.empty() : tensor<16x32xf32>
+  %scaled = linalg.generic {indexing_maps = [affine_map<(i, k) -> (i, k)>,
+      affine_map<(i, k) -> (i)>, affine_map<(i, k) -> (i, k)>],
+      iterator_types = ["parallel", "parallel"]}
+      ins(%a, %s : tensor<16x32xf32>, tensor<16xf32>) outs(%e : tensor<16x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %m = arith.mulf %x, %y : f32
+    linalg.yield %m : f32
+  } -> tensor<16x32xf32>
+  %zero = arith.constant 0.0 : f32
+  %c0 = tensor.empty() : tensor<16x8xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%c0 : tensor<16x8xf32>) -> tensor<16x8xf32>
+  %p = linalg.generic {indexing_maps = [affine_map<(i, k, j) -> (i, k)>,
+      affine_map<(i, k, j) -> (k, j)>, affine_map<(i, k, j) -> (i, j)>],
+      iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%scaled, %b : tensor<16x32xf32>, tensor<32x8xf32>) outs(%c : tensor<16x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %m = arith.mulf %x, %y : f32
+    %r = arith.addf %o, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<16x8xf32>
+  return %p : tensor<16x8xf32>
+}

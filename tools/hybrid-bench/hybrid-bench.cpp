@@ -189,6 +189,37 @@ std::vector<Case> cases() {
     rule.reference = quick;
     all.push_back(rule);
   }
+  // Mamba-2's SSD scan at a Mamba-2 780M layer's shape (24 heads of 64,
+  // N = 128, one group), 2048 tokens: the chunked form over chunks of 64.
+  // A = −exp(a) makes the drawn a a decay. Work: the chunked form's
+  // products, per chunk of Q: 2Q²N for C·Bᵀ (once per group), and per head
+  // 2Q²P (·X) + 4QNP (the state in and out).
+  {
+    const int64_t T = quick ? 64 : 2048, H = quick ? 2 : 24, P = quick ? 16 : 64,
+                  Ns = quick ? 16 : 128, Q = 64;
+    auto t = [](std::initializer_list<int64_t> dims) {
+      std::string s = "tensor<";
+      for (int64_t d : dims)
+        s += std::to_string(d) + "x";
+      return s + "f32>";
+    };
+    std::string x = t({1, T, H, P}), dt = t({1, T, H}), heads = t({H}), bc = t({1, T, 1, Ns}),
+                state = t({1, H, P, Ns});
+    Case ssd{"ssd_scan H=" + std::to_string(H) + " P=" + std::to_string(P) +
+                 " N=" + std::to_string(Ns) + " L=" + std::to_string(T),
+             "func.func @f(%x: " + x + ", %dt: " + dt + ", %a: " + heads + ", %B: " + bc +
+                 ", %C: " + bc + ", %D: " + heads + ") -> " + x + " {\n"
+                 "  %e = math.exp %a : " + heads + "\n"
+                 "  %A = arith.negf %e : " + heads + "\n"
+                 "  %y, %s = hybrid.ssd_scan %x, %dt, %A, %B, %C D(%D) {dt_softplus} : (" + x +
+                 ", " + dt + ", " + heads + ", " + bc + ", " + bc + ", " + heads + ") -> (" + x +
+                 ", " + state + ")\n  return %y : " + x + "\n}\n",
+             double(T / Q) *
+                 (2.0 * Q * Q * Ns + double(H) * (2.0 * Q * Q * P + 4.0 * Q * Ns * P)),
+             "GFLOP/s"};
+    ssd.reference = quick;
+    all.push_back(ssd);
+  }
   all.push_back(linearCase(M, M, M, /*reference=*/true));
   if (gemmSweep)
     for (int64_t rows : {1, 8, 128, 512})

@@ -33,6 +33,18 @@ bool isMultiplyAdd(linalg::GenericOp op);
 /// widened to f32 by an arith.extf at the top of the body.
 bool isTransposedBGemm(linalg::GenericOp op);
 
+/// Which loops of a batched product are its m, n and k.
+struct ProductDims {
+  unsigned m, n, k;
+};
+
+/// The dims when `op` is C[.., m, n] += A[.., m, k] · B[.., k, n] (on tensors
+/// or buffers): a multiply-add body, one reduction (k), batch results that
+/// use no m, n or k, and C's results every parallel loop once. The shape
+/// hybrid-register-tile-products gives its register kernels (which also
+/// needs f32 static buffers, contiguous along n).
+std::optional<ProductDims> productDims(linalg::GenericOp op);
+
 /// The rows of such a contraction's C: the product of all but its last dim,
 /// or ShapedType::kDynamic when one of them is dynamic.
 int64_t gemmRows(linalg::GenericOp op);

@@ -72,7 +72,10 @@ def FuseElementwiseOnce : Pass<"hybrid-fuse-elementwise-once", "ModuleOp"> {
     stays a plain multiply-add over a 2-D weight for `hybrid-packed-gemm`:
     nothing fuses into it and no reshape folds into it (RMSNorm's scaling
     fused into Mamba's in_proj, and the split into heads folded into Gemma
-    2's q/k/v projections, kept those products in scalar loops).
+    2's q/k/v projections, kept those products in scalar loops). Likewise
+    nothing read more than twice fuses into a product `C += A·B` (the shape
+    `hybrid-register-tile-products` takes): the chunked SSD scan's row
+    scalings fused into its products made them scalar loops.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

@@ -259,9 +259,11 @@ struct SSDHeadOperands {
 
 /// One chunk of `n` steps at row `offset` from `stateT [N, P]` (the chunked
 /// form in the file comment): the chunk's y (before D·x and the gate)
-/// written into `out [L, P]`, and the state after it.
+/// written into `out [L, P]`, and the state after it. `scores` is the
+/// chunk's C·Bᵀ [n, n] when computed already, else null.
 std::pair<Value, Value> ssdChunkStep(OpBuilder &b, Location loc, const SSDHeadOperands &in,
-                                     Value offset, int64_t n, Value stateT, Value out) {
+                                     Value offset, int64_t n, Value scores, Value stateT,
+                                     Value out) {
   MLIRContext *ctx = b.getContext();
   Type t = tensorType(in.scaledX).getElementType();
   const int64_t headDim = tensorType(in.scaledX).getDimSize(1);
@@ -270,29 +272,38 @@ std::pair<Value, Value> ssdChunkStep(OpBuilder &b, Location loc, const SSDHeadOp
   Value bt = sliceDim(b, loc, in.Bt, 1, offset, n);
   AffineMap i2 = projection(ctx, 2, {0}), j2 = projection(ctx, 2, {1}),
             all2 = b.getMultiDimIdentityMap(2);
-  auto times = [](OpBuilder &nb, Location nl, Value v, Value logScale) -> Value {
-    return arith::MulFOp::create(nb, nl, v, math::ExpOp::create(nb, nl, logScale));
+  auto mul = [](OpBuilder &nb, Location nl, ValueRange v) -> Value {
+    return arith::MulFOp::create(nb, nl, v[0], v[1]);
   };
   Value cumulative = inclusiveCumsum(b, loc, a);
+  Value last = tensor::ExtractOp::create(b, loc, cumulative, indexConstant(b, loc, n - 1));
+  // e^(G_i) and e^(G_n − G_j): n exps each, not one per element of C or Bᵀ.
+  Value toStep = elementwise(b, loc, cumulative, [](OpBuilder &nb, Location nl, ValueRange v) {
+    return math::ExpOp::create(nb, nl, v[0]).getResult();
+  });
+  Value toEnd = elementwise(b, loc, cumulative, [&](OpBuilder &nb, Location nl, ValueRange v) {
+    return math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, last, v[0])).getResult();
+  });
   // Y = (C·Bᵀ ⊙ L)·X: the steps of this chunk.
-  Value scores = product(b, loc, c, bt, filledTensor(b, loc, {n, n}, t, 0.0));
+  if (!scores)
+    scores = product(b, loc, c, bt, filledTensor(b, loc, {n, n}, t, 0.0));
   Value y = product(b, loc, decayedLower(b, loc, scores, cumulative, /*diagonal=*/true, Value()),
                     x, filledTensor(b, loc, {n, headDim}, t, 0.0));
   // Y += (e^G ⊙ C)·Sᵀ: the state before the chunk, decayed to each step.
-  Value decayedC = generic(b, loc, {c, cumulative}, tensor::EmptyOp::create(b, loc, tensorType(c).getShape(), t),
-                           {all2, i2, all2}, "pp", [&](OpBuilder &nb, Location nl, ValueRange v) {
-                             return times(nb, nl, v[0], v[1]);
-                           });
+  Value decayedC = generic(b, loc, {c, toStep},
+                           tensor::EmptyOp::create(b, loc, tensorType(c).getShape(), t),
+                           {all2, i2, all2}, "pp", mul);
   y = product(b, loc, decayedC, stateT, y);
-  // Sᵀ = e^(G_n)·Sᵀ + (Bᵀ ⊙ e^(G_n − G))·X.
-  Value last = tensor::ExtractOp::create(b, loc, cumulative, indexConstant(b, loc, n - 1));
-  Value btToEnd = generic(b, loc, {bt, cumulative}, tensor::EmptyOp::create(b, loc, tensorType(bt).getShape(), t),
-                          {all2, j2, all2}, "pp", [&](OpBuilder &nb, Location nl, ValueRange v) {
-                            return times(nb, nl, v[0], arith::SubFOp::create(nb, nl, last, v[1]));
-                          });
-  Value scaled = elementwise(b, loc, stateT, [&](OpBuilder &nb, Location nl, ValueRange v) {
-    return times(nb, nl, v[0], last);
-  });
+  // Sᵀ = e^(G_n)·Sᵀ + (Bᵀ ⊙ e^(G_n − G))·X; the first in place (Sᵀ is not
+  // read after it).
+  Value btToEnd = generic(b, loc, {bt, toEnd},
+                          tensor::EmptyOp::create(b, loc, tensorType(bt).getShape(), t),
+                          {all2, j2, all2}, "pp", mul);
+  Value chunkDecay = math::ExpOp::create(b, loc, last);
+  Value scaled = generic(b, loc, ValueRange{}, stateT, {all2}, "pp",
+                         [&](OpBuilder &nb, Location nl, ValueRange v) {
+                           return arith::MulFOp::create(nb, nl, v[0], chunkDecay).getResult();
+                         });
   Value next = product(b, loc, btToEnd, x, scaled);
   return {next, insertRows(b, loc, y, out, offset)};
 }
@@ -328,6 +339,33 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
                  tensor::EmptyOp::create(rewriter, loc, {batch, groups, state, seq}, t),
                  ArrayRef<int64_t>{0, 2, 3, 1})
                  .getResult()[0];
+  // C·Bᵀ of every full chunk of every group once, [B, G, chunks, Q, Q]: the
+  // heads of a group share it (a quarter of the chunked form's products).
+  Value groupScores;
+  if (full > 0) {
+    Value into = tensor::EmptyOp::create(rewriter, loc, {batch, groups, full, chunk, chunk}, t);
+    groupScores = forEachTile(
+        rewriter, loc, batch * groups * full, into,
+        [&](OpBuilder &b, Location l, Value i) -> TileResult {
+          Value c = arith::RemUIOp::create(b, l, i, indexConstant(b, l, full));
+          Value bg = arith::DivUIOp::create(b, l, i, indexConstant(b, l, full));
+          Value bi = arith::DivUIOp::create(b, l, bg, indexConstant(b, l, groups));
+          Value g = arith::RemUIOp::create(b, l, bg, indexConstant(b, l, groups));
+          Value offset = arith::MulIOp::create(b, l, c, indexConstant(b, l, chunk));
+          Value scores =
+              product(b, l, sliceDim(b, l, batchHeadSlice(b, l, C, bi, g), 0, offset, chunk),
+                      sliceDim(b, l, batchHeadSlice(b, l, Bt, bi, g), 1, offset, chunk),
+                      filledTensor(b, l, {chunk, chunk}, t, 0.0));
+          Value tile = tensor::ExpandShapeOp::create(
+              b, l, RankedTensorType::get({1, 1, 1, chunk, chunk}, t), scores,
+              SmallVector<ReassociationIndices>{{0, 1, 2, 3}, {4}});
+          SmallVector<OpFoldResult> offsets(5, b.getIndexAttr(0));
+          offsets[0] = bi;
+          offsets[1] = g;
+          offsets[2] = c;
+          return {tile, offsets};
+        });
+  }
   Value A = op.getA(), s0 = op.getInitialState();
   Value yAll = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
   Value sAll = tensor::EmptyOp::create(rewriter, loc, {batch, heads, headDim, state}, t);
@@ -355,14 +393,23 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
             b, l, indexConstant(b, l, 0), indexConstant(b, l, full * chunk),
             indexConstant(b, l, chunk), ValueRange{stateT, out},
             [&](OpBuilder &cb, Location cl, Value offset, ValueRange iter) {
-              auto [s, y] = ssdChunkStep(cb, cl, in, offset, chunk, iter[0], iter[1]);
+              Value c = arith::DivUIOp::create(cb, cl, offset, indexConstant(cb, cl, chunk));
+              Value scores = tensor::ExtractSliceOp::create(
+                  cb, cl, RankedTensorType::get({chunk, chunk}, t), groupScores,
+                  SmallVector<OpFoldResult>{bi, g, c, cb.getIndexAttr(0), cb.getIndexAttr(0)},
+                  SmallVector<OpFoldResult>{cb.getIndexAttr(1), cb.getIndexAttr(1),
+                                            cb.getIndexAttr(1), cb.getIndexAttr(chunk),
+                                            cb.getIndexAttr(chunk)},
+                  SmallVector<OpFoldResult>(5, cb.getIndexAttr(1)));
+              auto [s, y] =
+                  ssdChunkStep(cb, cl, in, offset, chunk, scores, iter[0], iter[1]);
               scf::YieldOp::create(cb, cl, ValueRange{s, y});
             });
         stateT = loop.getResult(0);
         out = loop.getResult(1);
         if (tail)
           std::tie(stateT, out) = ssdChunkStep(b, l, in, indexConstant(b, l, full * chunk), tail,
-                                               stateT, out);
+                                               Value(), stateT, out);
         Value yTile = tensor::ExpandShapeOp::create(
             b, l, RankedTensorType::get({1, seq, 1, headDim}, t), out,
             SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});

@@ -1,8 +1,9 @@
 // Mamba-2's SSD scan over at least one chunk lowers to its chunked form:
-// Bᵀ of every group once; one (batch, head) per tile of an scf.forall; a
-// loop over the full chunks of min(chunk_size, 64) steps, then the last,
-// shorter chunk at its own size; every product an A·B with loops (i, r, j),
-// the shape hybrid-register-tile-products takes; D·x after the tiles.
+// Bᵀ of every group once; C·Bᵀ once per group and full chunk; one (batch,
+// head) per tile of an scf.forall, each a loop over the full chunks of
+// min(chunk_size, 64) steps, then the last, shorter chunk at its own size;
+// every product an A·B with loops (i, r, j), the shape
+// hybrid-register-tile-products takes; D·x after the tiles.
 // Shorter than one chunk, the recurrence over time stays.
 // RUN: hybrid-opt %s -convert-hybrid-to-linalg -split-input-file | FileCheck %s
 
@@ -13,11 +14,17 @@
 // CHECK-NEXT: #[[$C:.+]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-LABEL: func @chunked
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<1x80x2x16xf32>) outs(%{{.*}} : tensor<1x2x16x80xf32>) permutation = [0, 2, 3, 1]
+// C·Bᵀ of each full chunk once per group (one tile per batch, group, chunk),
+// shared by the group's heads:
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.*}}, %{{.*}} : tensor<64x16xf32>, tensor<16x64xf32>) outs(%{{.*}} : tensor<64x64xf32>)
 // CHECK: scf.forall (%{{.*}}) in (4)
 // CHECK: bufferization.alloc_tensor() : tensor<80x8xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c64 step %c64
-// C·Bᵀ, then (C·Bᵀ ⊙ L)·X, (e^G ⊙ C)·Sᵀ and (Bᵀ ⊙ e^(G_n − G))·X:
-// CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%{{.*}}, %{{.*}} : tensor<64x16xf32>, tensor<16x64xf32>) outs(%{{.*}} : tensor<64x64xf32>)
+// CHECK: tensor.extract_slice {{.*}} : tensor<1x2x1x64x64xf32> to tensor<64x64xf32>
+// e^G and e^(G_n − G) once per step, then (C·Bᵀ ⊙ L)·X, (e^G ⊙ C)·Sᵀ and
+// (Bᵀ ⊙ e^(G_n − G))·X:
+// CHECK: math.exp
 // CHECK: math.exp
 // CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x64xf32>, tensor<64x8xf32>) outs(%{{.*}} : tensor<64x8xf32>)
 // CHECK: linalg.generic {indexing_maps = [#[[$A]], #[[$B]], #[[$C]]], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x16xf32>, tensor<16x8xf32>) outs(%{{.*}} : tensor<64x8xf32>)
