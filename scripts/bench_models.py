@@ -3,7 +3,9 @@
 
 For HF-layout checkpoints (save_pretrained of a randomly initialised model,
 hidden 512, 8 layers; the configs of scripts/bench_startup.py) of mamba,
-jamba and gemma2, times a forward over P tokens:
+jamba and gemma2 (and mamba2 when asked: --models mamba2; HF runs its
+torch_forward on the CPU, the SSD by broadcast products), times a forward
+over P tokens:
   ours 1 / N   hybrid-run DIR --target=cpu --benchmark=N (compiled code;
                the compile is not counted) with --threads=1 and with every
                core
@@ -16,8 +18,10 @@ all against all. With --decode N (default 64) it then prints decode, after
 the same prompt, in ms per token:
   ours 1 / N   hybrid-run DIR --generate=N+1 (the session's decode function,
                compiled once through a fresh compile cache)
-  HF 1 / HF N  HF's generate() of N+1 tokens minus that of 1 token, divided
-               by N (greedy, with its cache: past_key_values / cache_params)
+  HF 1 / HF N  HF's generate() of N+1 tokens, the time from its first
+               token to its last divided by N (greedy, with its cache:
+               past_key_values / cache_params), so the prefill's own
+               variation stays out
 --weight-type bf16 runs ours with the projections' weights kept in bfloat16
 (hybrid-run --weight-type=bf16); --hf-dtype bf16 runs HF's model cast to
 bfloat16 (torch's own bf16 path: oneDNN, AMX where the CPU has it). The
@@ -38,6 +42,7 @@ import time
 
 import numpy as np
 import torch
+import transformers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_startup import config_for, hf_class  # noqa: E402
@@ -67,20 +72,30 @@ def run_hybrid_decode(build, directory, ids_path, tokens, threads, cache, weight
     return float(re.search(r"([0-9.]+) ms/token", out.stdout + out.stderr).group(1)) / 1e3
 
 
+class StepTimes(transformers.StoppingCriteria):
+    """Never stops generation; records when each generated token is done."""
+
+    def __init__(self):
+        self.times = []
+
+    def __call__(self, input_ids, scores, **kwargs):
+        self.times.append(time.perf_counter())
+        return torch.zeros(input_ids.shape[0], dtype=torch.bool)
+
+
 def run_hf_decode(model, ids, threads, tokens):
     torch.set_num_threads(threads)
 
-    def generate(n):
-        start = time.perf_counter()
-        model.generate(ids, max_new_tokens=n, min_new_tokens=n, do_sample=False,
-                       use_cache=True, pad_token_id=0)
-        return time.perf_counter() - start
+    def decode_seconds():
+        steps = StepTimes()
+        model.generate(ids, max_new_tokens=tokens + 1, min_new_tokens=tokens + 1,
+                       do_sample=False, use_cache=True, pad_token_id=0,
+                       stopping_criteria=transformers.StoppingCriteriaList([steps]))
+        # The first token ends the prefill; the rest are decode steps.
+        return (steps.times[-1] - steps.times[0]) / (len(steps.times) - 1)
 
     with torch.no_grad():
-        generate(2)
-        one = min(generate(1) for _ in range(2))
-        many = min(generate(tokens + 1) for _ in range(2))
-    return (many - one) / tokens
+        return min(decode_seconds() for _ in range(2))
 
 
 def run_hf(model, ids, threads, runs):

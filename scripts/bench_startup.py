@@ -49,13 +49,20 @@ def config_for(model, layers, vocab=4096, hidden=512):
                                         expert_layer_offset=1, attn_layer_period=4,
                                         attn_layer_offset=2, mamba_d_state=16,
                                         mamba_expand=2, use_mamba_kernels=False)
+    if model == "mamba2":
+        # 16 heads of 64 (expand 2), N = 128, one group; HF's chunk of 256.
+        return transformers.Mamba2Config(vocab_size=vocab, hidden_size=hidden,
+                                         num_hidden_layers=layers, num_heads=2 * hidden // 64,
+                                         head_dim=64, state_size=128, n_groups=1, expand=2,
+                                         conv_kernel=4, chunk_size=256)
     raise ValueError(model)
 
 
 def hf_class(model):
     return {"mamba": transformers.MambaForCausalLM,
             "gemma2": transformers.Gemma2ForCausalLM,
-            "jamba": transformers.JambaForCausalLM}[model]
+            "jamba": transformers.JambaForCausalLM,
+            "mamba2": transformers.Mamba2ForCausalLM}[model]
 
 
 def run_hybrid(build, directory, prompt, cache):

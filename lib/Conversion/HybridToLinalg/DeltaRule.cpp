@@ -140,8 +140,7 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
   const int64_t dk = tensorType(in.k).getDimSize(1), dv = tensorType(in.v).getDimSize(1);
   auto rows = [&](Value x) { return sliceDim(b, loc, x, 0, offset, n); };
   Value q = rows(in.q), k = rows(in.k), v = rows(in.v), g = rows(in.g), beta = rows(in.beta);
-  AffineMap i2 = projection(ctx, 2, {0}),
-            all2 = b.getMultiDimIdentityMap(2);
+  AffineMap i2 = projection(ctx, 2, {0}), all2 = b.getMultiDimIdentityMap(2);
   Value cumulative = inclusiveCumsum(b, loc, g);
   // Kᵀ once, so both score products also run along rows.
   Value keysT = linalg::TransposeOp::create(b, loc, k, tensor::EmptyOp::create(b, loc, {dk, n}, t),
