@@ -385,8 +385,8 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
                            batchHeadSlice(b, l, Bt, bi, g), batchHeadSlice(b, l, C, bi, g)};
         Value stateT = s0 ? transposed(b, l, batchHeadSlice(b, l, s0, bi, h))
                           : filledTensor(b, l, {state, headDim}, t, 0.0);
-        // alloc_tensor, not tensor.empty: CSE could merge it with the state's
-        // init when L = N, and the two loop-carried values would share a buffer.
+        // alloc_tensor, not tensor.empty, for a loop-carried tile (as in
+        // FlashAttention.cpp): CSE never merges it with another init.
         Value out = bufferization::AllocTensorOp::create(
             b, l, RankedTensorType::get({seq, headDim}, t), ValueRange{});
         auto loop = scf::ForOp::create(

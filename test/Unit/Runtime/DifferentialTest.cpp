@@ -605,6 +605,18 @@ TEST(Differential, GatedDeltaRule) {
       }
 }
 
+TEST(Differential, GatedDeltaRuleOutputShapedLikeState) {
+  // L = dk = 8 and no carried state: the output rows [L, dv] and the state
+  // [dk, dv] have one type, the case where two loop-carried tensors made
+  // from equal inits could share a buffer; chunks of 4 and the recurrence.
+  for (int64_t chunk : {1, 4})
+    EXPECT_TRUE(matchesReference(
+        gatedDeltaRuleSource(8, 1, 2, /*state=*/false,
+                             "qk_l2norm, chunk_size = " + std::to_string(chunk) + " : i64"),
+        "f", unsigned(chunk), {{3, {-2.0, 0.0}}, {4, {0.0, 1.0}}}))
+        << "chunk " << chunk;
+}
+
 TEST(Differential, GatedDeltaRuleExtremes) {
   // β and g at their ends: strong decay (e^g down to e^-30, a chunk's
   // cumulative decay far below f32's range) with full writes, then no decay
