@@ -153,9 +153,27 @@ int64_t channelChunk(int64_t channels) {
   return channels;
 }
 
+/// `x` with its dims permuted: result dim i is `x`'s dim `permutation[i]`.
+Value permuted(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> permutation) {
+  RankedTensorType type = tensorType(x);
+  SmallVector<int64_t> shape;
+  for (int64_t d : permutation)
+    shape.push_back(type.getDimSize(d));
+  return linalg::TransposeOp::create(
+             b, loc, x, tensor::EmptyOp::create(b, loc, shape, type.getElementType()),
+             permutation)
+      .getResult()[0];
+}
+
+/// `x [rows, cols]` transposed.
+Value transposed(OpBuilder &b, Location loc, Value x) { return permuted(b, loc, x, {1, 0}); }
+
 /// The Mamba-1 recurrence over time on whatever channels the operands hold:
-/// (y [B, L, E], h [B, E, N]). `dt` is the step size after softplus; D and
-/// z may be null.
+/// (y [B, L, E], h [B, E, N]). `dt` is the step size after softplus; D, z
+/// and h0 may be null (a zero state). The state is carried as [B, N, E]
+/// (and A read as [N, E]), so the channels run along the vector lanes: the
+/// update is elementwise along them and y = Σ_n h·C a sum of whole vectors,
+/// with no reduction across lanes.
 std::pair<Value, Value> selectiveScanOverTime(OpBuilder &rewriter, Location loc, Value dt,
                                               Value A, Value x, Value B, Value C, Value D,
                                               Value z, Value h0) {
@@ -163,29 +181,33 @@ std::pair<Value, Value> selectiveScanOverTime(OpBuilder &rewriter, Location loc,
   RankedTensorType xt = tensorType(x);
   Type t = xt.getElementType();
   const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
-                channels = xt.getDimSize(2);
+                channels = xt.getDimSize(2), state = tensorType(A).getDimSize(1);
+  Value At = transposed(rewriter, loc, A);
+  Value hT = h0 ? permuted(rewriter, loc, h0, {0, 2, 1})
+                : filledTensor(rewriter, loc, {batch, state, channels}, t, 0.0);
   Value y0 = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
   auto loop = scf::ForOp::create(
       rewriter, loc, indexConstant(rewriter, loc, 0), indexConstant(rewriter, loc, seq),
-      indexConstant(rewriter, loc, 1), ValueRange{h0, y0},
+      indexConstant(rewriter, loc, 1), ValueRange{hT, y0},
       [&](OpBuilder &b, Location l, Value step, ValueRange iter) {
         Value dtT = timeStep(b, l, dt, step), xT = timeStep(b, l, x, step),
               bT = timeStep(b, l, B, step), cT = timeStep(b, l, C, step);
-        // h[b,e,n] = exp(Δ·A[e,n])·h + Δ·B[b,n]·x[b,e], updated in place:
-        // the state is the generic's init, so one buffer serves every step.
+        // h[b,n,e] = exp(Δ[b,e]·A[e,n])·h + Δ[b,e]·B[b,n]·x[b,e], updated in
+        // place: the state is the generic's init, so one buffer serves every
+        // step. Loops (b, n, e).
         Value h = generic(
-            b, l, {dtT, A, bT, xT}, iter[0],
-            {projection(ctx, 3, {0, 1}), projection(ctx, 3, {1, 2}),
-             projection(ctx, 3, {0, 2}), projection(ctx, 3, {0, 1}),
+            b, l, {dtT, At, bT, xT}, iter[0],
+            {projection(ctx, 3, {0, 2}), projection(ctx, 3, {1, 2}),
+             projection(ctx, 3, {0, 1}), projection(ctx, 3, {0, 2}),
              projection(ctx, 3, {0, 1, 2})},
             "ppp", decayedStateUpdate);
-        // y[b,e] = Σ_n h[b,e,n]·C[b,n]
+        // y[b,e] = Σ_n h[b,n,e]·C[b,n], loops (b, n, e): e innermost.
         Value yInit = filledTensor(b, l, {batch, channels}, t, 0.0);
         Value yT = generic(
             b, l, {h, cT}, yInit,
-            {projection(ctx, 3, {0, 1, 2}), projection(ctx, 3, {0, 2}),
-             projection(ctx, 3, {0, 1})},
-            "ppr", [](OpBuilder &nb, Location nl, ValueRange a) {
+            {projection(ctx, 3, {0, 1, 2}), projection(ctx, 3, {0, 1}),
+             projection(ctx, 3, {0, 2})},
+            "prp", [](OpBuilder &nb, Location nl, ValueRange a) {
               return arith::AddFOp::create(
                          nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
                   .getResult();
@@ -194,7 +216,7 @@ std::pair<Value, Value> selectiveScanOverTime(OpBuilder &rewriter, Location loc,
         yT = finishOutput(b, l, yT, xT, D, zT, 1);
         scf::YieldOp::create(b, l, ValueRange{h, insertTimeStep(b, l, yT, iter[1], step)});
       });
-  return {loop.getResult(1), loop.getResult(0)};
+  return {loop.getResult(1), permuted(rewriter, loc, loop.getResult(0), {0, 2, 1})};
 }
 
 struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
@@ -214,8 +236,6 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
           D = op.getD(), z = op.getZ(), h0 = op.getInitialState();
     const int64_t chunk = channelChunk(channels);
     if (chunk == channels) {
-      if (!h0)
-        h0 = filledTensor(rewriter, loc, {batch, channels, state}, t, 0.0);
       auto [y, h] = selectiveScanOverTime(rewriter, loc, dt, A, x, B, C, D, z, h0);
       rewriter.replaceOp(op, {y, h});
       return success();
@@ -231,9 +251,8 @@ struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
           auto slice = [&](Value v, unsigned dim) {
             return v ? sliceDim(b, l, v, dim, c0, chunk) : Value();
           };
-          Value hStart = h0 ? slice(h0, 1) : filledTensor(b, l, {batch, chunk, state}, t, 0.0);
           auto [y, h] = selectiveScanOverTime(b, l, slice(dt, 2), slice(A, 0), slice(x, 2), B,
-                                              C, slice(D, 0), slice(z, 2), hStart);
+                                              C, slice(D, 0), slice(z, 2), slice(h0, 1));
           SmallVector<OpFoldResult> yOffsets(3, b.getIndexAttr(0)),
               hOffsets(3, b.getIndexAttr(0));
           yOffsets[2] = c0;
@@ -306,17 +325,6 @@ std::pair<Value, Value> ssdChunkStep(OpBuilder &b, Location loc, const SSDHeadOp
                          });
   Value next = product(b, loc, btToEnd, x, scaled);
   return {next, insertRows(b, loc, y, out, offset)};
-}
-
-/// `x [rows, cols]` transposed.
-Value transposed(OpBuilder &b, Location loc, Value x) {
-  RankedTensorType type = tensorType(x);
-  return linalg::TransposeOp::create(
-             b, loc, x,
-             tensor::EmptyOp::create(b, loc, {type.getDimSize(1), type.getDimSize(0)},
-                                     type.getElementType()),
-             ArrayRef<int64_t>{1, 0})
-      .getResult()[0];
 }
 
 /// The SSD scan in chunks of `chunk` steps (a last, shorter chunk at its own
