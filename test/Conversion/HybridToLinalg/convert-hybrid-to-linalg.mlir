@@ -22,16 +22,20 @@ func.func @attention(%q: tensor<1x8x4x16xf32>, %k: tensor<1x2x4x16xf32>) -> tens
 
 // -----
 
-// The selective scan: a loop over time carrying the state, each step a
-// generic over (batch, channels, state) and a reduction over the state.
+// The selective scan: A as [N, E] once, then a loop over time carrying the
+// state as [B, N, E] (channels innermost, along the vector lanes), each step
+// a generic over (batch, state, channels) and a sum over the state in loops
+// (batch, state, channels); the final state back to [B, E, N].
 // CHECK-LABEL: func @scan
-// CHECK: %[[Y:.+]]:2 = scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<1x8x4xf32>, tensor<1x5x8xf32>)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<8x4xf32>) outs(%{{.*}} : tensor<4x8xf32>) permutation = [1, 0]
+// CHECK: %[[Y:.+]]:2 = scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<1x4x8xf32>, tensor<1x5x8xf32>)
 // CHECK: tensor.extract_slice {{.*}} : tensor<1x5x8xf32> to tensor<1x8xf32>
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel"]
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction", "parallel"]
 // CHECK: tensor.insert_slice
-// CHECK: return %[[Y]]#1, %[[Y]]#0
+// CHECK: %[[H:.+]] = linalg.transpose ins(%[[Y]]#0 : tensor<1x4x8xf32>) outs(%{{.*}} : tensor<1x8x4xf32>) permutation = [0, 2, 1]
+// CHECK: return %[[Y]]#1, %[[H]]
 func.func @scan(%x: tensor<1x5x8xf32>, %A: tensor<8x4xf32>, %B: tensor<1x5x4xf32>)
     -> (tensor<1x5x8xf32>, tensor<1x8x4xf32>) {
   %y, %h = hybrid.selective_scan %x, %x, %A, %B, %B
@@ -50,7 +54,7 @@ func.func @scan(%x: tensor<1x5x8xf32>, %A: tensor<8x4xf32>, %B: tensor<1x5x4xf32
 // CHECK: %[[C0:.+]] = arith.muli %[[I]], %c16
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, %[[C0]]] [1, 5, 16] [1, 1, 1] : tensor<1x5x32xf32> to tensor<1x5x16xf32>
 // CHECK: tensor.extract_slice %{{.*}}[%[[C0]], 0] [16, 4] [1, 1] : tensor<32x4xf32> to tensor<16x4xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args({{.*}}) -> (tensor<1x16x4xf32>, tensor<1x5x16xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c5 step %c1 iter_args({{.*}}) -> (tensor<1x4x16xf32>, tensor<1x5x16xf32>)
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[YO]][0, 0, %[[C0]]] [1, 5, 16]
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[HO]][0, %[[C0]], 0] [1, 16, 4]
