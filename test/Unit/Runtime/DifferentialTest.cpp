@@ -251,35 +251,36 @@ TEST(Differential, RGLRU) {
 TEST(Differential, SSDScan) {
   // The recurrence (L below one chunk) and the chunked form: one chunk of
   // 64 (chunk_size 256 runs in chunks of at most 64), two full chunks and a
-  // shorter last one, many short chunks; L = N = 5 without a state (the
-  // chunked form's two loop-carried tiles have one shape there).
+  // shorter last one (batch 2 too), many short chunks; L = N = 5 without a
+  // state (the chunked form's two loop-carried tiles have one shape there).
   struct Case {
-    int64_t seq, chunk;
+    int64_t seq, chunk, batch;
     bool state;
   };
-  for (Case c : {Case{1, 256, true}, Case{17, 256, true}, Case{64, 256, true},
-                 Case{150, 256, true}, Case{37, 16, true}, Case{5, 4, false}})
+  for (Case c : {Case{1, 256, 1, true}, Case{17, 256, 2, true}, Case{64, 256, 1, true},
+                 Case{150, 256, 1, true}, Case{150, 256, 2, true}, Case{37, 16, 1, true},
+                 Case{5, 4, 1, false}})
     for (int64_t groups : {1, 2}) {
-      std::string stateArg = c.state ? ", %s0: tensor<1x4x3x5xf32>" : "";
+      std::string stateArg = c.state ? ", %s0: tensor<{NB}x4x3x5xf32>" : "";
       std::string stateUse = c.state ? " init(%s0)" : "";
-      std::string stateType = c.state ? ", tensor<1x4x3x5xf32>" : "";
+      std::string stateType = c.state ? ", tensor<{NB}x4x3x5xf32>" : "";
       std::string source = format(
-          "func.func @f(%x: tensor<1x{L}x4x3xf32>, %dt: tensor<1x{L}x4xf32>,"
-          " %A: tensor<4xf32>, %B: tensor<1x{L}x{G}x5xf32>, %C: tensor<1x{L}x{G}x5xf32>,"
-          " %D: tensor<4xf32>, %z: tensor<1x{L}x4x3xf32>, %db: tensor<4xf32>" + stateArg +
-          ") -> (tensor<1x{L}x4x3xf32>, tensor<1x4x3x5xf32>) {\n"
+          "func.func @f(%x: tensor<{NB}x{L}x4x3xf32>, %dt: tensor<{NB}x{L}x4xf32>,"
+          " %A: tensor<4xf32>, %B: tensor<{NB}x{L}x{G}x5xf32>, %C: tensor<{NB}x{L}x{G}x5xf32>,"
+          " %D: tensor<4xf32>, %z: tensor<{NB}x{L}x4x3xf32>, %db: tensor<4xf32>" + stateArg +
+          ") -> (tensor<{NB}x{L}x4x3xf32>, tensor<{NB}x4x3x5xf32>) {\n"
           "  %y, %s = hybrid.ssd_scan %x, %dt, %A, %B, %C D(%D) z(%z) dt_bias(%db)" + stateUse +
           " {dt_softplus, dt_min = 0.05 : f32, dt_max = 1.5 : f32, chunk_size = {Q} : i64}\n"
-          "      : (tensor<1x{L}x4x3xf32>, tensor<1x{L}x4xf32>, tensor<4xf32>,"
-          " tensor<1x{L}x{G}x5xf32>, tensor<1x{L}x{G}x5xf32>, tensor<4xf32>,"
-          " tensor<1x{L}x4x3xf32>, tensor<4xf32>" + stateType + ")"
-          " -> (tensor<1x{L}x4x3xf32>, tensor<1x4x3x5xf32>)\n"
-          "  return %y, %s : tensor<1x{L}x4x3xf32>, tensor<1x4x3x5xf32>\n}\n",
+          "      : (tensor<{NB}x{L}x4x3xf32>, tensor<{NB}x{L}x4xf32>, tensor<4xf32>,"
+          " tensor<{NB}x{L}x{G}x5xf32>, tensor<{NB}x{L}x{G}x5xf32>, tensor<4xf32>,"
+          " tensor<{NB}x{L}x4x3xf32>, tensor<4xf32>" + stateType + ")"
+          " -> (tensor<{NB}x{L}x4x3xf32>, tensor<{NB}x4x3x5xf32>)\n"
+          "  return %y, %s : tensor<{NB}x{L}x4x3xf32>, tensor<{NB}x4x3x5xf32>\n}\n",
           {{"L", std::to_string(c.seq)}, {"G", std::to_string(groups)},
-           {"Q", std::to_string(c.chunk)}});
+           {"Q", std::to_string(c.chunk)}, {"NB", std::to_string(c.batch)}});
       EXPECT_TRUE(matchesReference(source, "f", c.seq, {{2, {-1.0, -0.1}}}))
-          << "seq " << c.seq << " chunk " << c.chunk << " groups " << groups
-          << (c.state ? " with a state" : "");
+          << "seq " << c.seq << " chunk " << c.chunk << " batch " << c.batch << " groups "
+          << groups << (c.state ? " with a state" : "");
     }
 }
 

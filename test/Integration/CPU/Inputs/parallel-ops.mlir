@@ -51,3 +51,19 @@ func.func @cache(%q: tensor<2x4x16x16xf32>, %k: tensor<2x2x150x16xf32>, %v: tens
       -> tensor<2x4x16x16xf32>
   return %o : tensor<2x4x16x16xf32>
 }
+
+// Mamba-2's SSD scan in its chunked form (a chunk of 64, then 16 steps):
+// C·Bᵀ per (batch, group, chunk) and one tile per (batch, head), shared
+// among the threads.
+func.func @ssd(%x: tensor<2x80x4x8xf32>, %dt: tensor<2x80x4xf32>, %alog: tensor<4xf32>,
+               %B: tensor<2x80x2x16xf32>, %C: tensor<2x80x2x16xf32>, %D: tensor<4xf32>,
+               %z: tensor<2x80x4x8xf32>, %s0: tensor<2x4x8x16xf32>)
+    -> (tensor<2x80x4x8xf32>, tensor<2x4x8x16xf32>) {
+  %e = math.exp %alog : tensor<4xf32>
+  %A = arith.negf %e : tensor<4xf32>
+  %y, %s = hybrid.ssd_scan %x, %dt, %A, %B, %C D(%D) z(%z) init(%s0) {dt_softplus}
+      : (tensor<2x80x4x8xf32>, tensor<2x80x4xf32>, tensor<4xf32>, tensor<2x80x2x16xf32>,
+         tensor<2x80x2x16xf32>, tensor<4xf32>, tensor<2x80x4x8xf32>, tensor<2x4x8x16xf32>)
+      -> (tensor<2x80x4x8xf32>, tensor<2x4x8x16xf32>)
+  return %y, %s : tensor<2x80x4x8xf32>, tensor<2x4x8x16xf32>
+}
