@@ -167,7 +167,7 @@ def main():
     rows = []
     cores = os.cpu_count() or 1
     print(f"torch {torch.__version__}, {cores} cores; ms (GFLOP/s of the matmul work); "
-          f"ratio = HF / ours")
+          f"ratio = HF / ours (ssd_scan: torch einsums / ours)")
     print(f"{'case':36} {'ours 1':>14} {'HF 1':>14} {'x':>6} | {'ours ' + str(cores):>14} "
           f"{'HF ' + str(cores):>14} {'x':>6}")
     for mixer, baseline in BASELINES.items():
@@ -176,7 +176,7 @@ def main():
             continue
         compare(args, mixer, baseline, cores, rows)
     if args.json_out:
-        write_sweep(args.json_out, "mixers", rows, baseline="HF")
+        write_sweep(args.json_out, "mixers", rows, baseline="HF/torch")
 
 
 if __name__ == "__main__":
