@@ -56,6 +56,37 @@ Value lowering::batchHeadSlice(OpBuilder &b, Location loc, Value x, Value batch,
       offsets, sizes, strides);
 }
 
+SmallVector<Value> lowering::forEachBatchHead(
+    OpBuilder &b, Location loc, RankedTensorType outType, RankedTensorType stateType,
+    function_ref<std::pair<Value, Value>(OpBuilder &, Location, Value, Value)> body) {
+  Type t = outType.getElementType();
+  const int64_t batch = outType.getDimSize(0), seq = outType.getDimSize(1),
+                heads = outType.getDimSize(2), width = outType.getDimSize(3);
+  Value outAll = tensor::EmptyOp::create(b, loc, outType.getShape(), t);
+  Value stateAll = tensor::EmptyOp::create(b, loc, stateType.getShape(), t);
+  return forEachTile(
+      b, loc, batch * heads, ValueRange{outAll, stateAll},
+      [&](OpBuilder &tb, Location l, Value i) -> SmallVector<TileResult> {
+        Value bi = arith::DivUIOp::create(tb, l, i, indexConstant(tb, l, heads));
+        Value h = arith::RemUIOp::create(tb, l, i, indexConstant(tb, l, heads));
+        auto [rows, state] = body(tb, l, bi, h);
+        Value outTile = tensor::ExpandShapeOp::create(
+            tb, l, RankedTensorType::get({1, seq, 1, width}, t), rows,
+            SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+        Value stateTile = tensor::ExpandShapeOp::create(
+            tb, l,
+            RankedTensorType::get({1, 1, stateType.getDimSize(2), stateType.getDimSize(3)}, t),
+            state, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+        SmallVector<OpFoldResult> outOffsets(4, tb.getIndexAttr(0)),
+            stateOffsets(4, tb.getIndexAttr(0));
+        outOffsets[0] = bi;
+        outOffsets[2] = h;
+        stateOffsets[0] = bi;
+        stateOffsets[1] = h;
+        return {{outTile, outOffsets}, {stateTile, stateOffsets}};
+      });
+}
+
 Value lowering::insertRows(OpBuilder &b, Location loc, Value part, Value into, Value offset) {
   RankedTensorType type = tensorType(part);
   SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,

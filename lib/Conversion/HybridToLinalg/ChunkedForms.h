@@ -24,6 +24,14 @@ Value headMajor(OpBuilder &b, Location loc, Value x, Value rowScale, double scal
 /// Slice [batch, head] of `x [B, H, L, rest...]`: `[L, rest...]`.
 Value batchHeadSlice(OpBuilder &b, Location loc, Value x, Value batch, Value head);
 
+/// `out [B, L, H, d]` and `state [B, H, a, b]` (the types given), one
+/// (batch, head) per tile of an scf.forall shared among the threads:
+/// `body(b, loc, batch, head)` returns that head's rows `[L, d]` and its
+/// state `[a, b]`.
+SmallVector<Value> forEachBatchHead(
+    OpBuilder &b, Location loc, RankedTensorType outType, RankedTensorType stateType,
+    function_ref<std::pair<Value, Value>(OpBuilder &, Location, Value, Value)> body);
+
 /// Writes `part [n, rest...]` into rows [offset, offset + n) of `into`.
 Value insertRows(OpBuilder &b, Location loc, Value part, Value into, Value offset);
 

@@ -250,35 +250,18 @@ struct LowerGatedDeltaRule : OpRewritePattern<GatedDeltaRuleOp> {
     Value beta = headMajor(rewriter, loc, op.getBeta(), Value(), 1.0);
     Value s0 = op.getInitialState();
     const bool chunked = chunk > 1 && seq >= chunk;
-    // One tile per (batch, value head): its outputs [1, L, 1, dv] and state.
-    Value outAll = tensor::EmptyOp::create(rewriter, loc, vt.getShape(), t);
-    Value stateAll = tensor::EmptyOp::create(rewriter, loc, {batch, heads, keyDim, valueDim}, t);
-    SmallVector<Value> results = forEachTile(
-        rewriter, loc, batch * heads, ValueRange{outAll, stateAll},
-        [&](OpBuilder &b, Location l, Value i) -> SmallVector<TileResult> {
-          Value bi = arith::DivUIOp::create(b, l, i, indexConstant(b, l, heads));
-          Value h = arith::RemUIOp::create(b, l, i, indexConstant(b, l, heads));
+    // One tile per (batch, value head): its outputs [L, dv] and state.
+    SmallVector<Value> results = forEachBatchHead(
+        rewriter, loc, RankedTensorType::get(vt.getShape(), t),
+        RankedTensorType::get({batch, heads, keyDim, valueDim}, t),
+        [&](OpBuilder &b, Location l, Value bi, Value h) -> std::pair<Value, Value> {
           Value kh = arith::DivUIOp::create(b, l, h, indexConstant(b, l, group));
           HeadOperands in{batchHeadSlice(b, l, q, bi, kh), batchHeadSlice(b, l, k, bi, kh),
                           batchHeadSlice(b, l, v, bi, h), batchHeadSlice(b, l, g, bi, h),
                           batchHeadSlice(b, l, beta, bi, h)};
           Value state = s0 ? batchHeadSlice(b, l, s0, bi, h)
                            : filledTensor(b, l, {keyDim, valueDim}, t, 0.0);
-          auto [o, s] = chunked ? chunkedForm(b, l, in, state, chunk)
-                                : recurrentForm(b, l, in, state);
-          Value oTile = tensor::ExpandShapeOp::create(
-              b, l, RankedTensorType::get({1, seq, 1, valueDim}, t), o,
-              SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
-          Value sTile = tensor::ExpandShapeOp::create(
-              b, l, RankedTensorType::get({1, 1, keyDim, valueDim}, t), s,
-              SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
-          SmallVector<OpFoldResult> oOffsets(4, b.getIndexAttr(0)),
-              sOffsets(4, b.getIndexAttr(0));
-          oOffsets[0] = bi;
-          oOffsets[2] = h;
-          sOffsets[0] = bi;
-          sOffsets[1] = h;
-          return {{oTile, oOffsets}, {sTile, sOffsets}};
+          return chunked ? chunkedForm(b, l, in, state, chunk) : recurrentForm(b, l, in, state);
         });
     rewriter.replaceOp(op, results);
     return success();

@@ -342,11 +342,7 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
   Value steps = headMajor(rewriter, loc, dt, Value(), 1.0);
   Value C = headMajor(rewriter, loc, op.getC(), Value(), 1.0);
   // Bᵀ of every group once, [B, G, N, L], so each chunk's C·Bᵀ is an A·B.
-  Value Bt = linalg::TransposeOp::create(
-                 rewriter, loc, op.getB(),
-                 tensor::EmptyOp::create(rewriter, loc, {batch, groups, state, seq}, t),
-                 ArrayRef<int64_t>{0, 2, 3, 1})
-                 .getResult()[0];
+  Value Bt = permuted(rewriter, loc, op.getB(), {0, 2, 3, 1});
   // C·Bᵀ of every full chunk of every group once, [B, G, chunks, Q, Q]: the
   // heads of a group share it (a quarter of the chunked form's products).
   Value groupScores;
@@ -375,13 +371,9 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
         });
   }
   Value A = op.getA(), s0 = op.getInitialState();
-  Value yAll = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
-  Value sAll = tensor::EmptyOp::create(rewriter, loc, {batch, heads, headDim, state}, t);
-  SmallVector<Value> results = forEachTile(
-      rewriter, loc, batch * heads, ValueRange{yAll, sAll},
-      [&](OpBuilder &b, Location l, Value i) -> SmallVector<TileResult> {
-        Value bi = arith::DivUIOp::create(b, l, i, indexConstant(b, l, heads));
-        Value h = arith::RemUIOp::create(b, l, i, indexConstant(b, l, heads));
+  SmallVector<Value> results = forEachBatchHead(
+      rewriter, loc, xt, RankedTensorType::get({batch, heads, headDim, state}, t),
+      [&](OpBuilder &b, Location l, Value bi, Value h) -> std::pair<Value, Value> {
         Value g = arith::DivUIOp::create(b, l, h, indexConstant(b, l, headsPerGroup));
         Value decayRate = tensor::ExtractOp::create(b, l, A, h);
         SSDHeadOperands in{batchHeadSlice(b, l, scaledX, bi, h),
@@ -418,18 +410,7 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
         if (tail)
           std::tie(stateT, out) = ssdChunkStep(b, l, in, indexConstant(b, l, full * chunk), tail,
                                                Value(), stateT, out);
-        Value yTile = tensor::ExpandShapeOp::create(
-            b, l, RankedTensorType::get({1, seq, 1, headDim}, t), out,
-            SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
-        Value sTile = tensor::ExpandShapeOp::create(
-            b, l, RankedTensorType::get({1, 1, headDim, state}, t), transposed(b, l, stateT),
-            SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
-        SmallVector<OpFoldResult> yOffsets(4, b.getIndexAttr(0)), sOffsets(4, b.getIndexAttr(0));
-        yOffsets[0] = bi;
-        yOffsets[2] = h;
-        sOffsets[0] = bi;
-        sOffsets[1] = h;
-        return {{yTile, yOffsets}, {sTile, sOffsets}};
+        return {out, transposed(b, l, stateT)};
       });
   return {results[0], results[1]};
 }
