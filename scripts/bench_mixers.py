@@ -17,7 +17,7 @@ Prints milliseconds, GFLOP/s of the op's matmul work, and HF / ours (above
            (the chunked form over chunks of 64, q and k repeated to the value
            heads first as its module does); needs transformers 5 (.venv-hf5)
 
-  ssd_scan Mamba-2's SSD scan (a 780M layer: 24 heads of 64, N = 128, one
+  ssd_scan Mamba-2's SSD scan (a 130M layer: 24 heads of 64, N = 128, one
            group, 2048 tokens) against the chunked SSD in torch einsums over
            chunks of 256 (the Mamba-2 paper's minimal form, B and C per
            group): HF's Mamba2Mixer.torch_forward does the same math by
@@ -101,6 +101,7 @@ def hf_gated_delta_rule(fields, threads, runs):
 def torch_ssd_scan(fields, threads, runs):
     heads, head_dim, state, seq = (int(fields[k]) for k in ("H", "P", "N", "L"))
     chunk, groups = 256, 1
+    assert seq % chunk == 0, "the einsum form wants whole chunks"
     chunks, per_group = seq // chunk, heads // groups
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(0)

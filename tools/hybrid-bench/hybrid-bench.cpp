@@ -189,7 +189,7 @@ std::vector<Case> cases() {
     rule.reference = quick;
     all.push_back(rule);
   }
-  // Mamba-2's SSD scan at a Mamba-2 780M layer's shape (24 heads of 64,
+  // Mamba-2's SSD scan at a Mamba-2 130M layer's shape (24 heads of 64,
   // N = 128, one group), 2048 tokens: the chunked form over chunks of 64.
   // A = −exp(a) makes the drawn a a decay. Work: the chunked form's
   // products, per chunk of Q: 2Q²N for C·Bᵀ (once per group), and per head

@@ -178,7 +178,8 @@ TEST(Differential, LinearAttentionCarriedState) {
 }
 
 TEST(Differential, SelectiveScan) {
-  for (int64_t seq : {1, 2, 17, 128})
+  // L = 4 = N: the state [B, N, E] and the output [B, L, E] have one type.
+  for (int64_t seq : {1, 2, 4, 17, 128})
     for (bool full : {false, true}) {
       std::string source = format(
           full ? "func.func @f(%x: tensor<2x{L}x13xf32>, %dt: tensor<2x{L}x13xf32>,"
