@@ -42,16 +42,6 @@ Value insertAt(OpBuilder &b, Location loc, Value source, Value into,
                                        strides);
 }
 
-Value transpose(OpBuilder &b, Location loc, Value source,
-                ArrayRef<int64_t> perm) {
-  RankedTensorType type = tensorType(source);
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
-  return linalg::TransposeOp::create(b, loc, source, init, perm).getResult()[0];
-}
-
 struct LowerCausalConv1D : OpRewritePattern<CausalConv1DOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(CausalConv1DOp op,

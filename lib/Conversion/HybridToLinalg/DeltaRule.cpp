@@ -143,9 +143,7 @@ std::pair<Value, Value> chunkStep(OpBuilder &b, Location loc, const HeadOperands
   AffineMap i2 = projection(ctx, 2, {0}), all2 = b.getMultiDimIdentityMap(2);
   Value cumulative = inclusiveCumsum(b, loc, g);
   // Kᵀ once, so both score products also run along rows.
-  Value keysT = linalg::TransposeOp::create(b, loc, k, tensor::EmptyOp::create(b, loc, {dk, n}, t),
-                                            ArrayRef<int64_t>{1, 0})
-                    .getResult()[0];
+  Value keysT = transpose(b, loc, k);
   Value keyScores = product(b, loc, k, keysT, filledTensor(b, loc, {n, n}, t, 0.0));
   Value queryScores = product(b, loc, q, keysT, filledTensor(b, loc, {n, n}, t, 0.0));
   Value m = decayedLower(b, loc, keyScores, cumulative, /*diagonal=*/false, beta);

@@ -332,6 +332,15 @@ Value mlir::hybrid::lowering::forEachTile(
                      })[0];
 }
 
+Value lowering::transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm) {
+  RankedTensorType type = tensorType(x);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(type.getDimSize(p));
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
+}
+
 Value lowering::sliceDim(OpBuilder &b, Location loc, Value x, unsigned dim, Value offset,
                          int64_t size) {
   RankedTensorType type = tensorType(x);

@@ -56,6 +56,9 @@ Value indexConstant(OpBuilder &b, Location loc, int64_t value);
 /// `x` [.., size along `dim`, ..] from `offset`.
 Value sliceDim(OpBuilder &b, Location loc, Value x, unsigned dim, Value offset,
                int64_t size);
+/// `x` with its dims permuted (linalg.transpose): result dim i is `x`'s dim
+/// `perm[i]`; `{1, 0}` by default, a matrix transposed.
+Value transpose(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> perm = {1, 0});
 /// A tensor of `shape` filled with `value`.
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    Type elementType, double value);

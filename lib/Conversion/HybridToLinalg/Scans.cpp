@@ -155,21 +155,6 @@ int64_t channelChunk(int64_t channels) {
   return channels;
 }
 
-/// `x` with its dims permuted: result dim i is `x`'s dim `permutation[i]`.
-Value permuted(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> permutation) {
-  RankedTensorType type = tensorType(x);
-  SmallVector<int64_t> shape;
-  for (int64_t d : permutation)
-    shape.push_back(type.getDimSize(d));
-  return linalg::TransposeOp::create(
-             b, loc, x, tensor::EmptyOp::create(b, loc, shape, type.getElementType()),
-             permutation)
-      .getResult()[0];
-}
-
-/// `x [rows, cols]` transposed.
-Value transposed(OpBuilder &b, Location loc, Value x) { return permuted(b, loc, x, {1, 0}); }
-
 /// The Mamba-1 recurrence over time on whatever channels the operands hold:
 /// (y [B, L, E], h [B, E, N]). `dt` is the step size after softplus; D, z
 /// and h0 may be null (a zero state). The state is carried as [B, N, E]
@@ -184,8 +169,8 @@ std::pair<Value, Value> selectiveScanOverTime(OpBuilder &rewriter, Location loc,
   Type t = xt.getElementType();
   const int64_t batch = xt.getDimSize(0), seq = xt.getDimSize(1),
                 channels = xt.getDimSize(2), state = tensorType(A).getDimSize(1);
-  Value At = transposed(rewriter, loc, A);
-  Value hT = h0 ? permuted(rewriter, loc, h0, {0, 2, 1})
+  Value At = transpose(rewriter, loc, A);
+  Value hT = h0 ? transpose(rewriter, loc, h0, {0, 2, 1})
                 : filledTensor(rewriter, loc, {batch, state, channels}, t, 0.0);
   Value y0 = tensor::EmptyOp::create(rewriter, loc, xt.getShape(), t);
   auto loop = scf::ForOp::create(
@@ -218,7 +203,7 @@ std::pair<Value, Value> selectiveScanOverTime(OpBuilder &rewriter, Location loc,
         yT = finishOutput(b, l, yT, xT, D, zT, 1);
         scf::YieldOp::create(b, l, ValueRange{h, insertTimeStep(b, l, yT, iter[1], step)});
       });
-  return {loop.getResult(1), permuted(rewriter, loc, loop.getResult(0), {0, 2, 1})};
+  return {loop.getResult(1), transpose(rewriter, loc, loop.getResult(0), {0, 2, 1})};
 }
 
 struct LowerSelectiveScan : OpRewritePattern<SelectiveScanOp> {
@@ -344,35 +329,32 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
   Value steps = headMajor(rewriter, loc, dt, Value(), 1.0);
   Value C = headMajor(rewriter, loc, op.getC(), Value(), 1.0);
   // Bᵀ of every group once, [B, G, N, L], so each chunk's C·Bᵀ is an A·B.
-  Value Bt = permuted(rewriter, loc, op.getB(), {0, 2, 3, 1});
+  Value Bt = transpose(rewriter, loc, op.getB(), {0, 2, 3, 1});
   // C·Bᵀ of every full chunk of every group once, [B, G, chunks, Q, Q]: the
   // heads of a group share it (2Q²N of the 2Q²N + 2Q²P + 4QNP per head and
-  // chunk: 28% at Q = 64, N = 128, P = 64).
-  Value groupScores;
-  if (full > 0) {
-    Value into = tensor::EmptyOp::create(rewriter, loc, {batch, groups, full, chunk, chunk}, t);
-    groupScores = forEachTile(
-        rewriter, loc, batch * groups * full, into,
-        [&](OpBuilder &b, Location l, Value i) -> TileResult {
-          Value c = arith::RemUIOp::create(b, l, i, indexConstant(b, l, full));
-          Value bg = arith::DivUIOp::create(b, l, i, indexConstant(b, l, full));
-          Value bi = arith::DivUIOp::create(b, l, bg, indexConstant(b, l, groups));
-          Value g = arith::RemUIOp::create(b, l, bg, indexConstant(b, l, groups));
-          Value offset = arith::MulIOp::create(b, l, c, indexConstant(b, l, chunk));
-          Value scores =
-              product(b, l, sliceDim(b, l, batchHeadSlice(b, l, C, bi, g), 0, offset, chunk),
-                      sliceDim(b, l, batchHeadSlice(b, l, Bt, bi, g), 1, offset, chunk),
-                      filledTensor(b, l, {chunk, chunk}, t, 0.0));
-          Value tile = tensor::ExpandShapeOp::create(
-              b, l, RankedTensorType::get({1, 1, 1, chunk, chunk}, t), scores,
-              SmallVector<ReassociationIndices>{{0, 1, 2, 3}, {4}});
-          SmallVector<OpFoldResult> offsets(5, b.getIndexAttr(0));
-          offsets[0] = bi;
-          offsets[1] = g;
-          offsets[2] = c;
-          return {tile, offsets};
-        });
-  }
+  // chunk: 28% at Q = 64, N = 128, P = 64; L holds at least one full chunk here).
+  Value into = tensor::EmptyOp::create(rewriter, loc, {batch, groups, full, chunk, chunk}, t);
+  Value groupScores = forEachTile(
+      rewriter, loc, batch * groups * full, into,
+      [&](OpBuilder &b, Location l, Value i) -> TileResult {
+        Value c = arith::RemUIOp::create(b, l, i, indexConstant(b, l, full));
+        Value bg = arith::DivUIOp::create(b, l, i, indexConstant(b, l, full));
+        Value bi = arith::DivUIOp::create(b, l, bg, indexConstant(b, l, groups));
+        Value g = arith::RemUIOp::create(b, l, bg, indexConstant(b, l, groups));
+        Value offset = arith::MulIOp::create(b, l, c, indexConstant(b, l, chunk));
+        Value scores =
+            product(b, l, sliceDim(b, l, batchHeadSlice(b, l, C, bi, g), 0, offset, chunk),
+                    sliceDim(b, l, batchHeadSlice(b, l, Bt, bi, g), 1, offset, chunk),
+                    filledTensor(b, l, {chunk, chunk}, t, 0.0));
+        Value tile = tensor::ExpandShapeOp::create(
+            b, l, RankedTensorType::get({1, 1, 1, chunk, chunk}, t), scores,
+            SmallVector<ReassociationIndices>{{0, 1, 2, 3}, {4}});
+        SmallVector<OpFoldResult> offsets(5, b.getIndexAttr(0));
+        offsets[0] = bi;
+        offsets[1] = g;
+        offsets[2] = c;
+        return {tile, offsets};
+      });
   Value A = op.getA(), s0 = op.getInitialState();
   SmallVector<Value> results = forEachBatchHead(
       rewriter, loc, xt, RankedTensorType::get({batch, heads, headDim, state}, t),
@@ -386,7 +368,7 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
                                              .getResult();
                                        }),
                            batchHeadSlice(b, l, Bt, bi, g), batchHeadSlice(b, l, C, bi, g)};
-        Value stateT = s0 ? transposed(b, l, batchHeadSlice(b, l, s0, bi, h))
+        Value stateT = s0 ? transpose(b, l, batchHeadSlice(b, l, s0, bi, h))
                           : filledTensor(b, l, {state, headDim}, t, 0.0);
         // alloc_tensor, not tensor.empty, for a loop-carried tile (as in
         // FlashAttention.cpp): CSE never merges it with another init.
@@ -413,7 +395,7 @@ std::pair<Value, Value> chunkedSSD(OpBuilder &rewriter, Location loc, SSDScanOp 
         if (tail)
           std::tie(stateT, out) = ssdChunkStep(b, l, in, indexConstant(b, l, full * chunk), tail,
                                                Value(), stateT, out);
-        return {out, transposed(b, l, stateT)};
+        return {out, transpose(b, l, stateT)};
       });
   return {results[0], results[1]};
 }
@@ -520,10 +502,7 @@ Value blockDiagonalGate(OpBuilder &b, Location loc, Value x, Value weight, Value
             SmallVector<OpFoldResult>{h, zero, zero},
             SmallVector<OpFoldResult>{one, nb.getIndexAttr(block), nb.getIndexAttr(block)},
             SmallVector<OpFoldResult>{one, one, one});
-        Value whT = linalg::TransposeOp::create(
-                        nb, nl, wh, tensor::EmptyOp::create(nb, nl, {block, block}, t),
-                        ArrayRef<int64_t>{1, 0})
-                        .getResult()[0];
+        Value whT = transpose(nb, nl, wh);
         Value bh = tensor::ExtractSliceOp::create(
             nb, nl, RankedTensorType::get({block}, t), bias, SmallVector<OpFoldResult>{h, zero},
             SmallVector<OpFoldResult>{one, nb.getIndexAttr(block)},
