@@ -99,7 +99,7 @@ namespace {
 /// loaded weight vectors and a broadcast fit the register file (32 registers
 /// with AVX-512, 16 with AVX2).
 struct Blocking {
-  int64_t lanes, mr, nv, kc, mcBlocks;
+  int64_t lanes, mr, nv, kc;
   int64_t nr() const { return nv * lanes; }
 };
 
@@ -108,9 +108,12 @@ Blocking blockingFor(const CPUTarget &target) {
   b.lanes = std::max<int64_t>(1, target.lanes());
   b.mr = 6;
   b.nv = target.vectorBits >= 512 ? 4 : 2;
-  // A KC×NR panel of W in half of L1; an MC×KC block of A in half of L2.
-  b.kc = std::clamp<int64_t>(target.l1Bytes / 2 / (b.nr() * 4), 16, 512);
-  b.mcBlocks = std::max<int64_t>(1, target.l2Bytes / 2 / (b.kc * 4) / b.mr);
+  // KC as long as a KC×NR panel of W fits a quarter of L2 (at most 512):
+  // each k block loads and stores all of C, which at KC = 64 (W's panel in
+  // half of L1) cost 15% of 512 × 2048 × 2048. The panel streams from L2
+  // in the order the kernel reads it; A's six values per k are the only
+  // other loads.
+  b.kc = std::clamp<int64_t>(target.l2Bytes / 4 / (b.nr() * 4), 16, 512);
   return b;
 }
 
@@ -199,45 +202,53 @@ public:
                             [&](OpBuilder &, Location, ValueRange i) { body(i[0]); });
   }
 
-  /// packed[block][p][i] = source[block·width + i][pc + p] for every full
-  /// block of `width` rows of `source` ([rows, K]) and p < kcur: the layout
-  /// the micro-kernel reads contiguously.
+  /// packed[slot][p][i] = source[block·width + i][pc + p] for i < width and
+  /// p < kcur: one block of `width` rows of `source` ([rows, K]) in the
+  /// layout the micro-kernel reads contiguously.
+  void packBlock(Value source, Value packed, Value slot, Value block, int64_t width,
+                 Value pc, Value kcur) {
+    const int64_t lanes = blk.lanes;
+    // A width of whole vectors (W's panels): lanes × lanes tiles moved as
+    // vectors and transposed in registers, k in steps of a vector; the
+    // scalar copy was 15% of a Gemma 2 prefill (perf).
+    Value kVectors = index(0);
+    if (width % lanes == 0 && lanes > 1) {
+      kVectors = mul(arith::DivUIOp::create(b, loc, kcur, index(lanes)), lanes);
+      loop(index(0), kVectors, lanes, [&](Value p0) {
+        for (int64_t g = 0; g < width / lanes; ++g) {
+          SmallVector<Value> rows;
+          for (int64_t i = 0; i < lanes; ++i)
+            rows.push_back(loadVector(
+                source, ValueRange{add(mul(block, width), g * lanes + i), add(pc, p0)}));
+          transposeInRegisters(b, loc, rows);
+          for (int64_t p = 0; p < lanes; ++p)
+            vector::StoreOp::create(b, loc, rows[p], packed,
+                                    ValueRange{slot, add(p0, p), index(g * lanes)});
+        }
+      });
+    }
+    loop(0, width, 1, [&](Value i) {
+      Value row = add(mul(block, width), i);
+      loop(kVectors, kcur, 1, [&](Value p) {
+        Value x = loadScalar(source, ValueRange{row, add(pc, p)});
+        memref::StoreOp::create(b, loc, x, packed, ValueRange{slot, p, i});
+      });
+    });
+  }
+
+  /// Every full block of `width` rows of `source`, block i into slot i,
+  /// the blocks shared among the threads.
   void pack(Value source, Value packed, Value blocks, int64_t width, Value pc,
             Value kcur) {
-    const int64_t lanes = blk.lanes;
     parallelLoop(index(0), blocks, index(1), [&](Value block) {
-      // A width of whole vectors (W's panels): lanes × lanes tiles moved as
-      // vectors and transposed in registers, k in steps of a vector; the
-      // scalar copy was 15% of a Gemma 2 prefill (perf).
-      Value kVectors = index(0);
-      if (width % lanes == 0 && lanes > 1) {
-        kVectors = mul(arith::DivUIOp::create(b, loc, kcur, index(lanes)), lanes);
-        loop(index(0), kVectors, lanes, [&](Value p0) {
-          for (int64_t g = 0; g < width / lanes; ++g) {
-            SmallVector<Value> rows;
-            for (int64_t i = 0; i < lanes; ++i)
-              rows.push_back(loadVector(
-                  source, ValueRange{add(mul(block, width), g * lanes + i), add(pc, p0)}));
-            transposeInRegisters(b, loc, rows);
-            for (int64_t p = 0; p < lanes; ++p)
-              vector::StoreOp::create(b, loc, rows[p], packed,
-                                      ValueRange{block, add(p0, p), index(g * lanes)});
-          }
-        });
-      }
-      loop(0, width, 1, [&](Value i) {
-        Value row = add(mul(block, width), i);
-        loop(kVectors, kcur, 1, [&](Value p) {
-          Value x = loadScalar(source, ValueRange{row, add(pc, p)});
-          memref::StoreOp::create(b, loc, x, packed, ValueRange{block, p, i});
-        });
-      });
+      packBlock(source, packed, block, block, width, pc, kcur);
     });
   }
 
   /// C[row0 + i][col0 + ...] += A[row0 + i][pc + p] · W[col0 + ...][pc + p]
   /// summed over p < kcur, for i < rows: A from its packed block `ib`
-  /// (row0 = ib·MR) when given, else from A itself; W from panel `jp`.
+  /// (row0 = ib·MR) when given, else from A itself; W from `packedW`'s
+  /// slot 0, where panel `jp` (columns jp·NR ..) was packed.
   /// With `validCols`, the panel is C's last, partial one: only its first
   /// validCols columns exist, and C is read and written under a mask (the
   /// packed panel's other columns are zeros).
@@ -283,7 +294,7 @@ public:
           SmallVector<Value> weights, next;
           for (int64_t v = 0; v < blk.nv; ++v)
             weights.push_back(vector::LoadOp::create(
-                b, loc, vectorType, packedW, ValueRange{jp, p, index(v * blk.lanes)}));
+                b, loc, vectorType, packedW, ValueRange{index(0), p, index(v * blk.lanes)}));
           for (int64_t i = 0; i < rows; ++i) {
             Value x = packedA ? memref::LoadOp::create(b, loc, packedA,
                                                        ValueRange{ib, p, index(i)})
@@ -307,12 +318,12 @@ public:
       }
   }
 
-  /// packed[panel][p][j] = W[col0 + j][pc + p] for j < validCols, else 0:
+  /// packed[0][p][j] = W[col0 + j][pc + p] for j < validCols, else 0:
   /// C's last, partial panel of columns, padded to NR with zeros so the
   /// micro-kernel's loads stay whole vectors. Rows past W's end are read
   /// clamped to its last (and discarded): no load leaves W.
-  void packPartialPanel(Value source, Value packed, Value panel, Value col0,
-                        Value validCols, Value pc, Value kcur) {
+  void packPartialPanel(Value source, Value packed, Value col0, Value validCols, Value pc,
+                        Value kcur) {
     Value lastCol = arith::SubIOp::create(b, loc, add(col0, validCols), index(1));
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     loop(index(0), kcur, 1, [&](Value p) {
@@ -321,7 +332,7 @@ public:
         Value x = loadScalar(source, ValueRange{row, add(pc, p)});
         Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, j, validCols);
         memref::StoreOp::create(b, loc, arith::SelectOp::create(b, loc, inside, x, zero),
-                                packed, ValueRange{panel, p, j});
+                                packed, ValueRange{index(0), p, j});
       });
     });
   }
@@ -364,15 +375,18 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
   Value nRest = arith::SubIOp::create(b, loc, N, nFull);
   Value allPanels = div(emit.add(N, blk.nr() - 1), blk.nr());
   emit.lastRow = arith::SubIOp::create(b, loc, M, emit.index(1));
-  Value kc = arith::MinSIOp::create(b, loc, emit.index(blk.kc), K);
+  Value zero = emit.index(0), one = emit.index(1);
+  // K in blocks of at most KC, all of one size but the last (2048 in
+  // blocks of 384 would leave a block of 128: 15% slower on 512 rows).
+  Value kBlocks = arith::MaxSIOp::create(b, loc, div(emit.add(K, blk.kc - 1), blk.kc), one);
+  Value kc = arith::DivUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, K, arith::SubIOp::create(b, loc, kBlocks, one)),
+      kBlocks);
 
-  // Packed copies for one k block, on the heap (megabytes for large N).
   auto f32 = b.getF32Type();
   const int64_t dyn = ShapedType::kDynamic;
   auto alignment = b.getI64IntegerAttr(64);
-  Value packedW = memref::AllocOp::create(
-      b, loc, MemRefType::get({dyn, dyn, blk.nr()}, f32), ValueRange{allPanels, kc},
-      alignment);
+  // A's packed blocks for one k block, on the heap (megabytes for large M).
   Value packedA = packA ? memref::AllocOp::create(b, loc,
                                                   MemRefType::get({dyn, dyn, blk.mr}, f32),
                                                   ValueRange{rowBlocks, kc}, alignment)
@@ -385,43 +399,44 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
                          scf::YieldOp::create(b, loc);
                        });
   };
-  Value zero = emit.index(0), one = emit.index(1);
   loop(zero, K, kc, [&](Value pc) {
     Value kcur = arith::MinSIOp::create(b, loc, kc, arith::SubIOp::create(b, loc, K, pc));
-    emit.pack(w, packedW, panels, blk.nr(), pc, kcur);
     if (packA)
       emit.pack(a, packedA, rowBlocks, blk.mr, pc, kcur);
-    loop(zero, rowBlocks, emit.index(blk.mcBlocks), [&](Value ib0) {
-      Value ibEnd =
-          arith::MinSIOp::create(b, loc, emit.add(ib0, blk.mcBlocks), rowBlocks);
-      emit.parallelLoop(zero, panels, one, [&](Value jp) {
-        loop(ib0, ibEnd, one, [&](Value ib) {
-          emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
-                           packA ? ib : Value());
-        });
+    // Each thread takes whole column panels: it packs the panel into a
+    // buffer of its own and runs every row's kernels over it while the
+    // panel is in cache (packed ahead into one buffer for all panels, W
+    // went out to memory and back: 128 MB a call at N = 8192, K = 2048).
+    emit.parallelLoop(zero, allPanels, one, [&](Value jp) {
+      Value packedW = memref::AllocOp::create(
+          b, loc, MemRefType::get({1, dyn, blk.nr()}, f32), ValueRange{kc}, alignment);
+      Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, jp, panels);
+      auto choice = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
+      b.setInsertionPointToStart(choice.thenBlock());
+      emit.packBlock(w, packedW, zero, jp, blk.nr(), pc, kcur);
+      loop(zero, rowBlocks, one, [&](Value ib) {
+        emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
+                         packA ? ib : Value());
       });
-    });
-    // Rows left over by MR: a one-row kernel each, reading A directly.
-    emit.parallelLoop(zero, panels, one, [&](Value jp) {
+      // Rows left over by MR: a one-row kernel each, reading A directly.
       loop(mFull, M, one, [&](Value row) {
         emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value());
       });
-    });
-    // The partial panel, if any: the same kernels under a column mask, the
-    // threads sharing its row blocks (the scalar loops it replaces ran a
-    // third of Swin-T's first-stage products, N = 96, at ~1 GFLOP/s).
-    loop(panels, allPanels, one, [&](Value jp) {
-      emit.packPartialPanel(w, packedW, jp, nFull, nRest, pc, kcur);
-      emit.parallelLoop(zero, rowBlocks, one, [&](Value ib) {
+      // The last, partial panel of columns left over by NR: the same
+      // kernels under a column mask.
+      b.setInsertionPointToStart(choice.elseBlock());
+      emit.packPartialPanel(w, packedW, nFull, nRest, pc, kcur);
+      loop(zero, rowBlocks, one, [&](Value ib) {
         emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
                          packA ? ib : Value(), nRest);
       });
       loop(mFull, M, one, [&](Value row) {
         emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value(), nRest);
       });
+      b.setInsertionPointAfter(choice);
+      memref::DeallocOp::create(b, loc, packedW);
     });
   });
-  memref::DeallocOp::create(b, loc, packedW);
   if (packA)
     memref::DeallocOp::create(b, loc, packedA);
 

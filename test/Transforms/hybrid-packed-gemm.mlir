@@ -10,42 +10,49 @@
 #w = affine_map<(m, n, k) -> (n, k)>
 #c = affine_map<(m, n, k) -> (m, n)>
 
-// 512-bit vectors: MR = 6, NR = 4 × 16 = 64. L1 of 8 KiB: KC = 4096 / 256 = 16;
-// L2 of 1 MiB: MC = 524288 / 64 / 6 = 1365 row blocks.
+// 512-bit vectors: MR = 6, NR = 4 × 16 = 64. KC: a KC × 64 panel of W in a
+// quarter of L2 (1 MiB / 4 / 256 = 1024), at most 512.
 // CHECK-LABEL: func @gemm
 // CHECK: %[[A:.*]] = memref.cast %arg0 : memref<19x40xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
 // CHECK: %[[W:.*]] = memref.cast %arg1 : memref<264x40xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
 // CHECK: %[[C:.*]] = memref.cast %arg2 : memref<19x264xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
-// CHECK: call @[[GEMM:hybrid_packed_gemm_f32_6x64_kc16]](%[[A]], %[[W]], %[[C]])
+// CHECK: call @[[GEMM:hybrid_packed_gemm_f32_6x64_kc512]](%[[A]], %[[W]], %[[C]])
 // CHECK-NOT: linalg.generic
 // CHECK: func.func private @[[GEMM]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
-// Rows and columns in full blocks of MR and NR; KC capped by K.
+// Rows and columns in full blocks of MR and NR.
 // CHECK-DAG: %[[ROWBLOCKS:.*]] = arith.divui %{{.*}}, %c6
 // CHECK-DAG: %[[PANELS:.*]] = arith.divui %{{.*}}, %c64
 // The W panels include a last, partial one: ceil(N / 64).
 // CHECK: %[[ROUNDED:.*]] = arith.addi %{{.*}}, %c63
 // CHECK: %[[ALLPANELS:.*]] = arith.divui %[[ROUNDED]], %c64
-// CHECK: %[[WP:.*]] = memref.alloc(%[[ALLPANELS]], %{{.*}}) {{.*}} : memref<?x?x64xf32>
-// CHECK: %[[AP:.*]] = memref.alloc(%[[ROWBLOCKS]], %{{.*}}) {{.*}} : memref<?x?x6xf32>
-// CHECK: scf.for %[[PC:.*]] = %c0 to %{{.*}} step
+// K in ceil(K / 512) blocks of one size: KC = ceil(K / blocks).
+// CHECK: %[[KROUNDED:.*]] = arith.addi %[[K:.*]], %c511
+// CHECK: %[[KBLOCKS0:.*]] = arith.divui %[[KROUNDED]], %c512
+// CHECK: %[[KBLOCKS:.*]] = arith.maxsi %[[KBLOCKS0]], %c1
+// CHECK: %[[KC:.*]] = arith.divui %{{.*}}, %[[KBLOCKS]]
+// CHECK: %[[AP:.*]] = memref.alloc(%[[ROWBLOCKS]], %[[KC]]) {{.*}} : memref<?x?x6xf32>
+// CHECK: scf.for %[[PC:.*]] = %c0 to %[[K]] step %[[KC]]
 // CHECK: %[[KCUR:.*]] = arith.minsi
-// Packing W, then A (N = 264 is five panels: a product of at most four reads
-// A in place, see @avx2), panels and row blocks shared among the threads
-// (scf.parallel: convert-scf-to-openmp). W's panels (whole vectors wide)
-// move as 16 × 16 tiles: 16 row loads, a transpose in registers by
-// shuffles, 16 stores of packed rows; the k tail and A element by element.
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]])
+// A packed first (N = 264 is five panels: a product of at most four reads
+// A in place, see @avx2), its row blocks shared among the threads
+// (scf.parallel: convert-scf-to-openmp), element by element.
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[ROWBLOCKS]])
+// CHECK: memref.store %{{.*}}, %[[AP]]
+// Then each thread takes whole column panels: it packs the panel into its
+// own buffer, 16 × 16 tiles at a time (16 row loads, a transpose in
+// registers by shuffles, 16 stores of packed rows; the k tail element by
+// element), and runs every row's kernels over it.
+// CHECK: scf.parallel (%[[JP:.*]]) = (%c0) to (%[[ALLPANELS]])
+// CHECK: %[[WP:.*]] = memref.alloc(%[[KC]]) {{.*}} : memref<1x?x64xf32>
+// CHECK: %[[FULL:.*]] = arith.cmpi ult, %[[JP]], %[[PANELS]]
+// CHECK: scf.if %[[FULL]] {
 // CHECK-COUNT-16: vector.load %arg1
 // CHECK-COUNT-64: vector.shuffle
 // CHECK-COUNT-16: vector.store %{{.*}}, %[[WP]]
 // CHECK: memref.store %{{.*}}, %[[WP]]
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[ROWBLOCKS]])
-// CHECK: memref.store %{{.*}}, %[[AP]]
 // The 6×64 micro-kernel: 24 accumulators loaded from C, the next tile's
 // rows prefetched, then per k 4 packed W vectors and 6 broadcasts of packed A.
-// Each thread takes whole column panels of C: no two write the same element.
-// CHECK: scf.for %{{.*}} step %c1365
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]])
+// CHECK: scf.for %{{.*}} = %c0 to %[[ROWBLOCKS]] step %c1
 // CHECK-COUNT-24: vector.load %{{.*}}, vector<16xf32>
 // CHECK-COUNT-24: memref.prefetch %{{.*}}, write, locality<3>, data
 // CHECK: scf.for %{{.*}} = %c0 to %[[KCUR]] step %c1 iter_args(
@@ -55,17 +62,17 @@
 // CHECK: scf.yield
 // CHECK-COUNT-24: vector.store
 // Rows left over by MR: a one-row kernel each, reading A directly.
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[PANELS]])
+// CHECK: scf.for
 // CHECK-COUNT-4: vector.load %{{.*}}, vector<16xf32>
 // CHECK: memref.load %arg0
 // CHECK-COUNT-4: vector.store
-// Columns left over by NR (264 = 4 × 64 + 8): one more panel, packed with
+// Columns left over by NR (264 = 4 × 64 + 8): the last panel, packed with
 // zeros past W's last row, then the same kernels with C under a mask.
-// CHECK: scf.for %[[JP:.*]] = %[[PANELS]] to %[[ALLPANELS]] step %c1
+// CHECK: } else {
 // CHECK: memref.load %arg1
 // CHECK: arith.select
 // CHECK: memref.store %{{.*}}, %[[WP]]
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%[[ROWBLOCKS]])
+// CHECK: scf.for %{{.*}} = %c0 to %[[ROWBLOCKS]] step %c1
 // CHECK-COUNT-4: vector.create_mask
 // CHECK-COUNT-24: vector.maskedload %arg2
 // CHECK: scf.for %{{.*}} = %c0 to %[[KCUR]] step %c1 iter_args(
@@ -96,7 +103,7 @@ func.func @gemm(%x: memref<19x40xf32>, %w: memref<264x40xf32>, %y: memref<19x264
 #w = affine_map<(m, n, k) -> (n, k)>
 #c = affine_map<(m, n, k) -> (m, n)>
 
-// 256-bit vectors: NR = 2 × 8 = 16; the 48 KiB L1 gives KC = 24576 / 64 = 384.
+// 256-bit vectors: NR = 2 × 8 = 16; an L2 of 96 KiB gives KC = 24576 / 64 = 384.
 // Two products share the function. N = 32 is two panels (at most four):
 // each block of A would serve only two, so this variant reads A in place.
 // CHECK-LABEL: func @avx2
@@ -105,7 +112,9 @@ func.func @gemm(%x: memref<19x40xf32>, %w: memref<264x40xf32>, %y: memref<19x264
 // CHECK: call @[[GEMM2]](
 // CHECK: func.func private @[[GEMM2]]
 // CHECK-NOT: memref<?x?x6xf32>
-// CHECK: scf.for %{{.*}} step %c56
+// CHECK: arith.addi %{{.*}}, %c383
+// CHECK: scf.parallel
+// CHECK: scf.for %{{.*}} step %c1
 // CHECK-COUNT-12: vector.load %{{.*}}, vector<8xf32>
 // CHECK: scf.for %{{.*}} iter_args(
 // CHECK-COUNT-2: vector.load %alloc
@@ -113,7 +122,7 @@ func.func @gemm(%x: memref<19x40xf32>, %w: memref<264x40xf32>, %y: memref<19x264
 // CHECK-COUNT-2: vector.fma
 // CHECK-NOT: memref<?x?x6xf32>
 // CHECK: return
-module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 256, l1_bytes = 49152, l2_bytes = 1048576>} {
+module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 256, l1_bytes = 49152, l2_bytes = 98304>} {
 func.func @avx2(%x: memref<18x64xf32>, %w: memref<32x64xf32>, %y: memref<18x32xf32>,
                 %x3: memref<2x9x64xf32>, %y3: memref<2x9x32xf32>) {
   linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -232,7 +241,7 @@ func.func @in_tile(%x: memref<2x32x64xf32>, %w: memref<64x64xf32>, %y: memref<2x
 // CHECK: %[[M:.*]] = memref.dim %arg2, %c0
 // CHECK: %[[LARGE:.*]] = arith.cmpi sge, %[[M]], %c16
 // CHECK: scf.if %[[LARGE]] {
-// CHECK:   call @hybrid_packed_gemm_f32_6x64_kc16(
+// CHECK:   call @hybrid_packed_gemm_f32_6x64_kc512(
 // CHECK: } else {
 // CHECK:   %[[M4:.*]] = arith.muli
 // CHECK:   scf.for %[[R:.*]] = %c0 to %[[M4]] step %c4 {
@@ -243,7 +252,7 @@ func.func @in_tile(%x: memref<2x32x64xf32>, %w: memref<64x64xf32>, %y: memref<2x
 // CHECK:     call @hybrid_gemv_f32_m1_g8_v16(
 // CHECK: linalg.generic
 // CHECK-SAME: outs(%arg4 : memref<?x8xf32>)
-// CHECK-DAG: func.func private @hybrid_packed_gemm_f32_6x64_kc16
+// CHECK-DAG: func.func private @hybrid_packed_gemm_f32_6x64_kc512
 // CHECK-DAG: func.func private @hybrid_gemv_f32_m4_g6_v16
 // CHECK-DAG: func.func private @hybrid_gemv_f32_m1_g8_v16
 module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576>} {
@@ -279,14 +288,14 @@ func.func @dynamic_rows(%x: memref<?x40xf32>, %w: memref<264x40xf32>, %y: memref
 // has no AMX, so no tiles.
 // CHECK-LABEL: func @bf16_weights
 // CHECK: memref.cast %arg1 : memref<264x40xbf16> to memref<?x?xbf16, strided<[?, 1], offset: ?>>
-// CHECK: call @[[GEMM:hybrid_packed_gemm_bf16w_6x64_kc16]](
+// CHECK: call @[[GEMM:hybrid_packed_gemm_bf16w_6x64_kc512]](
 // CHECK: call @[[GEMV:hybrid_gemv_bf16w_m4_g6_v16]](
 // CHECK-NOT: amx.
 // CHECK: func.func private @[[GEMV]](
 // CHECK: vector.load {{.*}} : memref<?x?xbf16, strided<[?, 1], offset: ?>>, vector<16xbf16>
 // CHECK-NEXT: arith.extf
 // CHECK: func.func private @[[GEMM]]({{.*}}: memref<?x?xf32, strided<[?, 1], offset: ?>>, {{.*}}: memref<?x?xbf16, strided<[?, 1], offset: ?>>, {{.*}}: memref<?x?xf32, strided<[?, 1], offset: ?>>)
-// CHECK: memref.alloc({{.*}}) {{.*}} : memref<?x?x64xf32>
+// CHECK: memref.alloc({{.*}}) {{.*}} : memref<1x?x64xf32>
 // CHECK: vector.load {{.*}} : memref<?x?xbf16, strided<[?, 1], offset: ?>>, vector<16xbf16>
 // CHECK-NEXT: arith.extf {{.*}} : vector<16xbf16> to vector<16xf32>
 // The partial panel is widened as it is packed too.
@@ -330,7 +339,7 @@ func.func @bf16_weights(%x: memref<19x40xf32>, %w: memref<264x40xbf16>, %y: memr
 // packed kernel.
 // CHECK-LABEL: func @amx
 // CHECK: call @[[AMX:hybrid_amx_gemm_bf16w]](
-// CHECK: call @hybrid_packed_gemm_bf16w_6x64_kc16_unpacked_a(
+// CHECK: call @hybrid_packed_gemm_bf16w_6x64_kc512_unpacked_a(
 // CHECK: func.func private @[[AMX]](
 // CHECK: %[[PACKED:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xbf16>
 // CHECK: scf.parallel

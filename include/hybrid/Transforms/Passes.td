@@ -303,19 +303,20 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     `hybrid.linear` becomes after bufferization; leading row dims are
     collapsed) into a call of one private function per module with dynamic
     shapes (so LLVM compiles its micro-kernels once, whatever the number of
-    layers and shapes), a BLIS-style loop nest through the vector dialect. Per
-    block of KC k's: W is packed into NR-column panels (KC×NR, half of L1;
-    lanes × lanes tiles transposed in registers by vector shuffles)
-    and A into MR-row micro-panels, both contiguous in the order the kernel
-    reads them (heap buffers for this product only; A only when N is more
+    layers and shapes), a BLIS-style loop nest through the vector dialect.
+    K is split into equal blocks of at most KC (a KC×NR panel of W in a
+    quarter of L2, at most 512: each k block loads and stores all of C).
+    Per k block, A is packed into MR-row micro-panels (only when N is more
     than four panels: a packed A block serves one panel each, so for
     narrower products a second function, `..._unpacked_a`, reads A in
-    place); rows are swept in
-    blocks of MC (half of L2) per panel. The micro-kernel keeps an MR×NR
+    place); then each thread takes whole NR-column panels: it packs its
+    panel of W (lanes × lanes tiles transposed in registers by vector
+    shuffles) into a buffer of its own and runs every row's kernels over
+    it while it is in cache. The micro-kernel keeps an MR×NR
     tile of C in vector registers (6×64 with 512-bit vectors: 24
     accumulators; 6×16 with 256-bit) and adds, per k, one broadcast of A
     times NR/lanes packed W vectors with FMA; it prefetches the next
-    kernel's C tile, whose rows no hardware prefetcher predicts. KC, MC, NR
+    kernel's C tile, whose rows no hardware prefetcher predicts. KC, NR
     and the vector width come from the module's `hybrid.target`. Rows left
     over by MR get one-row kernels; columns left over by NR one more panel
     packed with zeros, its C tiles loaded and stored under a mask. Sums over k keep their order (each output
