@@ -154,8 +154,8 @@ func.func @avx2(%x: memref<18x64xf32>, %w: memref<32x64xf32>, %y: memref<18x32xf
 
 // Fewer than 16 rows (decode): the matrix-vector function for 8 rows, with
 // 512-bit vectors 24 / 8 = 3 rows of W at a time: 24 accumulators, per
-// step of 16 k's 8 loads of A and 3 of W, a horizontal sum per output and
-// a scalar k tail.
+// step of 16 k's 8 loads of A and 3 of W, 3 prefetches of the next group's
+// rows, a horizontal sum per output and a scalar k tail.
 // CHECK-LABEL: func @decode
 // CHECK: call @hybrid_gemv_f32_m8_g3_v16(
 // Left alone: a non-unit innermost stride, a body that is not a multiply-add,
@@ -173,6 +173,9 @@ func.func @avx2(%x: memref<18x64xf32>, %w: memref<32x64xf32>, %y: memref<18x32xf
 // CHECK: func.func private @hybrid_gemv_f32_m8_g3_v16
 // CHECK: scf.for %{{.*}} iter_args(
 // CHECK-COUNT-8: vector.load %arg0
+// The next group's 3 rows at this k are prefetched into L2 (rows past W's
+// end clamped to its last).
+// CHECK-COUNT-3: memref.prefetch %arg1[{{.*}}], read, locality<2>, data
 // CHECK: vector.load %arg1
 // CHECK-COUNT-8: vector.fma
 // CHECK: scf.yield

@@ -325,7 +325,9 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     reading W once, and packing would read it twice: they call a
     matrix-vector function per row count instead, dot products along k over
     several rows of W at a time (each W vector loaded once for every row of
-    A), summed across lanes at the end. A row count known only at run time
+    A; the next group's rows prefetched into L2, since rows of a few KiB
+    are too short for the hardware prefetchers), summed across lanes at the
+    end. A row count known only at run time
     (the tokens a mixture of experts routes to one expert) chooses at run
     time: the packed GEMM from `min-rows` rows on, else the matrix-vector
     functions over groups of four rows and then single rows.
