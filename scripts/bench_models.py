@@ -22,6 +22,14 @@ the same prompt, in ms per token:
                token to its last divided by N (greedy, with its cache:
                past_key_values / cache_params), so the prefill's own
                variation stays out
+  compiled     for the models in --torch-compile (default gemma2,jamba; ""
+               skips it): torch.compile of the same HF model (inductor's
+               C++ CPU code; its compile, 40-130 s a model, not counted),
+               called with use_cache=False (Mamba's cache set-up does not
+               trace), one thread and all threads; prefill only. Not mamba
+               by default: its CPU path is a Python loop over the tokens,
+               which dynamo unrolls (more than 10 minutes and 6 GB at 512
+               tokens and 8 layers, never finished here)
 --weight-type bf16 runs ours with the projections' weights kept in bfloat16
 (hybrid-run --weight-type=bf16); --hf-dtype bf16 runs HF's model cast to
 bfloat16 (torch's own bf16 path: oneDNN, AMX where the CPU has it). The
@@ -99,14 +107,14 @@ def run_hf_decode(model, ids, threads, tokens):
         return min(decode_seconds() for _ in range(2))
 
 
-def run_hf(model, ids, threads, runs):
+def run_hf(model, ids, threads, runs, **kwargs):
     torch.set_num_threads(threads)
     with torch.no_grad():
-        model(ids)
+        model(ids, **kwargs)
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            model(ids)
+            model(ids, **kwargs)
             times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
 
@@ -121,6 +129,8 @@ def main():
     parser.add_argument("--decode", type=int, default=64)
     parser.add_argument("--weight-type", choices=["f32", "bf16"], default="f32")
     parser.add_argument("--hf-dtype", choices=["f32", "bf16"], default="f32")
+    parser.add_argument("--torch-compile", default="gemma2,jamba",
+                        help="models also timed under torch.compile (comma-separated)")
     parser.add_argument("--json-out", help="the rows as JSON, for scripts/plot_bench.py")
     args = parser.parse_args()
     rows = []
@@ -129,9 +139,13 @@ def main():
     print("torch %s; %d tokens, hidden 512, %d layers; ours with %s weights, HF in %s; "
           "tok/s (ratio = ours / other)" %
           (torch.__version__, args.tokens, args.layers, args.weight_type, args.hf_dtype))
+    compile_models = [m for m in args.torch_compile.split(",") if m]
+    compiled_columns = (" compiled 1 thread | vs compiled 1 | compiled %d threads | vs compiled %d |"
+                        % (threads, threads)) if compile_models else ""
     print("| model | plain loops | ours 1 thread | HF 1 thread | vs HF 1 | ours %d threads "
-          "| HF %d threads | vs HF %d | %d threads vs plain |" % (threads, threads, threads, threads))
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| HF %d threads | vs HF %d | %d threads vs plain |%s" %
+          (threads, threads, threads, threads, compiled_columns))
+    print("|---" * (9 + (4 if compile_models else 0)) + "|")
     decode_rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
@@ -152,9 +166,19 @@ def main():
             hf1 = run_hf(model, ids, 1, args.runs)
             hfn = run_hf(model, ids, threads, args.runs)
             tps = lambda t: args.tokens / t  # noqa: E731
-            print("| %s | %.0f | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× | %.2f× |" %
+            compiled = " - | - | - | - |" if compile_models else ""
+            if name in compile_models:
+                compiled_model = torch.compile(model)
+                tc1 = run_hf(compiled_model, ids, 1, args.runs, use_cache=False)
+                tcn = run_hf(compiled_model, ids, threads, args.runs, use_cache=False)
+                compiled = " %.0f | %.2f× | %.0f | %.2f× |" % (tps(tc1), tc1 / ours1, tps(tcn),
+                                                              tcn / oursn)
+                for n, ours_s, tc_s in ((1, ours1, tc1), (threads, oursn, tcn)):
+                    rows.append(dict(case=name + " prefill vs torch.compile", threads=n,
+                                     ours_s=ours_s, baseline_s=tc_s, tokens=args.tokens))
+            print("| %s | %.0f | %.0f | %.0f | %.2f× | %.0f | %.0f | %.2f× | %.2f× |%s" %
                   (name, tps(plain), tps(ours1), tps(hf1), hf1 / ours1, tps(oursn), tps(hfn),
-                   hfn / oursn, plain / oursn), flush=True)
+                   hfn / oursn, plain / oursn, compiled), flush=True)
             for n, ours_s, hf_s in ((1, ours1, hf1), (threads, oursn, hfn)):
                 rows.append(dict(case=name + " prefill", threads=n, ours_s=ours_s,
                                  baseline_s=hf_s, tokens=args.tokens))
@@ -181,7 +205,7 @@ def main():
                 rows.append(dict(case=name + " decode", threads=n, ours_s=ours_s,
                                  baseline_s=hf_s, tokens=1))
     if args.json_out:
-        write_sweep(args.json_out, "models", rows, baseline="HF eager " + args.hf_dtype,
+        write_sweep(args.json_out, "models", rows, baseline="HF eager %s or torch.compile" % args.hf_dtype,
                     weight_type=args.weight_type, hf_dtype=args.hf_dtype)
 
 
