@@ -205,8 +205,12 @@ public:
   /// packed[slot][p][i] = source[block·width + i][pc + p] for i < width and
   /// p < kcur: one block of `width` rows of `source` ([rows, K]) in the
   /// layout the micro-kernel reads contiguously.
+  ///
+  /// With `lastSourceRow`, the next block's rows (clamped to that row) are
+  /// prefetched into L2 at the same k's as this block's are read: the
+  /// thread's next panel of W arrives while its kernels run on this one.
   void packBlock(Value source, Value packed, Value slot, Value block, int64_t width,
-                 Value pc, Value kcur) {
+                 Value pc, Value kcur, Value lastSourceRow = Value()) {
     const int64_t lanes = blk.lanes;
     // A width of whole vectors (W's panels): lanes × lanes tiles moved as
     // vectors and transposed in registers, k in steps of a vector; the
@@ -220,6 +224,14 @@ public:
           for (int64_t i = 0; i < lanes; ++i)
             rows.push_back(loadVector(
                 source, ValueRange{add(mul(block, width), g * lanes + i), add(pc, p0)}));
+          if (lastSourceRow)
+            for (int64_t i = 0; i < lanes; ++i) {
+              Value next = arith::MinSIOp::create(
+                  b, loc, add(mul(block, width), width + g * lanes + i), lastSourceRow);
+              memref::PrefetchOp::create(b, loc, source, ValueRange{next, add(pc, p0)},
+                                         /*isWrite=*/false, /*localityHint=*/2,
+                                         /*isDataCache=*/true);
+            }
           transposeInRegisters(b, loc, rows);
           for (int64_t p = 0; p < lanes; ++p)
             vector::StoreOp::create(b, loc, rows[p], packed,
@@ -376,6 +388,7 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
   Value allPanels = div(emit.add(N, blk.nr() - 1), blk.nr());
   emit.lastRow = arith::SubIOp::create(b, loc, M, emit.index(1));
   Value zero = emit.index(0), one = emit.index(1);
+  Value lastWRow = arith::SubIOp::create(b, loc, N, one);
   // K in blocks of at most KC, all of one size but the last (2048 in
   // blocks of 384 would leave a block of 128: 15% slower on 512 rows).
   Value kBlocks = arith::MaxSIOp::create(b, loc, div(emit.add(K, blk.kc - 1), blk.kc), one);
@@ -399,6 +412,12 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
                          scf::YieldOp::create(b, loc);
                        });
   };
+  // Rows left over by MR: a one-row kernel each, reading A directly.
+  auto leftoverRows = [&](Value jp, Value pc, Value kcur, Value packedW, Value validCols) {
+    loop(mFull, M, one, [&](Value row) {
+      emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value(), validCols);
+    });
+  };
   loop(zero, K, kc, [&](Value pc) {
     Value kcur = arith::MinSIOp::create(b, loc, kc, arith::SubIOp::create(b, loc, K, pc));
     if (packA)
@@ -413,15 +432,12 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
       Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, jp, panels);
       auto choice = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
       b.setInsertionPointToStart(choice.thenBlock());
-      emit.packBlock(w, packedW, zero, jp, blk.nr(), pc, kcur);
+      emit.packBlock(w, packedW, zero, jp, blk.nr(), pc, kcur, lastWRow);
       loop(zero, rowBlocks, one, [&](Value ib) {
         emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
                          packA ? ib : Value());
       });
-      // Rows left over by MR: a one-row kernel each, reading A directly.
-      loop(mFull, M, one, [&](Value row) {
-        emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value());
-      });
+      leftoverRows(jp, pc, kcur, packedW, Value());
       // The last, partial panel of columns left over by NR: the same
       // kernels under a column mask.
       b.setInsertionPointToStart(choice.elseBlock());
@@ -430,9 +446,7 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
         emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
                          packA ? ib : Value(), nRest);
       });
-      loop(mFull, M, one, [&](Value row) {
-        emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value(), nRest);
-      });
+      leftoverRows(jp, pc, kcur, packedW, nRest);
       b.setInsertionPointAfter(choice);
       memref::DeallocOp::create(b, loc, packedW);
     });

@@ -47,6 +47,9 @@
 // CHECK: %[[FULL:.*]] = arith.cmpi ult, %[[JP]], %[[PANELS]]
 // CHECK: scf.if %[[FULL]] {
 // CHECK-COUNT-16: vector.load %arg1
+// The same k's of the next panel's 16 rows (clamped to W's last) are
+// prefetched into L2: the thread's next panel arrives while this one runs.
+// CHECK-COUNT-16: memref.prefetch %arg1[{{.*}}], read, locality<2>, data
 // CHECK-COUNT-64: vector.shuffle
 // CHECK-COUNT-16: vector.store %{{.*}}, %[[WP]]
 // CHECK: memref.store %{{.*}}, %[[WP]]

@@ -312,7 +312,8 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     place); then each thread takes whole NR-column panels: it packs its
     panel of W (lanes × lanes tiles transposed in registers by vector
     shuffles) into a buffer of its own and runs every row's kernels over
-    it while it is in cache. The micro-kernel keeps an MR×NR
+    it while it is in cache; as it packs, it prefetches the same k's of the
+    next panel's rows into L2. The micro-kernel keeps an MR×NR
     tile of C in vector registers (6×64 with 512-bit vectors: 24
     accumulators; 6×16 with 256-bit) and adds, per k, one broadcast of A
     times NR/lanes packed W vectors with FMA; it prefetches the next
