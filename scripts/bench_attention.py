@@ -7,7 +7,12 @@ minimum and median of the timed runs) with one thread and with every core,
 and times torch.nn.functional.scaled_dot_product_attention on the same
 shapes and threads in this process (min and median of as many runs); SDPA
 has no softcap, so the softcap row's baseline is HF's eager form instead
-(matmul, tanh, mask, softmax, matmul).
+(matmul, tanh, mask, softmax, matmul). With --flex (the default;
+--no-flex skips it) it also times FlexAttention (torch.compile of
+flex_attention: inductor's CPU kernel, its compile not counted) with the
+mask as a block mask (so the window's and the causal mask's empty blocks
+are skipped), the softcap as a score_mod, and K/V heads shared by
+enable_gqa: the closest thing torch has to what we compile.
 Prints ms, GFLOP/s in band FLOPs (4·d per visible query-key pair: q·kᵀ and
 p·v), % of the measured fp32 FMA peak (bench_kernels.py's loop, one copy
 and one per core), and SDPA's time over ours (above 1: ours is faster).
@@ -110,11 +115,46 @@ def baseline(b, h, hk, sq, sk, d, mask, softcap, threads, runs):
     return times[0], times[len(times) // 2]
 
 
+def flex_baseline(b, h, hk, sq, sk, d, mask, softcap, threads, runs):
+    """FlexAttention compiled by inductor; min and median seconds."""
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+    # A fresh compile per shape: past dynamo's recompile limit (8) flex
+    # falls back to its eager form, 10-40x slower, without failing.
+    torch._dynamo.reset()
+    flex = torch.compile(flex_attention)
+    torch.set_num_threads(threads)
+    q, k, v = torch.randn(b, h, sq, d), torch.randn(b, hk, sk, d), torch.randn(b, hk, sk, d)
+    block_mask = None
+    if mask != "none":
+        window = int(mask.split("=")[1]) if "window" in mask else None
+
+        def mask_mod(batch, head, i, j):
+            visible = j <= i
+            return visible & (i - j < window) if window else visible
+
+        block_mask = create_block_mask(mask_mod, None, None, sq, sk, device="cpu")
+    score_mod = None
+    if softcap:
+        def score_mod(score, batch, head, i, j):
+            return torch.tanh(score / softcap) * softcap
+    call = lambda: flex(q, k, v, score_mod=score_mod, block_mask=block_mask,  # noqa: E731
+                         enable_gqa=hk != h)
+    call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[0], times[len(times) // 2]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default="build")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--filter", default="")
+    parser.add_argument("--flex", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--json-out")
     args = parser.parse_args()
 
@@ -124,7 +164,7 @@ def main():
     print(f"machine: fp32 FMA peak {peak:.1f} GFLOP/s one core, {peak_all:.1f} on {cores}; "
           f"torch {torch.__version__}; times are min (median) of {args.runs} runs")
     print(f"{'case':36} {'threads':>7} {'ours ms':>16} {'GFLOP/s':>8} {'%peak':>6} "
-          f"{'SDPA ms':>16} {'SDPA/ours':>9}")
+          f"{'SDPA ms':>16} {'SDPA/ours':>9}" + (f" {'Flex ms':>16} {'Flex/ours':>9}" if args.flex else ""))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, b, h, hk, sq, sk, d, mask, *rest in SHAPES:
@@ -139,12 +179,20 @@ def main():
                 o_min, o_med = ours(args.build, path, threads, args.runs)
                 t_min, t_med = baseline(b, h, hk, sq, sk, d, mask, softcap, threads, args.runs)
                 rate = flops / o_min / 1e9
-                rows.append(dict(case=name, threads=threads, ours_min_s=o_min, ours_median_s=o_med,
-                                 sdpa_min_s=t_min, sdpa_median_s=t_med, gflops=rate,
-                                 percent_peak=100 * rate / machine_peak))
+                row = dict(case=name, threads=threads, ours_min_s=o_min, ours_median_s=o_med,
+                           sdpa_min_s=t_min, sdpa_median_s=t_med, gflops=rate,
+                           percent_peak=100 * rate / machine_peak)
+                flex = ""
+                if args.flex:
+                    f_min, f_med = flex_baseline(b, h, hk, sq, sk, d, mask, softcap, threads,
+                                                 args.runs)
+                    row.update(flex_min_s=f_min, flex_median_s=f_med)
+                    flex = f" {1e3 * f_min:7.2f} ({1e3 * f_med:6.2f}) {f_min / o_min:9.2f}"
+                rows.append(row)
                 print(f"{name:36} {threads:7d} {1e3 * o_min:7.2f} ({1e3 * o_med:6.2f}) "
                       f"{rate:8.1f} {100 * rate / machine_peak:5.0f}% "
-                      f"{1e3 * t_min:7.2f} ({1e3 * t_med:6.2f}) {t_min / o_min:9.2f}")
+                      f"{1e3 * t_min:7.2f} ({1e3 * t_med:6.2f}) {t_min / o_min:9.2f}{flex}",
+                      flush=True)
     print("GFLOP/s and %peak from ours' minimum; SDPA/ours compares minima. SDPA gets K and V "
           "repeated to the query heads for GQA and a boolean mask for the window; the softcap "
           "row's baseline is HF's eager form (matmul, tanh, mask, softmax, matmul): SDPA has "
