@@ -4,12 +4,15 @@
 // side by side in one process on the same inputs, and prints throughput and
 // the ratio. Figures only: nothing here is asserted, the machines are shared.
 //
-//   hybrid-bench [--runs=N] [--quick] [--filter=TEXT] [--gemm-sweep]
+//   hybrid-bench [--runs=N] [--quick] [--filter=TEXT] [--gemm-sweep] [--suite-sweep]
 //                [--baseline] [--json] [--threads=N] [--weight-type=bf16]
 //
 // --gemm-sweep adds the linear-layer shapes of the benchmark suite
 // (M ∈ {1, 8, 128, 512} × (K, N) ∈ {(2048, 2048), (2048, 8192), (8192, 2048)});
-// --baseline also times each case compiled with packed-gemm=false (LLVM's
+// --suite-sweep adds the suite's other shapes: the selective scan at L = 512
+// and 8192, Mamba's conv1d with SiLU (d_inner 1536, width 4, L = 2048) and
+// mixtures of experts with 8 experts top-2 and 64 top-8 (hidden 1024, 512
+// tokens); --baseline also times each case compiled with packed-gemm=false (LLVM's
 // vectorisation of the plain loops) and prints the ratio; --json prints one
 // JSON object per case instead of the table (scripts/bench_kernels.py reads
 // it). The reference evaluator is timed only for the default cases.
@@ -57,6 +60,9 @@ llvm::cl::opt<std::string> filter("filter",
 llvm::cl::opt<bool> gemmSweep("gemm-sweep",
                               llvm::cl::desc("Add the suite's linear-layer shapes"),
                               llvm::cl::init(false));
+llvm::cl::opt<bool> suiteSweep("suite-sweep",
+                               llvm::cl::desc("Add the suite's scan lengths, conv1d and MoE shapes"),
+                               llvm::cl::init(false));
 llvm::cl::opt<bool> baseline("baseline",
                              llvm::cl::desc("Also time each case with packed-gemm=false"),
                              llvm::cl::init(false));
@@ -98,6 +104,61 @@ std::string replaceAll(std::string text, const std::string &key,
   return text;
 }
 
+/// Mamba-1's selective scan over L tokens of E channels, N states.
+Case selectiveScanCase(int64_t L, int64_t E, int64_t N) {
+  std::string scan =
+      "func.func @f(%x: tensor<1xLxExf32>, %dt: tensor<1xLxExf32>, %A: tensor<ExNxf32>,"
+      " %B: tensor<1xLxNxf32>, %C: tensor<1xLxNxf32>, %D: tensor<Exf32>, %z: tensor<1xLxExf32>)"
+      " -> tensor<1xLxExf32> {\n"
+      "  %y, %h = hybrid.selective_scan %x, %dt, %A, %B, %C D(%D) z(%z) {delta_softplus}"
+      " : (tensor<1xLxExf32>, tensor<1xLxExf32>, tensor<ExNxf32>, tensor<1xLxNxf32>,"
+      " tensor<1xLxNxf32>, tensor<Exf32>, tensor<1xLxExf32>)"
+      " -> (tensor<1xLxExf32>, tensor<1xExNxf32>)\n  return %y : tensor<1xLxExf32>\n}\n";
+  scan = replaceAll(scan, "tensor<1xLxExf32>", "tensor<1x" + std::to_string(L) + "x" + std::to_string(E) + "xf32>");
+  scan = replaceAll(scan, "tensor<1xLxNxf32>", "tensor<1x" + std::to_string(L) + "x" + std::to_string(N) + "xf32>");
+  scan = replaceAll(scan, "tensor<ExNxf32>", "tensor<" + std::to_string(E) + "x" + std::to_string(N) + "xf32>");
+  scan = replaceAll(scan, "tensor<1xExNxf32>", "tensor<1x" + std::to_string(E) + "x" + std::to_string(N) + "xf32>");
+  scan = replaceAll(scan, "tensor<Exf32>", "tensor<" + std::to_string(E) + "xf32>");
+  // Bytes that must move: x, Δ, z, y (L·E each) and B, C (L·N each), f32.
+  return {"selective_scan d_inner=" + std::to_string(E) + " N=" + std::to_string(N) +
+              " L=" + std::to_string(L),
+          scan, 4.0 * (4.0 * L * E + 2.0 * L * N), "GB/s"};
+}
+
+/// Mamba's causal depthwise conv1d of width K over L tokens of E channels,
+/// with its bias and SiLU. Bytes that must move: x and y, f32.
+Case conv1dCase(int64_t L, int64_t E, int64_t K) {
+  auto s = [](int64_t v) { return std::to_string(v); };
+  std::string x = "tensor<1x" + s(L) + "x" + s(E) + "xf32>", w = "tensor<" + s(E) + "x" + s(K) + "xf32>",
+              bias = "tensor<" + s(E) + "xf32>", state = "tensor<1x" + s(E) + "x" + s(K - 1) + "xf32>";
+  Case c{"conv1d silu d=" + s(E) + " k=" + s(K) + " L=" + s(L),
+         "func.func @f(%x: " + x + ", %w: " + w + ", %b: " + bias + ") -> " + x + " {\n"
+         "  %y, %s = hybrid.causal_conv1d %x, %w bias(%b) {activation = #hybrid.act<silu>} : (" +
+             x + ", " + w + ", " + bias + ") -> (" + x + ", " + state + ")\n  return %y : " + x +
+             "\n}\n",
+         4.0 * 2.0 * L * E, "GB/s"};
+  c.reference = false;
+  return c;
+}
+
+/// A mixture of E SwiGLU experts (hidden H, intermediate I), top-k routing,
+/// over T tokens. Work: the chosen experts' products, T·k·6·H·I FLOPs, and
+/// the router's 2·T·E·H.
+Case moeCase(int64_t T, int64_t E, int64_t topK, int64_t H, int64_t I) {
+  auto s = [](int64_t v) { return std::to_string(v); };
+  std::string x = "tensor<1x" + s(T) + "x" + s(H) + "xf32>", r = "tensor<" + s(E) + "x" + s(H) + "xf32>",
+              gu = "tensor<" + s(E) + "x" + s(I) + "x" + s(H) + "xf32>",
+              d = "tensor<" + s(E) + "x" + s(H) + "x" + s(I) + "xf32>";
+  Case c{"moe E=" + s(E) + " top=" + s(topK) + " H=" + s(H) + " I=" + s(I) + " T=" + s(T),
+         "func.func @f(%x: " + x + ", %r: " + r + ", %g: " + gu + ", %u: " + gu + ", %d: " + d +
+             ") -> " + x + " {\n  %y = hybrid.moe %x, %r, %g, %u, %d {top_k = " + s(topK) +
+             " : i64} : (" + x + ", " + r + ", " + gu + ", " + gu + ", " + d + ") -> " + x +
+             "\n  return %y : " + x + "\n}\n",
+         double(T) * topK * 6.0 * H * I + 2.0 * T * E * H, "GFLOP/s"};
+  c.reference = false;
+  return c;
+}
+
 std::vector<Case> cases() {
   const int64_t S = quick ? 64 : 1024, H = quick ? 2 : 16, D = 64;
   const int64_t L = quick ? 64 : 2048, E = quick ? 64 : 1536, N = 16;
@@ -116,23 +177,7 @@ std::vector<Case> cases() {
                   "xS", "x" + std::to_string(S)),
        // 4·B·H·S²·d, halved for causal (ANCHORS.md).
        2.0 * H * S * S * D, "GFLOP/s"});
-  std::string scan =
-      "func.func @f(%x: tensor<1xLxExf32>, %dt: tensor<1xLxExf32>, %A: tensor<ExNxf32>,"
-      " %B: tensor<1xLxNxf32>, %C: tensor<1xLxNxf32>, %D: tensor<Exf32>, %z: tensor<1xLxExf32>)"
-      " -> tensor<1xLxExf32> {\n"
-      "  %y, %h = hybrid.selective_scan %x, %dt, %A, %B, %C D(%D) z(%z) {delta_softplus}"
-      " : (tensor<1xLxExf32>, tensor<1xLxExf32>, tensor<ExNxf32>, tensor<1xLxNxf32>,"
-      " tensor<1xLxNxf32>, tensor<Exf32>, tensor<1xLxExf32>)"
-      " -> (tensor<1xLxExf32>, tensor<1xExNxf32>)\n  return %y : tensor<1xLxExf32>\n}\n";
-  scan = replaceAll(scan, "tensor<1xLxExf32>", "tensor<1x" + std::to_string(L) + "x" + std::to_string(E) + "xf32>");
-  scan = replaceAll(scan, "tensor<1xLxNxf32>", "tensor<1x" + std::to_string(L) + "x" + std::to_string(N) + "xf32>");
-  scan = replaceAll(scan, "tensor<ExNxf32>", "tensor<" + std::to_string(E) + "x" + std::to_string(N) + "xf32>");
-  scan = replaceAll(scan, "tensor<1xExNxf32>", "tensor<1x" + std::to_string(E) + "x" + std::to_string(N) + "xf32>");
-  scan = replaceAll(scan, "tensor<Exf32>", "tensor<" + std::to_string(E) + "xf32>");
-  // Bytes that must move: x, Δ, z, y (L·E each) and B, C (L·N each), f32.
-  all.push_back({"selective_scan d_inner=" + std::to_string(E) + " N=16 L=" +
-                     std::to_string(L),
-                 scan, 4.0 * (4.0 * L * E + 2.0 * L * N), "GB/s"});
+  all.push_back(selectiveScanCase(L, E, N));
   // RecurrentGemma-2B's RG-LRU: lru_width 2560 in 10 blocks of 256. Work:
   // both block-diagonal gates, 2·2·L·W·bw FLOPs (the recurrence itself is
   // O(L·W)).
@@ -225,6 +270,19 @@ std::vector<Case> cases() {
     for (int64_t rows : {1, 8, 128, 512})
       for (auto [k, n] : {std::pair<int64_t, int64_t>{2048, 2048}, {2048, 8192}, {8192, 2048}})
         all.push_back(linearCase(rows, k, n, /*reference=*/false));
+  if (suiteSweep) {
+    for (int64_t length : {quick ? 32 : 512, quick ? 128 : 8192})
+      all.push_back(selectiveScanCase(length, E, N));
+    all.push_back(conv1dCase(L, E, 4));
+    if (quick) {
+      all.push_back(moeCase(16, 4, 2, 32, 64));
+    } else {
+      // Mixtral's routing (8 experts, top 2) and OLMoE's (64, top 8) at
+      // hidden 1024, over 512 tokens.
+      all.push_back(moeCase(512, 8, 2, 1024, 2048));
+      all.push_back(moeCase(512, 64, 8, 1024, 512));
+    }
+  }
   std::vector<Case> selected;
   for (Case &c : all)
     if (c.name.find(filter) != std::string::npos)
