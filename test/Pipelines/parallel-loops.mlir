@@ -10,8 +10,9 @@
 
 // CHECK-NOT: scf.parallel
 // CHECK: llvm.func internal @hybrid_packed_gemm_f32_6x64_kc
-// Packing W, packing A, the 6-row kernels, the one-row kernels.
-// CHECK-COUNT-4: omp.parallel {
+// Packing A, then the column panels (each thread packs its panel of W and
+// runs the 6-row and one-row kernels over it).
+// CHECK-COUNT-2: omp.parallel {
 // CHECK-NEXT: omp.wsloop {
 // CHECK-NEXT: omp.loop_nest
 // SERIAL-NOT: omp.

@@ -197,6 +197,39 @@ func.func @act(%x: tensor<1x2x4xf32>, %p: tensor<1x2xf32>) -> tensor<1x2x4xf32> 
 
 // -----
 
+// Causal conv1d of width 4 with a carried state: one elementwise pass per
+// part, the 4 taps unrolled (4 row-shifted slices of the input and the
+// transposed weight's 4 rows), bias and SiLU in the same body. Only the
+// first K-1 = 3 rows read the state, through a 6-row head [state; x[0, 3)];
+// rows 3.. read x itself. The new state is x's last 3 rows, transposed.
+// CHECK-LABEL: func @conv
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%arg1 : tensor<8x4xf32>) {{.*}} permutation = [1, 0]
+// CHECK: %[[STATE:.*]] = linalg.transpose ins(%arg3 : tensor<1x8x3xf32>)
+// CHECK: %[[HEAD0:.*]] = tensor.insert_slice %[[STATE]] into %{{.*}}[0, 0, 0] [1, 3, 8]
+// CHECK: %[[X0:.*]] = tensor.extract_slice %arg0[0, 0, 0] [1, 3, 8]
+// CHECK: %[[HEAD:.*]] = tensor.insert_slice %[[X0]] into %[[HEAD0]][0, 3, 0] [1, 3, 8]
+// CHECK-COUNT-4: tensor.extract_slice %[[HEAD]][0, {{[0-3]}}, 0] [1, 3, 8]
+// CHECK: %[[YH:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins({{.*}}, %[[WT]], %[[WT]], %[[WT]], %[[WT]], %arg2 :
+// CHECK-COUNT-4: arith.mulf
+// CHECK: math.exp
+// CHECK: %[[Y0:.*]] = tensor.insert_slice %[[YH]] into %{{.*}}[0, 0, 0] [1, 3, 8]
+// CHECK: tensor.extract_slice %arg0[0, 0, 0] [1, 3, 8]
+// CHECK: tensor.extract_slice %arg0[0, 1, 0] [1, 3, 8]
+// CHECK: tensor.extract_slice %arg0[0, 2, 0] [1, 3, 8]
+// CHECK: tensor.extract_slice %arg0[0, 3, 0] [1, 3, 8]
+// CHECK: %[[YB:.*]] = linalg.generic
+// CHECK: %[[Y:.*]] = tensor.insert_slice %[[YB]] into %[[Y0]][0, 3, 0] [1, 3, 8]
+// CHECK: %[[TAIL:.*]] = tensor.extract_slice %arg0[0, 3, 0] [1, 3, 8]
+// CHECK: %[[S:.*]] = linalg.transpose ins(%[[TAIL]] : tensor<1x3x8xf32>) {{.*}} permutation = [0, 2, 1]
+// CHECK: return %[[Y]], %[[S]]
+func.func @conv(%x: tensor<1x6x8xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf32>, %s0: tensor<1x8x3xf32>) -> (tensor<1x6x8xf32>, tensor<1x8x3xf32>) {
+  %y, %s = hybrid.causal_conv1d %x, %w bias(%b) state(%s0) {activation = #hybrid.act<silu>}
+      : (tensor<1x6x8xf32>, tensor<8x4xf32>, tensor<8xf32>, tensor<1x8x3xf32>) -> (tensor<1x6x8xf32>, tensor<1x8x3xf32>)
+  return %y, %s : tensor<1x6x8xf32>, tensor<1x8x3xf32>
+}
+
+// -----
+
 func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{could not be lowered to linalg (dynamic shapes are not supported yet)}}
   %y = hybrid.activation %x {kind = #hybrid.act<relu>} : tensor<?x4xf32>
