@@ -88,6 +88,18 @@ def eager_softcap(q, k, v, mask, softcap):
     return torch.softmax(scores, dim=-1) @ v
 
 
+def min_and_median(call, runs):
+    """One warm-up call, then `runs` timed ones: min and median seconds."""
+    call()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[0], times[len(times) // 2]
+
+
 def baseline(b, h, hk, sq, sk, d, mask, softcap, threads, runs):
     """SDPA, or with a softcap the eager form; min and median seconds."""
     torch.set_num_threads(threads)
@@ -105,14 +117,7 @@ def baseline(b, h, hk, sq, sk, d, mask, softcap, threads, runs):
         call = lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True)  # noqa: E731
     else:
         call = lambda: F.scaled_dot_product_attention(q, k, v, attn_mask=visible)  # noqa: E731
-    call()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[0], times[len(times) // 2]
+    return min_and_median(call, runs)
 
 
 def flex_baseline(b, h, hk, sq, sk, d, mask, softcap, threads, runs):
@@ -139,14 +144,7 @@ def flex_baseline(b, h, hk, sq, sk, d, mask, softcap, threads, runs):
             return torch.tanh(score / softcap) * softcap
     call = lambda: flex(q, k, v, score_mod=score_mod, block_mask=block_mask,  # noqa: E731
                          enable_gqa=hk != h)
-    call()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    return times[0], times[len(times) // 2]
+    return min_and_median(call, runs)
 
 
 def main():
