@@ -4,15 +4,16 @@
 // with MR rows and NR = NV·lanes columns per micro-kernel (BLIS's, with the
 // whole of N as one block):
 //
-//   for pc in K step KC:                    KC·NR·4 bytes: half of L1
-//     Ap[ib][p][i] = A[ib·MR+i][pc+p]       every full row block
-//     Wp[jp][p][j] = W[jp·NR+j][pc+p]       every full column panel
-//     for ib0 in row blocks step MC/MR:     MC·KC·4 bytes: half of L2
-//       for jp in panels:                   Wp[jp] stays in L1 ...
-//         for ib in ib0 .. ib0 + MC/MR:     ... for every row block
-//           acc[MR][NV] = C[ib·MR.., jp·NR..]
-//           for p in KC: acc[i][v] += bcast(Ap[ib][p][i]) * Wp[jp][p][v·lanes..]
-//           C[ib·MR.., jp·NR..] = acc
+//   for pc in K step kc:                    equal blocks of at most KC:
+//                                           KC·NR·4 bytes in a quarter of L2
+//     Ap[ib][p][i] = A[ib·MR+i][pc+p]       every full row block (threads)
+//     parallel for jp in ceil(N / NR):      whole panels per thread
+//       Wp[p][j] = W[jp·NR+j][pc+p]         its own buffer; W's rows of
+//                                           panel jp+1 prefetched into L2
+//       for ib in row blocks:               Wp stays in cache for all rows
+//         acc[MR][NV] = C[ib·MR.., jp·NR..]
+//         for p in kc: acc[i][v] += bcast(Ap[ib][p][i]) * Wp[p][v·lanes..]
+//         C[ib·MR.., jp·NR..] = acc
 //
 // Rows left over by MR get one-row kernels reading A directly; columns left
 // over by NR, one more panel padded with zeros, its C tiles read and written

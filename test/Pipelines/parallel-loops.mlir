@@ -15,6 +15,8 @@
 // CHECK-COUNT-2: omp.parallel {
 // CHECK-NEXT: omp.wsloop {
 // CHECK-NEXT: omp.loop_nest
+// CHECK-NOT: omp.parallel
+// CHECK: llvm.return
 // SERIAL-NOT: omp.
 // IR: call void {{.*}}@__kmpc_fork_call(
 // IR: call void @__kmpc_for_static_init_8u(
