@@ -413,8 +413,14 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
                          scf::YieldOp::create(b, loc);
                        });
   };
-  // Rows left over by MR: a one-row kernel each, reading A directly.
-  auto leftoverRows = [&](Value jp, Value pc, Value kcur, Value packedW, Value validCols) {
+  // Every row's kernels over panel jp (under a column mask with
+  // `validCols`): the 6-row kernels, then a one-row kernel for each row
+  // left over by MR, reading A directly.
+  auto everyRow = [&](Value jp, Value pc, Value kcur, Value packedW, Value validCols) {
+    loop(zero, rowBlocks, one, [&](Value ib) {
+      emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
+                       packA ? ib : Value(), validCols);
+    });
     loop(mFull, M, one, [&](Value row) {
       emit.microKernel(1, row, jp, pc, kcur, packedW, Value(), Value(), validCols);
     });
@@ -434,20 +440,12 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
       auto choice = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
       b.setInsertionPointToStart(choice.thenBlock());
       emit.packBlock(w, packedW, zero, jp, blk.nr(), pc, kcur, lastWRow);
-      loop(zero, rowBlocks, one, [&](Value ib) {
-        emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
-                         packA ? ib : Value());
-      });
-      leftoverRows(jp, pc, kcur, packedW, Value());
+      everyRow(jp, pc, kcur, packedW, Value());
       // The last, partial panel of columns left over by NR: the same
       // kernels under a column mask.
       b.setInsertionPointToStart(choice.elseBlock());
       emit.packPartialPanel(w, packedW, nFull, nRest, pc, kcur);
-      loop(zero, rowBlocks, one, [&](Value ib) {
-        emit.microKernel(blk.mr, emit.mul(ib, blk.mr), jp, pc, kcur, packedW, packedA,
-                         packA ? ib : Value(), nRest);
-      });
-      leftoverRows(jp, pc, kcur, packedW, nRest);
+      everyRow(jp, pc, kcur, packedW, nRest);
       b.setInsertionPointAfter(choice);
       memref::DeallocOp::create(b, loc, packedW);
     });
