@@ -185,7 +185,8 @@ std::shared_ptr<PyModel> load(const std::string &description, const std::string 
     raise("target must be \"cpu\" or \"reference\", got \"" + target + "\"");
   WeightType weightKind;
   if (!parseWeightType(weightType, weightKind))
-    raise("weight_type must be \"f32\" or \"bf16\", got \"" + weightType + "\"");
+    raise("weight_type must be \"f32\", \"bf16\" or \"bf16-matmul\", got \"" + weightType +
+          "\"");
   if (maxTokens < 1 || maxTokens > (int64_t(1) << 24))
     raise("max_tokens must be in [1, 2^24], got " + std::to_string(maxTokens));
   const Weights source = weights.empty() ? Weights::random(randomSeed)

@@ -30,11 +30,27 @@ using namespace mlir;
 using namespace mlir::hybrid;
 
 const char *mlir::hybrid::stringifyWeightType(WeightType type) {
-  return type == WeightType::BF16 ? "bf16" : "f32";
+  switch (type) {
+  case WeightType::F32:
+    return "f32";
+  case WeightType::BF16:
+    return "bf16";
+  case WeightType::BF16Matmul:
+    return "bf16-matmul";
+  }
+  llvm_unreachable("unknown weight type");
+}
+
+void mlir::hybrid::addWeightTypePasses(OpPassManager &pm, WeightType type) {
+  if (type == WeightType::F32)
+    return;
+  BFloat16WeightsOptions options;
+  options.matmulInBF16 = type == WeightType::BF16Matmul;
+  pm.addPass(createBFloat16Weights(options));
 }
 
 bool mlir::hybrid::parseWeightType(const std::string &text, WeightType &out) {
-  for (WeightType type : {WeightType::F32, WeightType::BF16})
+  for (WeightType type : {WeightType::F32, WeightType::BF16, WeightType::BF16Matmul})
     if (text == stringifyWeightType(type)) {
       out = type;
       return true;
@@ -99,9 +115,9 @@ OwningOpRef<ModuleOp> importFunction(MLIRContext *context, const std::string &de
   if (!module)
     return nullptr;
   // Before the signature is read: it records which weights are bf16.
-  if (weightType == WeightType::BF16) {
+  if (weightType != WeightType::F32) {
     PassManager pm(context);
-    pm.addPass(createBFloat16Weights());
+    addWeightTypePasses(pm, weightType);
     if (failed(pm.run(*module))) {
       error = description + ": keeping the weights in bf16 failed";
       return nullptr;

@@ -617,6 +617,19 @@ bool Interpreter::step(Operation &op, std::string &error) {
             set(o.getResult(), in.widenedFromBFloat16());
             return true;
           })
+          .Case([&](arith::TruncFOp o) {
+            // f32 rounded to bfloat16 (to nearest, ties to even): what the
+            // runtime does to a weight kept in bf16, here on any tensor.
+            const HostTensor &in = get(o.getIn());
+            if (in.dtype() != DType::F32 ||
+                !getElementTypeOrSelf(o.getResult().getType()).isBF16()) {
+              opError = "arith.truncf: the reference rounds f32 tensors to bf16 only, got " +
+                        in.typeString();
+              return false;
+            }
+            set(o.getResult(), in.roundedToBFloat16());
+            return true;
+          })
           .Case([&](arith::AddIOp o) {
             return integerOp(*o, [](uint64_t a, uint64_t b) { return a + b; });
           })

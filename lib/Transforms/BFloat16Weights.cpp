@@ -166,7 +166,13 @@ private:
 };
 
 struct BFloat16WeightsPass : hybrid::impl::BFloat16WeightsBase<BFloat16WeightsPass> {
-  void runOnOperation() override { WeightNarrowing(getOperation()).run(); }
+  using BFloat16WeightsBase::BFloat16WeightsBase;
+  void runOnOperation() override {
+    WeightNarrowing(getOperation()).run();
+    if (matmulInBF16)
+      getOperation()->setAttr(signature::kMatmulPrecision,
+                              StringAttr::get(&getContext(), "bf16"));
+  }
 };
 
 } // namespace

@@ -41,6 +41,15 @@ void transposeInRegisters(OpBuilder &b, Location loc, SmallVector<Value> &rows);
 /// +amx-tile and +amx-bf16).
 bool hasMatrixTiles(const CPUTarget &target);
 
+/// Whether `target` has AVX512-BF16's vdpbf16ps on 512-bit vectors (its
+/// features name +avx512bf16).
+bool hasBFloat16Dot(const CPUTarget &target);
+
+/// Whether `module` allows products to round A to bf16
+/// (`hybrid.matmul_precision = "bf16"`, set by hybrid-bf16-weights'
+/// matmul-in-bf16): prefill's products with a bf16 W then run vdpbf16ps.
+bool allowsBFloat16Products(ModuleOp module);
+
 /// Whether the AMX kernel takes a W of `n` rows and `k` columns: whole
 /// pairs of 16-row tiles and whole 32-element k steps.
 inline bool fitsMatrixTiles(int64_t n, int64_t k) { return n % 32 == 0 && k % 32 == 0; }

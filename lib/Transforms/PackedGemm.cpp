@@ -26,6 +26,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "GemmKernels.h"
+#include "hybrid/Dialect/Hybrid/IR/Signature.h"
 #include "hybrid/Transforms/GemmMatch.h"
 #include "hybrid/Transforms/Passes.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
@@ -37,6 +38,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::hybrid {
@@ -101,6 +103,9 @@ namespace {
 /// with AVX-512, 16 with AVX2).
 struct Blocking {
   int64_t lanes, mr, nv, kc;
+  /// Products in bf16 (vdpbf16ps): A rounded to bf16, W packed in pairs of
+  /// k's, each instruction two k's per lane (kc even).
+  bool bf16Dot = false;
   int64_t nr() const { return nv * lanes; }
 };
 
@@ -115,6 +120,15 @@ Blocking blockingFor(const CPUTarget &target) {
   // in the order the kernel reads it; A's six values per k are the only
   // other loads.
   b.kc = std::clamp<int64_t>(target.l2Bytes / 4 / (b.nr() * 4), 16, 512);
+  return b;
+}
+
+/// The blocking of the bf16 dot-product kernel: the same registers, a
+/// panel of bf16 pairs (half the bytes per k, so KC up to 1024, even).
+Blocking dotBlockingFor(const CPUTarget &target) {
+  Blocking b = blockingFor(target);
+  b.bf16Dot = true;
+  b.kc = std::clamp<int64_t>(target.l2Bytes / 4 / (b.nr() * 2), 32, 1024) / 2 * 2;
   return b;
 }
 
@@ -249,6 +263,92 @@ public:
     });
   }
 
+  /// The bf16 dot kernel's panel of W (bf16) columns block·width ..:
+  /// packed[0][p][2j + e] = W[block·width + j][pc + 2p + e], in pairs of
+  /// k's as vdpbf16ps multiplies them. 32 k's of 16 rows are 16 × 16 i32
+  /// words (one pair each), transposed in registers; the next block's rows
+  /// are prefetched as in packBlock. The k's past the last 32 go through
+  /// packPairsScalar.
+  void packPairBlock(Value source, Value packed, Value block, int64_t width, Value pc,
+                     Value kcur, Value lastSourceRow) {
+    auto halves = VectorType::get({32}, b.getBF16Type());
+    auto words = VectorType::get({16}, b.getI32Type());
+    Value kVectors = mul(arith::DivUIOp::create(b, loc, kcur, index(32)), 32);
+    loop(index(0), kVectors, 32, [&](Value k0) {
+      for (int64_t g = 0; g < width / 16; ++g) {
+        SmallVector<Value> rows;
+        for (int64_t i = 0; i < 16; ++i) {
+          Value row = add(mul(block, width), g * 16 + i);
+          Value pairs = vector::LoadOp::create(b, loc, halves, source,
+                                               ValueRange{row, add(pc, k0)});
+          rows.push_back(vector::BitCastOp::create(b, loc, words, pairs));
+          Value next = arith::MinSIOp::create(b, loc, add(row, width), lastSourceRow);
+          memref::PrefetchOp::create(b, loc, source, ValueRange{next, add(pc, k0)},
+                                     /*isWrite=*/false, /*localityHint=*/2,
+                                     /*isDataCache=*/true);
+        }
+        transposeInRegisters(b, loc, rows);
+        Value p0 = arith::DivUIOp::create(b, loc, k0, index(2));
+        for (int64_t q = 0; q < 16; ++q)
+          vector::StoreOp::create(b, loc, vector::BitCastOp::create(b, loc, halves, rows[q]),
+                                  packed, ValueRange{index(0), add(p0, q), index(g * 32)});
+      }
+    });
+    packPairsScalar(source, packed, mul(block, width), index(width), pc, kcur, kVectors);
+  }
+
+  /// packed[0][k/2][2j + k%2] = W[col0 + j][pc + k] for j < validCols and
+  /// k < kcur, else 0, for kFrom ≤ k < kcur rounded up to even and j < NR:
+  /// one element at a time (the k's packPairBlock leaves, and C's last,
+  /// partial panel). Reads are clamped inside W.
+  void packPairsScalar(Value source, Value packed, Value col0, Value validCols, Value pc,
+                       Value kcur, Value kFrom) {
+    Value lastCol = arith::SubIOp::create(b, loc, add(col0, validCols), index(1));
+    Value lastK = arith::SubIOp::create(b, loc, add(pc, kcur), index(1));
+    Value kEven = mul(arith::DivUIOp::create(b, loc, add(kcur, 1), index(2)), 2);
+    Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(b.getBF16Type(), 0.0));
+    loop(kFrom, kEven, 1, [&](Value k) {
+      Value p = arith::DivUIOp::create(b, loc, k, index(2));
+      Value e = arith::SubIOp::create(b, loc, k, mul(p, 2));
+      Value kInside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, k, kcur);
+      Value at = arith::MinSIOp::create(b, loc, add(pc, k), lastK);
+      loop(0, blk.nr(), 1, [&](Value j) {
+        Value row = arith::MinSIOp::create(b, loc, add(col0, j), lastCol);
+        Value x = memref::LoadOp::create(b, loc, source, ValueRange{row, at});
+        Value inside = arith::AndIOp::create(
+            b, loc, kInside,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, j, validCols));
+        memref::StoreOp::create(b, loc, arith::SelectOp::create(b, loc, inside, x, zero),
+                                packed, ValueRange{index(0), p, add(mul(j, 2), e)});
+      });
+    });
+  }
+
+  /// rounded[m][k] = bf16(A[m][k]) (to nearest, ties to even) for k < K,
+  /// and 0 for K ≤ k < kPadded (an odd K's last pair): the bf16 dot
+  /// kernel's A, rounded once per call; rows shared among the threads.
+  void roundRows(Value source, Value rounded, Value M, Value K, Value kPadded) {
+    auto wide = VectorType::get({32}, b.getF32Type());
+    auto narrow = VectorType::get({32}, b.getBF16Type());
+    Value kVectors = mul(arith::DivUIOp::create(b, loc, K, index(32)), 32);
+    Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(b.getBF16Type(), 0.0));
+    parallelLoop(index(0), M, index(1), [&](Value m) {
+      loop(index(0), kVectors, 32, [&](Value k) {
+        Value x = vector::LoadOp::create(b, loc, wide, source, ValueRange{m, k});
+        vector::StoreOp::create(b, loc, arith::TruncFOp::create(b, loc, narrow, x), rounded,
+                                ValueRange{m, k});
+      });
+      loop(kVectors, K, 1, [&](Value k) {
+        Value x = memref::LoadOp::create(b, loc, source, ValueRange{m, k});
+        memref::StoreOp::create(b, loc, arith::TruncFOp::create(b, loc, b.getBF16Type(), x),
+                                rounded, ValueRange{m, k});
+      });
+      loop(K, kPadded, 1, [&](Value k) {
+        memref::StoreOp::create(b, loc, zero, rounded, ValueRange{m, k});
+      });
+    });
+  }
+
   /// Every full block of `width` rows of `source`, block i into slot i,
   /// the blocks shared among the threads.
   void pack(Value source, Value packed, Value blocks, int64_t width, Value pc,
@@ -305,6 +405,11 @@ public:
         b, loc, index(0), kcur, index(1), acc,
         [&](OpBuilder &, Location, Value p, ValueRange sums) {
           SmallVector<Value> weights, next;
+          if (blk.bf16Dot) {
+            dotStep(rows, row0, pc, p, packedW, sums, next);
+            scf::YieldOp::create(b, loc, next);
+            return;
+          }
           for (int64_t v = 0; v < blk.nv; ++v)
             weights.push_back(vector::LoadOp::create(
                 b, loc, vectorType, packedW, ValueRange{index(0), p, index(v * blk.lanes)}));
@@ -329,6 +434,31 @@ public:
         else
           vector::StoreOp::create(b, loc, sum, c, at);
       }
+  }
+
+  /// One step of the bf16 dot kernel, pair p of the k block at pc: each
+  /// row's pair of rounded A values, broadcast as one 32-bit word, times
+  /// the panel's NV vectors of 16 column pairs (vdpbf16ps: both products
+  /// of a lane's pair added to its f32 sum).
+  void dotStep(int64_t rows, Value row0, Value pc, Value p, Value packedW, ValueRange sums,
+               SmallVector<Value> &next) {
+    auto halves = VectorType::get({2 * blk.lanes}, b.getBF16Type());
+    SmallVector<Value> weights;
+    for (int64_t v = 0; v < blk.nv; ++v)
+      weights.push_back(vector::LoadOp::create(b, loc, halves, packedW,
+                                               ValueRange{index(0), p, index(v * 2 * blk.lanes)}));
+    Value k = add(pc, mul(p, 2));
+    for (int64_t i = 0; i < rows; ++i) {
+      Value pair = vector::LoadOp::create(b, loc, VectorType::get({2}, b.getBF16Type()),
+                                          rounded, ValueRange{add(row0, i), k});
+      Value word = vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getI32Type()), pair);
+      Value words = vector::BroadcastOp::create(
+          b, loc, VectorType::get({blk.lanes}, b.getI32Type()), word);
+      Value splat = vector::BitCastOp::create(b, loc, halves, words);
+      for (int64_t v = 0; v < blk.nv; ++v)
+        next.push_back(x86vector::DotBF16Op::create(b, loc, sums[i * blk.nv + v], splat,
+                                                    weights[v]));
+    }
   }
 
   /// packed[0][p][j] = W[col0 + j][pc + p] for j < validCols, else 0:
@@ -356,6 +486,7 @@ public:
   Value a, w, c;
   VectorType vectorType;
   Value lastRow; ///< C's last row index (prefetches are clamped to it)
+  Value rounded; ///< A rounded to bf16 ([M, K rounded up to even]): bf16Dot
 };
 
 /// C += A·Wᵀ through the loop nest of the file comment, for any M, N and K.
@@ -396,6 +527,10 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
   Value kc = arith::DivUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, K, arith::SubIOp::create(b, loc, kBlocks, one)),
       kBlocks);
+  // In pairs of k's for vdpbf16ps: blocks start at even k's.
+  auto roundUpToEven = [&](Value x) { return emit.mul(div(emit.add(x, 1), 2), 2); };
+  if (blk.bf16Dot)
+    kc = roundUpToEven(kc);
 
   auto f32 = b.getF32Type();
   const int64_t dyn = ShapedType::kDynamic;
@@ -406,6 +541,13 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
                                                   ValueRange{rowBlocks, kc}, alignment)
                               .getResult()
                         : Value();
+  // The bf16 dot kernel's A, rounded to bf16 once per call.
+  if (blk.bf16Dot) {
+    Value kPadded = roundUpToEven(K);
+    emit.rounded = memref::AllocOp::create(b, loc, MemRefType::get({dyn, dyn}, b.getBF16Type()),
+                                           ValueRange{M, kPadded}, alignment);
+    emit.roundRows(a, emit.rounded, M, K, kPadded);
+  }
   auto loop = [&](Value from, Value to, Value step, llvm::function_ref<void(Value)> body) {
     scf::ForOp::create(b, loc, from, to, step, ValueRange{},
                        [&](OpBuilder &, Location, Value i, ValueRange) {
@@ -427,6 +569,8 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
   };
   loop(zero, K, kc, [&](Value pc) {
     Value kcur = arith::MinSIOp::create(b, loc, kc, arith::SubIOp::create(b, loc, K, pc));
+    // The micro-kernel's steps: k's, or pairs of k's for vdpbf16ps.
+    Value steps = blk.bf16Dot ? div(emit.add(kcur, 1), 2) : kcur;
     if (packA)
       emit.pack(a, packedA, rowBlocks, blk.mr, pc, kcur);
     // Each thread takes whole column panels: it packs the panel into a
@@ -434,24 +578,37 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
     // panel is in cache (packed ahead into one buffer for all panels, W
     // went out to memory and back: 128 MB a call at N = 8192, K = 2048).
     emit.parallelLoop(zero, allPanels, one, [&](Value jp) {
-      Value packedW = memref::AllocOp::create(
-          b, loc, MemRefType::get({1, dyn, blk.nr()}, f32), ValueRange{kc}, alignment);
+      Value packedW =
+          blk.bf16Dot
+              ? memref::AllocOp::create(b, loc,
+                                        MemRefType::get({1, dyn, 2 * blk.nr()}, b.getBF16Type()),
+                                        ValueRange{div(kc, 2)}, alignment)
+              : memref::AllocOp::create(b, loc, MemRefType::get({1, dyn, blk.nr()}, f32),
+                                        ValueRange{kc}, alignment);
       Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, jp, panels);
       auto choice = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
       b.setInsertionPointToStart(choice.thenBlock());
-      emit.packBlock(w, packedW, zero, jp, blk.nr(), pc, kcur, lastWRow);
-      everyRow(jp, pc, kcur, packedW, Value());
+      if (blk.bf16Dot)
+        emit.packPairBlock(w, packedW, jp, blk.nr(), pc, kcur, lastWRow);
+      else
+        emit.packBlock(w, packedW, zero, jp, blk.nr(), pc, kcur, lastWRow);
+      everyRow(jp, pc, steps, packedW, Value());
       // The last, partial panel of columns left over by NR: the same
       // kernels under a column mask.
       b.setInsertionPointToStart(choice.elseBlock());
-      emit.packPartialPanel(w, packedW, nFull, nRest, pc, kcur);
-      everyRow(jp, pc, kcur, packedW, nRest);
+      if (blk.bf16Dot)
+        emit.packPairsScalar(w, packedW, nFull, nRest, pc, kcur, zero);
+      else
+        emit.packPartialPanel(w, packedW, nFull, nRest, pc, kcur);
+      everyRow(jp, pc, steps, packedW, nRest);
       b.setInsertionPointAfter(choice);
       memref::DeallocOp::create(b, loc, packedW);
     });
   });
   if (packA)
     memref::DeallocOp::create(b, loc, packedA);
+  if (blk.bf16Dot)
+    memref::DeallocOp::create(b, loc, emit.rounded);
 
   func::ReturnOp::create(b, loc);
   return func;
@@ -626,6 +783,20 @@ void rewriteDynamicRows(linalg::GenericOp op, func::FuncOp gemm, func::FuncOp ge
   op.erase();
 }
 
+} // namespace
+
+bool gemm::hasBFloat16Dot(const CPUTarget &target) {
+  return target.vectorBits >= 512 &&
+         llvm::is_contained(llvm::split(StringRef(target.features), ','), "+avx512bf16");
+}
+
+bool gemm::allowsBFloat16Products(ModuleOp module) {
+  auto precision = module->getAttrOfType<StringAttr>(signature::kMatmulPrecision);
+  return precision && precision.getValue() == "bf16";
+}
+
+namespace {
+
 struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
   using PackedGemmBase::PackedGemmBase;
 
@@ -679,7 +850,18 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
       return cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getShape().back() >
              4 * blk.nr();
     };
+    // Products in bf16 where the module allows them (hybrid.matmul_precision
+    // = "bf16", --weight-type=bf16-matmul) and the target has vdpbf16ps.
+    const bool dot = allowsBFloat16Products(module) && hasBFloat16Dot(target);
     auto gemmFor = [&](Type weightElement, bool packA) {
+      if (dot && weightElement.isBF16()) {
+        const Blocking dotBlk = dotBlockingFor(target);
+        std::string name = "hybrid_packed_gemm_bf16dot_" + std::to_string(dotBlk.mr) + "x" +
+                           std::to_string(dotBlk.nr()) + "_kc" + std::to_string(dotBlk.kc);
+        auto gemm = module.lookupSymbol<func::FuncOp>(name);
+        return gemm ? gemm
+                    : buildGemmFunction(module, name, weightElement, dotBlk, /*packA=*/false);
+      }
       std::string name = "hybrid_packed_gemm_" + weightSuffix(weightElement) + "_" +
                          std::to_string(blk.mr) + "x" + std::to_string(blk.nr()) + "_kc" +
                          std::to_string(blk.kc) + (packA ? "" : "_unpacked_a");

@@ -436,7 +436,9 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
     weights: a .safetensors file or shard index (a directory's own by
     default); random_weights=SEED draws them instead. weight_type="bf16"
     keeps the projections' weights in bfloat16 (half the memory and bytes
-    per token; activations and sums stay f32; docs/compiling.md)."""
+    per token; activations and sums stay f32; docs/compiling.md);
+    weight_type="bf16-matmul" also rounds prefill's products' activations
+    to bf16 (vdpbf16ps where the CPU has AVX512-BF16; a looser tolerance)."""
     path = os.fspath(path)
     if not isinstance(path, str) or "\0" in path:
         raise Error(f"path must be a file or directory name, got {path!r}")
@@ -468,8 +470,8 @@ def load(path, target="cpu", threads=None, max_tokens=2048, weights=None, random
         description = path
     if weights is not None and random_weights is not None:
         raise Error("give weights or random_weights, not both")
-    if weight_type not in ("f32", "bf16"):
-        raise Error(f'weight_type must be "f32" or "bf16", got {weight_type!r}')
+    if weight_type not in ("f32", "bf16", "bf16-matmul"):
+        raise Error(f'weight_type must be "f32", "bf16" or "bf16-matmul", got {weight_type!r}')
     if weight_type != "f32" and path.endswith(".mlir"):
         raise Error("weight_type is for model descriptions; a .mlir function takes the "
                     "types its signature names")

@@ -199,7 +199,7 @@ def main():
     raises("missing path", lambda: hm.load(os.path.join(workdir, "nope")), "no such file or directory")
     raises("target", lambda: hm.load(directory, target="gpu")(prompt), 'target must be "cpu" or "reference"')
     raises("weight type", lambda: hm.load(directory, weight_type="f16"),
-           'weight_type must be "f32" or "bf16"')
+           'weight_type must be "f32", "bf16" or "bf16-matmul"')
     raises("bad config", lambda: hm.load(os.path.join(directory, "generation_config.json"),
                                          random_weights=1)(prompt), "generation_config.json")
     raises("decode of two tokens", lambda: model.session(batch=2).decode(np.array([[1, 2]])),

@@ -319,11 +319,12 @@ int main(int argc, char **argv) {
       llvm::errs() << "hybrid-bench: error: cannot parse " << c.name << "\n";
       return 1;
     }
-    if (weightType == WeightType::BF16) {
+    if (weightType != WeightType::F32) {
       PassManager pm(&context);
-      pm.addPass(createBFloat16Weights());
+      addWeightTypePasses(pm, weightType);
       if (failed(pm.run(*module))) {
-        llvm::errs() << "hybrid-bench: error: --weight-type=bf16 failed on " << c.name << "\n";
+        llvm::errs() << "hybrid-bench: error: --weight-type=" << stringifyWeightType(weightType)
+                     << " failed on " << c.name << "\n";
         return 1;
       }
     }

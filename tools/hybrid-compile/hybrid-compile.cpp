@@ -245,8 +245,7 @@ int main(int argc, char **argv) {
   const CPUTarget target = getCPUTarget(*module);
 
   PassManager pm(&context);
-  if (weightType == WeightType::BF16)
-    pm.addPass(createBFloat16Weights());
+  addWeightTypePasses(pm, weightType);
   if (emit == Emit::Hybrid) {
     pm.addPass(createCanonicalizerPass());
   } else {

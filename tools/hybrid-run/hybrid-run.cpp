@@ -529,11 +529,12 @@ int main(int argc, char **argv) {
     return fail(sizeError);
   // Before the arguments are read: the weights it keeps in bf16 are
   // rounded to it as they are (withParameterWidth).
-  if (weightType == WeightType::BF16) {
+  if (weightType != WeightType::F32) {
     PassManager pm(&context);
-    pm.addPass(createBFloat16Weights());
+    addWeightTypePasses(pm, weightType);
     if (failed(pm.run(*module)))
-      return fail("--weight-type=bf16 failed on " + inputFile + " (see the errors above)");
+      return fail(std::string("--weight-type=") + stringifyWeightType(weightType) +
+                  " failed on " + inputFile + " (see the errors above)");
   }
 
   // Find the function: the one named, or the only public one (private

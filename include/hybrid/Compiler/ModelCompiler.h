@@ -20,18 +20,28 @@
 #include <string>
 #include <vector>
 
+namespace mlir {
+class OpPassManager;
+} // namespace mlir
+
 namespace mlir::hybrid {
 
 enum class Target { Reference, CPU };
 
 /// How the projections' weights are kept (hybrid-bf16-weights): f32, or
 /// rounded to bfloat16 (half the memory and bytes read per token; sums and
-/// activations stay f32).
-enum class WeightType { F32, BF16 };
+/// activations stay f32), or bfloat16 with prefill's products in bf16 too
+/// (their activations rounded to bf16, f32 sums: vdpbf16ps where the target
+/// has AVX512-BF16; a looser tolerance, docs/compiling.md).
+enum class WeightType { F32, BF16, BF16Matmul };
 
-/// "f32" or "bf16"; parseWeightType is its inverse (false if neither).
+/// "f32", "bf16" or "bf16-matmul"; parseWeightType is its inverse (false if
+/// none).
 const char *stringifyWeightType(WeightType type);
 bool parseWeightType(const std::string &text, WeightType &out);
+
+/// Adds the passes that keep `type`'s weights to `pm` (none for f32).
+void addWeightTypePasses(OpPassManager &pm, WeightType type);
 
 /// The token counts a session's calls are split into, largest first
 /// (docs/design.md: why chunks).

@@ -52,7 +52,17 @@ def BFloat16Weights : Pass<"hybrid-bf16-weights", "ModuleOp"> {
     rounds an f32 checkpoint tensor to bfloat16 (to nearest, ties to even)
     when it loads a weight the function takes as bf16, and keeps a bf16
     checkpoint's values exactly.
+
+    With `matmul-in-bf16`, the module is also marked
+    `hybrid.matmul_precision = "bf16"`: prefill's products with a bf16 W
+    may round their activations to bf16 too (hybrid-packed-gemm's
+    vdpbf16ps kernel, on targets with AVX512-BF16), with f32 sums. That is
+    twice the multiply rate, at a looser tolerance than the fp32 one.
   }];
+  let options = [
+    Option<"matmulInBF16", "matmul-in-bf16", "bool", "false",
+           "Mark the module so products with a bf16 W may round A to bf16">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
                            "::mlir::tensor::TensorDialect"];
 }
@@ -348,7 +358,8 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
-                           "::mlir::math::MathDialect", "::mlir::amx::AMXDialect"];
+                           "::mlir::math::MathDialect", "::mlir::amx::AMXDialect",
+                           "::mlir::x86vector::X86VectorDialect"];
 }
 
 #endif // HYBRID_TRANSFORMS_PASSES_TD

@@ -68,10 +68,19 @@ LogicalResult HybridDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'hybrid.layer' must be an integer (the layer's index)";
     return success();
   }
+  if (attr.getName() == signature::kMatmulPrecision) {
+    auto precision = dyn_cast<StringAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'hybrid.matmul_precision' belongs on a module";
+    if (!precision || (precision.getValue() != "f32" && precision.getValue() != "bf16"))
+      return op->emitError() << "'hybrid.matmul_precision' must be \"f32\" or \"bf16\"";
+    return success();
+  }
   if (attr.getName() != signature::kTarget)
     return op->emitError() << "'" << attr.getName().strref()
                            << "' is not an attribute of the hybrid dialect "
-                              "(expected hybrid.target on a module, hybrid.layer on an op)";
+                              "(expected hybrid.target or hybrid.matmul_precision on a "
+                              "module, hybrid.layer on an op)";
   if (!isa<ModuleOp>(op))
     return op->emitError() << "'hybrid.target' belongs on a module";
   if (!isa<CPUTargetAttr>(attr.getValue()))

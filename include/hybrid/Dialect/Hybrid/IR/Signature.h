@@ -55,6 +55,11 @@ constexpr llvm::StringLiteral kTarget = "hybrid.target";
 /// On an op of a model's function: the layer it belongs to (an integer), for
 /// hybrid-outline-layers.
 constexpr llvm::StringLiteral kLayer = "hybrid.layer";
+/// On a module: "bf16" when its products may round their activations to
+/// bfloat16 (hybrid-bf16-weights' matmul-in-bf16; hybrid-packed-gemm then
+/// multiplies a bf16 W with vdpbf16ps where the target has it), "f32" or
+/// absent when they keep f32 activations.
+constexpr llvm::StringLiteral kMatmulPrecision = "hybrid.matmul_precision";
 } // namespace signature
 
 enum class ArgumentRole {
