@@ -14,11 +14,15 @@ peak, and the ratios, one thread against one thread and all against all.
 With --weight-type bf16, ours keeps W in bfloat16 (hybrid-bench
 --weight-type=bf16: AMX tiles where the CPU has them) and torch runs
 F.linear on bf16 x and W (its own bf16 path); % of peak stays against the
-fp32 FMA peak, and decode's bytes count W at 2 bytes. Nothing is asserted;
+fp32 FMA peak, and decode's bytes count W at 2 bytes. With --weight-type
+bf16-matmul, ours also rounds x to bf16 in prefill's products (vdpbf16ps
+where the CPU has AVX512-BF16), and % of peak is of the measured vdpbf16ps
+rate (twice the FMA peak's multiply-adds per instruction). Nothing is asserted;
 docs/performance.md keeps the results.
 
   .venv-hf/bin/python scripts/bench_kernels.py [--build build] [--runs 5]
-      [--filter linear] [--json-out results.json] [--weight-type f32|bf16]
+      [--filter linear] [--json-out results.json]
+      [--weight-type f32|bf16|bf16-matmul]
 """
 
 import argparse
@@ -60,6 +64,35 @@ int main(void) {
   t = now() - t;
   V s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
   printf("%f %d %f\n", 2.0 * LANES * 12 * n / t / 1e9, LANES * 32, ((float *)&s)[0]);
+  return 0;
+}
+"""
+
+# The bf16 dot-product rate (vdpbf16ps: two multiply-adds per f32 lane),
+# the peak of --weight-type=bf16-matmul's kernel; 0 without AVX512-BF16.
+DOT_PEAK_C = r"""
+#include <immintrin.h>
+#include <stdio.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
+int main(void) {
+#ifdef __AVX512BF16__
+  __m512bh b = (__m512bh)_mm512_set1_epi32(0x3f803f80), c = (__m512bh)_mm512_set1_epi32(0x38d138d1);
+  /* 12 chains from different values (equal ones would be merged into one). */
+#define S _mm512_set1_ps
+  __m512 a0 = S(0), a1 = S(1), a2 = S(2), a3 = S(3), a4 = S(4), a5 = S(5);
+  __m512 a6 = S(6), a7 = S(7), a8 = S(8), a9 = S(9), a10 = S(10), a11 = S(11);
+  long n = 100000000; double t = now();
+  for (long i = 0; i < n; ++i) {
+#define D(a) a = _mm512_dpbf16_ps(a, b, c)
+    D(a0); D(a1); D(a2); D(a3); D(a4); D(a5); D(a6); D(a7); D(a8); D(a9); D(a10); D(a11);
+  }
+  t = now() - t;
+  __m512 s = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;
+  printf("%f %f\n", 4.0 * 16 * 12 * n / t / 1e9, ((float *)&s)[0]);
+#else
+  printf("0 0\n");
+#endif
   return 0;
 }
 """
@@ -124,9 +157,9 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--filter", default="linear")
     parser.add_argument("--json-out")
-    parser.add_argument("--weight-type", choices=["f32", "bf16"], default="f32")
+    parser.add_argument("--weight-type", choices=["f32", "bf16", "bf16-matmul"], default="f32")
     args = parser.parse_args()
-    dtype = torch.bfloat16 if args.weight_type == "bf16" else torch.float32
+    dtype = torch.float32 if args.weight_type == "f32" else torch.bfloat16
 
     cores = os.cpu_count() or 1
     peak, bits, _ = run_c(PEAK_C, ["-march=native"])[0]
@@ -137,6 +170,13 @@ def main():
     print(f"machine: fp32 FMA peak {peak:.1f} GFLOP/s one core, {peak_all:.1f} on "
           f"{cores} ({bits}-bit); triad {triad:.1f} GB/s one core, {triad_all:.1f} on "
           f"{cores}; torch {torch.__version__}")
+    if args.weight_type == "bf16-matmul":
+        dot = float(run_c(DOT_PEAK_C, ["-march=native"])[0][0])
+        if dot > 0:
+            dot_all = sum(float(r[0]) for r in run_c(DOT_PEAK_C, ["-march=native"], cores))
+            print(f"bf16 dot peak (vdpbf16ps) {dot:.1f} GFLOP/s one core, {dot_all:.1f} on "
+                  f"{cores}: the % column below is of it")
+            peak, peak_all = dot, dot_all
 
     ours1 = hybrid_bench(args.build, 1, args.runs, args.filter, True, args.weight_type)
     oursn = hybrid_bench(args.build, cores, args.runs, args.filter, False, args.weight_type)
@@ -152,7 +192,7 @@ def main():
         t1 = torch_linear(m, k, n, 1, args.runs, dtype)
         tn = torch_linear(m, k, n, cores, args.runs, dtype)
         # Decode shapes are bound by reading W: % of triad there.
-        w_bytes = 2.0 if args.weight_type == "bf16" else 4.0
+        w_bytes = 4.0 if args.weight_type == "f32" else 2.0
         bytes_moved = 4.0 * (m * k + m * n) + w_bytes * n * k
 
         def percent(seconds, flops_peak, bandwidth):
@@ -168,7 +208,7 @@ def main():
         print(f"{name[7:]:28} {1e3 * plain:9.2f} | {1e3 * o1:11.2f} {p1:5.0f}{unit} "
               f"{1e3 * t1:9.2f} {t1 / o1:7.2f} | {1e3 * on:12.2f} {pn:5.0f}{unit} "
               f"{1e3 * tn:9.2f} {tn / on:7.2f}")
-    print("%: of the FMA peak of as many cores as threads (M >= 16); 't': of triad "
+    print("%: of the FMA peak (bf16-matmul: the vdpbf16ps peak) of as many cores as threads (M >= 16); 't': of triad "
           "bandwidth (as many copies as threads) in bytes of x, W and y (M < 16, bound "
           "by reading W). plain: one thread, packed-gemm=false.")
     if args.json_out:

@@ -31,13 +31,14 @@ the same prompt, in ms per token:
                which dynamo unrolls (more than 10 minutes and 6 GB at 512
                tokens and 8 layers, never finished here)
 --weight-type bf16 runs ours with the projections' weights kept in bfloat16
-(hybrid-run --weight-type=bf16); --hf-dtype bf16 runs HF's model cast to
+(hybrid-run --weight-type=bf16), bf16-matmul also rounds prefill's
+products' activations to bf16 (vdpbf16ps where the CPU has AVX512-BF16); --hf-dtype bf16 runs HF's model cast to
 bfloat16 (torch's own bf16 path: oneDNN, AMX where the CPU has it). The
 plain-loop column is f32 either way. Nothing is asserted.
 
   .venv-hf/bin/python scripts/bench_models.py [--build build] [--tokens 512]
       [--models mamba,jamba,gemma2] [--layers 8] [--runs 3] [--decode 64]
-      [--weight-type f32|bf16] [--hf-dtype f32|bf16] [--json-out models.json]
+      [--weight-type f32|bf16|bf16-matmul] [--hf-dtype f32|bf16] [--json-out models.json]
 """
 
 import argparse
@@ -127,7 +128,7 @@ def main():
     parser.add_argument("--tokens", type=int, default=512)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--decode", type=int, default=64)
-    parser.add_argument("--weight-type", choices=["f32", "bf16"], default="f32")
+    parser.add_argument("--weight-type", choices=["f32", "bf16", "bf16-matmul"], default="f32")
     parser.add_argument("--hf-dtype", choices=["f32", "bf16"], default="f32")
     parser.add_argument("--torch-compile", default="gemma2,jamba",
                         help="models also timed under torch.compile (comma-separated)")

@@ -85,6 +85,15 @@ for needs, python, feature, substitution in (
         config.substitutions.append(
             (substitution, "env PYTHONPATH=%s %s" % (package_dir, python)))
 
+# A host with AVX512-BF16 (vdpbf16ps), which --weight-type=bf16-matmul's
+# kernel uses: tests that the kernel really rounds run only there.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if any(line.startswith("flags") and " avx512_bf16" in line for line in cpuinfo):
+            config.available_features.add("avx512bf16")
+except OSError:
+    pass
+
 # The libFuzzer targets (fuzz/), when the build could make them.
 fuzz_dir = os.path.join(config.hybrid_obj_root, "fuzz")
 if os.path.exists(os.path.join(fuzz_dir, "fuzz-json")):

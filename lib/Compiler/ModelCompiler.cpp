@@ -308,6 +308,9 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
     model.modelType = info.modelType;
     for (Operation &op : llvm::make_early_inc_range(*module->getBody()))
       op.moveBefore(merged->getBody(), merged->getBody()->end());
+    // And what the module says of its code (hybrid.matmul_precision).
+    for (NamedAttribute attr : (*module)->getDiscardableAttrs())
+      merged->getOperation()->setDiscardableAttr(attr.getName(), attr.getValue());
     model.functions.push_back(std::move(fn));
   }
   if (options.verbose) {

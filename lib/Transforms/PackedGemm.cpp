@@ -19,7 +19,11 @@
 // over by NR, one more panel padded with zeros, its C tiles read and written
 // under a mask. A bf16 W (weights kept
 // in bfloat16, hybrid-bf16-weights) is widened as it is packed, and as the
-// matrix-vector functions read it: the micro-kernel is the same. All of it is one
+// matrix-vector functions read it: the micro-kernel is the same. In a module
+// whose products may round A to bf16 (hybrid.matmul_precision = "bf16"), on
+// a target with AVX512-BF16, the same nest runs vdpbf16ps instead: A rounded
+// to bf16 once per call, W's panels packed in pairs of k's, a step per pair
+// (Blocking::bf16Dot). All of it is one
 // private function with dynamic shapes per module (per blocking), which
 // every product calls: LLVM compiles the micro-kernels once per module.
 //
@@ -359,7 +363,8 @@ public:
   }
 
   /// C[row0 + i][col0 + ...] += A[row0 + i][pc + p] · W[col0 + ...][pc + p]
-  /// summed over p < kcur, for i < rows: A from its packed block `ib`
+  /// summed over p < kcur (with bf16Dot: kcur pairs of k's, dotStep), for
+  /// i < rows: A from its packed block `ib`
   /// (row0 = ib·MR) when given, else from A itself; W from `packedW`'s
   /// slot 0, where panel `jp` (columns jp·NR ..) was packed.
   /// With `validCols`, the panel is C's last, partial one: only its first

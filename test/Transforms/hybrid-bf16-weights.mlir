@@ -5,6 +5,15 @@
 // in Integration/CPU/bf16-weights.test and against HF in
 // Integration/Models/hf-compare-bf16.test.
 // RUN: hybrid-opt %s -split-input-file -hybrid-bf16-weights | FileCheck %s
+// With matmul-in-bf16 (--weight-type=bf16-matmul) the same weights change,
+// and the module is marked so that its products may round A to bf16; without
+// it, no module is marked.
+// RUN: hybrid-opt %s -split-input-file -hybrid-bf16-weights=matmul-in-bf16=true \
+// RUN:   | FileCheck %s --check-prefix=MATMUL
+// RUN: hybrid-opt %s -split-input-file -hybrid-bf16-weights | FileCheck %s --check-prefix=EXACT
+// MATMUL: module attributes {hybrid.matmul_precision = "bf16"}
+// MATMUL: tensor<32x16xbf16> {hybrid.weight = "embed"}
+// EXACT-NOT: hybrid.matmul_precision
 
 // The table is both the embedding and the (tied) output projection; the
 // layer's weights reach their linear layer and MLP through a call; the norm

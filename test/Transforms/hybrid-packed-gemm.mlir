@@ -387,3 +387,83 @@ func.func @amx(%x: memref<19x64xf32>, %w: memref<96x64xbf16>, %y: memref<19x96xf
   return
 }
 }
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// A module whose products may round A to bf16 (hybrid.matmul_precision =
+// "bf16": --weight-type=bf16-matmul) on a target with AVX512-BF16: a bf16 W
+// goes to the vdpbf16ps kernel, KC = 1 MiB / 4 / (64 columns × 2 bytes),
+// at most 1024. A is rounded to bf16 once per call (a vector truncf per 32
+// k's of a row, rows shared among the threads); each thread packs its W
+// panel in pairs of k's (32 k's of 16 rows are 16 × 16 i32 words,
+// transposed in registers); each step of the micro-kernel loads four
+// vectors of 16 column pairs and, per row, broadcasts A's pair as one i32
+// word into four vdpbf16ps. Decode rows keep the matrix-vector function
+// (f32 math on the bf16 W).
+// CHECK-LABEL: func @bf16_products
+// CHECK: call @[[DOT:hybrid_packed_gemm_bf16dot_6x64_kc1024]](
+// CHECK: call @hybrid_gemv_bf16w_m4_g6_v16(
+// CHECK: func.func private @[[DOT]](
+// CHECK: %[[ROUNDED:.*]] = memref.alloc(%{{.*}}, %{{.*}}) {alignment = 64 : i64} : memref<?x?xbf16>
+// CHECK: scf.parallel
+// CHECK: arith.truncf %{{.*}} : vector<32xf32> to vector<32xbf16>
+// CHECK: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<1x?x128xbf16>
+// CHECK: vector.bitcast %{{.*}} : vector<32xbf16> to vector<16xi32>
+// CHECK: vector.shuffle
+// CHECK: scf.for {{.*}} iter_args(
+// CHECK-COUNT-4: vector.load %{{.*}} : memref<1x?x128xbf16>, vector<32xbf16>
+// CHECK: vector.load %[[ROUNDED]]{{.*}} : memref<?x?xbf16>, vector<2xbf16>
+// CHECK: vector.broadcast %{{.*}} : vector<1xi32> to vector<16xi32>
+// CHECK-COUNT-4: x86vector.avx512.dot %{{.*}} : vector<32xbf16> -> vector<16xf32>
+// CHECK: memref.dealloc %[[ROUNDED]]
+module attributes {hybrid.matmul_precision = "bf16", hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576, cpu = "znver4", features = "+avx512f,+avx512bf16">} {
+func.func @bf16_products(%x: memref<19x40xf32>, %w: memref<264x40xbf16>, %y: memref<19x264xf32>,
+                         %x4: memref<4x40xf32>, %y4: memref<4x264xf32>) {
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<19x40xf32>, memref<264x40xbf16>) outs(%y : memref<19x264xf32>) {
+  ^bb0(%p: f32, %q: bf16, %acc: f32):
+    %wide = arith.extf %q : bf16 to f32
+    %prod = arith.mulf %p, %wide : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x4, %w : memref<4x40xf32>, memref<264x40xbf16>) outs(%y4 : memref<4x264xf32>) {
+  ^bb0(%p: f32, %q: bf16, %acc: f32):
+    %wide = arith.extf %q : bf16 to f32
+    %prod = arith.mulf %p, %wide : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+}
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// The same module for a target without AVX512-BF16 keeps the exact kernel
+// (W widened as it is packed, A in f32).
+// CHECK-LABEL: func @bf16_products_without_dot
+// CHECK: call @hybrid_packed_gemm_bf16w_6x64_kc512(
+// CHECK-NOT: x86vector
+module attributes {hybrid.matmul_precision = "bf16", hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576, cpu = "skylake-avx512", features = "+avx512f">} {
+func.func @bf16_products_without_dot(%x: memref<19x40xf32>, %w: memref<264x40xbf16>, %y: memref<19x264xf32>) {
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<19x40xf32>, memref<264x40xbf16>) outs(%y : memref<19x264xf32>) {
+  ^bb0(%p: f32, %q: bf16, %acc: f32):
+    %wide = arith.extf %q : bf16 to f32
+    %prod = arith.mulf %p, %wide : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+}

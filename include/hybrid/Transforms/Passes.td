@@ -350,6 +350,18 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     call as bf16 high and low parts (products keep ~16 bits of A, inside
     the fp32 tolerance), the tiles transposed in registers and added into
     C; pairs of W's 16-row tiles are shared among the threads.
+
+    A bf16 W in a module marked `hybrid.matmul_precision = "bf16"`
+    (hybrid-bf16-weights' matmul-in-bf16) on a target with AVX512-BF16
+    (`+avx512bf16`, 512-bit vectors) and no AMX takes the same loop nest
+    with vdpbf16ps (`x86vector.avx512.dot`): A is rounded to bf16 once per
+    call (rows shared among the threads), each panel of W is packed in
+    pairs of k's (32 k's of 16 rows are 16 × 16 i32 words transposed in
+    registers; an odd K's last pair padded with zeros), KC is sized for
+    pairs of bf16 (a quarter of L2, at most 1024), and each step of the
+    micro-kernel broadcasts a row's pair of A as one 32-bit word into NV
+    vdpbf16ps: two multiply-adds per f32 lane, twice the FMA kernel's rate.
+    Results move by A's rounding (~2⁻⁹ of each product).
   }];
   let options = [
     Option<"minRows", "min-rows", "int64_t", "::mlir::hybrid::kPackedGemmMinRows",

@@ -26,6 +26,16 @@ module attributes {hybrid.targets = 1} {}
 
 // -----
 
+// expected-error @+1 {{'hybrid.matmul_precision' must be "f32" or "bf16"}}
+module attributes {hybrid.matmul_precision = "fp8"} {}
+
+// -----
+
+// expected-error @+1 {{'hybrid.matmul_precision' belongs on a module}}
+func.func private @f() attributes {hybrid.matmul_precision = "bf16"}
+
+// -----
+
 // expected-error @+1 {{argument 0: 'hybrid.wieght' is not an argument attribute of the hybrid dialect}}
 func.func private @f(%w: tensor<2xf32> {hybrid.wieght = "w"})
 
