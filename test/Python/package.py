@@ -137,6 +137,16 @@ def main():
                         weight_type="bf16")
         error = np.abs(model(prompt) - expected).max() / scale
         check(f"gemma2 {target} bf16 weights (rel {error:.1e})", error < TOLERANCE)
+    # weight_type="bf16-matmul": the same weights, and prefill's products
+    # (a 20-token prompt: 40 rows) round their activations to bf16 too:
+    # within 1e-2 of the scale (docs/compiling.md).
+    long_prompt = (np.arange(40, dtype=np.int64).reshape(2, 20) * 7) % 96
+    with torch.no_grad():
+        expected = hf(torch.from_numpy(long_prompt)).logits.numpy()
+    model = hm.load(directory, target="cpu", max_tokens=64, verbose=False,
+                    weight_type="bf16-matmul")
+    error = np.abs(model(long_prompt) - expected).max() / np.abs(expected).max()
+    check(f"gemma2 cpu bf16-matmul (rel {error:.1e})", error < 1e-2)
 
     # Seeded sampling: the same tokens as hybrid-run's flags.
     directory, _ = dirs["mamba"]
