@@ -55,9 +55,11 @@ bool allowsBFloat16Products(ModuleOp module);
 inline bool fitsMatrixTiles(int64_t n, int64_t k) { return n % 32 == 0 && k % 32 == 0; }
 
 /// C += A·Wᵀ for a bf16 W on AMX tiles (MatrixTileGemm.cpp): A is split
-/// into bf16 high and low parts, so that products keep ~16 bits of A; rows
-/// are taken in chunks whose packed parts fill half of `l2Bytes`.
-func::FuncOp buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t l2Bytes);
+/// into bf16 high and low parts (`parts` = 2), so that products keep ~16
+/// bits of A, or only rounded to bf16 (`parts` = 1: half the tile work);
+/// rows are taken in chunks whose packed parts fill a quarter of `l2Bytes`.
+func::FuncOp buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t l2Bytes,
+                                 int64_t parts);
 
 } // namespace mlir::hybrid::gemm
 

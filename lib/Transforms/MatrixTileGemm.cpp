@@ -8,12 +8,15 @@
 // constant operand, is read by tile loads straight from its rows (no
 // packing); A is packed once per call into the pair-interleaved layout:
 //
-//   packed[(block·2 + part)·K/2 + p][2·i + e] = part(A[16·block + i][2p + e])
+//   packed[(block·parts + part)·K/2 + p][2·i + e] = part(A[16·block + i][2p + e])
 //
 // where part 0 is A rounded to bf16 and part 1 the bf16 rounding of what
 // that leaves: products with both parts keep ~16 bits of A (relative error
-// ~2⁻¹⁷, inside the fp32 tolerance), at twice the tile work of one. Rows
-// past M repeat row M-1 and are never stored.
+// ~2⁻¹⁷, inside the fp32 tolerance), at twice the tile work of one. A
+// module that allows products to round A to bf16 (hybrid.matmul_precision
+// = "bf16", --weight-type=bf16-matmul) packs the first part only: half the
+// tile work, A rounded as the vdpbf16ps kernel rounds it. Rows past M
+// repeat row M-1 and are never stored.
 //
 //   for each block of at most 2048 k's:
 //   for each chunk of A's rows whose packed parts (for those k's) fill a
@@ -21,7 +24,7 @@
 //   for each pair of W's 16-row tiles (n0 .. n0+32), shared among threads:
 //     for each pair of the chunk's 16-row blocks (m0 .. m0+32):
 //       acc[2][2] = 0                                     four tiles
-//       for k in the block step 32: for part in (high, low):
+//       for k in the block step 32: for part in (high, low) or (high):
 //         acc[i][j] += W[n0+16i.., k..] · packed[block j, part, k/2..]
 //       each acc[i][j] → a 16×16 scratch → transposed in registers → added
 //       to C's rows m0+16j.. (those below M) at columns n0+16i..
@@ -51,7 +54,9 @@ bool gemm::hasMatrixTiles(const CPUTarget &target) {
   return tile && bf16;
 }
 
-func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t l2Bytes) {
+func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t l2Bytes,
+                                       int64_t parts) {
+  assert((parts == 1 || parts == 2) && "A in one or two bf16 parts");
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   Location loc = b.getUnknownLoc();
@@ -89,8 +94,8 @@ func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t 
   Value blocks = mul(div(addc(M, 31), 32), 2);
   Value lastRow = arith::SubIOp::create(b, loc, M, index(1));
   Value packed = memref::AllocOp::create(
-      b, loc, MemRefType::get({ShapedType::kDynamic, 32}, bf16), ValueRange{mulv(blocks, K)},
-      b.getI64IntegerAttr(64));
+      b, loc, MemRefType::get({ShapedType::kDynamic, 32}, bf16),
+      ValueRange{mulv(blocks, mul(pairs, parts))}, b.getI64IntegerAttr(64));
 
   // Packing: per block and 32 k's, 16 rows of A become bf16 high and low
   // parts; each row's 16 pairs are 16 i32 words, so the pair-interleaved
@@ -104,6 +109,9 @@ func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t 
         Value row = arith::MinUIOp::create(b, loc, addc(mul(block, 16), i), lastRow);
         Value v = vector::LoadOp::create(b, loc, wide, a, ValueRange{row, mul(p0, 2)});
         Value h = arith::TruncFOp::create(b, loc, narrow, v);
+        high.push_back(vector::BitCastOp::create(b, loc, words, h));
+        if (parts == 1)
+          continue;
         Value hv = arith::ExtFOp::create(b, loc, wide, h);
         // What the high part leaves; none where it is exact, so that an
         // infinite A gives inf·W as in f32, not inf - inf = NaN.
@@ -113,13 +121,13 @@ func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t 
             arith::ConstantOp::create(b, loc, wide, DenseElementsAttr::get(wide, b.getF32FloatAttr(0))),
             arith::SubFOp::create(b, loc, v, hv));
         Value l = arith::TruncFOp::create(b, loc, narrow, rest);
-        high.push_back(vector::BitCastOp::create(b, loc, words, h));
         low.push_back(vector::BitCastOp::create(b, loc, words, l));
       }
       transposeInRegisters(b, loc, high);
-      transposeInRegisters(b, loc, low);
-      for (int64_t part = 0; part < 2; ++part) {
-        Value base = add(mulv(addc(mul(block, 2), part), pairs), p0);
+      if (parts == 2)
+        transposeInRegisters(b, loc, low);
+      for (int64_t part = 0; part < parts; ++part) {
+        Value base = add(mulv(addc(mul(block, parts), part), pairs), p0);
         for (int64_t r = 0; r < 16; ++r)
           vector::StoreOp::create(b, loc,
                                   vector::BitCastOp::create(b, loc, narrow,
@@ -138,7 +146,7 @@ func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t 
   Value chunk = arith::MaxUIOp::create(
       b, loc, index(2),
       mul(arith::DivUIOp::create(b, loc, index(std::max<int64_t>(l2Bytes / 4, 1)),
-                                 mul(kc, 128)),
+                                 mul(kc, 64 * parts)),
           2));
   auto operandTile = amx::TileType::get({16, 32}, bf16);
   auto accTile = amx::TileType::get({16, 16}, f32);
@@ -169,10 +177,10 @@ func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t 
             Value w1 =
                 amx::TileLoadOp::create(b, loc, operandTile, w, ValueRange{addc(n0, 16), k});
             SmallVector<Value> next(acc.begin(), acc.end());
-            for (int64_t part = 0; part < 2; ++part) {
+            for (int64_t part = 0; part < parts; ++part) {
               SmallVector<Value> as;
               for (int64_t j = 0; j < 2; ++j) {
-                Value row = add(mulv(addc(mul(addc(mb, j), 2), part), pairs), div(k, 2));
+                Value row = add(mulv(addc(mul(addc(mb, j), parts), part), pairs), div(k, 2));
                 as.push_back(amx::TileLoadOp::create(b, loc, operandTile, packed,
                                                      ValueRange{row, index(0)}));
               }

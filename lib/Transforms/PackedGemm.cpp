@@ -876,10 +876,12 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
     for (linalg::GenericOp op : gemms)
       rewriteGemm(op, gemmFor(weightElementOf(op), packsA(op)));
     if (!tileGemms.empty()) {
-      const char *name = "hybrid_amx_gemm_bf16w";
+      // A in one bf16 part where the module allows products to round it.
+      const bool roundA = allowsBFloat16Products(module);
+      const char *name = roundA ? "hybrid_amx_gemm_bf16w_bf16a" : "hybrid_amx_gemm_bf16w";
       auto kernel = module.lookupSymbol<func::FuncOp>(name);
       if (!kernel)
-        kernel = buildMatrixTileGemm(module, name, target.l2Bytes);
+        kernel = buildMatrixTileGemm(module, name, target.l2Bytes, roundA ? 1 : 2);
       for (linalg::GenericOp op : tileGemms)
         rewriteGemm(op, kernel);
     }

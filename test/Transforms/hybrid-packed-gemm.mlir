@@ -467,3 +467,39 @@ func.func @bf16_products_without_dot(%x: memref<19x40xf32>, %w: memref<264x40xbf
   return
 }
 }
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// On AMX, a module whose products may round A to bf16 packs A as one bf16
+// part: no remainder (no subf, no second truncf), half the packed rows,
+// and two A tiles and four tdpbf16ps per 32 k's instead of four and eight.
+// CHECK-LABEL: func @amx_bf16_products
+// CHECK: call @[[AMX1:hybrid_amx_gemm_bf16w_bf16a]](
+// CHECK: func.func private @[[AMX1]](
+// CHECK: %[[PACKED1:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xbf16>
+// CHECK: scf.parallel
+// CHECK: arith.truncf %{{.*}} : vector<32xf32> to vector<32xbf16>
+// CHECK-NOT: arith.subf
+// CHECK: %[[SCRATCH1:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x16x16xf32>
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (!amx.tile<16x16xf32>, !amx.tile<16x16xf32>, !amx.tile<16x16xf32>, !amx.tile<16x16xf32>)
+// CHECK-COUNT-2: amx.tile_load %arg1
+// CHECK-COUNT-2: amx.tile_load %[[PACKED1]]
+// CHECK-COUNT-4: amx.tile_mulf
+// CHECK-NEXT: scf.yield
+module attributes {hybrid.matmul_precision = "bf16", hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 8192, l2_bytes = 1048576, cpu = "sapphirerapids", features = "+amx-bf16,+amx-tile,+avx512f,+avx512bf16">} {
+func.func @amx_bf16_products(%x: memref<19x64xf32>, %w: memref<96x64xbf16>, %y: memref<19x96xf32>) {
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<19x64xf32>, memref<96x64xbf16>) outs(%y : memref<19x96xf32>) {
+  ^bb0(%p: f32, %q: bf16, %acc: f32):
+    %wide = arith.extf %q : bf16 to f32
+    %prod = arith.mulf %p, %wide : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+}

@@ -349,7 +349,9 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
     tdpbf16ps, W's rows read by tile loads as they are, A packed once per
     call as bf16 high and low parts (products keep ~16 bits of A, inside
     the fp32 tolerance), the tiles transposed in registers and added into
-    C; pairs of W's 16-row tiles are shared among the threads.
+    C; pairs of W's 16-row tiles are shared among the threads. In a module
+    marked `hybrid.matmul_precision = "bf16"` A is packed as its high part
+    only (half the tile work).
 
     A bf16 W in a module marked `hybrid.matmul_precision = "bf16"`
     (hybrid-bf16-weights' matmul-in-bf16) on a target with AVX512-BF16
