@@ -144,6 +144,7 @@ def compare(hybrid_run, workdir, model_type, seq=11, batch=2, new_tokens=10):
                      "--output=@" + path])
     got = np.load(path)
     passed = got.shape == long_ref.shape
+    median = worst = torch_worst = float("nan")
     if passed:
         per_token = np.abs(got - long_ref).max(axis=-1) / long_scale
         median, worst = float(np.median(per_token)), float(per_token.max())

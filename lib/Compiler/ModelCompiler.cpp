@@ -49,6 +49,14 @@ void mlir::hybrid::addWeightTypePasses(OpPassManager &pm, WeightType type) {
   pm.addPass(createBFloat16Weights(options));
 }
 
+LogicalResult mlir::hybrid::applyWeightType(ModuleOp module, WeightType type) {
+  if (type == WeightType::F32)
+    return success();
+  PassManager pm(module.getContext());
+  addWeightTypePasses(pm, type);
+  return pm.run(module);
+}
+
 bool mlir::hybrid::parseWeightType(const std::string &text, WeightType &out) {
   for (WeightType type : {WeightType::F32, WeightType::BF16, WeightType::BF16Matmul})
     if (text == stringifyWeightType(type)) {
@@ -115,13 +123,9 @@ OwningOpRef<ModuleOp> importFunction(MLIRContext *context, const std::string &de
   if (!module)
     return nullptr;
   // Before the signature is read: it records which weights are bf16.
-  if (weightType != WeightType::F32) {
-    PassManager pm(context);
-    addWeightTypePasses(pm, weightType);
-    if (failed(pm.run(*module))) {
-      error = description + ": keeping the weights in bf16 failed";
-      return nullptr;
-    }
+  if (failed(applyWeightType(*module, weightType))) {
+    error = description + ": keeping the weights in bf16 failed";
+    return nullptr;
   }
   fn = ProgramFunction();
   fn.symbol = symbolFor(batch, tokens, firstCall);

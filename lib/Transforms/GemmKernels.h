@@ -41,8 +41,8 @@ void transposeInRegisters(OpBuilder &b, Location loc, SmallVector<Value> &rows);
 /// +amx-tile and +amx-bf16).
 bool hasMatrixTiles(const CPUTarget &target);
 
-/// Whether `target` has AVX512-BF16's vdpbf16ps on 512-bit vectors (its
-/// features name +avx512bf16).
+/// Whether `target` has AVX512-BF16's vdpbf16ps and 512-bit vectors (its
+/// features name +avx512bf16): the kernel's 16 f32 lanes.
 bool hasBFloat16Dot(const CPUTarget &target);
 
 /// Whether `module` allows products to round A to bf16

@@ -98,8 +98,8 @@ func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t 
       ValueRange{mulv(blocks, mul(pairs, parts))}, b.getI64IntegerAttr(64));
 
   // Packing: per block and 32 k's, 16 rows of A become bf16 high and low
-  // parts; each row's 16 pairs are 16 i32 words, so the pair-interleaved
-  // layout is a 16×16 transpose of words.
+  // parts (or the high part alone); each row's 16 pairs are 16 i32 words,
+  // so the pair-interleaved layout is a 16×16 transpose of words.
   auto words = VectorType::get({16}, i32);
   auto wide = VectorType::get({32}, f32), narrow = VectorType::get({32}, bf16);
   parallelLoop(blocks, [&](Value block) {
@@ -138,8 +138,8 @@ func::FuncOp gemm::buildMatrixTileGemm(ModuleOp module, StringRef name, int64_t 
   });
 
   // K in blocks of at most 2048 (C gathers the blocks' sums), and A's rows
-  // in chunks whose packed parts for one k block (16 rows × KC × 4 bytes a
-  // block) fill a quarter of L2, an even count of blocks: each thread's
+  // in chunks whose packed parts for one k block (16 rows × KC × 2 bytes ×
+  // parts a block) fill a quarter of L2, an even count of blocks: each thread's
   // pairs of W tiles reuse the chunk from L2. (Measured on a 2 MiB L2: a
   // chunk of half of L2 ran 1.8× slower.)
   Value kc = arith::MinUIOp::create(b, loc, K, index(2048));

@@ -791,7 +791,7 @@ void rewriteDynamicRows(linalg::GenericOp op, func::FuncOp gemm, func::FuncOp ge
 } // namespace
 
 bool gemm::hasBFloat16Dot(const CPUTarget &target) {
-  return target.vectorBits >= 512 &&
+  return target.vectorBits == 512 &&
          llvm::is_contained(llvm::split(StringRef(target.features), ','), "+avx512bf16");
 }
 

@@ -5,7 +5,7 @@
 // the ratio. Figures only: nothing here is asserted, the machines are shared.
 //
 //   hybrid-bench [--runs=N] [--quick] [--filter=TEXT] [--gemm-sweep] [--suite-sweep]
-//                [--baseline] [--json] [--threads=N] [--weight-type=bf16]
+//                [--baseline] [--json] [--threads=N] [--weight-type=bf16|bf16-matmul]
 //
 // --gemm-sweep adds the linear-layer shapes of the benchmark suite
 // (M ∈ {1, 8, 128, 512} × (K, N) ∈ {(2048, 2048), (2048, 8192), (8192, 2048)});
@@ -18,7 +18,8 @@
 // it). The reference evaluator is timed only for the default cases.
 // --weight-type=bf16 keeps the linear layers' W in bfloat16
 // (hybrid-bf16-weights: the packed kernel widening W, or AMX tiles where the
-// host has them).
+// host has them); bf16-matmul also rounds A to bf16 in those products
+// (vdpbf16ps where the host has AVX512-BF16).
 //
 //===----------------------------------------------------------------------===//
 
@@ -319,14 +320,10 @@ int main(int argc, char **argv) {
       llvm::errs() << "hybrid-bench: error: cannot parse " << c.name << "\n";
       return 1;
     }
-    if (weightType != WeightType::F32) {
-      PassManager pm(&context);
-      addWeightTypePasses(pm, weightType);
-      if (failed(pm.run(*module))) {
-        llvm::errs() << "hybrid-bench: error: --weight-type=" << stringifyWeightType(weightType)
-                     << " failed on " << c.name << "\n";
-        return 1;
-      }
+    if (failed(applyWeightType(*module, weightType))) {
+      llvm::errs() << "hybrid-bench: error: --weight-type=" << stringifyWeightType(weightType)
+                   << " failed on " << c.name << "\n";
+      return 1;
     }
     auto func = module->lookupSymbol<func::FuncOp>("f");
     std::mt19937 rng(1);

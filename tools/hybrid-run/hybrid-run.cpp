@@ -529,13 +529,9 @@ int main(int argc, char **argv) {
     return fail(sizeError);
   // Before the arguments are read: the weights it keeps in bf16 are
   // rounded to it as they are (withParameterWidth).
-  if (weightType != WeightType::F32) {
-    PassManager pm(&context);
-    addWeightTypePasses(pm, weightType);
-    if (failed(pm.run(*module)))
-      return fail(std::string("--weight-type=") + stringifyWeightType(weightType) +
-                  " failed on " + inputFile + " (see the errors above)");
-  }
+  if (failed(applyWeightType(*module, weightType)))
+    return fail(std::string("--weight-type=") + stringifyWeightType(weightType) +
+                " failed on " + inputFile + " (see the errors above)");
 
   // Find the function: the one named, or the only public one (private
   // functions are callees, such as outlined layers).

@@ -16,11 +16,14 @@
 
 #include "hybrid/Runtime/Model.h"
 
+#include "mlir/Support/LLVM.h"
+
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace mlir {
+class ModuleOp;
 class OpPassManager;
 } // namespace mlir
 
@@ -42,6 +45,10 @@ bool parseWeightType(const std::string &text, WeightType &out);
 
 /// Adds the passes that keep `type`'s weights to `pm` (none for f32).
 void addWeightTypePasses(OpPassManager &pm, WeightType type);
+
+/// Runs those passes on `module` (nothing for f32); failure when they fail
+/// (their diagnostics are reported through the context).
+LogicalResult applyWeightType(ModuleOp module, WeightType type);
 
 /// The token counts a session's calls are split into, largest first
 /// (docs/design.md: why chunks).

@@ -355,7 +355,8 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
 
     A bf16 W in a module marked `hybrid.matmul_precision = "bf16"`
     (hybrid-bf16-weights' matmul-in-bf16) on a target with AVX512-BF16
-    (`+avx512bf16`, 512-bit vectors) and no AMX takes the same loop nest
+    (`+avx512bf16`, 512-bit vectors), unless the AMX kernel takes it,
+    takes the same loop nest
     with vdpbf16ps (`x86vector.avx512.dot`): A is rounded to bf16 once per
     call (rows shared among the threads), each panel of W is packed in
     pairs of k's (32 k's of 16 rows are 16 × 16 i32 words transposed in
