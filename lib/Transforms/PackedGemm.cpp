@@ -195,6 +195,10 @@ public:
   }
 
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  /// x rounded up to even: pairs of k's for vdpbf16ps.
+  Value roundUpToEven(Value x) {
+    return mul(arith::DivUIOp::create(b, loc, add(x, 1), index(2)), 2);
+  }
   Value add(Value x, int64_t y) { return y == 0 ? x : add(x, index(y)); }
   Value mul(Value x, int64_t y) { return arith::MulIOp::create(b, loc, x, index(y)); }
 
@@ -309,7 +313,7 @@ public:
                        Value kcur, Value kFrom) {
     Value lastCol = arith::SubIOp::create(b, loc, add(col0, validCols), index(1));
     Value lastK = arith::SubIOp::create(b, loc, add(pc, kcur), index(1));
-    Value kEven = mul(arith::DivUIOp::create(b, loc, add(kcur, 1), index(2)), 2);
+    Value kEven = roundUpToEven(kcur);
     Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(b.getBF16Type(), 0.0));
     loop(kFrom, kEven, 1, [&](Value k) {
       Value p = arith::DivUIOp::create(b, loc, k, index(2));
@@ -533,9 +537,8 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
       b, loc, arith::AddIOp::create(b, loc, K, arith::SubIOp::create(b, loc, kBlocks, one)),
       kBlocks);
   // In pairs of k's for vdpbf16ps: blocks start at even k's.
-  auto roundUpToEven = [&](Value x) { return emit.mul(div(emit.add(x, 1), 2), 2); };
   if (blk.bf16Dot)
-    kc = roundUpToEven(kc);
+    kc = emit.roundUpToEven(kc);
 
   auto f32 = b.getF32Type();
   const int64_t dyn = ShapedType::kDynamic;
@@ -548,7 +551,7 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
                         : Value();
   // The bf16 dot kernel's A, rounded to bf16 once per call.
   if (blk.bf16Dot) {
-    Value kPadded = roundUpToEven(K);
+    Value kPadded = emit.roundUpToEven(K);
     emit.rounded = memref::AllocOp::create(b, loc, MemRefType::get({dyn, dyn}, b.getBF16Type()),
                                            ValueRange{M, kPadded}, alignment);
     emit.roundRows(a, emit.rounded, M, K, kPadded);
