@@ -87,6 +87,12 @@ def longformer():
     return tf.LongformerModel(longformer_config())
 
 
+def longformer_long():
+    cfg = longformer_config()
+    cfg.max_position_embeddings = 256
+    return tf.LongformerModel(cfg)
+
+
 def longformer_mlm():
     return tf.LongformerForMaskedLM(longformer_config(hidden_act="gelu_new"))
 
@@ -110,6 +116,9 @@ MODELS = {
     "longformer": (longformer, torch.float32, []),
     "longformer-global": (longformer, torch.float32, [0, 7]),
     "longformer-mlm-global-bf16": (longformer_mlm, torch.bfloat16, [3]),
+    # 200 tokens: the tiled attention, whose tiles outside the band the
+    # global tokens open (first, last, and one far from both).
+    "longformer-long-global": (longformer_long, torch.float32, [0, 7, 130, 199]),
     "falcon-mamba": (falcon_mamba, torch.float32, None),
 }
 
@@ -237,7 +246,12 @@ def perturb(model, seed):
             p.add_(0.2 * torch.randn(p.shape, generator=g))
 
 
-def compare(hybrid_run, workdir, model_type, seq=11, batch=2):
+# Models compared over more than the default 11 tokens.
+SEQ_LEN = {"longformer-long-global": 200}
+
+
+def compare(hybrid_run, workdir, model_type, seq=None, batch=2):
+    seq = seq or SEQ_LEN.get(model_type, 11)
     torch.manual_seed(0)
     build, dtype, global_columns = MODELS[model_type]
     model = build().eval()

@@ -126,27 +126,27 @@ OwningOpRef<ModuleOp> frontend::importLongformer(MLIRContext *context,
         .getResult();
   };
   const FloatAttr scale = b.getF32FloatAttr(1.0 / std::sqrt(double(headDim)));
+  // Both passes take the runtime global flags (no dense S×S bias): the
+  // local one sees the band and the global tokens, the global one computes
+  // only the global tokens' rows, over every key.
   auto attention = [&](Value x, const std::string &p, const std::string &suffix,
-                       Value bias) {
+                       const MaskSpec &mask, bool globalRowsOnly) {
     auto project = [&](const char *name) {
       return m.splitHeads(m.linear(x, p + name + suffix, hidden, true), heads,
                           headDim);
     };
-    Value o = AttentionOp::create(b, loc, m.f32({B, heads, S, headDim}),
-                                  project("query"), project("key"),
-                                  project("value"), bias,
-                                  MaskAttr::get(context, MaskSpec::none()), scale,
-                                  FloatAttr(), b.getI64IntegerAttr(0));
+    Value o = AttentionOp::create(
+        b, loc, m.f32({B, heads, S, headDim}), project("query"), project("key"),
+        project("value"), Value(), globals, MaskAttr::get(context, mask), scale,
+        FloatAttr(), b.getI64IntegerAttr(0), globalRowsOnly ? b.getUnitAttr() : UnitAttr());
     return MergeHeadsOp::create(b, loc, m.f32({B, S, hidden}), o).getResult();
   };
   for (int64_t l = 0; l < layers; ++l) {
     const std::string p = pre + "encoder.layer." + std::to_string(l) + ".";
     m.beginLayer();
-    Value bias = MaskBiasOp::create(
-        b, loc, m.f32({B, 1, S, S}), globals,
-        MaskAttr::get(context, MaskSpec::local(windows[l] / 2)));
-    Value local = attention(h, p + "attention.self.", "", bias);
-    Value global = attention(h, p + "attention.self.", "_global", Value());
+    Value local = attention(h, p + "attention.self.", "", MaskSpec::local(windows[l] / 2),
+                            false);
+    Value global = attention(h, p + "attention.self.", "_global", MaskSpec::none(), true);
     Value mixed = SelectTokensOp::create(b, loc, local.getType(), globals, global, local);
     Value a = m.layerNorm(m.add(m.linear(mixed, p + "attention.output.dense", hidden, true), h),
                           p + "attention.output.LayerNorm", eps);

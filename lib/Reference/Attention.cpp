@@ -84,8 +84,13 @@ HostTensor reference::attention(const HostTensor &q, const HostTensor &k,
     for (int64_t h = 0; h < heads; ++h)
       for (int64_t r = 0; r < querySeq; ++r) {
         const int64_t kvh = h / group, i = params.qOffset + r;
+        auto isGlobal = [&](int64_t position) {
+          return params.globals && params.globals->ints()[b * keySeq + position] != 0;
+        };
+        const bool rowComputed = !params.globalRowsOnly || isGlobal(i);
         for (int64_t j = 0; j < keySeq; ++j) {
-          visible[j] = params.mask.isVisible(i, j);
+          visible[j] = rowComputed &&
+                       (params.mask.isVisible(i, j) || isGlobal(i) || isGlobal(j));
           double s = params.scale * dot(q, at4(q, b, h, r, 0), k,
                                         at4(k, b, kvh, j, 0), headDim);
           if (params.softcap)

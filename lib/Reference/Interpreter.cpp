@@ -304,6 +304,8 @@ bool Interpreter::step(Operation &op, std::string &error) {
           .Case([&](AttentionOp o) {
             AttentionParams params{o.getMask().getSpec(), o.getEffectiveScale(),
                                    toDouble(o.getSoftcap()), o.getQOffset()};
+            params.globals = getOptional(o.getGlobals());
+            params.globalRowsOnly = o.getGlobalRowsOnly();
             set(o, attention(get(o.getQuery()), get(o.getKey()),
                              get(o.getValue()), getOptional(o.getBias()),
                              params));

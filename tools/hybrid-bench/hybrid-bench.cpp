@@ -10,8 +10,9 @@
 // --gemm-sweep adds the linear-layer shapes of the benchmark suite
 // (M ∈ {1, 8, 128, 512} × (K, N) ∈ {(2048, 2048), (2048, 8192), (8192, 2048)});
 // --suite-sweep adds the suite's other shapes: the selective scan at L = 512
-// and 8192, Mamba's conv1d with SiLU (d_inner 1536, width 4, L = 2048) and
-// mixtures of experts with 8 experts top-2 and 64 top-8 (hidden 1024, 512
+// and 8192, Mamba's conv1d with SiLU (d_inner 1536, width 4, L = 2048),
+// Longformer's two attention passes (S = 4k and 16k, window 256, 2 global
+// tokens; at 4k also the old dense-bias form) and mixtures of experts with 8 experts top-2 and 64 top-8 (hidden 1024, 512
 // tokens); --baseline also times each case compiled with packed-gemm=false (LLVM's
 // vectorisation of the plain loops) and prints the ratio; --json prints one
 // JSON object per case instead of the table (scripts/bench_kernels.py reads
@@ -160,6 +161,47 @@ Case moeCase(int64_t T, int64_t E, int64_t topK, int64_t H, int64_t I) {
   return c;
 }
 
+/// A Longformer layer's two attention passes over S tokens (H heads of 64,
+/// HF attention_window 256, so a band of 128 keys each side) with 2 global
+/// tokens, at positions 0 and S/2: the band plus the global keys, and the
+/// global rows over every key. `flags` gives the runtime flags to the
+/// attention (O(S·(w + g))); otherwise the old form: a dense [1, 1, S, S]
+/// bias from hybrid.mask_bias and a full S×S pass whose global rows are
+/// kept (O(S²)). Work: the band's and the global keys' and rows' FLOPs,
+/// 4·H·d·S·(2·128 + 1 + 2g), the same for both forms.
+Case longformerCase(int64_t S, int64_t H, bool flags) {
+  auto s = [](int64_t v) { return std::to_string(v); };
+  const int64_t d = 64, local = 128, globals = 2;
+  std::string x = "tensor<1x" + s(H) + "x" + s(S) + "x" + s(d) + "xf32>",
+              g = "tensor<1x" + s(S) + "xi64>", bias = "tensor<1x1x" + s(S) + "x" + s(S) + "xf32>";
+  std::string dense = "dense<[[";
+  for (int64_t j = 0; j < S; ++j)
+    dense += std::string(j ? "," : "") + (j == 0 || j == S / 2 ? "1" : "0");
+  dense += "]]>";
+  std::string types3 = x + ", " + x + ", " + x;
+  std::string body = "  %g = arith.constant " + dense + " : " + g + "\n";
+  if (flags) {
+    body += "  %l = hybrid.attention %q, %k, %v globals(%g) {mask = #hybrid.mask<local = " +
+            s(local) + ">} : (" + types3 + ", " + g + ") -> " + x + "\n";
+    body += "  %o = hybrid.attention %q, %k, %v globals(%g) {mask = #hybrid.mask<none>,"
+            " global_rows_only} : (" + types3 + ", " + g + ") -> " + x + "\n";
+  } else {
+    body += "  %b = hybrid.mask_bias %g {mask = #hybrid.mask<local = " + s(local) + ">} : " + g +
+            " -> " + bias + "\n";
+    body += "  %l = hybrid.attention %q, %k, %v bias(%b) {mask = #hybrid.mask<none>} : (" +
+            types3 + ", " + bias + ") -> " + x + "\n";
+    body += "  %o = hybrid.attention %q, %k, %v {mask = #hybrid.mask<none>} : (" + types3 +
+            ") -> " + x + "\n";
+  }
+  Case c{std::string("longformer ") + (flags ? "global flags" : "dense bias") + " S=" + s(S) +
+             " H=" + s(H) + " w=256 g=2",
+         "func.func @f(%q: " + x + ", %k: " + x + ", %v: " + x + ") -> (" + x + ", " + x +
+             ") {\n" + body + "  return %l, %o : " + x + ", " + x + "\n}\n",
+         4.0 * H * d * S * double(2 * local + 1 + 2 * globals), "GFLOP/s"};
+  c.reference = false;
+  return c;
+}
+
 std::vector<Case> cases() {
   const int64_t S = quick ? 64 : 1024, H = quick ? 2 : 16, D = 64;
   const int64_t L = quick ? 64 : 2048, E = quick ? 64 : 1536, N = 16;
@@ -275,6 +317,17 @@ std::vector<Case> cases() {
     for (int64_t length : {quick ? 32 : 512, quick ? 128 : 8192})
       all.push_back(selectiveScanCase(length, E, N));
     all.push_back(conv1dCase(L, E, 4));
+    // Longformer at 4k and 16k tokens; the old dense-bias form (O(S²)
+    // memory and work) side by side at 4k only: at 16k its bias alone is
+    // 1 GiB.
+    if (quick) {
+      all.push_back(longformerCase(512, 2, true));
+      all.push_back(longformerCase(512, 2, false));
+    } else {
+      all.push_back(longformerCase(4096, 12, true));
+      all.push_back(longformerCase(4096, 12, false));
+      all.push_back(longformerCase(16384, 12, true));
+    }
     if (quick) {
       all.push_back(moeCase(16, 4, 2, 32, 64));
     } else {

@@ -40,6 +40,10 @@ struct AttentionParams {
   double scale = 1.0;
   std::optional<double> softcap;
   int64_t qOffset = 0;
+  /// Global flags [B, Sk] (nonzero = global; ints), or null.
+  const HostTensor *globals = nullptr;
+  /// Only the rows of global queries; the others are zeros.
+  bool globalRowsOnly = false;
 };
 
 /// hybrid.attention; `bias` may be null.

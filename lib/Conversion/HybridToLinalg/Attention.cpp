@@ -94,10 +94,12 @@ Value softmaxTimesValues(OpBuilder &b, Location loc, Value scores, Value value,
 }
 
 /// Applies scale, softcap, bias and mask to raw q·k scores in place of a new
-/// tensor. `biasValue` may be null.
+/// tensor. `biasValue` may be null; so may `globals` ([B, Sk] flags that
+/// widen the mask; with `rowsOnly` the rows of other queries hide all).
 Value finishScores(OpBuilder &b, Location loc, Value raw, double scale,
                    std::optional<double> softcap, Value biasValue,
-                   const MaskSpec &mask, int64_t qOffset) {
+                   const MaskSpec &mask, int64_t qOffset, Value globals = {},
+                   bool rowsOnly = false) {
   MLIRContext *ctx = b.getContext();
   RankedTensorType st = tensorType(raw);
   Type t = st.getElementType();
@@ -113,6 +115,12 @@ Value finishScores(OpBuilder &b, Location loc, Value raw, double scale,
     inputs.push_back(biasValue);
     maps.push_back(affineMap(ctx, 4, exprs));
   }
+  if (globals) {
+    // The query's flag at its position q_offset + i, and the key's.
+    inputs.append({globals, globals});
+    maps.push_back(affineMap(ctx, 4, {dim(ctx, 0), dim(ctx, 2) + qOffset}));
+    maps.push_back(projection(ctx, 4, {0, 3}));
+  }
   maps.push_back(b.getMultiDimIdentityMap(4));
   Value init = tensor::EmptyOp::create(b, loc, st.getShape(), t);
   return generic(
@@ -127,12 +135,25 @@ Value finishScores(OpBuilder &b, Location loc, Value raw, double scale,
         }
         if (biasValue)
           s = arith::AddFOp::create(nb, nl, s, a[1]);
-        if (mask.kind == MaskKind::None)
+        if (mask.kind == MaskKind::None && !rowsOnly)
           return s;
-        Value i = arith::AddIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, 2),
-                                        indexConstant(nb, nl, qOffset));
-        Value j = linalg::IndexOp::create(nb, nl, 3);
-        Value visible = maskVisible(nb, nl, mask, i, j);
+        Value visible;
+        if (mask.kind == MaskKind::None) {
+          visible = arith::ConstantOp::create(nb, nl, nb.getBoolAttr(true));
+        } else {
+          Value i = arith::AddIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, 2),
+                                          indexConstant(nb, nl, qOffset));
+          Value j = linalg::IndexOp::create(nb, nl, 3);
+          visible = maskVisible(nb, nl, mask, i, j);
+        }
+        if (globals) {
+          Value rowGlobal = isNonZero(nb, nl, a[a.size() - 3]);
+          Value keyGlobal = isNonZero(nb, nl, a[a.size() - 2]);
+          visible = arith::OrIOp::create(
+              nb, nl, visible, arith::OrIOp::create(nb, nl, rowGlobal, keyGlobal));
+          if (rowsOnly)
+            visible = arith::AndIOp::create(nb, nl, visible, rowGlobal);
+        }
         return arith::SelectOp::create(nb, nl, visible, s,
                                        floatConstant(nb, nl, t, -INFINITY))
             .getResult();
@@ -180,7 +201,7 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
       softcap = op.getSoftcap()->convertToDouble();
     Value scores = finishScores(rewriter, loc, raw, op.getEffectiveScale(),
                                 softcap, op.getBias(), op.getMask().getSpec(),
-                                op.getQOffset());
+                                op.getQOffset(), op.getGlobals(), op.getGlobalRowsOnly());
     rewriter.replaceOp(op, softmaxTimesValues(rewriter, loc, scores,
                                               op.getValue(), group));
     return success();

@@ -125,6 +125,47 @@ Value biasTileMaxima(OpBuilder &b, Location loc, Value bias, int64_t queryTile,
                  });
 }
 
+/// Global flags for `count` positions from `offset` of `globals [B, Sk]`
+/// (integers, nonzero = global) as 0/1 floats `[B, padded]`, zero past
+/// `count`, and the largest flag of every tile of `tile` positions,
+/// `[B, padded / tile]`: 1 where the tile holds a global token.
+std::pair<Value, Value> globalFlags(OpBuilder &b, Location loc, Value globals,
+                                    int64_t offset, int64_t count, int64_t padded,
+                                    int64_t tile, Type t) {
+  MLIRContext *ctx = b.getContext();
+  const int64_t batch = tensorType(globals).getDimSize(0);
+  Value flags = generic(
+      b, loc, globals, tensor::EmptyOp::create(b, loc, {batch, count}, t),
+      {affineMap(ctx, 2, {dim(ctx, 0), dim(ctx, 1) + offset}), b.getMultiDimIdentityMap(2)},
+      "pp", [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return arith::SelectOp::create(nb, nl, isNonZero(nb, nl, a[0]),
+                                       floatConstant(nb, nl, t, 1.0),
+                                       floatConstant(nb, nl, t, 0.0))
+            .getResult();
+      });
+  flags = padDims(b, loc, flags, {{1, padded}}, 0.0);
+  Value tiled = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({batch, padded / tile, tile}, t), flags,
+      SmallVector<ReassociationIndices>{{0}, {1, 2}});
+  Value any = generic(b, loc, tiled, filledTensor(b, loc, {batch, padded / tile}, t, 0.0),
+                      {b.getMultiDimIdentityMap(3), projection(ctx, 3, {0, 1})}, "ppr",
+                      [](OpBuilder &nb, Location nl, ValueRange a) {
+                        return arith::MaximumFOp::create(nb, nl, a[0], a[1]).getResult();
+                      });
+  return {flags, any};
+}
+
+/// The `[1, size]` slice of `[B, n]` flags at (batch, offset).
+Value flagSlice(OpBuilder &b, Location loc, Value flags, Value batch, Value offset,
+                int64_t size) {
+  Type t = tensorType(flags).getElementType();
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({1, size}, t), flags,
+      SmallVector<OpFoldResult>{batch, offset},
+      SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(size)},
+      SmallVector<OpFoldResult>(2, b.getIndexAttr(1)));
+}
+
 /// `combine` folded over the elements of the 1-D vector `v` as a tree:
 /// halves combined while the length is even (shuffles, full-width ops; an
 /// ordered reduction of 64 floats would be a chain of 64 dependent adds),
@@ -161,13 +202,16 @@ struct FlashShape {
 /// scores and then p were computed in (carried from tile to tile so that
 /// every tile reuses one buffer: a fresh zero tensor and p per tile were two
 /// mallocs and an 8 KiB copy). Where the i1 `masked` is set (partial tiles),
-/// each score is tested against the mask and the padding (j < Sk).
+/// each score is tested against the mask and the padding (j < Sk), and,
+/// given the tile's global flags (`queryFlags [1, Tq]`, `keyFlags [1, Tk]`,
+/// 0/1 floats), against them: a global row or key is visible.
 SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
                                      const FlashShape &s, Value qTile,
                                      Value kTile, Value vTile, Value m, Value l,
                                      Value acc, Value scratch, Value queryStart,
                                      Value keyStart, Value masked,
-                                     Value biasTile) {
+                                     Value biasTile, Value queryFlags = {},
+                                     Value keyFlags = {}) {
   MLIRContext *ctx = b.getContext();
   Type t = tensorType(qTile).getElementType();
   const double scale = op.getEffectiveScale();
@@ -196,13 +240,27 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   // get all of it (the mask must follow the softcap) in place, the row loop
   // taking their rows as they are. With a bias, one pass on every tile.
   const bool finishInRows = !biasTile;
-  auto visibleAt = [&](OpBuilder &nb, Location nl) -> Value {
+  const bool rowsOnly = op.getGlobalRowsOnly();
+  // `flags`: the query's and the key's global flags, or empty.
+  auto visibleAt = [&](OpBuilder &nb, Location nl, ValueRange flags) -> Value {
     Value i = arith::AddIOp::create(
         nb, nl, linalg::IndexOp::create(nb, nl, 2),
         arith::AddIOp::create(nb, nl, queryStart, indexConstant(nb, nl, qOffset)));
     Value j = arith::AddIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, 3), keyStart);
+    Value visible = maskVisible(nb, nl, mask, i, j);
+    if (!flags.empty()) {
+      auto isSet = [&](Value flag) -> Value {
+        return arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::ONE, flag,
+                                     floatConstant(nb, nl, t, 0.0));
+      };
+      Value rowGlobal = isSet(flags[0]);
+      visible = arith::OrIOp::create(nb, nl, visible,
+                                     arith::OrIOp::create(nb, nl, rowGlobal, isSet(flags[1])));
+      if (rowsOnly)
+        visible = arith::AndIOp::create(nb, nl, visible, rowGlobal);
+    }
     return arith::AndIOp::create(
-        nb, nl, maskVisible(nb, nl, mask, i, j),
+        nb, nl, visible,
         arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, j,
                               indexConstant(nb, nl, keySeq)));
   };
@@ -227,10 +285,18 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
     auto partial = scf::IfOp::create(
         b, loc, masked,
         [&](OpBuilder &tb, Location tl) {
-          Value hidden = generic(tb, tl, ValueRange{}, raw, {id4}, "pppp",
+          SmallVector<Value> flagInputs;
+          SmallVector<AffineMap> maps;
+          if (queryFlags) {
+            flagInputs = {queryFlags, keyFlags};
+            maps = {projection(ctx, 4, {0, 2}), projection(ctx, 4, {0, 3})};
+          }
+          maps.push_back(id4);
+          Value hidden = generic(tb, tl, flagInputs, raw, maps, "pppp",
                                  [&](OpBuilder &nb, Location nl, ValueRange a) {
                                    return arith::SelectOp::create(
-                                              nb, nl, visibleAt(nb, nl), finish(nb, nl, a[0]),
+                                              nb, nl, visibleAt(nb, nl, a.drop_back()),
+                                              finish(nb, nl, a.back()),
                                               floatConstant(nb, nl, t, -INFINITY))
                                        .getResult();
                                  });
@@ -253,7 +319,7 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
       // body (not two) keeps code size and compile time down.
       Value notMasked = arith::XOrIOp::create(
           nb, nl, masked, arith::ConstantIntOp::create(nb, nl, 1, 1));
-      Value visible = arith::OrIOp::create(nb, nl, visibleAt(nb, nl), notMasked);
+      Value visible = arith::OrIOp::create(nb, nl, visibleAt(nb, nl, {}), notMasked);
       return arith::SelectOp::create(nb, nl, visible, v, floatConstant(nb, nl, t, -INFINITY))
           .getResult();
     });
@@ -377,8 +443,11 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
   s.valueDim = vt.getDimSize(3);
   s.queryTile = std::min(queryTile, s.querySeq);
   s.keyTile = keyTile;
-  // One key tile has nothing to skip: the unfused form is as good.
-  if (queryTile < 1 || keyTile < 1 || s.keySeq <= keyTile)
+  // One key tile has nothing to skip: the unfused form is as good. Global
+  // flags together with a bias (no importer makes both) take the unfused
+  // form too.
+  if (queryTile < 1 || keyTile < 1 || s.keySeq <= keyTile ||
+      (op.getBias() && op.getGlobals()))
     return failure();
   s.queryTiles = (s.querySeq + s.queryTile - 1) / s.queryTile;
   s.keyTiles = (s.keySeq + s.keyTile - 1) / s.keyTile;
@@ -446,6 +515,20 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
       padded[3] = paddedK;
     bias = padDims(rewriter, loc, given, padded, -INFINITY);
     biasMax = biasTileMaxima(rewriter, loc, bias, s.queryTile, s.keyTile);
+  }
+  // Global flags (Longformer's, given with the input): each tile's flags
+  // and whether it holds a global token. A tile the mask leaves empty is
+  // visited, with the element test, when its query or key tile holds one:
+  // with g global tokens that adds O(g) tiles per query tile column and
+  // row, not O(S). With global_rows_only, query tiles without a global row
+  // are skipped whole.
+  Value queryFlags, queryAny, keyFlags, keyAny;
+  const bool rowsOnly = op.getGlobalRowsOnly();
+  if (Value globals = op.getGlobals()) {
+    std::tie(queryFlags, queryAny) = globalFlags(rewriter, loc, globals, qOffset, s.querySeq,
+                                                 paddedQ, s.queryTile, t);
+    std::tie(keyFlags, keyAny) =
+        globalFlags(rewriter, loc, globals, 0, s.keySeq, paddedK, s.keyTile, t);
   }
   auto tableType = RankedTensorType::get({s.queryTiles, s.keyTiles}, rewriter.getI32Type());
   Value table = arith::ConstantOp::create(
@@ -522,6 +605,32 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
               // Empty: skip. Full or partial: one tile body, the mask test
               // enabled only on partial tiles.
               Value skip = isClass(kb, kl, TileClass::Empty);
+              Value masked;
+              if (queryFlags) {
+                auto holdsGlobal = [&](Value any, Value index) -> Value {
+                  Value flag = tensor::ExtractOp::create(kb, kl, any, ValueRange{batch, index});
+                  return arith::CmpFOp::create(kb, kl, arith::CmpFPredicate::ONE, flag,
+                                               floatConstant(kb, kl, t, 0.0));
+                };
+                Value queryGlobal = holdsGlobal(queryAny, qIndex);
+                Value anyGlobal =
+                    arith::OrIOp::create(kb, kl, queryGlobal, holdsGlobal(keyAny, kIndex));
+                // An empty tile with a global token is visited, masked.
+                masked = arith::OrIOp::create(
+                    kb, kl, isClass(kb, kl, TileClass::Partial),
+                    arith::AndIOp::create(kb, kl, skip, anyGlobal));
+                skip = arith::AndIOp::create(
+                    kb, kl, skip, arith::XOrIOp::create(kb, kl, anyGlobal,
+                                                        arith::ConstantIntOp::create(kb, kl, 1, 1)));
+                if (rowsOnly) {
+                  // Every tile needs the row test; tiles of no global row go.
+                  masked = arith::ConstantIntOp::create(kb, kl, 1, 1);
+                  skip = arith::OrIOp::create(
+                      kb, kl, skip,
+                      arith::XOrIOp::create(kb, kl, queryGlobal,
+                                            arith::ConstantIntOp::create(kb, kl, 1, 1)));
+                }
+              }
               if (bias) {
                 auto tileIndex = [&](Value index, int64_t d) -> Value {
                   return tensorType(bias).getDimSize(d) == 1 ? indexConstant(kb, kl, 0) : index;
@@ -577,8 +686,12 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                         sb, sl, op, step, qTile, kTile,
                         headSlice(sb, sl, v, batch, keyHead, kStart, s.keyTile), iter[0],
                         iter[1], iter[2], iter[3], qStart, kStart,
-                        isClass(sb, sl, TileClass::Partial),
-                        biasTile);
+                        masked ? masked : isClass(sb, sl, TileClass::Partial).getResult(),
+                        biasTile,
+                        queryFlags ? flagSlice(sb, sl, queryFlags, batch, qStart, s.queryTile)
+                                   : Value(),
+                        keyFlags ? flagSlice(sb, sl, keyFlags, batch, kStart, s.keyTile)
+                                 : Value());
                     if (transposeEachTile)
                       next.push_back(kTile);
                     scf::YieldOp::create(sb, sl, next);

@@ -157,3 +157,34 @@ func.func @grouped(%q: tensor<2x4x64x8xf32>, %k: tensor<2x2x64x8xf32>, %v: tenso
       : (tensor<2x4x64x8xf32>, tensor<2x2x64x8xf32>, tensor<2x2x64x8xf32>) -> tensor<2x4x64x8xf32>
   return %o : tensor<2x4x64x8xf32>
 }
+
+// Runtime global flags (Longformer): no S×S bias. Each query and key tile's
+// largest flag is computed once ([B, tiles]); a tile the band leaves empty
+// is visited, with the element test, only when its query or key tile holds
+// a global token, and the element test ORs in the row's and key's flags.
+// FLASH-LABEL: func @tiled_global_flags
+// FLASH: %[[TABLE:.*]] = arith.constant dense<{{\[\[}}2, 0, 0], [2, 2, 0], [2, 2, 0], [0, 2, 2], [0, 2, 2], [0, 0, 2]]> : tensor<6x3xi32>
+// FLASH: %[[QANY:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x6x16xf32>) outs(%{{.*}} : tensor<1x6xf32>)
+// FLASH: arith.maximumf
+// FLASH: %[[KANY:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x3x32xf32>) outs(%{{.*}} : tensor<1x3xf32>)
+// FLASH: scf.forall
+// FLASH: %[[CLASS:.*]] = tensor.extract %[[TABLE]]
+// FLASH: %[[EMPTY:.*]] = arith.cmpi eq, %[[CLASS]], %c0_i32
+// FLASH: tensor.extract %[[QANY]]
+// FLASH: tensor.extract %[[KANY]]
+// FLASH: %[[ANY:.*]] = arith.ori
+// FLASH: %[[OPENED:.*]] = arith.andi %[[EMPTY]], %[[ANY]]
+// FLASH: %[[MASKED:.*]] = arith.ori %{{.*}}, %[[OPENED]]
+// FLASH: %[[NONE:.*]] = arith.xori %[[ANY]], %true
+// FLASH: %[[SKIP:.*]] = arith.andi %[[EMPTY]], %[[NONE]]
+// FLASH: scf.if %[[SKIP]]
+// FLASH: scf.if %[[MASKED]]
+// FLASH: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x16xf32>, tensor<1x32xf32>)
+// FLASH: arith.cmpf one
+// FLASH: arith.cmpf one
+// FLASH: arith.ori
+func.func @tiled_global_flags(%q: tensor<1x1x96x8xf32>, %g: tensor<1x96xi64>) -> tensor<1x1x96x8xf32> {
+  %o = hybrid.attention %q, %q, %q globals(%g) {mask = #hybrid.mask<local = 8>}
+      : (tensor<1x1x96x8xf32>, tensor<1x1x96x8xf32>, tensor<1x1x96x8xf32>, tensor<1x96xi64>) -> tensor<1x1x96x8xf32>
+  return %o : tensor<1x1x96x8xf32>
+}

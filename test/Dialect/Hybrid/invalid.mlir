@@ -1704,6 +1704,33 @@ func.func @softcap_cap(%x: tensor<4xf32>) {
 
 // -----
 
+func.func @attention_globals_shape(%q: tensor<1x2x16x8xf32>, %g: tensor<1x15xi64>) {
+  // expected-error @+1 {{'globals' dim 1 (key_seq) is 15, expected 16 (from 'key')}}
+  %o = hybrid.attention %q, %q, %q globals(%g) {mask = #hybrid.mask<local = 2>}
+      : (tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x15xi64>) -> tensor<1x2x16x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_globals_past_keys(%q: tensor<1x2x4x8xf32>, %k: tensor<1x2x16x8xf32>, %g: tensor<1x16xi64>) {
+  // expected-error @+1 {{'globals' flags key positions [0, 16), so the queries at q_offset + [0, 4) must lie among them (q_offset = 13)}}
+  %o = hybrid.attention %q, %k, %k globals(%g) {mask = #hybrid.mask<causal>, q_offset = 13}
+      : (tensor<1x2x4x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x16xi64>) -> tensor<1x2x4x8xf32>
+  return
+}
+
+// -----
+
+func.func @attention_global_rows_without_flags(%q: tensor<1x2x16x8xf32>) {
+  // expected-error @+1 {{'global_rows_only' needs a 'globals' operand}}
+  %o = hybrid.attention %q, %q, %q {mask = #hybrid.mask<none>, global_rows_only}
+      : (tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x16x8xf32>
+  return
+}
+
+// -----
+
 func.func @mask_bias_rank(%g: tensor<16xi64>) {
   // expected-error @+1 {{'globals' must have rank 2 [batch, seq], got rank 1}}
   %b = hybrid.mask_bias %g {mask = #hybrid.mask<local = 2>} : tensor<16xi64> -> tensor<1x1x16x16xf32>

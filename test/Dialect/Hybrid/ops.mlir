@@ -259,6 +259,18 @@ func.func @building_blocks(%ids: tensor<1x16xi64>, %table: tensor<256x64xf32>, %
   return %p, %c, %r1, %r2 : tensor<1x16x128xf32>, tensor<1x16x64xf32>, tensor<1x4x16x16xf32>, tensor<1x4x16x16xf32>
 }
 
+// CHECK-LABEL: func.func @attention_global_flags
+func.func @attention_global_flags(%q: tensor<2x2x16x8xf32>, %g: tensor<2x16xi32>)
+    -> (tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>) {
+  // CHECK: hybrid.attention %{{.*}}, %{{.*}}, %{{.*}} globals(%{{.*}}) {mask = #hybrid.mask<local = 2>}
+  %l = hybrid.attention %q, %q, %q globals(%g) {mask = #hybrid.mask<local = 2>}
+      : (tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<2x16xi32>) -> tensor<2x2x16x8xf32>
+  // CHECK: hybrid.attention %{{.*}}, %{{.*}}, %{{.*}} globals(%{{.*}}) {global_rows_only, mask = #hybrid.mask<none>}
+  %r = hybrid.attention %q, %q, %q globals(%g) {mask = #hybrid.mask<none>, global_rows_only}
+      : (tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>, tensor<2x16xi32>) -> tensor<2x2x16x8xf32>
+  return %l, %r : tensor<2x2x16x8xf32>, tensor<2x2x16x8xf32>
+}
+
 // CHECK-LABEL: func.func @longformer_pieces
 func.func @longformer_pieces(%g: tensor<2x16xi64>, %a: tensor<2x16x8xf32>, %b: tensor<2x16x8xf32>)
     -> (tensor<2x1x16x16xf32>, tensor<2x16x8xf32>) {

@@ -11,6 +11,8 @@
 
 #include "Differential.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 using namespace mlir::hybrid::testing;
 
 namespace {
@@ -470,6 +472,48 @@ TEST(Differential, LongformerGlobalTokens) {
       "  return %open, %s : tensor<2x1x13x13xf32>, tensor<2x13x8xf32>\n}\n";
   for (unsigned seed : {3u, 4u, 5u})
     EXPECT_TRUE(matchesReference(source, "f", seed, {{0, {0, 2}}}));
+}
+
+/// Attention with the runtime global flags `globals` (positions set to 1 in
+/// a [2, S] constant; batch 1 adds position 1) over S = 150 tokens, long
+/// enough for the tiled form: a set flag must open tiles the mask leaves
+/// empty, its row and its column, and nothing else.
+std::string globalFlagsSource(const std::string &mask, const std::vector<int64_t> &positions,
+                              bool rowsOnly) {
+  const int64_t seq = 150;
+  std::string flags = "[";
+  for (int64_t b = 0; b < 2; ++b) {
+    flags += b ? ", [" : "[";
+    for (int64_t j = 0; j < seq; ++j) {
+      bool set = llvm::is_contained(positions, j) || (b == 1 && j == 1);
+      flags += std::string(j ? ", " : "") + (set ? "1" : "0");
+    }
+    flags += "]";
+  }
+  flags += "]";
+  return format("func.func @f(%q: tensor<2x2x150x8xf32>, %k: tensor<2x1x150x8xf32>,"
+                " %v: tensor<2x1x150x8xf32>) -> tensor<2x2x150x8xf32> {\n"
+                "  %g = arith.constant dense<{FLAGS}> : tensor<2x150xi64>\n"
+                "  %o = hybrid.attention %q, %k, %v globals(%g) {mask = #hybrid.mask<{MASK}>{ROWS}}\n"
+                "      : (tensor<2x2x150x8xf32>, tensor<2x1x150x8xf32>, tensor<2x1x150x8xf32>,"
+                " tensor<2x150xi64>) -> tensor<2x2x150x8xf32>\n"
+                "  return %o : tensor<2x2x150x8xf32>\n}\n",
+                {{"FLAGS", flags}, {"MASK", mask},
+                 {"ROWS", rowsOnly ? ", global_rows_only" : ""}});
+}
+
+TEST(Differential, AttentionRuntimeGlobalFlags) {
+  const std::vector<std::vector<int64_t>> patterns{{}, {0}, {75}, {149}, {0, 70, 149},
+                                                   {31, 32, 63, 64, 127, 128}};
+  for (std::string mask : {"local = 3", "local = 40", "causal, window = 5", "none"})
+    for (const std::vector<int64_t> &positions : patterns)
+      for (bool rowsOnly : {false, true}) {
+        if (mask != "local = 3" && rowsOnly)
+          continue;
+        EXPECT_TRUE(matchesReference(globalFlagsSource(mask, positions, rowsOnly), "f", 21))
+            << mask << " with " << positions.size() << " global tokens"
+            << (rowsOnly ? ", global rows only" : "");
+      }
 }
 
 TEST(Differential, PositionIds) {

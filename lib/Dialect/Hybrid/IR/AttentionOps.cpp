@@ -152,6 +152,19 @@ LogicalResult AttentionOp::verify() {
   // q_offset + query index never overflows in the mask arithmetic.
   if (getQOffset() < 0 || getQOffset() > (int64_t(1) << 40))
     return emitOpError() << "'q_offset' must be in [0, 2^40], got " << getQOffset();
+  if (Value globals = getGlobals()) {
+    // One flag per key position; query row r reads the flag of its
+    // position q_offset + r, so the queries must lie among the keys.
+    if (failed(checkShape(op, "globals", globals,
+                          {{batch, "batch", "query"}, {keySeq, "key_seq", "key"}})))
+      return failure();
+    if (isStatic(querySeq) && isStatic(keySeq) && getQOffset() + querySeq > keySeq)
+      return emitOpError() << "'globals' flags key positions [0, " << keySeq
+                           << "), so the queries at q_offset + [0, " << querySeq
+                           << ") must lie among them (q_offset = " << getQOffset() << ")";
+  } else if (getGlobalRowsOnly()) {
+    return emitOpError() << "'global_rows_only' needs a 'globals' operand";
+  }
   return checkGlobalsInRange(op, getMask(), getQOffset(), querySeq, keySeq);
 }
 

@@ -5,7 +5,7 @@
 
 include "hybrid/Dialect/Hybrid/IR/HybridAttrs.td"
 
-def Hybrid_AttentionOp : Hybrid_Op<"attention"> {
+def Hybrid_AttentionOp : Hybrid_Op<"attention", [AttrSizedOperandSegments]> {
   let summary = "Scaled dot-product attention with a structured mask";
   let description = [{
     Multi-head attention over `query [B, H, Sq, D]`, `key [B, Hkv, Sk, D]` and
@@ -21,6 +21,21 @@ def Hybrid_AttentionOp : Hybrid_Op<"attention"> {
     s[r, j] = -inf                                  if mask hides j from i
     out[r]  = Σ_j softmax_j(s[r, :]) · v[j]         softmax in f32
     ```
+
+    With `globals [B, Sk]` (integer flags, nonzero = global; Longformer's
+    `global_attention_mask`), a global token sees every key and every key
+    that is a global token is seen by every query, whatever the mask:
+
+    ```
+    visible(i, j) = mask shows j to i  or  globals[b, i] ≠ 0  or  globals[b, j] ≠ 0
+    ```
+
+    and with `global_rows_only` only the rows of global queries are computed
+    (every key visible to them); the other rows give zeros. Query row `r`
+    reads the flag at its absolute position `q_offset + r`. The flags come
+    with the input, so the lowering decides at run time which tiles hold a
+    global token: a band mask with g global tokens costs O(S·(w + g)), not
+    the O(S²) of a dense bias.
 
     The softcap is applied before the mask and the bias, as in HF's Gemma 2.
     `bias` is an additive `[B|1, H|1, Sq|1, Sk|1]` tensor, broadcast to `[B,
@@ -44,16 +59,30 @@ def Hybrid_AttentionOp : Hybrid_Op<"attention"> {
     Hybrid_FloatTensor:$key,
     Hybrid_FloatTensor:$value,
     Optional<Hybrid_FloatTensor>:$bias,
+    Optional<Hybrid_IndexTensor>:$globals,
     Hybrid_MaskAttr:$mask,
     OptionalAttr<F32Attr>:$scale,
     OptionalAttr<F32Attr>:$softcap,
-    DefaultValuedAttr<Hybrid_I64Attr, "0">:$q_offset
+    DefaultValuedAttr<Hybrid_I64Attr, "0">:$q_offset,
+    UnitAttr:$global_rows_only
   );
   let results = (outs Hybrid_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`bias` `(` $bias^ `)`)? attr-dict
+    $query `,` $key `,` $value (`bias` `(` $bias^ `)`)?
+    (`globals` `(` $globals^ `)`)? attr-dict
     `:` functional-type(operands, results)
   }];
+  let builders = [
+    // Without global flags (every importer but Longformer's).
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$query,
+                   "::mlir::Value":$key, "::mlir::Value":$value,
+                   "::mlir::Value":$bias, "::mlir::hybrid::MaskAttr":$mask,
+                   "::mlir::FloatAttr":$scale, "::mlir::FloatAttr":$softcap,
+                   "::mlir::IntegerAttr":$q_offset), [{
+      build($_builder, $_state, result, query, key, value, bias, ::mlir::Value(),
+            mask, scale, softcap, q_offset, ::mlir::UnitAttr());
+    }]>
+  ];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
