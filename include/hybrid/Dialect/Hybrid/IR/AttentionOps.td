@@ -237,6 +237,9 @@ def Hybrid_MaskBiasOp : Hybrid_Op<"mask_bias"> {
     This is Longformer's `global_attention_mask`: a global token sees every
     token and every token sees it (the static form is `#hybrid.mask<local =
     w, global = [...]>`; this one lets the positions come with the input).
+    The bias is dense, O(S²) in memory and in the attention that reads it;
+    `hybrid.attention`'s `globals` operand expresses the same visibility in
+    O(S·(w + g)) and is what the Longformer importer uses.
 
     ```mlir
     %bias = hybrid.mask_bias %global_attention_mask {mask = #hybrid.mask<local = 2>}
