@@ -17,7 +17,6 @@ hidden states (scaled by their largest magnitude). Nothing is asserted.
 """
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -29,6 +28,8 @@ import numpy as np
 import torch
 import transformers
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plot_bench import write_sweep  # noqa: E402
 
 def run_hybrid(build, directory, ids_path, globals_path, runs, threads, out_path):
     cmd = [os.path.join(build, "bin", "hybrid-run"), directory, "--target=cpu",
@@ -85,23 +86,24 @@ def main():
             out_path = os.path.join(directory, "out.npy")
             np.save(ids_path, ids.numpy())
             np.save(globals_path, mask.numpy())
-            row = dict(case="longformer S=%d" % seq, seq=seq)
+            times = {}
             for threads in (1, cores):
-                row["ours_%d" % threads] = run_hybrid(args.build, directory, ids_path,
-                                                      globals_path, args.runs, threads, out_path)
-                row["hf_%d" % threads] = run_hf(model, ids, mask, threads, args.runs)
+                ours = run_hybrid(args.build, directory, ids_path, globals_path, args.runs,
+                                  threads, out_path)
+                hf = run_hf(model, ids, mask, threads, args.runs)
+                times[threads] = (ours, hf)
+                rows.append(dict(case="longformer S=%d" % seq, threads=threads, ours_s=ours,
+                                 baseline_s=hf))
             with torch.no_grad():
                 ref = model(ids, global_attention_mask=mask).last_hidden_state.numpy()
             got = np.load(out_path)
-            row["max_diff"] = float(np.abs(got - ref).max() / np.abs(ref).max())
-            rows.append(row)
+            max_diff = float(np.abs(got - ref).max() / np.abs(ref).max())
+            (o1, h1), (on, hn) = times[1], times[cores]
             print("| %d | %.0f | %.0f | %.2f | %.0f | %.0f | %.2f | %.1e |" % (
-                seq, 1e3 * row["ours_1"], 1e3 * row["hf_1"], row["hf_1"] / row["ours_1"],
-                1e3 * row["ours_%d" % cores], 1e3 * row["hf_%d" % cores],
-                row["hf_%d" % cores] / row["ours_%d" % cores], row["max_diff"]), flush=True)
+                seq, 1e3 * o1, 1e3 * h1, h1 / o1, 1e3 * on, 1e3 * hn, hn / on, max_diff),
+                flush=True)
     if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump(rows, f, indent=1)
+        write_sweep(args.json_out, "longformer", rows, baseline="HF eager")
 
 
 if __name__ == "__main__":

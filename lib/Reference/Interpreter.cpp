@@ -306,6 +306,11 @@ bool Interpreter::step(Operation &op, std::string &error) {
                                    toDouble(o.getSoftcap()), o.getQOffset()};
             params.globals = getOptional(o.getGlobals());
             params.globalRowsOnly = o.getGlobalRowsOnly();
+            // (The verifier checks this for static shapes only.)
+            if (params.globals &&
+                params.qOffset + get(o.getQuery()).dim(2) > get(o.getKey()).dim(2))
+              return fail("'globals' flags the key positions, so q_offset + query rows must "
+                          "not pass the keys");
             set(o, attention(get(o.getQuery()), get(o.getKey()),
                              get(o.getValue()), getOptional(o.getBias()),
                              params));

@@ -188,3 +188,21 @@ func.func @tiled_global_flags(%q: tensor<1x1x96x8xf32>, %g: tensor<1x96xi64>) ->
       : (tensor<1x1x96x8xf32>, tensor<1x1x96x8xf32>, tensor<1x1x96x8xf32>, tensor<1x96xi64>) -> tensor<1x1x96x8xf32>
   return %o : tensor<1x1x96x8xf32>
 }
+
+// global_rows_only (Longformer's second pass): every visited tile takes the
+// element test (a full tile must still hide the other rows), and a query
+// tile without a global row skips every key tile.
+// FLASH-LABEL: func @tiled_global_rows_only
+// FLASH: scf.forall
+// FLASH: %[[QG:.*]] = arith.cmpf one, %{{.*}}, %cst
+// FLASH: arith.andi
+// FLASH: %[[NOROW:.*]] = arith.xori %[[QG]], %true
+// FLASH: %[[SKIP:.*]] = arith.ori %{{.*}}, %[[NOROW]]
+// FLASH: scf.if %[[SKIP]]
+// FLASH: scf.if %true
+// FLASH: arith.andi
+func.func @tiled_global_rows_only(%q: tensor<1x1x96x8xf32>, %g: tensor<1x96xi64>) -> tensor<1x1x96x8xf32> {
+  %o = hybrid.attention %q, %q, %q globals(%g) {mask = #hybrid.mask<none>, global_rows_only}
+      : (tensor<1x1x96x8xf32>, tensor<1x1x96x8xf32>, tensor<1x1x96x8xf32>, tensor<1x96xi64>) -> tensor<1x1x96x8xf32>
+  return %o : tensor<1x1x96x8xf32>
+}

@@ -505,15 +505,62 @@ std::string globalFlagsSource(const std::string &mask, const std::vector<int64_t
 TEST(Differential, AttentionRuntimeGlobalFlags) {
   const std::vector<std::vector<int64_t>> patterns{{}, {0}, {75}, {149}, {0, 70, 149},
                                                    {31, 32, 63, 64, 127, 128}};
+  // global_rows_only with `none` (the importer's form: every tile full, so
+  // only the forced row test hides the other rows) and with band masks.
   for (std::string mask : {"local = 3", "local = 40", "causal, window = 5", "none"})
     for (const std::vector<int64_t> &positions : patterns)
       for (bool rowsOnly : {false, true}) {
-        if (mask != "local = 3" && rowsOnly)
+        if (mask == "causal, window = 5" && rowsOnly)
           continue;
         EXPECT_TRUE(matchesReference(globalFlagsSource(mask, positions, rowsOnly), "f", 21))
             << mask << " with " << positions.size() << " global tokens"
             << (rowsOnly ? ", global rows only" : "");
       }
+}
+
+/// A dense<...> literal of [batch, seq] flags: 1 at `positions` (in every
+/// batch), 0 elsewhere.
+std::string flagLiteral(int64_t batch, int64_t seq, const std::vector<int64_t> &positions) {
+  std::string text = "dense<[";
+  for (int64_t b = 0; b < batch; ++b) {
+    text += b ? ", [" : "[";
+    for (int64_t j = 0; j < seq; ++j)
+      text += std::string(j ? ", " : "") + (llvm::is_contained(positions, j) ? "1" : "0");
+    text += "]";
+  }
+  return text + "]>";
+}
+
+TEST(Differential, AttentionRuntimeGlobalFlagsOffsetBiasAndI32) {
+  // 70 queries at positions 130..199 over 200 keys: a query reads the flag
+  // of its position, not of its row (global keys 5 and 64 lie outside every
+  // query's window; 140 and 171 are global queries). i32 and i64 flags,
+  // with and without rows only.
+  for (const char *flagType : {"i32", "i64"})
+    for (const char *rows : {"", ", global_rows_only"}) {
+      std::string source = format(
+          "func.func @f(%q: tensor<1x2x70x8xf32>, %k: tensor<1x1x200x8xf32>,"
+          " %v: tensor<1x1x200x8xf32>) -> tensor<1x2x70x8xf32> {\n"
+          "  %g = arith.constant {FLAGS} : tensor<1x200x{T}>\n"
+          "  %o = hybrid.attention %q, %k, %v globals(%g) {mask = #hybrid.mask<causal, window = 9>,"
+          " q_offset = 130{ROWS}}\n"
+          "      : (tensor<1x2x70x8xf32>, tensor<1x1x200x8xf32>, tensor<1x1x200x8xf32>,"
+          " tensor<1x200x{T}>) -> tensor<1x2x70x8xf32>\n"
+          "  return %o : tensor<1x2x70x8xf32>\n}\n",
+          {{"T", flagType}, {"ROWS", rows}, {"FLAGS", flagLiteral(1, 200, {5, 64, 140, 171})}});
+      EXPECT_TRUE(matchesReference(source, "f", 31)) << flagType << rows;
+    }
+  // With a bias too: the unfused form, whatever the length.
+  std::string withBias = format(
+      "func.func @f(%q: tensor<2x2x150x8xf32>, %k: tensor<2x1x150x8xf32>,"
+      " %v: tensor<2x1x150x8xf32>, %b: tensor<2x1x1x150xf32>) -> tensor<2x2x150x8xf32> {\n"
+      "  %g = arith.constant {FLAGS} : tensor<2x150xi64>\n"
+      "  %o = hybrid.attention %q, %k, %v bias(%b) globals(%g) {mask = #hybrid.mask<local = 4>}\n"
+      "      : (tensor<2x2x150x8xf32>, tensor<2x1x150x8xf32>, tensor<2x1x150x8xf32>,"
+      " tensor<2x1x1x150xf32>, tensor<2x150xi64>) -> tensor<2x2x150x8xf32>\n"
+      "  return %o : tensor<2x2x150x8xf32>\n}\n",
+      {{"FLAGS", flagLiteral(2, 150, {0, 80, 149})}});
+  EXPECT_TRUE(matchesReference(withBias, "f", 33)) << "with a bias";
 }
 
 TEST(Differential, PositionIds) {

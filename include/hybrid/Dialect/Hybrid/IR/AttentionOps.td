@@ -33,9 +33,10 @@ def Hybrid_AttentionOp : Hybrid_Op<"attention", [AttrSizedOperandSegments]> {
     and with `global_rows_only` only the rows of global queries are computed
     (every key visible to them); the other rows give zeros. Query row `r`
     reads the flag at its absolute position `q_offset + r`. The flags come
-    with the input, so the lowering decides at run time which tiles hold a
-    global token: a band mask with g global tokens costs O(S·(w + g)), not
-    the O(S²) of a dense bias.
+    with the input, so the tiled lowering decides at run time which tiles
+    hold a global token: a band mask with g global tokens costs O(S·(w +
+    g)), not the O(S²) of a dense bias (with a bias as well, or untiled,
+    the unfused O(S²) form).
 
     The softcap is applied before the mask and the bias, as in HF's Gemma 2.
     `bias` is an additive `[B|1, H|1, Sq|1, Sk|1]` tensor, broadcast to `[B,
