@@ -186,7 +186,7 @@ def ApproximateMath : Pass<"hybrid-approximate-math", "ModuleOp"> {
     range reduction and a degree-7 polynomial, with 2^k applied by
     `llvm.intr.ldexp` (one `vscalefps`, which also gives overflow to inf
     and underflow to 0) instead of clamping k and assembling exponent
-    bits: 16 vector instructions instead of 20. Every softmax, gate and
+    bits: 16 vector instructions instead of 20 (14 for explicit vectors). Every softmax, gate and
     scan step computes exps. Explicit vectors (flash attention's rows) use
     `x86vector.avx512.mask.scalef` (`vscalefps`) on 16 lanes at a time
     instead (MLIR's ldexp takes scalar exponents only), where the target
