@@ -181,13 +181,14 @@ def ApproximateMath : Pass<"hybrid-approximate-math", "ModuleOp"> {
     arithmetic that LLVM vectorises, where libm calls would keep every
     softmax, gate and scan step scalar. Accurate to a few ulp in f32.
 
-    On targets with AVX-512 (512-bit vectors; `+avx512f` when the target
-    names features) f32 `exp` gets a shorter form of its own: the same
-    range reduction and a degree-7 polynomial, with 2^k applied by
+    On targets with AVX-512 (512-bit vectors and `+avx512f` named, or
+    nothing named: this machine) f32 `exp` gets a shorter form of its own:
+    x clamped to [-104, 89], k = roundeven(x·log2 e), a two-float ln 2
+    reduction and a degree-7 polynomial, with 2^k applied by
     `llvm.intr.ldexp` (one `vscalefps`, which also gives overflow to inf
-    and underflow to 0) instead of clamping k and assembling exponent
-    bits: 16 vector instructions instead of 20 (14 for explicit vectors). Every softmax, gate and
-    scan step computes exps. Explicit vectors (flash attention's rows) use
+    and gradual underflow to denormals and 0) instead of clamping k and
+    assembling exponent bits: 16 vector instructions instead of 20 (14
+    for explicit vectors). Every softmax, gate and scan step computes exps. Explicit vectors (flash attention's rows) use
     `x86vector.avx512.mask.scalef` (`vscalefps`) on 16 lanes at a time
     instead (MLIR's ldexp takes scalar exponents only), where the target
     names `+avx512f`.
