@@ -34,8 +34,9 @@ namespace {
 /// FMAs, ln 2 split in two floats), exp(r) by its Taylor polynomial of
 /// degree 7 on |r| ≤ ln 2 / 2 (truncation below 1e-8 relative), and 2^k
 /// applied by llvm.ldexp, which LLVM lowers to one vscalefps with AVX-512:
-/// overflow to inf and gradual underflow to 0 come from the instruction,
-/// so k needs no clamp and no exponent bits are assembled by hand. x is
+/// overflow to inf and gradual underflow (denormals, then 0) come from the
+/// instruction, so k needs no clamp and no exponent bits are assembled by
+/// hand. x is
 /// clamped to [-104, 89] first (exp is 0 and inf beyond; ±inf would make r
 /// NaN); a NaN passes the clamps and propagates. 16 vector instructions
 /// in loops LLVM vectorises (k goes to integer and back around

@@ -458,7 +458,8 @@ TEST(Differential, BuildingBlocks) {
 
 TEST(Differential, LongformerGlobalTokens) {
   // Runtime global flags (about half the tokens) through mask_bias, the attention's
-  // bias path and select_tokens, as the Longformer importer uses them.
+  // bias path and select_tokens: the dense form, which the Longformer importer
+  // used before the flags went to the attention itself (AttentionRuntimeGlobalFlags).
   std::string source =
       "func.func @f(%g: tensor<2x13xi64>, %q: tensor<2x2x13x4xf32>, %k: tensor<2x2x13x4xf32>,"
       " %v: tensor<2x2x13x4xf32>, %other: tensor<2x13x8xf32>)"
