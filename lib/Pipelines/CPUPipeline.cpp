@@ -55,7 +55,9 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   // Tile sizes come from the module's hybrid.target (the driver fills it).
-  pm.addPass(createConvertHybridToLinalg());
+  ConvertHybridToLinalgOptions toLinalg;
+  toLinalg.attentionKVSplits = options.attentionKVSplits;
+  pm.addPass(createConvertHybridToLinalg(toLinalg));
   // Residual additions and gates are arith ops on tensors.
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());

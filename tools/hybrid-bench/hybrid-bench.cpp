@@ -6,14 +6,17 @@
 //
 //   hybrid-bench [--runs=N] [--quick] [--filter=TEXT] [--gemm-sweep] [--suite-sweep]
 //                [--baseline] [--json] [--threads=N] [--weight-type=bf16|bf16-matmul]
+//                [--kv-splits=N]
 //
 // --gemm-sweep adds the linear-layer shapes of the benchmark suite
 // (M ∈ {1, 8, 128, 512} × (K, N) ∈ {(2048, 2048), (2048, 8192), (8192, 2048)});
 // --suite-sweep adds the suite's other shapes: the selective scan at L = 512
 // and 8192, Mamba's conv1d with SiLU (d_inner 1536, width 4, L = 2048),
 // Longformer's two attention passes (S = 4k and 16k, window 256, 2 global
-// tokens; at 4k also the old dense-bias form) and mixtures of experts with 8 experts top-2 and 64 top-8 (hidden 1024, 512
-// tokens); --baseline also times each case compiled with packed-gemm=false (LLVM's
+// tokens; at 4k also the old dense-bias form), decode attention over a 32k
+// cache (1 head, and 8 heads over 2 key heads; d = 128) and mixtures of
+// experts with 8 experts top-2 and 64 top-8 (hidden 1024, 512 tokens);
+// --kv-splits=N sets the pipeline's attention-kv-splits (1: no split-KV); --baseline also times each case compiled with packed-gemm=false (LLVM's
 // vectorisation of the plain loops) and prints the ratio; --json prints one
 // JSON object per case instead of the table (scripts/bench_kernels.py reads
 // it). The reference evaluator is timed only for the default cases.
@@ -70,6 +73,11 @@ llvm::cl::opt<bool> baseline("baseline",
                              llvm::cl::init(false));
 llvm::cl::opt<WeightType> weightType("weight-type", llvm::cl::desc(kWeightTypeFlagHelp),
                                      llvm::cl::init(WeightType::F32), weightTypeValues());
+llvm::cl::opt<int64_t> kvSplits(
+    "kv-splits",
+    llvm::cl::desc("Split-KV chunks for attention with one query tile (the pipeline's "
+                   "attention-kv-splits: 1 none, -1 chosen from the shape)"),
+    llvm::cl::init(-1));
 llvm::cl::opt<bool> json("json", llvm::cl::desc("One JSON object per case"),
                          llvm::cl::init(false));
 
@@ -202,6 +210,25 @@ Case longformerCase(int64_t S, int64_t H, bool flags) {
   return c;
 }
 
+/// One decode step of attention over a fully written KV cache: B × H
+/// queries of d = 128 against Sk keys of Hk heads, with the cache's bias
+/// (an input here: no slot hidden). Memory-bound: the bytes are K and V.
+Case decodeCase(int64_t H, int64_t Hk, int64_t Sk) {
+  auto s = [](int64_t v) { return std::to_string(v); };
+  const int64_t d = 128;
+  std::string q = "tensor<1x" + s(H) + "x1x" + s(d) + "xf32>",
+              kv = "tensor<1x" + s(Hk) + "x" + s(Sk) + "x" + s(d) + "xf32>",
+              bias = "tensor<1x1x1x" + s(Sk) + "xf32>";
+  Case c{"attention decode H=" + s(H) + " Hk=" + s(Hk) + " Sk=" + s(Sk) + " d=128",
+         "func.func @f(%q: " + q + ", %k: " + kv + ", %v: " + kv + ", %b: " + bias + ") -> " +
+             q + " {\n  %o = hybrid.attention %q, %k, %v bias(%b) {mask = #hybrid.mask<none>}"
+             " : (" + q + ", " + kv + ", " + kv + ", " + bias + ") -> " + q +
+             "\n  return %o : " + q + "\n}\n",
+         2.0 * Hk * Sk * d * 4, "GB/s"};
+  c.reference = false;
+  return c;
+}
+
 std::vector<Case> cases() {
   const int64_t S = quick ? 64 : 1024, H = quick ? 2 : 16, D = 64;
   const int64_t L = quick ? 64 : 2048, E = quick ? 64 : 1536, N = 16;
@@ -328,6 +355,10 @@ std::vector<Case> cases() {
       all.push_back(longformerCase(4096, 12, false));
       all.push_back(longformerCase(16384, 12, true));
     }
+    // Decode over a long cache (split-KV): one head (fewer (batch, head)
+    // pairs than threads) and a GQA model's 8 heads over 2 key heads.
+    all.push_back(decodeCase(1, 1, quick ? 1024 : 32768));
+    all.push_back(decodeCase(8, 2, quick ? 1024 : 32768));
     if (quick) {
       all.push_back(moeCase(16, 4, 2, 32, 64));
     } else {
@@ -424,6 +455,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     CPUPipelineOptions defaults;
+    defaults.attentionKVSplits = kvSplits;
     if (!timeCompiled(defaults, compiled))
       return 1;
     if (c.reference) {

@@ -21,6 +21,10 @@ def ConvertHybridToLinalg : Pass<"convert-hybrid-to-linalg", "ModuleOp"> {
     attention-query-tile=0 for the unfused form everywhere. By default the
     tiles are sized for the module's `hybrid.target`: two vectors of queries
     against four vectors of keys (32 × 64 f32 with 512-bit vectors).
+    With one query tile (decode), each (batch, head) is split into chunks of
+    the key tiles it can see (split-KV), merged after, so that a long cache
+    is shared among the threads and a GQA group's heads reread each chunk
+    from L2 (attention-kv-splits=1 turns this off).
     Requires static shapes.
   }];
   let options = [
@@ -29,6 +33,11 @@ def ConvertHybridToLinalg : Pass<"convert-hybrid-to-linalg", "ModuleOp"> {
            "the target's f32 lanes)">,
     Option<"attentionKeyTile", "attention-key-tile", "int64_t", "-1",
            "Keys per attention tile (-1: four times the target's f32 lanes)">,
+    Option<"attentionKVSplits", "attention-kv-splits", "int64_t", "-1",
+           "Split-KV: chunks of key tiles per (batch, head) of attention "
+           "with one query tile (decode); 1: no split; -1: enough for 32 "
+           "work items and, with GQA, chunks of K and V in a quarter of the "
+           "target's L2; each chunk at least 4 key tiles">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -42,6 +42,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "the result's out parameter is scratch): a session's functions, "
                      "whose caller agrees to it (ProgramFunction::stateInPlace)"),
       llvm::cl::init(false)};
+  Option<int64_t> attentionKVSplits{
+      *this, "attention-kv-splits",
+      llvm::cl::desc("Split-KV: chunks of key tiles per (batch, head) of attention with one "
+                     "query tile (decode), merged after (convert-hybrid-to-linalg's option; "
+                     "1: no split; -1: enough for 32 work items and, with GQA, chunks of K "
+                     "and V in a quarter of L2; each chunk at least 4 key tiles)"),
+      llvm::cl::init(-1)};
 };
 
 /// hybrid (tensors) → linalg/scf → bufferized memrefs with results as out

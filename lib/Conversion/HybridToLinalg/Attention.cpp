@@ -171,7 +171,8 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
       return failure();
     if (options.attentionQueryTile > 0) {
       FailureOr<Value> flash = lowerFlashAttention(
-          rewriter, op, options.attentionQueryTile, options.attentionKeyTile);
+          rewriter, op, options.attentionQueryTile, options.attentionKeyTile,
+          options.attentionKVSplits, options.attentionKVChunkBytes);
       if (succeeded(flash)) {
         rewriter.replaceOp(op, *flash);
         return success();

@@ -45,6 +45,11 @@ struct ConvertHybridToLinalgPass
         attentionQueryTile < 0 ? 2 * target.lanes() : int64_t(attentionQueryTile);
     options.attentionKeyTile =
         attentionKeyTile < 0 ? 4 * target.lanes() : int64_t(attentionKeyTile);
+    options.attentionKVSplits = attentionKVSplits;
+    // A GQA group's heads reread each chunk of K and V from L2 (a quarter
+    // of it: the chunk shares L2 with the queries, partial sums and
+    // prefetched lines).
+    options.attentionKVChunkBytes = target.l2Bytes / 4;
     populateHybridToLinalgPatterns(patterns, options);
     // Folding is left to the canonicalizer that follows in the pipeline.
     GreedyRewriteConfig config;

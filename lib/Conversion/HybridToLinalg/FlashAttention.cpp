@@ -426,11 +426,146 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   return {mNew, lNew, accNew, p};
 }
 
+/// Split-KV (flash decoding): how many chunks of key tiles each (batch,
+/// head) of a call with one query tile is cut into. Such a call (decode; a
+/// prompt's short last chunks) has only batch × heads work items, fewer than
+/// a many-core host's threads, each walking a whole long cache; and the
+/// query heads of a GQA group, consecutive items, each read their key head's
+/// whole cache, which past the caches comes from memory once per head.
+/// Chunks of at most `chunkBytes` of K and V are read by every head of the
+/// group from L2. `requested`: 1 never splits, n > 1 asks for n (at most one
+/// chunk per key tile), 0 or less picks the larger of enough chunks for 32
+/// work items and (with GQA) enough to keep a chunk within `chunkBytes`,
+/// with at least 4 key tiles each, so a short cache is not split at all.
+int64_t kvSplitCount(const FlashShape &s, bool hasGlobals, int64_t requested,
+                     int64_t chunkBytes) {
+  if (s.queryTiles != 1 || hasGlobals || requested == 1)
+    return 1;
+  if (requested > 1)
+    return std::min(requested, s.keyTiles);
+  constexpr int64_t kTargetItems = 32, kMinChunkTiles = 4;
+  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  int64_t wanted = ceilDiv(kTargetItems, s.batch * s.heads);
+  if (s.group > 1 && chunkBytes > 0) {
+    const int64_t tileBytes = s.keyTile * (s.headDim + s.valueDim) * 4;
+    wanted = std::max(wanted, ceilDiv(s.keyTiles * tileBytes, chunkBytes));
+  }
+  return std::max<int64_t>(1, std::min(wanted, s.keyTiles / kMinChunkTiles));
+}
+
+/// The key tiles a one-query-tile call may visit, as (first, count) index
+/// values: from the first to the last tile the mask does not leave empty
+/// (`classes`, known now), narrowed at run time to the tiles whose largest
+/// bias is not -inf (`biasMax`, the KV cache's written slots), so that the
+/// chunks of a split share the keys that exist, not the cache's capacity.
+std::pair<Value, Value> visitedKeySpan(OpBuilder &b, Location loc, ArrayRef<int32_t> classes,
+                                       Value biasMax) {
+  int64_t lo = static_cast<int64_t>(classes.size()), hi = 0;
+  for (auto [k, c] : llvm::enumerate(classes))
+    if (c != static_cast<int32_t>(TileClass::Empty)) {
+      lo = std::min<int64_t>(lo, k);
+      hi = static_cast<int64_t>(k) + 1;
+    }
+  if (hi <= lo)
+    return {indexConstant(b, loc, 0), indexConstant(b, loc, 0)};
+  if (!biasMax || tensorType(biasMax).getDimSize(1) == 1)
+    return {indexConstant(b, loc, lo), indexConstant(b, loc, hi - lo)};
+  // (first, end) over the tiles with a bias above -inf (a NaN bias counts:
+  // its tile is computed and the NaN propagates); none: end <= first.
+  Type t = tensorType(biasMax).getElementType();
+  auto scan = scf::ForOp::create(
+      b, loc, indexConstant(b, loc, lo), indexConstant(b, loc, hi), indexConstant(b, loc, 1),
+      ValueRange{indexConstant(b, loc, hi), indexConstant(b, loc, lo)},
+      [&](OpBuilder &nb, Location nl, Value k, ValueRange span) {
+        Value largest =
+            tensor::ExtractOp::create(nb, nl, biasMax, ValueRange{indexConstant(nb, nl, 0), k});
+        Value shown = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE, largest,
+                                            floatConstant(nb, nl, t, -INFINITY));
+        Value first = arith::SelectOp::create(nb, nl, shown,
+                                              arith::MinSIOp::create(nb, nl, span[0], k), span[0]);
+        Value end = arith::SelectOp::create(
+            nb, nl, shown, arith::AddIOp::create(nb, nl, k, indexConstant(nb, nl, 1)), span[1]);
+        scf::YieldOp::create(nb, nl, ValueRange{first, end});
+      });
+  Value first = scan.getResult(0);
+  Value count = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, scan.getResult(1), first), indexConstant(b, loc, 0));
+  return {first, count};
+}
+
+/// The attention of `splits` chunks of keys merged: each chunk's running
+/// max m, sum l and unnormalised accumulator acc ([B, H, P·Tq] and
+/// [B, H, P·Tq, dv], chunk p's rows at p·Tq) rescaled to the largest max,
+/// out = Σ_p e^(m_p − M)·acc_p / Σ_p e^(m_p − M)·l_p, zero for rows no
+/// chunk saw (all m_p = -inf, so the sum is exactly 0).
+Value mergeKeyChunks(OpBuilder &b, Location loc, Value accParts, Value maxParts, Value sumParts,
+                     int64_t splits) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType at = tensorType(accParts);
+  Type t = at.getElementType();
+  const int64_t batch = at.getDimSize(0), heads = at.getDimSize(1),
+                rows = at.getDimSize(2) / splits, valueDim = at.getDimSize(3);
+  auto split = [&](Value x) -> Value {
+    RankedTensorType type = tensorType(x);
+    SmallVector<int64_t> shape{batch, heads, splits, rows};
+    SmallVector<ReassociationIndices> groups{{0}, {1}, {2, 3}};
+    if (type.getRank() == 4) {
+      shape.push_back(valueDim);
+      groups.push_back({4});
+    }
+    return tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(shape, t), x, groups);
+  };
+  Value acc = split(accParts), m = split(maxParts), l = split(sumParts);
+  // Loops (b, h, i, p): the largest max of each row.
+  Value largest = generic(b, loc, m, filledTensor(b, loc, {batch, heads, rows}, t, -INFINITY),
+                          {projection(ctx, 4, {0, 1, 3, 2}), projection(ctx, 4, {0, 1, 2})},
+                          "pppr", [](OpBuilder &nb, Location nl, ValueRange a) {
+                            return arith::MaximumFOp::create(nb, nl, a[0], a[1]).getResult();
+                          });
+  // Loops (b, h, p, i): each chunk's weight, 0 for a chunk that saw nothing.
+  Value weights = generic(
+      b, loc, {m, largest}, tensor::EmptyOp::create(b, loc, {batch, heads, splits, rows}, t),
+      {b.getMultiDimIdentityMap(4), projection(ctx, 4, {0, 1, 3}), b.getMultiDimIdentityMap(4)},
+      "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value none = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, a[0],
+                                           floatConstant(nb, nl, t, -INFINITY));
+        Value scale = math::ExpOp::create(nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
+        return arith::SelectOp::create(nb, nl, none, floatConstant(nb, nl, t, 0.0), scale)
+            .getResult();
+      });
+  auto weightedSum = [](OpBuilder &nb, Location nl, ValueRange a) {
+    return arith::AddFOp::create(nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]))
+        .getResult();
+  };
+  // Loops (b, h, i, p) and (b, h, i, e, p).
+  Value sum = generic(b, loc, {l, weights}, filledTensor(b, loc, {batch, heads, rows}, t, 0.0),
+                      {projection(ctx, 4, {0, 1, 3, 2}), projection(ctx, 4, {0, 1, 3, 2}),
+                       projection(ctx, 4, {0, 1, 2})},
+                      "pppr", weightedSum);
+  Value total = generic(
+      b, loc, {acc, weights}, filledTensor(b, loc, {batch, heads, rows, valueDim}, t, 0.0),
+      {projection(ctx, 5, {0, 1, 4, 2, 3}), projection(ctx, 5, {0, 1, 4, 2}),
+       projection(ctx, 5, {0, 1, 2, 3})},
+      "ppppr", weightedSum);
+  AffineMap id4 = b.getMultiDimIdentityMap(4);
+  return generic(b, loc, {total, sum},
+                 tensor::EmptyOp::create(b, loc, {batch, heads, rows, valueDim}, t),
+                 {id4, projection(ctx, 4, {0, 1, 2}), id4}, "pppp",
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value zero = floatConstant(nb, nl, t, 0.0);
+                   Value any = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE, a[1], zero);
+                   return arith::SelectOp::create(nb, nl, any,
+                                                  arith::DivFOp::create(nb, nl, a[0], a[1]), zero)
+                       .getResult();
+                 });
+}
+
 } // namespace
 
 FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                                                AttentionOp op, int64_t queryTile,
-                                               int64_t keyTile) {
+                                               int64_t keyTile, int64_t kvSplits,
+                                               int64_t kvChunkBytes) {
   RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey()),
                    vt = tensorType(op.getValue());
   FlashShape s;
@@ -536,9 +671,22 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
       DenseElementsAttr::get(tableType, llvm::ArrayRef<int32_t>(classes)));
   Value out0 = tensor::EmptyOp::create(rewriter, loc,
                                        {s.batch, s.heads, paddedQ, s.valueDim}, t);
+  // Split-KV: with one query tile, each (batch, head) may become `splits`
+  // work items, chunk c visiting its share of the span of key tiles that
+  // can be seen; their (m, l, acc) are merged after the loop.
+  const int64_t splits =
+      kvSplitCount(s, static_cast<bool>(op.getGlobals()), kvSplits, kvChunkBytes);
+  Value spanFirst, spanCount, accParts, maxParts, sumParts;
+  if (splits > 1) {
+    std::tie(spanFirst, spanCount) = visitedKeySpan(rewriter, loc, classes, biasMax);
+    accParts = tensor::EmptyOp::create(rewriter, loc,
+                                       {s.batch, s.heads, splits * s.queryTile, s.valueDim}, t);
+    maxParts = tensor::EmptyOp::create(rewriter, loc, {s.batch, s.heads, splits * s.queryTile}, t);
+    sumParts = tensor::EmptyOp::create(rewriter, loc, {s.batch, s.heads, splits * s.queryTile}, t);
+  }
 
-  // Work items are (batch, key head, query tile, query head of the group),
-  // the last innermost: each item's tiles are one head's, [Tq, Tk] scores
+  // Work items are (batch, key head, query tile, key chunk, query head of
+  // the group), the last innermost: each item's tiles are one head's, [Tq, Tk] scores
   // that stay in L1 through the softmax's passes (all heads at once were
   // 16× that, streamed through L2), the heads of a GQA group visit the same
   // key blocks one after another, and consecutive items are one key head's,
@@ -561,9 +709,12 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
         b, l, RankedTensorType::get({1, 1, seqSize, type.getDimSize(3)}, type.getElementType()),
         x, offsets, sizes, strides);
   };
-  Value result = forEachTile(
-      rewriter, loc, s.batch * keyHeads * s.queryTiles * s.group, out0,
-      [&](OpBuilder &b, Location l, Value item) -> TileResult {
+  SmallVector<Value> into{out0};
+  if (splits > 1)
+    into = {accParts, maxParts, sumParts};
+  SmallVector<Value> results = forEachTile(
+      rewriter, loc, s.batch * keyHeads * s.queryTiles * splits * s.group, into,
+      [&](OpBuilder &b, Location l, Value item) -> SmallVector<TileResult> {
         auto divRem = [&](Value x, int64_t n) -> std::pair<Value, Value> {
           if (n == 1)
             return {x, indexConstant(b, l, 0)};
@@ -571,7 +722,8 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
           return {arith::DivUIOp::create(b, l, x, c), arith::RemUIOp::create(b, l, x, c)};
         };
         auto [rest0, member] = divRem(item, s.group);
-        auto [rest1, qOrder] = divRem(rest0, s.queryTiles);
+        auto [restC, chunk] = divRem(rest0, splits);
+        auto [rest1, qOrder] = divRem(restC, s.queryTiles);
         Value qIndex = mirroredOrder(b, l, qOrder, s.queryTiles);
         auto [batch, keyHead] = divRem(rest1, keyHeads);
         Value head = arith::AddIOp::create(
@@ -592,9 +744,20 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
         SmallVector<Value> keyLoopInit{m0, l0, acc0, scratchTile(s.queryTile)};
         if (transposeEachTile)
           keyLoopInit.push_back(scratchTile(s.headDim));
+        // This item's key tiles: all of them, or chunk c's share of the
+        // span, [first + count·c / P, first + count·(c + 1) / P).
+        Value keyBegin = indexConstant(b, l, 0), keyEnd = indexConstant(b, l, s.keyTiles);
+        if (splits > 1) {
+          auto bound = [&](Value c) -> Value {
+            Value share = arith::DivUIOp::create(b, l, arith::MulIOp::create(b, l, spanCount, c),
+                                                 indexConstant(b, l, splits));
+            return arith::AddIOp::create(b, l, spanFirst, share);
+          };
+          keyBegin = bound(chunk);
+          keyEnd = bound(arith::AddIOp::create(b, l, chunk, indexConstant(b, l, 1)));
+        }
         auto keyLoop = scf::ForOp::create(
-            b, l, indexConstant(b, l, 0), indexConstant(b, l, s.keyTiles),
-            indexConstant(b, l, 1), keyLoopInit,
+            b, l, keyBegin, keyEnd, indexConstant(b, l, 1), keyLoopInit,
             [&](OpBuilder &kb, Location kl, Value kIndex, ValueRange iter) {
               Value cls = tensor::ExtractOp::create(kb, kl, table, ValueRange{qIndex, kIndex});
               auto isClass = [&](OpBuilder &cb, Location cl, TileClass c) {
@@ -698,6 +861,15 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                   });
               scf::YieldOp::create(kb, kl, visit.getResults());
             });
+        if (splits > 1) {
+          // The chunk's state, unnormalised, at rows c·Tq of its (batch, head).
+          Value row = arith::MulIOp::create(b, l, chunk, indexConstant(b, l, s.queryTile));
+          SmallVector<OpFoldResult> rows{batch, head, row};
+          SmallVector<OpFoldResult> rowsAndColumns{batch, head, row, b.getIndexAttr(0)};
+          return {{keyLoop.getResult(2), rowsAndColumns},
+                  {keyLoop.getResult(0), rows},
+                  {keyLoop.getResult(1), rows}};
+        }
         // out = acc / l, zero for rows that saw nothing (l exactly 0); a NaN
         // l (a NaN score) is unordered and propagates.
         AffineMap id4 = b.getMultiDimIdentityMap(4);
@@ -713,9 +885,12 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                   .getResult();
             });
         SmallVector<OpFoldResult> offsets{batch, head, qStart, b.getIndexAttr(0)};
-        return {outTile, offsets};
+        return {{outTile, offsets}};
       });
   (void)visited;
+  Value result = splits > 1 ? mergeKeyChunks(rewriter, loc, results[0], results[1], results[2],
+                                             splits)
+                            : results[0];
   return seqSlice(rewriter, loc, result, rewriter.getIndexAttr(0),
                   s.querySeq);
 }

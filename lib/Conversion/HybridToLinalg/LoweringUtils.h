@@ -116,10 +116,13 @@ Value maskVisible(OpBuilder &b, Location loc, const MaskSpec &mask, Value i,
                   Value j);
 
 /// Attention as tiled online softmax with mask-driven tile skipping
-/// (FlashAttention.cpp); fails where it does not apply (a bias operand, or a
-/// single key tile), leaving the unfused form.
+/// (FlashAttention.cpp); fails where it does not apply (a single key tile,
+/// or global flags with a bias), leaving the unfused form. `kvSplits`: the
+/// split-KV chunks of a call with one query tile (1: none; 0 or less: chosen
+/// from the shape, GQA's chunks of K and V at most `kvChunkBytes`).
 FailureOr<Value> lowerFlashAttention(PatternRewriter &rewriter, AttentionOp op,
-                                     int64_t queryTile, int64_t keyTile);
+                                     int64_t queryTile, int64_t keyTile, int64_t kvSplits,
+                                     int64_t kvChunkBytes);
 
 } // namespace mlir::hybrid::lowering
 

@@ -107,6 +107,63 @@ func.func @cache_bias(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x72x8xf32>, %v: ten
   return %o : tensor<1x2x1x8xf32>
 }
 
+// Decode over a longer cache (1 query, 256 keys in 8 tiles of 32, 2 heads):
+// split-KV. The span of key tiles the bias shows is found at run time
+// (first and end tile whose largest bias is not -inf), each (batch, head)
+// becomes 2 work items, chunk c visiting [first + n·c/2, first + n·(c+1)/2),
+// and the items' unnormalised (acc, m, l) rows are merged after the loop:
+// rescaled by e^(m_c − max m), summed, divided. attention-kv-splits=1 keeps
+// one item per (batch, head).
+// RUN: hybrid-opt %s -convert-hybrid-to-linalg="attention-query-tile=16 attention-key-tile=32 attention-kv-splits=1" | FileCheck %s --check-prefix=NOSPLIT
+// FLASH-LABEL: func @decode_split_kv
+// FLASH: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// FLASH: %[[MAXIMA:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8xf32>)
+// FLASH: %[[SPAN:.*]]:2 = scf.for %[[T:.*]] = %c0 to %c8 step %c1 iter_args(%[[FIRST:.*]] = %c8, %[[END:.*]] = %c0) -> (index, index) {
+// FLASH: %[[LARGEST:.*]] = tensor.extract %[[MAXIMA]][%c0, %[[T]]]
+// FLASH: %[[SHOWN:.*]] = arith.cmpf une, %[[LARGEST]], %[[NEGINF]]
+// FLASH: arith.minsi %[[FIRST]], %[[T]]
+// FLASH: %[[COUNT0:.*]] = arith.subi %[[SPAN]]#1, %[[SPAN]]#0
+// FLASH: %[[COUNT:.*]] = arith.maxsi %[[COUNT0]], %c0
+// FLASH: %[[PARTS:.*]]:3 = scf.forall (%[[ITEM:.*]]) in (4) shared_outs({{.*}}) -> (tensor<1x2x2x8xf32>, tensor<1x2x2xf32>, tensor<1x2x2xf32>)
+// FLASH: %[[REST:.*]] = arith.divui %[[ITEM]], %c2
+// FLASH: %[[CHUNK:.*]] = arith.remui %[[REST]], %c2
+// FLASH: %[[B0:.*]] = arith.muli %[[COUNT]], %[[CHUNK]]
+// FLASH: %[[B1:.*]] = arith.divui %[[B0]], %c2
+// FLASH: %[[BEGIN:.*]] = arith.addi %[[SPAN]]#0, %[[B1]]
+// FLASH: %[[NEXT:.*]] = arith.addi %[[CHUNK]], %c1
+// FLASH: %[[E0:.*]] = arith.muli %[[COUNT]], %[[NEXT]]
+// FLASH: %[[E1:.*]] = arith.divui %[[E0]], %c2
+// FLASH: %[[STOP:.*]] = arith.addi %[[SPAN]]#0, %[[E1]]
+// FLASH: scf.for %{{.*}} = %[[BEGIN]] to %[[STOP]] step %c1
+// FLASH: scf.forall.in_parallel
+// FLASH: tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, 0] [1, 1, 1, 8]
+// FLASH: tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1]
+// FLASH: tensor.parallel_insert_slice %{{.*}} into %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] [1, 1, 1]
+// FLASH: %[[ACC:.*]] = tensor.expand_shape %[[PARTS]]#0 {{.*}} into tensor<1x2x2x1x8xf32>
+// FLASH: %[[M:.*]] = tensor.expand_shape %[[PARTS]]#1 {{.*}} into tensor<1x2x2x1xf32>
+// FLASH: %[[L:.*]] = tensor.expand_shape %[[PARTS]]#2 {{.*}} into tensor<1x2x2x1xf32>
+// FLASH: %[[TOP:.*]] = linalg.generic {{.*}} ins(%[[M]] : tensor<1x2x2x1xf32>) outs(%{{.*}} : tensor<1x2x1xf32>)
+// FLASH: arith.maximumf
+// FLASH: %[[W:.*]] = linalg.generic {{.*}} ins(%[[M]], %[[TOP]] : {{.*}}) outs(%{{.*}} : tensor<1x2x2x1xf32>)
+// FLASH: math.exp
+// FLASH: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[L]], %[[W]] : {{.*}}) outs(%{{.*}} : tensor<1x2x1xf32>)
+// FLASH: %[[TOTAL:.*]] = linalg.generic {{.*}} ins(%[[ACC]], %[[W]] : {{.*}}) outs(%{{.*}} : tensor<1x2x1x8xf32>)
+// FLASH: linalg.generic {{.*}} ins(%[[TOTAL]], %[[SUM]] : {{.*}})
+// FLASH: arith.divf
+// NOSPLIT-LABEL: func @decode_split_kv
+// NOSPLIT-NOT: arith.minsi
+// NOSPLIT: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<1x2x1x8xf32>)
+// NOSPLIT: scf.for %{{.*}} = %c0 to %c8 step %c1
+// NOSPLIT-NOT: tensor<1x2x2x1xf32>
+// NOSPLIT: return
+func.func @decode_split_kv(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x256x8xf32>, %v: tensor<1x1x256x8xf32>,
+                           %bias: tensor<1x1x1x256xf32>) -> tensor<1x2x1x8xf32> {
+  %o = hybrid.attention %q, %k, %v bias(%bias) {mask = #hybrid.mask<none>}
+      : (tensor<1x2x1x8xf32>, tensor<1x1x256x8xf32>, tensor<1x1x256x8xf32>, tensor<1x1x1x256xf32>)
+      -> tensor<1x2x1x8xf32>
+  return %o : tensor<1x2x1x8xf32>
+}
+
 // A bias with several query tiles (a chunked prefill over a cache: 64
 // queries in 4 tiles over 72 keys): K keeps its layout, since copying the
 // whole cache would cost what skipping its empty tiles saves; instead each

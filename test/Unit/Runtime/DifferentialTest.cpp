@@ -637,6 +637,77 @@ TEST(Differential, KVCacheWriteAndBias) {
   }
 }
 
+/// Decode (`tokens` queries per head, 1 by default) over a KV cache of
+/// `capacity` slots whose visibility comes from the positions
+/// (`cache_bias ... written`).
+std::string decodeOverCacheSource(int64_t heads, int64_t keyHeads, int64_t capacity,
+                                  const std::string &biasAttrs, const std::string &attrs,
+                                  int64_t tokens = 1) {
+  return format(
+      "func.func @f(%q: tensor<2x{H}x{N}x16xf32>, %k: tensor<2x{HK}x{C}x16xf32>,"
+      " %v: tensor<2x{HK}x{C}x16xf32>, %pos: tensor<2x{N}xi64>) -> tensor<2x{H}x{N}x16xf32> {\n"
+      "  %b = hybrid.cache_bias %pos {capacity = {C} : i64{BIAS}, written}"
+      " : tensor<2x{N}xi64> -> tensor<2x1x{N}x{C}xf32>\n"
+      "  %o = hybrid.attention %q, %k, %v bias(%b) {mask = #hybrid.mask<none>{ATTRS}}\n"
+      "      : (tensor<2x{H}x{N}x16xf32>, tensor<2x{HK}x{C}x16xf32>, tensor<2x{HK}x{C}x16xf32>,"
+      " tensor<2x1x{N}x{C}xf32>) -> tensor<2x{H}x{N}x16xf32>\n"
+      "  return %o : tensor<2x{H}x{N}x16xf32>\n}\n",
+      {{"H", std::to_string(heads)}, {"HK", std::to_string(keyHeads)},
+       {"C", std::to_string(capacity)}, {"BIAS", biasAttrs}, {"ATTRS", attrs},
+       {"N", std::to_string(tokens)}});
+}
+
+TEST(Differential, AttentionSplitKVDecode) {
+  // One query tile over 768 and 1024 keys: each (batch, head) is split into
+  // 3 or 4 chunks of the span of key tiles the bias shows (FlashAttention.cpp,
+  // kvSplitCount). The two batches' positions differ, so some chunks of one
+  // see nothing; a short cache leaves later chunks empty; a window puts the
+  // span far from slot 0; a wrapped ring shows every slot.
+  struct Case {
+    int64_t capacity;
+    const char *bias;
+    double lo, hi; // the positions
+  };
+  for (Case c : std::vector<Case>{{1024, "", 0, 40},
+                                  {1024, "", 300, 700},
+                                  {1024, "", 990, 1024},
+                                  {768, "", 0, 768},
+                                  {1024, ", window = 100 : i64", 500, 1024},
+                                  {1024, ", window = 1024 : i64, ring", 1500, 4000}})
+    for (unsigned seed : {1u, 2u})
+      EXPECT_TRUE(matchesReference(decodeOverCacheSource(4, 2, c.capacity, c.bias, ""), "f",
+                                   seed, {{3, {c.lo, c.hi}}}))
+          << c.capacity << " slots" << c.bias << ", positions in [" << c.lo << ", " << c.hi
+          << ")";
+  // GQA 4:1 with a softcap and a scale; one head (a single (batch, head)
+  // pair per batch: 32 items would want 16 chunks, 16 tiles allow 4).
+  EXPECT_TRUE(matchesReference(
+      decodeOverCacheSource(8, 2, 1024, "", ", softcap = 5.0 : f32, scale = 0.5 : f32"), "f", 3,
+      {{3, {100, 1024}}}));
+  EXPECT_TRUE(matchesReference(decodeOverCacheSource(1, 1, 1024, "", ""), "f", 4,
+                               {{3, {0, 1024}}}));
+  // A prompt's short last chunk (5 queries: still one query tile), each
+  // query seeing the slots up to its own position.
+  EXPECT_TRUE(matchesReference(decodeOverCacheSource(4, 1, 1024, "", "", 5), "f", 7,
+                               {{3, {0, 1024}}}));
+  // Without a bias the span comes from the mask alone: one query at the end
+  // of 1000 keys, causal with and without a window.
+  for (std::string mask : {"causal", "causal, window = 200", "none"})
+    EXPECT_TRUE(matchesReference(
+        attentionSource(1, 2, 1, 1, 1000, 16, 8, mask, ", q_offset = 999"), "f", 5))
+        << mask;
+  // A bias hiding every key: every chunk sees nothing and the rows are 0.
+  std::string hidden =
+      "func.func @f(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x512x8xf32>,"
+      " %v: tensor<1x1x512x8xf32>) -> tensor<1x2x1x8xf32> {\n"
+      "  %b = arith.constant dense<0xFF800000> : tensor<1x1x1x512xf32>\n"
+      "  %o = hybrid.attention %q, %k, %v bias(%b) {mask = #hybrid.mask<none>}\n"
+      "      : (tensor<1x2x1x8xf32>, tensor<1x1x512x8xf32>, tensor<1x1x512x8xf32>,"
+      " tensor<1x1x1x512xf32>) -> tensor<1x2x1x8xf32>\n"
+      "  return %o : tensor<1x2x1x8xf32>\n}\n";
+  EXPECT_TRUE(matchesReference(hidden, "f", 6)) << "every key hidden";
+}
+
 TEST(Differential, EveryActivation) {
   for (std::string kind : {"identity", "relu", "gelu", "gelu_tanh", "quick_gelu",
                            "silu", "sigmoid", "tanh", "softplus", "elu_plus_one"})

@@ -14,6 +14,12 @@ struct HybridToLinalgOptions {
   /// attention unfused.
   int64_t attentionQueryTile = 32;
   int64_t attentionKeyTile = 64;
+  /// Split-KV chunks per (batch, head) of attention with one query tile
+  /// (decode): 1 never splits; 0 or less chooses from the shape (enough for
+  /// 32 work items and, with GQA, for chunks of K and V of at most
+  /// attentionKVChunkBytes; each chunk at least 4 key tiles).
+  int64_t attentionKVSplits = 0;
+  int64_t attentionKVChunkBytes = 512 * 1024;
 };
 
 /// The patterns that lower every hybrid op to linalg/tensor/scf on tensors.
