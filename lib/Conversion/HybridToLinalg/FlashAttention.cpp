@@ -562,10 +562,10 @@ Value mergeKeyChunks(OpBuilder &b, Location loc, Value accParts, Value maxParts,
 
 } // namespace
 
-FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
-                                               AttentionOp op, int64_t queryTile,
-                                               int64_t keyTile, int64_t kvSplits,
-                                               int64_t kvChunkBytes) {
+/// The tiled form of `op` (lowerFlashAttention without the grouped decode).
+static FailureOr<Value> lowerTiledAttention(PatternRewriter &rewriter, AttentionOp op,
+                                     int64_t queryTile, int64_t keyTile, int64_t kvSplits,
+                                     int64_t kvChunkBytes) {
   RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey()),
                    vt = tensorType(op.getValue());
   FlashShape s;
@@ -893,4 +893,57 @@ FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter,
                             : results[0];
   return seqSlice(rewriter, loc, result, rewriter.getIndexAttr(0),
                   s.querySeq);
+}
+
+/// Decode with GQA over a KV cache (one query per head, mask `none`, a bias
+/// shared by the heads): the g query heads of a group become the g rows of
+/// one query tile of their key head, [B, H, 1, d] → [B, Hk, g, d], so each
+/// K and V tile is loaded once for the whole group and q·kᵀ is a product of
+/// g rows, not g products of one row. The rows have the same position and
+/// see the same keys, so nothing else changes.
+static FailureOr<Value> lowerGroupedDecode(PatternRewriter &rewriter, AttentionOp op,
+                                           int64_t queryTile, int64_t keyTile, int64_t kvSplits,
+                                           int64_t kvChunkBytes) {
+  RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey());
+  const int64_t batch = qt.getDimSize(0), heads = qt.getDimSize(1),
+                keyHeads = kt.getDimSize(1), group = heads / keyHeads;
+  if (group < 2 || qt.getDimSize(2) != 1 || op.getGlobals() ||
+      op.getMask().getSpec().kind != MaskKind::None)
+    return failure();
+  if (Value bias = op.getBias())
+    if (tensorType(bias).getDimSize(1) != 1 || tensorType(bias).getDimSize(2) != 1)
+      return failure();
+  Location loc = op.getLoc();
+  Type t = qt.getElementType();
+  const int64_t d = qt.getDimSize(3), dv = tensorType(op.getValue()).getDimSize(3);
+  SmallVector<ReassociationIndices> middle{{0}, {1, 2}, {3}};
+  // Head kh·g + m becomes row m of key head kh.
+  Value rows = tensor::CollapseShapeOp::create(
+      rewriter, loc, RankedTensorType::get({batch, heads, d}, t), op.getQuery(), middle);
+  Value stackedQuery = tensor::ExpandShapeOp::create(
+      rewriter, loc, RankedTensorType::get({batch, keyHeads, group, d}, t), rows, middle);
+  auto stacked = cast<AttentionOp>(rewriter.clone(*op));
+  stacked->setOperand(0, stackedQuery);
+  stacked->getResult(0).setType(RankedTensorType::get({batch, keyHeads, group, dv}, t));
+  FailureOr<Value> out =
+      lowerTiledAttention(rewriter, stacked, queryTile, keyTile, kvSplits, kvChunkBytes);
+  rewriter.eraseOp(stacked);
+  if (failed(out))
+    return failure();
+  Value perHead = tensor::CollapseShapeOp::create(
+      rewriter, loc, RankedTensorType::get({batch, heads, dv}, t), *out, middle);
+  return tensor::ExpandShapeOp::create(
+             rewriter, loc, RankedTensorType::get({batch, heads, 1, dv}, t), perHead, middle)
+      .getResult();
+}
+
+FailureOr<Value> lowering::lowerFlashAttention(PatternRewriter &rewriter, AttentionOp op,
+                                               int64_t queryTile, int64_t keyTile,
+                                               int64_t kvSplits, int64_t kvChunkBytes) {
+  if (queryTile > 0)
+    if (FailureOr<Value> grouped =
+            lowerGroupedDecode(rewriter, op, queryTile, keyTile, kvSplits, kvChunkBytes);
+        succeeded(grouped))
+      return grouped;
+  return lowerTiledAttention(rewriter, op, queryTile, keyTile, kvSplits, kvChunkBytes);
 }

@@ -107,7 +107,8 @@ func.func @cache_bias(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x72x8xf32>, %v: ten
   return %o : tensor<1x2x1x8xf32>
 }
 
-// Decode over a longer cache (1 query, 256 keys in 8 tiles of 32, 2 heads):
+// Decode over a longer cache (1 query, 256 keys in 8 tiles of 32, 2 heads
+// with a key head each):
 // split-KV. The span of key tiles the bias shows is found at run time
 // (first and end tile whose largest bias is not -inf), each (batch, head)
 // becomes 2 work items, chunk c visiting [first + n·c/2, first + n·(c+1)/2),
@@ -125,8 +126,7 @@ func.func @cache_bias(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x72x8xf32>, %v: ten
 // FLASH: %[[COUNT0:.*]] = arith.subi %[[SPAN]]#1, %[[SPAN]]#0
 // FLASH: %[[COUNT:.*]] = arith.maxsi %[[COUNT0]], %c0
 // FLASH: %[[PARTS:.*]]:3 = scf.forall (%[[ITEM:.*]]) in (4) shared_outs({{.*}}) -> (tensor<1x2x2x8xf32>, tensor<1x2x2xf32>, tensor<1x2x2xf32>)
-// FLASH: %[[REST:.*]] = arith.divui %[[ITEM]], %c2
-// FLASH: %[[CHUNK:.*]] = arith.remui %[[REST]], %c2
+// FLASH: %[[CHUNK:.*]] = arith.remui %[[ITEM]], %c2
 // FLASH: %[[B0:.*]] = arith.muli %[[COUNT]], %[[CHUNK]]
 // FLASH: %[[B1:.*]] = arith.divui %[[B0]], %c2
 // FLASH: %[[BEGIN:.*]] = arith.addi %[[SPAN]]#0, %[[B1]]
@@ -156,12 +156,33 @@ func.func @cache_bias(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x72x8xf32>, %v: ten
 // NOSPLIT: scf.for %{{.*}} = %c0 to %c8 step %c1
 // NOSPLIT-NOT: tensor<1x2x2x1xf32>
 // NOSPLIT: return
-func.func @decode_split_kv(%q: tensor<1x2x1x8xf32>, %k: tensor<1x1x256x8xf32>, %v: tensor<1x1x256x8xf32>,
+func.func @decode_split_kv(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x256x8xf32>, %v: tensor<1x2x256x8xf32>,
                            %bias: tensor<1x1x1x256xf32>) -> tensor<1x2x1x8xf32> {
   %o = hybrid.attention %q, %k, %v bias(%bias) {mask = #hybrid.mask<none>}
-      : (tensor<1x2x1x8xf32>, tensor<1x1x256x8xf32>, tensor<1x1x256x8xf32>, tensor<1x1x1x256xf32>)
+      : (tensor<1x2x1x8xf32>, tensor<1x2x256x8xf32>, tensor<1x2x256x8xf32>, tensor<1x1x1x256xf32>)
       -> tensor<1x2x1x8xf32>
   return %o : tensor<1x2x1x8xf32>
+}
+
+// Decode with GQA (4 query heads over 1 key head, mask none, a bias
+// shared by the heads): the group's 4 queries become the 4 rows of one
+// query tile of their key head, so each K and V tile is read once for the
+// group; the result is reshaped back to one row per head. Split-KV then
+// cuts the one (batch, key head) item into 2 chunks.
+// FLASH-LABEL: func @decode_grouped
+// FLASH: %[[ROWS:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0], [1, 2], [3]] : tensor<1x4x1x8xf32> into tensor<1x4x8xf32>
+// FLASH: %[[STACKED:.*]] = tensor.expand_shape %[[ROWS]] {{\[\[}}0], [1, 2], [3]] output_shape [1, 1, 4, 8] : tensor<1x4x8xf32> into tensor<1x1x4x8xf32>
+// FLASH: scf.forall (%{{.*}}) in (2) shared_outs({{.*}}) -> (tensor<1x1x8x8xf32>, tensor<1x1x8xf32>, tensor<1x1x8xf32>)
+// FLASH: tensor.extract_slice %[[STACKED]][%{{.*}}, %{{.*}}, %{{.*}}, 0] [1, 1, 4, 8]
+// FLASH: %[[OUT:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3]] : tensor<1x1x4x8xf32> into tensor<1x4x8xf32>
+// FLASH: %[[HEADS:.*]] = tensor.expand_shape %[[OUT]] {{\[\[}}0], [1, 2], [3]] output_shape [1, 4, 1, 8] : tensor<1x4x8xf32> into tensor<1x4x1x8xf32>
+// FLASH: return %[[HEADS]]
+func.func @decode_grouped(%q: tensor<1x4x1x8xf32>, %k: tensor<1x1x256x8xf32>, %v: tensor<1x1x256x8xf32>,
+                          %bias: tensor<1x1x1x256xf32>) -> tensor<1x4x1x8xf32> {
+  %o = hybrid.attention %q, %k, %v bias(%bias) {mask = #hybrid.mask<none>}
+      : (tensor<1x4x1x8xf32>, tensor<1x1x256x8xf32>, tensor<1x1x256x8xf32>, tensor<1x1x1x256xf32>)
+      -> tensor<1x4x1x8xf32>
+  return %o : tensor<1x4x1x8xf32>
 }
 
 // A bias with several query tiles (a chunked prefill over a cache: 64
