@@ -24,7 +24,9 @@ def ConvertHybridToLinalg : Pass<"convert-hybrid-to-linalg", "ModuleOp"> {
     With one query tile (decode), each (batch, head) is split into chunks of
     the key tiles it can see (split-KV), merged after, so that a long cache
     is shared among the threads and a GQA group's heads reread each chunk
-    from L2 (attention-kv-splits=1 turns this off).
+    from L2 (attention-kv-splits=1 turns the split off). A GQA decode with
+    mask none and a bias shared by the heads (or none) first makes the
+    group's queries the rows of one query tile of their key head.
     Requires static shapes.
   }];
   let options = [
@@ -35,9 +37,10 @@ def ConvertHybridToLinalg : Pass<"convert-hybrid-to-linalg", "ModuleOp"> {
            "Keys per attention tile (-1: four times the target's f32 lanes)">,
     Option<"attentionKVSplits", "attention-kv-splits", "int64_t", "-1",
            "Split-KV: chunks of key tiles per (batch, head) of attention "
-           "with one query tile (decode); 1: no split; -1: enough for 32 "
-           "work items and, with GQA, chunks of K and V in a quarter of the "
-           "target's L2; each chunk at least 4 key tiles">,
+           "with one query tile (decode); 1: no split; 0 or less: enough for "
+           "32 work items and, with GQA not grouped into one tile, chunks of "
+           "K and V in a quarter of the target's L2; each chunk at least 4 "
+           "visible key tiles">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

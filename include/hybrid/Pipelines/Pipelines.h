@@ -46,8 +46,9 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
       *this, "attention-kv-splits",
       llvm::cl::desc("Split-KV: chunks of key tiles per (batch, head) of attention with one "
                      "query tile (decode), merged after (convert-hybrid-to-linalg's option; "
-                     "1: no split; -1: enough for 32 work items and, with GQA, chunks of K "
-                     "and V in a quarter of L2; each chunk at least 4 key tiles)"),
+                     "1: no split; 0 or less: enough for 32 work items and, with GQA not "
+                     "grouped into one tile, chunks of K and V in a quarter of L2; each "
+                     "chunk at least 4 visible key tiles)"),
       llvm::cl::init(-1)};
 };
 

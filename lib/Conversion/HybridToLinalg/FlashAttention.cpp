@@ -434,23 +434,37 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
 /// whole cache, which past the caches comes from memory once per head.
 /// Chunks of at most `chunkBytes` of K and V are read by every head of the
 /// group from L2. `requested`: 1 never splits, n > 1 asks for n (at most one
-/// chunk per key tile), 0 or less picks the larger of enough chunks for 32
-/// work items and (with GQA) enough to keep a chunk within `chunkBytes`,
-/// with at least 4 key tiles each, so a short cache is not split at all.
+/// chunk per key tile the mask lets a query see, `spanTiles`), 0 or less
+/// picks the larger of enough chunks for 32 work items and (with GQA)
+/// enough to keep a chunk within `chunkBytes`, with at least 4 of those key
+/// tiles each, so a short cache or window is not split at all.
 int64_t kvSplitCount(const FlashShape &s, bool hasGlobals, int64_t requested,
-                     int64_t chunkBytes) {
-  if (s.queryTiles != 1 || hasGlobals || requested == 1)
+                     int64_t chunkBytes, int64_t spanTiles, int64_t elementBytes) {
+  const int64_t items = s.batch * s.heads;
+  if (s.queryTiles != 1 || hasGlobals || requested == 1 || items == 0 || spanTiles < 2)
     return 1;
   if (requested > 1)
-    return std::min(requested, s.keyTiles);
+    return std::min(requested, spanTiles);
   constexpr int64_t kTargetItems = 32, kMinChunkTiles = 4;
   auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
-  int64_t wanted = ceilDiv(kTargetItems, s.batch * s.heads);
+  int64_t wanted = ceilDiv(kTargetItems, items);
   if (s.group > 1 && chunkBytes > 0) {
-    const int64_t tileBytes = s.keyTile * (s.headDim + s.valueDim) * 4;
-    wanted = std::max(wanted, ceilDiv(s.keyTiles * tileBytes, chunkBytes));
+    const int64_t tileBytes = s.keyTile * (s.headDim + s.valueDim) * elementBytes;
+    wanted = std::max(wanted, ceilDiv(spanTiles * tileBytes, chunkBytes));
   }
-  return std::max<int64_t>(1, std::min(wanted, s.keyTiles / kMinChunkTiles));
+  return std::max<int64_t>(1, std::min(wanted, spanTiles / kMinChunkTiles));
+}
+
+/// The key tiles the mask lets a one-query-tile call see, [first, end):
+/// from the first to the last whose class is not empty (end <= first: none).
+std::pair<int64_t, int64_t> maskKeySpan(ArrayRef<int32_t> classes) {
+  int64_t lo = static_cast<int64_t>(classes.size()), hi = 0;
+  for (auto [k, c] : llvm::enumerate(classes))
+    if (c != static_cast<int32_t>(TileClass::Empty)) {
+      lo = std::min<int64_t>(lo, k);
+      hi = static_cast<int64_t>(k) + 1;
+    }
+  return {lo, hi};
 }
 
 /// The key tiles a one-query-tile call may visit, as (first, count) index
@@ -460,12 +474,7 @@ int64_t kvSplitCount(const FlashShape &s, bool hasGlobals, int64_t requested,
 /// chunks of a split share the keys that exist, not the cache's capacity.
 std::pair<Value, Value> visitedKeySpan(OpBuilder &b, Location loc, ArrayRef<int32_t> classes,
                                        Value biasMax) {
-  int64_t lo = static_cast<int64_t>(classes.size()), hi = 0;
-  for (auto [k, c] : llvm::enumerate(classes))
-    if (c != static_cast<int32_t>(TileClass::Empty)) {
-      lo = std::min<int64_t>(lo, k);
-      hi = static_cast<int64_t>(k) + 1;
-    }
+  auto [lo, hi] = maskKeySpan(classes);
   if (hi <= lo)
     return {indexConstant(b, loc, 0), indexConstant(b, loc, 0)};
   if (!biasMax || tensorType(biasMax).getDimSize(1) == 1)
@@ -674,8 +683,14 @@ static FailureOr<Value> lowerTiledAttention(PatternRewriter &rewriter, Attention
   // Split-KV: with one query tile, each (batch, head) may become `splits`
   // work items, chunk c visiting its share of the span of key tiles that
   // can be seen; their (m, l, acc) are merged after the loop.
+  int64_t spanTiles = 0;
+  if (s.queryTiles == 1) {
+    auto [lo, hi] = maskKeySpan(classes);
+    spanTiles = std::max<int64_t>(hi - lo, 0);
+  }
   const int64_t splits =
-      kvSplitCount(s, static_cast<bool>(op.getGlobals()), kvSplits, kvChunkBytes);
+      kvSplitCount(s, static_cast<bool>(op.getGlobals()), kvSplits, kvChunkBytes, spanTiles,
+                   std::max<int64_t>(1, t.getIntOrFloatBitWidth() / 8));
   Value spanFirst, spanCount, accParts, maxParts, sumParts;
   if (splits > 1) {
     std::tie(spanFirst, spanCount) = visitedKeySpan(rewriter, loc, classes, biasMax);
@@ -900,15 +915,17 @@ static FailureOr<Value> lowerTiledAttention(PatternRewriter &rewriter, Attention
 /// one query tile of their key head, [B, H, 1, d] → [B, Hk, g, d], so each
 /// K and V tile is loaded once for the whole group and q·kᵀ is a product of
 /// g rows, not g products of one row. The rows have the same position and
-/// see the same keys, so nothing else changes.
+/// see the same keys, so nothing else changes. Only where the group fits
+/// one query tile (so that split-KV still applies) and the tiled form
+/// applies at all (more than one key tile).
 static FailureOr<Value> lowerGroupedDecode(PatternRewriter &rewriter, AttentionOp op,
                                            int64_t queryTile, int64_t keyTile, int64_t kvSplits,
                                            int64_t kvChunkBytes) {
   RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey());
   const int64_t batch = qt.getDimSize(0), heads = qt.getDimSize(1),
                 keyHeads = kt.getDimSize(1), group = heads / keyHeads;
-  if (group < 2 || qt.getDimSize(2) != 1 || op.getGlobals() ||
-      op.getMask().getSpec().kind != MaskKind::None)
+  if (group < 2 || group > queryTile || keyTile < 1 || kt.getDimSize(2) <= keyTile ||
+      qt.getDimSize(2) != 1 || op.getGlobals() || op.getMask().getSpec().kind != MaskKind::None)
     return failure();
   if (Value bias = op.getBias())
     if (tensorType(bias).getDimSize(1) != 1 || tensorType(bias).getDimSize(2) != 1)

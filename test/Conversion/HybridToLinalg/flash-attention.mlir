@@ -81,7 +81,8 @@ func.func @tiled(%q: tensor<1x1x96x8xf32>) -> tensor<1x1x96x8xf32> {
 }
 
 // With a bias (a KV cache's: 1 query over 4 + 68 keys, broadcast over the 2
-// heads; one query row: K is not transposed at all), the bias is padded with -inf to whole key tiles (72 → 96), the
+// heads, which share one key head: grouped into one query tile of 2 rows;
+// too few to pay for transposing K), the bias is padded with -inf to whole key tiles (72 → 96), the
 // largest bias of each key tile is reduced at run time into a [1, 3] table,
 // and a tile whose largest bias is -inf is skipped like an empty one.
 // FLASH-LABEL: func @cache_bias

@@ -659,8 +659,8 @@ std::string decodeOverCacheSource(int64_t heads, int64_t keyHeads, int64_t capac
 
 TEST(Differential, AttentionSplitKVDecode) {
   // One query tile over 768 and 1024 keys: each (batch, head) is split into
-  // 3 or 4 chunks of the span of key tiles the bias shows (FlashAttention.cpp,
-  // kvSplitCount). The two batches' positions differ, so some chunks of one
+  // chunks of the span of key tiles the bias shows (FlashAttention.cpp,
+  // kvSplitCount: 3 or 4 with AVX-512's 64-key tiles, more with AVX2's 32). The two batches' positions differ, so some chunks of one
   // see nothing; a short cache leaves later chunks empty; a window puts the
   // span far from slot 0; a wrapped ring shows every slot.
   struct Case {
@@ -686,13 +686,29 @@ TEST(Differential, AttentionSplitKVDecode) {
       {{3, {100, 1024}}}));
   EXPECT_TRUE(matchesReference(decodeOverCacheSource(1, 1, 1024, "", ""), "f", 4,
                                {{3, {0, 1024}}}));
+  // MQA: 8 query heads over one key head, grouped into one query tile of 8
+  // rows (enough to transpose each visited key tile); 64 heads, more than a
+  // query tile holds, are not grouped.
+  EXPECT_TRUE(matchesReference(decodeOverCacheSource(8, 1, 1024, "", ""), "f", 8,
+                               {{3, {0, 1024}}}));
+  EXPECT_TRUE(matchesReference(decodeOverCacheSource(64, 1, 512, "", ""), "f", 9,
+                               {{3, {0, 512}}}));
+  // A bias shared by the batches too ([1, 1, 1, Sk], given, no slot hidden).
+  std::string sharedBias =
+      "func.func @f(%q: tensor<2x4x1x16xf32>, %k: tensor<2x1x1024x16xf32>,"
+      " %v: tensor<2x1x1024x16xf32>, %b: tensor<1x1x1x1024xf32>) -> tensor<2x4x1x16xf32> {\n"
+      "  %o = hybrid.attention %q, %k, %v bias(%b) {mask = #hybrid.mask<none>}\n"
+      "      : (tensor<2x4x1x16xf32>, tensor<2x1x1024x16xf32>, tensor<2x1x1024x16xf32>,"
+      " tensor<1x1x1x1024xf32>) -> tensor<2x4x1x16xf32>\n"
+      "  return %o : tensor<2x4x1x16xf32>\n}\n";
+  EXPECT_TRUE(matchesReference(sharedBias, "f", 10)) << "a bias shared by the batches";
   // A prompt's short last chunk (5 queries: still one query tile), each
   // query seeing the slots up to its own position.
   EXPECT_TRUE(matchesReference(decodeOverCacheSource(4, 1, 1024, "", "", 5), "f", 7,
                                {{3, {0, 1024}}}));
   // Without a bias the span comes from the mask alone: one query at the end
   // of 1000 keys, causal with and without a window.
-  for (std::string mask : {"causal", "causal, window = 200", "none"})
+  for (std::string mask : {"causal", "causal, window = 200", "causal, window = 600", "none"})
     EXPECT_TRUE(matchesReference(
         attentionSource(1, 2, 1, 1, 1000, 16, 8, mask, ", q_offset = 999"), "f", 5))
         << mask;

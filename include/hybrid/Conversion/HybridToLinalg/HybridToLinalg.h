@@ -16,8 +16,9 @@ struct HybridToLinalgOptions {
   int64_t attentionKeyTile = 64;
   /// Split-KV chunks per (batch, head) of attention with one query tile
   /// (decode): 1 never splits; 0 or less chooses from the shape (enough for
-  /// 32 work items and, with GQA, for chunks of K and V of at most
-  /// attentionKVChunkBytes; each chunk at least 4 key tiles).
+  /// 32 work items and, with GQA not grouped into one query tile, for
+  /// chunks of K and V of at most attentionKVChunkBytes; each chunk at
+  /// least 4 of the key tiles the mask leaves visible).
   int64_t attentionKVSplits = 0;
   int64_t attentionKVChunkBytes = 512 * 1024;
 };
