@@ -451,6 +451,7 @@ int main(int argc, char **argv) {
     if (baseline) {
       CPUPipelineOptions plainLoops;
       plainLoops.packedGemm = false;
+      plainLoops.attentionKVSplits = kvSplits;
       if (!timeCompiled(plainLoops, plain))
         return 1;
     }
