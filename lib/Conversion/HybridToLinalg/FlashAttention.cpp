@@ -910,8 +910,8 @@ static FailureOr<Value> lowerTiledAttention(PatternRewriter &rewriter, Attention
                   s.querySeq);
 }
 
-/// Decode with GQA over a KV cache (one query per head, mask `none`, a bias
-/// shared by the heads): the g query heads of a group become the g rows of
+/// Decode with GQA (one query per head, mask `none`, no bias or one shared
+/// by the heads, as a KV cache's is): the g query heads of a group become the g rows of
 /// one query tile of their key head, [B, H, 1, d] → [B, Hk, g, d], so each
 /// K and V tile is loaded once for the whole group and q·kᵀ is a product of
 /// g rows, not g products of one row. The rows have the same position and
