@@ -34,7 +34,7 @@ std::string mlir::hybrid::testing::format(std::string text,
 mlir::hybrid::testing::matchesReference(const std::string &source, const std::string &function,
                           unsigned seed,
     const std::map<unsigned, testing::ArgRange> &ranges,
-                          double tolerance) {
+                          double tolerance, const CPUPipelineOptions *pipeline) {
   DialectRegistry registry;
   registerCPUPipelineDialects(registry);
   MLIRContext context(registry);
@@ -77,7 +77,7 @@ mlir::hybrid::testing::matchesReference(const std::string &source, const std::st
   if (!reference::interpret(func, args, expected, error))
     return ::testing::AssertionFailure() << "reference: " << error;
   OwningOpRef<ModuleOp> lowered = module->clone();
-  std::unique_ptr<JitModule> jit = JitModule::compile(*lowered, error);
+  std::unique_ptr<JitModule> jit = JitModule::compile(*lowered, error, pipeline);
   if (!jit)
     return ::testing::AssertionFailure() << "compile: " << error << "\n"
                                          << diagnostics << source;

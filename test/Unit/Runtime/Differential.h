@@ -9,6 +9,7 @@
 #ifndef HYBRID_TEST_UNIT_RUNTIME_DIFFERENTIAL_H
 #define HYBRID_TEST_UNIT_RUNTIME_DIFFERENTIAL_H
 
+#include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Support/HostTensor.h"
 
 #include <gtest/gtest.h>
@@ -29,12 +30,13 @@ struct ArgRange {
 std::string format(std::string text,
                    const std::map<std::string, std::string> &values);
 
-/// Compiles and interprets @`function` of `source` on random inputs drawn
-/// with `seed` (per-argument ranges in `ranges`) and compares the results.
+/// Compiles (with `pipeline`'s options, the defaults if null) and
+/// interprets @`function` of `source` on random inputs drawn with `seed`
+/// (per-argument ranges in `ranges`) and compares the results.
 ::testing::AssertionResult
 matchesReference(const std::string &source, const std::string &function,
                  unsigned seed, const std::map<unsigned, ArgRange> &ranges = {},
-                 double tolerance = 1e-4);
+                 double tolerance = 1e-4, const CPUPipelineOptions *pipeline = nullptr);
 
 } // namespace mlir::hybrid::testing
 

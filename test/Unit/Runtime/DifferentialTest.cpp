@@ -702,6 +702,15 @@ TEST(Differential, AttentionSplitKVDecode) {
       " tensor<1x1x1x1024xf32>) -> tensor<2x4x1x16xf32>\n"
       "  return %o : tensor<2x4x1x16xf32>\n}\n";
   EXPECT_TRUE(matchesReference(sharedBias, "f", 10)) << "a bias shared by the batches";
+  // Chunk counts asked for (attention-kv-splits): 3 (uneven shares of the
+  // written span), one per key tile, and more than there are tiles.
+  for (int64_t splits : {3, 16, 1000}) {
+    mlir::hybrid::CPUPipelineOptions pipeline;
+    pipeline.attentionKVSplits = splits;
+    EXPECT_TRUE(matchesReference(decodeOverCacheSource(4, 2, 1024, "", ""), "f", 11,
+                                 {{3, {200, 1024}}}, 1e-4, &pipeline))
+        << splits << " chunks asked for";
+  }
   // A prompt's short last chunk (5 queries: still one query tile), each
   // query seeing the slots up to its own position.
   EXPECT_TRUE(matchesReference(decodeOverCacheSource(4, 1, 1024, "", "", 5), "f", 7,
