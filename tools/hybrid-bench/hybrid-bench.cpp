@@ -16,7 +16,8 @@
 // tokens; at 4k also the old dense-bias form), decode attention over a 32k
 // cache (1 head, and 8 heads over 2 key heads; d = 128) and mixtures of
 // experts with 8 experts top-2 and 64 top-8 (hidden 1024, 512 tokens);
-// --kv-splits=N sets the pipeline's attention-kv-splits (1: no split-KV); --baseline also times each case compiled with packed-gemm=false (LLVM's
+// --kv-splits=N sets the pipeline's attention-kv-splits (1: no split-KV);
+// --baseline also times each case compiled with packed-gemm=false (LLVM's
 // vectorisation of the plain loops) and prints the ratio; --json prints one
 // JSON object per case instead of the table (scripts/bench_kernels.py reads
 // it). The reference evaluator is timed only for the default cases.

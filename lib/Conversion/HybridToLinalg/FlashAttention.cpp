@@ -27,6 +27,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 
@@ -426,6 +427,25 @@ SmallVector<Value> onlineSoftmaxStep(OpBuilder &b, Location loc, AttentionOp op,
   return {mNew, lNew, accNew, p};
 }
 
+/// acc / l row by row (acc [B, H, rows, dv], l [B, H, rows]), zero for rows
+/// that saw nothing (l exactly 0); a NaN l (a NaN score) is unordered and
+/// propagates.
+Value normalizeRows(OpBuilder &b, Location loc, Value acc, Value sums) {
+  RankedTensorType type = tensorType(acc);
+  Type t = type.getElementType();
+  AffineMap id4 = b.getMultiDimIdentityMap(4);
+  return generic(b, loc, {acc, sums},
+                 tensor::EmptyOp::create(b, loc, type.getShape(), t),
+                 {id4, projection(b.getContext(), 4, {0, 1, 2}), id4}, "pppp",
+                 [&](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value zero = floatConstant(nb, nl, t, 0.0);
+                   Value any = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE, a[1], zero);
+                   return arith::SelectOp::create(nb, nl, any,
+                                                  arith::DivFOp::create(nb, nl, a[0], a[1]), zero)
+                       .getResult();
+                 });
+}
+
 /// Split-KV (flash decoding): how many chunks of key tiles each (batch,
 /// head) of a call with one query tile is cut into. Such a call (decode; a
 /// prompt's short last chunks) has only batch × heads work items, fewer than
@@ -446,11 +466,10 @@ int64_t kvSplitCount(const FlashShape &s, bool hasGlobals, int64_t requested,
   if (requested > 1)
     return std::min(requested, spanTiles);
   constexpr int64_t kTargetItems = 32, kMinChunkTiles = 4;
-  auto ceilDiv = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
-  int64_t wanted = ceilDiv(kTargetItems, items);
+  int64_t wanted = llvm::divideCeil(kTargetItems, items);
   if (s.group > 1 && chunkBytes > 0) {
     const int64_t tileBytes = s.keyTile * (s.headDim + s.valueDim) * elementBytes;
-    wanted = std::max(wanted, ceilDiv(spanTiles * tileBytes, chunkBytes));
+    wanted = std::max<int64_t>(wanted, llvm::divideCeil(spanTiles * tileBytes, chunkBytes));
   }
   return std::max<int64_t>(1, std::min(wanted, spanTiles / kMinChunkTiles));
 }
@@ -468,13 +487,12 @@ std::pair<int64_t, int64_t> maskKeySpan(ArrayRef<int32_t> classes) {
 }
 
 /// The key tiles a one-query-tile call may visit, as (first, count) index
-/// values: from the first to the last tile the mask does not leave empty
-/// (`classes`, known now), narrowed at run time to the tiles whose largest
-/// bias is not -inf (`biasMax`, the KV cache's written slots), so that the
-/// chunks of a split share the keys that exist, not the cache's capacity.
-std::pair<Value, Value> visitedKeySpan(OpBuilder &b, Location loc, ArrayRef<int32_t> classes,
+/// values: the mask's span [lo, hi) (maskKeySpan, known now), narrowed at
+/// run time to the tiles whose largest bias is not -inf (`biasMax`, the KV
+/// cache's written slots), so that the chunks of a split share the keys
+/// that exist, not the cache's capacity.
+std::pair<Value, Value> visitedKeySpan(OpBuilder &b, Location loc, int64_t lo, int64_t hi,
                                        Value biasMax) {
-  auto [lo, hi] = maskKeySpan(classes);
   if (hi <= lo)
     return {indexConstant(b, loc, 0), indexConstant(b, loc, 0)};
   if (!biasMax || tensorType(biasMax).getDimSize(1) == 1)
@@ -556,25 +574,15 @@ Value mergeKeyChunks(OpBuilder &b, Location loc, Value accParts, Value maxParts,
       {projection(ctx, 5, {0, 1, 4, 2, 3}), projection(ctx, 5, {0, 1, 4, 2}),
        projection(ctx, 5, {0, 1, 2, 3})},
       "ppppr", weightedSum);
-  AffineMap id4 = b.getMultiDimIdentityMap(4);
-  return generic(b, loc, {total, sum},
-                 tensor::EmptyOp::create(b, loc, {batch, heads, rows, valueDim}, t),
-                 {id4, projection(ctx, 4, {0, 1, 2}), id4}, "pppp",
-                 [&](OpBuilder &nb, Location nl, ValueRange a) {
-                   Value zero = floatConstant(nb, nl, t, 0.0);
-                   Value any = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE, a[1], zero);
-                   return arith::SelectOp::create(nb, nl, any,
-                                                  arith::DivFOp::create(nb, nl, a[0], a[1]), zero)
-                       .getResult();
-                 });
+  return normalizeRows(b, loc, total, sum);
 }
 
 } // namespace
 
 /// The tiled form of `op` (lowerFlashAttention without the grouped decode).
 static FailureOr<Value> lowerTiledAttention(PatternRewriter &rewriter, AttentionOp op,
-                                     int64_t queryTile, int64_t keyTile, int64_t kvSplits,
-                                     int64_t kvChunkBytes) {
+                                            int64_t queryTile, int64_t keyTile,
+                                            int64_t kvSplits, int64_t kvChunkBytes) {
   RankedTensorType qt = tensorType(op.getQuery()), kt = tensorType(op.getKey()),
                    vt = tensorType(op.getValue());
   FlashShape s;
@@ -683,17 +691,14 @@ static FailureOr<Value> lowerTiledAttention(PatternRewriter &rewriter, Attention
   // Split-KV: with one query tile, each (batch, head) may become `splits`
   // work items, chunk c visiting its share of the span of key tiles that
   // can be seen; their (m, l, acc) are merged after the loop.
-  int64_t spanTiles = 0;
-  if (s.queryTiles == 1) {
-    auto [lo, hi] = maskKeySpan(classes);
-    spanTiles = std::max<int64_t>(hi - lo, 0);
-  }
+  auto [spanLo, spanHi] = maskKeySpan(classes);
+  const int64_t spanTiles = s.queryTiles == 1 ? std::max<int64_t>(spanHi - spanLo, 0) : 0;
   const int64_t splits =
       kvSplitCount(s, static_cast<bool>(op.getGlobals()), kvSplits, kvChunkBytes, spanTiles,
                    std::max<int64_t>(1, t.getIntOrFloatBitWidth() / 8));
   Value spanFirst, spanCount, accParts, maxParts, sumParts;
   if (splits > 1) {
-    std::tie(spanFirst, spanCount) = visitedKeySpan(rewriter, loc, classes, biasMax);
+    std::tie(spanFirst, spanCount) = visitedKeySpan(rewriter, loc, spanLo, spanHi, biasMax);
     accParts = tensor::EmptyOp::create(rewriter, loc,
                                        {s.batch, s.heads, splits * s.queryTile, s.valueDim}, t);
     maxParts = tensor::EmptyOp::create(rewriter, loc, {s.batch, s.heads, splits * s.queryTile}, t);
@@ -885,20 +890,7 @@ static FailureOr<Value> lowerTiledAttention(PatternRewriter &rewriter, Attention
                   {keyLoop.getResult(0), rows},
                   {keyLoop.getResult(1), rows}};
         }
-        // out = acc / l, zero for rows that saw nothing (l exactly 0); a NaN
-        // l (a NaN score) is unordered and propagates.
-        AffineMap id4 = b.getMultiDimIdentityMap(4);
-        AffineMap rows4 = projection(b.getContext(), 4, {0, 1, 2});
-        Value outTile = generic(
-            b, l, {keyLoop.getResult(2), keyLoop.getResult(1)},
-            tensor::EmptyOp::create(b, l, {1, 1, s.queryTile, s.valueDim}, t),
-            {id4, rows4, id4}, "pppp", [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value zero = floatConstant(nb, nl, t, 0.0);
-              Value any = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::UNE, a[1], zero);
-              return arith::SelectOp::create(nb, nl, any,
-                                             arith::DivFOp::create(nb, nl, a[0], a[1]), zero)
-                  .getResult();
-            });
+        Value outTile = normalizeRows(b, l, keyLoop.getResult(2), keyLoop.getResult(1));
         SmallVector<OpFoldResult> offsets{batch, head, qStart, b.getIndexAttr(0)};
         return {{outTile, offsets}};
       });
@@ -911,13 +903,13 @@ static FailureOr<Value> lowerTiledAttention(PatternRewriter &rewriter, Attention
 }
 
 /// Decode with GQA (one query per head, mask `none`, no bias or one shared
-/// by the heads, as a KV cache's is): the g query heads of a group become the g rows of
-/// one query tile of their key head, [B, H, 1, d] → [B, Hk, g, d], so each
-/// K and V tile is loaded once for the whole group and q·kᵀ is a product of
-/// g rows, not g products of one row. The rows have the same position and
-/// see the same keys, so nothing else changes. Only where the group fits
-/// one query tile (so that split-KV still applies) and the tiled form
-/// applies at all (more than one key tile).
+/// by the heads, as a KV cache's is): the g query heads of a group become
+/// the g rows of one query tile of their key head, [B, H, 1, d] →
+/// [B, Hk, g, d], so each K and V tile is loaded once for the whole group
+/// and q·kᵀ is a product of g rows, not g products of one row. The rows have
+/// the same position and see the same keys, so nothing else changes. Only
+/// where the group fits one query tile (so that split-KV still applies) and
+/// the tiled form applies at all (more than one key tile).
 static FailureOr<Value> lowerGroupedDecode(PatternRewriter &rewriter, AttentionOp op,
                                            int64_t queryTile, int64_t keyTile, int64_t kvSplits,
                                            int64_t kvChunkBytes) {
