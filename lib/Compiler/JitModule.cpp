@@ -12,6 +12,8 @@
 #include "hybrid/Dialect/Hybrid/IR/HybridAttrs.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Target/HostCodegen.h"
+#include "hybrid/Dialect/Hybrid/IR/Signature.h"
+#include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -97,6 +99,17 @@ bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
     error = "the cpu pipeline failed (see the errors above)";
     return false;
   }
+  // Weights the code reads in panels (hybrid-weights-in-panels): the
+  // caller packs them at load.
+  if (auto panels = module->getAttrOfType<DictionaryAttr>(signature::kWeightsInPanels))
+    for (NamedAttribute entry : panels) {
+      auto rows = dyn_cast<DenseI64ArrayAttr>(entry.getValue());
+      auto it = signatures.find(entry.getName().getValue());
+      if (!rows || it == signatures.end())
+        continue;
+      for (size_t i = 0; i < rows.size() && i < it->second.args.size(); ++i)
+        it->second.args[i].panelRows = rows[i];
+    }
   auto llvmContext = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> llvmModule =
       translateForHost(module, *llvmContext, error);

@@ -180,6 +180,15 @@ OwningOpRef<ModuleOp> importFunction(MLIRContext *context, const std::string &de
   return module;
 }
 
+/// Which weights `fn`'s code reads in panels (from its compiled signature),
+/// for the runtime, which packs them at load.
+void recordWeightPanels(const FunctionSignature &compiled, ProgramFunction &fn) {
+  for (size_t i = 0; i < fn.arguments.size() && i < compiled.args.size(); ++i) {
+    fn.arguments[i].panelRows = compiled.args[i].panelRows;
+    fn.signature.args[i].panelRows = compiled.args[i].panelRows;
+  }
+}
+
 /// Functions compiled (or, for the reference, imported) as sessions ask.
 class CompilingModelCode : public ModelCode {
 public:
@@ -212,9 +221,12 @@ public:
       CPUPipelineOptions pipeline;
       pipeline.stateInPlace = true;
       fn.stateInPlace = true;
+      // Model packs the weights the code reads in panels once, at load.
+      pipeline.weightsInPanels = true;
       std::unique_ptr<JitModule> jit = JitModule::compile(*module, error, &pipeline);
       if (!jit)
         return nullptr;
+      recordWeightPanels(*jit->signature(fn.symbol), fn);
       jits[fn.symbol] = std::move(jit);
     } else {
       modules[fn.symbol] = std::move(module);
@@ -334,10 +346,13 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
   llvm::StringMap<FunctionSignature> signatures;
   CPUPipelineOptions pipeline;
   pipeline.stateInPlace = true;
+  pipeline.weightsInPanels = true;
   for (ProgramFunction &fn : model.functions)
     fn.stateInPlace = true;
   if (!compileToObject(*merged, object, signatures, error, &pipeline))
     return false;
+  for (ProgramFunction &fn : model.functions)
+    recordWeightPanels(signatures[fn.symbol], fn);
 
   // The object becomes a shared object with the system's linker driver.
   llvm::SmallString<128> objectPath, libraryPath;

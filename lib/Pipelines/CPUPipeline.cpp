@@ -76,7 +76,8 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
     return;
 
   pm.addPass(createApproximateMath());
-  pm.addPass(createEmitCInterface(EmitCInterfaceOptions{options.stateInPlace}));
+  const bool weightsInPanels = options.weightsInPanels && options.packedGemm;
+  pm.addPass(createEmitCInterface(EmitCInterfaceOptions{options.stateInPlace, weightsInPanels}));
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   // Scan and recurrence loops carry fresh tensors from step to step.
@@ -114,6 +115,9 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
   // in place.
   if (options.packedGemm) {
     pm.addPass(createPackedGemm());
+    // Weights packed once at load: the kernels read them as they lie.
+    if (weightsInPanels)
+      pm.addPass(createWeightsInPanels());
     pm.addPass(createRegisterTileProducts());
   }
   // Independent loops (scf.forall from the lowering, scf.parallel from

@@ -6,6 +6,7 @@
 
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/RandomWeights.h"
+#include "hybrid/Support/WeightPanels.h"
 
 #include <algorithm>
 
@@ -53,9 +54,28 @@ std::unique_ptr<Model> Model::create(std::unique_ptr<ModelCode> code,
       // rounded to it; a bf16 checkpoint's values come back exactly.
       if (bfloat16)
         value = value.roundedToBFloat16();
+      // Packed once, here, where the code reads it in the GEMM kernel's
+      // panels (hybrid-weights-in-panels).
+      if (arg.panelRows > 0)
+        value = packWeightPanels(value, arg.panelRows);
       model->weightValues[arg.name] = std::move(value);
+      model->weightPanelRows[arg.name] = arg.panelRows;
     }
   return model;
+}
+
+const HostTensor &Model::weight(const std::string &name, int64_t panelRows) {
+  const HostTensor &loaded = weightValues.at(name);
+  const int64_t loadedRows = weightPanelRows.at(name);
+  if (loadedRows == panelRows)
+    return loaded;
+  std::lock_guard<std::mutex> lock(layoutsMutex);
+  HostTensor &other = otherLayouts[{name, panelRows}];
+  if (other.numel() == 0) {
+    HostTensor rows = loadedRows > 0 ? unpackWeightPanels(loaded, loadedRows) : loaded;
+    other = panelRows > 0 ? packWeightPanels(rows, panelRows) : std::move(rows);
+  }
+  return other;
 }
 
 std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {
@@ -205,7 +225,7 @@ bool Session::runChunk(const HostTensor &ids, int64_t extent, HostTensor &logits
       args.push_back(&made.back());
       break;
     case ArgumentKind::Weight:
-      args.push_back(&model.weightValues.at(arg.name));
+      args.push_back(&model.weight(arg.name, arg.panelRows));
       break;
     }
   }
@@ -247,7 +267,7 @@ void Session::reset() {
     if (info.initialWeight.empty())
       continue;
     // The same starting value (e.g. a learned memory) for every sequence.
-    const HostTensor &init = model.weightValues.at(info.initialWeight);
+    const HostTensor &init = model.weight(info.initialWeight, /*panelRows=*/0);
     for (int64_t offset = 0; offset < value.numel(); offset += init.numel()) {
       if (init.dtype() == DType::BF16) // also a projection's weight, kept in bf16
         std::transform(init.bfloat16s(), init.bfloat16s() + init.numel(),

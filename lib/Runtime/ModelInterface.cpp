@@ -140,6 +140,8 @@ std::string ModelInterface::toJson() const {
         arg.set("initial_weight", Value::makeString(a.initialWeight));
       arg.set("shape", shapeValue(a.shape));
       arg.set("dtype", Value::makeString(stringifyDType(a.dtype)));
+      if (a.panelRows > 0)
+        arg.set("panel_rows", Value::makeInteger(a.panelRows));
       args.push_back(std::move(arg));
     }
     f.set("arguments", Value::makeArray(std::move(args)));
@@ -229,6 +231,15 @@ bool ModelInterface::fromJson(const std::string &text, ModelInterface &out,
         p.initialWeight = init->asString().value_or("");
       p.shape = t.shape;
       p.dtype = t.dtype;
+      if (arg.get("panel_rows")) {
+        if (!read.integer(arg, argField + ".", "panel_rows", p.panelRows, 1))
+          return false;
+        if (p.kind != ArgumentKind::Weight || p.dtype != DType::F32 || p.shape.size() != 2 ||
+            p.shape[0] % p.panelRows != 0)
+          return read.fail(argField + ".panel_rows",
+                           "is only for an f32 weight [N, K] with N a multiple of it");
+        t.panelRows = p.panelRows;
+      }
       fn.arguments.push_back(p);
       fn.signature.args.push_back(t);
     }

@@ -51,6 +51,12 @@ struct EmitCInterfacePass
         writable.insert(pairs[k]);
       if (pairs.size() > 1)
         f->setAttr(kStateInPlaceAttrName, DenseI64ArrayAttr::get(context, pairs));
+      SmallVector<int64_t> weights;
+      for (unsigned i = 0; i < f.getNumArguments(); ++i)
+        if (f.getArgAttr(i, signature::kWeight))
+          weights.push_back(i);
+      if (recordWeights && !weights.empty())
+        f->setAttr(kWeightArgumentsAttrName, DenseI64ArrayAttr::get(context, weights));
       for (unsigned i = 0; i < f.getNumArguments(); ++i) {
         SmallVector<StringAttr> names;
         if (DictionaryAttr attrs = f.getArgAttrDict(i))

@@ -26,11 +26,31 @@ MemRefType dynamicMatrixType(Type element);
 /// "f32", or "bf16w" for a bf16 W: in the kernel functions' names.
 std::string weightSuffix(Type weightElement);
 
+/// memref<?x?xPxf32>: W [N, K] stored in panels of P rows, as the packed
+/// GEMM's micro-kernel reads them: [N/P, K, P], W[n][k] at [n / P][k][n % P]
+/// (hybrid-weights-in-panels, which the runtime packs once at load).
+MemRefType panelWeightType(int64_t panelRows, MLIRContext *ctx);
+
 /// `func.func private @NAME(A [M, K], W [N, K], C [M, N])` (C += A·Wᵀ) at
 /// the end of `module`, noinline and internal, with `b` at the start of its
-/// (empty) body; W's elements are `weightElement`, the others f32.
+/// (empty) body; W's elements are `weightElement`, the others f32. With
+/// `weightType`, W is of that type instead (panelWeightType).
 func::FuncOp declareKernel(ModuleOp module, StringRef name, Type weightElement,
-                           OpBuilder &b);
+                           OpBuilder &b, MemRefType weightType = MemRefType());
+
+/// What hybrid-packed-gemm tags its kernels for an f32 W with ("gemm",
+/// "gemm_unpacked_a", "gemv_m<rows>"), so that hybrid-weights-in-panels can
+/// ask for the same kernel reading W in panels (panelKernelFor).
+constexpr llvm::StringLiteral kKernelAttrName = "hybrid_gemm_kernel";
+
+/// The rows of W in a panel of the packed GEMM for `target` (its NR: 64
+/// with 512-bit vectors, 32 with 256-bit).
+int64_t panelRowsFor(const CPUTarget &target);
+
+/// The kernel that does what `kernel` (one of hybrid-packed-gemm's, tagged
+/// kKernelAttrName) does, its W in panels of panelRowsFor rows
+/// (panelWeightType), built once per module; null for any other function.
+func::FuncOp panelKernelFor(ModuleOp module, func::FuncOp kernel);
 
 /// rows[i][j] ← rows[j][i] for a square of rows.size() vectors of as many
 /// lanes: for each block size (n/2, ..., 1) the off-diagonal blocks swap,

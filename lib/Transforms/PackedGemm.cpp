@@ -64,14 +64,20 @@ std::string gemm::weightSuffix(Type weightElement) {
   return weightElement.isBF16() ? "bf16w" : "f32";
 }
 
+MemRefType gemm::panelWeightType(int64_t panelRows, MLIRContext *ctx) {
+  const int64_t dyn = ShapedType::kDynamic;
+  return MemRefType::get({dyn, dyn, panelRows}, Float32Type::get(ctx));
+}
+
 func::FuncOp gemm::declareKernel(ModuleOp module, StringRef name, Type weightElement,
-                                 OpBuilder &b) {
+                                 OpBuilder &b, MemRefType weightType) {
   MLIRContext *ctx = module.getContext();
   b.setInsertionPointToEnd(module.getBody());
   MemRefType matrix = dynamicMatrixType(Float32Type::get(ctx));
-  auto func = func::FuncOp::create(
-      b, b.getUnknownLoc(), name,
-      b.getFunctionType({matrix, dynamicMatrixType(weightElement), matrix}, {}));
+  if (!weightType)
+    weightType = dynamicMatrixType(weightElement);
+  auto func = func::FuncOp::create(b, b.getUnknownLoc(), name,
+                                   b.getFunctionType({matrix, weightType, matrix}, {}));
   func.setPrivate();
   // A call per product, not a copy per call site.
   func->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
@@ -508,12 +514,17 @@ public:
 /// costs more than it saves: 8-17% of Swin's N = 96 and 192 products, while
 /// 1024 x 1024 x 320 (5 panels) and 1024³ are 5-10% faster packed
 /// (docs/performance.md).
+///
+/// With `panelW`, W comes packed at load (panelWeightType, NR rows a panel):
+/// each thread's kernels read its panel's k block where it lies.
 func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightElement,
-                               Blocking blk, bool packA) {
+                               Blocking blk, bool packA, bool panelW = false) {
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   Location loc = b.getUnknownLoc();
-  func::FuncOp func = declareKernel(module, name, weightElement, b);
+  assert(!(panelW && blk.bf16Dot) && "W in panels is f32");
+  func::FuncOp func = declareKernel(module, name, weightElement, b,
+                                    panelW ? panelWeightType(blk.nr(), ctx) : MemRefType());
   Value a = func.getArgument(0), w = func.getArgument(1), c = func.getArgument(2);
 
   GemmEmitter emit(b, loc, blk, a, w, c);
@@ -586,6 +597,24 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
     // panel is in cache (packed ahead into one buffer for all panels, W
     // went out to memory and back: 128 MB a call at N = 8192, K = 2048).
     emit.parallelLoop(zero, allPanels, one, [&](Value jp) {
+      auto isFull = [&] {
+        return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, jp, panels);
+      };
+      if (panelW) {
+        // Packed at load: the panel's k block is W[jp][pc .. pc + kcur][:],
+        // contiguous (zeros past N in a last, partial panel).
+        Value panel = memref::SubViewOp::create(
+            b, loc, w, SmallVector<OpFoldResult>{jp, pc, b.getIndexAttr(0)},
+            SmallVector<OpFoldResult>{b.getIndexAttr(1), kcur, b.getIndexAttr(blk.nr())},
+            SmallVector<OpFoldResult>(3, b.getIndexAttr(1)));
+        auto choice = scf::IfOp::create(b, loc, isFull(), /*withElseRegion=*/true);
+        b.setInsertionPointToStart(choice.thenBlock());
+        everyRow(jp, pc, steps, panel, Value());
+        b.setInsertionPointToStart(choice.elseBlock());
+        everyRow(jp, pc, steps, panel, nRest);
+        b.setInsertionPointAfter(choice);
+        return;
+      }
       Value packedW =
           blk.bf16Dot
               ? memref::AllocOp::create(b, loc,
@@ -593,8 +622,7 @@ func::FuncOp buildGemmFunction(ModuleOp module, StringRef name, Type weightEleme
                                         ValueRange{div(kc, 2)}, alignment)
               : memref::AllocOp::create(b, loc, MemRefType::get({1, dyn, blk.nr()}, f32),
                                         ValueRange{kc}, alignment);
-      Value full = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, jp, panels);
-      auto choice = scf::IfOp::create(b, loc, full, /*withElseRegion=*/true);
+      auto choice = scf::IfOp::create(b, loc, isFull(), /*withElseRegion=*/true);
       b.setInsertionPointToStart(choice.thenBlock());
       if (blk.bf16Dot)
         emit.packPairBlock(w, packedW, jp, blk.nr(), pc, kcur, lastWRow);
@@ -704,6 +732,103 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, Type weightEleme
   return func;
 }
 
+/// The matrix-vector function for `rows` rows (fewer than min-rows) with W
+/// packed at load in panels of `panelRows` (panelWeightType): C += A·Wᵀ as
+/// axpys, per k a broadcast of A[m][k] times the panel's row of W, so each
+/// thread streams whole panels (K·P contiguous floats) front to back where
+/// the row layout's kernel read g rows of a few KiB each at once. Each
+/// output is one FMA chain over k (no horizontal sums); `rows`·NVP
+/// accumulators (NVP of the panel's vectors at a time) within the packed
+/// kernel's register budget. A last, partial panel's C columns are read and
+/// written under a mask (its W rows are zeros).
+func::FuncOp buildPanelGemvFunction(ModuleOp module, StringRef name, int64_t rows,
+                                    int64_t panelRows, int64_t lanes, int64_t budget) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b(ctx);
+  Location loc = b.getUnknownLoc();
+  func::FuncOp func =
+      declareKernel(module, name, b.getF32Type(), b, panelWeightType(panelRows, ctx));
+  Value a = func.getArgument(0), w = func.getArgument(1), c = func.getArgument(2);
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  auto add = [&](Value x, int64_t y) {
+    return y == 0 ? x : arith::AddIOp::create(b, loc, x, index(y)).getResult();
+  };
+  auto vectorType = VectorType::get({lanes}, b.getF32Type());
+  auto maskType = VectorType::get({lanes}, b.getI1Type());
+  const int64_t vectors = panelRows / lanes;
+  int64_t perPass = vectors;
+  while (perPass > 1 && rows * perPass > budget)
+    perPass /= 2;
+  Value panels = memref::DimOp::create(b, loc, w, 0), K = memref::DimOp::create(b, loc, w, 1);
+  Value N = memref::DimOp::create(b, loc, c, 1);
+  Value lastPanel = arith::SubIOp::create(b, loc, panels, index(1));
+  Value lastK = arith::SubIOp::create(b, loc, K, index(1));
+  constexpr int64_t kPrefetchSteps = 64;
+  Value zeroVector = arith::ConstantOp::create(
+      b, loc, vectorType, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
+  // Panels are independent: shared among the threads (see
+  // GemmEmitter::parallelLoop).
+  scf::ParallelOp::create(
+      b, loc, ValueRange{index(0)}, ValueRange{panels}, ValueRange{index(1)},
+      [&](OpBuilder &, Location, ValueRange ps) {
+        Value p = ps[0];
+        Value col0 = arith::MulIOp::create(b, loc, p, index(panelRows));
+        Value valid = arith::SubIOp::create(b, loc, N, col0);
+        for (int64_t v0 = 0; v0 < vectors; v0 += perPass) {
+          SmallVector<Value> init(rows * perPass, zeroVector);
+          auto kLoop = scf::ForOp::create(
+              b, loc, index(0), K, index(1), init,
+              [&](OpBuilder &, Location, Value k, ValueRange sums) {
+                SmallVector<Value> wv, next(sums.begin(), sums.end());
+                // The stream kPrefetchSteps k's ahead, into L2 (into the
+                // next panel near the end, clamped to W's last): one
+                // sequential stream alone did not keep enough lines in
+                // flight (decode 20% slower than the row kernel without it).
+                if (v0 == 0) {
+                  Value ahead = add(k, kPrefetchSteps);
+                  Value inPanel =
+                      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, ahead, K);
+                  Value nextPanel = arith::MinUIOp::create(b, loc, add(p, 1), lastPanel);
+                  Value wrapped = arith::MinUIOp::create(
+                      b, loc, arith::SubIOp::create(b, loc, ahead, K), lastK);
+                  Value pp = arith::SelectOp::create(b, loc, inPanel, p, nextPanel);
+                  Value kk = arith::SelectOp::create(b, loc, inPanel, ahead, wrapped);
+                  for (int64_t col = 0; col < panelRows; col += 16)
+                    memref::PrefetchOp::create(b, loc, w, ValueRange{pp, kk, index(col)},
+                                               /*isWrite=*/false, /*localityHint=*/2,
+                                               /*isDataCache=*/true);
+                }
+                for (int64_t v = 0; v < perPass; ++v)
+                  wv.push_back(vector::LoadOp::create(
+                      b, loc, vectorType, w, ValueRange{p, k, index((v0 + v) * lanes)}));
+                for (int64_t m = 0; m < rows; ++m) {
+                  Value x = memref::LoadOp::create(b, loc, a, ValueRange{index(m), k});
+                  Value splat = vector::BroadcastOp::create(b, loc, vectorType, x);
+                  for (int64_t v = 0; v < perPass; ++v)
+                    next[m * perPass + v] =
+                        vector::FMAOp::create(b, loc, splat, wv[v], next[m * perPass + v]);
+                }
+                scf::YieldOp::create(b, loc, next);
+              });
+          for (int64_t v = 0; v < perPass; ++v) {
+            const int64_t offset = (v0 + v) * lanes;
+            Value count = arith::MaxSIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, valid, index(offset)), index(0));
+            Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{count});
+            for (int64_t m = 0; m < rows; ++m) {
+              ValueRange at{index(m), add(col0, offset)};
+              Value old =
+                  vector::MaskedLoadOp::create(b, loc, vectorType, c, at, mask, zeroVector);
+              Value sum = arith::AddFOp::create(b, loc, old, kLoop.getResult(m * perPass + v));
+              vector::MaskedStoreOp::create(b, loc, c, at, mask, sum);
+            }
+          }
+        }
+      });
+  func::ReturnOp::create(b, loc);
+  return func;
+}
+
 /// A, W and C of `op` (buffers, isTransposedBGemm, checked by the caller to
 /// have contiguous rows that collapse) as the kernel functions' dynamic
 /// matrices, built at `b`.
@@ -743,7 +868,11 @@ func::FuncOp gemvFunction(ModuleOp module, int64_t rows, Type weightElement,
                      std::to_string(blk.lanes);
   if (auto gemv = module.lookupSymbol<func::FuncOp>(name))
     return gemv;
-  return buildGemvFunction(module, name, weightElement, rows, group, blk.lanes);
+  func::FuncOp gemv = buildGemvFunction(module, name, weightElement, rows, group, blk.lanes);
+  if (weightElement.isF32())
+    gemv->setAttr(kKernelAttrName,
+                  StringAttr::get(module.getContext(), "gemv_m" + std::to_string(rows)));
+  return gemv;
 }
 
 /// Replaces `op`, whose row count is known only at run time (a mixture of
@@ -798,6 +927,27 @@ bool gemm::hasBFloat16Dot(const CPUTarget &target) {
          llvm::is_contained(llvm::split(StringRef(target.features), ','), "+avx512bf16");
 }
 
+int64_t gemm::panelRowsFor(const CPUTarget &target) { return blockingFor(target).nr(); }
+
+func::FuncOp gemm::panelKernelFor(ModuleOp module, func::FuncOp kernel) {
+  auto tag = kernel->getAttrOfType<StringAttr>(kKernelAttrName);
+  if (!tag)
+    return nullptr;
+  const Blocking blk = blockingFor(getCPUTarget(module));
+  std::string name = kernel.getName().str() + "_panels";
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  Type f32 = Float32Type::get(module.getContext());
+  StringRef kind = tag.getValue();
+  if (kind == "gemm" || kind == "gemm_unpacked_a")
+    return buildGemmFunction(module, name, f32, blk, /*packA=*/kind == "gemm",
+                             /*panelW=*/true);
+  int64_t rows = 0;
+  if (kind.consume_front("gemv_m") && !kind.getAsInteger(10, rows) && rows > 0)
+    return buildPanelGemvFunction(module, name, rows, blk.nr(), blk.lanes, blk.nv * blk.mr);
+  return nullptr;
+}
+
 bool gemm::allowsBFloat16Products(ModuleOp module) {
   auto precision = module->getAttrOfType<StringAttr>(signature::kMatmulPrecision);
   return precision && precision.getValue() == "bf16";
@@ -813,6 +963,7 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
     const CPUTarget target = getCPUTarget(module);
     const Blocking blk = blockingFor(target);
     const bool tiles = hasMatrixTiles(target);
+    Builder b(module.getContext());
     SmallVector<linalg::GenericOp> gemms, gemvs, dynamicRows, tileGemms;
     module.walk([&](linalg::GenericOp op) {
       if (!op.hasPureBufferSemantics() || !isTransposedBGemm(op))
@@ -873,8 +1024,13 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
       std::string name = "hybrid_packed_gemm_" + weightSuffix(weightElement) + "_" +
                          std::to_string(blk.mr) + "x" + std::to_string(blk.nr()) + "_kc" +
                          std::to_string(blk.kc) + (packA ? "" : "_unpacked_a");
-      auto gemm = module.lookupSymbol<func::FuncOp>(name);
-      return gemm ? gemm : buildGemmFunction(module, name, weightElement, blk, packA);
+      if (auto gemm = module.lookupSymbol<func::FuncOp>(name))
+        return gemm;
+      func::FuncOp gemm = buildGemmFunction(module, name, weightElement, blk, packA);
+      if (weightElement.isF32())
+        gemm->setAttr(kKernelAttrName,
+                      b.getStringAttr(packA ? "gemm" : "gemm_unpacked_a"));
+      return gemm;
     };
     for (linalg::GenericOp op : gemms)
       rewriteGemm(op, gemmFor(weightElementOf(op), packsA(op)));

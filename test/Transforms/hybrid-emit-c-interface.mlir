@@ -8,6 +8,12 @@
 // pair [arguments, argument, result] is recorded for
 // hybrid-write-state-in-place.
 // RUN: hybrid-opt %s -hybrid-emit-c-interface=state-in-place=true | FileCheck %s --check-prefix=INPLACE
+// With record-weights (a model's functions, whose runtime packs weights at
+// load), the weights' indices are recorded for hybrid-weights-in-panels.
+// RUN: hybrid-opt %s -hybrid-emit-c-interface=record-weights=true | FileCheck %s --check-prefix=WEIGHTS
+// WEIGHTS-LABEL: func.func @forward(
+// WEIGHTS-SAME: attributes {hybrid_weight_arguments = array<i64: 1>, llvm.emit_c_interface}
+// WEIGHTS-LABEL: func.func private @helper(
 // INPLACE-LABEL: func.func @forward(
 // INPLACE-SAME: %{{[^:]+}}: tensor<1x4xi64> {bufferization.writable = false},
 // INPLACE-SAME: %{{[^:]+}}: tensor<2x2xf32> {bufferization.writable = false},

@@ -18,7 +18,8 @@
 // CHECK: %[[C:.*]] = memref.cast %arg2 : memref<19x264xf32> to memref<?x?xf32, strided<[?, 1], offset: ?>>
 // CHECK: call @[[GEMM:hybrid_packed_gemm_f32_6x64_kc512]](%[[A]], %[[W]], %[[C]])
 // CHECK-NOT: linalg.generic
-// CHECK: func.func private @[[GEMM]]({{.*}}) attributes {llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
+// Tagged for hybrid-weights-in-panels, which asks for its panel variant.
+// CHECK: func.func private @[[GEMM]]({{.*}}) attributes {hybrid_gemm_kernel = "gemm", llvm.linkage = #llvm.linkage<internal>, passthrough = ["noinline"]}
 // Rows and columns in full blocks of MR and NR.
 // CHECK-DAG: %[[ROWBLOCKS:.*]] = arith.divui %{{.*}}, %c6
 // CHECK-DAG: %[[PANELS:.*]] = arith.divui %{{.*}}, %c64

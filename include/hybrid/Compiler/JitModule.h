@@ -33,7 +33,9 @@ namespace hybrid {
 /// Lowers `module` in place through the CPU pipeline (for the module's
 /// hybrid.target, the host's when it has none) to a host object file in
 /// `object`, with a packed entry `_hybrid_packed_NAME` (Executable.h) for
-/// every public function, whose signature goes to `signatures`. The object
+/// every public function, whose signature goes to `signatures` (with the
+/// weights it reads in panels, TensorSignature::panelRows, which the caller
+/// must pack: CPUPipelineOptions::weightsInPanels). The object
 /// the JIT links and the one compiled-model artifacts carry.
 /// `options` null: the pipeline's defaults.
 bool compileToObject(ModuleOp module, std::string &object,

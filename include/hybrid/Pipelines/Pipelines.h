@@ -50,6 +50,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "grouped into one tile, chunks of K and V in a quarter of L2; each "
                      "chunk at least 4 visible key tiles)"),
       llvm::cl::init(-1)};
+  Option<bool> weightsInPanels{
+      *this, "weights-in-panels",
+      llvm::cl::desc("Public functions take the f32 weights of their linear layers in the "
+                     "packed GEMM's panels ([N/NR, K, NR], packed once at load by the "
+                     "runtime, which reads which ones from the module's "
+                     "hybrid.weights_in_panels): a model's functions (hybrid-weights-in-panels)"),
+      llvm::cl::init(false)};
 };
 
 /// hybrid (tensors) → linalg/scf → bufferized memrefs with results as out

@@ -24,6 +24,10 @@ namespace mlir::hybrid {
 struct TensorSignature {
   std::vector<int64_t> shape;
   DType dtype = DType::F32;
+  /// An f32 weight [N, K] the code reads in panels of this many rows:
+  /// packed at load into [N / P, K, P] (W[n][k] at [n / P][k][n % P]), in a
+  /// buffer of the same shape and size (hybrid-weights-in-panels). 0: rows.
+  int64_t panelRows = 0;
 };
 
 struct FunctionSignature {

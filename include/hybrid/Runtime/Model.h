@@ -38,6 +38,7 @@
 #include "hybrid/Support/HostTensor.h"
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,8 +94,18 @@ public:
 private:
   friend class Session;
   Model() = default;
+  /// Weight `name` in the layout an argument takes (`panelRows` rows a
+  /// panel, 0: rows as the checkpoint stores them): as loaded, or, the first
+  /// time another layout is asked for, repacked into it and kept.
+  const HostTensor &weight(const std::string &name, int64_t panelRows);
   std::unique_ptr<ModelCode> code;
+  /// Each weight in the layout of the first function that took it (packed
+  /// once, at load, where that function reads it in panels)...
   std::map<std::string, HostTensor> weightValues;
+  std::map<std::string, int64_t> weightPanelRows;
+  /// ... and in any other layout a later function took.
+  std::map<std::pair<std::string, int64_t>, HostTensor> otherLayouts;
+  std::mutex layoutsMutex;
 };
 
 /// The whole carried state of a session, to restore later (prefix reuse).

@@ -35,6 +35,9 @@ struct ProgramArgument {
   std::string initialWeight; ///< a state's starting value (empty: zeros)
   std::vector<int64_t> shape;
   DType dtype = DType::F32;
+  /// A weight the code reads in panels of this many rows, packed once at
+  /// load (TensorSignature::panelRows); 0: as the checkpoint stores it.
+  int64_t panelRows = 0;
 };
 
 /// One compiled entry point: token ids [batch, tokens] → logits

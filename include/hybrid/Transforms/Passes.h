@@ -24,6 +24,11 @@ namespace mlir::hybrid {
 /// session's function updates in place (hybrid-write-state-in-place).
 constexpr llvm::StringLiteral kStateInPlaceAttrName = "hybrid_state_in_place";
 
+/// hybrid-emit-c-interface's record (with record-weights) of which
+/// arguments of a public function are weights (`hybrid.weight`), for
+/// hybrid-weights-in-panels, which removes it.
+constexpr llvm::StringLiteral kWeightArgumentsAttrName = "hybrid_weight_arguments";
+
 #define GEN_PASS_DECL
 #include "hybrid/Transforms/Passes.h.inc"
 

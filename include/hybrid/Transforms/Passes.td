@@ -218,10 +218,16 @@ def EmitCInterface : Pass<"hybrid-emit-c-interface", "ModuleOp"> {
     type (`hybrid.state`) stays writable, so that bufferization may update
     it where it is, and the pairs are recorded as `hybrid_state_in_place` (no dialect prefix: the hybrid dialect verifies its own)
     for `hybrid-write-state-in-place`.
+
+    With `record-weights` (a model's functions, whose runtime packs weights
+    at load): the indices of the arguments marked `hybrid.weight` are
+    recorded as `hybrid_weight_arguments` for `hybrid-weights-in-panels`.
   }];
   let options = [
     Option<"stateInPlace", "state-in-place", "bool", "false",
-           "Leave state arguments that have a state result writable and record the pairs">
+           "Leave state arguments that have a state result writable and record the pairs">,
+    Option<"recordWeights", "record-weights", "bool", "false",
+           "Record which arguments are weights (hybrid_weight_arguments)">
   ];
 }
 
@@ -389,6 +395,34 @@ def PackedGemm : Pass<"hybrid-packed-gemm", "ModuleOp"> {
                            "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
                            "::mlir::math::MathDialect", "::mlir::amx::AMXDialect",
                            "::mlir::x86vector::X86VectorDialect"];
+}
+
+def WeightsInPanels : Pass<"hybrid-weights-in-panels", "ModuleOp"> {
+  let summary = "Weights the runtime packs once at load, read by the GEMM kernels as they lie";
+  let description = [{
+    After `hybrid-packed-gemm`. A weight argument of a public function
+    (recorded by `hybrid-emit-c-interface`'s `record-weights`) that is an
+    f32 [N, K] with N a whole number of the packed kernel's panels (NR rows:
+    64 with 512-bit vectors) and whose every use, through calls of private
+    functions (outlined layers, every caller of which passes such a
+    weight), is the W of an f32 GEMM or matrix-vector kernel call, is taken
+    in panels instead: the runtime stores it once, at load, as
+    [N/NR, K, NR] (W[n][k] at [n / NR][k][n % NR]), the layout the packed
+    GEMM's micro-kernel reads. The public function keeps its [N, K]
+    argument (the same buffer, reinterpreted); private functions take
+    memref<N/NR x K x NR>; each call names the kernel's panel variant:
+    the packed GEMM without its per-call packing of W (a thread's panel is
+    W[jp][pc .. pc + KC][:], contiguous), and a matrix-vector kernel that
+    streams whole panels as axpys. Which arguments changed is recorded on
+    the module as `hybrid.weights_in_panels` = {function: array<i64: NR or
+    0 per argument>}, which the compiler copies into the model's interface
+    so that the runtime packs those weights (DESIGN.md §5). Weights used in
+    any other way (an embedding table, a tied head, a state's initial
+    value), bf16 weights and experts' weights stay as they are.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 #endif // HYBRID_TRANSFORMS_PASSES_TD

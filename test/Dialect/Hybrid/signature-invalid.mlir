@@ -31,6 +31,11 @@ module attributes {hybrid.matmul_precision = "fp8"} {}
 
 // -----
 
+// expected-error @+1 {{'hybrid.weights_in_panels' must be a module's {function: array<i64: ...>}}}
+module attributes {hybrid.weights_in_panels = {forward = [64]}} {}
+
+// -----
+
 // expected-error @+1 {{'hybrid.matmul_precision' belongs on a module}}
 func.func private @f() attributes {hybrid.matmul_precision = "bf16"}
 

@@ -2,6 +2,8 @@
 
 #include "Differential.h"
 
+#include "hybrid/Support/WeightPanels.h"
+
 #include "../TestUtils.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
@@ -81,6 +83,12 @@ mlir::hybrid::testing::matchesReference(const std::string &source, const std::st
   if (!jit)
     return ::testing::AssertionFailure() << "compile: " << error << "\n"
                                          << diagnostics << source;
+  // Weights the code reads in panels (weights-in-panels) are passed
+  // packed, as the runtime packs them at load; the reference reads rows.
+  const FunctionSignature *signature = jit->signature(function);
+  for (size_t i = 0; i < args.size() && signature; ++i)
+    if (int64_t rows = signature->args[i].panelRows)
+      args[i] = packWeightPanels(args[i], rows);
   if (!jit->run(function, args, actual, error))
     return ::testing::AssertionFailure() << "run: " << error;
   if (actual.size() != expected.size())

@@ -2,7 +2,7 @@
 //
 // An artifact's manifest: a hand-built interface survives toJson/fromJson
 // unchanged (every role, initial weights, result states, signatures, state
-// updated in place, a bf16 weight), and
+// updated in place, a bf16 weight, a weight packed in panels), and
 // each malformed field is refused with its path.
 //
 //===----------------------------------------------------------------------===//
@@ -38,6 +38,9 @@ ModelInterface example() {
   add(ArgumentKind::State, "memory.1", {2, 8, 4}, DType::F32, "memory_init");
   add(ArgumentKind::Weight, "memory_init", {8, 4}, DType::F32);
   add(ArgumentKind::Weight, "lm_head.weight", {128, 4}, DType::BF16); // --weight-type=bf16
+  add(ArgumentKind::Weight, "proj.weight", {64, 4}, DType::F32); // packed at load
+  fn.arguments.back().panelRows = 32;
+  fn.signature.args.back().panelRows = 32;
   fn.signature.results = {{{2, 16, 128}, DType::F32}, {{2, 8, 4}, DType::F32}};
   fn.stateResults = {"memory.1"};
   fn.stateInPlace = true;
@@ -62,6 +65,9 @@ TEST(ModelInterface, JsonRoundTrip) {
   EXPECT_EQ(fn.arguments[6].dtype, DType::BF16);
   EXPECT_EQ(fn.signature.args[6].dtype, DType::BF16);
   EXPECT_EQ(fn.arguments[5].shape, (std::vector<int64_t>{8, 4}));
+  EXPECT_EQ(fn.arguments[5].panelRows, 0);
+  EXPECT_EQ(fn.arguments[7].panelRows, 32);
+  EXPECT_EQ(fn.signature.args[7].panelRows, 32);
   EXPECT_EQ(fn.signature.results[0].shape, (std::vector<int64_t>{2, 16, 128}));
   EXPECT_EQ(fn.stateResults, std::vector<std::string>{"memory.1"});
   EXPECT_EQ(back.find(2, 16, true), &back.functions[0]);
@@ -122,6 +128,12 @@ TEST(ModelInterface, MalformedManifestsNameTheField) {
       // would let ids past the embedding through.
       {replaced("\"vocab_size\":128", "\"vocab_size\":100000"),
        "'functions[0].results[0]' (the logits) must be [batch, tokens, vocab_size] = [2, 16, 100000]"},
+      // Panels are for f32 weights [N, K] whose N they divide.
+      {replaced("\"panel_rows\":32", "\"panel_rows\":0"),
+       "'functions[0].arguments[7].panel_rows' must be an integer >= 1"},
+      {replaced("\"panel_rows\":32", "\"panel_rows\":48"),
+       "'functions[0].arguments[7].panel_rows' is only for an f32 weight [N, K] with N a "
+       "multiple of it"},
       {good.substr(0, 40), ""},
   };
   for (const Case &c : cases) {

@@ -76,11 +76,21 @@ LogicalResult HybridDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'hybrid.matmul_precision' must be \"f32\" or \"bf16\"";
     return success();
   }
+  if (attr.getName() == signature::kWeightsInPanels) {
+    auto functions = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!isa<ModuleOp>(op) || !functions ||
+        !llvm::all_of(functions, [](NamedAttribute f) {
+          return isa<DenseI64ArrayAttr>(f.getValue());
+        }))
+      return op->emitError() << "'hybrid.weights_in_panels' must be a module's "
+                                "{function: array<i64: ...>}";
+    return success();
+  }
   if (attr.getName() != signature::kTarget)
     return op->emitError() << "'" << attr.getName().strref()
                            << "' is not an attribute of the hybrid dialect "
-                              "(expected hybrid.target or hybrid.matmul_precision on a "
-                              "module, hybrid.layer on an op)";
+                              "(expected hybrid.target, hybrid.matmul_precision or "
+                              "hybrid.weights_in_panels on a module, hybrid.layer on an op)";
   if (!isa<ModuleOp>(op))
     return op->emitError() << "'hybrid.target' belongs on a module";
   if (!isa<CPUTargetAttr>(attr.getValue()))

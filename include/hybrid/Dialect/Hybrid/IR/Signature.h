@@ -50,6 +50,10 @@ constexpr llvm::StringLiteral kPositions = "hybrid.positions";
 constexpr llvm::StringLiteral kExtent = "hybrid.extent";
 /// An input that may be left out and is then all zeros (unit, on an input).
 constexpr llvm::StringLiteral kZerosByDefault = "hybrid.zeros_by_default";
+/// On a module, after hybrid-weights-in-panels: the weights the runtime must
+/// pass packed in the GEMM kernel's panels, {function: array<i64: rows per
+/// panel of each argument, 0 where it is not in panels>}.
+constexpr llvm::StringLiteral kWeightsInPanels = "hybrid.weights_in_panels";
 /// The module's `#hybrid.cpu_target` (CPUTarget.h).
 constexpr llvm::StringLiteral kTarget = "hybrid.target";
 /// On an op of a model's function: the layer it belongs to (an integer), for
