@@ -41,17 +41,27 @@
 // CHECK: call @hybrid_gemv_f32_m1_g8_v16(%{{.*}}, %{{.*}}, %{{.*}}) :
 // CHECK: call @hybrid_gemv_f32_m1_g8_v16(%{{.*}}, %{{.*}}, %{{.*}}) :
 // CHECK: call @hybrid_gemv_f32_m1_g8_v16(%{{.*}}, %{{.*}}, %{{.*}}) :
-// The matrix-vector panel variant: panels shared among the threads, a
-// stream 64 k's ahead prefetched into L2, per k the panel's four vectors
-// times a broadcast of A (one FMA chain per output), C under a mask.
+// The matrix-vector panel variant: panels shared among the threads, each
+// read as four streams (K in four parts side by side, 16 sums: one row of A
+// leaves the register budget for four), each stream prefetched 64 k's ahead
+// into L2; per k, a broadcast of A times the panel's four vectors (one FMA
+// chain per output and stream); a tail loop for K's remainder into stream
+// 0; the streams' sums added in order; C under a mask.
 // CHECK-LABEL: func.func private @hybrid_gemv_f32_m1_g8_v16_panels(
+// CHECK: %[[KPART:.*]] = arith.divui %{{.*}}, %c4
 // CHECK: scf.parallel (%[[P:.*]]) =
-// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(
-// CHECK-COUNT-4: memref.prefetch %arg1[{{.*}}], read, locality<2>, data
-// CHECK-COUNT-4: vector.load %arg1[%[[P]], %[[K]],
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %[[KPART]] step %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-4: memref.prefetch %arg1[%[[P]], {{.*}}], read, locality<2>, data
+// CHECK-COUNT-4: vector.load %arg1[%[[P]],
 // CHECK: vector.broadcast
 // CHECK-COUNT-4: vector.fma
+// CHECK-COUNT-4: memref.prefetch
+// CHECK-COUNT-4: vector.load %arg1[%[[P]],
 // CHECK: scf.yield
+// CHECK: %[[TAIL:.*]] = arith.muli %[[KPART]], %c4
+// CHECK: scf.for %{{.*}} = %[[TAIL]] to
+// CHECK: scf.yield
+// CHECK-COUNT-12: arith.addf
 // CHECK: vector.maskedload %arg2
 // CHECK: vector.maskedstore %arg2
 // The GEMM's panel variant reads each thread's panel where it lies: no

@@ -3,7 +3,7 @@
 // The layout the runtime packs weights into (hand-computed), and products
 // compiled with weights-in-panels against the reference evaluator, which
 // reads W's rows: every kernel variant (matrix-vector for 1 to 15 rows, at
-// each register budget; the packed GEMM with A packed and in place; several
+// each register budget and stream count; the packed GEMM with A packed and in place; several
 // k blocks; a K that is no multiple of the vector width). Tolerance 1e-4 of
 // the output's scale, as every differential test: the kernels' sums over k
 // run in another order than the reference's (FMA chains, k blocks).
@@ -72,11 +72,13 @@ TEST(WeightPanels, ProductsMatchReference) {
   struct Shape {
     int64_t m, n, k;
   };
-  // Rows: matrix-vector kernels (1, 3: every vector of a panel per pass; 7:
-  // half; 13: one), then the packed GEMM (16, 40); N = 320 is more than four
-  // panels (A packed); K = 1100 is three k blocks, K = 37 not a multiple of
-  // the vector width.
-  for (Shape s : {Shape{1, 128, 512}, Shape{3, 64, 37}, Shape{7, 192, 100},
+  // Rows: matrix-vector kernels (1, 2, 3: every vector of a panel per pass,
+  // as 4, 3 and 2 streams over parts of K, with a tail of K's remainder
+  // where it does not divide; 7: half the vectors per pass; 13: one), then
+  // the packed GEMM (16, 40); N = 320 is more than four panels (A packed);
+  // K = 1100 is three k blocks, K = 37 not a multiple of the vector width.
+  for (Shape s : {Shape{1, 128, 512}, Shape{1, 64, 37}, Shape{2, 128, 100},
+                  Shape{3, 64, 37}, Shape{7, 192, 100},
                   Shape{13, 128, 64}, Shape{16, 192, 1100}, Shape{40, 320, 37},
                   Shape{40, 64, 200}}) {
     SCOPED_TRACE("M=" + std::to_string(s.m) + " N=" + std::to_string(s.n) +
