@@ -735,12 +735,17 @@ func::FuncOp buildGemvFunction(ModuleOp module, StringRef name, Type weightEleme
 /// The matrix-vector function for `rows` rows (fewer than min-rows) with W
 /// packed at load in panels of `panelRows` (panelWeightType): C += A·Wᵀ as
 /// axpys, per k a broadcast of A[m][k] times the panel's row of W, so each
-/// thread streams whole panels (K·P contiguous floats) front to back where
-/// the row layout's kernel read g rows of a few KiB each at once. Each
-/// output is one FMA chain over k (no horizontal sums); `rows`·NVP
+/// thread streams whole panels (K·P contiguous floats) where the row
+/// layout's kernel read g rows of a few KiB each at once. Each output is an
+/// FMA chain over k per stream (no horizontal sums); `rows`·NVP
 /// accumulators (NVP of the panel's vectors at a time) within the packed
-/// kernel's register budget. A last, partial panel's C columns are read and
-/// written under a mask (its W rows are zeros).
+/// kernel's register budget, and, where that leaves room, up to four
+/// streams over equal parts of K, their sums added in order at the end.
+/// With NVP short of the whole panel (more rows), the passes go block by
+/// block of k's (each block's sums added into C), so that the panel is read
+/// from memory once, taking block kb of four parts of K in turn (four
+/// streams again). A last, partial panel's C
+/// columns are read and written under a mask (its W rows are zeros).
 func::FuncOp buildPanelGemvFunction(ModuleOp module, StringRef name, int64_t rows,
                                     int64_t panelRows, int64_t lanes, int64_t budget) {
   MLIRContext *ctx = module.getContext();
@@ -769,7 +774,10 @@ func::FuncOp buildPanelGemvFunction(ModuleOp module, StringRef name, int64_t row
   // W, one thread).
   const int64_t streams =
       perPass == vectors ? std::clamp<int64_t>(budget / (rows * perPass), 1, 4) : 1;
-  Value kPart = arith::DivUIOp::create(b, loc, K, index(streams));
+  // With fewer vectors per pass than the panel has, each pass reads the
+  // panel again: in blocks of kBlockSteps k's (16 KiB of a 64-row panel,
+  // in L1), every pass over a block before the next block.
+  constexpr int64_t kBlockSteps = 64;
   Value zeroVector = arith::ConstantOp::create(
       b, loc, vectorType, DenseElementsAttr::get(vectorType, b.getF32FloatAttr(0.0f)));
   // Panels are independent: shared among the threads (see
@@ -780,70 +788,108 @@ func::FuncOp buildPanelGemvFunction(ModuleOp module, StringRef name, int64_t row
         Value p = ps[0];
         Value col0 = arith::MulIOp::create(b, loc, p, index(panelRows));
         Value valid = arith::SubIOp::create(b, loc, N, col0);
-        for (int64_t v0 = 0; v0 < vectors; v0 += perPass) {
-          const int64_t sums = rows * perPass;
-          // Per k of each stream: its prefetch, the panel's vectors, and a
-          // broadcast of A[m][k] times them into the stream's sums.
-          auto step = [&](Value k, int64_t stream, ValueRange in, SmallVector<Value> &out) {
-            if (v0 == 0) {
-              Value ahead = arith::MinUIOp::create(b, loc, add(k, kPrefetchSteps), lastK);
-              for (int64_t col = 0; col < panelRows; col += 16)
-                memref::PrefetchOp::create(b, loc, w, ValueRange{p, ahead, index(col)},
-                                           /*isWrite=*/false, /*localityHint=*/2,
-                                           /*isDataCache=*/true);
-            }
-            SmallVector<Value> wv;
-            for (int64_t v = 0; v < perPass; ++v)
-              wv.push_back(vector::LoadOp::create(b, loc, vectorType, w,
-                                                  ValueRange{p, k, index((v0 + v) * lanes)}));
-            for (int64_t m = 0; m < rows; ++m) {
-              Value x = memref::LoadOp::create(b, loc, a, ValueRange{index(m), k});
-              Value splat = vector::BroadcastOp::create(b, loc, vectorType, x);
-              for (int64_t v = 0; v < perPass; ++v) {
-                const int64_t i = stream * sums + m * perPass + v;
-                out[i] = vector::FMAOp::create(b, loc, splat, wv[v], in[i]);
+        // Every pass over k's [kFrom, kTo), its sums added into C.
+        auto passes = [&](Value kFrom, Value kTo) {
+          for (int64_t v0 = 0; v0 < vectors; v0 += perPass) {
+            const int64_t sums = rows * perPass;
+            // Per k of each stream: its prefetch, the panel's vectors, and a
+            // broadcast of A[m][k] times them into the stream's sums.
+            auto step = [&](Value k, int64_t stream, ValueRange in, SmallVector<Value> &out) {
+              if (v0 == 0) {
+                Value ahead = arith::MinUIOp::create(b, loc, add(k, kPrefetchSteps), lastK);
+                for (int64_t col = 0; col < panelRows; col += 16)
+                  memref::PrefetchOp::create(b, loc, w, ValueRange{p, ahead, index(col)},
+                                             /*isWrite=*/false, /*localityHint=*/2,
+                                             /*isDataCache=*/true);
+              }
+              SmallVector<Value> wv;
+              for (int64_t v = 0; v < perPass; ++v)
+                wv.push_back(vector::LoadOp::create(b, loc, vectorType, w,
+                                                    ValueRange{p, k, index((v0 + v) * lanes)}));
+              for (int64_t m = 0; m < rows; ++m) {
+                Value x = memref::LoadOp::create(b, loc, a, ValueRange{index(m), k});
+                Value splat = vector::BroadcastOp::create(b, loc, vectorType, x);
+                for (int64_t v = 0; v < perPass; ++v) {
+                  const int64_t i = stream * sums + m * perPass + v;
+                  out[i] = vector::FMAOp::create(b, loc, splat, wv[v], in[i]);
+                }
+              }
+            };
+            // The streams' k ranges [s·kPart, (s + 1)·kPart), side by side.
+            SmallVector<Value> init(streams * sums, zeroVector);
+            Value kPart = arith::DivUIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, kTo, kFrom), index(streams));
+            auto mainLoop = scf::ForOp::create(
+                b, loc, index(0), kPart, index(1), init,
+                [&](OpBuilder &, Location, Value k, ValueRange in) {
+                  SmallVector<Value> out(in.begin(), in.end());
+                  for (int64_t stream = 0; stream < streams; ++stream)
+                    step(arith::AddIOp::create(
+                             b, loc,
+                             arith::AddIOp::create(
+                                 b, loc, kFrom,
+                                 arith::MulIOp::create(b, loc, kPart, index(stream))),
+                             k),
+                         stream, in, out);
+                  scf::YieldOp::create(b, loc, out);
+                });
+            // The k's past the last whole part, into stream 0's sums.
+            auto tailLoop = scf::ForOp::create(
+                b, loc,
+                arith::AddIOp::create(b, loc, kFrom,
+                                      arith::MulIOp::create(b, loc, kPart, index(streams))),
+                kTo, index(1),
+                mainLoop.getResults(), [&](OpBuilder &, Location, Value k, ValueRange in) {
+                  SmallVector<Value> out(in.begin(), in.end());
+                  step(k, 0, in, out);
+                  scf::YieldOp::create(b, loc, out);
+                });
+            // Each output's streams summed in order.
+            SmallVector<Value> total(tailLoop.getResults().take_front(sums));
+            for (int64_t stream = 1; stream < streams; ++stream)
+              for (int64_t i = 0; i < sums; ++i)
+                total[i] = arith::AddFOp::create(b, loc, total[i],
+                                                 tailLoop.getResult(stream * sums + i));
+            for (int64_t v = 0; v < perPass; ++v) {
+              const int64_t offset = (v0 + v) * lanes;
+              Value count = arith::MaxSIOp::create(
+                  b, loc, arith::SubIOp::create(b, loc, valid, index(offset)), index(0));
+              Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{count});
+              for (int64_t m = 0; m < rows; ++m) {
+                ValueRange at{index(m), add(col0, offset)};
+                Value old =
+                    vector::MaskedLoadOp::create(b, loc, vectorType, c, at, mask, zeroVector);
+                Value sum = arith::AddFOp::create(b, loc, old, total[m * perPass + v]);
+                vector::MaskedStoreOp::create(b, loc, c, at, mask, sum);
               }
             }
-          };
-          // The streams' k ranges [s·kPart, (s + 1)·kPart), side by side.
-          SmallVector<Value> init(streams * sums, zeroVector);
-          auto mainLoop = scf::ForOp::create(
-              b, loc, index(0), kPart, index(1), init,
-              [&](OpBuilder &, Location, Value k, ValueRange in) {
-                SmallVector<Value> out(in.begin(), in.end());
-                for (int64_t stream = 0; stream < streams; ++stream)
-                  step(arith::AddIOp::create(
-                           b, loc, arith::MulIOp::create(b, loc, kPart, index(stream)), k),
-                       stream, in, out);
-                scf::YieldOp::create(b, loc, out);
-              });
-          // The k's past the last whole part, into stream 0's sums.
-          auto tailLoop = scf::ForOp::create(
-              b, loc, arith::MulIOp::create(b, loc, kPart, index(streams)), K, index(1),
-              mainLoop.getResults(), [&](OpBuilder &, Location, Value k, ValueRange in) {
-                SmallVector<Value> out(in.begin(), in.end());
-                step(k, 0, in, out);
-                scf::YieldOp::create(b, loc, out);
-              });
-          // Each output's streams summed in order.
-          SmallVector<Value> total(tailLoop.getResults().take_front(sums));
-          for (int64_t stream = 1; stream < streams; ++stream)
-            for (int64_t i = 0; i < sums; ++i)
-              total[i] = arith::AddFOp::create(b, loc, total[i],
-                                               tailLoop.getResult(stream * sums + i));
-          for (int64_t v = 0; v < perPass; ++v) {
-            const int64_t offset = (v0 + v) * lanes;
-            Value count = arith::MaxSIOp::create(
-                b, loc, arith::SubIOp::create(b, loc, valid, index(offset)), index(0));
-            Value mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{count});
-            for (int64_t m = 0; m < rows; ++m) {
-              ValueRange at{index(m), add(col0, offset)};
-              Value old =
-                  vector::MaskedLoadOp::create(b, loc, vectorType, c, at, mask, zeroVector);
-              Value sum = arith::AddFOp::create(b, loc, old, total[m * perPass + v]);
-              vector::MaskedStoreOp::create(b, loc, c, at, mask, sum);
-            }
           }
+        };
+        if (perPass == vectors) {
+          passes(index(0), K);
+        } else {
+          // Block kb of each of four equal parts of K in turn, so that four
+          // streams are in flight as above; then K's remainder.
+          constexpr int64_t parts = 4;
+          Value part = arith::DivUIOp::create(b, loc, K, index(parts));
+          auto blocks = [&](Value from, Value to, llvm::function_ref<void(Value)> body) {
+            scf::ForOp::create(b, loc, from, to, index(kBlockSteps), ValueRange{},
+                               [&](OpBuilder &, Location, Value kb, ValueRange) {
+                                 body(kb);
+                                 scf::YieldOp::create(b, loc);
+                               });
+          };
+          blocks(index(0), part, [&](Value kb) {
+            for (int64_t s = 0; s < parts; ++s) {
+              Value start = arith::MulIOp::create(b, loc, part, index(s));
+              Value from = arith::AddIOp::create(b, loc, start, kb);
+              Value end = arith::AddIOp::create(b, loc, start, part);
+              passes(from, arith::MinUIOp::create(b, loc, add(from, kBlockSteps), end));
+            }
+          });
+          blocks(arith::MulIOp::create(b, loc, part, index(parts)), K, [&](Value kb) {
+            passes(kb, arith::MinUIOp::create(b, loc, add(kb, kBlockSteps), K));
+          });
         }
       });
   func::ReturnOp::create(b, loc);

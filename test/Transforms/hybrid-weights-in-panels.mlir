@@ -48,8 +48,8 @@
 // chain per output and stream); a tail loop for K's remainder into stream
 // 0; the streams' sums added in order; C under a mask.
 // CHECK-LABEL: func.func private @hybrid_gemv_f32_m1_g8_v16_panels(
-// CHECK: %[[KPART:.*]] = arith.divui %{{.*}}, %c4
 // CHECK: scf.parallel (%[[P:.*]]) =
+// CHECK: %[[KPART:.*]] = arith.divui %{{.*}}, %c4
 // CHECK: scf.for %[[K:.*]] = %{{.*}} to %[[KPART]] step %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-4: memref.prefetch %arg1[%[[P]], {{.*}}], read, locality<2>, data
 // CHECK-COUNT-4: vector.load %arg1[%[[P]],
@@ -58,7 +58,8 @@
 // CHECK-COUNT-4: memref.prefetch
 // CHECK-COUNT-4: vector.load %arg1[%[[P]],
 // CHECK: scf.yield
-// CHECK: %[[TAIL:.*]] = arith.muli %[[KPART]], %c4
+// CHECK: %[[WHOLE:.*]] = arith.muli %[[KPART]], %c4
+// CHECK: %[[TAIL:.*]] = arith.addi %{{.*}}, %[[WHOLE]]
 // CHECK: scf.for %{{.*}} = %[[TAIL]] to
 // CHECK: scf.yield
 // CHECK-COUNT-12: arith.addf

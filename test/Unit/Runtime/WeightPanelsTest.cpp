@@ -74,11 +74,12 @@ TEST(WeightPanels, ProductsMatchReference) {
   };
   // Rows: matrix-vector kernels (1, 2, 3: every vector of a panel per pass,
   // as 4, 3 and 2 streams over parts of K, with a tail of K's remainder
-  // where it does not divide; 7: half the vectors per pass; 13: one), then
+  // where it does not divide; 7, 9: half the vectors per pass, block by
+  // block of 64 k's over four parts of K and the remainder; 13: one), then
   // the packed GEMM (16, 40); N = 320 is more than four panels (A packed);
   // K = 1100 is three k blocks, K = 37 not a multiple of the vector width.
   for (Shape s : {Shape{1, 128, 512}, Shape{1, 64, 37}, Shape{2, 128, 100},
-                  Shape{3, 64, 37}, Shape{7, 192, 100},
+                  Shape{3, 64, 37}, Shape{7, 192, 100}, Shape{9, 128, 1103},
                   Shape{13, 128, 64}, Shape{16, 192, 1100}, Shape{40, 320, 37},
                   Shape{40, 64, 200}}) {
     SCOPED_TRACE("M=" + std::to_string(s.m) + " N=" + std::to_string(s.n) +
