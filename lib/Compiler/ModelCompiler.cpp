@@ -183,7 +183,9 @@ OwningOpRef<ModuleOp> importFunction(MLIRContext *context, const std::string &de
 /// Which weights `fn`'s code reads in panels (from its compiled signature),
 /// for the runtime, which packs them at load.
 void recordWeightPanels(const FunctionSignature &compiled, ProgramFunction &fn) {
-  for (size_t i = 0; i < fn.arguments.size() && i < compiled.args.size(); ++i) {
+  for (size_t i = 0; i < fn.arguments.size() && i < fn.signature.args.size() &&
+                     i < compiled.args.size();
+       ++i) {
     fn.arguments[i].panelRows = compiled.args[i].panelRows;
     fn.signature.args[i].panelRows = compiled.args[i].panelRows;
   }

@@ -23,6 +23,10 @@ using namespace mlir::hybrid;
 
 namespace {
 constexpr const char *kMagic = "hybrid-module 1\n";
+/// Artifacts whose code takes weights in panels (panel_rows) say so in
+/// their first line, so that a runtime from before them, which would pass
+/// rows, refuses them instead of answering wrongly.
+constexpr const char *kMagicPanels = "hybrid-module 2\n";
 
 /// Code mapped from a shared object image, closed with the artifact.
 class ArtifactCode : public ModelCode {
@@ -137,7 +141,11 @@ bool mlir::hybrid::writeArtifact(const std::string &path, const ModelInterface &
       error = path + ": cannot open file for writing (" + std::strerror(errno) + ")";
       return false;
     }
-    out << kMagic << header << manifest << code;
+    bool panels = false;
+    for (const ProgramFunction &fn : interface.functions)
+      for (const ProgramArgument &arg : fn.arguments)
+        panels = panels || arg.panelRows > 0;
+    out << (panels ? kMagicPanels : kMagic) << header << manifest << code;
     out.close();
     if (!out) {
       error = path + ": writing failed (" + std::strerror(errno) + ")";
@@ -165,8 +173,10 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
     return nullptr;
   const std::string bytes(file->data(), file->size());
   const size_t magicLength = std::strlen(kMagic);
-  if (bytes.compare(0, magicLength, kMagic) != 0)
-    return fail("not a compiled-model artifact (it does not start with 'hybrid-module 1')");
+  if (bytes.compare(0, magicLength, kMagic) != 0 &&
+      bytes.compare(0, magicLength, kMagicPanels) != 0)
+    return fail("not a compiled-model artifact (it does not start with 'hybrid-module 1' "
+                "or 'hybrid-module 2')");
   const size_t lineEnd = bytes.find('\n', magicLength);
   if (lineEnd == std::string::npos || lineEnd - magicLength > 200)
     return fail("the artifact's header line is missing or malformed");

@@ -70,12 +70,12 @@ const HostTensor &Model::weight(const std::string &name, int64_t panelRows) {
   if (loadedRows == panelRows)
     return loaded;
   std::lock_guard<std::mutex> lock(layoutsMutex);
-  HostTensor &other = otherLayouts[{name, panelRows}];
-  if (other.numel() == 0) {
+  auto [it, fresh] = otherLayouts.try_emplace({name, panelRows});
+  if (fresh) {
     HostTensor rows = loadedRows > 0 ? unpackWeightPanels(loaded, loadedRows) : loaded;
-    other = panelRows > 0 ? packWeightPanels(rows, panelRows) : std::move(rows);
+    it->second = panelRows > 0 ? packWeightPanels(rows, panelRows) : std::move(rows);
   }
-  return other;
+  return it->second;
 }
 
 std::unique_ptr<Session> Model::newSession(int64_t batch, std::string &error) {

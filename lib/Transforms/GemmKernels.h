@@ -44,7 +44,7 @@ func::FuncOp declareKernel(ModuleOp module, StringRef name, Type weightElement,
 constexpr llvm::StringLiteral kKernelAttrName = "hybrid_gemm_kernel";
 
 /// The rows of W in a panel of the packed GEMM for `target` (its NR: 64
-/// with 512-bit vectors, 32 with 256-bit).
+/// with 512-bit vectors, 16 with 256-bit).
 int64_t panelRowsFor(const CPUTarget &target);
 
 /// The kernel that does what `kernel` (one of hybrid-packed-gemm's, tagged

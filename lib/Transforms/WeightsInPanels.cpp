@@ -106,6 +106,9 @@ public:
           return false;
       }
     }
+    // A public function called in the module would be passed rows.
+    if (func.isPublic() && !SymbolTable::symbolKnownUseEmpty(func, module))
+      return false;
     if (value.use_empty())
       return false;
     for (OpOperand &use : value.getUses()) {

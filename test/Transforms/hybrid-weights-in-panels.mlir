@@ -7,10 +7,10 @@
 // kernels' panel variants, and the module records which arguments changed
 // for the runtime, which packs them at load. Numerics: WeightPanelsTest
 // (every kernel variant against the reference evaluator).
-// RUN: hybrid-opt %s -hybrid-packed-gemm -hybrid-weights-in-panels | FileCheck %s
+// RUN: hybrid-opt %s -split-input-file -hybrid-packed-gemm -hybrid-weights-in-panels | FileCheck %s
 // The row kernel of the GEMM, no longer called, is gone (the matrix-vector
 // row kernel stays: rows 3 and 4 still call it).
-// RUN: hybrid-opt %s -hybrid-packed-gemm -hybrid-weights-in-panels | FileCheck %s --check-prefix=GONE
+// RUN: hybrid-opt %s -split-input-file -hybrid-packed-gemm -hybrid-weights-in-panels | FileCheck %s --check-prefix=GONE
 // GONE-NOT: func.func private @hybrid_packed_gemm_f32_6x64_kc512_unpacked_a(
 // GONE: func.func private @hybrid_gemv_f32_m1_g8_v16(
 // GONE-NOT: func.func private @hybrid_packed_gemm_f32_6x64_kc512_unpacked_a(
@@ -126,6 +126,40 @@ func.func @forward(%x: memref<1x32xf32>, %w1: memref<128x32xf32>, %w2: memref<12
     %sum = arith.addf %acc, %prod : f32
     linalg.yield %sum : f32
   }
+  return
+}
+}
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#w = affine_map<(m, n, k) -> (n, k)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// A public function that another function calls is passed rows by it: its
+// weights stay rows, and nothing is recorded.
+// CHECK-LABEL: module attributes
+// CHECK-NOT: hybrid.weights_in_panels
+// CHECK-LABEL: func.func @inner(
+// CHECK-NOT: memref.reinterpret_cast
+// CHECK: call @hybrid_gemv_f32_m1_g8_v16(
+// CHECK-LABEL: func.func @outer(
+// GONE-LABEL: func.func @inner(
+module attributes {hybrid.target = #hybrid.cpu_target<vector_bits = 512, l1_bytes = 49152, l2_bytes = 1048576>} {
+func.func @inner(%x: memref<1x32xf32>, %w: memref<128x32xf32>, %y: memref<1x128xf32>)
+    attributes {hybrid_weight_arguments = array<i64: 1>} {
+  linalg.generic {indexing_maps = [#a, #w, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<1x32xf32>, memref<128x32xf32>) outs(%y : memref<1x128xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %prod = arith.mulf %p, %q : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  return
+}
+func.func @outer(%x: memref<1x32xf32>, %w: memref<128x32xf32>, %y: memref<1x128xf32>)
+    attributes {hybrid_weight_arguments = array<i64: 1>} {
+  call @inner(%x, %w, %y) : (memref<1x32xf32>, memref<128x32xf32>, memref<1x128xf32>) -> ()
   return
 }
 }

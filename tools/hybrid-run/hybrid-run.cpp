@@ -34,6 +34,7 @@
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Support/SafeTensors.h"
+#include "hybrid/Support/WeightPanels.h"
 #include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -693,9 +694,15 @@ int main(int argc, char **argv) {
     OwningOpRef<ModuleOp> lowered = moduleForFunction(func);
     CPUPipelineOptions pipeline;
     pipeline.packedGemm = packedGemm;
+    // Weights packed once into the GEMM kernel's panels, here, as a model's
+    // runtime does at load.
+    pipeline.weightsInPanels = packedGemm;
     jit = JitModule::compile(*lowered, error, &pipeline);
     if (!jit)
       return fail(error);
+    for (size_t i = 0; i < args.size(); ++i)
+      if (int64_t rows = jit->signature(func.getName())->args[i].panelRows)
+        args[i] = packWeightPanels(args[i], rows);
     if (benchmark > 0)
       llvm::outs() << llvm::format("compile: %.1f ms\n",
                                    1e3 * seconds(start, now()));

@@ -7,6 +7,8 @@
 // k blocks; a K that is no multiple of the vector width). Tolerance 1e-4 of
 // the output's scale, as every differential test: the kernels' sums over k
 // run in another order than the reference's (FMA chains, k blocks).
+// And a model whose functions take one weight in different layouts gets
+// each its own, and a state starting at that weight its rows.
 // (Checked to fail with the panel index's n % P and n / P swapped.)
 //
 //===----------------------------------------------------------------------===//
@@ -15,12 +17,16 @@
 
 #include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Runtime/Model.h"
+#include "hybrid/Support/RandomWeights.h"
 #include "hybrid/Support/WeightPanels.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 
 #include <gtest/gtest.h>
+
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::hybrid;
@@ -92,12 +98,85 @@ TEST(WeightPanels, ProductsMatchReference) {
 }
 
 TEST(WeightPanels, RowsWhereNoWholePanels) {
-  // N = 100 is no whole number of panels (of 32 or 64 rows): W stays rows.
+  // N = 100 is no whole number of panels (of 16 or 64 rows): W stays rows.
   CPUPipelineOptions options;
   options.weightsInPanels = true;
   const std::string source = product(4, 100, 64);
   EXPECT_EQ(panelRowsOfW(source, options), 0);
   EXPECT_TRUE(hybrid::testing::matchesReference(source, "f", 5, {}, 1e-4, &options));
+}
+
+} // namespace
+
+namespace {
+
+/// Code whose functions take weight "w" [4, 3] in different layouts
+/// (one token: panels of 2 rows; two tokens: rows) and a state "s" that
+/// starts at "w"; run() keeps the weight each call was given.
+class LayoutRecordingCode : public ModelCode {
+public:
+  LayoutRecordingCode() {
+    model.model = "test";
+    model.modelType = "test";
+    model.vocabSize = 4;
+    model.maxTokens = 8;
+    model.chunkSizes = {2, 1};
+    for (auto [tokens, firstCall, panelRows] :
+         {std::tuple<int64_t, bool, int64_t>{1, false, 2}, {2, false, 0}, {2, true, 0}}) {
+      ProgramFunction fn;
+      fn.symbol = "f" + std::to_string(tokens) + (firstCall ? "_first" : "");
+      fn.tokens = tokens;
+      fn.firstCall = firstCall;
+      fn.arguments.push_back({ArgumentKind::Ids, "", "", {1, tokens}, DType::I64});
+      fn.arguments.push_back({ArgumentKind::Weight, "w", "", {4, 3}, DType::F32});
+      fn.arguments.back().panelRows = panelRows;
+      fn.arguments.push_back({ArgumentKind::State, "s", "w", {4, 3}, DType::F32});
+      fn.stateResults = {"s"};
+      for (const ProgramArgument &arg : fn.arguments)
+        fn.signature.args.push_back({arg.shape, arg.dtype, arg.panelRows});
+      fn.signature.results = {{{1, tokens, 4}, DType::F32}, {{4, 3}, DType::F32}};
+      model.functions.push_back(fn);
+    }
+  }
+  const ModelInterface &interface() const override { return model; }
+  const ProgramFunction *function(int64_t batch, int64_t tokens, bool firstCall,
+                                  std::string &error) override {
+    const ProgramFunction *fn = model.find(batch, tokens, firstCall);
+    if (!fn)
+      error = "no such function";
+    return fn;
+  }
+  bool run(const ProgramFunction &fn, const std::vector<const HostTensor *> &args,
+           std::vector<HostTensor> &results, std::string &) override {
+    passed[fn.symbol] = *args[1];
+    results = {HostTensor::zeros({1, fn.tokens, 4}), *args[2]};
+    return true;
+  }
+  ModelInterface model;
+  std::map<std::string, HostTensor> passed;
+};
+
+std::vector<float> values(const HostTensor &t) {
+  return std::vector<float>(t.floats(), t.floats() + t.numel());
+}
+
+TEST(WeightPanels, ModelPassesEachFunctionItsLayout) {
+  auto owned = std::make_unique<LayoutRecordingCode>();
+  LayoutRecordingCode *code = owned.get();
+  std::string error;
+  // Loaded in panels (the first function's layout); the others' rows are
+  // unpacked from them, and the state starts at the rows.
+  std::unique_ptr<Model> model = Model::create(std::move(owned), Weights::random(3), error);
+  ASSERT_TRUE(model) << error;
+  const HostTensor rows = randomWeight("w", {4, 3}, 3);
+  std::unique_ptr<Session> session = model->newSession(1, error);
+  ASSERT_TRUE(session) << error;
+  EXPECT_EQ(values(session->snapshot().tensors.at("s")), values(rows));
+  HostTensor logits;
+  ASSERT_TRUE(session->prefill(HostTensor::fromInts({1, 2}, {1, 2}), logits, error)) << error;
+  ASSERT_TRUE(session->decode(HostTensor::fromInts({1, 1}, {3}), logits, error)) << error;
+  EXPECT_EQ(values(code->passed.at("f2_first")), values(rows));
+  EXPECT_EQ(values(code->passed.at("f1")), values(packWeightPanels(rows, 2)));
 }
 
 } // namespace
