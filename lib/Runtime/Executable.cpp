@@ -4,6 +4,7 @@
 
 #include "hybrid/Support/HeapReuse.h"
 #include "hybrid/Support/MatrixTiles.h"
+#include "hybrid/Support/WeightPanels.h"
 
 #include <algorithm>
 
@@ -38,6 +39,14 @@ bool passableAs(const HostTensor &t, DType want) {
   return t.isFloat() == (want == DType::F32);
 }
 } // namespace
+
+std::vector<HostTensor> mlir::hybrid::packPanelArguments(const FunctionSignature &sig,
+                                                         std::vector<HostTensor> args) {
+  for (size_t i = 0; i < args.size() && i < sig.args.size(); ++i)
+    if (sig.args[i].panelRows > 0)
+      args[i] = packWeightPanels(args[i], sig.args[i].panelRows);
+  return args;
+}
 
 bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
                               const FunctionSignature &sig,

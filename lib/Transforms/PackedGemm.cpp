@@ -1030,7 +1030,6 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
     const CPUTarget target = getCPUTarget(module);
     const Blocking blk = blockingFor(target);
     const bool tiles = hasMatrixTiles(target);
-    Builder b(module.getContext());
     SmallVector<linalg::GenericOp> gemms, gemvs, dynamicRows, tileGemms;
     module.walk([&](linalg::GenericOp op) {
       if (!op.hasPureBufferSemantics() || !isTransposedBGemm(op))
@@ -1095,8 +1094,8 @@ struct PackedGemmPass : hybrid::impl::PackedGemmBase<PackedGemmPass> {
         return gemm;
       func::FuncOp gemm = buildGemmFunction(module, name, weightElement, blk, packA);
       if (weightElement.isF32())
-        gemm->setAttr(kKernelAttrName,
-                      b.getStringAttr(packA ? "gemm" : "gemm_unpacked_a"));
+        gemm->setAttr(kKernelAttrName, StringAttr::get(module.getContext(),
+                                                       packA ? "gemm" : "gemm_unpacked_a"));
       return gemm;
     };
     for (linalg::GenericOp op : gemms)

@@ -35,7 +35,6 @@
 #include "hybrid/Reference/Interpreter.h"
 #include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Runtime/Threads.h"
-#include "hybrid/Support/WeightPanels.h"
 #include "../common/ThreadsFlag.h"
 #include "../common/WeightTypeFlag.h"
 #include "hybrid/Transforms/Passes.h"
@@ -445,10 +444,8 @@ int main(int argc, char **argv) {
       auto compileStart = std::chrono::steady_clock::now();
       std::unique_ptr<JitModule> jit = JitModule::compile(*lowered, error, &options);
       // Weights the code takes in panels, packed once (not timed).
-      std::vector<HostTensor> callArgs = args;
-      for (size_t i = 0; jit && i < callArgs.size(); ++i)
-        if (int64_t rows = jit->signature("f")->args[i].panelRows)
-          callArgs[i] = packWeightPanels(args[i], rows);
+      std::vector<HostTensor> callArgs =
+          jit ? packPanelArguments(*jit->signature("f"), args) : args;
       if (!jit || !jit->run("f", callArgs, results, error)) { // warm-up
         llvm::errs() << "hybrid-bench: error: " << error << "\n";
         return false;

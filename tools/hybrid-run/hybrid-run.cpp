@@ -34,7 +34,6 @@
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Support/SafeTensors.h"
-#include "hybrid/Support/WeightPanels.h"
 #include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -700,9 +699,7 @@ int main(int argc, char **argv) {
     jit = JitModule::compile(*lowered, error, &pipeline);
     if (!jit)
       return fail(error);
-    for (size_t i = 0; i < args.size(); ++i)
-      if (int64_t rows = jit->signature(func.getName())->args[i].panelRows)
-        args[i] = packWeightPanels(args[i], rows);
+    args = packPanelArguments(*jit->signature(func.getName()), std::move(args));
     if (benchmark > 0)
       llvm::outs() << llvm::format("compile: %.1f ms\n",
                                    1e3 * seconds(start, now()));

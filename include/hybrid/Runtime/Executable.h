@@ -40,6 +40,12 @@ using PackedEntry = void (*)(void **);
 /// The packed entry's symbol for function `name`.
 std::string packedEntryName(const std::string &name);
 
+/// `args` with every weight `sig` takes in panels (TensorSignature::
+/// panelRows) packed into them, as the runtime packs weights at load: for
+/// callers that pass a compiled function's weights themselves.
+std::vector<HostTensor> packPanelArguments(const FunctionSignature &sig,
+                                           std::vector<HostTensor> args);
+
 /// Calls `entry` (function `name`, for messages) on `args`, checked against
 /// `signature`; `results` get the signature's result shapes. A tensor
 /// already in `results[r]` with result r's shape and type is overwritten in

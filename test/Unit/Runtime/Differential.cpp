@@ -2,8 +2,6 @@
 
 #include "Differential.h"
 
-#include "hybrid/Support/WeightPanels.h"
-
 #include "../TestUtils.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Reference/Interpreter.h"
@@ -85,10 +83,8 @@ mlir::hybrid::testing::matchesReference(const std::string &source, const std::st
                                          << diagnostics << source;
   // Weights the code reads in panels (weights-in-panels) are passed
   // packed, as the runtime packs them at load; the reference reads rows.
-  const FunctionSignature *signature = jit->signature(function);
-  for (size_t i = 0; i < args.size() && signature; ++i)
-    if (int64_t rows = signature->args[i].panelRows)
-      args[i] = packWeightPanels(args[i], rows);
+  if (const FunctionSignature *signature = jit->signature(function))
+    args = packPanelArguments(*signature, std::move(args));
   if (!jit->run(function, args, actual, error))
     return ::testing::AssertionFailure() << "run: " << error;
   if (actual.size() != expected.size())
