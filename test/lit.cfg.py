@@ -85,6 +85,20 @@ for needs, python, feature, substitution in (
         config.substitutions.append(
             (substitution, "env PYTHONPATH=%s %s" % (package_dir, python)))
 
+# The CUDA toolkit (ptxas, libdevice) for --target=cuda's tests: kernels are
+# compiled to PTX and assembled here, where no GPU runs them.
+cuda_candidates = [os.environ.get(name) for name in ("CUDA_ROOT", "CUDA_HOME", "CUDA_PATH")]
+for cuda_path in [c for c in cuda_candidates if c] + ["/usr/local/cuda"]:
+    ptxas = os.path.join(cuda_path, "bin", "ptxas")
+    libdevice = os.path.join(cuda_path, "nvvm", "libdevice", "libdevice.10.bc")
+    if os.path.exists(ptxas) and os.path.exists(libdevice) and subprocess.run(
+            [ptxas, "--version"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL).returncode == 0:
+        config.available_features.add("cuda-toolkit")
+        config.substitutions.append(("%ptxas", ptxas))
+        config.substitutions.append(("%cuda_path", cuda_path))
+        break
+
 # A host with AVX512-BF16 (vdpbf16ps), which --weight-type=bf16-matmul's
 # kernel uses: tests that the kernel really rounds run only there.
 try:

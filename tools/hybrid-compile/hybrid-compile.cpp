@@ -1,7 +1,7 @@
 //===- hybrid-compile.cpp - The hybrid-mlir compiler driver ---------------===//
 //
-//   hybrid-compile INPUT -o OUT --emit=hybrid|linalg|llvm|obj|shared-lib|module
-//                  [--target=cpu|cuda] [--batch=B --seq-len=S --memory=M]
+//   hybrid-compile INPUT -o OUT --emit=hybrid|linalg|llvm|obj|shared-lib|module|ptx|cubin
+//                  [--target=cpu|cuda] [--gpu-chip=sm_80] [--batch=B --seq-len=S --memory=M]
 //                  [--max-tokens=N] [--carry-state] [--verbose]
 //
 // INPUT is a .mlir file, a model's config.json or a hybrid model JSON
@@ -19,6 +19,13 @@
 // to --max-tokens), their signature as data, and their code, which
 // hybrid-run-module runs without LLVM.
 //
+// --target=cuda compiles through hybrid-gpu-pipeline instead: --emit=ptx
+// writes the program's kernels as one PTX module, --emit=cubin that module
+// assembled by the CUDA toolkit's ptxas for --gpu-chip, --emit=llvm|obj the
+// host code that launches them (the cubin embedded). The CUDA runtime that
+// would run them is not built yet, so --emit=module and --emit=shared-lib
+// are refused for it.
+//
 //===----------------------------------------------------------------------===//
 
 #include "../common/PrintableErrorStream.h"
@@ -33,6 +40,7 @@
 #include "hybrid/Support/MappedFile.h"
 #include "hybrid/Support/ModelDirectory.h"
 #include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Target/GPUTarget.h"
 #include "hybrid/Target/HostCodegen.h"
 #include "hybrid/Transforms/Passes.h"
 
@@ -58,7 +66,7 @@ using namespace mlir::hybrid;
 
 namespace {
 
-enum class Emit { Hybrid, Linalg, LLVM, Obj, SharedLib, Module };
+enum class Emit { Hybrid, Linalg, LLVM, Obj, SharedLib, Module, PTX, Cubin };
 enum class Device { CPU, CUDA };
 
 llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
@@ -76,11 +84,22 @@ llvm::cl::opt<Emit> emit(
         clEnumValN(Emit::Obj, "obj", "an object file for this CPU"),
         clEnumValN(Emit::SharedLib, "shared-lib", "a shared library"),
         clEnumValN(Emit::Module, "module",
-                   "a compiled-model artifact for hybrid-run-module (models only)")));
+                   "a compiled-model artifact for hybrid-run-module (models only)"),
+        clEnumValN(Emit::PTX, "ptx", "--target=cuda: the kernels, one PTX module"),
+        clEnumValN(Emit::Cubin, "cubin",
+                   "--target=cuda: the kernels assembled by ptxas for --gpu-chip")));
 llvm::cl::opt<Device> target(
     "target", llvm::cl::desc("Target"), llvm::cl::init(Device::CPU),
     llvm::cl::values(clEnumValN(Device::CPU, "cpu", "this CPU"),
-                     clEnumValN(Device::CUDA, "cuda", "NVIDIA GPUs (not built yet)")));
+                     clEnumValN(Device::CUDA, "cuda", "NVIDIA GPUs (hybrid-gpu-pipeline)")));
+llvm::cl::opt<std::string> gpuChip(
+    "gpu-chip", llvm::cl::desc("--target=cuda: the GPU to compile for (sm_80, sm_90, sm_90a, ...)"),
+    llvm::cl::init("sm_80"));
+llvm::cl::opt<std::string> cudaPath(
+    "cuda-path",
+    llvm::cl::desc("--target=cuda: the CUDA toolkit whose ptxas and libdevice to use "
+                   "(default: $CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, then /usr/local/cuda)"),
+    llvm::cl::init(""));
 llvm::cl::opt<int64_t> maxTokens(
     "max-tokens",
     llvm::cl::desc("--emit=module and --carry-state: the longest context a session "
@@ -136,8 +155,25 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "hybrid-mlir compiler driver\n");
-  if (target == Device::CUDA)
-    return fail("the cuda target is not built yet; use --target=cpu");
+  const bool cuda = target == Device::CUDA;
+  if (cuda && (emit == Emit::Module || emit == Emit::SharedLib))
+    return fail(std::string("--target=cuda --emit=") +
+                (emit == Emit::Module ? "module" : "shared-lib") +
+                ": the CUDA runtime that would run it is not built yet; --emit=ptx, "
+                "cubin, llvm and obj compile for the GPU");
+  if (!cuda && (emit == Emit::PTX || emit == Emit::Cubin))
+    return fail("--emit=ptx and --emit=cubin compile for the GPU: add --target=cuda");
+  if (cuda && !isGPUChipName(gpuChip))
+    return fail("--gpu-chip: expected an NVIDIA architecture such as sm_80, sm_90 or "
+                "sm_90a, got '" + gpuChip + "'");
+  // The toolkit is found before any work: its libdevice is linked into the
+  // kernels, its ptxas makes cubins.
+  std::string cudaToolkit;
+  if (cuda && emit != Emit::Hybrid && emit != Emit::Linalg) {
+    std::string error;
+    if (!findCUDAToolkit(cudaPath, /*needPtxas=*/emit != Emit::PTX, cudaToolkit, error))
+      return fail(error);
+  }
   // A checkpoint directory stands for its config.json; its weights' names
   // say which of HF's layouts the compiled function reads.
   std::vector<std::string> checkpointNames;
@@ -163,9 +199,10 @@ int main(int argc, char **argv) {
   if (!isModel && !llvm::StringRef(inputFile).ends_with(".mlir") && inputFile != "-")
     return fail(inputFile + ": expected a .mlir file, a model's config.json or "
                             "a checkpoint directory");
-  if ((emit == Emit::Obj || emit == Emit::SharedLib || emit == Emit::Module) &&
+  if ((emit == Emit::Obj || emit == Emit::SharedLib || emit == Emit::Module ||
+       emit == Emit::Cubin) &&
       outputFile == "-")
-    return fail("--emit=obj, --emit=shared-lib and --emit=module need -o FILE");
+    return fail("--emit=obj, --emit=shared-lib, --emit=module and --emit=cubin need -o FILE");
   // The bounds hybrid-run and the runtime's newSession use, for every --emit.
   if (batchSize < 1 || batchSize > 4096)
     return fail("--batch must be in [1, 4096], got " + std::to_string(batchSize));
@@ -188,8 +225,14 @@ int main(int argc, char **argv) {
   }
 
   DialectRegistry registry;
-  registerCPUPipelineDialects(registry);
+  if (cuda)
+    registerGPUPipelineDialects(registry);
+  else
+    registerCPUPipelineDialects(registry);
   MLIRContext context(registry);
+  // A failing GPU stage (ptxas, a missing toolkit) is one message, not the
+  // whole kernel module printed after it.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   std::string error;
   if (inputFile != "-" && !checkRegularFile(inputFile, error))
@@ -248,6 +291,14 @@ int main(int argc, char **argv) {
   addWeightTypePasses(pm, weightType);
   if (emit == Emit::Hybrid) {
     pm.addPass(createCanonicalizerPass());
+  } else if (cuda) {
+    GPUPipelineOptions options;
+    options.lowerToLLVM = emit != Emit::Linalg;
+    options.chip = gpuChip;
+    options.features = ptxFeaturesFor(gpuChip);
+    options.format = emit == Emit::PTX ? "isa" : "bin";
+    options.cudaPath = cudaToolkit;
+    buildGPUPipeline(pm, options);
   } else {
     CPUPipelineOptions options;
     options.lowerToLLVM = emit != Emit::Linalg;
@@ -262,6 +313,19 @@ int main(int argc, char **argv) {
     if (!out)
       return fail(error);
     module->print(out->os());
+    if (!finishOutput(*out, outputFile, error))
+      return fail(error);
+    return 0;
+  }
+
+  if (emit == Emit::PTX || emit == Emit::Cubin) {
+    std::string kernels;
+    if (!kernelModuleBinary(*module, kernels, error))
+      return fail(inputFile + ": " + error);
+    auto out = openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    out->os() << kernels;
     if (!finishOutput(*out, outputFile, error))
       return fail(error);
     return 0;

@@ -1,8 +1,9 @@
 //===- hybrid-opt.cpp - mlir-opt for the hybrid dialect -------------------===//
 //
 // Registers only what the project uses, so the tool links quickly: the hybrid
-// dialect and its conversions, the passes of the CPU pipeline, the pipeline with the upstream dialects it
-// lowers through, and the generic transforms (canonicalize, cse, ...).
+// dialect and its conversions, the passes of the CPU and GPU pipelines, the
+// pipelines with the upstream dialects they lower through, and the generic
+// transforms (canonicalize, cse, ...).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Support/FileUtilities.h"
@@ -29,9 +31,12 @@ int main(int argc, char **argv) {
   mlir::hybrid::registerHybridConversionPasses();
   mlir::hybrid::registerHybridTransformsPasses();
   mlir::hybrid::registerCPUPipeline();
+  mlir::hybrid::registerGPUPipeline();
+  // gpu-kernel-outlining and friends, for the GPU passes' lit tests.
+  mlir::registerGPUPasses();
 
   mlir::DialectRegistry registry;
-  mlir::hybrid::registerCPUPipelineDialects(registry);
+  mlir::hybrid::registerGPUPipelineDialects(registry);
   auto [inputFilename, outputFilename] = mlir::registerAndParseCLIOptions(
       argc, argv, "hybrid-mlir optimizer driver\n", registry);
   mlir::MlirOptMainConfig config = mlir::MlirOptMainConfig::createFromCLOptions();

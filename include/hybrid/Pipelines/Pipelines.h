@@ -70,6 +70,62 @@ void registerCPUPipeline();
 /// The dialects, interfaces and external models the CPU pipeline needs.
 void registerCPUPipelineDialects(DialectRegistry &registry);
 
+struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
+  Option<bool> lowerToLLVM{
+      *this, "lower-to-llvm",
+      llvm::cl::desc("Run the pipeline to kernels in a GPU binary and host code in "
+                     "the LLVM dialect (false: stop after convert-hybrid-to-linalg and "
+                     "fusion)"),
+      llvm::cl::init(true)};
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("The GPU the kernels are compiled for: sm_80, "
+                                          "sm_90, sm_90a, ..."),
+                           llvm::cl::init("sm_80")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("NVPTX features: the PTX ISA version the kernels are written in"),
+      llvm::cl::init("+ptx80")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What the kernel module becomes: isa (PTX text), bin (a cubin, "
+                     "assembled by the CUDA toolkit's ptxas) or fatbin"),
+      llvm::cl::init("bin")};
+  Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("The CUDA toolkit (ptxas, libdevice); empty: MLIR's search "
+                     "(CUDA_ROOT, CUDA_HOME, CUDA_PATH, then the build's default)"),
+      llvm::cl::init("")};
+  Option<int64_t> attentionQueryTile{
+      *this, "attention-query-tile",
+      llvm::cl::desc("Queries per attention work item, one GPU thread each "
+                     "(convert-hybrid-to-linalg's option, fixed here so the kernels do "
+                     "not depend on the host)"),
+      llvm::cl::init(1)};
+  Option<int64_t> attentionKeyTile{
+      *this, "attention-key-tile",
+      llvm::cl::desc("Keys per step of a work item's online softmax"),
+      llvm::cl::init(16)};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per block of each kernel (hybrid-gpu-map-loops)"),
+                            llvm::cl::init(256)};
+};
+
+/// hybrid (tensors) → linalg → bufferized memrefs (results as out
+/// parameters, C interfaces as on the CPU) → every parallel loop a kernel
+/// (hybrid-gpu-map-loops) → one gpu.module lowered to NVVM and compiled to
+/// PTX or a cubin (`gpu.binary @hybrid_kernels`), host code in the LLVM
+/// dialect that launches them through the `mgpu*` runtime calls, with
+/// every host buffer from `_mlir_memref_to_llvm_alloc` (the runtime's
+/// managed memory).
+void buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options);
+
+/// Registers `hybrid-gpu-pipeline` with the pass registry.
+void registerGPUPipeline();
+
+/// The dialects, interfaces and external models the GPU pipeline needs
+/// (the CPU pipeline's, and gpu, nvvm and the NVVM target).
+void registerGPUPipelineDialects(DialectRegistry &registry);
+
 } // namespace hybrid
 } // namespace mlir
 

@@ -425,4 +425,45 @@ def WeightsInPanels : Pass<"hybrid-weights-in-panels", "ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def GPUMapLoops : Pass<"hybrid-gpu-map-loops", "ModuleOp"> {
+  let summary = "Run every outermost parallel loop as a GPU kernel, one thread per iteration";
+  let description = [{
+    The correctness-first mapping of hybrid-gpu-pipeline (on buffers):
+    every `scf.parallel` that is not inside another one or a `gpu.launch`,
+    and has no reductions, becomes a `gpu.launch` of 1-D blocks of
+    `block-size` threads, one thread per iteration of the whole (collapsed)
+    iteration space: the thread's linear id is split back into the loop's
+    induction variables, and threads past the last iteration do nothing.
+    Nested parallel loops run in order within their thread.
+
+    A buffer a thread allocates with a static shape and that does not leave
+    the loop body it is made in (not yielded) becomes thread-private memory
+    (`memref.alloca` at the kernel's entry, reused by every iteration of
+    the loops around it, whose deallocs go); any other allocation in a
+    kernel stays a `memref.alloc` (the device heap).
+
+    Loops with reductions and code outside parallel loops stay on the host,
+    which reads the same buffers (hybrid-gpu-pipeline allocates them in
+    managed memory).
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
+}
+
+def GPUOneKernelModule : Pass<"hybrid-gpu-one-kernel-module", "ModuleOp"> {
+  let summary = "Merge the kernel modules gpu-kernel-outlining made into one";
+  let description = [{
+    gpu-kernel-outlining puts each kernel in a `gpu.module` of its own;
+    this moves every kernel (and the symbols it uses) into the first one,
+    `@hybrid_kernels`, and points every `gpu.launch_func` at it, so a
+    program is one PTX module: one `ptxas` run, one cubin the runtime loads
+    once, and `--emit=ptx` writes one file.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // HYBRID_TRANSFORMS_PASSES_TD

@@ -1,0 +1,116 @@
+//===- GPUPipeline.cpp - hybrid → NVIDIA GPU kernels and host code --------===//
+//
+// Only the builder: every pass it adds is declared in a Passes.td and runs
+// alone from hybrid-opt. The first, correctness-first form: each parallel
+// loop of the linalg lowering is one kernel with a thread per iteration
+// (hybrid-gpu-map-loops); the rest of the program is host code that
+// launches them. Tiling for shared memory and tensor cores comes next.
+//
+//===----------------------------------------------------------------------===//
+
+#include "BufferizeStage.h"
+#include "hybrid/Conversion/Passes.h"
+#include "hybrid/Pipelines/Pipelines.h"
+#include "hybrid/Transforms/Passes.h"
+
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVM.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::hybrid;
+
+void mlir::hybrid::buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options) {
+  pm.addPass(createCanonicalizerPass());
+  // Tiles fixed here, not from the module's CPU target: the kernels must
+  // not depend on the machine that compiles them. One KV chunk per item.
+  ConvertHybridToLinalgOptions toLinalg;
+  toLinalg.attentionQueryTile = options.attentionQueryTile;
+  toLinalg.attentionKeyTile = options.attentionKeyTile;
+  toLinalg.attentionKVSplits = 1;
+  pm.addPass(createConvertHybridToLinalg(toLinalg));
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createFuseElementwiseOnce());
+  pm.addPass(createCanonicalizerPass());
+  if (!options.lowerToLLVM)
+    return;
+
+  addBufferizeStage(pm, /*stateInPlace=*/false, /*recordWeights=*/false);
+  // Every independent loop (linalg's, and the lowering's scf.forall over
+  // attention tiles and scan channels) is a kernel.
+  pm.addPass(createForallToParallelLoopPass());
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGPUMapLoops(GPUMapLoopsOptions{options.blockSize}));
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createGPUOneKernelModule());
+  // Kernels and host code alike: structured control flow to blocks.
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features = options.features;
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  // Host code: buffers from the runtime's allocator (managed memory, which
+  // kernels and host code both read), C interfaces as on the CPU.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions toBinary;
+  toBinary.compilationTarget = options.format;
+  toBinary.toolkitPath = options.cudaPath;
+  pm.addPass(createGpuModuleToBinaryPass(toBinary));
+}
+
+void mlir::hybrid::registerGPUPipeline() {
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "hybrid-gpu-pipeline",
+      "Compile hybrid ops on tensors to NVIDIA GPU kernels (PTX or a cubin) and "
+      "host code in the LLVM dialect that launches them",
+      buildGPUPipeline);
+}
+
+void mlir::hybrid::registerGPUPipelineDialects(DialectRegistry &registry) {
+  registerCPUPipelineDialects(registry);
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
+  NVVM::registerConvertGpuToNVVMInterface(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  // gpu-module-to-binary translates the kernel module to LLVM IR, and the
+  // host translation embeds the binary and its launches.
+  registerLLVMDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+}
