@@ -8,7 +8,7 @@
 #include "hybrid/Conversion/Passes.h"
 #include "hybrid/Dialect/Hybrid/IR/HybridDialect.h"
 #include "hybrid/Pipelines/Pipelines.h"
-#include "BufferizeStage.h"
+#include "PipelineStages.h"
 #include "hybrid/Transforms/Passes.h"
 
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -52,8 +52,65 @@
 using namespace mlir;
 using namespace mlir::hybrid;
 
+void mlir::hybrid::addHostCodegenStage(OpPassManager &pm, bool parallel) {
+  // Independent loops (scf.forall from the lowering, scf.parallel from
+  // packed-gemm) share the threads through libomp; with parallel=false
+  // scf-to-cf runs them in order.
+  pm.addPass(createForallToParallelLoopPass());
+  if (parallel) {
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // It wraps each loop body in a memref.alloca_scope, which must keep one
+    // block (scf-to-cf would split it); without allocas, canonicalize
+    // inlines the scope away.
+    pm.addPass(createCanonicalizerPass());
+  }
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  // Strided metadata becomes affine.apply, so it expands before lower-affine.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // AMX tiles (hybrid-packed-gemm's kernel for bf16 weights) lower with
+  // the vector dialect.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.amx = true;
+  // ... and so does its vdpbf16ps kernel (x86vector.avx512.dot).
+  vectorToLLVM.x86Vector = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  // Control flow, with AMX's type conversion: a loop that carries tiles
+  // (the AMX kernel's accumulators) has tile-typed block arguments, which
+  // convert-cf-to-llvm alone cannot convert.
+  ConvertToLLVMPassOptions controlFlowToLLVM;
+  controlFlowToLLVM.filterDialects = {"cf", "amx"};
+  pm.addPass(createConvertToLLVMPass(controlFlowToLLVM));
+  // Layers take their static weights and state as bare pointers.
+  pm.addPass(createBarePointerCalls());
+  pm.addPass(createConvertFuncToLLVMPass());
+  if (parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+
 void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
+  if (options.emulateGPUKernels) {
+    // The GPU pipeline's kernels, each a parallel loop on the host; then
+    // the same code generation as below.
+    GPUPipelineOptions gpu;
+    gpu.lowerToLLVM = options.lowerToLLVM;
+    addGPUKernelStages(pm, gpu);
+    if (!options.lowerToLLVM)
+      return;
+    pm.addPass(createGPULaunchToLoops());
+    pm.addPass(createApproximateMath());
+    addHostCodegenStage(pm, options.parallel);
+    return;
+  }
   pm.addPass(createCanonicalizerPass());
   // Tile sizes come from the module's hybrid.target (the driver fills it).
   ConvertHybridToLinalgOptions toLinalg;
@@ -89,46 +146,7 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
       pm.addPass(createWeightsInPanels());
     pm.addPass(createRegisterTileProducts());
   }
-  // Independent loops (scf.forall from the lowering, scf.parallel from
-  // packed-gemm) share the threads through libomp; with parallel=false
-  // scf-to-cf runs them in order.
-  pm.addPass(createForallToParallelLoopPass());
-  if (options.parallel) {
-    pm.addPass(createConvertSCFToOpenMPPass());
-    // It wraps each loop body in a memref.alloca_scope, which must keep one
-    // block (scf-to-cf would split it); without allocas, canonicalize
-    // inlines the scope away.
-    pm.addPass(createCanonicalizerPass());
-  }
-  pm.addPass(createConvertLinalgToLoopsPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  // Strided metadata becomes affine.apply, so it expands before lower-affine.
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  // AMX tiles (hybrid-packed-gemm's kernel for bf16 weights) lower with
-  // the vector dialect.
-  ConvertVectorToLLVMPassOptions vectorToLLVM;
-  vectorToLLVM.amx = true;
-  // ... and so does its vdpbf16ps kernel (x86vector.avx512.dot).
-  vectorToLLVM.x86Vector = true;
-  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  // Control flow, with AMX's type conversion: a loop that carries tiles
-  // (the AMX kernel's accumulators) has tile-typed block arguments, which
-  // convert-cf-to-llvm alone cannot convert.
-  ConvertToLLVMPassOptions controlFlowToLLVM;
-  controlFlowToLLVM.filterDialects = {"cf", "amx"};
-  pm.addPass(createConvertToLLVMPass(controlFlowToLLVM));
-  // Layers take their static weights and state as bare pointers.
-  pm.addPass(createBarePointerCalls());
-  pm.addPass(createConvertFuncToLLVMPass());
-  if (options.parallel)
-    pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  addHostCodegenStage(pm, options.parallel);
 }
 
 void mlir::hybrid::registerCPUPipeline() {

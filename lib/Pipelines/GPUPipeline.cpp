@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "BufferizeStage.h"
+#include "PipelineStages.h"
 #include "hybrid/Conversion/Passes.h"
 #include "hybrid/Pipelines/Pipelines.h"
 #include "hybrid/Transforms/Passes.h"
@@ -33,7 +33,7 @@
 using namespace mlir;
 using namespace mlir::hybrid;
 
-void mlir::hybrid::buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options) {
+void mlir::hybrid::addGPUKernelStages(OpPassManager &pm, const GPUPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   // Tiles fixed here, not from the module's CPU target: the kernels must
   // not depend on the machine that compiles them. One KV chunk per item.
@@ -57,6 +57,12 @@ void mlir::hybrid::buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions 
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createGPUMapLoops(GPUMapLoopsOptions{options.blockSize}));
+}
+
+void mlir::hybrid::buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions &options) {
+  addGPUKernelStages(pm, options);
+  if (!options.lowerToLLVM)
+    return;
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createGPUOneKernelModule());
   // Kernels and host code alike: structured control flow to blocks.

@@ -117,6 +117,12 @@ llvm::cl::opt<bool> packedGemm(
                    "hybrid-packed-gemm (=false: the plain loops, a benchmark "
                    "baseline)"),
     llvm::cl::init(true));
+llvm::cl::opt<bool> emulateGPU(
+    "emulate-gpu",
+    llvm::cl::desc("With --target=cpu: compile into the kernels --target=cuda makes and run "
+                   "each on this CPU as a loop over its GPU threads (the GPU mapping checked "
+                   "without a GPU; slow)"),
+    llvm::cl::init(false));
 llvm::cl::opt<unsigned> benchmark("benchmark",
                                   llvm::cl::desc("Time N runs and report"),
                                   llvm::cl::init(0));
@@ -301,6 +307,9 @@ int main(int argc, char **argv) {
                 std::to_string(generateTokens));
   if (maxTokensOption.getNumOccurrences() && (maxTokensOption < 1 || maxTokensOption > maxContext))
     return fail("--max-tokens must be in [1, 2^24], got " + std::to_string(maxTokensOption));
+  if (emulateGPU && (target != Target::CPU || generateTokens > 0))
+    return fail("--emulate-gpu runs one function compiled for the GPU on this CPU: it needs "
+                "--target=cpu, and not --generate");
   if (randomWeights.getNumOccurrences() && randomWeights < 0)
     return fail("--random-weights must be a seed >= 0, got " + std::to_string(randomWeights));
   if (randomInputs.getNumOccurrences() && randomInputs < 0)
@@ -395,7 +404,7 @@ int main(int argc, char **argv) {
   // prefill: the cached session functions serve every length up to the
   // context (docs/generation.md), so nothing compiles per length.
   // --no-cache and --benchmark compile one function for this length.
-  if (target == Target::CPU && !noCache && benchmark == 0 && saveWeights.empty() &&
+  if (target == Target::CPU && !noCache && !emulateGPU && benchmark == 0 && saveWeights.empty() &&
       functionName.empty() && inputs.size() == 1 && outputs.size() <= 1 &&
       llvm::StringRef(inputFile).ends_with(".json") && forwardRunsInSession(inputFile)) {
     GenerateOptions options;
@@ -696,6 +705,7 @@ int main(int argc, char **argv) {
     // Weights packed once into the GEMM kernel's panels, here, as a model's
     // runtime does at load.
     pipeline.weightsInPanels = packedGemm;
+    pipeline.emulateGPUKernels = emulateGPU;
     jit = JitModule::compile(*lowered, error, &pipeline);
     if (!jit)
       return fail(error);

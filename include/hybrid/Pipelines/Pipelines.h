@@ -57,6 +57,13 @@ struct CPUPipelineOptions : public PassPipelineOptions<CPUPipelineOptions> {
                      "runtime, which reads which ones from the module's "
                      "hybrid.weights_in_panels): a model's functions (hybrid-weights-in-panels)"),
       llvm::cl::init(false)};
+  Option<bool> emulateGPUKernels{
+      *this, "emulate-gpu-kernels",
+      llvm::cl::desc("Compile the program into the kernels hybrid-gpu-pipeline makes and run "
+                     "each on the host as a parallel loop over its blocks and threads "
+                     "(hybrid-gpu-launch-to-loops): the GPU mapping checked where there is no "
+                     "GPU. The other options but parallel are ignored"),
+      llvm::cl::init(false)};
 };
 
 /// hybrid (tensors) → linalg/scf → bufferized memrefs with results as out

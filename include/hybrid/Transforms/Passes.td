@@ -466,4 +466,21 @@ def GPUOneKernelModule : Pass<"hybrid-gpu-one-kernel-module", "ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def GPULaunchToLoops : Pass<"hybrid-gpu-launch-to-loops", "ModuleOp"> {
+  let summary = "Run each gpu.launch on the host, as a parallel loop over its blocks and threads";
+  let description = [{
+    A check of the GPU mapping where there is no GPU: every `gpu.launch`
+    becomes an `scf.parallel` over its grid and block (block ids, thread
+    ids and the launch's sizes become the loop's induction variables and
+    bounds), with the kernel's body as the loop's, so the CPU pipeline
+    compiles and runs exactly the code each GPU thread would run
+    (`hybrid-cpu-pipeline{emulate-gpu-kernels}`). Kernels that
+    synchronise threads (`gpu.barrier`) or share memory among them cannot
+    run this way and are refused. A thread's private memory (the allocas
+    at a kernel's entry) becomes a buffer allocated and freed by each
+    iteration.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect", "::mlir::scf::SCFDialect"];
+}
+
 #endif // HYBRID_TRANSFORMS_PASSES_TD

@@ -1,6 +1,6 @@
-//===- BufferizeStage.cpp - Tensors to buffers, shared by the pipelines ---===//
+//===- PipelineStages.cpp - Stages the pipelines share --------------------===//
 
-#include "BufferizeStage.h"
+#include "PipelineStages.h"
 
 #include "hybrid/Transforms/Passes.h"
 
