@@ -53,6 +53,10 @@
 // HOSTOBJ-DAG: U mgpuLaunchKernel
 // HOSTOBJ-DAG: U mgpuStreamSynchronize
 
+// A program with no parallel loop has no kernels: --emit=ptx says so.
+// RUN: not hybrid-compile %S/Inputs/no-kernels.mlir --target=cuda --emit=ptx --cuda-path=%cuda_path -o %t.none.ptx 2>&1 | FileCheck %s --check-prefix=NONE
+// NONE: hybrid-compile: error: {{.*}}no-kernels.mlir: the program has no kernels (nothing in it runs on the GPU)
+
 func.func @norm_linear(%x: tensor<2x8x64xf32>, %w: tensor<64xf32>, %lw: tensor<128x64xf32>) -> tensor<2x8x128xf32> {
   %n = hybrid.rms_norm %x, %w {eps = 1.0e-5 : f32} : tensor<2x8x64xf32>, tensor<64xf32>
   %y = hybrid.linear %n, %lw : (tensor<2x8x64xf32>, tensor<128x64xf32>) -> tensor<2x8x128xf32>
