@@ -30,6 +30,12 @@ std::string mlir::hybrid::testing::format(std::string text,
   return text;
 }
 
+namespace {
+bool emulateGPUKernels = false;
+} // namespace
+
+void mlir::hybrid::testing::setEmulateGPUKernels(bool emulate) { emulateGPUKernels = emulate; }
+
 ::testing::AssertionResult
 mlir::hybrid::testing::matchesReference(const std::string &source, const std::string &function,
                           unsigned seed,
@@ -77,6 +83,13 @@ mlir::hybrid::testing::matchesReference(const std::string &source, const std::st
   if (!reference::interpret(func, args, expected, error))
     return ::testing::AssertionFailure() << "reference: " << error;
   OwningOpRef<ModuleOp> lowered = module->clone();
+  CPUPipelineOptions emulated;
+  if (emulateGPUKernels) {
+    if (pipeline)
+      emulated.copyOptionValuesFrom(*pipeline);
+    emulated.emulateGPUKernels = true;
+    pipeline = &emulated;
+  }
   std::unique_ptr<JitModule> jit = JitModule::compile(*lowered, error, pipeline);
   if (!jit)
     return ::testing::AssertionFailure() << "compile: " << error << "\n"

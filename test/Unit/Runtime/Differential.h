@@ -30,6 +30,11 @@ struct ArgRange {
 std::string format(std::string text,
                    const std::map<std::string, std::string> &values);
 
+/// Whether matchesReference compiles through the GPU kernels run on the
+/// host (CPUPipelineOptions::emulateGPUKernels) instead of the CPU pipeline;
+/// DifferentialTest runs every test both ways.
+void setEmulateGPUKernels(bool emulate);
+
 /// Compiles (with `pipeline`'s options, the defaults if null) and
 /// interprets @`function` of `source` on random inputs drawn with `seed`
 /// (per-argument ranges in `ranges`) and compares the results.

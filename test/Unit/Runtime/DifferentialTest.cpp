@@ -5,7 +5,8 @@
 // the start, middle and end; softcap; q_offset > 0; odd sizes; scans with and
 // without initial state and gate; MoE top-1/top-2; ACT halting at different
 // steps. Tolerance 1e-4 of the output's scale (fp32 compiled code against a
-// double-accumulating reference; MATH.md §9).
+// double-accumulating reference; MATH.md §9). Each test runs for the CPU and
+// through the GPU kernels emulated on the host.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,23 @@
 using namespace mlir::hybrid::testing;
 
 namespace {
+
+// Every test runs twice: compiled for the CPU, and through the kernels
+// hybrid-gpu-pipeline makes, each run on the host as a loop over its GPU
+// threads (the GPU mapping checked where there is no GPU).
+enum class CompiledFor { CPU, EmulatedGPU };
+
+class Differential : public ::testing::TestWithParam<CompiledFor> {
+protected:
+  void SetUp() override { setEmulateGPUKernels(GetParam() == CompiledFor::EmulatedGPU); }
+  void TearDown() override { setEmulateGPUKernels(false); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Targets, Differential,
+                         ::testing::Values(CompiledFor::CPU, CompiledFor::EmulatedGPU),
+                         [](const ::testing::TestParamInfo<CompiledFor> &info) {
+                           return info.param == CompiledFor::CPU ? "CPU" : "EmulatedGPU";
+                         });
 
 std::string attentionSource(int64_t b, int64_t h, int64_t hkv, int64_t sq,
                             int64_t sk, int64_t d, int64_t dv,
@@ -37,14 +55,14 @@ std::string attentionSource(int64_t b, int64_t h, int64_t hkv, int64_t sq,
        {"DV", std::to_string(dv)}, {"MASK", mask}, {"ATTRS", attrs}});
 }
 
-TEST(Differential, AttentionSequenceLengths) {
+TEST_P(Differential, AttentionSequenceLengths) {
   for (int64_t seq : {1, 2, 17, 128, 300})
     EXPECT_TRUE(matchesReference(
         attentionSource(1, 2, 2, seq, seq, 16, 16, "causal", ""), "f", seq))
         << "seq " << seq;
 }
 
-TEST(Differential, AttentionMasks) {
+TEST_P(Differential, AttentionMasks) {
   const int64_t seq = 37;
   for (std::string mask :
        {"none", "causal", "causal, window = 1", "causal, window = 3",
@@ -56,7 +74,7 @@ TEST(Differential, AttentionMasks) {
         << mask;
 }
 
-TEST(Differential, AttentionMasksTiled) {
+TEST_P(Differential, AttentionMasksTiled) {
   // Long enough for the tiled (FlashAttention) form with mask-driven tile
   // skipping; 150 is no multiple of the tiles, so both axes are padded.
   const int64_t seq = 150;
@@ -76,7 +94,7 @@ TEST(Differential, AttentionMasksTiled) {
         << mask << " with q_offset";
 }
 
-TEST(Differential, AttentionAllGlobal) {
+TEST_P(Differential, AttentionAllGlobal) {
   std::string all;
   for (int i = 0; i < 9; ++i)
     all += (i ? ", " : "") + std::to_string(i);
@@ -85,7 +103,7 @@ TEST(Differential, AttentionAllGlobal) {
       "f", 3));
 }
 
-TEST(Differential, AttentionGroupedQueryRatios) {
+TEST_P(Differential, AttentionGroupedQueryRatios) {
   for (int64_t kvHeads : {4, 2, 1})
     EXPECT_TRUE(matchesReference(
         attentionSource(1, 4, kvHeads, 17, 17, 8, 8, "causal, window = 5", ""),
@@ -93,7 +111,7 @@ TEST(Differential, AttentionGroupedQueryRatios) {
         << "kv heads " << kvHeads;
 }
 
-TEST(Differential, AttentionSoftcapScaleBiasOddSizes) {
+TEST_P(Differential, AttentionSoftcapScaleBiasOddSizes) {
   EXPECT_TRUE(matchesReference(
       attentionSource(1, 2, 1, 13, 13, 7, 5, "causal",
                       ", softcap = 2.0 : f32, scale = 1.5 : f32"),
@@ -102,7 +120,7 @@ TEST(Differential, AttentionSoftcapScaleBiasOddSizes) {
       attentionSource(2, 3, 3, 11, 11, 5, 3, "none", "", /*bias=*/true), "f", 6));
 }
 
-TEST(Differential, AttentionQueryOffset) {
+TEST_P(Differential, AttentionQueryOffset) {
   // Three new queries at positions 17..19 over 20 cached keys.
   for (std::string mask : {"causal", "causal, window = 4", "local = 2, global = [1]"})
     EXPECT_TRUE(matchesReference(
@@ -110,7 +128,7 @@ TEST(Differential, AttentionQueryOffset) {
         << mask;
 }
 
-TEST(Differential, RelAttention) {
+TEST_P(Differential, RelAttention) {
   for (std::string mask : {"causal", "causal, window = 8"})
     EXPECT_TRUE(matchesReference(
         format("func.func @f(%q: tensor<1x2x5x8xf32>, %k: tensor<1x2x12x8xf32>,"
@@ -125,7 +143,7 @@ TEST(Differential, RelAttention) {
         << mask;
 }
 
-TEST(Differential, RelAttentionOverAPartlyFilledMemory) {
+TEST_P(Differential, RelAttentionOverAPartlyFilledMemory) {
   // Generation: 7 memory rows of which the first 4 are still empty at p = 3,
   // hidden by a shift-register cache_bias.
   EXPECT_TRUE(matchesReference(
@@ -143,7 +161,7 @@ TEST(Differential, RelAttentionOverAPartlyFilledMemory) {
       "f", 5));
 }
 
-TEST(Differential, LinearAttention) {
+TEST_P(Differential, LinearAttention) {
   for (auto [seq, mask] : {std::pair<int, const char *>{1, "causal"},
                            {17, "causal"}, {64, "causal"}, {17, "none"}})
     EXPECT_TRUE(matchesReference(
@@ -158,7 +176,7 @@ TEST(Differential, LinearAttention) {
         << seq << " " << mask;
 }
 
-TEST(Differential, LinearAttentionCarriedState) {
+TEST_P(Differential, LinearAttentionCarriedState) {
   // A chunk from carried sums, and the sums moved past it.
   for (int seq : {1, 13})
     EXPECT_TRUE(matchesReference(
@@ -179,7 +197,7 @@ TEST(Differential, LinearAttentionCarriedState) {
         << seq;
 }
 
-TEST(Differential, SelectiveScan) {
+TEST_P(Differential, SelectiveScan) {
   // L = 4 = N: the state [B, N, E] and the output [B, L, E] have one type.
   for (int64_t seq : {1, 2, 4, 17, 128})
     for (bool full : {false, true}) {
@@ -211,7 +229,7 @@ TEST(Differential, SelectiveScan) {
     }
 }
 
-TEST(Differential, RGLRU) {
+TEST_P(Differential, RGLRU) {
   // Widths 13 (one head, one chunk) and 48 (3 heads; chunks of 16 among
   // the threads); positions in [0, 3), so sequences restart inside the call;
   // with and without a carried state and positions.
@@ -251,7 +269,7 @@ TEST(Differential, RGLRU) {
       }
 }
 
-TEST(Differential, SSDScan) {
+TEST_P(Differential, SSDScan) {
   // The recurrence (L below one chunk) and the chunked form: one chunk of
   // 64 (chunk_size 256 runs in chunks of at most 64), two full chunks and a
   // shorter last one (batch 2 too), many short chunks; L = N = 5 without a
@@ -287,7 +305,7 @@ TEST(Differential, SSDScan) {
     }
 }
 
-TEST(Differential, CausalConv1D) {
+TEST_P(Differential, CausalConv1D) {
   for (int64_t kernel : {2, 4})
     for (int64_t seq : {1, 3, 17})
       for (bool withState : {false, true}) {
@@ -309,7 +327,7 @@ TEST(Differential, CausalConv1D) {
       }
 }
 
-TEST(Differential, Conv2D) {
+TEST_P(Differential, Conv2D) {
   struct Case {
     const char *in, *w, *out, *attrs;
   };
@@ -336,7 +354,7 @@ TEST(Differential, Conv2D) {
   }
 }
 
-TEST(Differential, Memory) {
+TEST_P(Differential, Memory) {
   for (bool gate : {false, true}) {
     std::string source = format(
         "func.func @f(%m: tensor<2x5x7xf32>, %k: tensor<2x3x7xf32>, %s: tensor<2x3xf32>,"
@@ -363,7 +381,7 @@ TEST(Differential, Memory) {
   }
 }
 
-TEST(Differential, MixtureOfExperts) {
+TEST_P(Differential, MixtureOfExperts) {
   for (int topK : {1, 2})
     for (std::string extra : {"", ", normalize_top_k", ", activation = #hybrid.act<gelu_tanh>"}) {
       std::string source = format(
@@ -380,7 +398,7 @@ TEST(Differential, MixtureOfExperts) {
     }
 }
 
-TEST(Differential, GroupLimitedMoEWithARouterInput) {
+TEST_P(Differential, GroupLimitedMoEWithARouterInput) {
   // 8 experts in 4 groups, the best 2 compete for the top 3 (or 2 groups,
   // the best one); the router reads a 5-wide input of its own, the experts
   // a 6-wide one.
@@ -399,7 +417,7 @@ TEST(Differential, GroupLimitedMoEWithARouterInput) {
   }
 }
 
-TEST(Differential, RecurrentDepthFixedAndAdaptive) {
+TEST_P(Differential, RecurrentDepthFixedAndAdaptive) {
   std::string fixed =
       "func.func @f(%x: tensor<1x4x6xf32>, %w: tensor<6x6xf32>) -> tensor<1x4x6xf32> {\n"
       "  %y = hybrid.recurrent_depth %x max_steps = 3 : tensor<1x4x6xf32> {\n"
@@ -426,7 +444,7 @@ TEST(Differential, RecurrentDepthFixedAndAdaptive) {
     EXPECT_TRUE(matchesReference(act, "f", seed, {{2, {-4.0, 4.0}}})) << seed;
 }
 
-TEST(Differential, BuildingBlocks) {
+TEST_P(Differential, BuildingBlocks) {
   std::string source =
       "func.func @f(%ids: tensor<2x7xi32>, %t: tensor<11x12xf32>, %w: tensor<12xf32>,"
       " %bias: tensor<12xf32>, %p: tensor<5x12xf32>, %pb: tensor<5xf32>,"
@@ -456,7 +474,7 @@ TEST(Differential, BuildingBlocks) {
   EXPECT_TRUE(matchesReference(source, "f", 21, {{0, {0, 11}}, {9, {0, 60}}}));
 }
 
-TEST(Differential, LongformerGlobalTokens) {
+TEST_P(Differential, LongformerGlobalTokens) {
   // Runtime global flags (about half the tokens) through mask_bias, the attention's
   // bias path and select_tokens: the dense form, which the Longformer importer
   // used before the flags went to the attention itself (AttentionRuntimeGlobalFlags).
@@ -503,7 +521,7 @@ std::string globalFlagsSource(const std::string &mask, const std::vector<int64_t
                  {"ROWS", rowsOnly ? ", global_rows_only" : ""}});
 }
 
-TEST(Differential, AttentionRuntimeGlobalFlags) {
+TEST_P(Differential, AttentionRuntimeGlobalFlags) {
   const std::vector<std::vector<int64_t>> patterns{{}, {0}, {75}, {149}, {0, 70, 149},
                                                    {31, 32, 63, 64, 127, 128}};
   // global_rows_only with `none` (the importer's form: every tile full, so
@@ -532,7 +550,7 @@ std::string flagLiteral(int64_t batch, int64_t seq, const std::vector<int64_t> &
   return text + "]>";
 }
 
-TEST(Differential, AttentionRuntimeGlobalFlagsOffsetBiasAndI32) {
+TEST_P(Differential, AttentionRuntimeGlobalFlagsOffsetBiasAndI32) {
   // 70 queries at positions 130..199 over 200 keys: a query reads the flag
   // of its position, not of its row (global keys 5 and 64 lie outside every
   // query's window; 140 and 171 are global queries). i32 and i64 flags,
@@ -564,7 +582,7 @@ TEST(Differential, AttentionRuntimeGlobalFlagsOffsetBiasAndI32) {
   EXPECT_TRUE(matchesReference(withBias, "f", 33)) << "with a bias";
 }
 
-TEST(Differential, PositionIds) {
+TEST_P(Differential, PositionIds) {
   // Ids in [0, 3): about a third are the padding id 1.
   std::string source =
       "func.func @f(%ids: tensor<3x11xi64>, %i32: tensor<2x5xi32>) -> (tensor<3x11xi64>, tensor<2x5xi32>) {\n"
@@ -574,7 +592,7 @@ TEST(Differential, PositionIds) {
   EXPECT_TRUE(matchesReference(source, "f", 9, {{0, {0, 3}}, {1, {0, 2}}}));
 }
 
-TEST(Differential, KVCacheWriteAndBias) {
+TEST_P(Differential, KVCacheWriteAndBias) {
   // Positions p in [0, 14) against caches of 5 slots: rings wrapped any
   // number of times, chunks of 1, 3 and 7 tokens (more than the 5 slots),
   // biases of plain caches partly full or full, windows.
@@ -657,7 +675,7 @@ std::string decodeOverCacheSource(int64_t heads, int64_t keyHeads, int64_t capac
        {"N", std::to_string(tokens)}});
 }
 
-TEST(Differential, AttentionSplitKVDecode) {
+TEST_P(Differential, AttentionSplitKVDecode) {
   // One query tile over 768 and 1024 keys: each (batch, head) is split into
   // chunks of the span of key tiles the bias shows (FlashAttention.cpp,
   // kvSplitCount: 3 or 4 with AVX-512's 64-key tiles, more with AVX2's 32). The two batches' positions differ, so some chunks of one
@@ -733,7 +751,7 @@ TEST(Differential, AttentionSplitKVDecode) {
   EXPECT_TRUE(matchesReference(hidden, "f", 6)) << "every key hidden";
 }
 
-TEST(Differential, EveryActivation) {
+TEST_P(Differential, EveryActivation) {
   for (std::string kind : {"identity", "relu", "gelu", "gelu_tanh", "quick_gelu",
                            "silu", "sigmoid", "tanh", "softplus", "elu_plus_one"})
     EXPECT_TRUE(matchesReference(
@@ -775,7 +793,7 @@ std::string gatedDeltaRuleSource(int64_t seq, int64_t keyHeads, int64_t heads, b
 }
 } // namespace
 
-TEST(Differential, GatedDeltaRule) {
+TEST_P(Differential, GatedDeltaRule) {
   // Both lowerings: chunk_size 1 (the recurrence), 16 (chunks with a
   // shorter last one from 33 and 70 steps on; 7 steps run the recurrence)
   // and 64. Value heads 2 over 1 or 2 key heads; l2-normalised q and k,
@@ -795,7 +813,7 @@ TEST(Differential, GatedDeltaRule) {
       }
 }
 
-TEST(Differential, GatedDeltaRuleOutputShapedLikeState) {
+TEST_P(Differential, GatedDeltaRuleOutputShapedLikeState) {
   // L = dk = 8 and no carried state: the output rows [L, dv] and the state
   // [dk, dv] have one type, the case where two loop-carried tensors made
   // from equal inits could share a buffer; chunks of 4 and the recurrence.
@@ -807,7 +825,7 @@ TEST(Differential, GatedDeltaRuleOutputShapedLikeState) {
         << "chunk " << chunk;
 }
 
-TEST(Differential, GatedDeltaRuleExtremes) {
+TEST_P(Differential, GatedDeltaRuleExtremes) {
   // β and g at their ends: strong decay (e^g down to e^-30, a chunk's
   // cumulative decay far below f32's range) with full writes, then no decay
   // with tiny writes; unnormalised small keys with an explicit scale; and a
