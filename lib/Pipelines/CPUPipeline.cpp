@@ -111,17 +111,10 @@ void mlir::hybrid::buildCPUPipeline(OpPassManager &pm,
     addHostCodegenStage(pm, options.parallel);
     return;
   }
-  pm.addPass(createCanonicalizerPass());
   // Tile sizes come from the module's hybrid.target (the driver fills it).
   ConvertHybridToLinalgOptions toLinalg;
   toLinalg.attentionKVSplits = options.attentionKVSplits;
-  pm.addPass(createConvertHybridToLinalg(toLinalg));
-  // Residual additions and gates are arith ops on tensors.
-  pm.addPass(createConvertElementwiseToLinalgPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createFuseElementwiseOnce());
-  pm.addPass(createCanonicalizerPass());
+  addTensorStage(pm, toLinalg);
   pm.addPass(createReassociateReductions());
   pm.addPass(createTileContractions(
       TileContractionsOptions{/*skipPackedGemms=*/options.packedGemm}));

@@ -34,19 +34,13 @@ using namespace mlir;
 using namespace mlir::hybrid;
 
 void mlir::hybrid::addGPUKernelStages(OpPassManager &pm, const GPUPipelineOptions &options) {
-  pm.addPass(createCanonicalizerPass());
   // Tiles fixed here, not from the module's CPU target: the kernels must
   // not depend on the machine that compiles them. One KV chunk per item.
   ConvertHybridToLinalgOptions toLinalg;
   toLinalg.attentionQueryTile = options.attentionQueryTile;
   toLinalg.attentionKeyTile = options.attentionKeyTile;
   toLinalg.attentionKVSplits = 1;
-  pm.addPass(createConvertHybridToLinalg(toLinalg));
-  pm.addPass(createConvertElementwiseToLinalgPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createFuseElementwiseOnce());
-  pm.addPass(createCanonicalizerPass());
+  addTensorStage(pm, toLinalg);
   if (!options.lowerToLLVM)
     return;
 

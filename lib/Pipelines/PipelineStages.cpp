@@ -7,10 +7,23 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+void mlir::hybrid::addTensorStage(OpPassManager &pm,
+                                  const ConvertHybridToLinalgOptions &toLinalg) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertHybridToLinalg(toLinalg));
+  // Residual additions and gates are arith ops on tensors.
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createFuseElementwiseOnce());
+  pm.addPass(createCanonicalizerPass());
+}
 
 void mlir::hybrid::addBufferizeStage(OpPassManager &pm, bool stateInPlace, bool recordWeights) {
   pm.addPass(createEmitCInterface(EmitCInterfaceOptions{stateInPlace, recordWeights}));

@@ -10,10 +10,16 @@
 #ifndef HYBRID_LIB_PIPELINES_PIPELINESTAGES_H
 #define HYBRID_LIB_PIPELINES_PIPELINESTAGES_H
 
+#include "hybrid/Conversion/Passes.h"
+
 namespace mlir {
 class OpPassManager;
 namespace hybrid {
 struct GPUPipelineOptions;
+
+/// The start of both pipelines: hybrid ops on tensors to linalg
+/// (`toLinalg` says the tiles), elementwise arith as linalg, fused once.
+void addTensorStage(OpPassManager &pm, const ConvertHybridToLinalgOptions &toLinalg);
 
 /// C interfaces on public functions, one-shot bufferization, results as
 /// caller-owned out parameters, deallocation, strided copies as loops.
