@@ -29,9 +29,20 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 using namespace mlir::hybrid;
+
+/// The PTX ISA version kernels for `chip` (sm_NN...) are written in: 8.0 up
+/// to sm_90a (CUDA 12.0 and later assemble it), 8.8 beyond. (NVPTX aborts
+/// on a chip newer than its PTX version, so this is never left to chance.)
+static std::string ptxFeaturesFor(llvm::StringRef chip) {
+  unsigned number = 0;
+  chip.consume_front("sm_");
+  chip.take_while(llvm::isDigit).getAsInteger(10, number);
+  return number <= 90 ? "+ptx80" : "+ptx88";
+}
 
 void mlir::hybrid::addGPUKernelStages(OpPassManager &pm, const GPUPipelineOptions &options) {
   // Tiles fixed here, not from the module's CPU target: the kernels must
@@ -66,7 +77,8 @@ void mlir::hybrid::buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions 
   pm.addPass(createSCFToControlFlowPass());
   GpuNVVMAttachTargetOptions target;
   target.chip = options.chip;
-  target.features = options.features;
+  target.features =
+      options.features.empty() ? ptxFeaturesFor(options.chip) : std::string(options.features);
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();

@@ -20,12 +20,6 @@ bool mlir::hybrid::isGPUChipName(llvm::StringRef chip) {
          chip.front() != '0';
 }
 
-std::string mlir::hybrid::ptxFeaturesFor(llvm::StringRef chip) {
-  unsigned number = 0;
-  chip.drop_front(3).take_while(llvm::isDigit).getAsInteger(10, number);
-  return number <= 90 ? "+ptx80" : "+ptx88";
-}
-
 bool mlir::hybrid::kernelModuleBinary(ModuleOp module, std::string &bytes, std::string &error) {
   auto binary = module.lookupSymbol<gpu::BinaryOp>(kGPUKernelModuleName);
   if (!binary || binary.getObjects().empty()) {

@@ -17,6 +17,13 @@
 // CHECK-SAME: .target sm_80
 // CHECK-NOT: gpu.binary
 
+// Chips past sm_90a get PTX 8.8 from the pipeline itself (NVPTX aborts on a
+// chip newer than its PTX version), from hybrid-opt as from the driver.
+// RUN: hybrid-opt %s --hybrid-gpu-pipeline="chip=sm_100 format=isa cuda-path=%cuda_path" | FileCheck %s --check-prefix=SM100
+// SM100: gpu.binary @hybrid_kernels  [#gpu.object<#nvvm.target<O = 3, chip = "sm_100", features = "+ptx88">
+// SM100-SAME: .version 8.8
+// SM100-SAME: .target sm_100
+
 // Stopped before buffers: linalg on tensors, nothing for the GPU yet.
 // RUN: hybrid-opt %s --hybrid-gpu-pipeline="lower-to-llvm=false" | FileCheck %s --check-prefix=TENSORS
 // TENSORS-LABEL: func.func @norm_linear

@@ -1,4 +1,4 @@
-// RUN: hybrid-opt %s --gpu-kernel-outlining --hybrid-gpu-one-kernel-module | FileCheck %s
+// RUN: hybrid-opt %s --gpu-kernel-outlining --hybrid-gpu-one-kernel-module --split-input-file --verify-diagnostics | FileCheck %s
 
 // Three kernels from two functions (gpu-kernel-outlining names two of them
 // @first_kernel, in modules of their own) and one helper both call: one
@@ -17,7 +17,7 @@
 // CHECK-NOT: gpu.module
 
 // The host's @scale and one copy in the kernel module.
-// RUN: hybrid-opt %s --gpu-kernel-outlining --hybrid-gpu-one-kernel-module | FileCheck %s --check-prefix=ONE
+// RUN: hybrid-opt %s --gpu-kernel-outlining --hybrid-gpu-one-kernel-module --split-input-file --verify-diagnostics | FileCheck %s --check-prefix=ONE
 // ONE-COUNT-2: func.func private @scale(
 // ONE-NOT: func.func private @scale(
 
@@ -54,4 +54,20 @@ func.func @second(%a: memref<64xf32>) {
     gpu.terminator
   }
   return
+}
+
+// -----
+
+// The merged module's name is taken: refused, not renamed behind the
+// runtime's back.
+// expected-error @below {{hybrid-gpu-one-kernel-module: the module already has a symbol @hybrid_kernels}}
+module {
+  func.func private @hybrid_kernels()
+  func.func @third(%a: memref<64xf32>) {
+    %c1 = arith.constant 1 : index
+    gpu.launch blocks(%bx, %by, %bz) in (%x = %c1, %y = %c1, %z = %c1) threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+      gpu.terminator
+    }
+    return
+  }
 }

@@ -295,7 +295,6 @@ int main(int argc, char **argv) {
     GPUPipelineOptions options;
     options.lowerToLLVM = emit != Emit::Linalg;
     options.chip = gpuChip;
-    options.features = ptxFeaturesFor(gpuChip);
     options.format = emit == Emit::PTX ? "isa" : "bin";
     options.cudaPath = cudaToolkit;
     buildGPUPipeline(pm, options);

@@ -90,8 +90,9 @@ struct GPUPipelineOptions : public PassPipelineOptions<GPUPipelineOptions> {
                            llvm::cl::init("sm_80")};
   Option<std::string> features{
       *this, "features",
-      llvm::cl::desc("NVPTX features: the PTX ISA version the kernels are written in"),
-      llvm::cl::init("+ptx80")};
+      llvm::cl::desc("NVPTX features: the PTX ISA version the kernels are written in "
+                     "(empty: the chip's, PTX 8.0 up to sm_90a, 8.8 beyond)"),
+      llvm::cl::init("")};
   Option<std::string> format{
       *this, "format",
       llvm::cl::desc("What the kernel module becomes: isa (PTX text), bin (a cubin, "

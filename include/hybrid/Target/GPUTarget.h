@@ -1,8 +1,8 @@
 //===- GPUTarget.h - What the CUDA target is compiled for ------*- C++ -*-===//
 //
 // The GPU side's counterpart of CPUTarget.h: the architecture names the
-// driver accepts, the PTX version each needs, and the kernel module that
-// hybrid-gpu-pipeline leaves in a program.
+// driver accepts, the CUDA toolkit it compiles with, and the kernel module
+// that hybrid-gpu-pipeline leaves in a program.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,10 +21,6 @@ constexpr llvm::StringLiteral kGPUKernelModuleName = "hybrid_kernels";
 /// Whether `chip` names an NVIDIA architecture: `sm_` then two or three
 /// digits, optionally `a` or `f` (sm_80, sm_90a, sm_100f).
 bool isGPUChipName(llvm::StringRef chip);
-
-/// The NVPTX features (PTX ISA version) kernels for `chip` are written in:
-/// PTX 8.0 up to sm_90a (CUDA 12.0 and later assemble it), 8.8 beyond.
-std::string ptxFeaturesFor(llvm::StringRef chip);
 
 /// The CUDA toolkit the GPU pipeline compiles with: `explicitPath` when
 /// given, else the first of $CUDA_ROOT, $CUDA_HOME, $CUDA_PATH and
