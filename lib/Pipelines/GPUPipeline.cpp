@@ -100,6 +100,9 @@ void mlir::hybrid::buildGPUPipeline(OpPassManager &pm, const GPUPipelineOptions 
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  // Buffers a kernel allocates (the memref lowering above reached into the
+  // kernel module too) come from the device heap.
+  pm.addPass(createGPUDeviceHeap());
   GpuModuleToBinaryPassOptions toBinary;
   toBinary.compilationTarget = options.format;
   toBinary.toolkitPath = options.cudaPath;

@@ -466,6 +466,21 @@ def GPUOneKernelModule : Pass<"hybrid-gpu-one-kernel-module", "ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def GPUDeviceHeap : Pass<"hybrid-gpu-device-heap", "ModuleOp"> {
+  let summary = "Kernels take the buffers they allocate from the device heap";
+  let description = [{
+    A kernel that allocates a buffer per step (a chunked scan's state
+    carried from chunk to chunk by pointer) keeps a `memref.alloc` that
+    the host's memref lowering turns into calls of
+    `_mlir_memref_to_llvm_alloc` / `_free`, which exist on the host only
+    (ptxas: "Unresolved extern function"). Inside every `gpu.module` this
+    renames them to PTX's device-heap `malloc` / `free`, which the CUDA
+    driver provides (the runtime sizes the heap). Runs after the memref
+    lowering; an aligned allocation in a kernel is refused.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def GPULaunchToLoops : Pass<"hybrid-gpu-launch-to-loops", "ModuleOp"> {
   let summary = "Run each gpu.launch on the host, as a parallel loop over its blocks and threads";
   let description = [{
