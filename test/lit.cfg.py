@@ -99,6 +99,28 @@ for cuda_path in [c for c in cuda_candidates if c] + ["/usr/local/cuda"]:
         config.substitutions.append(("%cuda_path", cuda_path))
         break
 
+# A CUDA driver without a GPU (test/FakeCudaDriver), which the runtime loads
+# where HYBRID_CUDA_DRIVER names it: the CUDA target's runtime is tested on
+# every machine.
+config.substitutions.append(
+    ("%fake_cuda_driver",
+     os.path.join(config.hybrid_obj_root, "lib", "hybrid-fake-cuda-driver.so")))
+
+# A real NVIDIA GPU and driver: the tests that run kernels run only there
+# (UNSUPPORTED elsewhere, as in CI).
+def _has_cuda_device():
+    import ctypes
+    try:
+        driver = ctypes.CDLL("libcuda.so.1")
+        count = ctypes.c_int(0)
+        return driver.cuInit(0) == 0 and driver.cuDeviceGetCount(ctypes.byref(count)) == 0 \
+            and count.value > 0
+    except (OSError, AttributeError):
+        return False
+
+if _has_cuda_device():
+    config.available_features.add("cuda-device")
+
 # A host with AVX512-BF16 (vdpbf16ps), which --weight-type=bf16-matmul's
 # kernel uses: tests that the kernel really rounds run only there.
 try:

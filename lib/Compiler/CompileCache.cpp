@@ -70,9 +70,12 @@ std::string mlir::hybrid::compileCacheKey(const std::string &description,
     parts += " " + std::to_string(size);
   if (options.weightType != WeightType::F32) // f32 keys as before
     parts += std::string(" weights ") + stringifyWeightType(options.weightType);
-  parts += "\ntarget " + host.cpu + " " + host.features + " " +
-           std::to_string(host.vectorBits) + " " + std::to_string(host.l1Bytes) + " " +
-           std::to_string(host.l2Bytes) + "\n";
+  if (!options.gpuChip.empty())
+    parts += "\ntarget cuda " + options.gpuChip + " " + options.cudaPath + "\n";
+  else
+    parts += "\ntarget " + host.cpu + " " + host.features + " " +
+             std::to_string(host.vectorBits) + " " + std::to_string(host.l1Bytes) + " " +
+             std::to_string(host.l2Bytes) + "\n";
   char key[17];
   std::snprintf(key, sizeof key, "%016" PRIx64, fnv1a64(parts.data(), parts.size()));
   return key;
@@ -106,11 +109,63 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadCachedModel(const std::string &desc
   return loadArtifact(path, error, &options.key);
 }
 
+namespace {
+/// The CUDA target runs compiled-model artifacts only: through the compile
+/// cache, or (--no-cache) one written to a temporary file, loaded (its code
+/// is copied to memory) and removed. The device is opened first, so that a
+/// machine without one hears so before minutes of compiling, and the chip
+/// defaults to the device's own.
+std::unique_ptr<Model> loadModelForGPU(const std::string &description, const Weights &weights,
+                                       const SessionModelOptions &options, std::string &how,
+                                       std::string &error) {
+  cuda::DeviceInfo device;
+  if (!cuda::openDevice(device, error))
+    return nullptr;
+  ArtifactOptions artifact;
+  artifact.batch = options.batch;
+  artifact.maxTokens = options.maxTokens;
+  artifact.checkpoint = options.checkpoint;
+  artifact.verbose = options.verbose;
+  artifact.weightType = options.weightType;
+  artifact.gpuChip = options.gpuChip.empty() ? deviceChip(device) : options.gpuChip;
+  artifact.cudaPath = options.cudaPath;
+  std::unique_ptr<ModelCode> code;
+  if (options.useCache) {
+    const std::string directory = compileCacheDirectory(options.cacheDir);
+    std::string status;
+    code = loadCachedModel(description, artifact, directory, status, error);
+    how = "compile cache " + status + " in " + directory;
+  } else {
+    llvm::SmallString<128> path;
+    if (llvm::sys::fs::createTemporaryFile("hybrid-cuda", "hybrid", path)) {
+      error = "cannot create a temporary file for the compiled model";
+      return nullptr;
+    }
+    if (compileModelArtifact(description, artifact, std::string(path), error))
+      code = loadArtifact(std::string(path), error);
+    llvm::sys::fs::remove(path);
+    how = "compiled (--no-cache)";
+  }
+  if (!code)
+    return nullptr;
+  how += ", on " + device.name + " (" + artifact.gpuChip + ")";
+  return Model::create(std::move(code), weights, error);
+}
+} // namespace
+
+std::string mlir::hybrid::deviceChip(const cuda::DeviceInfo &device) {
+  // Hopper's kernels may use wgmma, which only sm_90a has.
+  return "sm_" + std::to_string(device.major) + std::to_string(device.minor) +
+         (device.major == 9 ? "a" : "");
+}
+
 std::unique_ptr<Model> mlir::hybrid::loadModelForSessions(const std::string &description,
                                                           const Weights &weights,
                                                           const SessionModelOptions &options,
                                                           std::string &how,
                                                           std::string &error) {
+  if (options.target == Target::CUDA)
+    return loadModelForGPU(description, weights, options, how, error);
   if (options.target != Target::CPU || !options.useCache) {
     how = options.target == Target::CPU ? "compiled in memory" : "reference evaluator";
     return loadModel(description, weights, options.target, error, options.maxTokens,

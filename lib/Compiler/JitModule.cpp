@@ -76,7 +76,8 @@ bool recordSignature(func::FuncOp func, FunctionSignature &signature,
 bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
                                    llvm::StringMap<FunctionSignature> &signatures,
                                    std::string &error,
-                                   const CPUPipelineOptions *options) {
+                                   const CPUPipelineOptions *options,
+                                   const GPUPipelineOptions *gpu) {
   bool ok = true;
   module.walk([&](func::FuncOp func) {
     if (!ok || !func.isPublic() || func.isExternal())
@@ -91,12 +92,15 @@ bool mlir::hybrid::compileToObject(ModuleOp module, std::string &object,
     setCPUTarget(module, CPUTarget::host());
   const CPUTarget target = getCPUTarget(module);
   PassManager pm(module.getContext());
-  if (options)
+  if (gpu)
+    buildGPUPipeline(pm, *gpu);
+  else if (options)
     buildCPUPipeline(pm, *options);
   else
     buildCPUPipeline(pm, CPUPipelineOptions());
   if (failed(pm.run(module))) {
-    error = "the cpu pipeline failed (see the errors above)";
+    error = std::string("the ") + (gpu ? "gpu" : "cpu") +
+            " pipeline failed (see the errors above)";
     return false;
   }
   // Weights the code reads in panels (hybrid-weights-in-panels): the

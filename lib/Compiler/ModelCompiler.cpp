@@ -12,6 +12,7 @@
 #include "hybrid/Runtime/Artifact.h"
 #include "hybrid/Support/Checkpoint.h"
 #include "hybrid/Support/MappedFile.h"
+#include "hybrid/Target/GPUTarget.h"
 #include "hybrid/Target/HostCodegen.h"
 #include "hybrid/Transforms/Passes.h"
 
@@ -77,7 +78,7 @@ std::vector<int64_t> mlir::hybrid::chunkSizesFor(int64_t maxTokens) {
 namespace {
 DialectRegistry compilerRegistry() {
   DialectRegistry registry;
-  registerCPUPipelineDialects(registry);
+  registerGPUPipelineDialects(registry);
   return registry;
 }
 
@@ -287,6 +288,11 @@ std::unique_ptr<Model> mlir::hybrid::loadModel(const std::string &description,
                                                const Weights &weights, Target target,
                                                std::string &error, int64_t maxTokens,
                                                WeightType weightType) {
+  if (target == Target::CUDA) {
+    error = "the CUDA target runs compiled-model artifacts: load it with "
+            "loadModelForSessions";
+    return nullptr;
+  }
   std::vector<std::string> names;
   if (!checkpointNames(weights.file, names, error))
     return nullptr;
@@ -303,10 +309,28 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
                                         const ArtifactOptions &options,
                                         const std::string &path, std::string &error) {
   const auto start = std::chrono::steady_clock::now();
+  const bool cuda = !options.gpuChip.empty();
+  std::string toolkit;
+  if (cuda) {
+    if (!isGPUChipName(options.gpuChip)) {
+      error = "--gpu-chip: expected an NVIDIA architecture such as sm_80, sm_90 or sm_90a, "
+              "got '" + options.gpuChip + "'";
+      return false;
+    }
+    if (options.weightType != WeightType::F32) {
+      error = std::string("--weight-type=") + stringifyWeightType(options.weightType) +
+              ": the CUDA target keeps weights in f32 for now";
+      return false;
+    }
+    if (!findCUDAToolkit(options.cudaPath, /*needPtxas=*/true, toolkit, error))
+      return false;
+  }
   std::vector<std::string> names;
   if (!checkpointNames(options.checkpoint, names, error))
     return false;
   MLIRContext context(compilerRegistry());
+  // A failing stage (ptxas) is its message, not the kernel module printed.
+  context.printOpOnDiagnostic(false);
   ImportedModelDiagnostics diagnostics(&context);
   OwningOpRef<ModuleOp> merged = ModuleOp::create(UnknownLoc::get(&context));
   ModelInterface model;
@@ -340,18 +364,30 @@ bool mlir::hybrid::compileModelArtifact(const std::string &description,
   }
   // The code is for this machine; the manifest says which CPU that is, so
   // that another machine lacking a feature refuses it instead of crashing.
-  const CPUTarget host = CPUTarget::host();
+  // GPU kernels' host code is for any x86-64 CPU: it runs on the GPU
+  // machine's, unknown here.
+  const CPUTarget host = cuda ? CPUTarget::generic() : CPUTarget::host();
   setCPUTarget(*merged, host);
   model.cpu = host.cpu;
   model.features = host.features;
   std::string object;
   llvm::StringMap<FunctionSignature> signatures;
   CPUPipelineOptions pipeline;
-  pipeline.stateInPlace = true;
-  pipeline.weightsInPanels = true;
+  pipeline.stateInPlace = !cuda;
+  pipeline.weightsInPanels = !cuda;
   for (ProgramFunction &fn : model.functions)
-    fn.stateInPlace = true;
-  if (!compileToObject(*merged, object, signatures, error, &pipeline))
+    fn.stateInPlace = !cuda;
+  // A fat binary: the cubin for the chip and its PTX, which the driver
+  // compiles for a later GPU.
+  GPUPipelineOptions gpu;
+  gpu.chip = options.gpuChip;
+  gpu.cudaPath = toolkit;
+  gpu.format = "fatbin";
+  if (cuda) {
+    model.target = "cuda";
+    model.gpuChip = options.gpuChip;
+  }
+  if (!compileToObject(*merged, object, signatures, error, &pipeline, cuda ? &gpu : nullptr))
     return false;
   for (ProgramFunction &fn : model.functions)
     recordWeightPanels(signatures[fn.symbol], fn);

@@ -2,6 +2,7 @@
 
 #include "hybrid/Runtime/Artifact.h"
 
+#include "hybrid/Runtime/CudaDevice.h"
 #include "hybrid/Support/MappedFile.h"
 
 #include <algorithm>
@@ -27,6 +28,9 @@ constexpr const char *kMagic = "hybrid-module 1\n";
 /// their first line, so that a runtime from before them, which would pass
 /// rows, refuses them instead of answering wrongly.
 constexpr const char *kMagicPanels = "hybrid-module 2\n";
+/// And artifacts for the CUDA target (manifest "target": "cuda"), whose
+/// code needs this runtime's GPU functions.
+constexpr const char *kMagicCuda = "hybrid-module 3\n";
 
 /// Code mapped from a shared object image, closed with the artifact.
 class ArtifactCode : public ModelCode {
@@ -55,8 +59,16 @@ public:
   }
   bool run(const ProgramFunction &fn, const std::vector<const HostTensor *> &args,
            std::vector<HostTensor> &results, std::string &error) override {
-    return callPacked(entries.at(fn.symbol), fn.symbol, fn.signature, args, results,
-                      error);
+    if (!staging)
+      return callPacked(entries.at(fn.symbol), fn.symbol, fn.signature, args, results,
+                        error);
+    // On the GPU: weights copied into managed memory once, the rest per call.
+    std::vector<bool> keep;
+    for (const ProgramArgument &arg : fn.arguments)
+      keep.push_back(arg.kind == ArgumentKind::Weight);
+    staging->beginCall(fn.symbol, std::move(keep));
+    return callPacked(entries.at(fn.symbol), fn.symbol, fn.signature, args, results, error,
+                      staging.get());
   }
 
   std::string path;
@@ -64,6 +76,8 @@ public:
   void *handle = nullptr;
   int fd = -1;
   std::map<std::string, PackedEntry> entries;
+  /// For a CUDA artifact: its buffers in managed memory.
+  std::unique_ptr<cuda::ManagedStaging> staging;
 
 private:
   std::string batches() const {
@@ -145,7 +159,8 @@ bool mlir::hybrid::writeArtifact(const std::string &path, const ModelInterface &
     for (const ProgramFunction &fn : interface.functions)
       for (const ProgramArgument &arg : fn.arguments)
         panels = panels || arg.panelRows > 0;
-    out << (panels ? kMagicPanels : kMagic) << header << manifest << code;
+    out << (interface.target == "cuda" ? kMagicCuda : panels ? kMagicPanels : kMagic) << header
+        << manifest << code;
     out.close();
     if (!out) {
       error = path + ": writing failed (" + std::strerror(errno) + ")";
@@ -161,6 +176,79 @@ bool mlir::hybrid::writeArtifact(const std::string &path, const ModelInterface &
   return true;
 }
 
+namespace {
+/// An artifact's file, its header checked: the key, and where the manifest
+/// and the code lie in it.
+struct ArtifactBytes {
+  std::unique_ptr<MappedFile> file;
+  std::string key;
+  const char *manifest = nullptr;
+  uint64_t manifestBytes = 0, codeBytes = 0;
+};
+
+bool readArtifactBytes(const std::string &path, ArtifactBytes &out, std::string &error) {
+  auto fail = [&](const std::string &why) {
+    error = path + ": " + why;
+    return false;
+  };
+  out.file = MappedFile::open(path, error);
+  if (!out.file)
+    return false;
+  const std::string bytes(out.file->data(), out.file->size());
+  const size_t magicLength = std::strlen(kMagic);
+  if (bytes.compare(0, magicLength, kMagic) != 0 &&
+      bytes.compare(0, magicLength, kMagicPanels) != 0 &&
+      bytes.compare(0, magicLength, kMagicCuda) != 0)
+    return fail("not a compiled-model artifact (it does not start with 'hybrid-module 1', "
+                "'hybrid-module 2' or 'hybrid-module 3')");
+  const size_t lineEnd = bytes.find('\n', magicLength);
+  if (lineEnd == std::string::npos || lineEnd - magicLength > 200)
+    return fail("the artifact's header line is missing or malformed");
+  std::istringstream header(bytes.substr(magicLength, lineEnd - magicLength));
+  std::string checksumText, manifestText, codeText;
+  // Sizes are read as digits only: istream would take "-9667" as 2^64 − 9667.
+  auto size = [](const std::string &text, uint64_t &value) {
+    if (text.empty() || text.size() > 18 ||
+        text.find_first_not_of("0123456789") != std::string::npos)
+      return false;
+    value = std::stoull(text);
+    return true;
+  };
+  if (!(header >> out.key >> manifestText >> codeText >> checksumText) ||
+      checksumText.size() != 16 || !size(manifestText, out.manifestBytes) ||
+      !size(codeText, out.codeBytes))
+    return fail("the artifact's header line is malformed");
+  const uint64_t body = bytes.size() - (lineEnd + 1);
+  if (out.manifestBytes > body || out.codeBytes != body - out.manifestBytes)
+    return fail("the artifact is truncated or has trailing bytes (its header says " +
+                std::to_string(out.manifestBytes) + " + " + std::to_string(out.codeBytes) +
+                " bytes, the file holds " + std::to_string(body) + ")");
+  out.manifest = out.file->data() + lineEnd + 1;
+  const uint64_t checksum = fnv1a64(out.manifest + out.manifestBytes, out.codeBytes,
+                                    fnv1a64(out.manifest, out.manifestBytes));
+  char actual[17];
+  std::snprintf(actual, sizeof actual, "%016" PRIx64, checksum);
+  if (checksumText != actual)
+    return fail("the artifact is corrupt (checksum " + std::string(actual) +
+                ", its header says " + checksumText + ")");
+  return true;
+}
+} // namespace
+
+bool mlir::hybrid::readArtifactInterface(const std::string &path, ModelInterface &interface,
+                                         std::string &error) {
+  ArtifactBytes bytes;
+  if (!readArtifactBytes(path, bytes, error))
+    return false;
+  std::string manifestError;
+  if (!ModelInterface::fromJson(std::string(bytes.manifest, bytes.manifestBytes), interface,
+                                manifestError)) {
+    error = path + ": its manifest: " + manifestError;
+    return false;
+  }
+  return true;
+}
+
 std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
                                                       std::string &error,
                                                       const std::string *expectedKey) {
@@ -168,46 +256,12 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
     error = path + ": " + why;
     return nullptr;
   };
-  std::unique_ptr<MappedFile> file = MappedFile::open(path, error);
-  if (!file)
+  ArtifactBytes bytes;
+  if (!readArtifactBytes(path, bytes, error))
     return nullptr;
-  const std::string bytes(file->data(), file->size());
-  const size_t magicLength = std::strlen(kMagic);
-  if (bytes.compare(0, magicLength, kMagic) != 0 &&
-      bytes.compare(0, magicLength, kMagicPanels) != 0)
-    return fail("not a compiled-model artifact (it does not start with 'hybrid-module 1' "
-                "or 'hybrid-module 2')");
-  const size_t lineEnd = bytes.find('\n', magicLength);
-  if (lineEnd == std::string::npos || lineEnd - magicLength > 200)
-    return fail("the artifact's header line is missing or malformed");
-  std::istringstream header(bytes.substr(magicLength, lineEnd - magicLength));
-  std::string key, checksumText, manifestText, codeText;
-  uint64_t manifestBytes = 0, codeBytes = 0;
-  // Sizes are read as digits only: istream would take "-9667" as 2^64 − 9667.
-  auto size = [](const std::string &text, uint64_t &out) {
-    if (text.empty() || text.size() > 18 ||
-        text.find_first_not_of("0123456789") != std::string::npos)
-      return false;
-    out = std::stoull(text);
-    return true;
-  };
-  if (!(header >> key >> manifestText >> codeText >> checksumText) ||
-      checksumText.size() != 16 || !size(manifestText, manifestBytes) ||
-      !size(codeText, codeBytes))
-    return fail("the artifact's header line is malformed");
-  const uint64_t body = bytes.size() - (lineEnd + 1);
-  if (manifestBytes > body || codeBytes != body - manifestBytes)
-    return fail("the artifact is truncated or has trailing bytes (its header says " +
-                std::to_string(manifestBytes) + " + " + std::to_string(codeBytes) +
-                " bytes, the file holds " + std::to_string(body) + ")");
-  const char *manifestStart = bytes.data() + lineEnd + 1;
-  const uint64_t checksum = fnv1a64(manifestStart + manifestBytes, codeBytes,
-                                    fnv1a64(manifestStart, manifestBytes));
-  char actual[17];
-  std::snprintf(actual, sizeof actual, "%016" PRIx64, checksum);
-  if (checksumText != actual)
-    return fail("the artifact is corrupt (checksum " + std::string(actual) +
-                ", its header says " + checksumText + ")");
+  const std::string &key = bytes.key;
+  const char *manifestStart = bytes.manifest;
+  const uint64_t manifestBytes = bytes.manifestBytes, codeBytes = bytes.codeBytes;
   if (expectedKey && key != *expectedKey)
     return fail("the artifact was compiled from something else (key " + key + ", expected " +
                 *expectedKey + ")");
@@ -221,6 +275,19 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
   if (std::string missing = missingCPUFeature(code->model.features); !missing.empty())
     return fail("compiled for a CPU with " + missing + " (" + code->model.cpu +
                 "), which this CPU lacks; compile it again on this machine");
+  // Its kernels need the GPU before its code is loaded: the code's
+  // constructor loads them onto it.
+  const bool onGPU = code->model.target == "cuda";
+  if (onGPU) {
+    cuda::DeviceInfo device;
+    std::string why;
+    if (!cuda::openDevice(device, why))
+      return fail("compiled for the CUDA target (" + code->model.gpuChip + "): " + why);
+    if (!cuda::chipRunsOn(code->model.gpuChip, device, why))
+      return fail(why);
+    code->staging = std::make_unique<cuda::ManagedStaging>();
+    cuda::takeLaunchError(); // not this artifact's
+  }
   // The shared object goes to an anonymous memory file that dlopen maps;
   // with HYBRID_CODE_DIR set, to a named file there instead, so that a
   // profiler (perf report) can name the functions in it.
@@ -249,6 +316,9 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadArtifact(const std::string &path,
   code->handle = dlopen(codePath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!code->handle)
     return fail(std::string("cannot load its code: ") + dlerror());
+  if (onGPU)
+    if (std::string why = cuda::takeLaunchError(); !why.empty())
+      return fail(why);
   for (const ProgramFunction &fn : code->model.functions) {
     void *entry = dlsym(code->handle, packedEntryName(fn.symbol).c_str());
     if (!entry)

@@ -31,6 +31,10 @@ std::vector<int64_t> descriptor(void *data, const std::vector<int64_t> &shape) {
   d.insert(d.end(), strides.begin(), strides.end());
   return d;
 }
+/// Bytes per element of a buffer passed as `type`.
+size_t elementBytes(DType type) {
+  return type == DType::BF16 ? 2 : type == DType::I64 ? 8 : 4;
+}
 /// Whether `t` can be passed as `want`: integers of either width (i32 is
 /// narrowed here), bf16 (weights kept in bfloat16) only as itself.
 bool passableAs(const HostTensor &t, DType want) {
@@ -39,6 +43,8 @@ bool passableAs(const HostTensor &t, DType want) {
   return t.isFloat() == (want == DType::F32);
 }
 } // namespace
+
+BufferPlacement::~BufferPlacement() = default;
 
 std::vector<HostTensor> mlir::hybrid::packPanelArguments(const FunctionSignature &sig,
                                                          std::vector<HostTensor> args) {
@@ -51,7 +57,8 @@ std::vector<HostTensor> mlir::hybrid::packPanelArguments(const FunctionSignature
 bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
                               const FunctionSignature &sig,
                               const std::vector<const HostTensor *> &args,
-                              std::vector<HostTensor> &results, std::string &error) {
+                              std::vector<HostTensor> &results, std::string &error,
+                              BufferPlacement *placement) {
   if (args.size() != sig.args.size()) {
     error = "@" + name + " takes " + std::to_string(sig.args.size()) +
             " argument(s), got " + std::to_string(args.size());
@@ -85,6 +92,8 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
     } else {
       data = const_cast<int64_t *>(arg.ints());
     }
+    if (placement)
+      data = placement->argument(i, data, size_t(arg.numel()) * elementBytes(want.dtype));
     descriptors.push_back(descriptor(data, want.shape));
   }
   // A result buffer handed in with the signature's shape and type is
@@ -117,6 +126,8 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
     } else {
       data = result.ints();
     }
+    if (placement)
+      data = placement->result(r, data, size_t(numElements(out.shape)) * elementBytes(out.dtype));
     descriptors.push_back(descriptor(data, out.shape));
   }
   std::vector<void *> pointers;
@@ -125,6 +136,10 @@ bool mlir::hybrid::callPacked(PackedEntry entry, const std::string &name,
   requestMatrixTiles();
   keepLargeBuffersInHeap();
   entry(pointers.data());
+  if (placement && !placement->finish(error)) {
+    error = "@" + name + ": " + error;
+    return false;
+  }
   for (size_t r = 0; r < numResults; ++r)
     if (sig.results[r].dtype == DType::I32)
       std::copy(narrowed[numArgs + r].begin(), narrowed[numArgs + r].end(),

@@ -120,6 +120,10 @@ std::string ModelInterface::toJson() const {
   top.set("chunk_sizes", shapeValue(chunkSizes));
   top.set("cpu", Value::makeString(cpu));
   top.set("features", Value::makeString(features));
+  if (target != "cpu") { // CPU manifests read as before
+    top.set("target", Value::makeString(target));
+    top.set("gpu_chip", Value::makeString(gpuChip));
+  }
   std::vector<Value> list;
   for (const ProgramFunction &fn : functions) {
     Value f = Value::makeObject();
@@ -179,6 +183,15 @@ bool ModelInterface::fromJson(const std::string &text, ModelInterface &out,
       !read.string(top, "", "cpu", out.cpu) ||
       !read.string(top, "", "features", out.features))
     return false;
+  if (top.get("target")) {
+    if (!read.string(top, "", "target", out.target))
+      return false;
+    if (out.target != "cpu" && out.target != "cuda")
+      return read.fail("target", "must be \"cpu\" or \"cuda\", got '" + out.target + "'");
+    if (out.target == "cuda" && (!read.string(top, "", "gpu_chip", out.gpuChip) ||
+                                 out.gpuChip.rfind("sm_", 0) != 0))
+      return read.fail("gpu_chip", "must name the GPU the kernels were compiled for (sm_80, ...)");
+  }
   const Value *functions = top.get("functions");
   if (!functions || !functions->isArray() || functions->array.empty())
     return read.fail("functions", "must be a non-empty list");

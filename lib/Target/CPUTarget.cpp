@@ -12,6 +12,13 @@
 
 using namespace mlir::hybrid;
 
+CPUTarget CPUTarget::generic() {
+  CPUTarget target;
+  target.vectorBits = 128;
+  target.cpu = "x86-64";
+  return target;
+}
+
 CPUTarget CPUTarget::host() {
   CPUTarget target;
   auto features = llvm::sys::getHostCPUFeatures();

@@ -22,9 +22,11 @@
 // --target=cuda compiles through hybrid-gpu-pipeline instead: --emit=ptx
 // writes the program's kernels as one PTX module, --emit=cubin that module
 // assembled by the CUDA toolkit's ptxas for --gpu-chip, --emit=llvm|obj the
-// host code that launches them (the cubin embedded). The CUDA runtime that
-// would run them is not built yet, so --emit=module and --emit=shared-lib
-// are refused for it.
+// host code that launches them (the cubin embedded), --emit=module a
+// compiled-model artifact whose kernels run on the GPU (a fat binary: the
+// cubin and its PTX) and whose host code runs on any x86-64 CPU, calling
+// the runtime's CUDA functions (hybrid-run-module runs it). --emit=shared-lib
+// is refused for it: the host code needs that runtime.
 //
 //===----------------------------------------------------------------------===//
 
@@ -156,11 +158,13 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "hybrid-mlir compiler driver\n");
   const bool cuda = target == Device::CUDA;
-  if (cuda && (emit == Emit::Module || emit == Emit::SharedLib))
-    return fail(std::string("--target=cuda --emit=") +
-                (emit == Emit::Module ? "module" : "shared-lib") +
-                ": the CUDA runtime that would run it is not built yet; --emit=ptx, "
-                "cubin, llvm and obj compile for the GPU");
+  if (cuda && emit == Emit::SharedLib)
+    return fail("--target=cuda --emit=shared-lib: the host code calls the runtime's CUDA "
+                "functions; --emit=module makes a model that hybrid-run-module runs, "
+                "--emit=obj the host object alone");
+  if (cuda && weightType != WeightType::F32)
+    return fail(std::string("--weight-type=") + stringifyWeightType(weightType) +
+                ": the CUDA target keeps weights in f32 for now");
   if (!cuda && (emit == Emit::PTX || emit == Emit::Cubin))
     return fail("--emit=ptx and --emit=cubin compile for the GPU: add --target=cuda");
   if (cuda && !isGPUChipName(gpuChip))
@@ -218,6 +222,10 @@ int main(int argc, char **argv) {
     options.checkpoint = checkpointWeights;
     options.verbose = true;
     options.weightType = weightType;
+    if (cuda) {
+      options.gpuChip = gpuChip;
+      options.cudaPath = cudaToolkit;
+    }
     std::string error;
     if (!compileModelArtifact(inputFile, options, outputFile, error))
       return fail(error);

@@ -75,6 +75,9 @@ void printSignature(const ModelInterface &model) {
   for (int64_t size : model.chunkSizes)
     std::printf(" %lld", (long long)size);
   std::printf(" tokens\n");
+  if (model.target == "cuda")
+    std::printf("target: cuda, kernels for %s (and its PTX), host code for %s\n",
+                model.gpuChip.c_str(), model.cpu.c_str());
   for (const ProgramFunction &fn : model.functions) {
     int64_t weights = 0, states = 0;
     for (const ProgramArgument &arg : fn.arguments) {
@@ -159,6 +162,15 @@ int main(int argc, char **argv) {
 
   const auto start = std::chrono::steady_clock::now();
   std::string error;
+  // The signature alone needs no code loaded (nor the GPU a CUDA artifact's
+  // code needs).
+  if (showSignature && input.empty()) {
+    ModelInterface interface;
+    if (!readArtifactInterface(artifact, interface, error))
+      return fail(error);
+    printSignature(interface);
+    return 0;
+  }
   std::unique_ptr<ModelCode> code = loadArtifact(artifact, error);
   if (!code)
     return fail(error);

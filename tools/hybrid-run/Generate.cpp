@@ -76,7 +76,7 @@ std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, const Ho
   if (!checkTokenIds(options, ids, error))
     return nullptr;
   const auto start = std::chrono::steady_clock::now();
-  if (options.target == Target::CPU && !options.useCache)
+  if (options.target != Target::Reference && !options.useCache)
     errorStream() << "hybrid-run: compiling " << options.description << " (--no-cache)...\n";
   SessionModelOptions load;
   load.target = options.target;
@@ -87,6 +87,8 @@ std::unique_ptr<Model> loadSessionModel(const GenerateOptions &options, const Ho
   load.cacheDir = options.cacheDir;
   load.verbose = true;
   load.weightType = options.weightType;
+  load.gpuChip = options.gpuChip;
+  load.cudaPath = options.cudaPath;
   std::string how;
   std::unique_ptr<Model> model =
       loadModelForSessions(options.description, options.weights, load, how, error);

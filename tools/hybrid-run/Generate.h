@@ -29,6 +29,8 @@ struct GenerateOptions {
   /// The checkpoint whose names pick HF's layout (the weights' file, or "").
   std::string checkpoint;
   Target target = Target::CPU;
+  /// --target=cuda: the chip (empty: the GPU's own) and the toolkit.
+  std::string gpuChip, cudaPath;
   HostTensor prompt;  ///< token ids [batch, P]
   int64_t tokens = 0; ///< how many to generate
   /// The context a session holds; 0: the next power of two ≥ max(256, P + N),

@@ -28,6 +28,7 @@
 #include "hybrid/Compiler/FunctionRunner.h"
 #include "hybrid/Compiler/JitModule.h"
 #include "hybrid/Support/IRNestingDepth.h"
+#include "hybrid/Target/GPUTarget.h"
 #include "hybrid/Support/MappedFile.h"
 #include "hybrid/Support/Npy.h"
 #include "hybrid/Support/RandomWeights.h"
@@ -108,7 +109,18 @@ llvm::cl::opt<Target> target(
                    "the C++ reference evaluator (the oracle)"),
         clEnumValN(Target::CPU, "cpu",
                    "compiled for this CPU through hybrid-cpu-pipeline and run "
-                   "by the JIT")));
+                   "by the JIT"),
+        clEnumValN(Target::CUDA, "cuda",
+                   "a model compiled for this machine's NVIDIA GPU through "
+                   "hybrid-gpu-pipeline (forward pass or --generate)")));
+llvm::cl::opt<std::string> gpuChip(
+    "gpu-chip",
+    llvm::cl::desc("With --target=cuda: the GPU architecture to compile for (default: the "
+                   "GPU's own, e.g. sm_90a on an H100)"));
+llvm::cl::opt<std::string> cudaPath(
+    "cuda-path",
+    llvm::cl::desc("With --target=cuda: the CUDA toolkit whose ptxas and libdevice to use "
+                   "(default: $CUDA_ROOT, $CUDA_HOME, $CUDA_PATH, then /usr/local/cuda)"));
 llvm::cl::opt<WeightType> weightType("weight-type", llvm::cl::desc(kWeightTypeFlagHelp),
                                      llvm::cl::init(WeightType::F32), weightTypeValues());
 llvm::cl::opt<bool> packedGemm(
@@ -307,6 +319,11 @@ int main(int argc, char **argv) {
                 std::to_string(generateTokens));
   if (maxTokensOption.getNumOccurrences() && (maxTokensOption < 1 || maxTokensOption > maxContext))
     return fail("--max-tokens must be in [1, 2^24], got " + std::to_string(maxTokensOption));
+  if ((gpuChip.getNumOccurrences() || cudaPath.getNumOccurrences()) && target != Target::CUDA)
+    return fail("--gpu-chip and --cuda-path are for --target=cuda");
+  if (target == Target::CUDA && gpuChip.getNumOccurrences() && !isGPUChipName(gpuChip))
+    return fail("--gpu-chip: expected an NVIDIA architecture such as sm_80, sm_90 or sm_90a, "
+                "got '" + gpuChip + "'");
   if (emulateGPU && (target != Target::CPU || generateTokens > 0))
     return fail("--emulate-gpu runs one function compiled for the GPU on this CPU: it needs "
                 "--target=cpu, and not --generate");
@@ -377,6 +394,8 @@ int main(int argc, char **argv) {
       return fail("--generate needs --weights=FILE.safetensors or "
                   "--random-weights=SEED");
     options.target = target;
+    options.gpuChip = gpuChip;
+    options.cudaPath = cudaPath;
     std::string error;
     std::unique_ptr<Tokenizer> tokenizer; // --prompt's, read once
     if (textMode) {
@@ -404,10 +423,21 @@ int main(int argc, char **argv) {
   // prefill: the cached session functions serve every length up to the
   // context (docs/generation.md), so nothing compiles per length.
   // --no-cache and --benchmark compile one function for this length.
-  if (target == Target::CPU && !noCache && !emulateGPU && benchmark == 0 && saveWeights.empty() &&
-      functionName.empty() && inputs.size() == 1 && outputs.size() <= 1 &&
-      llvm::StringRef(inputFile).ends_with(".json") && forwardRunsInSession(inputFile)) {
+  const bool sessionForward =
+      benchmark == 0 && saveWeights.empty() && functionName.empty() && inputs.size() == 1 &&
+      outputs.size() <= 1 && llvm::StringRef(inputFile).ends_with(".json") &&
+      forwardRunsInSession(inputFile);
+  if (target == Target::CUDA && !sessionForward)
+    return fail("--target=cuda runs a causal model's forward pass (one --input of token ids; "
+                "no --benchmark, --function or --save-weights) or --generate; a program's "
+                "kernels compile with hybrid-compile --target=cuda");
+  if ((target == Target::CUDA || (target == Target::CPU && !noCache && !emulateGPU)) &&
+      sessionForward) {
     GenerateOptions options;
+    options.target = target;
+    options.useCache = !noCache;
+    options.gpuChip = gpuChip;
+    options.cudaPath = cudaPath;
     options.description = inputFile;
     options.maxTokens = maxTokensOption;
     options.weightType = weightType;

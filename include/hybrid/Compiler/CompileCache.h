@@ -20,6 +20,7 @@
 #define HYBRID_COMPILER_COMPILECACHE_H
 
 #include "hybrid/Compiler/ModelCompiler.h"
+#include "hybrid/Runtime/CudaDevice.h"
 
 #include <memory>
 #include <string>
@@ -54,7 +55,14 @@ struct SessionModelOptions {
   std::string cacheDir; ///< empty: compileCacheDirectory's default
   bool verbose = false; ///< progress lines while compiling
   WeightType weightType = WeightType::F32;
+  /// Target::CUDA: the chip to compile for (empty: the device's own) and
+  /// the toolkit (empty: findCUDAToolkit's search).
+  std::string gpuChip;
+  std::string cudaPath;
 };
+
+/// The chip a GPU runs code for: sm_MAJORMINOR (sm_90a on Hopper).
+std::string deviceChip(const cuda::DeviceInfo &device);
 
 /// The model with every function a session of `options.batch` sequences
 /// calls: through the compile cache on the cpu, compiled in memory without

@@ -37,11 +37,14 @@ namespace hybrid {
 /// weights it reads in panels, TensorSignature::panelRows, which the caller
 /// must pack: CPUPipelineOptions::weightsInPanels). The object
 /// the JIT links and the one compiled-model artifacts carry.
-/// `options` null: the pipeline's defaults.
+/// `options` null: the pipeline's defaults. With `gpu`, through
+/// hybrid-gpu-pipeline instead: host code that launches the kernels (the
+/// binary embedded), calling the CUDA runtime (CudaDevice.h).
 bool compileToObject(ModuleOp module, std::string &object,
                      llvm::StringMap<FunctionSignature> &signatures,
                      std::string &error,
-                     const CPUPipelineOptions *options = nullptr);
+                     const CPUPipelineOptions *options = nullptr,
+                     const GPUPipelineOptions *gpu = nullptr);
 
 class JitModule {
 public:

@@ -29,7 +29,9 @@ class OpPassManager;
 
 namespace mlir::hybrid {
 
-enum class Target { Reference, CPU };
+/// Where a model runs: the reference evaluator, this CPU, or an NVIDIA GPU
+/// (compiled-model artifacts only: loadModelForSessions).
+enum class Target { Reference, CPU, CUDA };
 
 /// How the projections' weights are kept (hybrid-bf16-weights): f32, or
 /// rounded to bfloat16 (half the memory and bytes read per token; sums and
@@ -76,6 +78,11 @@ struct ArtifactOptions {
   /// Progress lines on stderr.
   bool verbose = false;
   WeightType weightType = WeightType::F32;
+  /// Non-empty: for the CUDA target, kernels for this chip (sm_80, sm_90a,
+  /// ...) and host code for any x86-64 CPU; the toolkit at `cudaPath`
+  /// (findCUDAToolkit's search when empty).
+  std::string gpuChip;
+  std::string cudaPath;
 };
 
 /// Compiles every function a session of `options.batch` sequences calls

@@ -34,6 +34,11 @@ uint64_t fnv1a64(const char *bytes, size_t size, uint64_t hash = 146959810393466
 bool writeArtifact(const std::string &path, const ModelInterface &interface,
                    const std::string &code, const std::string &key, std::string &error);
 
+/// The manifest of the artifact at `path`, its header and checksum checked,
+/// without loading its code (which needs the CPU or GPU it was compiled for).
+bool readArtifactInterface(const std::string &path, ModelInterface &interface,
+                           std::string &error);
+
 /// Loads the artifact at `path`. With `expectedKey`, an artifact of another
 /// key is refused (a stale cache entry). Null with `error` naming the file
 /// and the problem.

@@ -46,15 +46,32 @@ std::string packedEntryName(const std::string &name);
 std::vector<HostTensor> packPanelArguments(const FunctionSignature &sig,
                                            std::vector<HostTensor> args);
 
+/// Where callPacked puts the buffers the code reads and writes: by default
+/// the tensors' own (host memory). The CUDA runtime (CudaDevice.h) copies
+/// them into memory the GPU reaches.
+class BufferPlacement {
+public:
+  virtual ~BufferPlacement();
+  /// The buffer passed for argument `index`: `data` (`bytes`) or a copy.
+  virtual void *argument(size_t index, const void *data, size_t bytes) = 0;
+  /// The buffer passed for result `index`, to end in `data` (`bytes`).
+  virtual void *result(size_t index, void *data, size_t bytes) = 0;
+  /// After the call: the results copied into their `data`; false with
+  /// `error` when the call failed where it ran.
+  virtual bool finish(std::string &error) = 0;
+};
+
 /// Calls `entry` (function `name`, for messages) on `args`, checked against
 /// `signature`; `results` get the signature's result shapes. A tensor
 /// already in `results[r]` with result r's shape and type is overwritten in
 /// place (every element); the others are allocated. An argument that is
-/// one of `results`' own tensors is an error.
+/// one of `results`' own tensors is an error. With `placement`, every
+/// buffer goes through it.
 bool callPacked(PackedEntry entry, const std::string &name,
                 const FunctionSignature &signature,
                 const std::vector<const HostTensor *> &args,
-                std::vector<HostTensor> &results, std::string &error);
+                std::vector<HostTensor> &results, std::string &error,
+                BufferPlacement *placement = nullptr);
 
 } // namespace mlir::hybrid
 

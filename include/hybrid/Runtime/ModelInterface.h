@@ -70,6 +70,10 @@ struct ModelInterface {
   /// The LLVM CPU and features the code was compiled for ("+avx2,+fma,…");
   /// empty for code compiled in memory for this machine.
   std::string cpu, features;
+  /// Where the code's kernels run: "cpu", or "cuda" (host code that launches
+  /// kernels compiled for `gpuChip`, sm_80 ...; CudaDevice.h).
+  std::string target = "cpu";
+  std::string gpuChip;
   /// The token counts a session's calls are split into, largest first.
   std::vector<int64_t> chunkSizes;
   /// A deque: pointers to its functions stay valid as the compiler adds more.

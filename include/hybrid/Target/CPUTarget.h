@@ -30,6 +30,11 @@ struct CPUTarget {
   /// it; passes read the module's target.
   static CPUTarget host();
 
+  /// A CPU every x86-64 machine has (LLVM's "x86-64", 128-bit vectors):
+  /// for the host code shipped beside GPU kernels, which runs on whatever
+  /// CPU the GPU machine has.
+  static CPUTarget generic();
+
   /// Elements of `bits` width in one vector register.
   int64_t lanes(int64_t bits = 32) const { return vectorBits / bits; }
 };

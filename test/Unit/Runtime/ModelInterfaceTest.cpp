@@ -102,6 +102,31 @@ TEST(ModelInterface, InPlaceStatePairs) {
   EXPECT_FALSE(old.functions[0].stateInPlace);
 }
 
+// A CUDA artifact's manifest says so; a CPU one keeps its old form.
+TEST(ModelInterface, CudaTargetRoundTrips) {
+  ModelInterface model = example();
+  EXPECT_EQ(model.toJson().find("\"target\""), std::string::npos);
+  model.target = "cuda";
+  model.gpuChip = "sm_90a";
+  ModelInterface back;
+  std::string error;
+  ASSERT_TRUE(ModelInterface::fromJson(model.toJson(), back, error)) << error;
+  EXPECT_EQ(back.target, "cuda");
+  EXPECT_EQ(back.gpuChip, "sm_90a");
+  EXPECT_EQ(back.toJson(), model.toJson());
+  std::string text = model.toJson();
+  auto replaced = [](std::string text, const std::string &from, const std::string &to) {
+    size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  EXPECT_FALSE(ModelInterface::fromJson(replaced(text, "\"cuda\"", "\"tpu\""), back, error));
+  EXPECT_EQ(error, "'target' must be \"cpu\" or \"cuda\", got 'tpu'");
+  EXPECT_FALSE(
+      ModelInterface::fromJson(replaced(text, "\"sm_90a\"", "\"hopper\""), back, error));
+  EXPECT_EQ(error, "'gpu_chip' must name the GPU the kernels were compiled for (sm_80, ...)");
+}
+
 TEST(ModelInterface, MalformedManifestsNameTheField) {
   const std::string good = example().toJson();
   auto replaced = [&](const std::string &from, const std::string &to) {
