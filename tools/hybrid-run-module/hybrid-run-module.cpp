@@ -12,7 +12,9 @@
 // weights, then runs a forward pass over the token ids (the logits of
 // every position, as a fresh session's prefill gives them) or greedy
 // generation. It links no LLVM or MLIR: this binary, its artifact and the
-// weights are all another machine needs.
+// weights are all another machine needs. An artifact compiled for the GPU
+// (--target=cuda) runs there through the CUDA driver it finds
+// (lib/Runtime/CudaDevice.cpp), or is refused with "no CUDA device".
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,7 +43,8 @@ const char *kUsage =
     "           --input=@ids.npy|--input=BxNxi64=ids [--output=@file.npy]\n"
     "           [--expected-output=@logits.npy] [--tolerance=T]\n"
     "           [--generate=N] [--eos=ID]... [--threads=N] [--print-signature]\n"
-    "Runs a compiled-model artifact (hybrid-compile MODEL --emit=module -o ARTIFACT).\n";
+    "Runs a compiled-model artifact (hybrid-compile MODEL --emit=module -o ARTIFACT;\n"
+    "with --target=cuda, on this machine's NVIDIA GPU).\n";
 
 int fail(const std::string &message) {
   std::fflush(stdout);
