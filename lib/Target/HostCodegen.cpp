@@ -8,6 +8,7 @@
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -121,6 +122,38 @@ void addEntries(llvm::Module &module) {
   }
 }
 
+/// Conversions from float to bfloat, which LLVM lowers to calls of
+/// `__truncsfbf2` where the CPU has no instruction for them (no
+/// AVX512-BF16): a libcall that Debian 12's libgcc (GCC 12) lacks, so the
+/// JIT and dlopen failed to find it on such hosts. A module that converts
+/// defines it itself (hidden: bound inside its own object): round to
+/// nearest even, as vcvtneps2bf16 does; NaNs stay NaNs (quieted).
+void defineBFloat16Truncation(llvm::Module &module) {
+  bool converts = false;
+  for (llvm::Function &function : module)
+    for (llvm::Instruction &inst : llvm::instructions(function))
+      if (auto *trunc = llvm::dyn_cast<llvm::FPTruncInst>(&inst))
+        converts = converts || trunc->getDestTy()->getScalarType()->isBFloatTy();
+  if (!converts || module.getFunction("__truncsfbf2"))
+    return;
+  llvm::LLVMContext &context = module.getContext();
+  auto *type = llvm::FunctionType::get(llvm::Type::getBFloatTy(context),
+                                       {llvm::Type::getFloatTy(context)}, false);
+  auto *function = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
+                                          "__truncsfbf2", module);
+  function->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", function));
+  llvm::Value *bits = b.CreateBitCast(function->getArg(0), b.getInt32Ty());
+  llvm::Value *isNaN = b.CreateICmpUGT(b.CreateAnd(bits, 0x7fffffff), b.getInt32(0x7f800000));
+  llvm::Value *high = b.CreateLShr(bits, 16);
+  // + 0x7fff + the kept half's lowest bit: ties go to the even neighbour.
+  llvm::Value *rounded =
+      b.CreateLShr(b.CreateAdd(bits, b.CreateAdd(b.CreateAnd(high, 1), b.getInt32(0x7fff))), 16);
+  llvm::Value *quieted = b.CreateOr(high, 0x40);
+  llvm::Value *half = b.CreateTrunc(b.CreateSelect(isNaN, quieted, rounded), b.getInt16Ty());
+  b.CreateRet(b.CreateBitCast(half, llvm::Type::getBFloatTy(context)));
+}
+
 /// LLVM's -O3 pipeline, as MLIR's makeOptimizingTransformer builds it,
 /// less CalledValuePropagation: an interprocedural pass that finds the
 /// targets of indirect calls (our code makes none), quadratic in the calls
@@ -173,6 +206,7 @@ mlir::hybrid::translateForHost(ModuleOp module, llvm::LLVMContext &context,
   if (!machine)
     return nullptr;
   addEntries(*llvmModule);
+  defineBFloat16Truncation(*llvmModule);
   llvmModule->setTargetTriple(machine->getTargetTriple());
   llvmModule->setDataLayout(machine->createDataLayout());
   optimize(*llvmModule, *machine);
