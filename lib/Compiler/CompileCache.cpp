@@ -110,6 +110,17 @@ std::unique_ptr<ModelCode> mlir::hybrid::loadCachedModel(const std::string &desc
 }
 
 namespace {
+/// What a session model's artifact is compiled with.
+ArtifactOptions artifactOptionsFor(const SessionModelOptions &options) {
+  ArtifactOptions artifact;
+  artifact.batch = options.batch;
+  artifact.maxTokens = options.maxTokens;
+  artifact.checkpoint = options.checkpoint;
+  artifact.verbose = options.verbose;
+  artifact.weightType = options.weightType;
+  return artifact;
+}
+
 /// The CUDA target runs compiled-model artifacts only: through the compile
 /// cache, or (--no-cache) one written to a temporary file, loaded (its code
 /// is copied to memory) and removed. The device is opened first, so that a
@@ -121,12 +132,7 @@ std::unique_ptr<Model> loadModelForGPU(const std::string &description, const Wei
   cuda::DeviceInfo device;
   if (!cuda::openDevice(device, error))
     return nullptr;
-  ArtifactOptions artifact;
-  artifact.batch = options.batch;
-  artifact.maxTokens = options.maxTokens;
-  artifact.checkpoint = options.checkpoint;
-  artifact.verbose = options.verbose;
-  artifact.weightType = options.weightType;
+  ArtifactOptions artifact = artifactOptionsFor(options);
   artifact.gpuChip = options.gpuChip.empty() ? deviceChip(device) : options.gpuChip;
   artifact.cudaPath = options.cudaPath;
   std::unique_ptr<ModelCode> code;
@@ -171,12 +177,7 @@ std::unique_ptr<Model> mlir::hybrid::loadModelForSessions(const std::string &des
     return loadModel(description, weights, options.target, error, options.maxTokens,
                      options.weightType);
   }
-  ArtifactOptions artifact;
-  artifact.batch = options.batch;
-  artifact.maxTokens = options.maxTokens;
-  artifact.checkpoint = options.checkpoint;
-  artifact.verbose = options.verbose;
-  artifact.weightType = options.weightType;
+  const ArtifactOptions artifact = artifactOptionsFor(options);
   const std::string directory = compileCacheDirectory(options.cacheDir);
   std::string status;
   std::unique_ptr<ModelCode> code =

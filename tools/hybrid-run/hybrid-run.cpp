@@ -423,16 +423,17 @@ int main(int argc, char **argv) {
   // prefill: the cached session functions serve every length up to the
   // context (docs/generation.md), so nothing compiles per length.
   // --no-cache and --benchmark compile one function for this length.
-  const bool sessionForward =
-      benchmark == 0 && saveWeights.empty() && functionName.empty() && inputs.size() == 1 &&
-      outputs.size() <= 1 && llvm::StringRef(inputFile).ends_with(".json") &&
-      forwardRunsInSession(inputFile);
-  if (target == Target::CUDA && !sessionForward)
-    return fail("--target=cuda runs a causal model's forward pass (one --input of token ids; "
+  // On the GPU every model runs as a session (compiled-model artifacts
+  // only); one that cannot generate says so when it is compiled.
+  const bool modelForward = benchmark == 0 && saveWeights.empty() && functionName.empty() &&
+                            inputs.size() == 1 && outputs.size() <= 1 &&
+                            llvm::StringRef(inputFile).ends_with(".json");
+  if (target == Target::CUDA && !modelForward)
+    return fail("--target=cuda runs a model's forward pass (one --input of token ids; "
                 "no --benchmark, --function or --save-weights) or --generate; a program's "
                 "kernels compile with hybrid-compile --target=cuda");
-  if ((target == Target::CUDA || (target == Target::CPU && !noCache && !emulateGPU)) &&
-      sessionForward) {
+  if (target == Target::CUDA || (target == Target::CPU && !noCache && !emulateGPU &&
+                                 modelForward && forwardRunsInSession(inputFile))) {
     GenerateOptions options;
     options.target = target;
     options.useCache = !noCache;
